@@ -1,0 +1,145 @@
+import { AppError, ServiceUnavailableError, GatewayTimeoutError } from './errors.ts';
+import { BreakerSet, CircuitOpen, NotAFailure } from './breaker.ts';
+import type { Registry, RegisteredInstance } from './registry.ts';
+import type { ServiceCredentials } from './auth.ts';
+import { SERVICE_TOKEN_HEADER } from './auth.ts';
+
+export interface ServiceRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  requestId?: string;
+  timeoutMs?: number;
+}
+
+export interface ServiceResponse<T> {
+  status: number;
+  body: T;
+}
+
+/** A non-2xx answer from another service, with its problem+json body. */
+export class UpstreamHttpError extends Error {
+  constructor(
+    readonly service: string,
+    readonly status: number,
+    readonly body: { code?: string; detail?: string } | undefined,
+  ) {
+    super(`${service} answered ${status}${body?.code ? ` (${body.code})` : ''}`);
+  }
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+/**
+ * Service-to-service HTTP: finds instances through the registry, balances round-robin, presents the
+ * service credential, propagates the request id, times out, retries only idempotent calls (or calls
+ * that never reached a server), and runs every call through the service's circuit breaker.
+ */
+export class ServiceClient {
+  private readonly cache = new Map<string, { at: number; items: RegisteredInstance[] }>();
+  private readonly rr = new Map<string, number>();
+  private readonly badUntil = new Map<string, number>();
+
+  constructor(
+    private readonly deps: {
+      registry: Registry;
+      credentials: ServiceCredentials;
+      breakers?: BreakerSet;
+      timeoutMs?: number;
+      retries?: number;
+      /** Fixed base URLs per service that bypass discovery (tests, static deployments). */
+      staticUrls?: Record<string, string>;
+    },
+  ) {}
+
+  private async instances(service: string): Promise<string[]> {
+    const fixed = this.deps.staticUrls?.[service];
+    if (fixed) return [fixed];
+    const hit = this.cache.get(service);
+    let items = hit && Date.now() - hit.at < 1_000 ? hit.items : undefined;
+    if (!items) {
+      items = await this.deps.registry.list(service);
+      this.cache.set(service, { at: Date.now(), items });
+    }
+    const now = Date.now();
+    const good = items.filter((i) => (this.badUntil.get(i.url) ?? 0) < now);
+    return (good.length ? good : items).map((i) => i.url);
+  }
+
+  private pick(service: string, urls: string[]): string {
+    const n = (this.rr.get(service) ?? 0) + 1;
+    this.rr.set(service, n);
+    return urls[n % urls.length]!;
+  }
+
+  /** Sends a request and returns any HTTP answer under 500; 5xx, timeouts and network errors throw. */
+  async request<T = unknown>(service: string, req: ServiceRequest): Promise<ServiceResponse<T>> {
+    const method = req.method ?? 'GET';
+    const attempts = 1 + (this.deps.retries ?? 2);
+    let lastErr: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      let urls: string[];
+      try {
+        urls = await this.instances(service);
+      } catch {
+        throw new ServiceUnavailableError('service_unavailable', `The ${service} service cannot be found`);
+      }
+      if (!urls.length) throw new ServiceUnavailableError('service_unavailable', `No ${service} instance is available`);
+      const base = this.pick(service, urls);
+      try {
+        const run = () => this.once<T>(service, base, method, req);
+        return this.deps.breakers ? await this.deps.breakers.run(service, run) : await run();
+      } catch (err) {
+        if (err instanceof NotAFailure) return err.value as ServiceResponse<T>;
+        if (err instanceof CircuitOpen) throw new ServiceUnavailableError('circuit_open', `The ${service} service is failing; try again shortly`, err.retryAfterSeconds);
+        lastErr = err;
+        const neverSent = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+        if (neverSent) this.badUntil.set(base, Date.now() + 5_000);
+        if (!neverSent && !IDEMPOTENT.has(method)) break;
+        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
+    if (lastErr instanceof AppError) throw lastErr;
+    if ((lastErr as Error)?.name === 'TimeoutError') throw new GatewayTimeoutError(`The ${service} service did not answer in time`);
+    if (lastErr instanceof UpstreamHttpError) throw new ServiceUnavailableError('upstream_error', `The ${service} service failed`);
+    throw new ServiceUnavailableError('service_unavailable', `The ${service} service is unavailable`);
+  }
+
+  private async once<T>(service: string, base: string, method: string, req: ServiceRequest): Promise<ServiceResponse<T>> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      [SERVICE_TOKEN_HEADER]: await this.deps.credentials.token(),
+      ...(req.requestId ? { 'x-request-id': req.requestId } : {}),
+      ...req.headers,
+    };
+    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(new URL(req.path, base), {
+      method,
+      headers,
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      signal: AbortSignal.timeout(req.timeoutMs ?? this.deps.timeoutMs ?? 3_000),
+    });
+    const text = await res.text();
+    let body: unknown = undefined;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    if (res.status >= 500) throw new UpstreamHttpError(service, res.status, body as never);
+    const out = { status: res.status, body: body as T };
+    // A 4xx is the caller's business, not a sign the service is failing.
+    if (res.status >= 400) throw new NotAFailure(out);
+    return out;
+  }
+
+  /** Like request, but a non-2xx answer throws UpstreamHttpError. */
+  async json<T>(service: string, req: ServiceRequest): Promise<T> {
+    const res = await this.request<T>(service, req);
+    if (res.status >= 400) throw new UpstreamHttpError(service, res.status, res.body as never);
+    return res.body;
+  }
+}

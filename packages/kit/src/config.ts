@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** Raised when the environment is invalid; its message is one line naming the variable. */
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A TCP port (0 lets the OS pick one). */
+export const portVar = () => z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0, 'must be 0..65535').max(65535, 'must be 0..65535');
+
+/** A URL with one of the given schemes. */
+export const urlVar = (...schemes: string[]) =>
+  z.string().trim().refine((v) => {
+    try {
+      const u = new URL(v);
+      return schemes.length === 0 || schemes.includes(u.protocol.replace(/:$/, ''));
+    } catch {
+      return false;
+    }
+  }, { error: `must be a valid URL${schemes.length ? ` (${schemes.join(', ')})` : ''}` });
+
+const optionalEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+/** Variables every process reads (later issues use some of them). */
+export const baseEnv = {
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  PETPRO_DATA_DIR: z.string().default('.petpro'),
+  DATABASE_URL: optionalEmpty(urlVar('postgres', 'postgresql')),
+  REDIS_URL: optionalEmpty(urlVar('redis', 'rediss')),
+  SMTP_URL: optionalEmpty(urlVar('smtp', 'smtps')),
+  MAIL_FROM: z.string().default('PetPro <no-reply@petpro.local>'),
+  PUBLIC_URL: optionalEmpty(urlVar('http', 'https')),
+  PETPRO_ADMIN_EMAIL: optionalEmpty(z.email({ error: 'must be an email address' })),
+  PETPRO_ADMIN_PASSWORD: optionalEmpty(z.string().min(8, 'must be at least 8 characters')),
+  SERVICE_SECRET: optionalEmpty(z.string().min(32, 'must be at least 32 characters')),
+  REGISTRY_URL: optionalEmpty(urlVar('http', 'https')),
+  ADVERTISE_URL: optionalEmpty(urlVar('http', 'https')),
+  GATEWAY_PORT: portVar().default(8080),
+  JWT_ISSUER: z.string().default('petpro-auth'),
+  JWT_AUDIENCE: z.string().default('petpro'),
+};
+
+/**
+ * Parses `env` with the given zod shape once at start. Throws ConfigError with one line such as
+ * `PORT: must be 0..65535 (got "99999")` so that start-up stops with a clear message.
+ */
+export function parseConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = String(issue.path[0] ?? '?');
+  const got = env[name];
+  const shown = got === undefined ? 'not set' : /SECRET|PASSWORD|KEY/i.test(name) ? 'got a value' : `got ${JSON.stringify(got)}`;
+  throw new ConfigError(`Configuration error: ${name} ${issue.message} (${shown})`);
+}
+
+/** Runs `fn`; a ConfigError ends the process with its one line and exit code 2. */
+export function exitOnConfigError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+export const SERVICE_NAMES = ['auth', 'user', 'clinic', 'booking'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+export const DEFAULT_PORTS: Record<ServiceName | 'gateway', number> = { gateway: 8080, auth: 4001, user: 4002, clinic: 4003, booking: 4004 };
+
+/**
+ * The database URL a service uses: `<NAME>_DATABASE_URL` when given, else DATABASE_URL (a server
+ * URL) with the database `petpro_<name>`.
+ */
+export function serviceDatabaseUrl(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const own = env[`${name.toUpperCase()}_DATABASE_URL`];
+  if (own) return own;
+  if (!env.DATABASE_URL) return undefined;
+  const u = new URL(env.DATABASE_URL);
+  u.pathname = `/petpro_${name}`;
+  return u.toString();
+}

@@ -1,0 +1,68 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from './log.ts';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** A line for the log when mail goes to the outbox (e.g. the verification link); never logged with SMTP. */
+  outboxHint?: string;
+}
+
+export type Language = 'id' | 'en';
+
+/** Sends mail over SMTP_URL, or writes .eml files to an outbox folder when no SMTP server is configured. */
+export class Mailer {
+  private readonly transport: Transporter;
+  private readonly outboxDir?: string;
+
+  constructor(
+    opts: { smtpUrl?: string; from: string; dataDir: string },
+    private readonly log: Logger,
+  ) {
+    this.from = opts.from;
+    if (opts.smtpUrl) {
+      this.transport = nodemailer.createTransport(opts.smtpUrl);
+    } else {
+      this.outboxDir = path.resolve(opts.dataDir, 'outbox');
+      this.transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    }
+  }
+  private readonly from: string;
+
+  async send(msg: MailMessage): Promise<void> {
+    const info = await this.transport.sendMail({ from: this.from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html });
+    if (this.outboxDir) {
+      await fs.mkdir(this.outboxDir, { recursive: true });
+      const file = path.join(this.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.eml`);
+      await fs.writeFile(file, (info as unknown as { message: Buffer }).message);
+      this.log.info({ to: msg.to, subject: msg.subject, file }, `mail written to the outbox${msg.outboxHint ? `: ${msg.outboxHint}` : ''}`);
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/** Escapes text for an HTML mail body. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A simple, consistent HTML layout for every PetPro mail; `paragraphs` are plain text (escaped here). */
+export function mailHtml(opts: { heading: string; paragraphs: string[]; action?: { label: string; url: string }; footer: string }): string {
+  const ps = opts.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
+  const action = opts.action
+    ? `<p><a href="${escapeHtml(opts.action.url)}" style="background:#0f766e;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(opts.action.label)}</a></p>\n<p style="font-size:12px;color:#555">${escapeHtml(opts.action.url)}</p>`
+    : '';
+  return `<!doctype html><html><body style="font-family:sans-serif;max-width:560px;margin:auto">
+<h2>${escapeHtml(opts.heading)}</h2>
+${ps}
+${action}
+<hr><p style="font-size:12px;color:#555">${escapeHtml(opts.footer)}</p>
+</body></html>`;
+}

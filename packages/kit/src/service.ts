@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Express } from 'express';
+import type http from 'node:http';
+import type { Kysely } from 'kysely';
+import { Registry as MetricsRegistry } from 'prom-client';
+import { baseEnv, parseConfig, portVar, serviceDatabaseUrl, ConfigError, DEFAULT_PORTS, type ServiceName } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createDatabase, ensureDatabase, migrate, type Database } from './db.ts';
+import { AccessTokenVerifier, ServiceCredentials } from './auth.ts';
+import { ServiceClient } from './client.ts';
+import { BreakerSet } from './breaker.ts';
+import { HttpRegistry, keepRegistered, RedisRegistry, createRedis, type Registry } from './registry.ts';
+import { closeServer, listen } from './http.ts';
+import { Mailer } from './mail.ts';
+
+export type BaseConfig = ReturnType<typeof parseBaseConfig>;
+
+function parseBaseConfig(name: string, env: NodeJS.ProcessEnv) {
+  return parseConfig({ ...baseEnv, PORT: portVar().default(DEFAULT_PORTS[name as ServiceName] ?? 0) }, env);
+}
+
+/** Everything a service's buildApp receives. Tests build the same context against a test database. */
+export interface ServiceContext<DB> {
+  name: string;
+  version: string;
+  config: BaseConfig;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  db: Kysely<DB>;
+  database: Database<DB>;
+  metrics: MetricsRegistry;
+  credentials: ServiceCredentials;
+  registry: Registry;
+  client: ServiceClient;
+  breakers: BreakerSet;
+  verifier: AccessTokenVerifier;
+  mailer: Mailer;
+  /** Functions to run at shutdown (timers, connections). */
+  onClose: Array<() => Promise<void> | void>;
+}
+
+export interface ServiceDefinition<DB> {
+  name: ServiceName;
+  version?: string;
+  /** Absolute path of the service's migrations folder. */
+  migrationsDir: string;
+  buildApp: (ctx: ServiceContext<DB>) => Promise<Express> | Express;
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Fixed URLs of other services (tests); otherwise the registry finds them. */
+  staticUrls?: Record<string, string>;
+  /** Use this registry instead of the one the environment selects (tests). */
+  registry?: Registry;
+  /** Don't install SIGTERM/SIGINT handlers (in-process tests). */
+  noSignals?: boolean;
+  log?: Logger;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  server: http.Server;
+  ctx: ServiceContext<unknown>;
+  stop(): Promise<void>;
+}
+
+/** Builds a service's context: config, logger, database (created and migrated), credentials, discovery, client. */
+export async function createContext<DB>(def: ServiceDefinition<DB>, opts: StartOptions = {}): Promise<ServiceContext<DB>> {
+  const env = opts.env ?? process.env;
+  const config = parseBaseConfig(def.name, env);
+  const log = opts.log ?? createLogger(def.name, config.LOG_LEVEL);
+  const dbUrl = serviceDatabaseUrl(def.name, env);
+  if (!dbUrl) throw new ConfigError(`Configuration error: DATABASE_URL is required (or ${def.name.toUpperCase()}_DATABASE_URL); \`npm start\` provides an embedded PostgreSQL`);
+  if (!config.SERVICE_SECRET) throw new ConfigError('Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); `npm start` generates one');
+  await ensureDatabase(dbUrl);
+  const database = createDatabase<DB>(dbUrl, { appName: `petpro-${def.name}` });
+  await migrate(database.db as Kysely<unknown>, def.migrationsDir, log);
+  const credentials = new ServiceCredentials(config.SERVICE_SECRET, def.name);
+  const onClose: ServiceContext<DB>['onClose'] = [];
+  let registry = opts.registry;
+  if (!registry) {
+    if (config.REDIS_URL) {
+      const redis = createRedis(config.REDIS_URL);
+      redis.on('error', () => {});
+      registry = new RedisRegistry(redis);
+      onClose.push(() => redis.disconnect());
+    } else {
+      registry = new HttpRegistry(config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_PORT}`, () => credentials.token());
+    }
+  }
+  const metrics = new MetricsRegistry();
+  const breakers = new BreakerSet(undefined, metrics);
+  onClose.push(() => breakers.shutdown());
+  const client = new ServiceClient({ registry, credentials, breakers, staticUrls: opts.staticUrls });
+  const verifier = new AccessTokenVerifier(() => client.json('auth', { path: '/.well-known/jwks.json' }), {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const mailer = new Mailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.PETPRO_DATA_DIR }, log);
+  onClose.push(() => mailer.close());
+  return {
+    name: def.name,
+    version: def.version ?? '0.1.0',
+    config,
+    env,
+    log,
+    db: database.db,
+    database,
+    metrics,
+    credentials,
+    registry,
+    client,
+    breakers,
+    verifier,
+    mailer,
+    onClose,
+  };
+}
+
+/** Starts a service: context, app, listen, register and heartbeat; graceful shutdown on SIGTERM/SIGINT. */
+export async function startService<DB>(def: ServiceDefinition<DB>, opts: StartOptions = {}): Promise<RunningService> {
+  const ctx = await createContext(def, opts);
+  const app = await def.buildApp(ctx);
+  const { server, port } = await listen(app, ctx.config.PORT, ctx.config.HOST);
+  const url = ctx.config.ADVERTISE_URL ?? `http://${ctx.config.HOST === '0.0.0.0' || ctx.config.HOST === '::' ? '127.0.0.1' : ctx.config.HOST}:${port}`;
+  const instance = { id: `${def.name}-${randomUUID()}`, name: def.name, url, version: ctx.version, healthUrl: `${url}/healthz` };
+  const registration = keepRegistered(ctx.registry, instance, ctx.log);
+  ctx.log.info({ url, instance: instance.id }, `${def.name} service listening`);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      ctx.log.info('shutting down');
+      // Leave the rotation first, give routers a moment to notice, then drain in-flight requests.
+      await registration.stop();
+      await new Promise((r) => setTimeout(r, opts.noSignals ? 50 : 1_000));
+      await closeServer(server);
+      for (const fn of ctx.onClose) await fn();
+      await ctx.database.close();
+      ctx.log.info('stopped');
+    })());
+  if (!opts.noSignals) {
+    let signalled = false;
+    const onSignal = () => {
+      if (signalled) return;
+      signalled = true;
+      const force = setTimeout(() => process.exit(1), 9_000);
+      force.unref();
+      stop().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    watchParent(opts.env ?? process.env, onSignal);
+  }
+  return { url, port, server, ctx: ctx as ServiceContext<unknown>, stop };
+}
+
+/** Started by the launcher: stop when the launcher is gone, so no orphan keeps a port. */
+export function watchParent(env: NodeJS.ProcessEnv, onGone: () => void): void {
+  const ppid = Number(env.PETPRO_PARENT_PID);
+  if (!ppid) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(ppid, 0);
+    } catch {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 2_000);
+  timer.unref();
+}
+
+/** The `main` of a service process: start, and on a configuration error print one line and exit 2. */
+export async function runMain<DB>(def: ServiceDefinition<DB>): Promise<void> {
+  try {
+    await startService(def);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${def.name} failed to start: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  }
+}
+
+export const servicePath = (importMetaUrl: string, ...segments: string[]) => path.resolve(path.dirname(new URL(importMetaUrl).pathname), ...segments);

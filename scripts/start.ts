@@ -1,0 +1,268 @@
+/**
+ * `npm start`: runs the whole platform on one machine. Without DATABASE_URL it starts an embedded
+ * PostgreSQL with its data under PETPRO_DATA_DIR; it starts the gateway and the four services as
+ * child processes, restarts a child that crashes (with backoff), prints where to go, and stops
+ * everything on Ctrl-C or SIGTERM. `npm start -- auth` (or several names) runs only those processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { ConfigError, DEFAULT_PORTS, SERVICE_NAMES, baseEnv, parseConfig, portVar, urlVar, z } from '@petpro/kit';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PROCESSES = ['gateway', ...SERVICE_NAMES] as const;
+type ProcessName = (typeof PROCESSES)[number];
+
+const launcherEnv = {
+  ...baseEnv,
+  AUTH_PORT: portVar().default(DEFAULT_PORTS.auth),
+  USER_PORT: portVar().default(DEFAULT_PORTS.user),
+  CLINIC_PORT: portVar().default(DEFAULT_PORTS.clinic),
+  BOOKING_PORT: portVar().default(DEFAULT_PORTS.booking),
+  AUTH_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
+  USER_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
+  CLINIC_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
+  BOOKING_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100').optional(),
+};
+
+const tty = process.stdout.isTTY;
+const colour = (code: number, s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
+const COLOURS: Record<string, number> = { launcher: 35, postgres: 90, gateway: 36, auth: 33, user: 32, clinic: 34, booking: 31 };
+function say(source: string, line: string): void {
+  process.stdout.write(`${colour(COLOURS[source] ?? 0, source.padEnd(8))} ${line}\n`);
+}
+
+/** Renders a pino JSON line readably (time, level, message, a few fields); other lines pass as they are. */
+function render(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const level = ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[o.level as number] ?? '';
+    const time = typeof o.time === 'string' ? o.time.slice(11, 19) : '';
+    const { level: _l, time: _t, msg, service: _s, pid: _p, hostname: _h, req, res, responseTime, ...rest } = o;
+    const r = req as { method?: string; url?: string } | undefined;
+    const http = r ? ` ${r.method} ${r.url} -> ${(res as { statusCode?: number })?.statusCode} (${responseTime} ms)` : '';
+    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+    return `${time} ${level.padEnd(5)} ${msg ?? ''}${http}${extra}`;
+  } catch {
+    return line;
+  }
+}
+
+function pipeLines(stream: NodeJS.ReadableStream | null, source: string): void {
+  if (!stream) return;
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buf += chunk;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (line.trim()) say(source, process.env.LOG_FORMAT === 'json' ? line : render(line));
+    }
+  });
+}
+
+class Child {
+  private proc?: ChildProcess;
+  private restarts = 0;
+  private startedAt = 0;
+  private timer?: NodeJS.Timeout;
+  stopping = false;
+
+  constructor(
+    readonly name: ProcessName,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  start(): void {
+    const entry = path.join(ROOT, 'services', this.name, 'src', 'main.ts');
+    this.startedAt = Date.now();
+    this.proc = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    pipeLines(this.proc.stdout, this.name);
+    pipeLines(this.proc.stderr, this.name);
+    this.proc.on('exit', (code, signal) => {
+      this.proc = undefined;
+      if (this.stopping) return;
+      if (code === 2) {
+        say('launcher', `${this.name} stopped on a configuration error (see above); not restarting it`);
+        void shutdown(2);
+        return;
+      }
+      if (Date.now() - this.startedAt > 30_000) this.restarts = 0;
+      const delay = Math.min(30_000, 500 * 2 ** this.restarts);
+      this.restarts++;
+      say('launcher', `${this.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s (restart #${this.restarts})`);
+      this.timer = setTimeout(() => this.start(), delay);
+    });
+  }
+
+  /** Immediate, synchronous kill (process exit path). */
+  kill(): void {
+    this.stopping = true;
+    if (this.proc && this.proc.exitCode === null) this.proc.kill('SIGKILL');
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const kill = setTimeout(() => proc.kill('SIGKILL'), 8_000);
+      proc.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      const sent = proc.kill('SIGTERM');
+      if (process.env.PETPRO_LAUNCHER_DEBUG) say('launcher', `SIGTERM to ${this.name} (${proc.pid}): ${sent}`);
+    });
+  }
+}
+
+let children: Child[] = [];
+let stopDb: (() => Promise<void>) | undefined;
+let shuttingDown = false;
+
+async function shutdown(code = 0): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('launcher', 'stopping every process…');
+  const hard = setTimeout(() => process.exit(code || 1), 9_500);
+  hard.unref();
+  // Gateway first (no new traffic), then the services, then the database.
+  const gateway = children.filter((c) => c.name === 'gateway');
+  await Promise.all(gateway.map((c) => c.stop()));
+  await Promise.all(children.filter((c) => c.name !== 'gateway').map((c) => c.stop()));
+  if (stopDb) await stopDb().catch(() => {});
+  say('launcher', 'stopped');
+  process.exit(code);
+}
+
+async function readOrCreateSecret(file: string): Promise<string> {
+  if (existsSync(file)) return (await fs.readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('base64url');
+  await fs.writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+async function ensureDatabases(serverUrl: string, names: string[]): Promise<void> {
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    for (const name of names) {
+      const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+      if (found.rowCount === 0) await client.query(`create database ${pg.escapeIdentifier(name)}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return true;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2).filter((a) => a !== '--');
+  const unknown = args.filter((a) => !(PROCESSES as readonly string[]).includes(a));
+  if (unknown.length) throw new ConfigError(`Unknown process name ${unknown.join(', ')}: choose from ${PROCESSES.join(', ')}`);
+  const selected: ProcessName[] = args.length ? (args as ProcessName[]) : [...PROCESSES];
+  const config = parseConfig(launcherEnv);
+  const dataDir = path.resolve(ROOT, config.PETPRO_DATA_DIR);
+  await fs.mkdir(dataDir, { recursive: true });
+
+  const secret = config.SERVICE_SECRET ?? (await readOrCreateSecret(path.join(dataDir, 'service-secret')));
+  let databaseUrl = config.DATABASE_URL;
+  const services = selected.filter((s): s is (typeof SERVICE_NAMES)[number] => s !== 'gateway');
+  if (services.length && !databaseUrl) {
+    say('launcher', `starting the embedded PostgreSQL (data in ${path.relative(ROOT, path.join(dataDir, 'pg')) || dataDir})…`);
+    const db = await (await import('@petpro/kit/embedded-db')).startEmbeddedPostgres({
+      dir: dataDir,
+      onLog: (l) => {
+        if (/ERROR|FATAL|PANIC/.test(l)) say('postgres', l);
+      },
+    });
+    stopDb = db.stop;
+    databaseUrl = db.url;
+    say('launcher', `embedded PostgreSQL on 127.0.0.1:${db.port}`);
+  }
+  if (services.length) {
+    const own = services.filter((s) => !process.env[`${s.toUpperCase()}_DATABASE_URL`]);
+    if (own.length) await ensureDatabases(databaseUrl!, own.map((s) => `petpro_${s}`));
+  }
+
+  const ports: Record<ProcessName, number> = { gateway: config.GATEWAY_PORT, auth: config.AUTH_PORT, user: config.USER_PORT, clinic: config.CLINIC_PORT, booking: config.BOOKING_PORT };
+  const gatewayUrl = `http://localhost:${config.GATEWAY_PORT}`;
+  for (const name of selected) {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PETPRO_DATA_DIR: dataDir,
+      PETPRO_PARENT_PID: String(process.pid),
+      SERVICE_SECRET: secret,
+      REGISTRY_URL: config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_PORT}`,
+      PUBLIC_URL: config.PUBLIC_URL ?? gatewayUrl,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    };
+    if (name === 'gateway') env.GATEWAY_PORT = String(ports.gateway);
+    else env.PORT = String(ports[name]);
+    children.push(new Child(name, env));
+  }
+  for (const c of children) c.start();
+
+  if (selected.includes('gateway')) {
+    const ready = await waitReady(`http://127.0.0.1:${config.GATEWAY_PORT}/readyz`, 60_000);
+    const lines = [
+      '',
+      ready ? 'PetPro is running.' : 'PetPro started, but not every service is ready yet (see the log above).',
+      `  Gateway:   ${gatewayUrl}`,
+      `  API docs:  ${gatewayUrl}/docs   (OpenAPI: ${gatewayUrl}/openapi.json)`,
+      `  Health:    ${gatewayUrl}/readyz`,
+      config.PETPRO_ADMIN_EMAIL
+        ? `  Admin:     log in as ${config.PETPRO_ADMIN_EMAIL} (POST ${gatewayUrl}/api/v1/auth/login)`
+        : '  Admin:     set PETPRO_ADMIN_EMAIL and PETPRO_ADMIN_PASSWORD before `npm start` to create one',
+      config.SMTP_URL ? '  Mail:      sent over SMTP_URL' : `  Mail:      no SMTP_URL, so messages go to ${path.join(dataDir, 'outbox')} (links are also logged)`,
+      '  Next:      register with POST /api/v1/auth/register, open the verification link, log in.',
+      '  Stop:      Ctrl-C',
+      '',
+    ];
+    for (const l of lines) say('launcher', l);
+  } else {
+    say('launcher', `started ${selected.join(', ')}`);
+  }
+}
+
+// `on`, not `once`: tsx's signal relay ends the process when no listener is left after the first signal.
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+// Safety net: children live in their own process groups, so take them down if we exit any other way.
+process.on('exit', () => {
+  for (const c of children) c.kill();
+});
+
+main().catch(async (err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    if (stopDb) await stopDb().catch(() => {});
+    process.exit(2);
+  }
+  process.stderr.write(`launcher failed: ${(err as Error).stack ?? err}\n`);
+  await shutdown(1);
+});

@@ -1,0 +1,4 @@
+import { runMain } from '@petpro/kit';
+import { definition } from './app.ts';
+
+await runMain(definition);

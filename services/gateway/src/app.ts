@@ -1,0 +1,160 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import express, { type Express, type Request } from 'express';
+import { pinoHttp } from 'pino-http';
+import helmet from 'helmet';
+import { collectDefaultMetrics, Counter, Histogram, Registry as MetricsRegistry } from 'prom-client';
+import {
+  AccessTokenVerifier, ApiRouter, BreakerSet, NotFoundError, ServiceClient, ServiceCredentials, createOpenApiRegistry, errorHandler,
+  generateOpenApi, jsonBody, requestIdOf, type Logger, type Registry,
+} from '@petpro/kit';
+import type { GatewayConfig } from './config.ts';
+import { InstancePool } from './discovery/instances.ts';
+import { registryRouter } from './discovery/registry.routes.ts';
+import { Proxy } from './proxy/proxy.ts';
+import { OpenApiMerger } from './docs/openapi-merge.ts';
+import { docsRouter } from './docs/docs.routes.ts';
+import { UPSTREAMS, accessFor, matchRoute } from './routing/route-table.ts';
+import { forwardPath, normalisePath } from './routing/normalise-path.ts';
+import { RevocationList } from './security/revocations.ts';
+import { checkAccess } from './security/access.ts';
+import { adminRouter } from './admin/admin.routes.ts';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  log: Logger;
+  registry: Registry;
+  credentials: ServiceCredentials;
+  version?: string;
+}
+
+export interface Gateway {
+  app: Express;
+  pool: InstancePool;
+  breakers: BreakerSet;
+  revocations: RevocationList;
+  /** Wires WebSocket upgrades on the listening server. */
+  attach(server: http.Server): void;
+  start(): void;
+  close(): Promise<void>;
+}
+
+/** The gateway: everything wired, nothing listening (tests and main both start from here). */
+export function buildGateway(deps: GatewayDeps): Gateway {
+  const { config, log, registry, credentials } = deps;
+  const version = deps.version ?? '0.1.0';
+  const metrics = new MetricsRegistry();
+  metrics.setDefaultLabels({ service: 'gateway' });
+  collectDefaultMetrics({ register: metrics });
+  const requests = new Counter({ name: 'gateway_requests_total', help: 'Requests by upstream and status', labelNames: ['upstream', 'status'], registers: [metrics] });
+  const latency = new Histogram({ name: 'gateway_request_duration_seconds', help: 'Gateway request duration by upstream', labelNames: ['upstream'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [metrics] });
+
+  const pool = new InstancePool(registry, log);
+  const breakers = new BreakerSet(undefined, metrics, (service, state) => log.warn({ service, state }, 'circuit state changed'));
+  const client = new ServiceClient({ registry, credentials, breakers, timeoutMs: 3_000 });
+  const verifier = new AccessTokenVerifier(() => client.json('auth', { path: '/.well-known/jwks.json' }), { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const revocations = new RevocationList(client, log);
+  const proxy = new Proxy(pool, breakers, { timeoutMs: config.UPSTREAM_TIMEOUT_MS }, log);
+
+  const openapi = createOpenApiRegistry();
+  const own = new ApiRouter(openapi);
+  own.route({ method: 'get', path: '/healthz', summary: 'Gateway liveness', tags: ['platform'], responses: { 200: { description: 'Alive' } } }, (_req, res) => {
+    res.json({ status: 'ok', service: 'gateway', version });
+  });
+  own.route({ method: 'get', path: '/readyz', summary: 'Readiness of the gateway and each upstream service', tags: ['platform'], responses: { 200: { description: 'Every upstream has a healthy instance' }, 503: { description: 'Some upstream has none' } } }, (_req, res) => {
+    const upstreams = Object.fromEntries(UPSTREAMS.map((s) => [s, { healthy: pool.view().filter((i) => i.name === s && i.healthy).length, circuit: breakers.state(s) }]));
+    const ok = UPSTREAMS.every((s) => pool.hasHealthy(s));
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', gateway: 'ok', upstreams });
+  });
+  const merger = new OpenApiMerger(pool, UPSTREAMS, () => generateOpenApi(openapi, { title: 'PetPro gateway', version }) as never, log);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: true } }));
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const id = requestIdOf(req.headers['x-request-id']);
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      customLogLevel: (req, res, err) => (req.url?.startsWith('/internal/') ? 'debug' : err || res.statusCode >= 500 ? 'warn' : 'info'),
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        err: (err: { message?: string }) => ({ message: err.message }),
+      },
+      customProps: (req) => ({ upstream: (req as Request & { upstream?: string }).upstream, clientIp: req.socket.remoteAddress }),
+    }),
+  );
+  app.use(own.finish());
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+  app.get('/openapi.json', async (_req, res) => {
+    res.json(await merger.document());
+  });
+  app.use(docsRouter());
+  app.use('/internal/registry', jsonBody('64kb'), registryRouter(registry, credentials, () => void pool.refresh()));
+  app.use('/api/v1/admin', jsonBody('64kb'), adminRouter({ openapi, verifier, revocations, pool, breakers }));
+
+  // Everything else is proxied according to the route table.
+  app.use(async (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const rawPath = req.originalUrl.split('?')[0] ?? '/';
+    const normalised = normalisePath(rawPath);
+    if (normalised === undefined) return next(new NotFoundError('route_not_found', 'This path is not valid'));
+    const rule = matchRoute(normalised.toLowerCase());
+    if (!rule || rule.service === 'gateway') return next(new NotFoundError('route_not_found', `No route for ${req.method} ${normalised}`));
+    const service = rule.service;
+    (req as Request & { upstream?: string }).upstream = service;
+    try {
+      await checkAccess(req, accessFor(rule, req.method), verifier, revocations);
+      const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+      await proxy.forward(req, res, { service, path: forwardPath(normalised, rule.prefix) + query, requestId: String(req.id), clientIp: req.socket.remoteAddress ?? '' });
+    } catch (err) {
+      return next(err);
+    } finally {
+      res.once('finish', () => {
+        requests.inc({ upstream: service, status: String(res.statusCode) });
+        latency.observe({ upstream: service }, Number(process.hrtime.bigint() - started) / 1e9);
+      });
+    }
+  });
+  app.use(errorHandler);
+
+  return {
+    app,
+    pool,
+    breakers,
+    revocations,
+    attach(server) {
+      server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        const requestId = requestIdOf(req.headers['x-request-id']);
+        const normalised = normalisePath((req.url ?? '/').split('?')[0] ?? '/');
+        const rule = normalised ? matchRoute(normalised.toLowerCase()) : undefined;
+        if (!rule || rule.service === 'gateway' || !normalised) {
+          socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+          return;
+        }
+        const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
+        proxy.upgrade(req, socket, head, { service: rule.service, path: forwardPath(normalised, rule.prefix) + query, requestId, clientIp: req.socket.remoteAddress ?? '' });
+      });
+    },
+    start() {
+      pool.start();
+      revocations.start();
+    },
+    async close() {
+      pool.stop();
+      revocations.stop();
+      breakers.shutdown();
+      proxy.close();
+    },
+  };
+}
+

@@ -1,0 +1,106 @@
+import type { Logger, Registry, RegisteredInstance } from '@petpro/kit';
+
+export interface InstanceView extends RegisteredInstance {
+  healthy: boolean;
+  lastCheck?: string;
+  lastError?: string;
+}
+
+/**
+ * The gateway's view of upstream instances: the registry says who is alive (heartbeats); active
+ * health checks and failed proxy attempts say who is healthy. Balances round-robin over healthy ones.
+ */
+export class InstancePool {
+  private snapshot: RegisteredInstance[] = [];
+  private readonly health = new Map<string, { healthy: boolean; at: string; error?: string }>();
+  private readonly counters = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  private refreshing?: Promise<void>;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly log: Logger,
+    private readonly intervalMs = 2_000,
+  ) {}
+
+  start(): void {
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Re-reads the registry now (after a registration, so a new instance is used at once). */
+  async refresh(): Promise<void> {
+    this.refreshing ??= this.registry
+      .list()
+      .then((items) => {
+        this.snapshot = items;
+      })
+      .catch((err) => this.log.warn({ err: (err as Error).message }, 'registry read failed; keeping the last view'))
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  private async tick(): Promise<void> {
+    await this.refresh();
+    const seen = new Set(this.snapshot.map((i) => i.id));
+    for (const id of this.health.keys()) if (!seen.has(id)) this.health.delete(id);
+    await Promise.all(this.snapshot.map((i) => this.check(i)));
+  }
+
+  private async check(inst: RegisteredInstance): Promise<void> {
+    try {
+      const res = await fetch(inst.healthUrl, { signal: AbortSignal.timeout(1_000) });
+      await res.body?.cancel();
+      this.mark(inst, res.ok, res.ok ? undefined : `HTTP ${res.status}`);
+    } catch (err) {
+      this.mark(inst, false, (err as Error).message);
+    }
+  }
+
+  private mark(inst: RegisteredInstance, healthy: boolean, error?: string): void {
+    const prev = this.health.get(inst.id);
+    if (prev && prev.healthy !== healthy) {
+      this.log[healthy ? 'info' : 'warn']({ instance: inst.id, url: inst.url, error }, healthy ? 'instance healthy again' : 'instance unhealthy');
+    }
+    this.health.set(inst.id, { healthy, at: new Date().toISOString(), error });
+  }
+
+  /** Called when a proxy attempt could not connect: out of rotation until a health check passes. */
+  markFailed(instanceId: string, error: string): void {
+    const inst = this.snapshot.find((i) => i.id === instanceId);
+    if (inst) this.mark(inst, false, error);
+  }
+
+  private isHealthy(inst: RegisteredInstance): boolean {
+    // A fresh registration counts as healthy until its first check says otherwise.
+    return this.health.get(inst.id)?.healthy ?? true;
+  }
+
+  /** The next healthy instance of a service, round-robin; undefined when there is none. */
+  next(service: string, exclude: Set<string> = new Set()): RegisteredInstance | undefined {
+    const candidates = this.snapshot.filter((i) => i.name === service && !exclude.has(i.id) && this.isHealthy(i));
+    if (!candidates.length) return undefined;
+    const n = (this.counters.get(service) ?? -1) + 1;
+    this.counters.set(service, n);
+    return candidates[n % candidates.length];
+  }
+
+  /** Every known instance with its health, for the admin view and readiness. */
+  view(): InstanceView[] {
+    return this.snapshot.map((i) => {
+      const h = this.health.get(i.id);
+      return { ...i, healthy: h?.healthy ?? true, lastCheck: h?.at, lastError: h?.error };
+    });
+  }
+
+  hasHealthy(service: string): boolean {
+    return this.snapshot.some((i) => i.name === service && this.isHealthy(i));
+  }
+}

@@ -1,0 +1,36 @@
+import express, { type Router } from 'express';
+import { ServiceCredentials, ValidationError, zodFieldErrors, z, type Registry } from '@petpro/kit';
+
+const InstanceBody = z.strictObject({
+  id: z.string().min(1).max(200),
+  name: z.enum(['auth', 'user', 'clinic', 'booking']),
+  url: z.url({ protocol: /^https?$/ }),
+  version: z.string().max(50),
+  healthUrl: z.url({ protocol: /^https?$/ }),
+});
+
+/**
+ * The registry over HTTP for service processes in the one-machine mode. Only PetPro services
+ * (service credential) may register, deregister or look up instances; it is never routed publicly.
+ */
+export function registryRouter(registry: Registry, credentials: ServiceCredentials, onChange: () => void): Router {
+  const router = express.Router();
+  router.use(credentials.require());
+  router.post('/instances', async (req, res) => {
+    const parsed = InstanceBody.safeParse(req.body);
+    if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error));
+    await registry.register(parsed.data);
+    onChange();
+    res.status(204).end();
+  });
+  router.delete('/instances/:id', async (req, res) => {
+    await registry.deregister(req.params.id);
+    onChange();
+    res.status(204).end();
+  });
+  router.get('/instances', async (req, res) => {
+    const name = typeof req.query.name === 'string' ? req.query.name : undefined;
+    res.json({ items: await registry.list(name) });
+  });
+  return router;
+}

@@ -1,0 +1,66 @@
+/**
+ * The gateway's route table as data: which service owns a path prefix, and who may call it.
+ * Paths are matched after normalisation (see normalise-path.ts). The first matching rule wins,
+ * so more specific prefixes come first.
+ */
+
+export type Access = { kind: 'public' } | { kind: 'auth' } | { kind: 'role'; role: string } | { kind: 'permission'; permission: string };
+
+export interface RouteRule {
+  /** Path prefix, matched on segment boundaries. */
+  prefix: string;
+  /** The upstream service, or `gateway` for routes the gateway answers itself. */
+  service: 'auth' | 'user' | 'clinic' | 'booking' | 'gateway';
+  /** Access by method; `*` is the default for methods not listed. */
+  access: Partial<Record<string, Access>> & { '*': Access };
+  /** Body class: which body size limit applies (issue: gateway protection). */
+  bodyClass?: 'json' | 'upload';
+  /** Rate-limit class. */
+  limitClass?: 'auth' | 'default';
+}
+
+const PUBLIC: Access = { kind: 'public' };
+const AUTH: Access = { kind: 'auth' };
+const ADMIN: Access = { kind: 'role', role: 'admin' };
+
+export const ROUTES: RouteRule[] = [
+  // Auth service: public entry points, then everything else needs a token.
+  ...['register', 'verify-email', 'resend-verification', 'login', 'refresh', 'password/forgot', 'password/reset', 'mfa/verify', 'recovery', 'oauth'].map(
+    (p): RouteRule => ({ prefix: `/api/v1/auth/${p}`, service: 'auth', access: { '*': PUBLIC }, limitClass: 'auth' }),
+  ),
+  { prefix: '/api/v1/auth', service: 'auth', access: { '*': AUTH } },
+  { prefix: '/.well-known/jwks.json', service: 'auth', access: { '*': PUBLIC } },
+  { prefix: '/api/v1/admin/roles', service: 'auth', access: { '*': ADMIN } },
+  { prefix: '/api/v1/admin/permissions', service: 'auth', access: { '*': ADMIN } },
+  { prefix: '/api/v1/admin/users', service: 'auth', access: { '*': ADMIN } },
+  { prefix: '/api/v1/admin/audit', service: 'auth', access: { '*': ADMIN } },
+  { prefix: '/api/v1/admin/onboarding', service: 'clinic', access: { '*': ADMIN } },
+  { prefix: '/api/v1/admin/services', service: 'gateway', access: { '*': ADMIN } },
+  { prefix: '/api/v1/admin/ip-blocks', service: 'gateway', access: { '*': ADMIN } },
+  // User service.
+  { prefix: '/api/v1/users', service: 'user', access: { '*': AUTH }, bodyClass: 'upload' },
+  { prefix: '/api/v1/pets', service: 'user', access: { '*': AUTH }, bodyClass: 'upload' },
+  { prefix: '/api/v1/media/user', service: 'user', access: { '*': PUBLIC } },
+  // Clinic service: reading clinics is public, writing needs a token (ownership is the service's check).
+  { prefix: '/api/v1/clinics', service: 'clinic', access: { '*': AUTH, GET: PUBLIC, HEAD: PUBLIC }, bodyClass: 'upload' },
+  { prefix: '/api/v1/vendor', service: 'clinic', access: { '*': AUTH }, bodyClass: 'upload' },
+  { prefix: '/api/v1/media/clinic', service: 'clinic', access: { '*': PUBLIC } },
+  // Booking service.
+  { prefix: '/api/v1/availability', service: 'booking', access: { '*': PUBLIC } },
+  { prefix: '/api/v1/schedules', service: 'booking', access: { '*': AUTH } },
+  { prefix: '/api/v1/bookings', service: 'booking', access: { '*': AUTH } },
+  { prefix: '/ws', service: 'booking', access: { '*': PUBLIC } },
+];
+
+export const UPSTREAMS = ['auth', 'user', 'clinic', 'booking'] as const;
+export type Upstream = (typeof UPSTREAMS)[number];
+
+/** The first rule whose prefix matches `path` on a segment boundary. */
+export function matchRoute(path: string, routes: RouteRule[] = ROUTES): RouteRule | undefined {
+  return routes.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
+}
+
+/** The access rule of a route for a method. */
+export function accessFor(rule: RouteRule, method: string): Access {
+  return rule.access[method.toUpperCase()] ?? rule.access['*'];
+}
