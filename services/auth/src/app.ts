@@ -1,13 +1,67 @@
 import type { Express } from 'express';
-import { createOpenApiRegistry, createServiceApp, finishApp, servicePath, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import { AccessTokenVerifier, createOpenApiRegistry, createServiceApp, finishApp, servicePath, z, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import type { DB } from './db.ts';
+import { parseAuthConfig } from './config.ts';
+import { KeyBox } from './shared/crypto.ts';
+import { KeysRepository } from './tokens/keys.repository.ts';
+import { KeysService } from './tokens/keys.service.ts';
+import { AccountsRepository } from './accounts/accounts.repository.ts';
+import { AccountsService } from './accounts/accounts.service.ts';
+import { accountsRoutes } from './accounts/accounts.routes.ts';
+import { SessionsRepository } from './sessions/sessions.repository.ts';
+import { sessionsRoutes } from './sessions/sessions.routes.ts';
+import { ThrottleRepository } from './throttle/throttle.repository.ts';
+import { ThrottleService } from './throttle/throttle.service.ts';
+import { RbacRepository } from './rbac/rbac.repository.ts';
+import { RbacService } from './rbac/rbac.service.ts';
+import { adminRoutes } from './rbac/admin.routes.ts';
+import { AuditRepository } from './audit/audit.repository.ts';
+import { internalRoutes } from './internal/internal.routes.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DB {}
+export type { DB };
 
 /** The auth service: everything wired, nothing listening. */
-export function buildApp(ctx: ServiceContext<DB>): Express {
+export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
+  const config = parseAuthConfig(ctx.env);
+  const publicUrl = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.GATEWAY_PORT}`).replace(/\/$/, '');
   const openapi = createOpenApiRegistry();
   const { app } = createServiceApp({ name: ctx.name, version: ctx.version, log: ctx.log, openapi, metrics: ctx.metrics, checks: [{ name: 'database', check: () => ctx.database.ping() }] });
+
+  const keys = new KeysService(
+    new KeysRepository(ctx.db),
+    new KeyBox(config.JWT_KEY_SECRET ?? ctx.config.SERVICE_SECRET!),
+    { issuer: ctx.config.JWT_ISSUER, audience: ctx.config.JWT_AUDIENCE, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, rotationDays: config.JWT_KEY_ROTATION_DAYS },
+    ctx.log,
+  );
+  await keys.ensureKey();
+  ctx.onClose.push(keys.startRotation());
+
+  const accounts = new AccountsRepository(ctx.db);
+  const sessions = new SessionsRepository(ctx.db);
+  const throttleRepo = new ThrottleRepository(ctx.db);
+  const throttle = new ThrottleService(throttleRepo);
+  const rbac = new RbacRepository(ctx.db);
+  const audit = new AuditRepository(ctx.db);
+  const accountsService = new AccountsService({ accounts, sessions, rbac, audit, throttle, keys, mailer: ctx.mailer, log: ctx.log, config: { ...config, publicUrl } });
+  const rbacService = new RbacService({ rbac, audit, accounts, sessions });
+
+  if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD) await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
+  const housekeeping = setInterval(() => void throttleRepo.purge().catch(() => {}), 3_600_000);
+  housekeeping.unref();
+  ctx.onClose.push(() => clearInterval(housekeeping));
+
+  // The auth service verifies the tokens it signs with its own published keys, like everyone else.
+  const verifier = new AccessTokenVerifier(() => keys.jwks(), { issuer: ctx.config.JWT_ISSUER, audience: ctx.config.JWT_AUDIENCE });
+
+  app.get('/.well-known/jwks.json', async (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    res.json(await keys.jwks());
+  });
+  openapi.registerPath({ method: 'get', path: '/.well-known/jwks.json', summary: 'Public keys that verify access tokens', tags: ['auth'], responses: { 200: { description: 'JWK set', content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } } } } });
+  app.use('/api/v1/auth', accountsRoutes(openapi, accountsService, verifier).finish());
+  app.use('/api/v1/auth', sessionsRoutes(openapi, sessions, audit, verifier).finish());
+  app.use('/api/v1/admin', adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, keys, verifier }).finish());
+  app.use('/internal', internalRoutes({ credentials: ctx.credentials, sessions, rbacService, accounts, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }));
   return finishApp(app);
 }
 

@@ -34,6 +34,7 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/admin/permissions', service: 'auth', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/users', service: 'auth', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/audit', service: 'auth', access: { '*': ADMIN } },
+  { prefix: '/api/v1/admin/keys', service: 'auth', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/onboarding', service: 'clinic', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/services', service: 'gateway', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/ip-blocks', service: 'gateway', access: { '*': ADMIN } },

@@ -1,0 +1,280 @@
+import argon2 from 'argon2';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, type Language, type Logger, type Mailer, type Principal,
+} from '@petpro/kit';
+import type { AuthConfig } from '../config.ts';
+import type { AccountsRepository, UserRecord } from './accounts.repository.ts';
+import { checkPassword, normaliseEmail } from './password-policy.ts';
+import type { SessionsRepository } from '../sessions/sessions.repository.ts';
+import { describeDevice } from '../sessions/device.ts';
+import type { ThrottleService } from '../throttle/throttle.service.ts';
+import type { RbacRepository } from '../rbac/rbac.repository.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { KeysService } from '../tokens/keys.service.ts';
+import { randomToken, sha256 } from '../shared/crypto.ts';
+import { templates, type RenderedMail } from '../mail/templates.ts';
+
+/** OWASP's minimum for argon2id: 19 MiB memory, 2 iterations, 1 lane. */
+export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export interface RequestMeta {
+  ip?: string;
+  userAgent?: string;
+  language: Language;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  sessionId: string;
+}
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  phone: string | null;
+  emailVerified: boolean;
+  language: Language;
+  roles: string[];
+  createdAt: string;
+}
+
+/**
+ * Accounts and the flows around them: registration, email verification, login with lockout,
+ * refresh-token rotation with theft detection, logout, password reset and change.
+ */
+export class AccountsService {
+  private dummyHash?: Promise<string>;
+
+  constructor(
+    private readonly deps: {
+      accounts: AccountsRepository;
+      sessions: SessionsRepository;
+      rbac: RbacRepository;
+      audit: AuditRepository;
+      throttle: ThrottleService;
+      keys: KeysService;
+      mailer: Mailer;
+      log: Logger;
+      config: AuthConfig & { publicUrl: string };
+    },
+  ) {}
+
+  /** A hash of a random password, verified against when the email is unknown so timing does not tell. */
+  private dummy(): Promise<string> {
+    this.dummyHash ??= argon2.hash(randomToken(), ARGON2_OPTIONS);
+    return this.dummyHash;
+  }
+
+  private hash(password: string): Promise<string> {
+    return argon2.hash(password, ARGON2_OPTIONS);
+  }
+
+  /** Sends in the background: the answer (and its timing) never depends on the mail server. */
+  private deliver(to: string, mail: RenderedMail, outboxHint?: string): void {
+    void (async () => {
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          await this.deps.mailer.send({ to, ...mail, outboxHint });
+          return;
+        } catch (err) {
+          if (attempt === 3) this.deps.log.error({ err: (err as Error).message, subject: mail.subject }, 'mail could not be sent');
+          else await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
+    })();
+  }
+
+  async view(user: UserRecord): Promise<UserView> {
+    const { roles } = await this.deps.rbac.rolesAndPermissions(user.id);
+    return { id: user.id, email: user.email, name: user.name, phone: user.phone, emailVerified: !!user.emailVerifiedAt, language: user.language, roles, createdAt: user.createdAt.toISOString() };
+  }
+
+  async register(input: { email: string; password: string; name: string; phone?: string; language?: Language }, meta: RequestMeta): Promise<UserView> {
+    const email = normaliseEmail(input.email);
+    const problems = checkPassword(input.password, { email, name: input.name });
+    if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
+    await this.deps.throttle.check('registerPerIp', meta.ip ?? 'unknown');
+    const language = input.language ?? meta.language;
+    const passwordHash = await this.hash(input.password);
+    const user = await this.deps.accounts.createWithPassword({ email, name: input.name.trim(), phone: input.phone ?? null, passwordHash, language, verified: false, roles: ['pet_owner'] });
+    if (!user) {
+      // The address is taken: answer exactly as for a new account, and tell the owner by mail.
+      const existing = await this.deps.accounts.findByEmail(email);
+      if (existing) this.deliver(existing.email, templates.alreadyRegistered(existing.language, { name: existing.name, loginUrl: `${this.deps.config.publicUrl}/api/v1/auth/login` }));
+      return { id: uuidv7(), email, name: input.name.trim(), phone: input.phone ?? null, emailVerified: false, language, roles: ['pet_owner'], createdAt: new Date().toISOString() };
+    }
+    await this.sendVerification(user);
+    await this.deps.audit.record({ type: 'register', actorId: user.id, targetId: user.id, ip: meta.ip });
+    return this.view(user);
+  }
+
+  private async sendVerification(user: UserRecord): Promise<void> {
+    const token = randomToken();
+    const hours = this.deps.config.EMAIL_VERIFICATION_TTL_HOURS;
+    await this.deps.accounts.issueToken(user.id, 'verify_email', sha256(token), new Date(Date.now() + hours * 3_600_000));
+    const url = `${this.deps.config.publicUrl}/api/v1/auth/verify-email?token=${token}`;
+    this.deliver(user.email, templates.verifyEmail(user.language, { name: user.name, url, token, hours }), `verify ${user.email}: ${url}`);
+  }
+
+  async verifyEmail(token: string): Promise<void> {
+    const userId = await this.deps.accounts.consumeToken('verify_email', sha256(token));
+    if (!userId) throw new BadRequestError('invalid_token', 'This verification link is invalid, already used or expired');
+    await this.deps.accounts.markVerified(userId);
+    await this.deps.audit.record({ type: 'email_verified', actorId: userId, targetId: userId });
+  }
+
+  async resendVerification(rawEmail: string, meta: RequestMeta): Promise<void> {
+    const email = normaliseEmail(rawEmail);
+    await this.deps.throttle.check('resendPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.check('resendPerAccount', this.deps.throttle.accountKey(email));
+    const user = await this.deps.accounts.findByEmail(email);
+    if (user && !user.emailVerifiedAt) await this.sendVerification(user);
+  }
+
+  async login(input: { email: string; password: string; deviceId?: string }, meta: RequestMeta): Promise<{ tokens: TokenPair; user: UserView }> {
+    const email = normaliseEmail(input.email);
+    const accountKey = this.deps.throttle.accountKey(email);
+    await this.deps.throttle.check('loginPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.assertNotLocked(accountKey);
+    const user = await this.deps.accounts.findByEmail(email);
+    const ok = await argon2.verify(user?.passwordHash ?? (await this.dummy()), input.password).catch(() => false);
+    if (!user || !user.passwordHash || !ok) {
+      const { failures, lockedUntil } = await this.deps.throttle.recordFailure(accountKey, this.deps.config.LOGIN_LOCK_AFTER_FAILURES, this.deps.config.LOGIN_LOCK_BASE_SECONDS);
+      await this.deps.audit.record({ type: 'login_failed', targetId: user?.id ?? null, ip: meta.ip, detail: { failures } });
+      if (lockedUntil) await this.deps.audit.record({ type: 'account_locked', targetId: user?.id ?? null, ip: meta.ip, detail: { until: lockedUntil.toISOString() } });
+      throw new UnauthorizedError('invalid_credentials', 'The email or password is not correct');
+    }
+    // Only someone who knows the password learns that the address is unverified.
+    if (!user.emailVerifiedAt) throw new ForbiddenError('email_not_verified', 'Verify your email address before logging in');
+    await this.deps.throttle.clearFailures(accountKey);
+    // A second factor (a later issue) hooks in here: an account with MFA answers with an MFA challenge
+    // instead of tokens, and the session is created once the challenge is met.
+    const tokens = await this.startSession(user, input.deviceId, meta);
+    await this.deps.audit.record({ type: 'login_ok', actorId: user.id, targetId: user.id, ip: meta.ip, detail: { sessionId: tokens.sessionId } });
+    return { tokens, user: await this.view(user) };
+  }
+
+  private async startSession(user: UserRecord, deviceId: string | undefined, meta: RequestMeta): Promise<TokenPair> {
+    const refreshToken = randomToken();
+    const now = Date.now();
+    const expiresAt = new Date(now + this.deps.config.REFRESH_ABSOLUTE_DAYS * 86_400_000);
+    const idle = new Date(Math.min(now + this.deps.config.REFRESH_IDLE_DAYS * 86_400_000, expiresAt.getTime()));
+    const session = await this.deps.sessions.create(user.id, describeDevice({ userAgent: meta.userAgent, ip: meta.ip, deviceId }), idle, expiresAt, sha256(refreshToken));
+    const access = await this.accessToken(user, session.id);
+    return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn, sessionId: session.id };
+  }
+
+  private async accessToken(user: UserRecord, sessionId: string) {
+    const { roles, permissions } = await this.deps.rbac.rolesAndPermissions(user.id);
+    return this.deps.keys.sign({ userId: user.id, sessionId, roles, permissions, email: user.email });
+  }
+
+  async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
+    const found = await this.deps.sessions.findRefresh(sha256(refreshToken));
+    if (!found) throw new UnauthorizedError('invalid_refresh_token', 'The refresh token is not valid');
+    const { session } = found;
+    const reuse = async () => {
+      await this.deps.sessions.revoke({ userId: session.userId, sessionId: session.id }, 'refresh_reuse');
+      await this.deps.audit.record({ type: 'refresh_reuse', targetId: session.userId, ip: meta.ip, detail: { sessionId: session.id } });
+      this.deps.log.warn({ sessionId: session.id }, 'refresh token reused: session revoked');
+      return new UnauthorizedError('refresh_token_reused', 'This refresh token was already used; the session has been revoked');
+    };
+    if (found.usedAt) throw await reuse();
+    const now = new Date();
+    if (session.revokedAt || session.expiresAt <= now || session.idleExpiresAt <= now) throw new UnauthorizedError('session_expired', 'The session has ended; log in again');
+    const user = await this.deps.accounts.findById(session.userId);
+    if (!user) throw new UnauthorizedError('session_expired', 'The session has ended; log in again');
+    const next = randomToken();
+    const idle = new Date(Math.min(Date.now() + this.deps.config.REFRESH_IDLE_DAYS * 86_400_000, session.expiresAt.getTime()));
+    if (!(await this.deps.sessions.rotate(found.tokenId, session.id, sha256(next), idle, { ip: meta.ip ?? null }))) throw await reuse();
+    const access = await this.accessToken(user, session.id);
+    return { accessToken: access.token, refreshToken: next, tokenType: 'Bearer', expiresIn: access.expiresIn, sessionId: session.id };
+  }
+
+  async logout(principal: Principal, meta: RequestMeta): Promise<void> {
+    await this.deps.sessions.revoke({ userId: principal.userId, sessionId: principal.sessionId }, 'logout');
+    await this.deps.audit.record({ type: 'logout', actorId: principal.userId, targetId: principal.userId, ip: meta.ip, detail: { sessionId: principal.sessionId } });
+  }
+
+  async forgotPassword(rawEmail: string, meta: RequestMeta): Promise<void> {
+    const email = normaliseEmail(rawEmail);
+    await this.deps.throttle.check('forgotPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.check('forgotPerAccount', this.deps.throttle.accountKey(email));
+    const user = await this.deps.accounts.findByEmail(email);
+    if (!user) return;
+    const token = randomToken();
+    const minutes = this.deps.config.PASSWORD_RESET_TTL_MINUTES;
+    await this.deps.accounts.issueToken(user.id, 'password_reset', sha256(token), new Date(Date.now() + minutes * 60_000));
+    const url = `${this.deps.config.publicUrl}/reset-password?token=${token}`;
+    this.deliver(user.email, templates.passwordReset(user.language, { name: user.name, url, token, minutes }), `reset for ${user.email}: POST /api/v1/auth/password/reset {"token":"${token}","password":"…"}`);
+    await this.deps.audit.record({ type: 'password_reset_requested', targetId: user.id, ip: meta.ip });
+  }
+
+  async resetPassword(token: string, password: string, meta: RequestMeta): Promise<void> {
+    await this.deps.throttle.check('resetPerIp', meta.ip ?? 'unknown');
+    const problems = checkPassword(password);
+    if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
+    const userId = await this.deps.accounts.consumeToken('password_reset', sha256(token));
+    if (!userId) throw new BadRequestError('invalid_token', 'This reset link is invalid, already used or expired');
+    const user = (await this.deps.accounts.findById(userId))!;
+    await this.deps.accounts.setPassword(userId, await this.hash(password));
+    // Receiving the reset mail proves the address.
+    await this.deps.accounts.markVerified(userId);
+    await this.deps.sessions.revoke({ userId }, 'password_reset');
+    await this.deps.throttle.clearFailures(this.deps.throttle.accountKey(user.email));
+    await this.deps.audit.record({ type: 'password_reset', actorId: userId, targetId: userId, ip: meta.ip });
+    this.deliver(user.email, templates.passwordChanged(user.language, { name: user.name }));
+  }
+
+  async changePassword(principal: Principal, current: string, next: string, meta: RequestMeta): Promise<void> {
+    const user = await this.deps.accounts.findById(principal.userId);
+    if (!user) throw new NotFoundError('user_not_found', 'The account no longer exists');
+    const accountKey = this.deps.throttle.accountKey(user.email);
+    await this.deps.throttle.assertNotLocked(accountKey);
+    if (!user.passwordHash || !(await argon2.verify(user.passwordHash, current).catch(() => false))) {
+      await this.deps.throttle.recordFailure(accountKey, this.deps.config.LOGIN_LOCK_AFTER_FAILURES, this.deps.config.LOGIN_LOCK_BASE_SECONDS);
+      throw new ValidationError([{ field: 'currentPassword', code: 'current_password_incorrect', message: 'The current password is not correct' }], 'The current password is not correct');
+    }
+    const problems = checkPassword(next, { email: user.email }, 'newPassword');
+    if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
+    await this.deps.accounts.setPassword(user.id, await this.hash(next));
+    await this.deps.sessions.revoke({ userId: user.id, exceptSessionId: principal.sessionId }, 'password_change');
+    await this.deps.audit.record({ type: 'password_changed', actorId: user.id, targetId: user.id, ip: meta.ip });
+    this.deliver(user.email, templates.passwordChanged(user.language, { name: user.name }));
+  }
+
+  async me(principal: Principal) {
+    const user = await this.deps.accounts.findById(principal.userId);
+    if (!user) throw new NotFoundError('user_not_found', 'The account no longer exists');
+    const { roles, permissions } = await this.deps.rbac.rolesAndPermissions(user.id);
+    const providers = await this.deps.accounts.providersOf(user.id);
+    return {
+      ...(await this.view(user)),
+      roles,
+      permissions,
+      mfa: { enabled: user.mfaEnabled, methods: [] as string[] },
+      providers: providers.filter((p) => p !== 'password'),
+      hasPassword: !!user.passwordHash,
+      sessionId: principal.sessionId,
+    };
+  }
+
+  /** Creates or promotes the bootstrap admin (verified, with `admin`); an existing password is kept. */
+  async ensureAdmin(rawEmail: string, password: string): Promise<void> {
+    const email = normaliseEmail(rawEmail);
+    let user = await this.deps.accounts.findByEmail(email);
+    if (!user) {
+      user = await this.deps.accounts.createWithPassword({ email, name: 'PetPro Admin', phone: null, passwordHash: await this.hash(password), language: 'id', verified: true, roles: ['pet_owner', 'admin'] });
+      user ??= await this.deps.accounts.findByEmail(email);
+      this.deps.log.info({ email }, 'bootstrap admin created');
+    }
+    if (!user) return;
+    await this.deps.accounts.markVerified(user.id);
+    await this.deps.rbac.grantRole(user.id, 'admin', null);
+  }
+}

@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import type { DB } from '../db.ts';
+
+export type AuditType =
+  | 'register'
+  | 'email_verified'
+  | 'login_ok'
+  | 'login_failed'
+  | 'account_locked'
+  | 'logout'
+  | 'refresh_reuse'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'password_changed'
+  | 'session_revoked'
+  | 'role_changed'
+  | 'role_created'
+  | 'role_updated'
+  | 'role_deleted'
+  | 'forced_logout'
+  | 'signing_key_rotated';
+
+export interface AuditEvent {
+  id: string;
+  at: Date;
+  type: string;
+  actorId: string | null;
+  targetId: string | null;
+  ip: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** The only SQL for the security audit trail. */
+export class AuditRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async record(e: { type: AuditType; actorId?: string | null; targetId?: string | null; ip?: string | null; detail?: Record<string, unknown> }): Promise<void> {
+    await this.db
+      .insertInto('audit_events')
+      .values({ id: uuidv7(), type: e.type, actor_id: e.actorId ?? null, target_id: e.targetId ?? null, ip: e.ip ?? null, detail: JSON.stringify(e.detail ?? {}) })
+      .execute();
+  }
+
+  /** Newest first; ids are UUIDv7 so they order by time and serve as the cursor. */
+  async list(filter: { type?: string; userId?: string; before?: string; limit: number }): Promise<AuditEvent[]> {
+    let q = this.db.selectFrom('audit_events').selectAll();
+    if (filter.type) q = q.where('type', '=', filter.type);
+    if (filter.userId) q = q.where((eb) => eb.or([eb('target_id', '=', filter.userId!), eb('actor_id', '=', filter.userId!)]));
+    if (filter.before) q = q.where('id', '<', filter.before);
+    const rows = await q.orderBy('id', 'desc').limit(filter.limit).execute();
+    return rows.map((r) => ({ id: r.id, at: r.at, type: r.type, actorId: r.actor_id, targetId: r.target_id, ip: r.ip, detail: r.detail }));
+  }
+}

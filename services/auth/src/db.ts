@@ -1,0 +1,137 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  phone: string | null;
+  password_hash: string | null;
+  email_verified_at: NullableTimestamp;
+  language: Generated<'id' | 'en'>;
+  mfa_enabled: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  provider_subject: string;
+  email: string | null;
+  created_at: Timestamp;
+}
+
+export interface PermissionsTable {
+  name: string;
+  description: Generated<string>;
+}
+
+export interface RolesTable {
+  name: string;
+  description: Generated<string>;
+  builtin: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface RolePermissionsTable {
+  role: string;
+  permission: string;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role: string;
+  granted_at: Timestamp;
+  granted_by: string | null;
+}
+
+export interface OneTimeTokensTable {
+  id: string;
+  user_id: string;
+  purpose: 'verify_email' | 'password_reset';
+  token_hash: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  idle_expires_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  revoked_reason: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+  device_id: string | null;
+  fingerprint: string | null;
+  mfa_verified: Generated<boolean>;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  used_at: NullableTimestamp;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: ColumnType<Record<string, unknown>, string, string>;
+  private_jwk_enc: string;
+  created_at: Timestamp;
+  retired_at: NullableTimestamp;
+}
+
+export interface ThrottleCountersTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+
+export interface LoginFailuresTable {
+  account_key: string;
+  failures: Generated<number>;
+  window_start: Timestamp;
+  hour_failures: Generated<number>;
+  locked_until: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: Timestamp;
+  type: string;
+  actor_id: string | null;
+  target_id: string | null;
+  ip: string | null;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface DB {
+  users: UsersTable;
+  identities: IdentitiesTable;
+  permissions: PermissionsTable;
+  roles: RolesTable;
+  role_permissions: RolePermissionsTable;
+  user_roles: UserRolesTable;
+  one_time_tokens: OneTimeTokensTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  signing_keys: SigningKeysTable;
+  throttle_counters: ThrottleCountersTable;
+  login_failures: LoginFailuresTable;
+  audit_events: AuditEventsTable;
+}

@@ -1,0 +1,49 @@
+import express, { type Router } from 'express';
+import { ServiceCredentials, ValidationError, z, zodFieldErrors, NotFoundError } from '@petpro/kit';
+import type { SessionsRepository } from '../sessions/sessions.repository.ts';
+import type { RbacService } from '../rbac/rbac.service.ts';
+import type { AccountsRepository } from '../accounts/accounts.repository.ts';
+import { normaliseEmail } from '../accounts/password-policy.ts';
+
+const parse = <T extends z.ZodType>(schema: T, value: unknown): z.output<T> => {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ValidationError(zodFieldErrors(r.error));
+  return r.data;
+};
+
+/** Endpoints for other PetPro services only (service credential); never routed by the gateway. */
+export function internalRoutes(deps: { credentials: ServiceCredentials; sessions: SessionsRepository; rbacService: RbacService; accounts: AccountsRepository; accessTtlSeconds: number }): Router {
+  const router = express.Router();
+  router.use(deps.credentials.require());
+  // Sessions revoked since a time: gateways refuse their access tokens until those expire.
+  router.get('/sessions/revocations', async (req, res) => {
+    const { since } = parse(z.object({ since: z.iso.datetime({ offset: true }) }), req.query);
+    const now = new Date();
+    const rows = await deps.sessions.revokedSince(new Date(since));
+    res.json({ now: now.toISOString(), items: rows.map((r) => ({ sessionId: r.id, expiresAt: new Date(r.revokedAt.getTime() + deps.accessTtlSeconds * 1000 + 60_000).toISOString() })) });
+  });
+  router.put('/users/:id/roles/:role', async (req, res) => {
+    const { id, role } = parse(z.object({ id: z.uuid(), role: z.string().max(50) }), req.params);
+    await deps.rbacService.grantFromService(req.callerService!, id, role);
+    res.status(204).end();
+  });
+  router.delete('/users/:id/roles/:role', async (req, res) => {
+    const { id, role } = parse(z.object({ id: z.uuid(), role: z.string().max(50) }), req.params);
+    await deps.rbacService.revokeFromService(req.callerService!, id, role);
+    res.status(204).end();
+  });
+  // Contact details of a user for another service's mail (e.g. onboarding decisions).
+  router.get('/users/:id', async (req, res) => {
+    const { id } = parse(z.object({ id: z.uuid() }), req.params);
+    const user = await deps.accounts.findById(id);
+    if (!user) throw new NotFoundError('user_not_found', 'No such user');
+    res.json({ id: user.id, email: user.email, name: user.name, language: user.language, emailVerified: !!user.emailVerifiedAt });
+  });
+  router.get('/users', async (req, res) => {
+    const { email } = parse(z.object({ email: z.string().max(254) }), req.query);
+    const user = await deps.accounts.findByEmail(normaliseEmail(email));
+    if (!user) throw new NotFoundError('user_not_found', 'No such user');
+    res.json({ id: user.id, email: user.email, name: user.name, language: user.language, emailVerified: !!user.emailVerifiedAt });
+  });
+  return router;
+}

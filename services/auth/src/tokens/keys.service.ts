@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { ACCESS_TOKEN_ALG } from '@petpro/kit';
+import type { Logger } from '@petpro/kit';
+import { KeyBox } from '../shared/crypto.ts';
+import type { KeysRepository, StoredKey } from './keys.repository.ts';
+
+export interface AccessTokenInput {
+  userId: string;
+  sessionId: string;
+  roles: string[];
+  permissions: string[];
+  email: string;
+}
+
+/**
+ * Access-token signing with Ed25519 (EdDSA). The active private key is kept in the database,
+ * encrypted; a rotated key stays published in the JWKS until every token it signed has expired.
+ */
+export class KeysService {
+  private active?: { kid: string; key: CryptoKey };
+  private published: JWK[] = [];
+  private loadedAt = 0;
+
+  constructor(
+    private readonly repo: KeysRepository,
+    private readonly box: KeyBox,
+    private readonly opts: { issuer: string; audience: string; accessTtlSeconds: number; rotationDays: number },
+    private readonly log: Logger,
+  ) {}
+
+  private get keepRetiredMs(): number {
+    return (this.opts.accessTtlSeconds + 300) * 1000;
+  }
+
+  /** Creates the first key, or a new one when the active one is older than the rotation period. */
+  async ensureKey(force = false): Promise<boolean> {
+    const rotated = await this.repo.rotateIfNeeded(this.opts.rotationDays * 86_400_000, force, async () => {
+      const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, { crv: 'Ed25519', extractable: true });
+      const kid = randomUUID();
+      const pub = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALG, use: 'sig' };
+      const priv = { ...(await exportJWK(privateKey)), kid, alg: ACCESS_TOKEN_ALG };
+      return { kid, alg: ACCESS_TOKEN_ALG, publicJwk: JSON.stringify(pub), privateJwkEnc: this.box.seal(JSON.stringify(priv)) };
+    });
+    if (rotated) this.log.info('token signing key created');
+    await this.load();
+    return rotated;
+  }
+
+  private async load(): Promise<void> {
+    const keys: StoredKey[] = await this.repo.findPublishable(this.keepRetiredMs);
+    const current = keys.find((k) => !k.retiredAt);
+    if (!current) throw new Error('no active signing key');
+    if (this.active?.kid !== current.kid) {
+      const jwk = JSON.parse(this.box.open(current.privateJwkEnc)) as JWK;
+      this.active = { kid: current.kid, key: (await importJWK(jwk, ACCESS_TOKEN_ALG)) as CryptoKey };
+    }
+    this.published = keys.map((k) => k.publicJwk as JWK);
+    this.loadedAt = Date.now();
+  }
+
+  /** Re-reads keys now and then so every replica signs with, and publishes, the same set. */
+  private async fresh(): Promise<void> {
+    if (!this.active || Date.now() - this.loadedAt > 30_000) await this.load();
+  }
+
+  async jwks(): Promise<{ keys: JWK[] }> {
+    await this.fresh();
+    return { keys: this.published };
+  }
+
+  async sign(input: AccessTokenInput): Promise<{ token: string; expiresIn: number }> {
+    await this.fresh();
+    const { kid, key } = this.active!;
+    const token = await new SignJWT({ sid: input.sessionId, roles: input.roles, perms: input.permissions, email: input.email })
+      .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: 'at+jwt' })
+      .setIssuer(this.opts.issuer)
+      .setAudience(this.opts.audience)
+      .setSubject(input.userId)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${this.opts.accessTtlSeconds}s`)
+      .sign(key);
+    return { token, expiresIn: this.opts.accessTtlSeconds };
+  }
+
+  /** Starts periodic rotation checks (hourly); returns a stop function. */
+  startRotation(): () => void {
+    const timer = setInterval(() => {
+      this.ensureKey().catch((err) => this.log.error({ err }, 'signing key rotation failed'));
+    }, 3_600_000);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}
