@@ -42,6 +42,10 @@ export async function startPlatform(opts: PlatformOptions) {
     PETPRO_DATA_DIR: dataDir,
     PETPRO_ADMIN_EMAIL: ADMIN.email,
     PETPRO_ADMIN_PASSWORD: ADMIN.password,
+    // Tests share one loopback IP: generous gateway limits unless a test sets its own.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+    AUTO_BLOCK_THRESHOLD: '0',
     ...opts.env,
   };
   const keys = opts.services ?? (Object.keys(DEFINITIONS) as ServiceKey[]);

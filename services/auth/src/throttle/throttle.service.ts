@@ -4,7 +4,7 @@ import type { ThrottleRepository } from './throttle.repository.ts';
 
 /** Per-IP and per-account limits of the sensitive auth endpoints, counted in the database. */
 export const LIMITS = {
-  loginPerIp: { max: 30, windowSeconds: 60 },
+  loginPerIp: { max: 60, windowSeconds: 60 },
   forgotPerAccount: { max: 3, windowSeconds: 900 },
   forgotPerIp: { max: 10, windowSeconds: 300 },
   resendPerAccount: { max: 3, windowSeconds: 900 },
