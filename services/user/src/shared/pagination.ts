@@ -1,0 +1,52 @@
+import { z } from '@petpro/kit';
+
+/** `limit` and `cursor` as every list takes them. */
+export const PageQuery = {
+  limit: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
+  cursor: z.string().max(500).optional(),
+};
+
+/** Makes an opaque cursor from the sort key of the last item returned. */
+export function encodeCursor(values: Array<string | number>): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+/**
+ * Reads a cursor back into its sort key; undefined when it was not made by encodeCursor with this
+ * shape (the caller turns that into a 400 naming `cursor`).
+ */
+export function decodeCursor(cursor: string, shape: Array<'string' | 'number'>): Array<string | number> | undefined {
+  try {
+    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(values) || values.length !== shape.length) return undefined;
+    return values.every((v, i) => typeof v === shape[i]) ? (values as Array<string | number>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A zod string that must be a cursor of the given shape; parses to its sort key. */
+export function cursorOf<T extends Array<'string' | 'number'>>(...shape: T) {
+  return z
+    .string()
+    .max(500)
+    .transform((v, ctx) => {
+      const decoded = decodeCursor(v, shape);
+      if (!decoded) {
+        ctx.addIssue({ code: 'custom', message: 'is not a cursor from a previous page' });
+        return z.NEVER;
+      }
+      return decoded;
+    })
+    .optional();
+}
+
+/** Cuts a `limit + 1` fetch into a page and the cursor of the next one. */
+export function toPage<T>(rows: T[], limit: number, keyOf: (last: T) => Array<string | number>): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+}
+
+/** The response schema of a list of `item`. */
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
