@@ -46,6 +46,7 @@ export async function startPlatform(opts: PlatformOptions) {
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     AUTO_BLOCK_THRESHOLD: '0',
+    AUTH_IP_LIMIT_FACTOR: '100',
     ...opts.env,
   };
   const keys = opts.services ?? (Object.keys(DEFINITIONS) as ServiceKey[]);

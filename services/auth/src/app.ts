@@ -39,7 +39,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const accounts = new AccountsRepository(ctx.db);
   const sessions = new SessionsRepository(ctx.db);
   const throttleRepo = new ThrottleRepository(ctx.db);
-  const throttle = new ThrottleService(throttleRepo);
+  const throttle = new ThrottleService(throttleRepo, config.AUTH_IP_LIMIT_FACTOR);
   const rbac = new RbacRepository(ctx.db);
   const audit = new AuditRepository(ctx.db);
   const accountsService = new AccountsService({ accounts, sessions, rbac, audit, throttle, keys, mailer: ctx.mailer, log: ctx.log, config: { ...config, publicUrl } });

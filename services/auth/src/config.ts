@@ -15,6 +15,7 @@ export function parseAuthConfig(env: NodeJS.ProcessEnv) {
       PASSWORD_RESET_TTL_MINUTES: int('PASSWORD_RESET_TTL_MINUTES', 5, 1440, 30),
       LOGIN_LOCK_AFTER_FAILURES: int('LOGIN_LOCK_AFTER_FAILURES', 3, 50, 5),
       LOGIN_LOCK_BASE_SECONDS: int('LOGIN_LOCK_BASE_SECONDS', 1, 3600, 30),
+      AUTH_IP_LIMIT_FACTOR: int('AUTH_IP_LIMIT_FACTOR', 1, 10_000, 1),
       JWT_KEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     },
     env,

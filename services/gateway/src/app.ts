@@ -100,7 +100,9 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   });
   app.use(docsRouter());
   app.use('/internal/registry', jsonBody('64kb'), registryRouter(registry, credentials, () => void pool.refresh()));
-  app.use('/api/v1/admin', jsonBody('64kb'), adminRouter({ openapi, verifier, revocations, pool, breakers }));
+  // Parse bodies only for admin routes the gateway answers itself; the others stream to their service untouched.
+  const ownJson = jsonBody('64kb');
+  app.use('/api/v1/admin', (req, res, next) => (matchRoute(normalisePath(req.originalUrl.split('?')[0] ?? '/')?.toLowerCase() ?? '')?.service === 'gateway' ? ownJson(req, res, next) : next()), adminRouter({ openapi, verifier, revocations, pool, breakers }));
 
   // Everything else is proxied according to the route table.
   app.use(async (req, res, next) => {
