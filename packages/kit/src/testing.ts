@@ -98,7 +98,8 @@ export function httpClient(baseUrl: string, defaults: { token?: string } = {}) {
       headers['content-type'] ??= 'application/json';
       body = JSON.stringify(opts.body);
     }
-    const res = await fetch(new URL(path, baseUrl), { method, headers, body, redirect: 'manual' });
+    // Concatenated, not resolved: a path like `//x` must reach the server as written.
+    const res = await fetch(path.startsWith('/') ? `${baseUrl.replace(/\/$/, '')}${path}` : new URL(path, baseUrl), { method, headers, body, redirect: 'manual' });
     const text = await res.text();
     let parsed: unknown = text;
     try {
