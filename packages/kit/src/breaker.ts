@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import { Gauge, Counter, type Registry as MetricsRegistry } from 'prom-client';
+import { AppError } from './errors.ts';
 
 export interface BreakerOptions {
   /** Failure percentage over the window that opens the circuit. */
@@ -21,6 +22,15 @@ export class NotAFailure extends Error {
   constructor(readonly value: unknown) {
     super('not a failure');
   }
+}
+
+/**
+ * An outcome the caller caused: a NotAFailure, or a 4xx AppError thrown on the way (the client sent
+ * too large a body, went away mid-request). Counting these would let one client open the circuit
+ * of a healthy service for everybody.
+ */
+function isCallerFault(err: unknown): boolean {
+  return err instanceof NotAFailure || (err instanceof AppError && err.status < 500);
 }
 
 /** One opossum circuit breaker per upstream service, with state exported as metrics. */
@@ -51,7 +61,7 @@ export class BreakerSet {
         rollingCountBuckets: 10,
         volumeThreshold: this.opts.volumeThreshold,
         resetTimeout: this.opts.resetTimeoutMs,
-        errorFilter: (err: unknown) => err instanceof NotAFailure,
+        errorFilter: isCallerFault,
       });
       const set = (state: BreakerState) => {
         if (state === 'open') this.openedAt.set(service, Date.now());

@@ -81,7 +81,7 @@ export function createServiceApp(opts: AppOptions): { app: Express; metrics: Met
   });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', service: opts.name, version: opts.version });
+    res.json({ status: 'ok', service: opts.name, version: opts.version, pid: process.pid });
   });
   app.get('/readyz', async (_req, res) => {
     const results: Record<string, string> = {};
@@ -143,12 +143,12 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** Starts listening; resolves with the server and its bound port. */
-export function listen(app: http.RequestListener, port: number, host: string): Promise<{ server: http.Server; port: number }> {
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 60_000;
+/** Starts listening; resolves with the server and its bound port. `options` go to http.createServer (header size, timeouts). */
+export function listen(app: http.RequestListener, port: number, host: string, options: http.ServerOptions = {}): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer(options, app);
+  server.keepAliveTimeout = options.keepAliveTimeout ?? 65_000;
+  server.headersTimeout = options.headersTimeout ?? 66_000;
+  server.requestTimeout = options.requestTimeout ?? 60_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

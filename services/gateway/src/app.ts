@@ -2,7 +2,6 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
-import helmet from 'helmet';
 import { collectDefaultMetrics, Counter, Histogram, Registry as MetricsRegistry } from 'prom-client';
 import {
   AccessTokenVerifier, ApiRouter, BreakerSet, NotFoundError, ServiceClient, ServiceCredentials, createOpenApiRegistry, errorHandler,
@@ -17,8 +16,11 @@ import { docsRouter } from './docs/docs.routes.ts';
 import { UPSTREAMS, accessFor, matchRoute } from './routing/route-table.ts';
 import { forwardPath, normalisePath } from './routing/normalise-path.ts';
 import { RevocationList } from './security/revocations.ts';
-import { checkAccess } from './security/access.ts';
+import { checkAccess, identifyCaller } from './security/access.ts';
 import { adminRouter } from './admin/admin.routes.ts';
+import { createProtection, type Protection } from './protection/protection.ts';
+import { gatewayHelmet } from './protection/server-limits.ts';
+import { routeContext, routeContextOf } from './routing/route-context.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -33,9 +35,13 @@ export interface Gateway {
   pool: InstancePool;
   breakers: BreakerSet;
   revocations: RevocationList;
-  /** Wires WebSocket upgrades on the listening server. */
+  protection: Protection;
+  /** Options for http.createServer (header size cap, timeout checks): pass them to `listen`. */
+  serverOptions: http.ServerOptions;
+  /** Applies the server limits and wires WebSocket upgrades on the listening server. */
   attach(server: http.Server): void;
-  start(): void;
+  /** Starts discovery and revocation polling; resolves once the IP blocks and shared counters are loaded. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,11 +56,13 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   const latency = new Histogram({ name: 'gateway_request_duration_seconds', help: 'Gateway request duration by upstream', labelNames: ['upstream'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [metrics] });
 
   const pool = new InstancePool(registry, log);
-  const breakers = new BreakerSet(undefined, metrics, (service, state) => log.warn({ service, state }, 'circuit state changed'));
+  const breakerOptions = { errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENT, windowMs: config.BREAKER_WINDOW_MS, volumeThreshold: config.BREAKER_VOLUME_THRESHOLD, resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS };
+  const breakers = new BreakerSet(breakerOptions, metrics, (service, state) => log.warn({ service, state }, 'circuit state changed'));
   const client = new ServiceClient({ registry, credentials, breakers, timeoutMs: 3_000 });
   const verifier = new AccessTokenVerifier(() => client.json('auth', { path: '/.well-known/jwks.json' }), { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const revocations = new RevocationList(client, log);
   const proxy = new Proxy(pool, breakers, { timeoutMs: config.UPSTREAM_TIMEOUT_MS }, log);
+  const protection = createProtection({ config, log, metrics });
 
   const openapi = createOpenApiRegistry();
   const own = new ApiRouter(openapi);
@@ -72,7 +80,8 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(helmet({ contentSecurityPolicy: { useDefaults: true } }));
+  // Security headers first, so every answer carries them, the gateway's own 4xx/5xx included.
+  app.use(gatewayHelmet());
   app.use(
     pinoHttp({
       logger: log,
@@ -88,13 +97,23 @@ export function buildGateway(deps: GatewayDeps): Gateway {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         err: (err: { message?: string }) => ({ message: err.message }),
       },
-      customProps: (req) => ({ upstream: (req as Request & { upstream?: string }).upstream, clientIp: req.socket.remoteAddress }),
+      customProps: (req) => ({ upstream: (req as Request & { upstream?: string }).upstream, clientIp: (req as Request).clientIdentity?.ip ?? req.socket.remoteAddress }),
     }),
   );
+  // Protection, in order (see protection/): blocked IPs refused before any other work; CORS;
+  // health and metrics exempt from shedding and limits; then the in-flight cap, body size, caller
+  // identity (so limits count users, not only IPs) and the rate limits.
+  app.use(protection.ipGuard);
+  app.use(protection.cors);
   app.use(own.finish());
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());
   });
+  app.use(protection.shed);
+  app.use(routeContext());
+  app.use(protection.bodyLimit);
+  app.use(identifyCaller(verifier, revocations));
+  app.use(...protection.rateLimit);
   app.get('/openapi.json', async (_req, res) => {
     res.json(await merger.document());
   });
@@ -102,22 +121,22 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   app.use('/internal/registry', jsonBody('64kb'), registryRouter(registry, credentials, () => void pool.refresh()));
   // Parse bodies only for admin routes the gateway answers itself; the others stream to their service untouched.
   const ownJson = jsonBody('64kb');
-  app.use('/api/v1/admin', (req, res, next) => (matchRoute(normalisePath(req.originalUrl.split('?')[0] ?? '/')?.toLowerCase() ?? '')?.service === 'gateway' ? ownJson(req, res, next) : next()), adminRouter({ openapi, verifier, revocations, pool, breakers }));
+  app.use('/api/v1/admin', (req, res, next) => (matchRoute(normalisePath(req.originalUrl.split('?')[0] ?? '/')?.toLowerCase() ?? '')?.service === 'gateway' ? ownJson(req, res, next) : next()), adminRouter({ openapi, verifier, revocations, pool, breakers, blocks: protection.blocks, inFlight: protection.inFlight }));
 
   // Everything else is proxied according to the route table.
   app.use(async (req, res, next) => {
     const started = process.hrtime.bigint();
-    const rawPath = req.originalUrl.split('?')[0] ?? '/';
-    const normalised = normalisePath(rawPath);
+    const { normalised, rule } = req.gatewayRoute ?? routeContextOf(req.originalUrl);
     if (normalised === undefined) return next(new NotFoundError('route_not_found', 'This path is not valid'));
-    const rule = matchRoute(normalised.toLowerCase());
     if (!rule || rule.service === 'gateway') return next(new NotFoundError('route_not_found', `No route for ${req.method} ${normalised}`));
     const service = rule.service;
     (req as Request & { upstream?: string }).upstream = service;
     try {
       await checkAccess(req, accessFor(rule, req.method), verifier, revocations);
+      protection.inFlight.enterService(service, res);
       const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-      await proxy.forward(req, res, { service, path: forwardPath(normalised, rule.prefix) + query, requestId: String(req.id), clientIp: req.socket.remoteAddress ?? '' });
+      const clientIp = req.clientIdentity?.ip ?? '';
+      await proxy.forward(req, res, { service, path: forwardPath(normalised, rule.prefix) + query, requestId: String(req.id), clientIp, maxBodyBytes: protection.bodyLimitFor(req) });
     } catch (err) {
       return next(err);
     } finally {
@@ -134,8 +153,12 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     pool,
     breakers,
     revocations,
+    protection,
+    serverOptions: protection.serverOptions,
     attach(server) {
-      server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      protection.applyServer(server);
+      server.on('upgrade', async (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (!(await protection.guardUpgrade(req, socket))) return;
         const requestId = requestIdOf(req.headers['x-request-id']);
         const normalised = normalisePath((req.url ?? '/').split('?')[0] ?? '/');
         const rule = normalised ? matchRoute(normalised.toLowerCase()) : undefined;
@@ -144,18 +167,20 @@ export function buildGateway(deps: GatewayDeps): Gateway {
           return;
         }
         const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
-        proxy.upgrade(req, socket, head, { service: rule.service, path: forwardPath(normalised, rule.prefix) + query, requestId, clientIp: req.socket.remoteAddress ?? '' });
+        proxy.upgrade(req, socket, head, { service: rule.service, path: forwardPath(normalised, rule.prefix) + query, requestId, clientIp: protection.clientIp(req) });
       });
     },
     start() {
       pool.start();
       revocations.start();
+      return protection.start();
     },
     async close() {
       pool.stop();
       revocations.stop();
       breakers.shutdown();
       proxy.close();
+      await protection.close();
     },
   };
 }

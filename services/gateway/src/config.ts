@@ -1,13 +1,71 @@
-import { baseEnv, parseConfig, z } from '@petpro/kit';
+import { ConfigError, baseEnv, parseConfig, z } from '@petpro/kit';
+import { cidrListVar, originListVar } from './protection/config-vars.ts';
 
-/** The gateway's configuration, read once at start. */
+const int = (what: string, min: number, max: number) =>
+  z.coerce.number({ error: `must be ${what}` }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const ms = (min: number, max: number) => int('a number of milliseconds', min, max);
+const bool = () =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const csv = () => z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** The gateway's configuration, read once at start. Defaults are documented in PROTECTION.md. */
 export const gatewayEnv = {
   ...baseEnv,
-  UPSTREAM_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100').max(300_000, 'must be at most 300000').default(10_000),
+  UPSTREAM_TIMEOUT_MS: ms(100, 300_000).default(10_000),
+
+  // Rate limits (0 turns a limiter off) and automatic blocks.
+  RATE_LIMIT_PER_MINUTE: int('a number of requests', 0, 1_000_000).default(300),
+  RATE_LIMIT_AUTH_PER_MINUTE: int('a number of requests', 0, 1_000_000).default(20),
+  AUTO_BLOCK_THRESHOLD: int('a number of rejections', 0, 1_000_000).default(50),
+  AUTO_BLOCK_MINUTES: int('a number of minutes', 1, 525_600).default(15),
+  /** Prefix of every Redis key and channel the gateway writes (rate limits, IP blocks). */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -').default('petpro:'),
+
+  // Client identity and IP lists.
+  TRUST_PROXY: cidrListVar().default([]),
+  IP_DENYLIST: cidrListVar().default([]),
+  IP_ALLOWLIST: cidrListVar().default([]),
+
+  // CORS.
+  CORS_ORIGINS: originListVar().default([]),
+  CORS_METHODS: csv().default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  CORS_HEADERS: csv().default(['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id']),
+  CORS_EXPOSE_HEADERS: csv().default(['RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id', 'Location']),
+  CORS_CREDENTIALS: bool().default(true),
+  CORS_MAX_AGE_SECONDS: int('a number of seconds', 0, 86_400).default(600),
+
+  // Load shedding, body sizes and server timeouts.
+  GATEWAY_MAX_IN_FLIGHT: int('a number of requests', 1, 1_000_000).default(1_000),
+  /** Per upstream service; unset means half of GATEWAY_MAX_IN_FLIGHT. */
+  GATEWAY_MAX_IN_FLIGHT_PER_SERVICE: int('a number of requests', 1, 1_000_000).optional(),
+  BODY_LIMIT_JSON_BYTES: int('a number of bytes', 1_024, 1_073_741_824).default(1_048_576),
+  BODY_LIMIT_UPLOAD_BYTES: int('a number of bytes', 1_024, 1_073_741_824).default(16_777_216),
+  GATEWAY_MAX_HEADER_BYTES: int('a number of bytes', 1_024, 1_048_576).default(16_384),
+  GATEWAY_HEADERS_TIMEOUT_MS: ms(100, 600_000).default(10_000),
+  GATEWAY_REQUEST_TIMEOUT_MS: ms(100, 3_600_000).default(60_000),
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: ms(100, 600_000).default(65_000),
+  GATEWAY_MAX_REQUESTS_PER_SOCKET: int('a number of requests', 0, 1_000_000).default(1_000),
+
+  // Circuit breakers per upstream service.
+  BREAKER_ERROR_THRESHOLD_PERCENT: int('a percentage', 1, 100).default(50),
+  BREAKER_WINDOW_MS: ms(1_000, 600_000).default(10_000),
+  BREAKER_VOLUME_THRESHOLD: int('a number of calls', 1, 100_000).default(5),
+  BREAKER_RESET_TIMEOUT_MS: ms(100, 600_000).default(10_000),
 };
 
 export type GatewayConfig = ReturnType<typeof parseGatewayConfig>;
 
+/** Parses and cross-checks the gateway's environment; throws ConfigError with one line naming the variable. */
 export function parseGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
-  return parseConfig(gatewayEnv, env);
+  const config = parseConfig(gatewayEnv, env);
+  // Node refuses a server whose header deadline is later than its whole-request deadline.
+  if (config.GATEWAY_HEADERS_TIMEOUT_MS > config.GATEWAY_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`Configuration error: GATEWAY_HEADERS_TIMEOUT_MS must not exceed GATEWAY_REQUEST_TIMEOUT_MS (got ${config.GATEWAY_HEADERS_TIMEOUT_MS} > ${config.GATEWAY_REQUEST_TIMEOUT_MS})`);
+  }
+  return {
+    ...config,
+    GATEWAY_MAX_IN_FLIGHT_PER_SERVICE: config.GATEWAY_MAX_IN_FLIGHT_PER_SERVICE ?? Math.max(1, Math.ceil(config.GATEWAY_MAX_IN_FLIGHT / 2)),
+  };
 }

@@ -3,6 +3,9 @@ import { AccessTokenVerifier, ApiRouter, requireAuth, requireRole, z, type Break
 import type { InstancePool } from '../discovery/instances.ts';
 import type { RevocationList } from '../security/revocations.ts';
 import { UPSTREAMS } from '../routing/route-table.ts';
+import type { IpBlockService } from '../protection/ip-blocks.service.ts';
+import type { InFlightLimiter } from '../protection/load-shedding.ts';
+import { ipBlockRoutes } from '../protection/ip-blocks.routes.ts';
 
 const ServicesResponse = z
   .object({
@@ -10,6 +13,7 @@ const ServicesResponse = z
       z.object({
         name: z.string(),
         circuit: z.enum(['closed', 'open', 'half_open']),
+        inFlight: z.number().int().openapi({ description: 'Requests to this service in flight through this gateway' }),
         instances: z.array(z.object({ id: z.string(), url: z.string(), version: z.string(), healthy: z.boolean(), registeredAt: z.string(), lastHeartbeat: z.string(), lastCheck: z.string().optional(), lastError: z.string().optional() })),
       }),
     ),
@@ -17,7 +21,15 @@ const ServicesResponse = z
   .openapi('ServiceInstances');
 
 /** Admin routes the gateway answers itself. */
-export function adminRouter(deps: { openapi: OpenAPIRegistry; verifier: AccessTokenVerifier; revocations: RevocationList; pool: InstancePool; breakers: BreakerSet }): Router {
+export function adminRouter(deps: {
+  openapi: OpenAPIRegistry;
+  verifier: AccessTokenVerifier;
+  revocations: RevocationList;
+  pool: InstancePool;
+  breakers: BreakerSet;
+  blocks: IpBlockService;
+  inFlight: InFlightLimiter;
+}): Router {
   const api = new ApiRouter(deps.openapi, '/api/v1/admin');
   const admin = [requireAuth(deps.verifier, (sid) => deps.revocations.isRevoked(sid)), requireRole('admin')];
   api.route(
@@ -29,10 +41,12 @@ export function adminRouter(deps: { openapi: OpenAPIRegistry; verifier: AccessTo
         services: UPSTREAMS.map((name) => ({
           name,
           circuit: deps.breakers.state(name),
+          inFlight: deps.inFlight.inFlight(name),
           instances: view.filter((i) => i.name === name).map(({ name: _n, healthUrl: _h, ...rest }) => rest),
         })),
       });
     },
   );
+  ipBlockRoutes(api, admin, deps.blocks);
   return api.finish();
 }

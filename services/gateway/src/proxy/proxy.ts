@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { BreakerSet, CircuitOpen, GatewayTimeoutError, ServiceUnavailableError, type Logger, type RegisteredInstance } from '@petpro/kit';
+import { AppError, BreakerSet, CircuitOpen, GatewayTimeoutError, PayloadTooLargeError, ServiceUnavailableError, type Logger, type RegisteredInstance } from '@petpro/kit';
 import type { InstancePool } from '../discovery/instances.ts';
 
 /*
@@ -29,13 +29,23 @@ export function upstreamRequestHeaders(req: http.IncomingMessage, extra: Record<
   return { ...out, ...extra };
 }
 
-function responseHeaders(res: http.IncomingMessage): http.OutgoingHttpHeaders {
+function responseHeaders(res: http.IncomingMessage, own: http.ServerResponse): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(res.headers)) {
     if (v === undefined || HOP_BY_HOP.has(k)) continue;
     out[k] = v;
   }
+  // The gateway's own Vary (Origin, for CORS) must survive the service's.
+  const mine = own.getHeader('vary');
+  if (mine !== undefined && out.vary !== undefined) out.vary = `${String(mine)}, ${String(out.vary)}`;
   return out;
+}
+
+/** The client went away before the answer: its own doing, not a sign the service is failing. */
+export class ClientClosedRequestError extends AppError {
+  constructor() {
+    super(499, 'client_closed_request', 'The client closed the request');
+  }
 }
 
 class Upstream5xx extends Error {
@@ -59,6 +69,8 @@ export interface ForwardTarget {
   path: string;
   requestId: string;
   clientIp: string;
+  /** Bytes of body the client may stream; past it the request is cut with 413 (not a service failure). */
+  maxBodyBytes?: number;
 }
 
 export class Proxy {
@@ -93,6 +105,12 @@ export class Proxy {
           this.pipeBack(err.response, res);
           return;
         }
+        if (err instanceof PayloadTooLargeError) {
+          // The rest of the body is never read: close rather than parse it as the next request.
+          res.setHeader('Connection', 'close');
+          throw err;
+        }
+        if (err instanceof AppError) throw err;
         const e = err as AttemptError;
         if (e.timeout) throw new GatewayTimeoutError(`The ${target.service} service did not answer in time`);
         this.pool.markFailed(inst.id, e.message);
@@ -128,10 +146,12 @@ export class Proxy {
         fail(new AttemptError('timeout', true, true));
         upstreamReq.destroy();
       }, this.opts.timeoutMs);
-      const fail = (e: AttemptError) => {
+      const fail = (e: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        req.off('aborted', onAborted);
+        req.off('data', onData);
         reject(e);
       };
       upstreamReq.on('error', (err) => fail(new AttemptError(err.message, sent)));
@@ -142,13 +162,29 @@ export class Proxy {
         }
         settled = true;
         clearTimeout(timer);
+        req.off('aborted', onAborted);
         if ((upstreamRes.statusCode ?? 500) >= 500) reject(new Upstream5xx(upstreamRes));
         else resolve(upstreamRes);
       });
-      // The client went away: stop the upstream work too.
-      req.once('aborted', () => upstreamReq.destroy());
+      // The client went away: stop the upstream work too, without blaming the service.
+      const onAborted = () => {
+        fail(new ClientClosedRequestError());
+        upstreamReq.destroy();
+      };
+      req.once('aborted', onAborted);
+      // Bodies without a Content-Length (or lying about it) are counted as they stream.
+      let received = 0;
+      const limit = target.maxBodyBytes;
+      const onData = (chunk: Buffer) => {
+        received += chunk.length;
+        if (limit === undefined || received <= limit) return;
+        req.unpipe(upstreamReq);
+        fail(new PayloadTooLargeError(`The request body is larger than the ${limit} bytes allowed here`));
+        upstreamReq.destroy();
+      };
       const startBody = () => {
         sent = true;
+        if (limit !== undefined) req.on('data', onData);
         req.pipe(upstreamReq);
       };
       upstreamReq.on('socket', (socket) => {
@@ -159,7 +195,7 @@ export class Proxy {
   }
 
   private pipeBack(upstream: http.IncomingMessage, res: http.ServerResponse): void {
-    res.writeHead(upstream.statusCode ?? 502, responseHeaders(upstream));
+    res.writeHead(upstream.statusCode ?? 502, responseHeaders(upstream, res));
     upstream.pipe(res);
     upstream.on('error', () => res.destroy());
     res.on('close', () => upstream.destroy());

@@ -1,0 +1,55 @@
+import { z } from '@petpro/kit';
+import { parseCidr } from './cidr.ts';
+
+const split = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** A comma-separated list of IP addresses or CIDRs (IPv4 and IPv6); a bad entry is named in the error. */
+export const cidrListVar = () =>
+  z.string().transform((v, ctx) => {
+    const entries = split(v);
+    const bad = entries.find((e) => !parseCidr(e));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of IP addresses or CIDRs; "${bad}" is not one` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+/**
+ * The canonical form of a browser origin (`scheme://host[:port]`, lower-case, default port
+ * dropped), or undefined when `text` is not one. Browsers send exactly this form in `Origin`.
+ */
+export function canonicalOrigin(text: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  if (u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) return undefined;
+  return u.origin;
+}
+
+/** CORS_ORIGINS: `*`, or a comma-separated list of exact origins such as `https://app.petpro.id`. */
+export const originListVar = () =>
+  z.string().transform((v, ctx) => {
+    const entries = split(v);
+    if (entries.includes('*')) {
+      if (entries.length > 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be either * alone or a list of origins, not both' });
+        return z.NEVER;
+      }
+      return ['*'];
+    }
+    const out: string[] = [];
+    for (const e of entries) {
+      const o = canonicalOrigin(e);
+      if (!o) {
+        ctx.addIssue({ code: 'custom', message: `must be * or a comma-separated list of origins like https://app.example.com; "${e}" is not one` });
+        return z.NEVER;
+      }
+      out.push(o);
+    }
+    return out;
+  });

@@ -1,0 +1,211 @@
+/**
+ * A gateway on loopback with fake upstream services, for protection tests that need exact control
+ * over what an upstream does (fail, hang, answer 401) and over who the client is (a local source
+ * address per simulated client: 127.0.0.0/8 all reaches the gateway, each address is its own peer).
+ */
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { MemoryRegistry, ServiceCredentials, closeServer, createLogger, keepRegistered, listen, type Registry } from '@petpro/kit';
+import { buildGateway, type Gateway } from '../src/app.ts';
+import { parseGatewayConfig } from '../src/config.ts';
+
+export const TEST_SECRET = 'petpro-test-service-secret-0123456789abcdef';
+
+export interface TestGateway {
+  url: string;
+  port: number;
+  gateway: Gateway;
+  server: http.Server;
+  registry: Registry;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts a gateway (as main.ts does) over `registry` with the given environment. */
+export async function startGateway(opts: { env?: Record<string, string>; registry?: Registry; dataDir?: string } = {}): Promise<TestGateway> {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'petpro-gw-'));
+  const env: NodeJS.ProcessEnv = {
+    HOST: '127.0.0.1',
+    GATEWAY_PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SERVICE_SECRET: TEST_SECRET,
+    PETPRO_DATA_DIR: dataDir,
+    ...opts.env,
+  };
+  const config = parseGatewayConfig(env);
+  const registry = opts.registry ?? new MemoryRegistry();
+  const gateway = buildGateway({ config, log: createLogger('gateway', config.LOG_LEVEL), registry, credentials: new ServiceCredentials(TEST_SECRET, 'gateway') });
+  const { server, port } = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
+  gateway.attach(server);
+  await gateway.start();
+  await gateway.pool.refresh();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    gateway,
+    server,
+    registry,
+    dataDir,
+    async stop() {
+      await closeServer(server, 500);
+      await gateway.close();
+    },
+  };
+}
+
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => unknown;
+
+export interface FakeUpstream {
+  name: string;
+  url: string;
+  /** Requests received (method and path), for assertions. */
+  seen: string[];
+  setHandler(h: Handler): void;
+  stop(): Promise<void>;
+}
+
+/** A plain HTTP server registered (with heartbeats) as an instance of service `name`. */
+export async function startUpstream(registry: Registry, name: 'auth' | 'user' | 'clinic' | 'booking', handler: Handler): Promise<FakeUpstream> {
+  let current = handler;
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url}`);
+      Promise.resolve(current(req, res, Buffer.concat(chunks))).catch(() => res.destroy());
+    });
+  });
+  server.keepAliveTimeout = 1_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const id = `${name}-fake-${randomUUID()}`;
+  const reg = keepRegistered(registry, { id, name, url, version: 'test', healthUrl: `${url}/healthz` }, createLogger('fake', 'silent'), 1_000);
+  await new Promise((r) => setTimeout(r, 20));
+  return {
+    name,
+    url,
+    seen,
+    setHandler(h) {
+      current = h;
+    },
+    async stop() {
+      await reg.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Answers JSON `{ ok: true, service, path }` with status 200. */
+export const okHandler =
+  (service: string): Handler =>
+  (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, service, path: req.url }));
+  };
+
+/**
+ * A fake auth service: publishes a JWKS, signs access tokens the gateway accepts, answers the
+ * revocation feed, refuses every login with 401 and answers other auth routes with 200.
+ */
+export async function startFakeAuth(registry: Registry) {
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const kid = randomBytes(6).toString('hex');
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+  const upstream = await startUpstream(registry, 'auth', (req, res) => {
+    const json = (status: number, body: unknown, type = 'application/json') => res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body));
+    const p = (req.url ?? '').split('?')[0];
+    if (p === '/.well-known/jwks.json') return json(200, { keys: [jwk] });
+    if (p === '/internal/sessions/revocations') return json(200, { items: [], now: new Date().toISOString() });
+    if (p === '/api/v1/auth/login') return json(401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Wrong email or password', code: 'invalid_credentials' }, 'application/problem+json');
+    return json(200, { ok: true, service: 'auth', path: req.url });
+  });
+  return {
+    upstream,
+    /** A signed access token for a user with the given roles. */
+    async token(opts: { userId?: string; roles?: string[] } = {}): Promise<string> {
+      return new SignJWT({ sid: randomUUID(), roles: opts.roles ?? ['pet_owner'] })
+        .setProtectedHeader({ alg: 'EdDSA', kid })
+        .setIssuer('petpro-auth')
+        .setAudience('petpro')
+        .setSubject(opts.userId ?? randomUUID())
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(privateKey);
+    },
+  };
+}
+
+/** The parts of JSON bodies the tests look at (problem+json, IP blocks, admin views). */
+export interface TestBody {
+  code?: string;
+  status?: number;
+  id?: string;
+  items?: Array<{ id: string; cidr: string; source: string; expiresAt?: string }>;
+  services?: Array<{ name: string; circuit: string; inFlight: number }>;
+  [key: string]: unknown;
+}
+
+export interface RawResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  body: TestBody;
+  ms: number;
+}
+
+/**
+ * One HTTP request from a chosen loopback source address (a distinct client to the gateway), on a
+ * fresh connection so the address really is used.
+ */
+export function request(
+  baseUrl: string,
+  reqPath: string,
+  opts: { method?: string; from?: string; headers?: Record<string, string>; body?: unknown; raw?: string | Buffer; timeoutMs?: number } = {},
+): Promise<RawResult> {
+  const u = new URL(reqPath, baseUrl);
+  const started = performance.now();
+  const headers: Record<string, string> = { ...opts.headers };
+  let payload: string | Buffer | undefined = opts.raw;
+  if (opts.body !== undefined) {
+    payload = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: reqPath, headers, agent: false, localAddress: opts.from ?? '127.0.0.1', timeout: opts.timeoutMs ?? 10_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: TestBody = {};
+          try {
+            body = text ? (JSON.parse(text) as TestBody) : {};
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body, ms: performance.now() - started });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`request timed out: ${reqPath}`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** A distinct loopback client address for each call within a test file (127.x.y.z). */
+export function clientAddresses(seed = Math.floor(Math.random() * 200) + 20) {
+  let n = 1;
+  return () => `127.${seed}.${Math.floor(n / 250)}.${(n++ % 250) + 1}`;
+}
