@@ -1,13 +1,42 @@
 import type { Express } from 'express';
 import { createOpenApiRegistry, createServiceApp, finishApp, servicePath, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import type { DB } from './db.ts';
+import { parseBookingConfig } from './config.ts';
+import { Store } from './store.ts';
+import { ClinicDirectory } from './upstream/clinic.client.ts';
+import { PetDirectory } from './upstream/pets.client.ts';
+import { ClinicAccess } from './shared/clinic-access.ts';
+import { SchedulesService } from './schedules/schedules.service.ts';
+import { schedulesRoutes } from './schedules/schedules.routes.ts';
+import { AvailabilityService } from './availability/availability.service.ts';
+import { availabilityRoutes } from './availability/availability.routes.ts';
+import { BookingsService } from './bookings/bookings.service.ts';
+import { bookingsRoutes } from './bookings/bookings.routes.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DB {}
+export type { DB };
 
 /** The booking service: everything wired, nothing listening. */
 export function buildApp(ctx: ServiceContext<DB>): Express {
+  const config = parseBookingConfig(ctx.env);
   const openapi = createOpenApiRegistry();
   const { app } = createServiceApp({ name: ctx.name, version: ctx.version, log: ctx.log, openapi, metrics: ctx.metrics, checks: [{ name: 'database', check: () => ctx.database.ping() }] });
+
+  const store = new Store(ctx.db);
+  const clinics = new ClinicDirectory(ctx.client, config.BOOKING_CLINIC_CACHE_SECONDS * 1000);
+  const pets = new PetDirectory(ctx.client);
+  const access = new ClinicAccess(clinics);
+  const schedules = new SchedulesService(store, access);
+  const availability = new AvailabilityService(store, clinics);
+  const bookings = new BookingsService({ store, clinics, pets, access, idempotencyTtlMs: config.BOOKING_IDEMPOTENCY_TTL_HOURS * 3_600_000 });
+
+  // Expired idempotency keys are refused by the queries already; this only keeps the table small.
+  const housekeeping = setInterval(() => void store.repos.idempotency.purgeExpired().catch((err: unknown) => ctx.log.warn({ err }, 'idempotency key purge failed')), 3_600_000);
+  housekeeping.unref();
+  ctx.onClose.push(() => clearInterval(housekeeping));
+
+  app.use('/api/v1/schedules', schedulesRoutes(openapi, schedules, ctx.verifier).finish());
+  app.use('/api/v1', availabilityRoutes(openapi, availability, ctx.verifier).finish());
+  app.use('/api/v1', bookingsRoutes(openapi, bookings, ctx.verifier).finish());
   return finishApp(app);
 }
 

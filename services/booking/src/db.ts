@@ -1,0 +1,116 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** A `date` column; repositories read it as text (`to_char`) because pg turns dates into local-midnight Date objects. */
+type DateColumn = ColumnType<Date | null, string | null | undefined, string | null>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ScheduleRulesTable {
+  id: string;
+  clinic_id: string;
+  staff_id: string | null;
+  weekday: number;
+  start_time: string;
+  end_time: string;
+  valid_from: DateColumn;
+  valid_until: DateColumn;
+  position: number;
+  created_at: Timestamp;
+}
+
+export interface ScheduleBlocksTable {
+  id: string;
+  clinic_id: string;
+  staff_id: string | null;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  reason: string;
+  recurrence_weekly: Generated<boolean>;
+  recurrence_until: DateColumn;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface BookingPoliciesTable {
+  clinic_id: string;
+  min_notice_minutes: number;
+  max_advance_days: number;
+  cancellation_cutoff_minutes: number;
+  slot_step_minutes: number;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface PetSnapshot {
+  id: string;
+  name: string;
+  species: string;
+}
+
+export type BookingStatus = 'pending' | 'confirmed' | 'completed' | 'no_show' | 'cancelled';
+
+export interface BookingsTable {
+  id: string;
+  clinic_id: string;
+  service_id: string;
+  staff_id: string;
+  staff_requested: boolean;
+  owner_id: string;
+  pet_ids: string[];
+  pets: Json<PetSnapshot[]>;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  held_until: Timestamp;
+  during: ColumnType<string, never, never>;
+  time_zone: string;
+  status: Generated<BookingStatus>;
+  notes: string | null;
+  service_name: string;
+  service_category: string | null;
+  duration_minutes: number;
+  buffer_minutes: number;
+  // bigint arrives as a string from pg; amounts in minor units fit a JS number for any real price.
+  price_amount: ColumnType<string, number, number>;
+  price_currency: string;
+  confirmed_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+  no_show_at: NullableTimestamp;
+  cancelled_at: NullableTimestamp;
+  cancelled_by: string | null;
+  cancelled_by_role: 'owner' | 'clinic' | null;
+  cancellation_reason: string | null;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  booking_id: string;
+  status_code: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface OutboxEventsTable {
+  id: string;
+  type: string;
+  aggregate_id: string;
+  clinic_id: string;
+  owner_id: string | null;
+  payload: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  published_at: NullableTimestamp;
+}
+
+export interface DB {
+  schedule_rules: ScheduleRulesTable;
+  schedule_blocks: ScheduleBlocksTable;
+  booking_policies: BookingPoliciesTable;
+  bookings: BookingsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  outbox_events: OutboxEventsTable;
+}
