@@ -171,7 +171,8 @@ export function request(
   reqPath: string,
   opts: { method?: string; from?: string; headers?: Record<string, string>; body?: unknown; raw?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<RawResult> {
-  const u = new URL(reqPath, baseUrl);
+  // Host and port from the base only: a path such as `//api/...` must reach the gateway as written.
+  const u = new URL(baseUrl);
   const started = performance.now();
   const headers: Record<string, string> = { ...opts.headers };
   let payload: string | Buffer | undefined = opts.raw;

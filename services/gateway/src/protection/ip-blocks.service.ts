@@ -26,7 +26,6 @@ export interface NewBlock {
 /** Narrowest networks an admin may block at once; wider ones are almost always a typo. */
 const MIN_BITS = { ipv4: 8, ipv6: 16 } as const;
 const PURGE_EVERY_MS = 60_000;
-const RECENT_MS = 10_000;
 
 function activate(block: IpBlock): ActiveBlock | undefined {
   const cidr = parseCidr(block.cidr, 128);
@@ -47,11 +46,14 @@ export class IpBlockService {
   /** Automatic blocks the store refused (it was down): enforced here until they expire or persist. */
   private localOnly: IpBlock[] = [];
   /**
-   * Changes made here in the last seconds: a read that started before the write finished must not
-   * undo them (the next request from a just-blocked address has to be refused at once).
+   * Changes made here that a read of the store may not show yet: a read that started before the
+   * write finished must not undo them (the next request from a just-blocked address has to be
+   * refused at once). Each carries the sequence number of its completed write; a read that starts
+   * later reflects it, and the entry is dropped.
    */
-  private readonly recentAdds = new Map<string, { block: IpBlock; at: number }>();
+  private readonly recentAdds = new Map<string, { block: IpBlock; seq: number }>();
   private readonly recentRemovals = new Map<string, number>();
+  private seq = 0;
   /** Blocks of exactly one client network (/32, /64) by CIDR text: the common case, looked up in O(1). */
   private exact = new Map<string, ActiveBlock>();
   private wide: ActiveBlock[] = [];
@@ -107,8 +109,11 @@ export class IpBlockService {
         this.lastPurge = now;
         await this.store.purgeExpired(now);
       }
+      const readFrom = this.seq;
       const stored = await this.store.list();
       await this.persistLocalOnly(stored);
+      for (const [id, r] of this.recentAdds) if (r.seq <= readFrom) this.recentAdds.delete(id);
+      for (const [id, seq] of this.recentRemovals) if (seq <= readFrom) this.recentRemovals.delete(id);
       this.stored = stored;
       this.install();
       if (this.failing) this.log.info('IP-block store readable again');
@@ -134,8 +139,6 @@ export class IpBlockService {
 
   private install(): void {
     const now = Date.now();
-    for (const [id, at] of this.recentRemovals) if (now - at > RECENT_MS) this.recentRemovals.delete(id);
-    for (const [id, r] of this.recentAdds) if (now - r.at > RECENT_MS) this.recentAdds.delete(id);
     const byId = new Map<string, ActiveBlock>();
     for (const block of [...this.stored, ...[...this.recentAdds.values()].map((r) => r.block), ...this.localOnly]) {
       if (this.recentRemovals.has(block.id)) continue;
@@ -228,7 +231,7 @@ export class IpBlockService {
       this.log.error({ err: (err as Error).message }, 'cannot store an IP block');
       throw new ServiceUnavailableError('ip_block_store_unavailable', 'The IP-block store is unavailable; try again shortly', 5);
     }
-    this.recentAdds.set(block.id, { block, at: Date.now() });
+    this.recentAdds.set(block.id, { block, seq: ++this.seq });
     this.install();
     this.log.warn({ cidr: block.cidr, id: block.id, expiresAt: block.expiresAt, by: block.createdBy }, 'IP block added');
     return block;
@@ -247,7 +250,7 @@ export class IpBlockService {
     this.localOnly = this.localOnly.filter((b) => b.id !== id);
     if (!found && !local) throw new NotFoundError('ip_block_not_found', 'No IP block has this id');
     this.recentAdds.delete(id);
-    this.recentRemovals.set(id, Date.now());
+    this.recentRemovals.set(id, ++this.seq);
     this.install();
     this.log.warn({ id }, 'IP block removed');
   }
@@ -261,14 +264,18 @@ export class IpBlockService {
     const cidr = clientCidrOf(addr);
     const now = Date.now();
     const block: IpBlock = { id: uuidv7(), cidr: cidr.text, reason, source: 'auto', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + minutes * 60_000).toISOString() };
-    this.recentAdds.set(block.id, { block, at: now });
+    // In force here before the write: the next request must already be refused.
+    const entry = { block, seq: Number.POSITIVE_INFINITY };
+    this.recentAdds.set(block.id, entry);
     this.install();
     this.autoCounter?.inc();
     this.log.warn({ cidr: cidr.text, minutes, reason }, 'client blocked automatically');
     try {
       await this.store.add(block);
+      entry.seq = ++this.seq;
     } catch (err) {
       this.log.error({ err: (err as Error).message, cidr: cidr.text }, 'cannot store an automatic IP block; enforcing it on this gateway only until the store is back');
+      this.recentAdds.delete(block.id);
       this.localOnly.push(block);
     }
     return block;
