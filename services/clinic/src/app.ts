@@ -1,13 +1,88 @@
+import path from 'node:path';
 import type { Express } from 'express';
-import { createOpenApiRegistry, createServiceApp, finishApp, servicePath, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import { ApiRouter, createOpenApiRegistry, createServiceApp, finishApp, servicePath, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import type { DB } from './db.ts';
+import { parseClinicConfig } from './config.ts';
+import { FileStore } from './shared/storage.ts';
+import { AuthClient } from './shared/auth-client.ts';
+import { ClinicsRepository } from './clinics/clinics.repository.ts';
+import { ClinicsService } from './clinics/clinics.service.ts';
+import { clinicRoutes, mediaRoutes, vendorClinicRoutes } from './clinics/clinics.routes.ts';
+import { SearchRepository } from './search/search.repository.ts';
+import { SearchService } from './search/search.service.ts';
+import { searchRoutes } from './search/search.routes.ts';
+import { CatalogueRepository } from './catalogue/catalogue.repository.ts';
+import { CatalogueService } from './catalogue/catalogue.service.ts';
+import { catalogueRoutes } from './catalogue/catalogue.routes.ts';
+import { StaffRepository } from './staff/staff.repository.ts';
+import { StaffService } from './staff/staff.service.ts';
+import { staffRoutes } from './staff/staff.routes.ts';
+import { OnboardingRepository } from './onboarding/onboarding.repository.ts';
+import { OnboardingService } from './onboarding/onboarding.service.ts';
+import { ApprovalService } from './onboarding/approval.service.ts';
+import { onboardingRoutes } from './onboarding/onboarding.routes.ts';
+import { adminOnboardingRoutes } from './onboarding/admin.routes.ts';
+import { OutboxRepository } from './mail/outbox.repository.ts';
+import { OutboxDispatcher } from './mail/outbox.service.ts';
+import { internalRoutes } from './internal/internal.routes.ts';
+import { startWorker } from './worker.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DB {}
+export type { DB };
 
-/** The clinic service: everything wired, nothing listening. */
+/** The clinic service: everything wired, nothing listening (the background worker runs until ctx.onClose). */
 export function buildApp(ctx: ServiceContext<DB>): Express {
+  const config = parseClinicConfig(ctx.env);
+  const publicUrl = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.GATEWAY_PORT}`).replace(/\/$/, '');
   const openapi = createOpenApiRegistry();
   const { app } = createServiceApp({ name: ctx.name, version: ctx.version, log: ctx.log, openapi, metrics: ctx.metrics, checks: [{ name: 'database', check: () => ctx.database.ping() }] });
+
+  // Photos and private onboarding documents live on disk under the data folder, outside any web root.
+  const files = new FileStore(path.resolve(ctx.config.PETPRO_DATA_DIR, 'clinic'));
+  const auth = new AuthClient(ctx.client);
+  const clinics = new ClinicsRepository(ctx.db);
+  const catalogue = new CatalogueRepository(ctx.db);
+  const staff = new StaffRepository(ctx.db);
+  const onboarding = new OnboardingRepository(ctx.db);
+  const outbox = new OutboxRepository(ctx.db);
+
+  const clinicsService = new ClinicsService({ clinics, files, photoMaxCount: config.CLINIC_MAX_PHOTOS });
+  const searchService = new SearchService({ search: new SearchRepository(ctx.db), clinics });
+  const catalogueService = new CatalogueService({ db: ctx.db, catalogue, clinics, clinicsService });
+  const staffService = new StaffService({ db: ctx.db, staff, catalogue, clinicsService, auth, log: ctx.log });
+  const dispatcher = new OutboxDispatcher({ outbox, auth, mailer: ctx.mailer, log: ctx.log, publicUrl, retryBaseMs: config.CLINIC_RETRY_BASE_MS, retryMaxMs: config.CLINIC_RETRY_MAX_MS });
+  const onboardingService = new OnboardingService({
+    db: ctx.db,
+    repo: onboarding,
+    outbox,
+    dispatcher,
+    files,
+    auth,
+    mailer: ctx.mailer,
+    log: ctx.log,
+    config: {
+      documentMaxCount: config.CLINIC_MAX_DOCUMENTS,
+      codeTtlMinutes: config.CLINIC_CONTACT_CODE_TTL_MINUTES,
+      codeMaxAttempts: config.CLINIC_CONTACT_CODE_MAX_ATTEMPTS,
+      codeResendSeconds: config.CLINIC_CONTACT_CODE_RESEND_SECONDS,
+      codeSecret: ctx.config.SERVICE_SECRET!,
+    },
+  });
+  const approvals = new ApprovalService({ db: ctx.db, repo: onboarding, clinics, catalogue, outbox, dispatcher, auth, log: ctx.log, retryBaseMs: config.CLINIC_RETRY_BASE_MS, retryMaxMs: config.CLINIC_RETRY_MAX_MS });
+
+  // One router for every public path of this service, so that 405s are computed over all of them.
+  const api = new ApiRouter(openapi, '/api/v1');
+  searchRoutes(api, { service: searchService });
+  clinicRoutes(api, { service: clinicsService, verifier: ctx.verifier, photoMaxBytes: config.CLINIC_PHOTO_MAX_BYTES });
+  catalogueRoutes(api, { service: catalogueService, verifier: ctx.verifier });
+  staffRoutes(api, { service: staffService, verifier: ctx.verifier });
+  vendorClinicRoutes(api, { service: clinicsService, clinics, verifier: ctx.verifier });
+  onboardingRoutes(api, { service: onboardingService, verifier: ctx.verifier, documentMaxBytes: config.CLINIC_DOCUMENT_MAX_BYTES });
+  adminOnboardingRoutes(api, { service: onboardingService, approvals, repo: onboarding, verifier: ctx.verifier });
+  mediaRoutes(api, { service: clinicsService });
+  app.use('/api/v1', api.finish());
+  app.use('/internal', internalRoutes({ credentials: ctx.credentials, clinics, staff, catalogue }));
+
+  ctx.onClose.push(startWorker({ intervalMs: config.CLINIC_WORKER_INTERVAL_MS, approvals, dispatcher, log: ctx.log }));
   return finishApp(app);
 }
 

@@ -1,0 +1,129 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { ClinicServicesTable, DB } from '../db.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export interface ServiceRecord {
+  id: string;
+  clinicId: string;
+  name: string;
+  category: string;
+  description: string;
+  price: { amount: number; currency: string };
+  durationMinutes: number;
+  bufferMinutes: number;
+  species: string[];
+  active: boolean;
+  qualifiedStaffIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ServiceFields {
+  name: string;
+  category: string;
+  description: string;
+  price: { amount: number; currency: string };
+  durationMinutes: number;
+  bufferMinutes: number;
+  species: string[];
+  active: boolean;
+}
+
+const columns = ['id', 'clinic_id', 'name', 'category', 'description', 'price_amount', 'currency', 'duration_minutes', 'buffer_minutes', 'species', 'active', 'created_at', 'updated_at'] as const;
+type Row = Pick<Selectable<ClinicServicesTable>, (typeof columns)[number]>;
+
+function toService(r: Row, staffIds: string[]): ServiceRecord {
+  return {
+    id: r.id,
+    clinicId: r.clinic_id,
+    name: r.name,
+    category: r.category,
+    description: r.description,
+    price: { amount: Number(r.price_amount), currency: r.currency },
+    durationMinutes: r.duration_minutes,
+    bufferMinutes: r.buffer_minutes,
+    species: r.species,
+    active: r.active,
+    qualifiedStaffIds: staffIds,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function columnsOf(f: Partial<ServiceFields>) {
+  return {
+    ...(f.name !== undefined && { name: f.name }),
+    ...(f.category !== undefined && { category: f.category }),
+    ...(f.description !== undefined && { description: f.description }),
+    ...(f.price !== undefined && { price_amount: f.price.amount, currency: f.price.currency }),
+    ...(f.durationMinutes !== undefined && { duration_minutes: f.durationMinutes }),
+    ...(f.bufferMinutes !== undefined && { buffer_minutes: f.bufferMinutes }),
+    ...(f.species !== undefined && { species: f.species }),
+    ...(f.active !== undefined && { active: f.active }),
+  };
+}
+
+/** The only SQL for the service catalogue. */
+export class CatalogueRepository {
+  constructor(readonly db: Kysely<DB>) {}
+
+  /** Live staff qualified for each service. */
+  private async staffIdsFor(serviceIds: string[], db: Db): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (!serviceIds.length) return out;
+    const rows = await db
+      .selectFrom('staff_services')
+      .innerJoin('clinic_staff', 'clinic_staff.id', 'staff_services.staff_id')
+      .select(['staff_services.service_id', 'staff_services.staff_id'])
+      .where('staff_services.service_id', 'in', serviceIds)
+      .where('clinic_staff.deleted_at', 'is', null)
+      .orderBy('staff_services.staff_id')
+      .execute();
+    for (const r of rows) out.set(r.service_id, [...(out.get(r.service_id) ?? []), r.staff_id]);
+    return out;
+  }
+
+  async findById(clinicId: string, id: string, db: Db = this.db): Promise<ServiceRecord | undefined> {
+    const r = await db.selectFrom('clinic_services').select(columns).where('id', '=', id).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!r) return undefined;
+    return toService(r, (await this.staffIdsFor([r.id], db)).get(r.id) ?? []);
+  }
+
+  /** A clinic's services by name (then id), optionally only active ones or one category. */
+  async list(clinicId: string, opts: { activeOnly: boolean; category?: string; limit: number; after?: { name: string; id: string } }): Promise<ServiceRecord[]> {
+    let q = this.db.selectFrom('clinic_services').select(columns).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null);
+    if (opts.activeOnly) q = q.where('active', '=', true);
+    if (opts.category) q = q.where('category', '=', opts.category);
+    if (opts.after) q = q.where(sql<boolean>`(name, id) > (${opts.after.name}, ${opts.after.id}::uuid)`);
+    const rows = await q.orderBy('name').orderBy('id').limit(opts.limit).execute();
+    const staff = await this.staffIdsFor(rows.map((r) => r.id), this.db);
+    return rows.map((r) => toService(r, staff.get(r.id) ?? []));
+  }
+
+  /** Which of `ids` are live services of the clinic. */
+  async existingIds(clinicId: string, ids: string[], db: Db = this.db): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await db.selectFrom('clinic_services').select('id').where('clinic_id', '=', clinicId).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async insert(clinicId: string, id: string, f: ServiceFields, db: Db = this.db): Promise<void> {
+    await db
+      .insertInto('clinic_services')
+      .values({ id, clinic_id: clinicId, ...columnsOf(f), name: f.name, category: f.category, price_amount: f.price.amount, duration_minutes: f.durationMinutes, created_at: new Date(), updated_at: new Date() })
+      .execute();
+  }
+
+  async update(clinicId: string, id: string, patch: Partial<ServiceFields>, db: Db = this.db): Promise<boolean> {
+    const r = await db.updateTable('clinic_services').set({ ...columnsOf(patch), updated_at: new Date() }).where('id', '=', id).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Soft delete (bookings keep naming the id) and unlink it from staff. */
+  async softDelete(clinicId: string, id: string, db: Db = this.db): Promise<boolean> {
+    const r = await db.updateTable('clinic_services').set({ deleted_at: new Date(), active: false, updated_at: new Date() }).where('id', '=', id).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null).executeTakeFirst();
+    await db.deleteFrom('staff_services').where('service_id', '=', id).execute();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}

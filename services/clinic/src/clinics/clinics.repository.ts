@@ -1,0 +1,215 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { ClinicsTable, DB, StoredOpeningHours } from '../db.ts';
+import type { OpeningHours } from '../hours/opening-hours.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export interface ClinicRecord {
+  id: string;
+  ownerUserId: string;
+  onboardingId: string | null;
+  name: string;
+  description: string;
+  phone: string | null;
+  email: string | null;
+  address: string | null;
+  city: string | null;
+  province: string | null;
+  location: { lat: number; lng: number } | null;
+  timeZone: string;
+  published: boolean;
+  openingHours: OpeningHours;
+  categories: string[];
+  species: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ClinicFields {
+  name: string;
+  description: string;
+  phone: string | null;
+  email: string | null;
+  address: string | null;
+  city: string | null;
+  province: string | null;
+  location: { lat: number; lng: number } | null;
+  timeZone: string;
+  published: boolean;
+}
+
+export interface PhotoRecord {
+  id: string;
+  clinicId: string;
+  position: number;
+  sizes: string[];
+}
+
+const clinicColumns = [
+  'id', 'owner_user_id', 'onboarding_id', 'name', 'description', 'phone', 'email', 'address', 'city', 'province', 'lat', 'lng',
+  'time_zone', 'published', 'opening_hours', 'categories', 'species', 'created_at', 'updated_at',
+] as const;
+
+type ClinicRow = Pick<Selectable<ClinicsTable>, (typeof clinicColumns)[number]>;
+
+/** Maps a row to a record (the only place that knows column names). */
+export function toClinic(r: ClinicRow): ClinicRecord {
+  const hours = r.opening_hours as StoredOpeningHours;
+  return {
+    id: r.id,
+    ownerUserId: r.owner_user_id,
+    onboardingId: r.onboarding_id,
+    name: r.name,
+    description: r.description,
+    phone: r.phone,
+    email: r.email,
+    address: r.address,
+    city: r.city,
+    province: r.province,
+    location: r.lat === null || r.lng === null ? null : { lat: r.lat, lng: r.lng },
+    timeZone: r.time_zone,
+    published: r.published,
+    openingHours: { weekly: hours.weekly ?? [], closures: hours.closures ?? [] },
+    categories: r.categories,
+    species: r.species,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function columnsOf(f: Partial<ClinicFields>) {
+  return {
+    ...(f.name !== undefined && { name: f.name }),
+    ...(f.description !== undefined && { description: f.description }),
+    ...(f.phone !== undefined && { phone: f.phone }),
+    ...(f.email !== undefined && { email: f.email }),
+    ...(f.address !== undefined && { address: f.address }),
+    ...(f.city !== undefined && { city: f.city }),
+    ...(f.province !== undefined && { province: f.province }),
+    ...(f.location !== undefined && { lat: f.location?.lat ?? null, lng: f.location?.lng ?? null }),
+    ...(f.timeZone !== undefined && { time_zone: f.timeZone }),
+    ...(f.published !== undefined && { published: f.published }),
+  };
+}
+
+/** The only SQL for clinics and their photos. */
+export class ClinicsRepository {
+  constructor(readonly db: Kysely<DB>) {}
+
+  async findById(id: string, db: Db = this.db): Promise<ClinicRecord | undefined> {
+    const r = await db.selectFrom('clinics').select(clinicColumns).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return r && toClinic(r);
+  }
+
+  async findByOnboardingId(onboardingId: string, db: Db = this.db): Promise<ClinicRecord | undefined> {
+    const r = await db.selectFrom('clinics').select(clinicColumns).where('onboarding_id', '=', onboardingId).executeTakeFirst();
+    return r && toClinic(r);
+  }
+
+  /** Live clinics of an owner, newest first (ids are UUIDv7, so id order is creation order). */
+  async findByOwner(ownerUserId: string, limit: number, afterId?: string): Promise<ClinicRecord[]> {
+    let q = this.db.selectFrom('clinics').select(clinicColumns).where('owner_user_id', '=', ownerUserId).where('deleted_at', 'is', null);
+    if (afterId) q = q.where('id', '<', afterId);
+    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toClinic);
+  }
+
+  async insert(input: ClinicFields & { id: string; ownerUserId: string; onboardingId?: string; openingHours?: OpeningHours }, db: Db = this.db): Promise<ClinicRecord> {
+    const r = await db
+      .insertInto('clinics')
+      .values({
+        id: input.id,
+        owner_user_id: input.ownerUserId,
+        onboarding_id: input.onboardingId ?? null,
+        ...columnsOf(input),
+        name: input.name,
+        opening_hours: JSON.stringify(input.openingHours ?? { weekly: [], closures: [] }),
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
+      .returning(clinicColumns)
+      .executeTakeFirstOrThrow();
+    await this.refreshDerived(r.id, db);
+    return (await this.findById(r.id, db))!;
+  }
+
+  async update(id: string, patch: Partial<ClinicFields>, db: Db = this.db): Promise<ClinicRecord | undefined> {
+    await db.updateTable('clinics').set({ ...columnsOf(patch), updated_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+    if (patch.name !== undefined || patch.description !== undefined || patch.city !== undefined) await this.refreshDerived(id, db);
+    return this.findById(id, db);
+  }
+
+  async setOpeningHours(id: string, hours: OpeningHours, db: Db = this.db): Promise<void> {
+    await db.updateTable('clinics').set({ opening_hours: JSON.stringify(hours), updated_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+  }
+
+  /** Soft delete: bookings and favourites elsewhere keep naming the id, but the clinic disappears. */
+  async softDelete(id: string, db: Db = this.db): Promise<boolean> {
+    const r = await db.updateTable('clinics').set({ deleted_at: new Date(), published: false, updated_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Recomputes what search reads from other rows: the categories and species of active services and
+   * the text document (name, service names, description, city; weighted in that order).
+   */
+  async refreshDerived(id: string, db: Db = this.db): Promise<void> {
+    await sql`
+      update clinics c set
+        categories = coalesce((select array_agg(distinct s.category order by s.category) from clinic_services s
+                               where s.clinic_id = c.id and s.active and s.deleted_at is null), '{}'),
+        species = coalesce((select array_agg(distinct sp order by sp) from clinic_services s cross join unnest(s.species) sp
+                            where s.clinic_id = c.id and s.active and s.deleted_at is null), '{}'),
+        search_document =
+          setweight(to_tsvector('simple', c.name), 'A') ||
+          setweight(to_tsvector('simple', coalesce((select string_agg(s.name || ' ' || s.category, ' ') from clinic_services s
+                                                     where s.clinic_id = c.id and s.active and s.deleted_at is null), '')), 'B') ||
+          setweight(to_tsvector('simple', c.description), 'C') ||
+          setweight(to_tsvector('simple', coalesce(c.city, '')), 'D')
+      where c.id = ${id}`.execute(db);
+  }
+
+  // Photos ---------------------------------------------------------------------------------------
+
+  async photosOf(clinicIds: string[]): Promise<PhotoRecord[]> {
+    if (!clinicIds.length) return [];
+    const rows = await this.db.selectFrom('clinic_photos').select(['id', 'clinic_id', 'position', 'sizes']).where('clinic_id', 'in', clinicIds).orderBy('clinic_id').orderBy('position').orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, clinicId: r.clinic_id, position: r.position, sizes: r.sizes }));
+  }
+
+  async countPhotos(clinicId: string): Promise<number> {
+    const r = await this.db.selectFrom('clinic_photos').select((eb) => eb.fn.countAll<string>().as('n')).where('clinic_id', '=', clinicId).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async addPhoto(p: { id: string; clinicId: string; sizes: string[] }): Promise<PhotoRecord> {
+    const r = await this.db
+      .insertInto('clinic_photos')
+      .values({
+        id: p.id,
+        clinic_id: p.clinicId,
+        sizes: p.sizes,
+        position: sql<number>`coalesce((select max(position) + 1 from clinic_photos where clinic_id = ${p.clinicId}), 0)`,
+        created_at: new Date(),
+      })
+      .returning(['id', 'clinic_id', 'position', 'sizes'])
+      .executeTakeFirstOrThrow();
+    return { id: r.id, clinicId: r.clinic_id, position: r.position, sizes: r.sizes };
+  }
+
+  async findPhoto(photoId: string): Promise<PhotoRecord | undefined> {
+    const r = await this.db
+      .selectFrom('clinic_photos')
+      .innerJoin('clinics', 'clinics.id', 'clinic_photos.clinic_id')
+      .select(['clinic_photos.id', 'clinic_photos.clinic_id', 'clinic_photos.position', 'clinic_photos.sizes'])
+      .where('clinic_photos.id', '=', photoId)
+      .where('clinics.deleted_at', 'is', null)
+      .executeTakeFirst();
+    return r && { id: r.id, clinicId: r.clinic_id, position: r.position, sizes: r.sizes };
+  }
+
+  async deletePhoto(clinicId: string, photoId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('clinic_photos').where('id', '=', photoId).where('clinic_id', '=', clinicId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+}

@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { v7 as uuidv7 } from 'uuid';
+import sharp from 'sharp';
+import { fileTypeFromBuffer } from 'file-type';
+import { ConflictError, ForbiddenError, NotFoundError, UnsupportedMediaTypeError, ValidationError, hasPermission, type Principal } from '@petpro/kit';
+import type { ClinicFields, ClinicRecord, ClinicsRepository, PhotoRecord } from './clinics.repository.ts';
+import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
+import { isAdmin } from '../shared/access.ts';
+import type { FileStore } from '../shared/storage.ts';
+
+export const PHOTO_SIZES = { small: 320, medium: 800, large: 1600 } as const;
+type PhotoSize = keyof typeof PHOTO_SIZES;
+
+export interface PhotoDto {
+  id: string;
+  urls: Record<string, string>;
+}
+
+export interface ClinicDto {
+  id: string;
+  ownerUserId?: string;
+  name: string;
+  description: string;
+  phone: string | null;
+  email: string | null;
+  address: string | null;
+  city: string | null;
+  province: string | null;
+  location: { lat: number; lng: number } | null;
+  timeZone: string;
+  published: boolean;
+  openingHours: OpeningHours;
+  openNow: boolean;
+  categories: string[];
+  species: string[];
+  photos: PhotoDto[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Public URL of one stored photo size (served by the media route, through the gateway). */
+export function photoUrl(photoId: string, size: string): string {
+  return `/api/v1/media/clinic/photos/${photoId}/${size}.webp`;
+}
+
+/** The photo DTO: one URL per stored size. */
+export function toPhotoDto(p: PhotoRecord): PhotoDto {
+  return { id: p.id, urls: Object.fromEntries(p.sizes.map((s) => [s, photoUrl(p.id, s)])) };
+}
+
+/** The kinds of change a caller may make to a clinic, each tied to the vendor permission it needs. */
+export type ClinicWrite = 'clinic' | 'staff' | 'services';
+const WRITE_PERMISSION: Record<ClinicWrite, string> = { clinic: 'clinic:write:own', staff: 'clinic:staff:manage:own', services: 'clinic:service:manage:own' };
+
+/** Clinic profiles, opening hours and photos, and the ownership rules every clinic resource shares. */
+export class ClinicsService {
+  constructor(
+    private readonly deps: { clinics: ClinicsRepository; files: FileStore; photoMaxCount: number },
+  ) {}
+
+  /** True when the principal owns the clinic or is an admin. */
+  isManager(p: Principal | undefined, clinic: ClinicRecord): boolean {
+    return !!p && (isAdmin(p) || clinic.ownerUserId === p.userId);
+  }
+
+  /** A clinic the caller may see: published ones for everyone, unpublished ones for the owner and admins; 404 otherwise. */
+  async readable(p: Principal | undefined, id: string): Promise<ClinicRecord> {
+    const clinic = await this.deps.clinics.findById(id);
+    if (!clinic || (!clinic.published && !this.isManager(p, clinic))) throw new NotFoundError('clinic_not_found', 'No such clinic');
+    return clinic;
+  }
+
+  /**
+   * A clinic the caller may change. Strangers get 404 for an unpublished clinic (its existence is
+   * private) and 403 for a published one (they can see it, but it is not theirs).
+   */
+  async writable(p: Principal, id: string, what: ClinicWrite = 'clinic'): Promise<ClinicRecord> {
+    const clinic = await this.readable(p, id);
+    if (isAdmin(p)) return clinic;
+    if (clinic.ownerUserId !== p.userId) throw new ForbiddenError('not_clinic_owner', 'Only the clinic owner can change this clinic');
+    if (!hasPermission(p, WRITE_PERMISSION[what])) throw new ForbiddenError('forbidden', `This needs the permission ${WRITE_PERMISSION[what]}`);
+    return clinic;
+  }
+
+  /** The response shape; the owner id is shown only to the owner and admins. */
+  async toDto(p: Principal | undefined, clinic: ClinicRecord, now = new Date()): Promise<ClinicDto> {
+    const [dto] = await this.toDtos(p, [clinic], now);
+    return dto!;
+  }
+
+  async toDtos(p: Principal | undefined, clinics: ClinicRecord[], now = new Date()): Promise<ClinicDto[]> {
+    const photos = await this.deps.clinics.photosOf(clinics.map((c) => c.id));
+    return clinics.map((c) => ({
+      id: c.id,
+      ...(this.isManager(p, c) ? { ownerUserId: c.ownerUserId } : {}),
+      name: c.name,
+      description: c.description,
+      phone: c.phone,
+      email: c.email,
+      address: c.address,
+      city: c.city,
+      province: c.province,
+      location: c.location,
+      timeZone: c.timeZone,
+      published: c.published,
+      openingHours: c.openingHours,
+      openNow: isOpenAt(c.openingHours, c.timeZone, now),
+      categories: c.categories,
+      species: c.species,
+      photos: photos.filter((ph) => ph.clinicId === c.id).map(toPhotoDto),
+      createdAt: c.createdAt.toISOString(),
+      updatedAt: c.updatedAt.toISOString(),
+    }));
+  }
+
+  /** Creates a clinic owned by the caller (an admin may name another owner). */
+  async create(p: Principal, input: Partial<ClinicFields> & { name: string; ownerUserId?: string }): Promise<ClinicRecord> {
+    if (!isAdmin(p) && !hasPermission(p, 'clinic:write:own')) throw new ForbiddenError('vendor_required', 'Only approved vendors can create clinics');
+    const owner = isAdmin(p) && input.ownerUserId ? input.ownerUserId : p.userId;
+    const fields: ClinicFields = {
+      name: input.name,
+      description: input.description ?? '',
+      phone: input.phone ?? null,
+      email: input.email ?? null,
+      address: input.address ?? null,
+      city: input.city ?? null,
+      province: input.province ?? null,
+      location: input.location ?? null,
+      timeZone: input.timeZone ?? 'Asia/Jakarta',
+      published: input.published ?? false,
+    };
+    if (fields.published) assertPublishable(fields);
+    return this.deps.clinics.insert({ ...fields, id: uuidv7(), ownerUserId: owner });
+  }
+
+  async update(p: Principal, id: string, patch: Partial<ClinicFields>): Promise<ClinicRecord> {
+    const clinic = await this.writable(p, id);
+    const merged: ClinicFields = { ...clinic, ...patch };
+    if (merged.published) assertPublishable(merged);
+    const updated = await this.deps.clinics.update(id, patch);
+    if (!updated) throw new NotFoundError('clinic_not_found', 'No such clinic');
+    return updated;
+  }
+
+  async remove(p: Principal, id: string): Promise<void> {
+    await this.writable(p, id);
+    await this.deps.clinics.softDelete(id);
+  }
+
+  /** Replaces the opening hours after validating them (400 naming each bad range). */
+  async setHours(p: Principal, id: string, hours: OpeningHours): Promise<ClinicRecord> {
+    await this.writable(p, id);
+    const errors = validateOpeningHours(hours);
+    if (errors.length) throw new ValidationError(errors, 'The opening hours are not valid');
+    await this.deps.clinics.setOpeningHours(id, normaliseOpeningHours(hours));
+    return (await this.deps.clinics.findById(id))!;
+  }
+
+  // Photos ---------------------------------------------------------------------------------------
+
+  /** Stores an uploaded photo re-encoded (WebP, metadata stripped) in each size; 415 unless its bytes are JPEG, PNG or WebP. */
+  async addPhoto(p: Principal, clinicId: string, data: Buffer): Promise<PhotoDto> {
+    await this.writable(p, clinicId);
+    if ((await this.deps.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount) throw new ConflictError('too_many_photos', `A clinic can have at most ${this.deps.photoMaxCount} photos`);
+    const type = await fileTypeFromBuffer(data);
+    if (!type || !['image/jpeg', 'image/png', 'image/webp'].includes(type.mime)) throw new UnsupportedMediaTypeError('Photos must be JPEG, PNG or WebP images');
+    const id = randomUUID();
+    const sizes = Object.keys(PHOTO_SIZES) as PhotoSize[];
+    try {
+      for (const size of sizes) {
+        const width = PHOTO_SIZES[size];
+        // Re-encoding drops whatever else the file carried (EXIF location, scripts in metadata).
+        const out = await sharp(data, { limitInputPixels: 60_000_000 }).rotate().resize({ width, height: width, fit: 'inside', withoutEnlargement: true }).webp({ quality: 82 }).toBuffer();
+        await this.deps.files.put(photoKey(clinicId, id, size), out);
+      }
+    } catch (err) {
+      await Promise.all(sizes.map((s) => this.deps.files.remove(photoKey(clinicId, id, s))));
+      if (err instanceof Error && /unsupported image format|Input buffer|corrupt|bad seek|VipsJpeg|pngload/i.test(err.message)) throw new UnsupportedMediaTypeError('The image could not be read');
+      throw err;
+    }
+    return toPhotoDto(await this.deps.clinics.addPhoto({ id, clinicId, sizes }));
+  }
+
+  async deletePhoto(p: Principal, clinicId: string, photoId: string): Promise<void> {
+    await this.writable(p, clinicId);
+    const photo = await this.deps.clinics.findPhoto(photoId);
+    if (!photo || photo.clinicId !== clinicId || !(await this.deps.clinics.deletePhoto(clinicId, photoId))) throw new NotFoundError('photo_not_found', 'No such photo');
+    await Promise.all(photo.sizes.map((s) => this.deps.files.remove(photoKey(clinicId, photoId, s))));
+  }
+
+  /** The bytes of one photo size (public: photo ids are random and only listed on visible clinics). */
+  async openPhoto(photoId: string, size: string): Promise<Readable> {
+    const photo = await this.deps.clinics.findPhoto(photoId);
+    if (!photo || !photo.sizes.includes(size)) throw new NotFoundError('photo_not_found', 'No such photo');
+    const stream = await this.deps.files.open(photoKey(photo.clinicId, photo.id, size));
+    if (!stream) throw new NotFoundError('photo_not_found', 'No such photo');
+    return stream;
+  }
+}
+
+function photoKey(clinicId: string, photoId: string, size: string): string {
+  return `photos/${clinicId}/${photoId}-${size}.webp`;
+}
+
+/** A published clinic must be findable: it needs an address, a city and a map location. */
+function assertPublishable(f: ClinicFields): void {
+  const missing = [!f.address && 'address', !f.city && 'city', !f.location && 'location'].filter((x): x is string => !!x);
+  if (missing.length) throw new ConflictError('clinic_incomplete', `A clinic needs ${missing.join(', ')} before it can be published`, { missing });
+}

@@ -1,0 +1,66 @@
+import type { Logger, Mailer } from '@petpro/kit';
+import type { OutboxRepository } from './outbox.repository.ts';
+import type { AuthClient } from '../shared/auth-client.ts';
+import { templates, type Decision } from './templates.ts';
+
+export const DECISION_MAIL = 'onboarding_decision';
+
+export interface DecisionMailPayload {
+  applicationId: string;
+  applicantUserId: string;
+  decision: Decision;
+  reason: string | null;
+  business: string;
+}
+
+/** Exponential backoff from `baseMs`, capped at `maxMs`. */
+export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempts, 30)));
+}
+
+/**
+ * Sends what the outbox holds: each message is rendered at send time in the recipient's language
+ * (asked from the auth service), and retried with backoff while the auth service or SMTP fails.
+ */
+export class OutboxDispatcher {
+  private running?: Promise<void>;
+
+  constructor(private readonly deps: { outbox: OutboxRepository; auth: AuthClient; mailer: Mailer; log: Logger; publicUrl: string; retryBaseMs: number; retryMaxMs: number }) {}
+
+  /** Sends due messages now; concurrent calls share one run. */
+  dispatch(): Promise<void> {
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      const batch = await this.deps.outbox.claimDue(20, 60_000);
+      if (!batch.length) return;
+      for (const msg of batch) {
+        try {
+          await this.send(msg.kind, msg.payload);
+          await this.deps.outbox.markSent(msg.id);
+        } catch (err) {
+          const next = new Date(Date.now() + backoffMs(msg.attempts, this.deps.retryBaseMs, this.deps.retryMaxMs));
+          this.deps.log.warn({ err, mail: msg.id, attempts: msg.attempts + 1 }, 'mail not sent; will retry');
+          await this.deps.outbox.markFailed(msg.id, (err as Error).message ?? String(err), next);
+        }
+      }
+    }
+  }
+
+  private async send(kind: string, payload: Record<string, unknown>): Promise<void> {
+    if (kind !== DECISION_MAIL) throw new Error(`unknown mail kind ${kind}`);
+    const p = payload as unknown as DecisionMailPayload;
+    const user = await this.deps.auth.getUser(p.applicantUserId);
+    if (!user) {
+      this.deps.log.warn({ applicant: p.applicantUserId }, 'decision mail dropped: the applicant no longer exists');
+      return;
+    }
+    const mail = templates.decision(user.language, { name: user.name, business: p.business, decision: p.decision, reason: p.reason, url: `${this.deps.publicUrl}/api/v1/vendor/onboarding/${p.applicationId}` });
+    await this.deps.mailer.send({ to: user.email, ...mail });
+  }
+}

@@ -1,0 +1,97 @@
+import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
+import { toPhotoDto, type PhotoDto } from '../clinics/clinics.service.ts';
+import { isOpenAt } from '../hours/opening-hours.ts';
+import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
+import type { SearchCriteria, SearchRepository } from './search.repository.ts';
+import { textQuery } from './search-query.ts';
+
+export interface SearchInput {
+  q?: string;
+  city?: string;
+  category?: string;
+  species?: string;
+  near?: { lat: number; lng: number };
+  radiusKm: number;
+  limit: number;
+  cursor?: string;
+}
+
+export interface SearchItemDto {
+  id: string;
+  name: string;
+  description: string;
+  address: string | null;
+  city: string | null;
+  province: string | null;
+  location: { lat: number; lng: number } | null;
+  timeZone: string;
+  openNow: boolean;
+  categories: string[];
+  species: string[];
+  photo: PhotoDto | null;
+  distanceKm?: number;
+}
+
+/** Public clinic search: filters, the sort they imply, and opaque keyset cursors. */
+export class SearchService {
+  constructor(private readonly deps: { search: SearchRepository; clinics: ClinicsRepository }) {}
+
+  async search(input: SearchInput, now = new Date()): Promise<{ items: SearchItemDto[]; nextCursor: string | null }> {
+    const tsQuery = input.q ? textQuery(input.q) : undefined;
+    // A q of only punctuation matches nothing rather than everything.
+    if (input.q && !tsQuery) return { items: [], nextCursor: null };
+    const mode = input.near ? 'distance' : tsQuery ? 'rank' : 'name';
+    let after: SearchCriteria['after'];
+    if (input.cursor) {
+      after =
+        mode === 'distance'
+          ? decodeCursor(input.cursor, { d: 'number', id: 'uuid' })
+          : mode === 'rank'
+            ? decodeCursor(input.cursor, { r: 'number', id: 'uuid' })
+            : decodeCursor(input.cursor, { n: 'string', id: 'uuid' });
+      const raw = after as unknown as { d?: number; r?: number; n?: string; id: string };
+      after = { distance: raw.d, rank: raw.r, name: raw.n, id: raw.id };
+    }
+    const hits = await this.deps.search.search({
+      tsQuery,
+      city: input.city,
+      category: input.category,
+      species: input.species,
+      near: input.near && { ...input.near, radiusKm: input.radiusKm },
+      limit: input.limit + 1,
+      after,
+    });
+    const page = hits.slice(0, input.limit);
+    const photos = await this.deps.clinics.photosOf(page.map((h) => h.clinic.id));
+    const items = page.map(({ clinic: c, distanceKm }) => {
+      const first = photos.find((p) => p.clinicId === c.id);
+      return {
+        id: c.id,
+        name: c.name,
+        description: c.description,
+        address: c.address,
+        city: c.city,
+        province: c.province,
+        location: c.location,
+        timeZone: c.timeZone,
+        openNow: isOpenAt(c.openingHours, c.timeZone, now),
+        categories: c.categories,
+        species: c.species,
+        photo: first ? toPhotoDto(first) : null,
+        ...(distanceKm !== undefined ? { distanceKm: Math.round(distanceKm * 1000) / 1000 } : {}),
+      };
+    });
+    const last = page[page.length - 1];
+    let nextCursor: string | null = null;
+    if (hits.length > input.limit && last) {
+      // The cursor carries the exact sort key from SQL (not the rounded distance shown), so pages never skip or repeat.
+      nextCursor =
+        mode === 'distance'
+          ? encodeCursor({ d: last.distanceKm!, id: last.clinic.id })
+          : mode === 'rank'
+            ? encodeCursor({ r: last.rank!, id: last.clinic.id })
+            : encodeCursor({ n: last.clinic.name, id: last.clinic.id });
+    }
+    return { items, nextCursor };
+  }
+}

@@ -1,0 +1,33 @@
+import type { Logger } from '@petpro/kit';
+import type { ApprovalService } from './onboarding/approval.service.ts';
+import type { OutboxDispatcher } from './mail/outbox.service.ts';
+
+/**
+ * The background loop of every clinic instance: re-runs approvals whose auth call failed and sends
+ * pending mail. Claims use leases with SKIP LOCKED, so any number of replicas can run it together.
+ * Returns a stop function that waits for the pass in progress.
+ */
+export function startWorker(deps: { intervalMs: number; approvals: ApprovalService; dispatcher: OutboxDispatcher; log: Logger }): () => Promise<void> {
+  let current: Promise<void> | undefined;
+  let stopped = false;
+  const tick = () => {
+    if (current || stopped) return;
+    current = (async () => {
+      try {
+        await deps.approvals.retryDue();
+        await deps.dispatcher.dispatch();
+      } catch (err) {
+        deps.log.error({ err }, 'background pass failed');
+      } finally {
+        current = undefined;
+      }
+    })();
+  };
+  const timer = setInterval(tick, deps.intervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await current;
+  };
+}
