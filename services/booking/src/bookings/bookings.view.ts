@@ -2,7 +2,7 @@ import { formatInstant } from '../shared/time.ts';
 import type { BookingRecord } from './bookings.model.ts';
 import type { BookingView } from './bookings.schemas.ts';
 
-/** The booking as clients and events see it: instants in the clinic's offset, no internal columns. */
+/** The booking as clients and events see it: every instant in the clinic's offset, no internal columns. */
 export function toBookingView(b: BookingRecord): BookingView {
   const at = (d: Date | null) => (d ? formatInstant(d, b.timeZone) : null);
   return {
@@ -25,7 +25,7 @@ export function toBookingView(b: BookingRecord): BookingView {
     noShowAt: at(b.noShowAt),
     cancellation: b.cancelledAt && b.cancelledByRole ? { at: formatInstant(b.cancelledAt, b.timeZone), by: b.cancelledByRole, reason: b.cancellationReason } : null,
     version: b.version,
-    createdAt: b.createdAt.toISOString(),
-    updatedAt: b.updatedAt.toISOString(),
+    createdAt: formatInstant(b.createdAt, b.timeZone),
+    updatedAt: formatInstant(b.updatedAt, b.timeZone),
   };
 }
