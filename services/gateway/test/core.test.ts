@@ -147,9 +147,10 @@ describe('service discovery', () => {
   });
 
   it('answers 503 at once for a service that is down, and routes again when it is back', async () => {
+    const { accessToken } = await createVerifiedUser(p);
     await p.services.user!.stop();
     const t = Date.now();
-    const down = await p.http.get('/api/v1/users/me', { token: (await createVerifiedUser(p)).accessToken });
+    const down = await p.http.get('/api/v1/users/me', { token: accessToken });
     expect(Date.now() - t).toBeLessThan(2_000);
     expect(down.status).toBe(503);
     expect(down.body.code).toMatch(/service_unavailable|circuit_open/);
@@ -157,7 +158,7 @@ describe('service discovery', () => {
 
     p.services.user = await p.startInstance('user');
     await eventually(async () => (await p.http.get('/readyz')).status === 200, 10_000);
-    const back = await p.http.get('/api/v1/users/me', { token: (await createVerifiedUser(p)).accessToken });
+    const back = await p.http.get('/api/v1/users/me', { token: accessToken });
     expect(back.status).not.toBe(503);
   });
 });
