@@ -1,13 +1,84 @@
 import type { Express } from 'express';
 import { createOpenApiRegistry, createServiceApp, finishApp, servicePath, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import type { DB } from './db.ts';
+import { parseUserConfig, type UserConfig } from './config.ts';
+import type { MediaStorage } from './media/storage.ts';
+import { LocalMediaStorage } from './media/local-storage.ts';
+import { S3MediaStorage } from './media/s3-storage.ts';
+import { MediaService } from './media/media.service.ts';
+import { ImagesRepository } from './media/images.repository.ts';
+import { mediaRoutes } from './media/media.routes.ts';
+import { ProfilesRepository } from './profiles/profiles.repository.ts';
+import { ProfilesService } from './profiles/profiles.service.ts';
+import { profilesRoutes } from './profiles/profiles.routes.ts';
+import { PetsRepository } from './pets/pets.repository.ts';
+import { PetsService } from './pets/pets.service.ts';
+import { petsRoutes } from './pets/pets.routes.ts';
+import { MedicalRecordsRepository } from './medical-records/medical-records.repository.ts';
+import { MedicalRecordsService } from './medical-records/medical-records.service.ts';
+import { medicalRecordsRoutes } from './medical-records/medical-records.routes.ts';
+import { PreferencesRepository } from './preferences/preferences.repository.ts';
+import { PreferencesService } from './preferences/preferences.service.ts';
+import { preferencesRoutes } from './preferences/preferences.routes.ts';
+import { FavouritesRepository } from './favourites/favourites.repository.ts';
+import { FavouritesService } from './favourites/favourites.service.ts';
+import { favouritesRoutes } from './favourites/favourites.routes.ts';
+import { internalRoutes } from './internal/internal.routes.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface DB {}
+export type { DB };
+
+const PURGE_EVERY_MS = 3_600_000;
+
+/** The media storage the configuration selects. */
+export function createMediaStorage(config: UserConfig): MediaStorage {
+  if (config.MEDIA_STORAGE === 's3') {
+    return new S3MediaStorage({
+      endpoint: config.S3_ENDPOINT!,
+      bucket: config.S3_BUCKET!,
+      region: config.S3_REGION,
+      credentials: { accessKeyId: config.S3_ACCESS_KEY_ID!, secretAccessKey: config.S3_SECRET_ACCESS_KEY!, sessionToken: config.S3_SESSION_TOKEN },
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      prefix: config.S3_PREFIX,
+    });
+  }
+  return new LocalMediaStorage(config.MEDIA_DIR);
+}
 
 /** The user service: everything wired, nothing listening. */
 export function buildApp(ctx: ServiceContext<DB>): Express {
+  const config = parseUserConfig(ctx.env, ctx.config);
   const openapi = createOpenApiRegistry();
   const { app } = createServiceApp({ name: ctx.name, version: ctx.version, log: ctx.log, openapi, metrics: ctx.metrics, checks: [{ name: 'database', check: () => ctx.database.ping() }] });
+
+  const storage = createMediaStorage(config);
+  const media = new MediaService(storage, config.MEDIA_PUBLIC_URL, ctx.log);
+  const images = new ImagesRepository(ctx.db);
+  const profilesRepo = new ProfilesRepository(ctx.db);
+  const petsRepo = new PetsRepository(ctx.db);
+  const profiles = new ProfilesService({ profiles: profilesRepo, images, pets: petsRepo, media });
+  const pets = new PetsService({ db: ctx.db, pets: petsRepo, images, media, log: ctx.log, restoreDays: config.PET_RESTORE_DAYS, maxPetsPerUser: config.PETS_PER_USER_MAX });
+  const records = new MedicalRecordsService({ records: new MedicalRecordsRepository(ctx.db), pets });
+  const preferences = new PreferencesService(new PreferencesRepository(ctx.db));
+  const favourites = new FavouritesService(new FavouritesRepository(ctx.db));
+
+  // Pets past the restore window go for good: at start and hourly (any replica may do it; rows are locked).
+  const purge = () => void pets.purgeExpired().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'pet purge failed'));
+  const startup = setTimeout(purge, 5_000);
+  startup.unref();
+  const housekeeping = setInterval(purge, PURGE_EVERY_MS);
+  housekeeping.unref();
+  ctx.onClose.push(() => {
+    clearTimeout(startup);
+    clearInterval(housekeeping);
+  });
+
+  app.use('/api/v1', profilesRoutes(openapi, profiles, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
+  app.use('/api/v1', preferencesRoutes(openapi, preferences, ctx.verifier).finish());
+  app.use('/api/v1', favouritesRoutes(openapi, favourites, ctx.verifier).finish());
+  app.use('/api/v1', petsRoutes(openapi, pets, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
+  app.use('/api/v1', medicalRecordsRoutes(openapi, records, ctx.verifier).finish());
+  app.use('/api/v1/media/user', mediaRoutes(storage));
+  app.use('/internal', internalRoutes({ credentials: ctx.credentials, preferences, pets, profiles: profilesRepo }));
   return finishApp(app);
 }
 

@@ -8,7 +8,7 @@ const bool = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1' || v === 'yes')
-    .default(def ? 'true' : 'false');
+    .default(def);
 
 /** User-service settings (the kit's base settings are read separately). */
 export function parseUserConfig(env: NodeJS.ProcessEnv, base: BaseConfig) {

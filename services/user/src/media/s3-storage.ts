@@ -48,7 +48,8 @@ export class S3MediaStorage implements MediaStorage {
     return this.fetch(`${t.origin}${encodePath(t.path)}`, {
       method,
       headers,
-      body: init.body,
+      // A copy on its own ArrayBuffer: fetch's typings refuse a Buffer over a possibly shared one (images are small).
+      body: init.body ? new Uint8Array(init.body) : undefined,
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
     });
   }

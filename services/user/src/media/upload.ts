@@ -1,0 +1,46 @@
+import type { RequestHandler } from 'express';
+import multer from 'multer';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '@petpro/kit';
+
+// Room for the multipart boundaries and the few small text fields next to the file.
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+const mib = (bytes: number) => `${Math.round((bytes / 1_048_576) * 10) / 10} MiB`;
+
+/**
+ * Reads a multipart/form-data body with one image in the field `file` into memory (req.file), at
+ * most `maxBytes`: a larger file is a 413, another content type a 415, a malformed body a 400.
+ */
+export function imageUpload(maxBytes: number): RequestHandler {
+  const parse = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1_024, parts: 12 },
+  }).single('file');
+  return (req, res, next) => {
+    if (!req.is('multipart/form-data')) {
+      return next(new UnsupportedMediaTypeError('Send the image as multipart/form-data in the field "file"'));
+    }
+    const declared = Number(req.headers['content-length']);
+    // Refuse an announced oversize body at once instead of reading megabytes to find out.
+    if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD) {
+      res.setHeader('Connection', 'close');
+      return next(new PayloadTooLargeError(`The file must be at most ${mib(maxBytes)}`));
+    }
+    parse(req, res, (err: unknown) => {
+      if (!err) {
+        if (!req.file) return next(new ValidationError([{ field: 'file', message: 'is required: send the image in the multipart field "file"', code: 'required' }]));
+        return next();
+      }
+      if (err instanceof multer.MulterError) {
+        if (err.code === 'LIMIT_FILE_SIZE') {
+          res.setHeader('Connection', 'close');
+          return next(new PayloadTooLargeError(`The file must be at most ${mib(maxBytes)}`));
+        }
+        if (err.code === 'LIMIT_UNEXPECTED_FILE') return next(new ValidationError([{ field: err.field ?? 'file', message: 'only one file, in the field "file", is accepted', code: 'unexpected_file' }]));
+        return next(new BadRequestError('invalid_upload', `The upload is not valid: ${err.message}`));
+      }
+      // busboy's parse errors (truncated body, bad boundary) are the client's, not ours.
+      return next(new BadRequestError('invalid_upload', 'The multipart body could not be read'));
+    });
+  };
+}

@@ -1,0 +1,55 @@
+import { z } from '@petpro/kit';
+import { IdParam, line, text } from '../shared/strings.ts';
+import { dateString, pastDateString } from '../shared/dates.ts';
+import { PageQuery, pageOf } from '../shared/pagination.ts';
+import { RECORD_TYPES } from './medical-records.repository.ts';
+
+const type = z.enum(RECORD_TYPES, { error: `must be one of ${RECORD_TYPES.join(', ')}` });
+
+const fields = {
+  type,
+  title: line(200),
+  date: pastDateString().openapi({ description: 'When it happened (not in the future)' }),
+  nextDueDate: dateString().nullable().optional().openapi({ description: 'Vaccinations and medications only: when the next dose is due' }),
+  vet: line(200).nullable().optional(),
+  clinicId: z.uuid({ error: 'must be a UUID' }).nullable().optional(),
+  notes: text(5000).nullable().optional(),
+};
+
+export const CreateRecordBody = z.strictObject(fields).openapi('CreateMedicalRecord');
+export const UpdateRecordBody = z
+  .strictObject({ ...fields, type: type.optional(), title: fields.title.optional(), date: fields.date.optional() })
+  .openapi('UpdateMedicalRecord', { description: 'Fields left out stay as they are; null clears a field.' });
+
+export const RecordParams = z.object({ id: IdParam, recordId: IdParam });
+export const PetParams = z.object({ id: IdParam });
+
+export const ListRecordsQuery = z.strictObject({
+  ...PageQuery,
+  type: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(type).min(1, 'must name at least one type'))
+    .optional()
+    .openapi({ type: 'string', description: `One type or several separated by commas: ${RECORD_TYPES.join(', ')}` }),
+  due: z.enum(['upcoming', 'overdue'], { error: 'must be upcoming or overdue' }).optional().openapi({ description: 'Only records with a next due date from today on (upcoming) or before today (overdue), soonest first' }),
+  sort: z.enum(['date', '-date'], { error: 'must be date or -date' }).default('-date').openapi({ description: 'By date, oldest (date) or newest (-date, the default) first; ignored with due' }),
+});
+
+export const RecordSchema = z
+  .object({
+    id: z.uuid(),
+    petId: z.uuid(),
+    type,
+    title: z.string(),
+    date: z.string(),
+    nextDueDate: z.string().nullable(),
+    vet: z.string().nullable(),
+    clinicId: z.string().nullable(),
+    notes: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('MedicalRecord');
+
+export const RecordPage = pageOf(RecordSchema).openapi('MedicalRecordPage');

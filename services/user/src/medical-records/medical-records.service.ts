@@ -1,0 +1,98 @@
+import { v7 as uuidv7 } from 'uuid';
+import { NotFoundError, ValidationError } from '@petpro/kit';
+import type { MedicalRecord, MedicalRecordsRepository, RecordFields, RecordType } from './medical-records.repository.ts';
+import type { PetsService } from '../pets/pets.service.ts';
+import { recordProblems } from './record-rules.ts';
+import { decodeCursor, toPage } from '../shared/pagination.ts';
+import { todayIn } from '../shared/dates.ts';
+
+/** What the record endpoints answer. */
+export interface RecordView {
+  id: string;
+  petId: string;
+  type: RecordType;
+  title: string;
+  date: string;
+  nextDueDate: string | null;
+  vet: string | null;
+  clinicId: string | null;
+  notes: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function view(r: MedicalRecord): RecordView {
+  return { id: r.id, petId: r.petId, type: r.type, title: r.title, date: r.date, nextDueDate: r.nextDueDate, vet: r.vet, clinicId: r.clinicId, notes: r.notes, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+}
+
+const notFound = () => new NotFoundError('record_not_found', 'No such medical record');
+
+type RecordInput = Partial<Omit<RecordFields, 'nextDueDate' | 'vet' | 'clinicId' | 'notes'>> & { nextDueDate?: string | null; vet?: string | null; clinicId?: string | null; notes?: string | null };
+
+/** Medical history of the caller's pets. Every call first checks the pet is the caller's and not deleted. */
+export class MedicalRecordsService {
+  constructor(private readonly deps: { records: MedicalRecordsRepository; pets: PetsService }) {}
+
+  async create(ownerId: string, petId: string, input: RecordFields | (RecordInput & Pick<RecordFields, 'type' | 'title' | 'date'>)): Promise<RecordView> {
+    await this.deps.pets.requireActive(ownerId, petId);
+    const fields: RecordFields = { type: input.type, title: input.title, date: input.date, nextDueDate: input.nextDueDate ?? null, vet: input.vet ?? null, clinicId: input.clinicId ?? null, notes: input.notes ?? null };
+    const problems = recordProblems(fields);
+    if (problems.length) throw new ValidationError(problems);
+    return view(await this.deps.records.create(uuidv7(), petId, fields));
+  }
+
+  async get(ownerId: string, petId: string, recordId: string): Promise<RecordView> {
+    await this.deps.pets.requireActive(ownerId, petId);
+    const r = await this.deps.records.findById(petId, recordId);
+    if (!r) throw notFound();
+    return view(r);
+  }
+
+  /** A page of a pet's records: by date, or by next due date with `due`. */
+  async list(ownerId: string, petId: string, q: { limit: number; cursor?: string; type?: RecordType[]; due?: 'upcoming' | 'overdue'; sort: 'date' | '-date' }): Promise<{ items: RecordView[]; nextCursor: string | null }> {
+    await this.deps.pets.requireActive(ownerId, petId);
+    let after: [string, string] | undefined;
+    if (q.cursor !== undefined) {
+      const decoded = decodeCursor(q.cursor, ['string', 'string']);
+      if (!decoded || !/^\d{4}-\d{2}-\d{2}$/.test(String(decoded[0])) || !/^[0-9a-f-]{36}$/.test(String(decoded[1]))) {
+        throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' }]);
+      }
+      after = [String(decoded[0]), String(decoded[1])];
+    }
+    const rows = await this.deps.records.list(petId, {
+      types: q.type,
+      due: q.due && { mode: q.due, today: todayIn() },
+      order: q.due ? 'asc' : q.sort === 'date' ? 'asc' : 'desc',
+      after,
+      limit: q.limit + 1,
+    });
+    const page = toPage(rows, q.limit, (r) => [q.due ? r.nextDueDate! : r.date, r.id]);
+    return { items: page.items.map(view), nextCursor: page.nextCursor };
+  }
+
+  /** Changes the given fields; the whole record must still make sense afterwards. */
+  async update(ownerId: string, petId: string, recordId: string, patch: RecordInput): Promise<RecordView> {
+    await this.deps.pets.requireActive(ownerId, petId);
+    const current = await this.deps.records.findById(petId, recordId);
+    if (!current) throw notFound();
+    const merged: RecordFields = {
+      type: patch.type ?? current.type,
+      title: patch.title ?? current.title,
+      date: patch.date ?? current.date,
+      nextDueDate: patch.nextDueDate === undefined ? current.nextDueDate : patch.nextDueDate,
+      vet: patch.vet === undefined ? current.vet : patch.vet,
+      clinicId: patch.clinicId === undefined ? current.clinicId : patch.clinicId,
+      notes: patch.notes === undefined ? current.notes : patch.notes,
+    };
+    const problems = recordProblems(merged);
+    if (problems.length) throw new ValidationError(problems);
+    const updated = await this.deps.records.update(petId, recordId, merged);
+    if (!updated) throw notFound();
+    return view(updated);
+  }
+
+  async remove(ownerId: string, petId: string, recordId: string): Promise<void> {
+    await this.deps.pets.requireActive(ownerId, petId);
+    if (!(await this.deps.records.delete(petId, recordId))) throw notFound();
+  }
+}

@@ -1,0 +1,288 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Kysely } from 'kysely';
+import { ConflictError, NotFoundError, ValidationError, withTransaction, type Logger } from '@petpro/kit';
+import type { DB } from '../db.ts';
+import type { PetFields, PetRecord, PetsRepository, Species, Sex } from './pets.repository.ts';
+import type { ImageRecord, ImagesRepository } from '../media/images.repository.ts';
+import type { ImageView, MediaService } from '../media/media.service.ts';
+import { birthDateFromEstimatedAge, deriveAge } from './age.ts';
+import { decodeCursor, toPage } from '../shared/pagination.ts';
+
+export const MAX_PHOTOS_PER_PET = 10;
+const DAY_MS = 86_400_000;
+
+/** A pet's photo as clients see it. */
+export type PhotoView = ImageView & { isPrimary: boolean };
+
+/** What the pet endpoints answer. */
+export interface PetView {
+  id: string;
+  name: string;
+  species: Species;
+  breed: string | null;
+  sex: Sex;
+  birthDate: string | null;
+  birthDateEstimated: boolean;
+  ageYears: number | null;
+  ageMonths: number | null;
+  weightKg: number | null;
+  microchipId: string | null;
+  sterilised: boolean | null;
+  notes: string | null;
+  photos: PhotoView[];
+  primaryPhoto: PhotoView | null;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  restorableUntil: string | null;
+}
+
+/** Pet fields as the API takes them (estimatedAgeYears instead of a birth date). */
+export interface PetInput {
+  name?: string;
+  species?: Species;
+  breed?: string | null;
+  sex?: Sex;
+  birthDate?: string | null;
+  estimatedAgeYears?: number;
+  weightKg?: number | null;
+  microchipId?: string | null;
+  sterilised?: boolean | null;
+  notes?: string | null;
+}
+
+const notFound = () => new NotFoundError('pet_not_found', 'No such pet');
+
+/** Pets of their owner: profiles, photos, soft delete with a restore window, and the purge after it. */
+export class PetsService {
+  constructor(
+    private readonly deps: { db: Kysely<DB>; pets: PetsRepository; images: ImagesRepository; media: MediaService; log: Logger; restoreDays: number; maxPetsPerUser: number },
+  ) {}
+
+  private restoreWindowStart(now = new Date()): Date {
+    return new Date(now.getTime() - this.deps.restoreDays * DAY_MS);
+  }
+
+  private photoView(image: ImageRecord): PhotoView {
+    return { ...this.deps.media.view(image), isPrimary: image.isPrimary };
+  }
+
+  private view(p: PetRecord, photos: ImageRecord[]): PetView {
+    const photoViews = photos.filter((i) => i.petId === p.id).map((i) => this.photoView(i));
+    return {
+      id: p.id,
+      name: p.name,
+      species: p.species,
+      breed: p.breed,
+      sex: p.sex,
+      birthDate: p.birthDate,
+      birthDateEstimated: p.birthDateEstimated,
+      ...deriveAge(p.birthDate),
+      weightKg: p.weightKg,
+      microchipId: p.microchipId,
+      sterilised: p.sterilised,
+      notes: p.notes,
+      photos: photoViews,
+      primaryPhoto: photoViews.find((ph) => ph.isPrimary) ?? null,
+      createdAt: p.createdAt.toISOString(),
+      updatedAt: p.updatedAt.toISOString(),
+      deletedAt: p.deletedAt?.toISOString() ?? null,
+      restorableUntil: p.deletedAt ? new Date(p.deletedAt.getTime() + this.deps.restoreDays * DAY_MS).toISOString() : null,
+    };
+  }
+
+  private async views(pets: PetRecord[]): Promise<PetView[]> {
+    const photos = await this.deps.images.listPetPhotos(pets.map((p) => p.id));
+    return pets.map((p) => this.view(p, photos));
+  }
+
+  /** Maps API input to stored fields: an estimated age becomes an estimated birth date. */
+  private toFields(input: PetInput): Partial<PetFields> {
+    const { estimatedAgeYears, ...rest } = input;
+    const out: Partial<PetFields> = { ...rest };
+    if (estimatedAgeYears !== undefined) {
+      out.birthDate = birthDateFromEstimatedAge(estimatedAgeYears);
+      out.birthDateEstimated = true;
+    } else if (input.birthDate !== undefined) {
+      out.birthDateEstimated = false;
+    }
+    return out;
+  }
+
+  /** The caller's non-deleted pet, or 404 (also for other users' pets: their existence is not revealed). */
+  async requireActive(ownerId: string, petId: string): Promise<PetRecord> {
+    const pet = await this.deps.pets.findActive(ownerId, petId);
+    if (!pet) throw notFound();
+    return pet;
+  }
+
+  async create(ownerId: string, input: PetInput & { name: string; species: Species }): Promise<PetView> {
+    if ((await this.deps.pets.countActive(ownerId)) >= this.deps.maxPetsPerUser) {
+      throw new ConflictError('pet_limit_reached', `An account can keep at most ${this.deps.maxPetsPerUser} pets`);
+    }
+    const f = this.toFields(input);
+    const pet = await this.deps.pets.create(uuidv7(), ownerId, {
+      name: input.name,
+      species: input.species,
+      breed: f.breed ?? null,
+      sex: f.sex ?? 'unknown',
+      birthDate: f.birthDate ?? null,
+      birthDateEstimated: f.birthDateEstimated ?? false,
+      weightKg: f.weightKg ?? null,
+      microchipId: f.microchipId ?? null,
+      sterilised: f.sterilised ?? null,
+      notes: f.notes ?? null,
+    });
+    return this.view(pet, []);
+  }
+
+  async get(ownerId: string, petId: string): Promise<PetView> {
+    const [view] = await this.views([await this.requireActive(ownerId, petId)]);
+    return view!;
+  }
+
+  /** A page of the caller's pets, or of their deleted pets that can still be restored. */
+  async list(ownerId: string, q: { limit: number; cursor?: string; species?: Species; deleted?: 'true' | 'false' }): Promise<{ items: PetView[]; nextCursor: string | null }> {
+    const badCursor = () => new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' }]);
+    if (q.deleted === 'true') {
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, ['string', 'string']);
+      if (q.cursor !== undefined && !after) throw badCursor();
+      const rows = await this.deps.pets.listDeleted(ownerId, {
+        limit: q.limit + 1,
+        deletedSince: this.restoreWindowStart(),
+        after: after && { deletedAt: String(after[0]), id: String(after[1]) },
+      });
+      const page = toPage(rows, q.limit, (p) => [p.deletedAt!.toISOString(), p.id]);
+      return { items: await this.views(page.items), nextCursor: page.nextCursor };
+    }
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, ['string']);
+    if (q.cursor !== undefined && (!after || !/^[0-9a-f-]{36}$/.test(String(after[0])))) throw badCursor();
+    const rows = await this.deps.pets.listActive(ownerId, { limit: q.limit + 1, afterId: after && String(after[0]), species: q.species });
+    const page = toPage(rows, q.limit, (p) => [p.id]);
+    return { items: await this.views(page.items), nextCursor: page.nextCursor };
+  }
+
+  async update(ownerId: string, petId: string, input: PetInput): Promise<PetView> {
+    const pet = await this.deps.pets.update(ownerId, petId, this.toFields(input));
+    if (!pet) throw notFound();
+    const [view] = await this.views([pet]);
+    return view!;
+  }
+
+  /** Soft delete: the pet, its photos and medical history stay restorable for the restore window. */
+  async remove(ownerId: string, petId: string): Promise<void> {
+    if (!(await this.deps.pets.softDelete(ownerId, petId, new Date()))) throw notFound();
+  }
+
+  /** Brings back a pet deleted within the restore window (restoring a pet that is not deleted is a no-op). */
+  async restore(ownerId: string, petId: string): Promise<PetView> {
+    const pet = await this.deps.pets.findOwned(ownerId, petId);
+    if (!pet) throw notFound();
+    if (!pet.deletedAt) return this.get(ownerId, petId);
+    if (pet.deletedAt < this.restoreWindowStart()) {
+      throw new ConflictError('restore_window_passed', `A deleted pet can be restored for ${this.deps.restoreDays} days only`);
+    }
+    if ((await this.deps.pets.countActive(ownerId)) >= this.deps.maxPetsPerUser) {
+      throw new ConflictError('pet_limit_reached', `An account can keep at most ${this.deps.maxPetsPerUser} pets`);
+    }
+    const restored = await this.deps.pets.restore(ownerId, petId, this.restoreWindowStart());
+    if (!restored) throw notFound();
+    const [view] = await this.views([restored]);
+    return view!;
+  }
+
+  /**
+   * Removes for good the pets deleted before the restore window, with their records, photo rows
+   * and photo files. Works in batches; safe to run on several replicas at once (rows are locked, skipped by others).
+   */
+  async purgeExpired(now = new Date()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { count, variants } = await withTransaction(this.deps.db, async (trx) => {
+        const ids = await this.deps.pets.lockDeletedBefore(this.restoreWindowStart(now), 100, trx);
+        const files = await this.deps.images.variantsOfPets(ids, trx);
+        return { count: await this.deps.pets.hardDelete(ids, trx), variants: files };
+      });
+      await this.deps.media.remove(variants);
+      total += count;
+      if (count < 100) break;
+    }
+    if (total) this.deps.log.info({ purged: total }, 'purged pets deleted before the restore window');
+    return total;
+  }
+
+  // --- photos -------------------------------------------------------------------------------
+
+  async listPhotos(ownerId: string, petId: string): Promise<PhotoView[]> {
+    await this.requireActive(ownerId, petId);
+    return (await this.deps.images.listPetPhotos([petId])).map((i) => this.photoView(i));
+  }
+
+  async getPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
+    await this.requireActive(ownerId, petId);
+    const image = await this.deps.images.findPetPhoto(petId, imageId);
+    if (!image) throw new NotFoundError('photo_not_found', 'No such photo');
+    return this.photoView(image);
+  }
+
+  /** Stores a photo (every size); the first photo of a pet, or one sent with primary=true, becomes primary. */
+  async addPhoto(ownerId: string, petId: string, data: Buffer, primary: boolean): Promise<PhotoView> {
+    await this.requireActive(ownerId, petId);
+    // A cheap check first, so that a full pet does not cost an image re-encode; the locked one below decides.
+    if ((await this.deps.images.listPetPhotos([petId])).length >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
+    const stored = await this.deps.media.store(data, 'pets');
+    try {
+      const image = await withTransaction(this.deps.db, async (trx) => {
+        // The pet row lock serialises concurrent uploads, so the limit and the single primary hold.
+        if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
+        const count = await this.deps.images.countPetPhotos(petId, trx);
+        if (count >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
+        const makePrimary = primary || count === 0;
+        const inserted = await this.deps.images.insertPetPhoto({ id: stored.id, ownerId, petId, isPrimary: false, variants: stored.variants }, trx);
+        if (makePrimary) await this.deps.images.setPrimary(petId, inserted.id, trx);
+        return { ...inserted, isPrimary: makePrimary };
+      });
+      return this.photoView(image);
+    } catch (err) {
+      await this.deps.media.remove(stored.variants);
+      throw err;
+    }
+  }
+
+  /** Makes a photo the pet's primary one. */
+  async setPrimaryPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
+    const image = await withTransaction(this.deps.db, async (trx) => {
+      if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
+      const found = await this.deps.images.findPetPhoto(petId, imageId, trx);
+      if (!found) throw new NotFoundError('photo_not_found', 'No such photo');
+      await this.deps.images.setPrimary(petId, imageId, trx);
+      return { ...found, isPrimary: true };
+    });
+    return this.photoView(image);
+  }
+
+  /** Removes a photo and its files; when it was the primary, the oldest remaining photo takes over. */
+  async deletePhoto(ownerId: string, petId: string, imageId: string): Promise<void> {
+    const removed = await withTransaction(this.deps.db, async (trx) => {
+      if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
+      const gone = await this.deps.images.deletePetPhoto(petId, imageId, trx);
+      if (!gone) throw new NotFoundError('photo_not_found', 'No such photo');
+      if (gone.isPrimary) {
+        const next = await this.deps.images.oldestPetPhoto(petId, trx);
+        if (next) await this.deps.images.setPrimary(petId, next.id, trx);
+      }
+      return gone;
+    });
+    await this.deps.media.remove(removed.variants);
+  }
+
+  private photoLimit() {
+    return new ConflictError('photo_limit_reached', `A pet can have at most ${MAX_PHOTOS_PER_PET} photos`);
+  }
+
+  /** The owner's non-deleted pets among `ids` (for other services, e.g. booking's ownership check). */
+  async ownedAmong(ownerId: string, ids: string[]): Promise<Array<{ id: string; name: string; species: Species }>> {
+    const pets = await this.deps.pets.findActiveByIds(ownerId, ids);
+    return pets.map((p) => ({ id: p.id, name: p.name, species: p.species }));
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PREFERENCES, mergePreferences } from './preferences.model.ts';
+
+describe('mergePreferences', () => {
+  it('gives the defaults to a user who never chose anything', () => {
+    const p = mergePreferences(undefined);
+    expect(p).toEqual(DEFAULT_PREFERENCES);
+    expect(p.language).toBe('id');
+    expect(p.notifications.reminderOffsetsMinutes).toEqual([1440, 120]);
+    expect(p.display.timeFormat).toBe('24h');
+  });
+
+  it('changes only what the patch names, at any depth', () => {
+    const p = mergePreferences(DEFAULT_PREFERENCES, { notifications: { sms: { bookingReminders: true } }, display: { theme: 'dark' } });
+    expect(p.notifications.sms.bookingReminders).toBe(true);
+    expect(p.notifications.sms.bookingUpdates).toBe(false);
+    expect(p.notifications.email).toEqual(DEFAULT_PREFERENCES.notifications.email);
+    expect(p.display).toEqual({ ...DEFAULT_PREFERENCES.display, theme: 'dark' });
+  });
+
+  it('keeps earlier choices across later patches', () => {
+    const first = mergePreferences(undefined, { language: 'en' });
+    const second = mergePreferences(first, { display: { units: 'imperial' } });
+    expect(second.language).toBe('en');
+    expect(second.display.units).toBe('imperial');
+  });
+
+  it('orders reminder offsets latest-first without duplicates; an empty list means no reminders', () => {
+    expect(mergePreferences(undefined, { notifications: { reminderOffsetsMinutes: [60, 1440, 60, 10080] } }).notifications.reminderOffsetsMinutes).toEqual([10080, 1440, 60]);
+    expect(mergePreferences(undefined, { notifications: { reminderOffsetsMinutes: [] } }).notifications.reminderOffsetsMinutes).toEqual([]);
+  });
+
+  it('falls back to defaults for stored values it does not understand (older or damaged documents)', () => {
+    const p = mergePreferences({ language: 'fr', notifications: { email: { promotions: 'yes', bookingUpdates: false }, reminderOffsetsMinutes: 'soon' }, display: 7 });
+    expect(p.language).toBe('id');
+    expect(p.notifications.email.promotions).toBe(false);
+    expect(p.notifications.email.bookingUpdates).toBe(false);
+    expect(p.notifications.reminderOffsetsMinutes).toEqual([1440, 120]);
+    expect(p.display).toEqual(DEFAULT_PREFERENCES.display);
+  });
+});
