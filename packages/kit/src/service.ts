@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import type http from 'node:http';
@@ -125,7 +126,9 @@ export async function startService<DB>(def: ServiceDefinition<DB>, opts: StartOp
   const ctx = await createContext(def, opts);
   const app = await def.buildApp(ctx);
   const { server, port } = await listen(app, ctx.config.PORT, ctx.config.HOST);
-  const url = ctx.config.ADVERTISE_URL ?? `http://${ctx.config.HOST === '0.0.0.0' || ctx.config.HOST === '::' ? '127.0.0.1' : ctx.config.HOST}:${port}`;
+  // Listening on every interface (containers): advertise the host name, which the container network resolves.
+  const host = ctx.config.HOST === '0.0.0.0' || ctx.config.HOST === '::' ? os.hostname() : ctx.config.HOST;
+  const url = ctx.config.ADVERTISE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const instance = { id: `${def.name}-${randomUUID()}`, name: def.name, url, version: ctx.version, healthUrl: `${url}/healthz` };
   const registration = keepRegistered(ctx.registry, instance, ctx.log);
   ctx.log.info({ url, instance: instance.id }, `${def.name} service listening`);
