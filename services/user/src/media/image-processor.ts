@@ -37,19 +37,23 @@ export async function detectImageType(data: Buffer): Promise<(typeof ACCEPTED_IM
  */
 export async function renderVariants(data: Buffer, fit: 'cover' | 'inside'): Promise<RenderedVariant[]> {
   let base: sharp.Sharp;
+  let shortSide: number;
   try {
     base = sharp(data, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS }).rotate();
     const meta = await base.metadata();
     if (!meta.width || !meta.height) throw new Error('no dimensions');
+    shortSide = Math.min(meta.width, meta.height);
   } catch {
     throw new UnprocessableError('image_unreadable', 'The image could not be read (corrupt, truncated or too large in pixels)');
   }
   try {
     return await Promise.all(
       IMAGE_SIZES.map(async (size) => {
+        // A square crop stays square for a small image too: its box shrinks to the short side.
+        const box = fit === 'cover' ? Math.min(size, shortSide) : size;
         const { data: out, info } = await base
           .clone()
-          .resize({ width: size, height: size, fit, withoutEnlargement: true })
+          .resize({ width: box, height: box, fit, withoutEnlargement: true })
           .webp({ quality: 82, effort: 4 })
           .toBuffer({ resolveWithObject: true });
         return { size, width: info.width, height: info.height, data: out };

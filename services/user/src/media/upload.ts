@@ -21,9 +21,10 @@ export function imageUpload(maxBytes: number): RequestHandler {
       return next(new UnsupportedMediaTypeError('Send the image as multipart/form-data in the field "file"'));
     }
     const declared = Number(req.headers['content-length']);
-    // Refuse an announced oversize body at once instead of reading megabytes to find out.
+    // Refuse an announced oversize body at once instead of parsing megabytes to find out. The
+    // connection stays open (Node discards the unread body): closing it mid-upload would make a
+    // proxy in front of us see a reset instead of this answer.
     if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD) {
-      res.setHeader('Connection', 'close');
       return next(new PayloadTooLargeError(`The file must be at most ${mib(maxBytes)}`));
     }
     parse(req, res, (err: unknown) => {
@@ -32,10 +33,7 @@ export function imageUpload(maxBytes: number): RequestHandler {
         return next();
       }
       if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE') {
-          res.setHeader('Connection', 'close');
-          return next(new PayloadTooLargeError(`The file must be at most ${mib(maxBytes)}`));
-        }
+        if (err.code === 'LIMIT_FILE_SIZE') return next(new PayloadTooLargeError(`The file must be at most ${mib(maxBytes)}`));
         if (err.code === 'LIMIT_UNEXPECTED_FILE') return next(new ValidationError([{ field: err.field ?? 'file', message: 'only one file, in the field "file", is accepted', code: 'unexpected_file' }]));
         return next(new BadRequestError('invalid_upload', `The upload is not valid: ${err.message}`));
       }
