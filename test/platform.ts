@@ -59,7 +59,7 @@ export async function startPlatform(opts: PlatformOptions) {
   for (const key of keys) env[`${key.toUpperCase()}_DATABASE_URL`] = dbUrls[key];
   const log = createLogger('gateway', baseEnv.LOG_LEVEL);
   const gateway = buildGateway({ config: parseGatewayConfig({ ...env, GATEWAY_PORT: '0' }), log, registry, credentials: new ServiceCredentials(TEST_SECRET, 'gateway') });
-  const gw = await listen(gateway.app, 0, '127.0.0.1');
+  const gw = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
   gateway.attach(gw.server);
   const gatewayUrl = `http://127.0.0.1:${gw.port}`;
   env.PUBLIC_URL = gatewayUrl;
@@ -68,7 +68,7 @@ export async function startPlatform(opts: PlatformOptions) {
       running[key] = await startService(DEFINITIONS[key] as never, { env, registry, noSignals: true });
     }),
   );
-  gateway.start();
+  await gateway.start();
   await gateway.pool.refresh();
   return {
     url: gatewayUrl,
