@@ -86,7 +86,7 @@ describe('POST /api/v1/bookings', () => {
 
   it('lets exactly one of 50 concurrent requests for the same slot and staff member win; the rest get 409', async () => {
     const clinic = await openClinic();
-    const owners = await Promise.all([createOwner(p), createOwner(p), createOwner(p), createOwner(p), createOwner(p)]);
+    const owners = await Promise.all([createOwner(p), createOwner(p)]);
     const day = DateTime.fromISO(mondayAhead(clinic.timeZone)).plus({ days: 1 }).toISODate()!;
     const start = `${day}T10:00:00+07:00`;
     const staffId = clinic.staff[0]!.id;
@@ -189,6 +189,30 @@ describe('POST /api/v1/bookings', () => {
     const times = slots.body.slots.map((s: { start: string }) => s.start.slice(11, 16));
     expect(times).not.toContain('08:30');
     expect(times).toContain('08:45');
+  });
+});
+
+describe('the exclusion constraint', () => {
+  it('makes PostgreSQL itself refuse an overlapping open booking of the same staff member (buffer included)', async () => {
+    const clinic = await openClinic({ services: [{ name: 'Grooming', durationMinutes: 60, bufferMinutes: 30 }] });
+    const owner = await createOwner(p);
+    const day = mondayAhead(clinic.timeZone);
+    const staffId = clinic.staff[0]!.id;
+    const made = await book(owner.accessToken, { clinicId: clinic.id, serviceId: clinic.services[0]!.id, petIds: [owner.petId], start: `${day}T08:00:00+07:00`, staffId });
+    expect(made.status).toBe(201);
+    // Bypass the service: a row starting in the held buffer (09:00-09:30) is refused by the database.
+    const insert = (start: string, end: string, status = 'pending') =>
+      bookingDb(
+        p,
+        `insert into bookings (id, clinic_id, service_id, staff_id, staff_requested, owner_id, pet_ids, pets, starts_at, ends_at, held_until, time_zone, status,
+           service_name, duration_minutes, buffer_minutes, price_amount, price_currency)
+         values ($1, $2, $3, $4, true, $5, '{}', '[]', $6, $7, $7, 'Asia/Jakarta', $8, 'x', 30, 0, 0, 'IDR')`,
+        [randomUUID(), clinic.id, clinic.services[0]!.id, staffId, owner.userId, start, end, status],
+      );
+    await expect(insert(`${day}T09:15:00+07:00`, `${day}T09:45:00+07:00`)).rejects.toMatchObject({ code: '23P01', constraint: 'bookings_no_overlap' });
+    // Touching the end of the held time, a cancelled booking, or another staff member: all fine.
+    await expect(insert(`${day}T09:30:00+07:00`, `${day}T10:00:00+07:00`)).resolves.toBeDefined();
+    await expect(insert(`${day}T08:30:00+07:00`, `${day}T09:00:00+07:00`, 'cancelled')).resolves.toBeDefined();
   });
 });
 
