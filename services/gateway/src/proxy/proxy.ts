@@ -91,7 +91,12 @@ export class Proxy {
     const maxAttempts = 1 + (this.opts.retries ?? 2);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const inst = this.pool.next(target.service, tried);
-      if (!inst) break;
+      if (!inst) {
+        // No healthy instance at all is the service failing too: counted, so a stopped service's
+        // circuit opens like a failing or slow one's, and closes on the first good probe after it is back.
+        if (attempt === 0) await this.countUnavailable(target.service);
+        break;
+      }
       tried.add(inst.id);
       try {
         const upstream = await this.breakers.run(target.service, () => this.attempt(req, inst, target));
@@ -120,6 +125,14 @@ export class Proxy {
       }
     }
     throw new ServiceUnavailableError('service_unavailable', `The ${target.service} service is unavailable`);
+  }
+
+  private async countUnavailable(service: string): Promise<void> {
+    try {
+      await this.breakers.run(service, () => Promise.reject(new AttemptError('no healthy instance', false)));
+    } catch (err) {
+      if (err instanceof CircuitOpen) throw new ServiceUnavailableError('circuit_open', `The ${service} service is failing; try again shortly`, err.retryAfterSeconds);
+    }
   }
 
   private attempt(req: http.IncomingMessage, inst: RegisteredInstance, target: ForwardTarget): Promise<http.IncomingMessage> {

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryRegistry } from '@petpro/kit';
+import { eventually } from '@petpro/kit/testing';
+import { okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type Handler, type TestGateway } from './harness.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const slow =
+  (ms: number): Handler =>
+  (_req, res) => {
+    const t = setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"late":true}'), ms);
+    res.on('close', () => clearTimeout(t));
+  };
+
+describe('circuit breakers per upstream', () => {
+  const registry = new MemoryRegistry();
+  let gw: TestGateway;
+  let auth: Awaited<ReturnType<typeof startFakeAuth>>;
+  let booking: FakeUpstream;
+  let clinic: FakeUpstream;
+  let user: FakeUpstream;
+  let admin: Record<string, string>;
+
+  const circuitOf = async (service: string) => {
+    const r = await request(gw.url, '/api/v1/admin/services', { headers: admin });
+    return r.body.services?.find((s) => s.name === service)?.circuit;
+  };
+
+  beforeAll(async () => {
+    auth = await startFakeAuth(registry);
+    booking = await startUpstream(registry, 'booking', okHandler('booking'));
+    clinic = await startUpstream(registry, 'clinic', okHandler('clinic'));
+    user = await startUpstream(registry, 'user', okHandler('user'));
+    gw = await startGateway({
+      registry,
+      env: { UPSTREAM_TIMEOUT_MS: '300', BREAKER_VOLUME_THRESHOLD: '4', BREAKER_ERROR_THRESHOLD_PERCENT: '50', BREAKER_RESET_TIMEOUT_MS: '1000', BREAKER_WINDOW_MS: '10000' },
+    });
+    admin = { authorization: `Bearer ${await auth.token({ roles: ['admin'] })}` };
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await Promise.all([booking, clinic, user].map((u) => u?.stop()));
+    await auth?.upstream.stop();
+  });
+
+  it('opens for a slow service after the threshold, fails fast while open, leaves other services’ latency alone, and closes after recovery', async () => {
+    const baseline: number[] = [];
+    for (let i = 0; i < 5; i++) baseline.push((await request(gw.url, '/api/v1/clinics')).ms);
+
+    booking.setHandler(slow(5_000));
+    // Other services are measured while the slow one times out.
+    let stop = false;
+    const otherLatencies: number[] = [];
+    const other = (async () => {
+      while (!stop) {
+        const r = await request(gw.url, '/api/v1/clinics');
+        expect(r.status).toBe(200);
+        otherLatencies.push(r.ms);
+        await sleep(20);
+      }
+    })();
+
+    const seen: Array<{ status: number; code?: string; ms: number; retryAfter?: string }> = [];
+    for (let i = 0; i < 12 && seen.at(-1)?.code !== 'circuit_open'; i++) {
+      const r = await request(gw.url, '/api/v1/availability');
+      seen.push({ status: r.status, code: r.body.code, ms: r.ms, retryAfter: r.headers['retry-after'] as string | undefined });
+    }
+    const timeouts = seen.filter((s) => s.status === 504);
+    expect(timeouts.length).toBeGreaterThanOrEqual(4);
+    for (const t of timeouts) {
+      expect(t.code).toBe('upstream_timeout');
+      expect(t.ms).toBeGreaterThanOrEqual(290);
+    }
+    const open = seen.at(-1)!;
+    expect(open).toMatchObject({ status: 503, code: 'circuit_open' });
+    expect(open.ms).toBeLessThan(100);
+    expect(Number(open.retryAfter)).toBeGreaterThanOrEqual(1);
+    // Still fast and still open on the next calls.
+    const again = await request(gw.url, '/api/v1/availability');
+    expect(again.body.code).toBe('circuit_open');
+    expect(again.ms).toBeLessThan(100);
+    expect(await circuitOf('booking')).toBe('open');
+    expect(await circuitOf('clinic')).toBe('closed');
+    const metrics = await request(gw.url, '/metrics');
+    expect(metrics.text).toMatch(/petpro_circuit_state\{service="booking"[^}]*\} 2/);
+
+    stop = true;
+    await other;
+    expect(otherLatencies.length).toBeGreaterThan(5);
+    const typical = Math.max(...baseline, 20);
+    expect(Math.max(...otherLatencies)).toBeLessThan(typical + 150);
+
+    // Recovery: after the reset timeout a probe goes through and closes the circuit.
+    booking.setHandler(okHandler('booking'));
+    await eventually(async () => (await request(gw.url, '/api/v1/availability')).status === 200, 5_000, 100);
+    expect(await circuitOf('booking')).toBe('closed');
+    expect((await request(gw.url, '/metrics')).text).toMatch(/petpro_circuit_state\{service="booking"[^}]*\} 0/);
+  });
+
+  it('opens for a stopped service and closes when it is back', async () => {
+    await user.stop();
+    const codes: string[] = [];
+    for (let i = 0; i < 12 && codes.at(-1) !== 'circuit_open'; i++) {
+      const r = await request(gw.url, '/api/v1/users/me', { headers: admin });
+      expect(r.status).toBe(503);
+      expect(r.ms).toBeLessThan(1_000);
+      codes.push(String(r.body.code));
+    }
+    expect(codes.at(-1)).toBe('circuit_open');
+    expect(await circuitOf('user')).toBe('open');
+    // Other services are unaffected.
+    expect((await request(gw.url, '/api/v1/clinics')).status).toBe(200);
+
+    user = await startUpstream(registry, 'user', okHandler('user'));
+    await gw.gateway.pool.refresh();
+    await eventually(async () => (await request(gw.url, '/api/v1/users/me', { headers: admin })).status === 200, 5_000, 100);
+    expect(await circuitOf('user')).toBe('closed');
+  });
+
+  it('does not count client errors (4xx) as failures', async () => {
+    clinic.setHandler((_req, res) => res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"code":"clinic_not_found","status":404}'));
+    for (let i = 0; i < 10; i++) expect((await request(gw.url, '/api/v1/clinics/none')).status).toBe(404);
+    expect(await circuitOf('clinic')).toBe('closed');
+    clinic.setHandler(okHandler('clinic'));
+  });
+});
