@@ -15,6 +15,7 @@ import {
   type ScheduleRule,
   type ServiceTiming,
 } from '../services/booking/src/availability/availability.engine.ts';
+import { instantFormatter } from '../services/booking/src/shared/time.ts';
 
 const STAFF_COUNT = 20;
 const SERVICE_COUNT = 50;
@@ -192,6 +193,36 @@ function benchCheck(clinic: Clinic): void {
   summarise('checkSlot (one start, 2,000 bookings)', samples, `${bookable}/${starts.length} bookable`);
 }
 
+/**
+ * The endpoint also writes every slot as ISO with the clinic's offset. Measured with the service's
+ * memoised formatter and, for comparison, with a luxon call per instant (what the formatter avoids).
+ */
+function benchResponse(label: string, clinic: Clinic): void {
+  const inputs = clinic.services.map((s) => inputFor(clinic, s));
+  const withFormatter = (input: AvailabilityInput) => {
+    const fmt = instantFormatter(clinic.timeZone);
+    return computeAvailability(input).map((s) => ({ start: fmt(s.start), end: fmt(s.end), staffIds: s.staffIds }));
+  };
+  const withLuxon = (input: AvailabilityInput) =>
+    computeAvailability(input).map((s) => ({
+      start: DateTime.fromMillis(s.start, { zone: clinic.timeZone }).toISO({ suppressMilliseconds: true }),
+      end: DateTime.fromMillis(s.end, { zone: clinic.timeZone }).toISO({ suppressMilliseconds: true }),
+      staffIds: s.staffIds,
+    }));
+  for (const [name, fn] of [['memoised formatter', withFormatter], ['luxon per slot', withLuxon]] as const) {
+    for (let r = 0; r < WARMUP_ROUNDS; r++) for (const input of inputs) fn(input);
+    const samples: number[] = [];
+    for (let r = 0; r < MEASURED_ROUNDS / 4; r++) {
+      for (const input of inputs) {
+        const t0 = performance.now();
+        fn(input);
+        samples.push(performance.now() - t0);
+      }
+    }
+    summarise(`${label} + ISO slots (${name})`, samples, '');
+  }
+}
+
 /** Prints per-computation timings for a month of availability. */
 export async function run(): Promise<void> {
   const jakarta = buildClinic('Asia/Jakarta', '2027-05-03T00:00');
@@ -203,4 +234,5 @@ export async function run(): Promise<void> {
   benchMonth('month, Asia/Jakarta', jakarta);
   benchMonth('month across DST, Europe/Berlin', berlin);
   benchCheck(jakarta);
+  benchResponse('month, Europe/Berlin', berlin);
 }

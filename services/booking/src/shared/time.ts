@@ -1,14 +1,13 @@
 /**
  * Conversions at the edges of the booking service: clinic-local dates and ISO instants in, ISO
  * instants carrying the clinic's offset out. Luxon does the zone arithmetic; the formatter memoises
- * offsets so that formatting a month of slots does not call the library once per slot.
+ * offsets per day so that formatting a month of slots does not call the library once per slot.
  */
 import { DateTime, IANAZone } from 'luxon';
 import { BadRequestError } from '@petpro/kit';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-const BUCKET_MS = 15 * MINUTE_MS;
 
 /** True for a time zone name the runtime knows (e.g. `Asia/Jakarta`). */
 export function isValidTimeZone(zone: string): boolean {
@@ -24,20 +23,21 @@ function offsetString(minutes: number): string {
 
 /**
  * A formatter of epoch ms as ISO 8601 in `zone` (`2027-05-03T09:00:00+07:00`). The offset is looked up
- * once per quarter hour of UTC; a quarter hour whose two ends disagree (it holds a DST change) is
- * resolved exactly for each instant.
+ * once per UTC day: when it is the same at both ends of the day (every day without a DST change; no
+ * zone changes its offset twice within 24 hours) it holds for the whole day; on a change day each
+ * instant is resolved exactly.
  */
 export function instantFormatter(zone: string): (ms: number) => string {
   const offsets = new Map<number, number>();
   const offsetAt = (ms: number): number => DateTime.fromMillis(ms, { zone }).offset;
   return (ms) => {
-    const bucket = Math.floor(ms / BUCKET_MS);
-    let offset = offsets.get(bucket);
+    const day = Math.floor(ms / DAY_MS);
+    let offset = offsets.get(day);
     if (offset === undefined) {
-      const first = offsetAt(bucket * BUCKET_MS);
-      const last = offsetAt(bucket * BUCKET_MS + BUCKET_MS - 1);
+      const first = offsetAt(day * DAY_MS);
+      const last = offsetAt(day * DAY_MS + DAY_MS - 1);
       offset = first === last ? first : Number.NaN;
-      offsets.set(bucket, offset);
+      offsets.set(day, offset);
     }
     const exact = Number.isNaN(offset) ? offsetAt(ms) : offset;
     const wall = new Date(ms + exact * MINUTE_MS).toISOString().slice(0, 19);
