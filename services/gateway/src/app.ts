@@ -109,8 +109,8 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());
   });
-  app.use(protection.shed);
   app.use(routeContext());
+  app.use(protection.shed);
   app.use(protection.bodyLimit);
   app.use(identifyCaller(verifier, revocations));
   app.use(...protection.rateLimit);

@@ -202,6 +202,8 @@ describe('load shedding', () => {
     const health = await request(gw.url, '/healthz');
     expect(health.status).toBe(200);
     expect(health.ms).toBeLessThan(200);
+    // Service registrations are never shed (an overloaded gateway must not lose its services).
+    expect((await request(gw.url, '/internal/registry/instances', { headers: { 'x-service-token': 'not-a-token' } })).status).toBe(401);
 
     expect((await Promise.all([...slow, ...more])).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     clinic.setHandler(okHandler('clinic'));

@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { Counter, Gauge, type Registry as MetricsRegistry } from 'prom-client';
 import { ServiceUnavailableError } from '@petpro/kit';
 
@@ -25,9 +25,10 @@ export class InFlightLimiter {
     }
   }
 
-  /** Middleware for everything but the health endpoints: the gateway-wide cap. */
-  global(): RequestHandler {
-    return (_req, res, next) => {
+  /** Middleware for everything but the health endpoints: the gateway-wide cap. `exempt` requests are never shed. */
+  global(exempt: (req: Request) => boolean = () => false): RequestHandler {
+    return (req, res, next) => {
+      if (exempt(req)) return next();
       if (this.total >= this.maxTotal) {
         this.shed?.inc({ scope: 'gateway' });
         return next(new ServiceUnavailableError('overloaded', 'The gateway is at capacity; retry shortly', 1));

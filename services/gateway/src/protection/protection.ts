@@ -19,8 +19,12 @@ import { InFlightLimiter } from './load-shedding.ts';
 import { bodyLimitFor, contentLengthGuard, type BodyLimits } from './body-limit.ts';
 import { applyServerLimits, serverOptions, type ServerLimits } from './server-limits.ts';
 
-/** Paths that never count against a client's budget: service-to-service calls with their own credential. */
+/**
+ * Service-to-service endpoints (registry heartbeats) with their own credential: never counted
+ * against a client's budget nor shed, or an overloaded gateway would lose its services' registrations.
+ */
 const UNLIMITED_PREFIXES = ['/internal/'];
+const isInternal = (req: Request) => UNLIMITED_PREFIXES.some((p) => req.gatewayRoute?.key?.startsWith(p));
 
 function rawAnswer(socket: Duplex, status: number, reason: string, extra = ''): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n${extra}\r\n`);
@@ -61,7 +65,7 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
   const health = new RedisHealth(log, metrics);
 
   const exempt = (req: Request) =>
-    (req.clientIdentity !== undefined && blocks.isAllowlisted(req.clientIdentity.addr)) || UNLIMITED_PREFIXES.some((p) => req.gatewayRoute?.key?.startsWith(p));
+    (req.clientIdentity !== undefined && blocks.isAllowlisted(req.clientIdentity.addr)) || isInternal(req);
   const limits = createRateLimits({ perMinute: config.RATE_LIMIT_PER_MINUTE, authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE, redis, keyPrefix: prefix, health, log, metrics, exempt });
   const rejections = new WindowCounter(`${prefix}ab:`, AUTO_BLOCK_WINDOW_MS, redis, health);
   const inFlight = new InFlightLimiter(config.GATEWAY_MAX_IN_FLIGHT, config.GATEWAY_MAX_IN_FLIGHT_PER_SERVICE, metrics);
@@ -88,8 +92,8 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
       credentials: config.CORS_CREDENTIALS,
       maxAgeSeconds: config.CORS_MAX_AGE_SECONDS,
     }),
-    /** The gateway-wide in-flight cap (503 `overloaded`). */
-    shed: inFlight.global(),
+    /** The gateway-wide in-flight cap (503 `overloaded`); after routeContext. */
+    shed: inFlight.global(isInternal),
     /** 413 on a declared Content-Length over the route class's limit. */
     bodyLimit: contentLengthGuard(bodyLimits),
     /** The body limit of a request, for counting streamed bytes in the proxy. */
