@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { DateTime } from 'luxon';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
 import { createVerifiedUser } from '../../../test/users.ts';
-import { admin, bookingDb, createClinic, createOwner, LUNCH_BREAK, localIso, mondayAhead, putRules, weeklyRules, type ClinicFixture } from './helpers.ts';
+import { admin, bookingDb, createClinic, createOwner, LUNCH_BREAK, mondayAhead, putRules, weeklyRules, type ClinicFixture } from './helpers.ts';
 
 let p: Platform;
 beforeAll(async () => {
@@ -416,18 +416,18 @@ describe('outbox', () => {
     // A refused change writes nothing.
     await p.http.post(`/api/v1/bookings/${id}/confirm`, {}, { token: clinic.vendor.accessToken });
 
-    const events = await bookingDb<{ type: string; owner_id: string | null; clinic_id: string; payload: Record<string, any>; published_at: Date | null }>(
+    const events = await bookingDb<{ type: string; owner_id: string | null; clinic_id: string; payload: Record<string, unknown>; published_at: Date | null }>(
       p,
       `select type, owner_id, clinic_id, payload, published_at from outbox_events where aggregate_id = $1 order by id`,
       [id],
     );
     expect(events.map((e) => e.type)).toEqual(['booking.created', 'booking.updated', 'booking.confirmed', 'booking.cancelled']);
     for (const e of events) expect(e).toMatchObject({ owner_id: owner.userId, clinic_id: clinic.id, published_at: null });
-    expect(events[0]!.payload.booking).toMatchObject({ id, status: 'pending', start: `${day}T11:00:00+07:00` });
+    expect(events[0]!.payload).toMatchObject({ booking: { id, status: 'pending', start: `${day}T11:00:00+07:00` } });
     expect(events[1]!.payload.changes).toEqual(['notes']);
     expect(events[3]!.payload).toMatchObject({ booking: { status: 'cancelled' }, actor: { userId: clinic.vendor.userId, as: 'clinic' } });
 
-    const availability = await bookingDb<{ payload: Record<string, any> }>(p, `select payload from outbox_events where type = 'availability.changed' and clinic_id = $1 order by id`, [clinic.id]);
+    const availability = await bookingDb<{ payload: { cause: string; staffIds?: string[] } }>(p, `select payload from outbox_events where type = 'availability.changed' and clinic_id = $1 order by id`, [clinic.id]);
     expect(availability.map((e) => e.payload.cause)).toEqual(['rules', 'booking.created', 'booking.cancelled']);
     expect(availability[1]!.payload.staffIds).toEqual([created.body.staffId]);
   });

@@ -130,3 +130,15 @@ describe('booking policy', () => {
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['slotStepMinutes', 'maxAdvanceDays']));
   });
 });
+
+describe('documentation', () => {
+  it('publishes the booking endpoints, with the Idempotency-Key header, in the merged OpenAPI document', async () => {
+    const doc = await p.http.get('/openapi.json');
+    expect(doc.status).toBe(200);
+    const paths = doc.body.paths as Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>>;
+    for (const path of ['/api/v1/availability', '/api/v1/bookings', '/api/v1/bookings/{id}', '/api/v1/bookings/{id}/no-show', '/api/v1/schedules/{clinicId}/rules', '/api/v1/schedules/{clinicId}/blocks/{blockId}', '/api/v1/schedules/{clinicId}/policy']) {
+      expect(paths[path], path).toBeDefined();
+    }
+    expect(paths['/api/v1/bookings']!.post!.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
+  });
+});
