@@ -170,10 +170,11 @@ export function buildGateway(deps: GatewayDeps): Gateway {
         proxy.upgrade(req, socket, head, { service: rule.service, path: forwardPath(normalised, rule.prefix) + query, requestId, clientIp: protection.clientIp(req) });
       });
     },
-    start() {
+    async start() {
+      // Protection first: its Redis connection being up is also a good sign the registry's is.
+      await protection.start();
       pool.start();
       revocations.start();
-      return protection.start();
     },
     async close() {
       pool.stop();

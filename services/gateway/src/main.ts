@@ -13,9 +13,10 @@ async function main(): Promise<void> {
     registry = new RedisRegistry(redis);
   }
   const gateway = buildGateway({ config, log, registry, credentials: new ServiceCredentials(config.SERVICE_SECRET, 'gateway') });
+  // IP blocks and shared counters are loaded before the first request can arrive.
+  await gateway.start();
   const { server, port } = await listen(gateway.app, config.GATEWAY_PORT, config.HOST, gateway.serverOptions);
   gateway.attach(server);
-  await gateway.start();
   log.info({ url: `http://${config.HOST}:${port}` }, 'gateway listening');
   let stopping = false;
   const stop = async () => {

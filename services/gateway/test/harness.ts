@@ -9,6 +9,7 @@ import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { Redis } from 'ioredis';
 import { MemoryRegistry, ServiceCredentials, closeServer, createLogger, keepRegistered, listen, type Registry } from '@petpro/kit';
 import { buildGateway, type Gateway } from '../src/app.ts';
 import { parseGatewayConfig } from '../src/config.ts';
@@ -209,4 +210,20 @@ export function request(
 export function clientAddresses(seed = Math.floor(Math.random() * 200) + 20) {
   let n = 1;
   return () => `127.${seed}.${Math.floor(n / 250)}.${(n++ % 250) + 1}`;
+}
+
+/** Deletes every Redis key a test run wrote under its unique prefix. */
+export async function cleanRedis(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { MemoryRegistry } from '@petpro/kit';
 import { eventually } from '@petpro/kit/testing';
-import { okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway } from './harness.ts';
+import { okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis } from './harness.ts';
 
 type FakeAuth = Awaited<ReturnType<typeof startFakeAuth>>;
 
@@ -202,6 +202,7 @@ describe.skipIf(!process.env.REDIS_URL)('IP blocks shared through Redis', () => 
     await a?.stop();
     await b?.stop();
     await clinic?.stop();
+    await cleanRedis(env.REDIS_URL, env.REDIS_KEY_PREFIX);
     await auth?.upstream.stop();
   });
 

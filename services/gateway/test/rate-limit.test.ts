@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { MemoryRegistry } from '@petpro/kit';
-import { clientAddresses, okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway } from './harness.ts';
+import { clientAddresses, okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis } from './harness.ts';
 
 const LIMIT = 5;
 const AUTH_LIMIT = 3;
@@ -152,6 +152,7 @@ describe.skipIf(!process.env.REDIS_URL)('rate limits shared through Redis', () =
     await a?.stop();
     await b?.stop();
     await clinic?.stop();
+    await cleanRedis(env.REDIS_URL, env.REDIS_KEY_PREFIX);
   });
 
   it('gives two gateways one budget per client', async () => {
