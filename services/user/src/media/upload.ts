@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '@petpro/kit';
 
@@ -6,6 +6,21 @@ import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, Valid
 const MULTIPART_OVERHEAD = 64 * 1024;
 
 const mib = (bytes: number) => `${Math.round((bytes / 1_048_576) * 10) / 10} MiB`;
+
+/** Discards the rest of the request body, then calls `done` once (also when the client goes away). */
+function drainThen(req: Request, done: () => void): void {
+  let called = false;
+  const finish = () => {
+    if (called) return;
+    called = true;
+    done();
+  };
+  if (req.readableEnded) return finish();
+  req.on('end', finish);
+  req.on('close', finish);
+  req.on('error', finish);
+  req.resume();
+}
 
 /**
  * Reads a multipart/form-data body with one image in the field `file` into memory (req.file), at
@@ -21,11 +36,11 @@ export function imageUpload(maxBytes: number): RequestHandler {
       return next(new UnsupportedMediaTypeError('Send the image as multipart/form-data in the field "file"'));
     }
     const declared = Number(req.headers['content-length']);
-    // Refuse an announced oversize body at once instead of parsing megabytes to find out. The
-    // connection stays open (Node discards the unread body): closing it mid-upload would make a
-    // proxy in front of us see a reset instead of this answer.
+    // An announced oversize body is refused without parsing it. The rest of the body is still read
+    // (and thrown away) before answering: answering mid-upload makes a proxy or client in front of
+    // us see a reset or stall instead of the 413.
     if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD) {
-      return next(new PayloadTooLargeError(`The file must be at most ${mib(maxBytes)}`));
+      return drainThen(req, () => next(new PayloadTooLargeError(`The file must be at most ${mib(maxBytes)}`)));
     }
     parse(req, res, (err: unknown) => {
       if (!err) {
