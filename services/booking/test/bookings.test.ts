@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { DateTime } from 'luxon';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
-import { createVerifiedUser } from '../../../test/users.ts';
+import { createVerifiedUser, relogin } from '../../../test/users.ts';
 import { admin, bookingDb, createClinic, createOwner, LUNCH_BREAK, mondayAhead, putRules, weeklyRules, type ClinicFixture } from './helpers.ts';
 
 let p: Platform;
@@ -434,7 +434,7 @@ describe('outbox', () => {
 });
 
 describe('unknown and unavailable', () => {
-  it('answers 404 for an unknown clinic, service or booking and 400 for a malformed id', async () => {
+  it('answers 404 for an unknown clinic, service or booking, 400 for a malformed id, 403 without booking:create', async () => {
     const owner = await createOwner(p);
     const clinic = await openClinic();
     const day = mondayAhead(clinic.timeZone);
@@ -446,6 +446,13 @@ describe('unknown and unavailable', () => {
     expect(unknownService.body.code).toBe('service_not_found');
     expect((await p.http.get(`/api/v1/bookings/${randomUUID()}`, { token: owner.accessToken })).status).toBe(404);
     expect((await p.http.get('/api/v1/bookings/not-a-uuid', { token: owner.accessToken })).status).toBe(400);
+    // Booking is a permission of the pet_owner role: without it, 403.
+    const a = await admin(p);
+    const roles = await p.http.put(`/api/v1/admin/users/${owner.userId}/roles`, { roles: ['clinic_staff'] }, { token: a.accessToken });
+    expect(roles.status).toBe(200);
+    const withoutRole = await relogin(p, owner);
+    const forbidden = await book(withoutRole.accessToken, { clinicId: clinic.id, serviceId: clinic.services[0]!.id, petIds: [owner.petId], start: `${day}T08:00:00+07:00` });
+    expect(forbidden.status).toBe(403);
     const strangerUser = await createVerifiedUser(p);
     expect((await p.http.get('/api/v1/bookings', { token: strangerUser.accessToken })).body).toEqual({ items: [], nextCursor: null });
   });

@@ -1,4 +1,4 @@
-import { ApiRouter, BadRequestError, ProblemSchema, requireAuth, z, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import { ApiRouter, BadRequestError, ProblemSchema, requireAuth, requirePermission, z, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
 import { encodeCursor } from '../shared/cursor.ts';
 import type { BookingsService } from './bookings.service.ts';
 import type { BookingAction } from './bookings.model.ts';
@@ -51,12 +51,15 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
       body: CreateBookingBody,
       responses: {
         201: { description: 'Booked (also the answer to a retry with the same Idempotency-Key)', schema: BookingSchema },
+        403: problem('The caller lacks the permission booking:create'),
         404: problem('No such clinic or service'),
         409: problem('`slot_unavailable`: the time is not (or no longer) available; `service_not_bookable`'),
         422: problem('`pet_not_found`: a pet is not yours; `idempotency_key_reused`: the key came with another body'),
       },
     },
     auth,
+    // Booking is a capability of a role (pet_owner by default) that admins can withdraw; the rest is ownership.
+    requirePermission('booking:create'),
     async (req, res) => {
       const key = idempotencyKeyOf(req.headers[IDEMPOTENCY_HEADER]);
       const out = await service.create(req.principal!, req.valid.body, key, req.id as string);
