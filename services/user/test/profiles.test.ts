@@ -171,3 +171,23 @@ describe('avatar', () => {
     }
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents every public endpoint from the zod schemas, and no internal one', async () => {
+    const res = await fetch(`${p.services.user!.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(ops).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/users/me', 'PATCH /api/v1/users/me', 'PUT /api/v1/users/me/avatar', 'DELETE /api/v1/users/me/avatar',
+        'GET /api/v1/users/me/preferences', 'PUT /api/v1/users/me/preferences',
+        'GET /api/v1/users/me/favourites', 'PUT /api/v1/users/me/favourites/{clinicId}', 'DELETE /api/v1/users/me/favourites/{clinicId}',
+        'GET /api/v1/pets', 'POST /api/v1/pets', 'GET /api/v1/pets/{id}', 'PATCH /api/v1/pets/{id}', 'DELETE /api/v1/pets/{id}', 'POST /api/v1/pets/{id}/restore',
+        'GET /api/v1/pets/{id}/images', 'POST /api/v1/pets/{id}/images', 'GET /api/v1/pets/{id}/images/{imageId}', 'PATCH /api/v1/pets/{id}/images/{imageId}', 'DELETE /api/v1/pets/{id}/images/{imageId}',
+        'GET /api/v1/pets/{id}/medical-records', 'POST /api/v1/pets/{id}/medical-records', 'GET /api/v1/pets/{id}/medical-records/{recordId}', 'PATCH /api/v1/pets/{id}/medical-records/{recordId}', 'DELETE /api/v1/pets/{id}/medical-records/{recordId}',
+      ]),
+    );
+    expect(ops.some((o) => o.includes('/internal'))).toBe(false);
+  });
+});
