@@ -107,6 +107,17 @@ describe('avatar', () => {
     for (const v of second.body.variants) expect((await fetchImage(v.url)).status).toBe(200);
   });
 
+  it('concurrent uploads replace one another: one avatar remains, the others’ files are removed', async () => {
+    const img = await jpeg(300, 300);
+    const results = await Promise.all([1, 2, 3].map(() => upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(img, 'c.jpg', 'image/jpeg'))));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const current = (await p.http.get('/api/v1/users/me', { token: u.accessToken })).body.avatar;
+    const losers = results.filter((r) => r.body.id !== current.id);
+    expect(losers).toHaveLength(2);
+    for (const r of losers) for (const v of r.body.variants) expect((await fetchImage(v.url)).status).toBe(404);
+    for (const v of current.variants) expect((await fetchImage(v.url)).status).toBe(200);
+  });
+
   it('deleting the avatar removes its files and the profile shows none', async () => {
     const current = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(await jpeg(400, 400), 'x.jpg', 'image/jpeg'));
     const del = await p.http.delete('/api/v1/users/me/avatar', { token: u.accessToken });

@@ -32,6 +32,8 @@ export class ImagesRepository {
   /** Stores a new avatar in place of the old one; returns the replaced one (its files are the caller's to remove). */
   async replaceAvatar(input: { id: string; ownerId: string; variants: StoredVariant[] }): Promise<{ image: ImageRecord; replaced: ImageRecord | undefined }> {
     return this.db.transaction().execute(async (trx) => {
+      // The profile row lock makes concurrent uploads replace one another instead of both inserting.
+      await trx.selectFrom('profiles').select('user_id').where('user_id', '=', input.ownerId).forUpdate().execute();
       const old = await trx.deleteFrom('images').where('owner_id', '=', input.ownerId).where('kind', '=', 'avatar').returning(cols).executeTakeFirst();
       const row = await trx
         .insertInto('images')
@@ -60,7 +62,7 @@ export class ImagesRepository {
     return r && toImage(r);
   }
 
-  async countPetPhotos(petId: string, db: Db): Promise<number> {
+  async countPetPhotos(petId: string, db: Db = this.db): Promise<number> {
     const r = await db.selectFrom('images').select((eb) => eb.fn.countAll<string>().as('n')).where('pet_id', '=', petId).executeTakeFirstOrThrow();
     return Number(r.n);
   }

@@ -33,7 +33,7 @@ type RecordInput = Partial<Omit<RecordFields, 'nextDueDate' | 'vet' | 'clinicId'
 export class MedicalRecordsService {
   constructor(private readonly deps: { records: MedicalRecordsRepository; pets: PetsService }) {}
 
-  async create(ownerId: string, petId: string, input: RecordFields | (RecordInput & Pick<RecordFields, 'type' | 'title' | 'date'>)): Promise<RecordView> {
+  async create(ownerId: string, petId: string, input: RecordInput & Pick<RecordFields, 'type' | 'title' | 'date'>): Promise<RecordView> {
     await this.deps.pets.requireActive(ownerId, petId);
     const fields: RecordFields = { type: input.type, title: input.title, date: input.date, nextDueDate: input.nextDueDate ?? null, vet: input.vet ?? null, clinicId: input.clinicId ?? null, notes: input.notes ?? null };
     const problems = recordProblems(fields);

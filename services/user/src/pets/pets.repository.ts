@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../db.ts';
+import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
+import type { DB, PetsTable } from '../db.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -60,8 +60,8 @@ function toPet(r: Row): PetRecord {
   };
 }
 
-function toColumns(f: Partial<PetFields>) {
-  const out: Partial<Record<string, unknown>> = {};
+function toColumns(f: Partial<PetFields>): Updateable<PetsTable> {
+  const out: Updateable<PetsTable> = {};
   if (f.name !== undefined) out.name = f.name;
   if (f.species !== undefined) out.species = f.species;
   if (f.breed !== undefined) out.breed = f.breed;
@@ -72,7 +72,7 @@ function toColumns(f: Partial<PetFields>) {
   if (f.microchipId !== undefined) out.microchip_id = f.microchipId;
   if (f.sterilised !== undefined) out.sterilised = f.sterilised;
   if (f.notes !== undefined) out.notes = f.notes;
-  return out as { name?: string; species?: string; breed?: string | null; sex?: string; birth_date?: string | null; birth_date_estimated?: boolean; weight_kg?: number | null; microchip_id?: string | null; sterilised?: boolean | null; notes?: string | null };
+  return out;
 }
 
 /** The only SQL for pets. Every read is scoped to an owner, so no caller can reach another user's pet. */

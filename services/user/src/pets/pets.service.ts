@@ -229,7 +229,7 @@ export class PetsService {
   async addPhoto(ownerId: string, petId: string, data: Buffer, primary: boolean): Promise<PhotoView> {
     await this.requireActive(ownerId, petId);
     // A cheap check first, so that a full pet does not cost an image re-encode; the locked one below decides.
-    if ((await this.deps.images.listPetPhotos([petId])).length >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
+    if ((await this.deps.images.countPetPhotos(petId)) >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
     const stored = await this.deps.media.store(data, 'pets');
     try {
       const image = await withTransaction(this.deps.db, async (trx) => {

@@ -25,22 +25,6 @@ export function decodeCursor(cursor: string, shape: Array<'string' | 'number'>):
   }
 }
 
-/** A zod string that must be a cursor of the given shape; parses to its sort key. */
-export function cursorOf<T extends Array<'string' | 'number'>>(...shape: T) {
-  return z
-    .string()
-    .max(500)
-    .transform((v, ctx) => {
-      const decoded = decodeCursor(v, shape);
-      if (!decoded) {
-        ctx.addIssue({ code: 'custom', message: 'is not a cursor from a previous page' });
-        return z.NEVER;
-      }
-      return decoded;
-    })
-    .optional();
-}
-
 /** Cuts a `limit + 1` fetch into a page and the cursor of the next one. */
 export function toPage<T>(rows: T[], limit: number, keyOf: (last: T) => Array<string | number>): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
