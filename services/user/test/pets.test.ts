@@ -271,8 +271,11 @@ describe('internal pets endpoint', () => {
     const res = await fetch(url, { headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ items: [{ id: a.id, name: 'A', species: 'dog' }] });
-    const bad = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/pets?ids=nope`, { headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
-    expect(bad.status).toBe(400);
+    // An id that is not a UUID is nobody's pet; no ids at all is a 400.
+    const odd = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/pets?ids=nope,${a.id}`, { headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
+    expect(await odd.json()).toEqual({ items: [{ id: a.id, name: 'A', species: 'dog' }] });
+    const none = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/pets?ids=`, { headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
+    expect(none.status).toBe(400);
   });
 
   it('is not reachable through the gateway', async () => {

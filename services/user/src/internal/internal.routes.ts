@@ -7,11 +7,14 @@ import { InternalPreferencesSchema } from '../preferences/preferences.schemas.ts
 import { IdParam } from '../shared/strings.ts';
 
 const UserParams = z.object({ userId: IdParam });
+// An id that is not a UUID cannot be anyone's pet: it is left out of the answer like any stranger's id.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PetIdsQuery = z.strictObject({
   ids: z
     .string()
     .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
-    .pipe(z.array(z.uuid({ error: 'must be UUIDs separated by commas' })).min(1, 'must name at least one pet').max(50, 'must name at most 50 pets')),
+    .pipe(z.array(z.string()).min(1, 'must name at least one pet').max(50, 'must name at most 50 pets'))
+    .transform((ids) => ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase())),
 });
 
 /**
