@@ -104,13 +104,13 @@ export function problemBody(status: number, code: string, detail: string, extra:
 
 /** Turns zod issues into `errors[]` entries naming the field by its dotted path. */
 export function zodFieldErrors(err: ZodError, prefix?: string): FieldError[] {
-  return err.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    return {
-      field: [prefix, path].filter(Boolean).join('.') || (prefix ?? '(root)'),
-      message: issue.message,
-      code: issue.code,
-    };
+  const name = (path: PropertyKey[]) => [prefix, path.map(String).join('.')].filter(Boolean).join('.') || (prefix ?? '(root)');
+  return err.issues.flatMap((issue) => {
+    // An unknown field is named itself, not its parent object.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: name([...issue.path, key]), message: 'is not a known field', code: 'unrecognized_key' }));
+    }
+    return [{ field: name(issue.path), message: issue.message, code: issue.code }];
   });
 }
 
