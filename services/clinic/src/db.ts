@@ -36,6 +36,7 @@ export interface ClinicsTable {
   categories: ColumnType<string[], never, never>;
   species: ColumnType<string[], never, never>;
   search_document: ColumnType<string, never, never>;
+  name_document: ColumnType<string, never, never>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: NullableTimestamp;

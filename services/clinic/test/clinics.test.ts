@@ -24,7 +24,7 @@ const SEEDS: Seed[] = [
   { name: 'Klinik Menteng', city: 'Jakarta', location: { lat: -6.195, lng: 106.83 }, services: [{ name: 'Konsultasi', category: 'consultation', species: ['dog', 'cat'] }, { name: 'Scaling Gigi', category: 'dental', species: ['dog'] }] },
   { name: 'Petshop Kemang', city: 'Jakarta', location: { lat: -6.26, lng: 106.813 }, services: [{ name: 'Grooming Kucing', category: 'grooming', species: ['cat'] }] },
   { name: 'Klinik Kelapa Gading', city: 'Jakarta', location: { lat: -6.16, lng: 106.9 }, services: [{ name: 'Vaksinasi', category: 'vaccination', species: ['rabbit', 'dog'] }] },
-  { name: 'Bogor Vet', city: 'Bogor', location: { lat: -6.595, lng: 106.816 }, services: [{ name: 'Konsultasi', category: 'consultation' }] },
+  { name: 'Bogor Vet', city: 'Bogor', location: { lat: -6.595, lng: 106.816 }, description: 'Dulu praktik di Menteng', services: [{ name: 'Konsultasi', category: 'consultation' }] },
   { name: 'Bandung Pet Care', city: 'Bandung', location: { lat: -6.9147, lng: 107.6098 }, description: 'Spesialis kucing persia dan anggora', services: [{ name: 'Konsultasi', category: 'consultation', species: ['cat'] }] },
   { name: 'Anjing Sehat Bandung', city: 'bandung', location: { lat: -6.9, lng: 107.62 }, services: [{ name: 'Mandi Anjing', category: 'grooming', species: ['dog'] }] },
   { name: 'Klinik Rahasia', city: 'Jakarta', location: { lat: -6.176, lng: 106.828 }, published: false, services: [{ name: 'Scaling Gigi', category: 'dental' }] },
@@ -70,10 +70,12 @@ describe('clinic search', () => {
     expect(names(await search('city=JAKARTA'))).toEqual(['Klinik Kelapa Gading', 'Klinik Menteng', 'Petshop Kemang']);
   });
 
-  it('finds text in names, service names and descriptions, best match first, prefixes while typing', async () => {
-    // "Grooming Kucing" is a service name (weighted above a description's "kucing persia").
-    expect(names(await search('q=kucing'))).toEqual(['Petshop Kemang', 'Bandung Pet Care']);
-    expect(names(await search('q=ment'))).toEqual(['Klinik Menteng']);
+  it('finds text in names, service names and descriptions, name matches first, prefixes while typing', async () => {
+    // A service name ("Grooming Kucing") and a description ("kucing persia") match alike: newest first.
+    expect(names(await search('q=kucing'))).toEqual(['Bandung Pet Care', 'Petshop Kemang']);
+    // "Menteng" in a name ranks above "Menteng" in a description, although Bogor Vet is newer.
+    expect(names(await search('q=ment'))).toEqual(['Klinik Menteng', 'Bogor Vet']);
+    expect(names(await search('q=menteng&city=jakarta'))).toEqual(['Klinik Menteng']);
     expect(names(await search('q=klinik%20gading'))).toEqual(['Klinik Kelapa Gading']);
     expect(names(await search('q=scaling'))).toEqual(['Klinik Menteng']);
     expect(names(await search('q=%26%7C!'))).toEqual([]);
@@ -101,7 +103,7 @@ describe('clinic search', () => {
   });
 
   it('pages with cursors in every sort without skipping or repeating', async () => {
-    for (const query of [`near=${MONAS.lat},${MONAS.lng}&radiusKm=60`, 'q=klinik', '']) {
+    for (const query of [`near=${MONAS.lat},${MONAS.lng}&radiusKm=60`, 'q=klinik', 'q=ment', '']) {
       const all = names(await search(query));
       const paged: string[] = [];
       let cursor: string | null = null;

@@ -92,6 +92,20 @@ function columnsOf(f: Partial<ClinicFields>) {
   };
 }
 
+const DERIVED_UPDATE = sql`
+  update clinics c set
+    categories = coalesce((select array_agg(distinct s.category order by s.category) from clinic_services s
+                           where s.clinic_id = c.id and s.active and s.deleted_at is null), '{}'),
+    species = coalesce((select array_agg(distinct sp order by sp) from clinic_services s cross join unnest(s.species) sp
+                        where s.clinic_id = c.id and s.active and s.deleted_at is null), '{}'),
+    name_document = to_tsvector('simple', c.name),
+    search_document =
+      setweight(to_tsvector('simple', c.name), 'A') ||
+      setweight(to_tsvector('simple', coalesce((select string_agg(s.name || ' ' || s.category, ' ') from clinic_services s
+                                                 where s.clinic_id = c.id and s.active and s.deleted_at is null), '')), 'B') ||
+      setweight(to_tsvector('simple', c.description), 'C') ||
+      setweight(to_tsvector('simple', coalesce(c.city, '')), 'D')`;
+
 /** The only SQL for clinics and their photos. */
 export class ClinicsRepository {
   constructor(readonly db: Kysely<DB>) {}
@@ -154,19 +168,12 @@ export class ClinicsRepository {
    * the text document (name, service names, description, city; weighted in that order).
    */
   async refreshDerived(id: string, db: Db = this.db): Promise<void> {
-    await sql`
-      update clinics c set
-        categories = coalesce((select array_agg(distinct s.category order by s.category) from clinic_services s
-                               where s.clinic_id = c.id and s.active and s.deleted_at is null), '{}'),
-        species = coalesce((select array_agg(distinct sp order by sp) from clinic_services s cross join unnest(s.species) sp
-                            where s.clinic_id = c.id and s.active and s.deleted_at is null), '{}'),
-        search_document =
-          setweight(to_tsvector('simple', c.name), 'A') ||
-          setweight(to_tsvector('simple', coalesce((select string_agg(s.name || ' ' || s.category, ' ') from clinic_services s
-                                                     where s.clinic_id = c.id and s.active and s.deleted_at is null), '')), 'B') ||
-          setweight(to_tsvector('simple', c.description), 'C') ||
-          setweight(to_tsvector('simple', coalesce(c.city, '')), 'D')
-      where c.id = ${id}`.execute(db);
+    await sql`${DERIVED_UPDATE} where c.id = ${id}`.execute(db);
+  }
+
+  /** The same for every clinic at once (bulk loads, or after changing how documents are built). */
+  async refreshAllDerived(db: Db = this.db): Promise<void> {
+    await sql`${DERIVED_UPDATE} where c.deleted_at is null`.execute(db);
   }
 
   // Photos ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundingBox, distanceKm, parseNear, textQuery } from './search-query.ts';
+import { boundingBox, distanceKm, parseNear, ringRadii, textQuery, tsQueryText } from './search-query.ts';
 
 describe('bounding box', () => {
   it('holds every point of the circle', () => {
@@ -44,10 +44,23 @@ describe('text query', () => {
     expect(textQuery('Dokter Hewan Sehat')).toBe('dokter & hewan & sehat:*');
   });
 
+  it('builds the query from words', () => {
+    expect(tsQueryText(['klinik', 'hew'])).toBe('klinik & hew:*');
+    expect(tsQueryText([])).toBeUndefined();
+  });
+
   it('parses near', () => {
     expect(parseNear('-6.2,106.8')).toEqual({ lat: -6.2, lng: 106.8 });
     expect(parseNear('-6.2, 106.8')).toEqual({ lat: -6.2, lng: 106.8 });
     expect(parseNear('91,0')).toBeUndefined();
     expect(parseNear('abc')).toBeUndefined();
+  });
+});
+
+describe('expanding ring', () => {
+  it('grows fourfold from the cursor distance and ends at the radius', () => {
+    expect(ringRadii(25)).toEqual([2, 8, 25]);
+    expect(ringRadii(1)).toEqual([1]);
+    expect(ringRadii(500, 3.5)).toEqual([5.5, 11.5, 35.5, 131.5, 500]);
   });
 });

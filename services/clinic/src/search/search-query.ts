@@ -43,20 +43,43 @@ export function distanceKm(a: { lat: number; lng: number }, b: { lat: number; ln
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(s)));
 }
 
-/**
- * A PostgreSQL `to_tsquery('simple', …)` text from free input: every word must match, the last one
- * as a prefix (so "klin" finds "klinik" while typing). Only letters and digits survive, so the result
- * cannot carry tsquery operators; undefined when nothing searchable is left.
- */
-export function textQuery(input: string): string | undefined {
-  const words = input
+/** The searchable words of free input: letters and digits only (so no tsquery syntax survives), lowercased, at most 8. */
+export function searchWords(input: string): string[] {
+  return input
     .normalize('NFKC')
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean)
     .slice(0, 8);
+}
+
+/**
+ * A PostgreSQL `to_tsquery('simple', …)` text: every word must match, the last one as a prefix (so
+ * "klin" finds "klinik" while typing). Undefined when there is no word.
+ */
+export function tsQueryText(words: readonly string[]): string | undefined {
   if (!words.length) return undefined;
   return words.map((w, i) => (i === words.length - 1 ? `${w}:*` : w)).join(' & ');
+}
+
+/** Shorthand for tsQueryText(searchWords(input)). */
+export function textQuery(input: string): string | undefined {
+  return tsQueryText(searchWords(input));
+}
+
+/**
+ * Radii for the expanding-ring `near` search, in km: start small, grow fourfold, end at the
+ * requested radius. `fromKm` is the distance already paged past (the cursor).
+ */
+export function ringRadii(radiusKm: number, fromKm = 0, firstStepKm = 2): number[] {
+  const out: number[] = [];
+  let step = firstStepKm;
+  for (;;) {
+    const r = Math.min(radiusKm, fromKm + step);
+    out.push(r);
+    if (r >= radiusKm) return out;
+    step *= 4;
+  }
 }
 
 /** Parses `near=lat,lng`; undefined when malformed or out of range. */

@@ -3,7 +3,7 @@ import { toPhotoDto, type PhotoDto } from '../clinics/clinics.service.ts';
 import { isOpenAt } from '../hours/opening-hours.ts';
 import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import type { SearchCriteria, SearchRepository } from './search.repository.ts';
-import { textQuery } from './search-query.ts';
+import { searchWords } from './search-query.ts';
 
 export interface SearchInput {
   q?: string;
@@ -37,23 +37,25 @@ export class SearchService {
   constructor(private readonly deps: { search: SearchRepository; clinics: ClinicsRepository }) {}
 
   async search(input: SearchInput, now = new Date()): Promise<{ items: SearchItemDto[]; nextCursor: string | null }> {
-    const tsQuery = input.q ? textQuery(input.q) : undefined;
+    const words = input.q ? searchWords(input.q) : [];
     // A q of only punctuation matches nothing rather than everything.
-    if (input.q && !tsQuery) return { items: [], nextCursor: null };
-    const mode = input.near ? 'distance' : tsQuery ? 'rank' : 'name';
+    if (input.q && !words.length) return { items: [], nextCursor: null };
+    const mode = input.near ? 'distance' : words.length ? 'tier' : 'name';
     let after: SearchCriteria['after'];
     if (input.cursor) {
-      after =
-        mode === 'distance'
-          ? decodeCursor(input.cursor, { d: 'number', id: 'uuid' })
-          : mode === 'rank'
-            ? decodeCursor(input.cursor, { r: 'number', id: 'uuid' })
-            : decodeCursor(input.cursor, { n: 'string', id: 'uuid' });
-      const raw = after as unknown as { d?: number; r?: number; n?: string; id: string };
-      after = { distance: raw.d, rank: raw.r, name: raw.n, id: raw.id };
+      if (mode === 'distance') {
+        const k = decodeCursor(input.cursor, { d: 'number', id: 'uuid' });
+        after = { distance: k.d, id: k.id };
+      } else if (mode === 'tier') {
+        const k = decodeCursor(input.cursor, { t: 'number', id: 'uuid' });
+        after = { tier: k.t, id: k.id };
+      } else {
+        const k = decodeCursor(input.cursor, { n: 'string', id: 'uuid' });
+        after = { name: k.n, id: k.id };
+      }
     }
     const hits = await this.deps.search.search({
-      tsQuery,
+      words,
       city: input.city,
       category: input.category,
       species: input.species,
@@ -88,8 +90,8 @@ export class SearchService {
       nextCursor =
         mode === 'distance'
           ? encodeCursor({ d: last.distanceKm!, id: last.clinic.id })
-          : mode === 'rank'
-            ? encodeCursor({ r: last.rank!, id: last.clinic.id })
+          : mode === 'tier'
+            ? encodeCursor({ t: last.tier!, id: last.clinic.id })
             : encodeCursor({ n: last.clinic.name, id: last.clinic.id });
     }
     return { items, nextCursor };
