@@ -38,6 +38,7 @@ export const baseEnv = {
   REGISTRY_URL: optionalEmpty(urlVar('http', 'https')),
   ADVERTISE_URL: optionalEmpty(urlVar('http', 'https')),
   GATEWAY_PORT: portVar().default(8080),
+  SERVICE_CLIENT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000').default(5_000),
   JWT_ISSUER: z.string().default('petpro-auth'),
   JWT_AUDIENCE: z.string().default('petpro'),
 };

@@ -95,7 +95,7 @@ export async function createContext<DB>(def: ServiceDefinition<DB>, opts: StartO
   const metrics = new MetricsRegistry();
   const breakers = new BreakerSet(undefined, metrics);
   onClose.push(() => breakers.shutdown());
-  const client = new ServiceClient({ registry, credentials, breakers, staticUrls: opts.staticUrls });
+  const client = new ServiceClient({ registry, credentials, breakers, staticUrls: opts.staticUrls, timeoutMs: config.SERVICE_CLIENT_TIMEOUT_MS });
   const verifier = new AccessTokenVerifier(() => client.json('auth', { path: '/.well-known/jwks.json' }), {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
