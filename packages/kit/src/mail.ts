@@ -66,3 +66,29 @@ ${action}
 <hr><p style="font-size:12px;color:#555">${escapeHtml(opts.footer)}</p>
 </body></html>`;
 }
+
+/** A rendered mail: subject, plain-text part and HTML part. */
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** What a template says; renderMail lays it out the same way for every service. */
+export interface MailParts {
+  subject: string;
+  heading: string;
+  paragraphs: string[];
+  action?: { label: string; url: string };
+}
+
+const FOOTER: Record<Language, string> = {
+  id: 'Email ini dikirim otomatis oleh PetPro. Jika Anda tidak merasa melakukan ini, abaikan email ini.',
+  en: 'This email was sent automatically by PetPro. If this was not you, you can ignore it.',
+};
+
+/** Renders a PetPro mail in the user's language, with a plain-text part beside the HTML. */
+export function renderMail(lang: Language, p: MailParts): RenderedMail {
+  const text = [p.heading, '', ...p.paragraphs.flatMap((x) => [x, '']), ...(p.action ? [`${p.action.label}: ${p.action.url}`, ''] : []), '--', FOOTER[lang]].join('\n');
+  return { subject: p.subject, text, html: mailHtml({ heading: p.heading, paragraphs: p.paragraphs, action: p.action, footer: FOOTER[lang] }) };
+}

@@ -1,27 +1,6 @@
-import { mailHtml, type Language } from '@petpro/kit';
+import { renderMail as render, type Language, type RenderedMail } from '@petpro/kit';
 
-export interface RenderedMail {
-  subject: string;
-  text: string;
-  html: string;
-}
-
-interface Parts {
-  subject: string;
-  heading: string;
-  paragraphs: string[];
-  action?: { label: string; url: string };
-}
-
-const FOOTER: Record<Language, string> = {
-  id: 'Email ini dikirim otomatis oleh PetPro. Jika Anda tidak merasa melakukan ini, abaikan email ini.',
-  en: 'This email was sent automatically by PetPro. If this was not you, you can ignore it.',
-};
-
-function render(lang: Language, p: Parts): RenderedMail {
-  const text = [p.heading, '', ...p.paragraphs.flatMap((x) => [x, '']), ...(p.action ? [`${p.action.label}: ${p.action.url}`, ''] : []), '--', FOOTER[lang]].join('\n');
-  return { subject: p.subject, text, html: mailHtml({ heading: p.heading, paragraphs: p.paragraphs, action: p.action, footer: FOOTER[lang] }) };
-}
+export type { RenderedMail };
 
 /** Every mail the auth service sends, in Bahasa Indonesia (default) and English. */
 export const templates = {
