@@ -105,6 +105,8 @@ export async function run(): Promise<void> {
         ['near Monas 25 km + category=surgery', { ...base, near: { lat: -6.1754, lng: 106.8272 }, radiusKm: 25, category: 'surgery' }],
         ['near Monas 100 km + q=gigi', { ...base, near: { lat: -6.1754, lng: 106.8272 }, radiusKm: 100, q: 'gigi' }],
       ];
+      // Timings on a shared machine swing with its load; print it so runs can be compared fairly.
+      console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
       console.log(`each query: ${WARMUP} warm-up runs, then ${RUNS} timed runs of one 20-item page (ms)`);
       console.log(`${'query'.padEnd(40)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'max'.padStart(7)}  hits  page 2 p50`);
       for (const [label, input] of cases) {

@@ -132,6 +132,18 @@ describe('clinic search', () => {
   });
 });
 
+describe('documentation', () => {
+  it('publishes every public endpoint in its OpenAPI document', async () => {
+    const res = await fetch(new URL('/openapi.json', p.services.clinic!.url));
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    for (const path of ['/api/v1/clinics', '/api/v1/clinics/{id}/hours', '/api/v1/clinics/{id}/staff/{staffId}', '/api/v1/clinics/{id}/services/{serviceId}', '/api/v1/vendor/onboarding/{id}/steps/business', '/api/v1/vendor/onboarding/{id}/documents', '/api/v1/admin/onboarding/{id}/request-changes']) {
+      expect(doc.paths[path], path).toBeTruthy();
+    }
+    expect(Object.keys(doc.paths['/api/v1/clinics']!).sort()).toEqual(['get', 'post']);
+  });
+});
+
 describe('ownership', () => {
   it("a vendor cannot change another vendor's clinic, hours, staff or services", async () => {
     const menteng = ids.get('Klinik Menteng')!;
