@@ -32,7 +32,7 @@ describe('circuit breakers per upstream', () => {
     user = await startUpstream(registry, 'user', okHandler('user'));
     gw = await startGateway({
       registry,
-      env: { UPSTREAM_TIMEOUT_MS: '300', BREAKER_VOLUME_THRESHOLD: '4', BREAKER_ERROR_THRESHOLD_PERCENT: '50', BREAKER_RESET_TIMEOUT_MS: '1000', BREAKER_WINDOW_MS: '10000' },
+      env: { UPSTREAM_TIMEOUT_MS: '1000', BREAKER_VOLUME_THRESHOLD: '4', BREAKER_ERROR_THRESHOLD_PERCENT: '50', BREAKER_RESET_TIMEOUT_MS: '3000', BREAKER_WINDOW_MS: '10000' },
     });
     admin = { authorization: `Bearer ${await auth.token({ roles: ['admin'] })}` };
   });
@@ -43,9 +43,6 @@ describe('circuit breakers per upstream', () => {
   });
 
   it('opens for a slow service after the threshold, fails fast while open, leaves other services’ latency alone, and closes after recovery', async () => {
-    const baseline: number[] = [];
-    for (let i = 0; i < 5; i++) baseline.push((await request(gw.url, '/api/v1/clinics')).ms);
-
     booking.setHandler(slow(5_000));
     // Other services are measured while the slow one times out.
     let stop = false;
@@ -68,16 +65,17 @@ describe('circuit breakers per upstream', () => {
     expect(timeouts.length).toBeGreaterThanOrEqual(4);
     for (const t of timeouts) {
       expect(t.code).toBe('upstream_timeout');
-      expect(t.ms).toBeGreaterThanOrEqual(290);
+      expect(t.ms).toBeGreaterThanOrEqual(990);
     }
     const open = seen.at(-1)!;
     expect(open).toMatchObject({ status: 503, code: 'circuit_open' });
-    expect(open.ms).toBeLessThan(100);
+    // Fast: well under the 1 s the timeouts took (the bound leaves room for a loaded CI machine).
+    expect(open.ms).toBeLessThan(700);
     expect(Number(open.retryAfter)).toBeGreaterThanOrEqual(1);
     // Still fast and still open on the next calls.
     const again = await request(gw.url, '/api/v1/availability');
     expect(again.body.code).toBe('circuit_open');
-    expect(again.ms).toBeLessThan(100);
+    expect(again.ms).toBeLessThan(700);
     expect(await circuitOf('booking')).toBe('open');
     expect(await circuitOf('clinic')).toBe('closed');
     const metrics = await request(gw.url, '/metrics');
@@ -86,12 +84,12 @@ describe('circuit breakers per upstream', () => {
     stop = true;
     await other;
     expect(otherLatencies.length).toBeGreaterThan(5);
-    const typical = Math.max(...baseline, 20);
-    expect(Math.max(...otherLatencies)).toBeLessThan(typical + 150);
+    // Nothing of the slow service's 1 s timeouts leaks into another service's latency.
+    expect(Math.max(...otherLatencies)).toBeLessThan(900);
 
     // Recovery: after the reset timeout a probe goes through and closes the circuit.
     booking.setHandler(okHandler('booking'));
-    await eventually(async () => (await request(gw.url, '/api/v1/availability')).status === 200, 5_000, 100);
+    await eventually(async () => (await request(gw.url, '/api/v1/availability')).status === 200, 8_000, 100);
     expect(await circuitOf('booking')).toBe('closed');
     expect((await request(gw.url, '/metrics')).text).toMatch(/petpro_circuit_state\{service="booking"[^}]*\} 0/);
   });
@@ -112,7 +110,7 @@ describe('circuit breakers per upstream', () => {
 
     user = await startUpstream(registry, 'user', okHandler('user'));
     await gw.gateway.pool.refresh();
-    await eventually(async () => (await request(gw.url, '/api/v1/users/me', { headers: admin })).status === 200, 5_000, 100);
+    await eventually(async () => (await request(gw.url, '/api/v1/users/me', { headers: admin })).status === 200, 8_000, 100);
     expect(await circuitOf('user')).toBe('closed');
   });
 

@@ -17,7 +17,7 @@ let admin: Record<string, string>;
 beforeAll(async () => {
   p = await startPlatform({
     databaseUrl: inject('databaseUrl'),
-    env: { AUTO_BLOCK_THRESHOLD: '5', AUTO_BLOCK_MINUTES: '1', BREAKER_RESET_TIMEOUT_MS: '1000' },
+    env: { AUTO_BLOCK_THRESHOLD: '5', AUTO_BLOCK_MINUTES: '1', BREAKER_RESET_TIMEOUT_MS: '3000' },
   });
   admin = { authorization: `Bearer ${(await loginAdmin(p)).accessToken}` };
 });

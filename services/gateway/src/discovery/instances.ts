@@ -92,6 +92,18 @@ export class InstancePool {
     return candidates[n % candidates.length];
   }
 
+  /**
+   * Any registered instance of a service, healthy or not, round-robin. Used when none is healthy:
+   * a health check can be wrong (a /healthz answering slowly under load), so the request itself decides.
+   */
+  nextAny(service: string, exclude: Set<string> = new Set()): RegisteredInstance | undefined {
+    const candidates = this.snapshot.filter((i) => i.name === service && !exclude.has(i.id));
+    if (!candidates.length) return undefined;
+    const n = (this.counters.get(service) ?? -1) + 1;
+    this.counters.set(service, n);
+    return candidates[n % candidates.length];
+  }
+
   /** Every known instance with its health, for the admin view and readiness. */
   view(): InstanceView[] {
     return this.snapshot.map((i) => {

@@ -27,6 +27,7 @@ export function parseIp(text: string): IpAddress | undefined {
   return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
 }
 
+/** An address in canonical text (RFC 5952 for IPv6). */
 function canonical(addr: IpAddress): string {
   return addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
 }
@@ -72,11 +73,6 @@ export function parseCidr(text: string, bareIpv6Bits = IPV6_CLIENT_BITS): Cidr |
 /** True when `addr` lies inside `cidr`. */
 export function cidrContains(cidr: Cidr, addr: IpAddress): boolean {
   return addr.kind() === cidr.kind && addr.match(cidr.network, cidr.bits);
-}
-
-/** True when every address of `inner` lies inside `outer`. */
-export function cidrCovers(outer: Cidr, inner: Cidr): boolean {
-  return outer.kind === inner.kind && outer.bits <= inner.bits && inner.network.match(outer.network, outer.bits);
 }
 
 /** A fixed set of networks, checked in order. */

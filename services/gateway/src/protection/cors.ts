@@ -19,9 +19,9 @@ export interface CorsOptions {
  * `Access-Control-Allow-Credentials` is sent only for explicitly listed origins, never with `*`.
  */
 export function cors(opts: CorsOptions): RequestHandler {
-  const any = opts.origins.includes('*');
+  const anyOrigin = opts.origins.includes('*');
   const allowed = new Set(opts.origins.map((o) => o.toLowerCase()));
-  const credentials = opts.credentials && !any;
+  const credentials = opts.credentials && !anyOrigin;
   const methods = opts.methods.map((m) => m.toUpperCase()).join(', ');
   const headers = opts.headers.join(', ');
   const expose = opts.exposeHeaders.join(', ');
@@ -30,14 +30,14 @@ export function cors(opts: CorsOptions): RequestHandler {
     const origin = req.headers.origin;
     const isPreflight = req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined;
     // The answer depends on Origin whenever origins are listed one by one: caches must key on it.
-    if (!any) res.vary('Origin');
+    if (!anyOrigin) res.vary('Origin');
     if (origin === undefined) return next();
-    const ok = any || allowed.has(origin.toLowerCase());
+    const ok = anyOrigin || allowed.has(origin.toLowerCase());
     if (!ok) {
       if (isPreflight) return next(new ForbiddenError('cors_origin_denied', 'This origin may not call the PetPro API from a browser'));
       return next();
     }
-    res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
+    res.setHeader('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
     if (credentials) res.setHeader('Access-Control-Allow-Credentials', 'true');
     if (!isPreflight) {
       if (expose) res.setHeader('Access-Control-Expose-Headers', expose);

@@ -90,10 +90,12 @@ export class Proxy {
     const idempotent = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'].includes(req.method ?? 'GET');
     const maxAttempts = 1 + (this.opts.retries ?? 2);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const inst = this.pool.next(target.service, tried);
+      // With no healthy instance, a registered one is still tried once: the attempt, counted by the
+      // breaker, is a truer test than a health check that may just have been slow.
+      const inst = this.pool.next(target.service, tried) ?? (attempt === 0 ? this.pool.nextAny(target.service, tried) : undefined);
       if (!inst) {
-        // No healthy instance at all is the service failing too: counted, so a stopped service's
-        // circuit opens like a failing or slow one's, and closes on the first good probe after it is back.
+        // No instance at all is the service failing too: counted, so a stopped service's circuit
+        // opens like a failing or slow one's, and closes on the first good probe after it is back.
         if (attempt === 0) await this.countUnavailable(target.service);
         break;
       }
