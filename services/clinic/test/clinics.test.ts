@@ -63,6 +63,8 @@ const search = async (query: string) => {
 describe('clinic search', () => {
   it('lists published clinics by name, never unpublished ones', async () => {
     expect(names(await search(''))).toEqual(['Anjing Sehat Bandung', 'Bandung Pet Care', 'Bogor Vet', 'Klinik Kelapa Gading', 'Klinik Menteng', 'Petshop Kemang']);
+    // Empty parameters from a search form mean "no filter".
+    expect(names(await search('q=&city=&category='))).toHaveLength(6);
   });
 
   it('filters by city, case-insensitively', async () => {

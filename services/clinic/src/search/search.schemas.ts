@@ -2,12 +2,15 @@ import { z } from '@petpro/kit';
 import { LocationSchema, PhotoSchema, categoryField, pageQuery, speciesField } from '../shared/schemas.ts';
 import { parseNear } from './search-query.ts';
 
+/** An empty query parameter (`?city=`) means "no filter", not a bad value. */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 export const SearchQuery = z
   .object({
-    q: z.string().trim().max(200).optional(),
-    city: z.string().trim().min(1).max(100).optional(),
-    category: categoryField.optional(),
-    species: speciesField.optional(),
+    q: optional(z.string().trim().max(200)),
+    city: optional(z.string().trim().min(1).max(100)),
+    category: optional(categoryField),
+    species: optional(speciesField),
     near: z
       .string()
       .max(60)
