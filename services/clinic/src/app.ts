@@ -82,7 +82,8 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   app.use('/api/v1', api.finish());
   app.use('/internal', internalRoutes({ credentials: ctx.credentials, clinics, staff, catalogue }));
 
-  ctx.onClose.push(startWorker({ intervalMs: config.CLINIC_WORKER_INTERVAL_MS, approvals, dispatcher, log: ctx.log }));
+  // First in the shutdown order: the pass in progress finishes while the mailer and database are still open.
+  ctx.onClose.unshift(startWorker({ intervalMs: config.CLINIC_WORKER_INTERVAL_MS, approvals, dispatcher, log: ctx.log }));
   return finishApp(app);
 }
 
