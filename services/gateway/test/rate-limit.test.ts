@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { MemoryRegistry } from '@petpro/kit';
-import { clientAddresses, okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis } from './harness.ts';
+import { clientAddresses, okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis, startTcpProxy } from './harness.ts';
+import { eventually } from '@petpro/kit/testing';
 
 const LIMIT = 5;
 const AUTH_LIMIT = 3;
@@ -163,5 +164,61 @@ describe.skipIf(!process.env.REDIS_URL)('rate limits shared through Redis', () =
     const remaining = await request(b.url, '/api/v1/clinics', { from: '127.252.0.2' });
     expect(remaining.headers['ratelimit']).toMatch(/r=4;/);
     expect((await request(a.url, '/api/v1/clinics', { from: '127.252.0.2' })).headers['ratelimit']).toMatch(/r=3;/);
+  });
+});
+
+describe.skipIf(!process.env.REDIS_URL)('rate limits when Redis goes down and comes back', () => {
+  const registry = new MemoryRegistry();
+  const prefix = `petpro-test-${randomBytes(5).toString('hex')}:`;
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let a: TestGateway;
+  let b: TestGateway;
+  let auth: Awaited<ReturnType<typeof startFakeAuth>>;
+  let clinic: FakeUpstream;
+  const degraded = async (gw: TestGateway) => /gateway_rate_limit_store_degraded\{[^}]*\} 1/.test((await request(gw.url, '/metrics')).text);
+
+  beforeAll(async () => {
+    const real = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    proxy = await startTcpProxy(Number(real.port || 6379), real.hostname);
+    auth = await startFakeAuth(registry);
+    clinic = await startUpstream(registry, 'clinic', okHandler('clinic'));
+    const env = { ...limits, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_KEY_PREFIX: prefix };
+    a = await startGateway({ registry, env });
+    b = await startGateway({ registry, env });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await clinic?.stop();
+    await auth?.upstream.stop();
+    await proxy?.close();
+    await cleanRedis(process.env.REDIS_URL ?? '', prefix);
+  });
+
+  it('serves on local counters while Redis is down, stays strict on auth routes, and shares the budget again after', async () => {
+    expect((await request(a.url, '/api/v1/clinics', { from: '127.253.0.1' })).headers['ratelimit']).toMatch(/r=4;/);
+    expect((await request(b.url, '/api/v1/clinics', { from: '127.253.0.1' })).headers['ratelimit']).toMatch(/r=3;/);
+
+    proxy.cut();
+    await new Promise((r) => setTimeout(r, 300));
+    // Reads keep being served, each gateway counting on its own.
+    const onA = await request(a.url, '/api/v1/clinics', { from: '127.253.0.2' });
+    const onB = await request(b.url, '/api/v1/clinics', { from: '127.253.0.2' });
+    expect([onA.status, onB.status]).toEqual([200, 200]);
+    expect(onA.headers['ratelimit']).toMatch(/r=4;/);
+    expect(onB.headers['ratelimit']).toMatch(/r=4;/);
+    expect(onA.ms).toBeLessThan(1_000);
+    // The auth limit still holds on every gateway.
+    for (const gw of [a, b]) {
+      for (let i = 0; i < AUTH_LIMIT; i++) expect((await request(gw.url, '/api/v1/auth/login', { from: '127.253.0.3', method: 'POST', body: {} })).status).toBe(401);
+      expect((await request(gw.url, '/api/v1/auth/login', { from: '127.253.0.3', method: 'POST', body: {} })).status).toBe(429);
+    }
+    expect(await degraded(a)).toBe(true);
+
+    proxy.restore();
+    await eventually(async () => !(await degraded(a)) && !(await degraded(b)), 10_000, 200);
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT + 1; i++) statuses.push((await request(i % 2 ? b.url : a.url, '/api/v1/clinics', { from: '127.253.0.4' })).status);
+    expect(statuses).toEqual([...Array(LIMIT).fill(200), 429]);
   });
 });

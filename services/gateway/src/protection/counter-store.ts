@@ -35,17 +35,32 @@ export class RedisHealth {
     if (metrics) this.gauge = new Gauge({ name: 'gateway_rate_limit_store_degraded', help: '1 while rate-limit counters are local because Redis is unreachable', registers: [metrics] });
   }
 
+  /** Logged once per outage (not once per store), and once again at recovery. */
   fail(store: string, err: unknown): void {
     if (this.degraded.has(store)) return;
     this.degraded.add(store);
+    if (this.degraded.size > 1) return;
     this.gauge?.set(1);
     this.log.error({ store, err: (err as Error)?.message ?? String(err) }, 'Redis unreachable: counting rate limits on this gateway only until it is back');
   }
 
   ok(store: string): void {
-    if (!this.degraded.delete(store)) return;
-    if (this.degraded.size === 0) this.gauge?.set(0);
-    this.log.warn({ store }, 'Redis reachable again: rate limits shared by every gateway again');
+    if (!this.degraded.delete(store) || this.degraded.size > 0) return;
+    this.recovered();
+  }
+
+  /** A reconnect ends the outage for every store at once (a store not used since would never say so). */
+  watch(redis: Redis): void {
+    redis.on('ready', () => {
+      if (this.degraded.size === 0) return;
+      this.degraded.clear();
+      this.recovered();
+    });
+  }
+
+  private recovered(): void {
+    this.gauge?.set(0);
+    this.log.warn('Redis reachable again: rate limits shared by every gateway again');
   }
 
   isDegraded(): boolean {
@@ -133,7 +148,8 @@ export class FallbackStore implements Store {
       } catch (err) {
         this.health.fail(this.prefix, err);
       }
-    } else if (this.remote) {
+    } else if (this.remote && this.redis?.status !== 'ready') {
+      // (Connected but scripts still loading after a reconnect: a moment of local counting, not an outage.)
       this.health.fail(this.prefix, new Error(`redis ${this.redis?.status ?? 'absent'}`));
     }
     return this.local.increment(key);

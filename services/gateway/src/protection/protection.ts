@@ -63,6 +63,7 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
     : new FileIpBlockStore(path.resolve(config.PETPRO_DATA_DIR, 'gateway', 'ip-blocks.json'), log);
   const blocks = new IpBlockService(store, lists, log, metrics);
   const health = new RedisHealth(log, metrics);
+  if (redis) health.watch(redis);
 
   const exempt = (req: Request) =>
     (req.clientIdentity !== undefined && blocks.isAllowlisted(req.clientIdentity.addr)) || isInternal(req);
