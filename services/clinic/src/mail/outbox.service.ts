@@ -1,17 +1,18 @@
-import type { Logger, Mailer } from '@petpro/kit';
+import { z, type Logger, type Mailer } from '@petpro/kit';
 import type { OutboxRepository } from './outbox.repository.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
 import { templates, type Decision } from './templates.ts';
 
 export const DECISION_MAIL = 'onboarding_decision';
 
-export interface DecisionMailPayload {
-  applicationId: string;
-  applicantUserId: string;
-  decision: Decision;
-  reason: string | null;
-  business: string;
-}
+const DecisionMailPayloadSchema = z.object({
+  applicationId: z.string(),
+  applicantUserId: z.string(),
+  decision: z.enum(['approved', 'rejected', 'changes_requested']),
+  reason: z.string().nullable(),
+  business: z.string(),
+});
+export type DecisionMailPayload = z.output<typeof DecisionMailPayloadSchema> & { decision: Decision };
 
 /** Exponential backoff from `baseMs`, capped at `maxMs`. */
 export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
@@ -54,7 +55,8 @@ export class OutboxDispatcher {
 
   private async send(kind: string, payload: Record<string, unknown>): Promise<void> {
     if (kind !== DECISION_MAIL) throw new Error(`unknown mail kind ${kind}`);
-    const p = payload as unknown as DecisionMailPayload;
+    // Parsed, not cast: a row written by an older version must fail loudly here, not render garbage.
+    const p = DecisionMailPayloadSchema.parse(payload);
     const user = await this.deps.auth.getUser(p.applicantUserId);
     if (!user) {
       this.deps.log.warn({ applicant: p.applicantUserId }, 'decision mail dropped: the applicant no longer exists');

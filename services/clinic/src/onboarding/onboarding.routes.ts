@@ -1,6 +1,6 @@
 import { requireAuth, z, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { OnboardingService } from './onboarding.service.ts';
-import { ApplicationParams, ApplicationSchema, BusinessStepBody, ContactStepBody, DocumentForm, DocumentParams, LocationStepBody, ServicesStepBody, VerifyBody } from './onboarding.schemas.ts';
+import { ApplicationParams, ApplicationSchema, BusinessStepBody, type StepValue, ContactStepBody, DocumentForm, DocumentParams, LocationStepBody, ServicesStepBody, VerifyBody } from './onboarding.schemas.ts';
 import { singleFile, uploadedFile } from '../shared/upload.ts';
 import type { Step } from './state-machine.ts';
 
@@ -31,7 +31,8 @@ export function onboardingRoutes(api: ApiRouter, deps: { service: OnboardingServ
   for (const [step, body] of steps) {
     const summary = step === 'contact' ? 'Fill the contact step; a verification code is mailed to a new contact email' : `Fill the ${step} step`;
     api.route({ method: 'put', path: `/vendor/onboarding/{id}/steps/${step}`, summary, tags, auth: true, params: ApplicationParams, body, responses: { 200: { description: 'The application', schema: ApplicationSchema }, 404: { description: 'No such application' }, 409: notEditable } }, auth, async (req, res) => {
-      const app = await service.saveStep(req.principal!, req.valid.params.id, step, req.valid.body as never);
+      // The body has passed this step's own schema, so it is that step's value.
+      const app = await service.saveStep(req.principal!, req.valid.params.id, step, req.valid.body as StepValue);
       res.json(await service.toDto(req.principal, app));
     });
   }

@@ -57,6 +57,9 @@ export const ServicesStepBody = z
   .openapi('OnboardingServicesStep');
 export type ServicesStep = z.output<typeof ServicesStepBody>;
 
+/** The validated body of any step. */
+export type StepValue = BusinessStep | ContactStep | LocationStep | ServicesStep;
+
 export const ApplicationParams = z.object({ id: z.uuid() });
 export const DocumentParams = z.object({ id: z.uuid(), docId: z.uuid() });
 export const DocumentForm = z.object({ type: z.enum(DOCUMENT_TYPES, { error: `must be one of ${DOCUMENT_TYPES.join(', ')}` }) });

@@ -18,7 +18,7 @@ import {
 } from '@petpro/kit';
 import type { DB } from '../db.ts';
 import type { ApplicationRecord, DocumentRecord, EventRecord, NewEvent, OnboardingRepository } from './onboarding.repository.ts';
-import type { BusinessStep, ContactStep, LocationStep, ServicesStep } from './onboarding.schemas.ts';
+import type { BusinessStep, ContactStep, LocationStep, ServicesStep, StepValue } from './onboarding.schemas.ts';
 import { allowedFrom, isEditable, missingItems, nextStatus, type Action, type ActorKind, type DocumentType, type Status, type Step } from './state-machine.ts';
 import { formatNpwp } from './npwp.ts';
 import { canReview } from '../shared/access.ts';
@@ -225,7 +225,7 @@ export class OnboardingService {
   }
 
   /** Saves one step (already validated by its schema). Saving the contact step with a new address mails a fresh code. */
-  async saveStep(p: Principal, id: string, step: Step, value: BusinessStep | ContactStep | LocationStep | ServicesStep): Promise<ApplicationRecord> {
+  async saveStep(p: Principal, id: string, step: Step, value: StepValue): Promise<ApplicationRecord> {
     let codeFor: { email: string; code: string } | undefined;
     await withTransaction(this.deps.db, async (trx) => {
       const app = await this.deps.repo.findById(id, trx, true);
