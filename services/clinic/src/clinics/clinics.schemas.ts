@@ -1,21 +1,21 @@
 import { z } from '@petpro/kit';
 import { LocationSchema, PhotoSchema, emailField, pageQuery, phoneField, text, timeZoneField } from '../shared/schemas.ts';
 
-const TimeRangeSchema = z.object({ start: z.string().max(5).openapi({ example: '08:00' }), end: z.string().max(5).openapi({ example: '12:00' }) }).openapi('TimeRange');
+const TimeRangeSchema = z.object({ start: z.string().max(5).openapi({ example: '08:00' }), end: z.string().max(5).openapi({ example: '12:00' }) }).openapi('ClinicTimeRange');
 
 export const OpeningHoursBody = z
   .strictObject({
     weekly: z.array(z.strictObject({ weekday: z.number().int(), ranges: z.array(TimeRangeSchema).max(12) })).max(7),
     closures: z.array(z.strictObject({ date: z.string().max(10).openapi({ example: '2026-12-25' }), reason: text(200), ranges: z.array(TimeRangeSchema).max(12).optional() })).max(400).default([]),
   })
-  .openapi('OpeningHoursRequest');
+  .openapi('ClinicOpeningHoursRequest');
 
 export const OpeningHoursSchema = z
   .object({
     weekly: z.array(z.object({ weekday: z.number().int(), ranges: z.array(TimeRangeSchema) })),
     closures: z.array(z.object({ date: z.string(), reason: z.string(), ranges: z.array(TimeRangeSchema).optional() })),
   })
-  .openapi('OpeningHours');
+  .openapi('ClinicOpeningHours');
 
 export const HoursResponse = OpeningHoursSchema.extend({ timeZone: z.string(), openNow: z.boolean() }).openapi('ClinicHours');
 

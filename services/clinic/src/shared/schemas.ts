@@ -12,7 +12,7 @@ export const LocationSchema = z
     lat: z.number().min(-90, 'must be between -90 and 90').max(90, 'must be between -90 and 90'),
     lng: z.number().min(-180, 'must be between -180 and 180').max(180, 'must be between -180 and 180'),
   })
-  .openapi('GeoLocation');
+  .openapi('ClinicLocation');
 
 export const timeZoneField = z
   .string()
@@ -32,7 +32,7 @@ export const PriceSchema = z
     amount: z.number().int('must be a whole number of minor units').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER),
     currency: z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code').default('IDR'),
   })
-  .openapi('Price');
+  .openapi('ClinicPrice');
 
 export const IdParams = z.object({ id: z.uuid({ error: 'must be a UUID' }) });
 

@@ -12,10 +12,10 @@ const staffFields = {
 
 export const CreateStaffBody = z
   .strictObject({ ...staffFields, serviceIds: staffFields.serviceIds.default([]), userId: staffFields.userId.optional() })
-  .openapi('CreateStaffRequest');
+  .openapi('CreateClinicStaffRequest');
 export const PatchStaffBody = z
   .strictObject({ name: staffFields.name.optional(), role: staffFields.role.optional(), serviceIds: staffFields.serviceIds.optional(), userId: staffFields.userId.optional() })
-  .openapi('PatchStaffRequest');
+  .openapi('PatchClinicStaffRequest');
 
 export const StaffSchema = z
   .object({
@@ -28,6 +28,6 @@ export const StaffSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .openapi('Staff');
-export const StaffListSchema = z.object({ items: z.array(StaffSchema), nextCursor: z.string().nullable() }).openapi('StaffList');
+  .openapi('ClinicStaff');
+export const StaffListSchema = z.object({ items: z.array(StaffSchema), nextCursor: z.string().nullable() }).openapi('ClinicStaffList');
 export const StaffParams = z.object({ id: z.uuid(), staffId: z.uuid() });
