@@ -158,7 +158,11 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     attach(server) {
       protection.applyServer(server);
       server.on('upgrade', async (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-        if (!(await protection.guardUpgrade(req, socket))) return;
+        const allowed = await protection.guardUpgrade(req, socket).catch(() => {
+          socket.destroy();
+          return false;
+        });
+        if (!allowed) return;
         const requestId = requestIdOf(req.headers['x-request-id']);
         const normalised = normalisePath((req.url ?? '/').split('?')[0] ?? '/');
         const rule = normalised ? matchRoute(normalised.toLowerCase()) : undefined;

@@ -266,3 +266,22 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
   };
 }
+
+/** Sends a WebSocket upgrade request on a raw socket and returns the status line of the answer. */
+export function upgradeStatus(port: number, from = '127.0.0.1', reqPath = '/ws'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress: from });
+    let data = '';
+    socket.on('data', (d: Buffer) => {
+      data += d.toString('utf8');
+      if (data.includes('\r\n')) {
+        socket.destroy();
+        resolve(data.split('\r\n')[0]!);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer to the upgrade')));
+    socket.write(`GET ${reqPath} HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  });
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { MemoryRegistry } from '@petpro/kit';
 import { eventually } from '@petpro/kit/testing';
-import { okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis } from './harness.ts';
+import { okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis, upgradeStatus } from './harness.ts';
 
 type FakeAuth = Awaited<ReturnType<typeof startFakeAuth>>;
 
@@ -28,6 +28,8 @@ describe('static deny and allow lists', () => {
     expect(r.headers['x-content-type-options']).toBe('nosniff');
     expect(r.headers['ratelimit']).toBeUndefined();
     expect(clinic.seen.some((s) => s.includes('from=denied'))).toBe(false);
+    // WebSocket upgrades bypass Express and are refused all the same.
+    expect(await upgradeStatus(gw.port, '127.53.0.7')).toBe('HTTP/1.1 403 Forbidden');
   });
 
   it('exempts an allowlisted client from rate limits and automatic blocks', async () => {

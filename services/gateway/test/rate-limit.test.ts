@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { MemoryRegistry } from '@petpro/kit';
-import { clientAddresses, okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis, startTcpProxy } from './harness.ts';
+import { clientAddresses, okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis, startTcpProxy, upgradeStatus } from './harness.ts';
 import { eventually } from '@petpro/kit/testing';
 
 const LIMIT = 5;
@@ -88,6 +88,15 @@ describe('rate limits', () => {
     // The IP's anonymous budget is separate; a forged token counts against the IP.
     expect((await request(gw.url, '/api/v1/clinics', { from })).status).toBe(200);
     expect((await request(gw.url, '/api/v1/clinics', { from, headers: { authorization: 'Bearer forged.token.value' } })).status).toBe(200);
+  });
+
+  it('counts WebSocket upgrades against the client IP’s budget', async () => {
+    const from = next();
+    const statuses: string[] = [];
+    for (let i = 0; i < LIMIT + 1; i++) statuses.push(await upgradeStatus(gw.port, from));
+    // No booking instance is registered here, so the allowed upgrades end in 503.
+    expect(statuses.slice(0, LIMIT).every((s) => s.startsWith('HTTP/1.1 503'))).toBe(true);
+    expect(statuses[LIMIT]).toBe('HTTP/1.1 429 Too Many Requests');
   });
 
   it('is stricter on auth routes, and writing the path differently does not dodge it', async () => {

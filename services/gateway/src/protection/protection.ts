@@ -115,6 +115,8 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
      * budget are answered on the raw socket. Returns true when the upgrade may proceed.
      */
     async guardUpgrade(req: http.IncomingMessage, socket: Duplex): Promise<boolean> {
+      // A client resetting the socket while we decide must not become an unhandled 'error'.
+      socket.on('error', () => socket.destroy());
       const client = identifyClient(req, trusted);
       if (!client) {
         socket.destroy();
