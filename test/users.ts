@@ -18,7 +18,7 @@ export async function createVerifiedUser(p: Platform, opts: { email?: string; na
   const name = opts.name ?? 'Test User';
   const reg = await p.http.post('/api/v1/auth/register', { email, password, name, ...(opts.language ? { language: opts.language } : {}) });
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`);
-  const mail = await p.smtp.waitFor(email, (m) => /verif|konfirmasi/i.test(m.subject));
+  const mail = await p.smtp.waitFor(email, (m) => /confirm|konfirmasi/i.test(m.subject) && m.text.includes('token='));
   const token = verificationToken(mail.text);
   const v = await p.http.post('/api/v1/auth/verify-email', { token });
   if (v.status !== 200) throw new Error(`verify failed: ${v.status} ${v.text}`);

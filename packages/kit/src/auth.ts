@@ -127,17 +127,15 @@ export function requireAuth(verifier: AccessTokenVerifier, isRevoked?: (sessionI
   };
 }
 
-/** Same as requireAuth but lets anonymous requests through (no principal). */
+/**
+ * For public routes that show more to a known caller: a valid token sets `req.principal`; no token,
+ * or an expired or invalid one, leaves the request anonymous (a stale token never breaks a public read).
+ */
 export function optionalAuth(verifier: AccessTokenVerifier): RequestHandler {
   return async (req, _res, next) => {
     const token = bearerToken(req);
-    if (!token) return next();
-    try {
-      req.principal = await verifier.verify(token);
-      next();
-    } catch (err) {
-      next(err);
-    }
+    if (token) req.principal = await verifier.verify(token).catch(() => undefined);
+    next();
   };
 }
 

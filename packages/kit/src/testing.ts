@@ -6,7 +6,9 @@ import { simpleParser } from 'mailparser';
 
 /** Creates a fresh, empty database on the test server and returns its URL. */
 export async function createTestDatabase(serverUrl: string, label: string): Promise<string> {
-  const name = `t_${label.replace(/[^a-z0-9]/gi, '').toLowerCase()}_${randomBytes(5).toString('hex')}`;
+  // Named after the test run (set by the global setup), so the run can drop its own databases at the end.
+  const run = (process.env.PETPRO_TEST_RUN ?? 'x').replace(/[^a-z0-9]/gi, '').toLowerCase();
+  const name = `t_${run}_${label.replace(/[^a-z0-9]/gi, '').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const admin = new URL(serverUrl);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
@@ -19,6 +21,21 @@ export async function createTestDatabase(serverUrl: string, label: string): Prom
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Drops every database a test run created (by its run id); for a shared TEST_DATABASE_URL server. */
+export async function dropTestDatabases(serverUrl: string, run: string): Promise<number> {
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const rows = await client.query<{ datname: string }>("select datname from pg_database where datname like $1", [`t\\_${run.toLowerCase()}\\_%`]);
+    for (const { datname } of rows.rows) await client.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
+    return rows.rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
 }
 
 export interface CapturedMail {
