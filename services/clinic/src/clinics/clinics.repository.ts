@@ -4,27 +4,6 @@ import type { OpeningHours } from '../hours/opening-hours.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export interface ClinicRecord {
-  id: string;
-  ownerUserId: string;
-  onboardingId: string | null;
-  name: string;
-  description: string;
-  phone: string | null;
-  email: string | null;
-  address: string | null;
-  city: string | null;
-  province: string | null;
-  location: { lat: number; lng: number } | null;
-  timeZone: string;
-  published: boolean;
-  openingHours: OpeningHours;
-  categories: string[];
-  species: string[];
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 export interface ClinicFields {
   name: string;
   description: string;
@@ -37,6 +16,19 @@ export interface ClinicFields {
   timeZone: string;
   published: boolean;
 }
+
+/** A clinic as stored: its editable fields plus ownership, derived search facets and times. */
+export interface ClinicRecord extends ClinicFields {
+  id: string;
+  ownerUserId: string;
+  onboardingId: string | null;
+  openingHours: OpeningHours;
+  categories: string[];
+  species: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 
 export interface PhotoRecord {
   id: string;

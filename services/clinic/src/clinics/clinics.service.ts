@@ -17,23 +17,10 @@ export interface PhotoDto {
   urls: Record<string, string>;
 }
 
-export interface ClinicDto {
-  id: string;
+/** A clinic as answered: the stored fields with times as ISO strings, `openNow` and photo URLs. */
+export interface ClinicDto extends Omit<ClinicRecord, 'ownerUserId' | 'onboardingId' | 'createdAt' | 'updatedAt'> {
   ownerUserId?: string;
-  name: string;
-  description: string;
-  phone: string | null;
-  email: string | null;
-  address: string | null;
-  city: string | null;
-  province: string | null;
-  location: { lat: number; lng: number } | null;
-  timeZone: string;
-  published: boolean;
-  openingHours: OpeningHours;
   openNow: boolean;
-  categories: string[];
-  species: string[];
   photos: PhotoDto[];
   createdAt: string;
   updatedAt: string;

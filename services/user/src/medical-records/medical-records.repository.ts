@@ -6,21 +6,6 @@ export type RecordType = (typeof RECORD_TYPES)[number];
 /** Only these types carry a next due date (a booster, the next dose). */
 export const DUE_DATE_TYPES: readonly RecordType[] = ['vaccination', 'medication'];
 
-/** A medical record as stored. */
-export interface MedicalRecord {
-  id: string;
-  petId: string;
-  type: RecordType;
-  title: string;
-  date: string;
-  nextDueDate: string | null;
-  vet: string | null;
-  clinicId: string | null;
-  notes: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 /** Stored fields of a record. */
 export interface RecordFields {
   type: RecordType;
@@ -30,6 +15,14 @@ export interface RecordFields {
   vet: string | null;
   clinicId: string | null;
   notes: string | null;
+}
+
+/** A medical record as stored. */
+export interface MedicalRecord extends RecordFields {
+  id: string;
+  petId: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 const cols = [

@@ -7,16 +7,7 @@ import { decodeCursor, toPage } from '../shared/pagination.ts';
 import { todayIn } from '../shared/dates.ts';
 
 /** What the record endpoints answer. */
-export interface RecordView {
-  id: string;
-  petId: string;
-  type: RecordType;
-  title: string;
-  date: string;
-  nextDueDate: string | null;
-  vet: string | null;
-  clinicId: string | null;
-  notes: string | null;
+export interface RecordView extends Omit<MedicalRecord, 'createdAt' | 'updatedAt'> {
   createdAt: string;
   updatedAt: string;
 }
