@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Counter, Histogram, Registry as MetricsRegistry } from 'prom-client';
 import {
   AccessTokenVerifier, ApiRouter, BreakerSet, NotFoundError, ServiceClient, ServiceCredentials, createOpenApiRegistry, errorHandler,
-  generateOpenApi, jsonBody, requestIdOf, type Logger, type Registry,
+  generateOpenApi, jsonBody, problemBody, requestIdOf, type Logger, type Registry,
 } from '@petpro/kit';
 import type { GatewayConfig } from './config.ts';
 import { InstancePool } from './discovery/instances.ts';
@@ -168,6 +168,13 @@ export function buildGateway(deps: GatewayDeps): Gateway {
         const rule = normalised ? matchRoute(normalised.toLowerCase()) : undefined;
         if (!rule || rule.service === 'gateway' || !normalised) {
           socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+          return;
+        }
+        // An upgrade bypasses Express, and with it the route's access rule and the revocation list:
+        // only WebSocket routes are proxied as upgrades, never an HTTP route with an Upgrade header.
+        if (!rule.websocket) {
+          const body = JSON.stringify(problemBody(400, 'upgrade_not_supported', 'This path does not accept protocol upgrades; send the request without Upgrade', { requestId }));
+          socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
           return;
         }
         const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';

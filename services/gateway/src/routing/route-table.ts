@@ -17,6 +17,8 @@ export interface RouteRule {
   bodyClass?: 'json' | 'upload';
   /** Rate-limit class. */
   limitClass?: 'auth' | 'default';
+  /** Accepts WebSocket upgrades. Only such routes are proxied as upgrades: any other path is HTTP only. */
+  websocket?: boolean;
 }
 
 const PUBLIC: Access = { kind: 'public' };
@@ -50,7 +52,7 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/availability', service: 'booking', access: { '*': PUBLIC } },
   { prefix: '/api/v1/schedules', service: 'booking', access: { '*': AUTH } },
   { prefix: '/api/v1/bookings', service: 'booking', access: { '*': AUTH } },
-  { prefix: '/ws', service: 'booking', access: { '*': PUBLIC } },
+  { prefix: '/ws', service: 'booking', access: { '*': PUBLIC }, websocket: true },
 ];
 
 export const UPSTREAMS = ['auth', 'user', 'clinic', 'booking'] as const;
