@@ -340,4 +340,19 @@ describe('validation', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe('invalid_json');
   });
+
+  // Regression: a cursor that did not decode to a date and a uuid reached PostgreSQL as an invalid
+  // date or uuid, and the admin user search answered 500.
+  it('refuses a malformed admin user-search cursor with 400 invalid_cursor, not 500', async () => {
+    const admin = await loginAdmin(p);
+    const cursors = ['eHx5', Buffer.from('2024-01-01T00:00:00Z|not-a-uuid').toString('base64url'), Buffer.from('yesterday|0190a0a0-0000-7000-8000-000000000000').toString('base64url'), '%%%'];
+    for (const cursor of cursors) {
+      const r = await p.http.get(`/api/v1/admin/users?cursor=${encodeURIComponent(cursor)}`, { token: admin.accessToken });
+      expect(r.status, cursor).toBe(400);
+      expect(r.body.code, cursor).toBe('invalid_cursor');
+    }
+    const first = await p.http.get('/api/v1/admin/users?limit=1', { token: admin.accessToken });
+    expect(first.status).toBe(200);
+    if (first.body.nextCursor) expect((await p.http.get(`/api/v1/admin/users?limit=1&cursor=${first.body.nextCursor}`, { token: admin.accessToken })).status).toBe(200);
+  });
 });

@@ -1,4 +1,4 @@
-import { ApiRouter, requireAuth, requirePermission, z, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import { ApiRouter, BadRequestError, requireAuth, requirePermission, z, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
 import type { RbacService } from './rbac.service.ts';
 import type { RbacRepository } from './rbac.repository.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
@@ -12,6 +12,18 @@ const CreateRoleBody = z.strictObject({ name: roleName, description: z.string().
 const UpdateRoleBody = z.strictObject({ description: z.string().max(300).optional(), permissions: z.array(z.string().max(100)).max(200).optional() }).openapi('UpdateRoleRequest');
 const SetRolesBody = z.strictObject({ roles: z.array(roleName).max(20) }).openapi('SetUserRolesRequest');
 const limit = z.coerce.number().int().min(1).max(100).default(20);
+
+const CursorId = z.uuid();
+
+/** The position a `nextCursor` of the user search names; 400 for anything it could not have written. */
+export function decodeUserCursor(cursor: string): { createdAt: Date; id: string } {
+  const [t, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(t ?? '');
+  if (rest.length || !t || Number.isNaN(createdAt.getTime()) || !CursorId.safeParse(id).success) {
+    throw new BadRequestError('invalid_cursor', 'The cursor is not valid', [{ field: 'query.cursor', message: 'is not a cursor this list returned', code: 'invalid_cursor' }]);
+  }
+  return { createdAt, id: id! };
+}
 
 /** Admin tools of the auth service under /api/v1/admin. */
 export function adminRoutes(openapi: OpenAPIRegistry, deps: { rbacService: RbacService; rbac: RbacRepository; accounts: AccountsRepository; accountsService: AccountsService; audit: AuditRepository; keys: KeysService; verifier: AccessTokenVerifier }) {
@@ -38,11 +50,7 @@ export function adminRoutes(openapi: OpenAPIRegistry, deps: { rbacService: RbacS
   });
   api.route({ method: 'get', path: '/users', summary: 'Find users by email (prefix)', tags, auth: true, query: z.object({ email: z.string().trim().toLowerCase().max(254).optional(), limit, cursor: z.string().max(200).optional() }), responses: { 200: { description: 'Users' } } }, ...can('admin:users'), async (req, res) => {
     const { email, limit: n, cursor } = req.valid.query;
-    let after: { createdAt: Date; id: string } | undefined;
-    if (cursor) {
-      const [t, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-      if (t && id) after = { createdAt: new Date(t), id };
-    }
+    const after = cursor === undefined ? undefined : decodeUserCursor(cursor);
     const users = await deps.accounts.search(email, n + 1, after);
     const page = users.slice(0, n);
     const last = page[page.length - 1];
