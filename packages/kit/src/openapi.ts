@@ -50,8 +50,27 @@ export interface Valid<B, Q, P> {
 
 export type TypedHandler<B, Q, P> = (req: Request & { valid: Valid<B, Q, P> }, res: Response, next: NextFunction) => unknown;
 
+/**
+ * Paths of strings holding a NUL character. PostgreSQL cannot store U+0000 in text (22021), so such a
+ * value made a 500 wherever it reached the database; no field has a use for it.
+ */
+export function nulPaths(value: unknown, path: string[] = [], out: string[][] = [], depth = 0): string[][] {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push(path);
+  } else if (value !== null && typeof value === 'object' && depth < 32 && out.length < 20) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) nulPaths(v, [...path, k], out, depth + 1);
+  }
+  return out;
+}
+
 function parsePart(schema: AnyZod | undefined, value: unknown, where: string, errors: FieldError[]): unknown {
   if (!schema) return value;
+  const nul = nulPaths(value);
+  if (nul.length) {
+    const name = (path: string[]) => [where === 'body' ? undefined : where, path.join('.')].filter(Boolean).join('.') || where;
+    errors.push(...nul.map((path) => ({ field: name(path), message: 'must not contain the NUL character (U+0000)', code: 'invalid_character' })));
+    return undefined;
+  }
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
   errors.push(...zodFieldErrors(r.error, where === 'body' ? undefined : where));
