@@ -1,6 +1,6 @@
 import { ConflictError, ValidationError } from '@petpro/kit';
 import type { FavouritesRepository, FavouriteRecord } from './favourites.repository.ts';
-import { decodeCursor, toPage } from '../shared/pagination.ts';
+import { decodeCursor, isCursorId, isCursorInstant, toPage } from '../shared/pagination.ts';
 
 export const MAX_FAVOURITES = 500;
 
@@ -37,8 +37,8 @@ export class FavouritesService {
     let after: { createdAt: Date; clinicId: string } | undefined;
     if (q.cursor !== undefined) {
       const decoded = decodeCursor(q.cursor, ['string', 'string']);
-      const at = decoded ? new Date(String(decoded[0])) : undefined;
-      if (!decoded || !at || Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/.test(String(decoded[1]))) {
+      const at = decoded && isCursorInstant(decoded[0]) ? new Date(decoded[0]) : undefined;
+      if (!decoded || !at || !isCursorId(decoded[1])) {
         throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' }]);
       }
       after = { createdAt: at, clinicId: String(decoded[1]) };

@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from '@petpro/kit';
 import type { MedicalRecord, MedicalRecordsRepository, RecordFields, RecordType } from './medical-records.repository.ts';
 import type { PetsService } from '../pets/pets.service.ts';
 import { recordProblems } from './record-rules.ts';
-import { decodeCursor, toPage } from '../shared/pagination.ts';
+import { decodeCursor, isCursorDate, isCursorId, toPage } from '../shared/pagination.ts';
 import { todayIn } from '../shared/dates.ts';
 
 /** What the record endpoints answer. */
@@ -45,7 +45,7 @@ export class MedicalRecordsService {
     let after: [string, string] | undefined;
     if (q.cursor !== undefined) {
       const decoded = decodeCursor(q.cursor, ['string', 'string']);
-      if (!decoded || !/^\d{4}-\d{2}-\d{2}$/.test(String(decoded[0])) || !/^[0-9a-f-]{36}$/.test(String(decoded[1]))) {
+      if (!decoded || !isCursorDate(decoded[0]) || !isCursorId(decoded[1])) {
         throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' }]);
       }
       after = [String(decoded[0]), String(decoded[1])];

@@ -6,7 +6,7 @@ import type { PetFields, PetRecord, PetsRepository, Species, Sex } from './pets.
 import type { ImageRecord, ImagesRepository } from '../media/images.repository.ts';
 import type { ImageView, MediaService } from '../media/media.service.ts';
 import { birthDateFromEstimatedAge, deriveAge } from './age.ts';
-import { decodeCursor, toPage } from '../shared/pagination.ts';
+import { decodeCursor, isCursorId, isCursorInstant, toPage } from '../shared/pagination.ts';
 
 export const MAX_PHOTOS_PER_PET = 10;
 const DAY_MS = 86_400_000;
@@ -146,7 +146,7 @@ export class PetsService {
     const badCursor = () => new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' }]);
     if (q.deleted === 'true') {
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, ['string', 'string']);
-      if (q.cursor !== undefined && !after) throw badCursor();
+      if (q.cursor !== undefined && (!after || !isCursorInstant(after[0]) || !isCursorId(after[1]))) throw badCursor();
       const rows = await this.deps.pets.listDeleted(ownerId, {
         limit: q.limit + 1,
         deletedSince: this.restoreWindowStart(),
@@ -156,7 +156,7 @@ export class PetsService {
       return { items: await this.views(page.items), nextCursor: page.nextCursor };
     }
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, ['string']);
-    if (q.cursor !== undefined && (!after || !/^[0-9a-f-]{36}$/.test(String(after[0])))) throw badCursor();
+    if (q.cursor !== undefined && (!after || !isCursorId(after[0]))) throw badCursor();
     const rows = await this.deps.pets.listActive(ownerId, { limit: q.limit + 1, afterId: after && String(after[0]), species: q.species });
     const page = toPage(rows, q.limit, (p) => [p.id]);
     return { items: await this.views(page.items), nextCursor: page.nextCursor };
