@@ -11,12 +11,16 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify({ s: c.start.toISOString(), i: c.id })).toString('base64url');
 }
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Reads a cursor from a client; 400 `invalid_cursor` for anything this service did not make. */
 export function decodeCursor(value: string): Cursor {
   try {
     const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { s?: unknown; i?: unknown };
     const start = typeof parsed.s === 'string' ? new Date(parsed.s) : undefined;
-    if (start && Number.isFinite(start.getTime()) && typeof parsed.i === 'string' && /^[0-9a-f-]{36}$/i.test(parsed.i)) return { start, id: parsed.i };
+    // Only what the database can compare: a real UUID (36 dashes made a 500) and a year PostgreSQL knows.
+    const year = start?.getUTCFullYear();
+    if (start && year !== undefined && year >= 1 && year <= 9999 && typeof parsed.i === 'string' && UUID_RE.test(parsed.i)) return { start, id: parsed.i };
   } catch {
     // fall through
   }
