@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Histogram, Registry as MetricsRegistry } from 'p
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { generateOpenApi } from './openapi.ts';
-import type { Logger } from './log.ts';
+import { redactUrl, type Logger } from './log.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -64,7 +64,7 @@ export function createServiceApp(opts: AppOptions): { app: Express; metrics: Met
       customLogLevel: (req, res, err) => (err || res.statusCode >= 500 ? 'error' : req.url?.startsWith('/internal/') ? 'debug' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
       serializers: {
-        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         // Unhandled errors are logged in full by the error handler; the access line keeps it short.
         err: (err: { message?: string }) => ({ message: err.message }),

@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Counter, Histogram, Registry as MetricsRegistry } from 'prom-client';
 import {
   AccessTokenVerifier, ApiRouter, BreakerSet, NotFoundError, ServiceClient, ServiceCredentials, createOpenApiRegistry, errorHandler,
-  generateOpenApi, jsonBody, problemBody, requestIdOf, type Logger, type Registry,
+  generateOpenApi, jsonBody, problemBody, redactUrl, requestIdOf, type Logger, type Registry,
 } from '@petpro/kit';
 import type { GatewayConfig } from './config.ts';
 import { InstancePool } from './discovery/instances.ts';
@@ -93,7 +93,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
       autoLogging: { ignore: (req) => req.url === '/healthz' },
       customLogLevel: (req, res, err) => (req.url?.startsWith('/internal/') ? 'debug' : err || res.statusCode >= 500 ? 'warn' : 'info'),
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         err: (err: { message?: string }) => ({ message: err.message }),
       },
