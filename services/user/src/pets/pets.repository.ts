@@ -79,9 +79,24 @@ function toColumns(f: Partial<PetFields>): Updateable<PetsTable> {
 export class PetsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async create(id: string, ownerId: string, fields: PetFields): Promise<PetRecord> {
-    const r = await this.db.insertInto('pets').values({ id, owner_id: ownerId, ...toColumns(fields), name: fields.name, species: fields.species }).returning(cols).executeTakeFirstOrThrow();
-    return toPet(r);
+  /**
+   * Runs `fn` in a transaction holding the owner's advisory lock, so a count-then-write (the pet
+   * limit) cannot be raced by the owner's concurrent requests on any replica.
+   */
+  private withOwnerLock<T>(ownerId: string, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext('petpro-user-pets'), hashtext(${ownerId}))`.execute(trx);
+      return fn(trx);
+    });
+  }
+
+  /** Inserts a pet unless the owner already has `max` active ones (then undefined). */
+  async createWithinLimit(id: string, ownerId: string, fields: PetFields, max: number): Promise<PetRecord | undefined> {
+    return this.withOwnerLock(ownerId, async (trx) => {
+      if ((await this.countActive(ownerId, trx)) >= max) return undefined;
+      const r = await trx.insertInto('pets').values({ id, owner_id: ownerId, ...toColumns(fields), name: fields.name, species: fields.species }).returning(cols).executeTakeFirstOrThrow();
+      return toPet(r);
+    });
   }
 
   /** The owner's pet unless it is deleted; `forUpdate` locks it for the transaction. */
@@ -140,17 +155,20 @@ export class PetsRepository {
     return !!r;
   }
 
-  /** Brings back a pet deleted at or after `deletedSince`. */
-  async restore(ownerId: string, id: string, deletedSince: Date): Promise<PetRecord | undefined> {
-    const r = await this.db
-      .updateTable('pets')
-      .set({ deleted_at: null, updated_at: new Date() })
-      .where('owner_id', '=', ownerId)
-      .where('id', '=', id)
-      .where('deleted_at', '>=', deletedSince)
-      .returning(cols)
-      .executeTakeFirst();
-    return r && toPet(r);
+  /** Brings back a pet deleted at or after `deletedSince`, unless the owner already has `max` active pets. */
+  async restoreWithinLimit(ownerId: string, id: string, deletedSince: Date, max: number): Promise<PetRecord | 'limit' | undefined> {
+    return this.withOwnerLock(ownerId, async (trx) => {
+      if ((await this.countActive(ownerId, trx)) >= max) return 'limit';
+      const r = await trx
+        .updateTable('pets')
+        .set({ deleted_at: null, updated_at: new Date() })
+        .where('owner_id', '=', ownerId)
+        .where('id', '=', id)
+        .where('deleted_at', '>=', deletedSince)
+        .returning(cols)
+        .executeTakeFirst();
+      return r && toPet(r);
+    });
   }
 
   /** IDs of pets deleted before `cutoff` (at most `limit`), locked for the purging transaction. */

@@ -117,11 +117,8 @@ export class PetsService {
   }
 
   async create(ownerId: string, input: PetInput & { name: string; species: Species }): Promise<PetView> {
-    if ((await this.deps.pets.countActive(ownerId)) >= this.deps.maxPetsPerUser) {
-      throw new ConflictError('pet_limit_reached', `An account can keep at most ${this.deps.maxPetsPerUser} pets`);
-    }
     const f = this.toFields(input);
-    const pet = await this.deps.pets.create(uuidv7(), ownerId, {
+    const pet = await this.deps.pets.createWithinLimit(uuidv7(), ownerId, {
       name: input.name,
       species: input.species,
       breed: f.breed ?? null,
@@ -132,8 +129,13 @@ export class PetsService {
       microchipId: f.microchipId ?? null,
       sterilised: f.sterilised ?? null,
       notes: f.notes ?? null,
-    });
+    }, this.deps.maxPetsPerUser);
+    if (!pet) throw this.limitReached();
     return this.view(pet, []);
+  }
+
+  private limitReached() {
+    return new ConflictError('pet_limit_reached', `An account can keep at most ${this.deps.maxPetsPerUser} pets`);
   }
 
   async get(ownerId: string, petId: string): Promise<PetView> {
@@ -182,10 +184,8 @@ export class PetsService {
     if (pet.deletedAt < this.restoreWindowStart()) {
       throw new ConflictError('restore_window_passed', `A deleted pet can be restored for ${this.deps.restoreDays} days only`);
     }
-    if ((await this.deps.pets.countActive(ownerId)) >= this.deps.maxPetsPerUser) {
-      throw new ConflictError('pet_limit_reached', `An account can keep at most ${this.deps.maxPetsPerUser} pets`);
-    }
-    const restored = await this.deps.pets.restore(ownerId, petId, this.restoreWindowStart());
+    const restored = await this.deps.pets.restoreWithinLimit(ownerId, petId, this.restoreWindowStart(), this.deps.maxPetsPerUser);
+    if (restored === 'limit') throw this.limitReached();
     if (!restored) throw notFound();
     const [view] = await this.views([restored]);
     return view!;
