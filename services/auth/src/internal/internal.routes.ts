@@ -11,16 +11,26 @@ const parse = <T extends z.ZodType>(schema: T, value: unknown): z.output<T> => {
   return r.data;
 };
 
+/** Revocations per read; a mass revocation is read in several pages. */
+export const REVOCATION_PAGE = 5_000;
+
 /** Endpoints for other PetPro services only (service credential); never routed by the gateway. */
 export function internalRoutes(deps: { credentials: ServiceCredentials; sessions: SessionsRepository; rbacService: RbacService; accounts: AccountsRepository; accessTtlSeconds: number }): Router {
   const router = express.Router();
   router.use(deps.credentials.require());
   // Sessions revoked since a time: gateways refuse their access tokens until those expire.
   router.get('/sessions/revocations', async (req, res) => {
-    const { since } = parse(z.object({ since: z.iso.datetime({ offset: true }) }), req.query);
+    const { since, after } = parse(z.object({ since: z.iso.datetime({ offset: true }), after: z.uuid().optional() }), req.query);
     const now = new Date();
-    const rows = await deps.sessions.revokedSince(new Date(since));
-    res.json({ now: now.toISOString(), items: rows.map((r) => ({ sessionId: r.id, expiresAt: new Date(r.revokedAt.getTime() + deps.accessTtlSeconds * 1000 + 60_000).toISOString() })) });
+    const rows = await deps.sessions.revokedSince(since, REVOCATION_PAGE, after);
+    // A full page means more may follow: the reader continues from the last one it got, not from now.
+    const complete = rows.length < REVOCATION_PAGE;
+    res.json({
+      now: now.toISOString(),
+      complete,
+      next: complete ? null : { since: rows[rows.length - 1]!.cursor, after: rows[rows.length - 1]!.id },
+      items: rows.map((r) => ({ sessionId: r.id, expiresAt: new Date(r.revokedAt.getTime() + deps.accessTtlSeconds * 1000 + 60_000).toISOString() })),
+    });
   });
   router.put('/users/:id/roles/:role', async (req, res) => {
     const { id, role } = parse(z.object({ id: z.uuid(), role: z.string().max(50) }), req.params);

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { DB } from '../db.ts';
 import type { DeviceInfo } from './device.ts';
@@ -97,8 +97,16 @@ export class SessionsRepository {
   }
 
   /** Sessions revoked since `since` (for gateways to refuse their still-unexpired access tokens). */
-  async revokedSince(since: Date): Promise<Array<{ id: string; revokedAt: Date }>> {
-    const rows = await this.db.selectFrom('sessions').select(['id', 'revoked_at']).where('revoked_at', '>=', since).orderBy('revoked_at').limit(10_000).execute();
-    return rows.map((r) => ({ id: r.id, revokedAt: r.revoked_at! }));
+  async revokedSince(since: string, limit: number, afterId?: string): Promise<Array<{ id: string; revokedAt: Date; cursor: string }>> {
+    // Keyset on (revoked_at, id): one statement revokes many sessions with the same timestamp. The
+    // cursor keeps PostgreSQL's microseconds, which a JavaScript Date would round away.
+    const at = sql<Date>`${since}::timestamptz`;
+    let q = this.db
+      .selectFrom('sessions')
+      .select(['id', 'revoked_at', sql<string>`to_char(revoked_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor')]);
+    q = afterId ? q.where((eb) => eb(eb.refTuple('revoked_at', 'id'), '>', eb.tuple(at, afterId))) : q.where('revoked_at', '>=', at);
+    const rows = await q.where('revoked_at', 'is not', null).orderBy('revoked_at').orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, revokedAt: r.revoked_at!, cursor: r.cursor }));
   }
+
 }

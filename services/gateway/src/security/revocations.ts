@@ -3,6 +3,8 @@ import type { Logger, ServiceClient } from '@petpro/kit';
 interface RevocationPage {
   items: Array<{ sessionId: string; expiresAt: string }>;
   now: string;
+  /** Set when the page was full: read on from here at once. */
+  next?: { since: string; after: string } | null;
 }
 
 /**
@@ -37,10 +39,18 @@ export class RevocationList {
 
   async poll(): Promise<void> {
     try {
-      const page = await this.client.json<RevocationPage>('auth', { path: `/internal/sessions/revocations?since=${encodeURIComponent(this.since)}`, timeoutMs: 1_500 });
-      for (const r of page.items) this.revoked.set(r.sessionId, Date.parse(r.expiresAt));
+      let page: RevocationPage;
+      // Read every page of a mass revocation (bounded, so one poll cannot loop forever).
+      let after = '';
+      for (let i = 0; ; i++) {
+        page = await this.client.json<RevocationPage>('auth', { path: `/internal/sessions/revocations?since=${encodeURIComponent(this.since)}${after}`, timeoutMs: 1_500 });
+        for (const r of page.items) this.revoked.set(r.sessionId, Date.parse(r.expiresAt));
+        if (!page.next || i >= 20) break;
+        this.since = page.next.since;
+        after = `&after=${page.next.after}`;
+      }
       // Overlap a little so a revocation committed during the previous read is not missed.
-      this.since = new Date(Date.parse(page.now) - 5_000).toISOString();
+      if (!page.next) this.since = new Date(Date.parse(page.now) - 5_000).toISOString();
       const now = Date.now();
       for (const [sid, exp] of this.revoked) if (exp < now) this.revoked.delete(sid);
       if (this.failing) this.log.info('session revocations readable again');
