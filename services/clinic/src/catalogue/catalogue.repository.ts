@@ -3,22 +3,7 @@ import type { ClinicServicesTable, DB } from '../db.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export interface ServiceRecord {
-  id: string;
-  clinicId: string;
-  name: string;
-  category: string;
-  description: string;
-  price: { amount: number; currency: string };
-  durationMinutes: number;
-  bufferMinutes: number;
-  species: string[];
-  active: boolean;
-  qualifiedStaffIds: string[];
-  createdAt: Date;
-  updatedAt: Date;
-}
-
+/** A service's editable fields. */
 export interface ServiceFields {
   name: string;
   category: string;
@@ -28,6 +13,15 @@ export interface ServiceFields {
   bufferMinutes: number;
   species: string[];
   active: boolean;
+}
+
+/** A service as stored, with the staff qualified to perform it. */
+export interface ServiceRecord extends ServiceFields {
+  id: string;
+  clinicId: string;
+  qualifiedStaffIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 const columns = ['id', 'clinic_id', 'name', 'category', 'description', 'price_amount', 'currency', 'duration_minutes', 'buffer_minutes', 'species', 'active', 'created_at', 'updated_at'] as const;

@@ -8,25 +8,6 @@ export type Species = (typeof SPECIES)[number];
 export const SEXES = ['male', 'female', 'unknown'] as const;
 export type Sex = (typeof SEXES)[number];
 
-/** A pet as stored. */
-export interface PetRecord {
-  id: string;
-  ownerId: string;
-  name: string;
-  species: Species;
-  breed: string | null;
-  sex: Sex;
-  birthDate: string | null;
-  birthDateEstimated: boolean;
-  weightKg: number | null;
-  microchipId: string | null;
-  sterilised: boolean | null;
-  notes: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  deletedAt: Date | null;
-}
-
 /** Stored pet fields a create or update sets. */
 export interface PetFields {
   name: string;
@@ -39,6 +20,15 @@ export interface PetFields {
   microchipId: string | null;
   sterilised: boolean | null;
   notes: string | null;
+}
+
+/** A pet as stored. */
+export interface PetRecord extends PetFields {
+  id: string;
+  ownerId: string;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
 }
 
 // `date` and `numeric` are read as text and float so that no time zone or string slips through.
