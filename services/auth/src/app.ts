@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { AccessTokenVerifier, createOpenApiRegistry, createServiceApp, finishApp, servicePath, z, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import { AccessTokenVerifier, requireAuth, createOpenApiRegistry, createServiceApp, finishApp, servicePath, z, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseAuthConfig } from './config.ts';
 import { KeyBox } from './shared/crypto.ts';
@@ -52,15 +52,18 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
 
   // The auth service verifies the tokens it signs with its own published keys, like everyone else.
   const verifier = new AccessTokenVerifier(() => keys.jwks(), { issuer: ctx.config.JWT_ISSUER, audience: ctx.config.JWT_AUDIENCE });
+  // The auth service owns the sessions, so it refuses a revoked session's token at once (the gateway
+  // learns of revocations within seconds).
+  const auth = requireAuth(verifier, (sid) => sessions.isRevoked(sid));
 
   app.get('/.well-known/jwks.json', async (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=60');
     res.json(await keys.jwks());
   });
   openapi.registerPath({ method: 'get', path: '/.well-known/jwks.json', summary: 'Public keys that verify access tokens', tags: ['auth'], responses: { 200: { description: 'JWK set', content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } } } } });
-  app.use('/api/v1/auth', accountsRoutes(openapi, accountsService, verifier).finish());
-  app.use('/api/v1/auth', sessionsRoutes(openapi, sessions, audit, verifier).finish());
-  app.use('/api/v1/admin', adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, keys, verifier }).finish());
+  app.use('/api/v1/auth', accountsRoutes(openapi, accountsService, auth).finish());
+  app.use('/api/v1/auth', sessionsRoutes(openapi, sessions, audit, auth).finish());
+  app.use('/api/v1/admin', adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, keys, auth }).finish());
   app.use('/internal', internalRoutes({ credentials: ctx.credentials, sessions, rbacService, accounts, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }));
   return finishApp(app);
 }

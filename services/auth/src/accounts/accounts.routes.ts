@@ -1,4 +1,5 @@
-import { ApiRouter, requireAuth, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import type { RequestHandler } from 'express';
+import { ApiRouter, type OpenAPIRegistry } from '@petpro/kit';
 import type { AccountsService } from './accounts.service.ts';
 import { Accepted, ChangeBody, EmailBody, LoginBody, MeSchema, RefreshBody, RegisterBody, ResetBody, TokenBody, TokensSchema, UserSchema } from './accounts.schemas.ts';
 import { requestMeta } from '../shared/request-meta.ts';
@@ -6,9 +7,8 @@ import { requestMeta } from '../shared/request-meta.ts';
 const accepted = (message: string) => ({ status: 'accepted' as const, message });
 
 /** Account and token endpoints under /api/v1/auth. */
-export function accountsRoutes(openapi: OpenAPIRegistry, service: AccountsService, verifier: AccessTokenVerifier) {
+export function accountsRoutes(openapi: OpenAPIRegistry, service: AccountsService, auth: RequestHandler) {
   const api = new ApiRouter(openapi, '/api/v1/auth');
-  const auth = requireAuth(verifier);
   const tags = ['auth'];
 
   api.route({ method: 'post', path: '/register', summary: 'Create an account; a verification link is emailed', tags, body: RegisterBody, responses: { 201: { description: 'The account (same answer whether or not the email was already registered)', schema: UserSchema }, 429: { description: 'Too many attempts' } } }, async (req, res) => {

@@ -1,4 +1,5 @@
-import { ApiRouter, BadRequestError, requireAuth, requirePermission, z, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import type { RequestHandler } from 'express';
+import { ApiRouter, BadRequestError, requirePermission, z, type OpenAPIRegistry } from '@petpro/kit';
 import type { RbacService } from './rbac.service.ts';
 import type { RbacRepository } from './rbac.repository.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
@@ -26,9 +27,9 @@ export function decodeUserCursor(cursor: string): { createdAt: Date; id: string 
 }
 
 /** Admin tools of the auth service under /api/v1/admin. */
-export function adminRoutes(openapi: OpenAPIRegistry, deps: { rbacService: RbacService; rbac: RbacRepository; accounts: AccountsRepository; accountsService: AccountsService; audit: AuditRepository; keys: KeysService; verifier: AccessTokenVerifier }) {
+export function adminRoutes(openapi: OpenAPIRegistry, deps: { rbacService: RbacService; rbac: RbacRepository; accounts: AccountsRepository; accountsService: AccountsService; audit: AuditRepository; keys: KeysService; auth: RequestHandler }) {
   const api = new ApiRouter(openapi, '/api/v1/admin');
-  const auth = requireAuth(deps.verifier);
+  const auth = deps.auth;
   const tags = ['admin'];
   const can = (p: string) => [auth, requirePermission(p)];
 

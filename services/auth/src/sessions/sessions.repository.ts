@@ -72,6 +72,12 @@ export class SessionsRepository {
     });
   }
 
+  /** True when the session was revoked (or never existed): its access tokens must not be accepted. */
+  async isRevoked(id: string): Promise<boolean> {
+    const r = await this.db.selectFrom('sessions').select('revoked_at').where('id', '=', id).executeTakeFirst();
+    return !r || r.revoked_at !== null;
+  }
+
   /** Active sessions of a user, most recently used first. */
   async listActive(userId: string): Promise<SessionRecord[]> {
     const now = new Date();

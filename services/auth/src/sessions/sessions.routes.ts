@@ -1,4 +1,5 @@
-import { ApiRouter, NotFoundError, requireAuth, z, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import type { RequestHandler } from 'express';
+import { ApiRouter, NotFoundError, z, type OpenAPIRegistry } from '@petpro/kit';
 import type { SessionsRepository, SessionRecord } from './sessions.repository.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import { requestMeta } from '../shared/request-meta.ts';
@@ -38,9 +39,8 @@ function toView(s: SessionRecord, currentId: string) {
 }
 
 /** A user's own sessions: list, revoke one, revoke all others. */
-export function sessionsRoutes(openapi: OpenAPIRegistry, sessions: SessionsRepository, audit: AuditRepository, verifier: AccessTokenVerifier) {
+export function sessionsRoutes(openapi: OpenAPIRegistry, sessions: SessionsRepository, audit: AuditRepository, auth: RequestHandler) {
   const api = new ApiRouter(openapi, '/api/v1/auth');
-  const auth = requireAuth(verifier);
   const tags = ['auth'];
   api.route({ method: 'get', path: '/sessions', summary: 'My active sessions with device information', tags, auth: true, responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(SessionSchema) }) } } }, auth, async (req, res) => {
     const items = await sessions.listActive(req.principal!.userId);
