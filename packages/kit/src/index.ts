@@ -10,3 +10,4 @@ export * from './client.ts';
 export * from './registry.ts';
 export * from './mail.ts';
 export * from './service.ts';
+export * from './cursor.ts';

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { ApiRouter, BadRequestError, requirePermission, z, type OpenAPIRegistry } from '@petpro/kit';
+import { ApiRouter, decodeCursor, encodeCursor, requirePermission, z, type OpenAPIRegistry } from '@petpro/kit';
 import type { RbacService } from './rbac.service.ts';
 import type { RbacRepository } from './rbac.repository.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
@@ -13,18 +13,6 @@ const CreateRoleBody = z.strictObject({ name: roleName, description: z.string().
 const UpdateRoleBody = z.strictObject({ description: z.string().max(300).optional(), permissions: z.array(z.string().max(100)).max(200).optional() }).openapi('UpdateRoleRequest');
 const SetRolesBody = z.strictObject({ roles: z.array(roleName).max(20) }).openapi('SetUserRolesRequest');
 const limit = z.coerce.number().int().min(1).max(100).default(20);
-
-const CursorId = z.uuid();
-
-/** The position a `nextCursor` of the user search names; 400 for anything it could not have written. */
-export function decodeUserCursor(cursor: string): { createdAt: Date; id: string } {
-  const [t, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(t ?? '');
-  if (rest.length || !t || Number.isNaN(createdAt.getTime()) || !CursorId.safeParse(id).success) {
-    throw new BadRequestError('invalid_cursor', 'The cursor is not valid', [{ field: 'query.cursor', message: 'is not a cursor this list returned', code: 'invalid_cursor' }]);
-  }
-  return { createdAt, id: id! };
-}
 
 /** Admin tools of the auth service under /api/v1/admin. */
 export function adminRoutes(openapi: OpenAPIRegistry, deps: { rbacService: RbacService; rbac: RbacRepository; accounts: AccountsRepository; accountsService: AccountsService; audit: AuditRepository; keys: KeysService; auth: RequestHandler }) {
@@ -51,13 +39,14 @@ export function adminRoutes(openapi: OpenAPIRegistry, deps: { rbacService: RbacS
   });
   api.route({ method: 'get', path: '/users', summary: 'Find users by email (prefix)', tags, auth: true, query: z.object({ email: z.string().trim().toLowerCase().max(254).optional(), limit, cursor: z.string().max(200).optional() }), responses: { 200: { description: 'Users' } } }, ...can('admin:users'), async (req, res) => {
     const { email, limit: n, cursor } = req.valid.query;
-    const after = cursor === undefined ? undefined : decodeUserCursor(cursor);
+    const key = cursor === undefined ? undefined : decodeCursor(cursor, { createdAt: 'instant', id: 'uuid' });
+    const after = key && { createdAt: new Date(key.createdAt), id: key.id };
     const users = await deps.accounts.search(email, n + 1, after);
     const page = users.slice(0, n);
     const last = page[page.length - 1];
     res.json({
       items: await Promise.all(page.map((u) => deps.accountsService.view(u))),
-      nextCursor: users.length > n && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null,
+      nextCursor: users.length > n && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
     });
   });
   api.route({ method: 'put', path: '/users/{id}/roles', summary: 'Replace a user’s roles', tags, auth: true, params: z.object({ id: z.uuid() }), body: SetRolesBody, responses: { 200: { description: 'The user’s roles and permissions now' } } }, ...can('admin:users'), async (req, res) => {

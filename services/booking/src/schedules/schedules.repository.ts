@@ -46,15 +46,8 @@ export interface NewRule {
   validUntil: string | null;
 }
 
-export interface NewBlock {
-  clinicId: string;
-  staffId: string | null;
-  start: Date;
-  end: Date;
-  reason: string;
-  recurrence: { weekly: true; until: string | null } | null;
-  createdBy: string;
-}
+/** A block to store: everything but what the database assigns. */
+export type NewBlock = Omit<BlockRecord, 'id' | 'createdAt'>;
 
 /** The only SQL for schedule rules, blocked times and booking policies. */
 export class SchedulesRepository {

@@ -1,11 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError, withTransaction, type Principal } from '@petpro/kit';
+import { NotFoundError, withTransaction, type Principal, decodeCursor, encodeCursor } from '@petpro/kit';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db.ts';
 import type { CatalogueRepository, ServiceFields, ServiceRecord } from './catalogue.repository.ts';
 import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
 import type { ClinicsService } from '../clinics/clinics.service.ts';
-import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 
 export interface ServiceDto extends Omit<ServiceRecord, 'createdAt' | 'updatedAt'> {
   createdAt: string;

@@ -1,10 +1,9 @@
-import { optionalAuth, requireAuth, z, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { optionalAuth, requireAuth, z, type AccessTokenVerifier, type ApiRouter, decodeCursor, encodeCursor } from '@petpro/kit';
 import type { ClinicsService } from './clinics.service.ts';
 import { ClinicListSchema, ClinicSchema, CreateClinicBody, HoursResponse, MediaParams, MineQuery, OpeningHoursBody, PatchClinicBody, PhotoParams } from './clinics.schemas.ts';
 import { IdParams, PhotoSchema } from '../shared/schemas.ts';
 import { singleFile, uploadedFile } from '../shared/upload.ts';
 import { isOpenAt } from '../hours/opening-hours.ts';
-import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import type { ClinicsRepository } from './clinics.repository.ts';
 
 const tags = ['clinics'];

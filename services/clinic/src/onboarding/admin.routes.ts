@@ -1,11 +1,10 @@
 import type { RequestHandler } from 'express';
-import { BadRequestError, ForbiddenError, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { ForbiddenError, requireAuth, type AccessTokenVerifier, type ApiRouter, decodeCursor, encodeCursor } from '@petpro/kit';
 import type { OnboardingService } from './onboarding.service.ts';
 import type { ApprovalService } from './approval.service.ts';
 import type { OnboardingRepository } from './onboarding.repository.ts';
 import { ApplicationParams, ApplicationSchema, QueueQuery, QueueSchema, ReasonBody } from './onboarding.schemas.ts';
 import { canReview } from '../shared/access.ts';
-import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 
 const tags = ['admin onboarding'];
 
@@ -19,8 +18,7 @@ export function adminOnboardingRoutes(api: ApiRouter, deps: { service: Onboardin
   api.route({ method: 'get', path: '/admin/onboarding', summary: 'The review queue, oldest waiting first (status and age filters)', tags, auth: true, query: QueueQuery, responses: { 200: { description: 'A page of applications', schema: QueueSchema } } }, auth, reviewer, async (req, res) => {
     const q = req.valid.query;
     const now = Date.now();
-    const after = q.cursor ? decodeCursor(q.cursor, { w: 'string', id: 'uuid' }) : undefined;
-    if (after && Number.isNaN(Date.parse(after.w))) throw new BadRequestError('invalid_cursor', 'The cursor is not valid');
+    const after = q.cursor ? decodeCursor(q.cursor, { w: 'instant', id: 'uuid' }) : undefined;
     const rows = await deps.repo.queue({
       statuses: q.status ?? ['submitted', 'approving'],
       olderThan: q.olderThanHours === undefined ? undefined : new Date(now - q.olderThanHours * 3_600_000),

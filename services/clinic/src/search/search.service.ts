@@ -1,7 +1,7 @@
+import { decodeCursor, encodeCursor } from '@petpro/kit';
 import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
 import { toPhotoDto, type PhotoDto } from '../clinics/clinics.service.ts';
 import { isOpenAt } from '../hours/opening-hours.ts';
-import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import type { SearchCriteria, SearchRepository } from './search.repository.ts';
 import { searchWords } from './search-query.ts';
 

@@ -1,6 +1,6 @@
-import { ConflictError, ValidationError } from '@petpro/kit';
+import { ConflictError, decodeCursor } from '@petpro/kit';
 import type { FavouritesRepository, FavouriteRecord } from './favourites.repository.ts';
-import { decodeCursor, isCursorId, isCursorInstant, toPage } from '../shared/pagination.ts';
+import { toPage } from '../shared/pagination.ts';
 
 export const MAX_FAVOURITES = 500;
 
@@ -34,17 +34,10 @@ export class FavouritesService {
   }
 
   async list(userId: string, q: { limit: number; cursor?: string }): Promise<{ items: FavouriteView[]; nextCursor: string | null }> {
-    let after: { createdAt: Date; clinicId: string } | undefined;
-    if (q.cursor !== undefined) {
-      const decoded = decodeCursor(q.cursor, ['string', 'string']);
-      const at = decoded && isCursorInstant(decoded[0]) ? new Date(decoded[0]) : undefined;
-      if (!decoded || !at || !isCursorId(decoded[1])) {
-        throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' }]);
-      }
-      after = { createdAt: at, clinicId: String(decoded[1]) };
-    }
+    const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { createdAt: 'instant', clinicId: 'uuid' });
+    const after = key && { createdAt: new Date(key.createdAt), clinicId: key.clinicId };
     const rows = await this.repo.list(userId, { limit: q.limit + 1, after });
-    const page = toPage(rows, q.limit, (f) => [f.createdAt.toISOString(), f.clinicId]);
+    const page = toPage(rows, q.limit, (f) => ({ createdAt: f.createdAt.toISOString(), clinicId: f.clinicId }));
     return { items: page.items.map(view), nextCursor: page.nextCursor };
   }
 }

@@ -1,9 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError, ValidationError } from '@petpro/kit';
+import { NotFoundError, ValidationError, decodeCursor } from '@petpro/kit';
 import type { MedicalRecord, MedicalRecordsRepository, RecordFields, RecordType } from './medical-records.repository.ts';
 import type { PetsService } from '../pets/pets.service.ts';
 import { recordProblems } from './record-rules.ts';
-import { decodeCursor, isCursorDate, isCursorId, toPage } from '../shared/pagination.ts';
+import { toPage } from '../shared/pagination.ts';
 import { todayIn } from '../shared/dates.ts';
 
 /** What the record endpoints answer. */
@@ -42,14 +42,8 @@ export class MedicalRecordsService {
   /** A page of a pet's records: by date, or by next due date with `due`. */
   async list(ownerId: string, petId: string, q: { limit: number; cursor?: string; type?: RecordType[]; due?: 'upcoming' | 'overdue'; sort: 'date' | '-date' }): Promise<{ items: RecordView[]; nextCursor: string | null }> {
     await this.deps.pets.requireActive(ownerId, petId);
-    let after: [string, string] | undefined;
-    if (q.cursor !== undefined) {
-      const decoded = decodeCursor(q.cursor, ['string', 'string']);
-      if (!decoded || !isCursorDate(decoded[0]) || !isCursorId(decoded[1])) {
-        throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' }]);
-      }
-      after = [String(decoded[0]), String(decoded[1])];
-    }
+    const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { date: 'date', id: 'uuid' });
+    const after: [string, string] | undefined = key && [key.date, key.id];
     const rows = await this.deps.records.list(petId, {
       types: q.type,
       due: q.due && { mode: q.due, today: todayIn() },
@@ -57,7 +51,7 @@ export class MedicalRecordsService {
       after,
       limit: q.limit + 1,
     });
-    const page = toPage(rows, q.limit, (r) => [q.due ? r.nextDueDate! : r.date, r.id]);
+    const page = toPage(rows, q.limit, (r) => ({ date: q.due ? r.nextDueDate! : r.date, id: r.id }));
     return { items: page.items.map(view), nextCursor: page.nextCursor };
   }
 

@@ -1,12 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Kysely } from 'kysely';
-import { ConflictError, NotFoundError, ValidationError, withTransaction, type Logger } from '@petpro/kit';
+import { ConflictError, NotFoundError, decodeCursor, withTransaction, type Logger } from '@petpro/kit';
 import type { DB } from '../db.ts';
 import type { PetFields, PetRecord, PetsRepository, Species, Sex } from './pets.repository.ts';
 import type { ImageRecord, ImagesRepository } from '../media/images.repository.ts';
 import type { ImageView, MediaService } from '../media/media.service.ts';
 import { birthDateFromEstimatedAge, deriveAge } from './age.ts';
-import { decodeCursor, isCursorId, isCursorInstant, toPage } from '../shared/pagination.ts';
+import { toPage } from '../shared/pagination.ts';
 
 export const MAX_PHOTOS_PER_PET = 10;
 const DAY_MS = 86_400_000;
@@ -145,22 +145,15 @@ export class PetsService {
 
   /** A page of the caller's pets, or of their deleted pets that can still be restored. */
   async list(ownerId: string, q: { limit: number; cursor?: string; species?: Species; deleted?: 'true' | 'false' }): Promise<{ items: PetView[]; nextCursor: string | null }> {
-    const badCursor = () => new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' }]);
     if (q.deleted === 'true') {
-      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, ['string', 'string']);
-      if (q.cursor !== undefined && (!after || !isCursorInstant(after[0]) || !isCursorId(after[1]))) throw badCursor();
-      const rows = await this.deps.pets.listDeleted(ownerId, {
-        limit: q.limit + 1,
-        deletedSince: this.restoreWindowStart(),
-        after: after && { deletedAt: String(after[0]), id: String(after[1]) },
-      });
-      const page = toPage(rows, q.limit, (p) => [p.deletedAt!.toISOString(), p.id]);
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { deletedAt: 'instant', id: 'uuid' });
+      const rows = await this.deps.pets.listDeleted(ownerId, { limit: q.limit + 1, deletedSince: this.restoreWindowStart(), after });
+      const page = toPage(rows, q.limit, (p) => ({ deletedAt: p.deletedAt!.toISOString(), id: p.id }));
       return { items: await this.views(page.items), nextCursor: page.nextCursor };
     }
-    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, ['string']);
-    if (q.cursor !== undefined && (!after || !isCursorId(after[0]))) throw badCursor();
-    const rows = await this.deps.pets.listActive(ownerId, { limit: q.limit + 1, afterId: after && String(after[0]), species: q.species });
-    const page = toPage(rows, q.limit, (p) => [p.id]);
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { id: 'uuid' });
+    const rows = await this.deps.pets.listActive(ownerId, { limit: q.limit + 1, afterId: after?.id, species: q.species });
+    const page = toPage(rows, q.limit, (p) => ({ id: p.id }));
     return { items: await this.views(page.items), nextCursor: page.nextCursor };
   }
 

@@ -6,14 +6,7 @@ import type { PetsRepository } from '../pets/pets.repository.ts';
 import { computeCompleteness } from './completeness.ts';
 
 /** What GET /users/me answers. */
-export interface ProfileView {
-  userId: string;
-  email: string | null;
-  displayName: string | null;
-  phone: string | null;
-  address: string | null;
-  city: string | null;
-  bio: string | null;
+export interface ProfileView extends Omit<ProfileRecord, 'createdAt' | 'updatedAt'> {
   avatarUrl: string | null;
   avatar: ImageView | null;
   completeness: ReturnType<typeof computeCompleteness>;
