@@ -11,3 +11,4 @@ export * from './registry.ts';
 export * from './mail.ts';
 export * from './service.ts';
 export * from './cursor.ts';
+export * from './upload.ts';

@@ -1,8 +1,7 @@
-import { optionalAuth, requireAuth, z, type AccessTokenVerifier, type ApiRouter, decodeCursor, encodeCursor } from '@petpro/kit';
+import { optionalAuth, requireAuth, z, type AccessTokenVerifier, type ApiRouter, decodeCursor, encodeCursor, singleFileUpload, uploadedFile } from '@petpro/kit';
 import type { ClinicsService } from './clinics.service.ts';
 import { ClinicListSchema, ClinicSchema, CreateClinicBody, HoursResponse, MediaParams, MineQuery, OpeningHoursBody, PatchClinicBody, PhotoParams } from './clinics.schemas.ts';
 import { IdParams, PhotoSchema } from '../shared/schemas.ts';
-import { singleFile, uploadedFile } from '../shared/upload.ts';
 import { isOpenAt } from '../hours/opening-hours.ts';
 import type { ClinicsRepository } from './clinics.repository.ts';
 
@@ -38,7 +37,7 @@ export function clinicRoutes(api: ApiRouter, deps: { service: ClinicsService; ve
     res.json({ ...clinic.openingHours, timeZone: clinic.timeZone, openNow: isOpenAt(clinic.openingHours, clinic.timeZone) });
   });
 
-  api.route({ method: 'post', path: '/clinics/{id}/photos', summary: 'Add a photo (JPEG, PNG or WebP; stored re-encoded in several sizes)', tags, auth: true, multipart: true, params: IdParams, responses: { 201: { description: 'The photo', schema: PhotoSchema }, 413: { description: 'Too large' }, 415: { description: 'Not an image' } } }, auth, singleFile(deps.photoMaxBytes), async (req, res) => {
+  api.route({ method: 'post', path: '/clinics/{id}/photos', summary: 'Add a photo (JPEG, PNG or WebP; stored re-encoded in several sizes)', tags, auth: true, multipart: true, params: IdParams, responses: { 201: { description: 'The photo', schema: PhotoSchema }, 413: { description: 'Too large' }, 415: { description: 'Not an image' } } }, auth, singleFileUpload(deps.photoMaxBytes), async (req, res) => {
     res.status(201).json(await service.addPhoto(req.principal!, req.valid.params.id, uploadedFile(req).buffer));
   });
   api.route({ method: 'delete', path: '/clinics/{id}/photos/{photoId}', summary: 'Remove a photo', tags, auth: true, params: PhotoParams, responses: { 204: { description: 'Removed' }, 404: { description: 'No such photo' } } }, auth, async (req, res) => {

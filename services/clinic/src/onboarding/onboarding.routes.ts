@@ -1,7 +1,6 @@
-import { requireAuth, z, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { requireAuth, z, type AccessTokenVerifier, type ApiRouter, singleFileUpload, uploadedFile } from '@petpro/kit';
 import type { OnboardingService } from './onboarding.service.ts';
 import { ApplicationParams, ApplicationSchema, BusinessStepBody, type StepValue, ContactStepBody, DocumentForm, DocumentParams, LocationStepBody, ServicesStepBody, VerifyBody } from './onboarding.schemas.ts';
-import { singleFile, uploadedFile } from '../shared/upload.ts';
 import type { Step } from './state-machine.ts';
 
 const tags = ['vendor onboarding'];
@@ -45,7 +44,7 @@ export function onboardingRoutes(api: ApiRouter, deps: { service: OnboardingServ
     res.status(202).json({ status: 'sent' });
   });
 
-  api.route({ method: 'post', path: '/vendor/onboarding/{id}/documents', summary: 'Upload a document (form fields type and file; PDF, JPEG or PNG)', tags, auth: true, multipart: true, params: ApplicationParams, body: DocumentForm, responses: { 201: { description: 'The stored document' }, 409: notEditable, 413: { description: 'Too large' }, 415: { description: 'Not PDF, JPEG or PNG' } } }, auth, singleFile(deps.documentMaxBytes), async (req, res) => {
+  api.route({ method: 'post', path: '/vendor/onboarding/{id}/documents', summary: 'Upload a document (form fields type and file; PDF, JPEG or PNG)', tags, auth: true, multipart: true, params: ApplicationParams, body: DocumentForm, responses: { 201: { description: 'The stored document' }, 409: notEditable, 413: { description: 'Too large' }, 415: { description: 'Not PDF, JPEG or PNG' } } }, auth, singleFileUpload(deps.documentMaxBytes, { fieldSize: 10_000 }), async (req, res) => {
     res.status(201).json(await service.addDocument(req.principal!, req.valid.params.id, req.valid.body.type, uploadedFile(req)));
   });
   api.route({ method: 'get', path: '/vendor/onboarding/{id}/documents/{docId}', summary: 'Download a document (applicant or admin)', tags, auth: true, params: DocumentParams, responses: { 200: { description: 'The file' }, 404: { description: 'No such document (or not yours)' } } }, auth, async (req, res, next) => {

@@ -1,7 +1,6 @@
-import { ApiRouter, ValidationError, requireAuth, zodFieldErrors, z, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import { ApiRouter, ValidationError, requireAuth, zodFieldErrors, z, type AccessTokenVerifier, type OpenAPIRegistry, singleFileUpload } from '@petpro/kit';
 import type { PetsService } from './pets.service.ts';
 import { CreatePetBody, ListPetsQuery, PetImageParams, PetPage, PetParams, PetSchema, PhotoSchema, PhotoUploadFields, SetPrimaryBody, UpdatePetBody } from './pets.schemas.ts';
-import { imageUpload } from '../media/upload.ts';
 
 const notFound = { description: 'No such pet of mine (also for other users’ pets)' };
 
@@ -9,7 +8,7 @@ const notFound = { description: 'No such pet of mine (also for other users’ pe
 export function petsRoutes(openapi: OpenAPIRegistry, service: PetsService, verifier: AccessTokenVerifier, uploadMaxBytes: number) {
   const api = new ApiRouter(openapi, '/api/v1');
   const auth = requireAuth(verifier);
-  const upload = imageUpload(uploadMaxBytes);
+  const upload = singleFileUpload(uploadMaxBytes);
   const tags = ['pets'];
 
   api.route({ method: 'get', path: '/pets', summary: 'My pets (or, with deleted=true, my deleted pets that can still be restored)', tags, auth: true, query: ListPetsQuery, responses: { 200: { description: 'A page of pets', schema: PetPage } } }, auth, async (req, res) => {

@@ -1,14 +1,13 @@
-import { ApiRouter, requireAuth, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import { ApiRouter, requireAuth, type AccessTokenVerifier, type OpenAPIRegistry, singleFileUpload } from '@petpro/kit';
 import type { ProfilesService } from './profiles.service.ts';
 import { ProfilePatchBody, ProfileSchema } from './profiles.schemas.ts';
 import { ImageSchema } from '../media/media.schemas.ts';
-import { imageUpload } from '../media/upload.ts';
 
 /** The caller's profile and avatar under /api/v1/users/me (mounted at /api/v1). */
 export function profilesRoutes(openapi: OpenAPIRegistry, service: ProfilesService, verifier: AccessTokenVerifier, uploadMaxBytes: number) {
   const api = new ApiRouter(openapi, '/api/v1');
   const auth = requireAuth(verifier);
-  const upload = imageUpload(uploadMaxBytes);
+  const upload = singleFileUpload(uploadMaxBytes);
   const tags = ['users'];
 
   api.route({ method: 'get', path: '/users/me', summary: 'My profile with its completeness (created on first access)', tags, auth: true, responses: { 200: { description: 'Profile', schema: ProfileSchema } } }, auth, async (req, res) => {

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '@petpro/kit';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors.ts';
 
 // Room for the multipart boundaries and the few small text fields next to the file.
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -23,17 +23,18 @@ function drainThen(req: Request, done: () => void): void {
 }
 
 /**
- * Reads a multipart/form-data body with one image in the field `file` into memory (req.file), at
- * most `maxBytes`: a larger file is a 413, another content type a 415, a malformed body a 400.
+ * Reads a multipart/form-data body with one file in the field `file` into memory (req.file), at
+ * most `maxBytes`, other form fields into req.body: a larger file is a 413, another content type a
+ * 415, a missing file or malformed body a 400. Every upload route of every service uses this one.
  */
-export function imageUpload(maxBytes: number): RequestHandler {
+export function singleFileUpload(maxBytes: number, opts: { fieldSize?: number } = {}): RequestHandler {
   const parse = multer({
     storage: multer.memoryStorage(),
-    limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1_024, parts: 12 },
+    limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: opts.fieldSize ?? 1_024, parts: 12 },
   }).single('file');
   return (req, res, next) => {
     if (!req.is('multipart/form-data')) {
-      return next(new UnsupportedMediaTypeError('Send the image as multipart/form-data in the field "file"'));
+      return next(new UnsupportedMediaTypeError('Send the file as multipart/form-data in the field "file"'));
     }
     const declared = Number(req.headers['content-length']);
     // An announced oversize body is refused without parsing it. The rest of the body is still read
@@ -44,7 +45,7 @@ export function imageUpload(maxBytes: number): RequestHandler {
     }
     parse(req, res, (err: unknown) => {
       if (!err) {
-        if (!req.file) return next(new ValidationError([{ field: 'file', message: 'is required: send the image in the multipart field "file"', code: 'required' }]));
+        if (!req.file) return next(new ValidationError([{ field: 'file', message: 'is required: send the file in the multipart field "file"', code: 'required' }]));
         return next();
       }
       if (err instanceof multer.MulterError) {
@@ -56,4 +57,11 @@ export function imageUpload(maxBytes: number): RequestHandler {
       return next(new BadRequestError('invalid_upload', 'The multipart body could not be read'));
     });
   };
+}
+
+/** The file singleFileUpload read (it answers 400 before the handler when there is none). */
+export function uploadedFile(req: Request): { buffer: Buffer; originalName: string; size: number } {
+  const file = req.file;
+  if (!file) throw new ValidationError([{ field: 'file', message: 'is required', code: 'required' }]);
+  return { buffer: file.buffer, originalName: file.originalname, size: file.size };
 }
