@@ -1,6 +1,6 @@
 # One image for every PetPro process; the process name is the argument:
 #   docker run petpro gateway | auth | user | clinic | booking
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PETPRO_DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
