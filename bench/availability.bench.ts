@@ -113,7 +113,11 @@ function buildClinic(timeZone: string, firstDay: string): Clinic {
   for (let i = 0; i < STAFF_BLOCK_COUNT; i++) {
     const [a] = pick(openRanges);
     const s = a + Math.floor(random() * 8) * 30 * MINUTE_MS;
-    blocks.push({ staffId: pick(staff), start: new Date(s), end: new Date(s + (1 + Math.floor(random() * 3)) * 60 * MINUTE_MS) });
+    blocks.push({
+      staffId: pick(staff),
+      start: new Date(s),
+      end: new Date(s + (1 + Math.floor(random() * 3)) * 60 * MINUTE_MS),
+    });
   }
   // Two clinic-wide blocks: a staff meeting and a half-day closure.
   const [meeting] = openRanges[10]!;
@@ -181,7 +185,10 @@ function benchMonth(label: string, clinic: Clinic): void {
 function benchCheck(clinic: Clinic): void {
   const service = clinic.services[4]!; // 60 min + 0 buffer
   const { from: _from, to: _to, ...rest } = inputFor(clinic, service);
-  const starts = Array.from({ length: 200 }, (_, i) => clinic.from + DAY_MS + 8 * 3_600_000 + (i % 16) * 15 * MINUTE_MS + Math.floor(i / 16) * DAY_MS);
+  const starts = Array.from(
+    { length: 200 },
+    (_, i) => clinic.from + DAY_MS + 8 * 3_600_000 + (i % 16) * 15 * MINUTE_MS + Math.floor(i / 16) * DAY_MS,
+  );
   for (const start of starts.slice(0, 20)) checkSlot({ ...rest, start });
   const samples: number[] = [];
   let bookable = 0;
@@ -209,7 +216,10 @@ function benchResponse(label: string, clinic: Clinic): void {
       end: DateTime.fromMillis(s.end, { zone: clinic.timeZone }).toISO({ suppressMilliseconds: true }),
       staffIds: s.staffIds,
     }));
-  for (const [name, fn] of [['memoised formatter', withFormatter], ['luxon per slot', withLuxon]] as const) {
+  for (const [name, fn] of [
+    ['memoised formatter', withFormatter],
+    ['luxon per slot', withLuxon],
+  ] as const) {
     for (let r = 0; r < WARMUP_ROUNDS; r++) for (const input of inputs) fn(input);
     const samples: number[] = [];
     for (let r = 0; r < MEASURED_ROUNDS / 4; r++) {

@@ -23,15 +23,33 @@ const WARMUP = 3;
 const RUNS = 25;
 
 const CITIES: Array<[string, number, number]> = [
-  ['Jakarta', -6.2, 106.82], ['Surabaya', -7.25, 112.75], ['Bandung', -6.91, 107.61], ['Medan', 3.59, 98.67], ['Semarang', -6.97, 110.42],
-  ['Makassar', -5.14, 119.42], ['Palembang', -2.98, 104.76], ['Tangerang', -6.18, 106.63], ['Depok', -6.4, 106.82], ['Bekasi', -6.24, 106.99],
-  ['Denpasar', -8.65, 115.22], ['Yogyakarta', -7.8, 110.36], ['Malang', -7.98, 112.63], ['Bogor', -6.6, 106.8], ['Pekanbaru', 0.51, 101.45],
-  ['Balikpapan', -1.24, 116.85], ['Manado', 1.47, 124.84], ['Padang', -0.95, 100.35], ['Pontianak', -0.03, 109.33], ['Jayapura', -2.53, 140.72],
+  ['Jakarta', -6.2, 106.82],
+  ['Surabaya', -7.25, 112.75],
+  ['Bandung', -6.91, 107.61],
+  ['Medan', 3.59, 98.67],
+  ['Semarang', -6.97, 110.42],
+  ['Makassar', -5.14, 119.42],
+  ['Palembang', -2.98, 104.76],
+  ['Tangerang', -6.18, 106.63],
+  ['Depok', -6.4, 106.82],
+  ['Bekasi', -6.24, 106.99],
+  ['Denpasar', -8.65, 115.22],
+  ['Yogyakarta', -7.8, 110.36],
+  ['Malang', -7.98, 112.63],
+  ['Bogor', -6.6, 106.8],
+  ['Pekanbaru', 0.51, 101.45],
+  ['Balikpapan', -1.24, 116.85],
+  ['Manado', 1.47, 124.84],
+  ['Padang', -0.95, 100.35],
+  ['Pontianak', -0.03, 109.33],
+  ['Jayapura', -2.53, 140.72],
 ];
 
 /** Inserts the deterministic 100k-clinic data set (call inside one transaction for repeatable draws). */
 export async function seed(db: Kysely<DB>): Promise<void> {
-  const cities = sql.join(CITIES.map(([name, lat, lng], i) => sql`(${i}::int, ${name}::text, ${lat}::float8, ${lng}::float8)`));
+  const cities = sql.join(
+    CITIES.map(([name, lat, lng], i) => sql`(${i}::int, ${name}::text, ${lat}::float8, ${lng}::float8)`),
+  );
   await sql`select setseed(0.42)`.execute(db);
   // Jakarta and its neighbours get more clinics, as in life: city index from a skewed draw.
   await sql`
@@ -83,9 +101,17 @@ export async function run(): Promise<void> {
       await clinics.refreshAllDerived();
       await sql`vacuum analyze clinics`.execute(database.db);
       await sql`vacuum analyze clinic_services`.execute(database.db);
-      const counts = await sql<{ clinics: string; published: string; services: string }>`select (select count(*) from clinics) as clinics, (select count(*) from clinics where published) as published, (select count(*) from clinic_services) as services`.execute(database.db);
+      const counts = await sql<{
+        clinics: string;
+        published: string;
+        services: string;
+      }>`select (select count(*) from clinics) as clinics, (select count(*) from clinics where published) as published, (select count(*) from clinic_services) as services`.execute(
+        database.db,
+      );
       const c = counts.rows[0]!;
-      console.log(`seeded ${c.clinics} clinics (${c.published} published), ${c.services} services in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(
+        `seeded ${c.clinics} clinics (${c.published} published), ${c.services} services in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
 
       const service = new SearchService({ search: new SearchRepository(database.db), clinics });
       const base = { radiusKm: 25, limit: 20 };
@@ -102,13 +128,23 @@ export async function run(): Promise<void> {
         ['near Monas 2 km', { ...base, near: { lat: -6.1754, lng: 106.8272 }, radiusKm: 2 }],
         ['near Monas 10 km', { ...base, near: { lat: -6.1754, lng: 106.8272 }, radiusKm: 10 }],
         ['near Monas 25 km', { ...base, near: { lat: -6.1754, lng: 106.8272 }, radiusKm: 25 }],
-        ['near Monas 25 km + category=surgery', { ...base, near: { lat: -6.1754, lng: 106.8272 }, radiusKm: 25, category: 'surgery' }],
+        [
+          'near Monas 25 km + category=surgery',
+          { ...base, near: { lat: -6.1754, lng: 106.8272 }, radiusKm: 25, category: 'surgery' },
+        ],
         ['near Monas 100 km + q=gigi', { ...base, near: { lat: -6.1754, lng: 106.8272 }, radiusKm: 100, q: 'gigi' }],
       ];
       // Timings on a shared machine swing with its load; print it so runs can be compared fairly.
-      console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+      console.log(
+        `load average ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${os.cpus().length} CPUs`,
+      );
       console.log(`each query: ${WARMUP} warm-up runs, then ${RUNS} timed runs of one 20-item page (ms)`);
-      console.log(`${'query'.padEnd(40)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'max'.padStart(7)}  hits  page 2 p50`);
+      console.log(
+        `${'query'.padEnd(40)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'max'.padStart(7)}  hits  page 2 p50`,
+      );
       for (const [label, input] of cases) {
         let first = await service.search(input);
         for (let i = 0; i < WARMUP; i++) first = await service.search(input);
@@ -128,11 +164,20 @@ export async function run(): Promise<void> {
           }
         }
         const s = stats(times);
-        console.log(`${label.padEnd(40)} ${s.p50.toFixed(2).padStart(7)} ${s.p95.toFixed(2).padStart(7)} ${s.max.toFixed(2).padStart(7)}  ${String(first.items.length).padStart(4)}  ${page2.length ? stats(page2).p50.toFixed(2) : '-'}`);
+        console.log(
+          `${label.padEnd(40)} ${s.p50.toFixed(2).padStart(7)} ${s.p95.toFixed(2).padStart(7)} ${s.max.toFixed(2).padStart(7)}  ${String(first.items.length).padStart(4)}  ${page2.length ? stats(page2).p50.toFixed(2) : '-'}`,
+        );
       }
-      const plan = await sql<{ 'QUERY PLAN': string }>`explain select id from clinics c where c.published and c.deleted_at is null and c.lat is not null
+      const plan = await sql<{
+        'QUERY PLAN': string;
+      }>`explain select id from clinics c where c.published and c.deleted_at is null and c.lat is not null
         and point(c.lng, c.lat) <@ box(point(106.73, -6.27), point(106.92, -6.08))`.execute(database.db);
-      console.log(`near prefilter plan: ${plan.rows.map((r) => r['QUERY PLAN'].trim()).filter((l) => /Scan|Index/.test(l)).join(' | ')}`);
+      console.log(
+        `near prefilter plan: ${plan.rows
+          .map((r) => r['QUERY PLAN'].trim())
+          .filter((l) => /Scan|Index/.test(l))
+          .join(' | ')}`,
+      );
     } finally {
       await database.close();
     }

@@ -23,7 +23,9 @@ const available = readdirSync(dir)
   .map((f) => f.slice(0, -SUFFIX.length))
   .sort();
 
-const requested = process.argv.slice(2).map((arg) => (arg.endsWith(SUFFIX) ? arg.slice(0, -SUFFIX.length) : path.basename(arg)));
+const requested = process.argv
+  .slice(2)
+  .map((arg) => (arg.endsWith(SUFFIX) ? arg.slice(0, -SUFFIX.length) : path.basename(arg)));
 const unknown = requested.filter((name) => !available.includes(name));
 if (unknown.length > 0) {
   console.error(`Unknown bench: ${unknown.join(', ')}. Available: ${available.join(', ') || '(none)'}`);

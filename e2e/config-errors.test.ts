@@ -8,7 +8,11 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 // Asynchronous on purpose: a blocking spawnSync starves the test worker's RPC with vitest.
 function run(script: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -34,13 +38,20 @@ describe('configuration errors', () => {
   });
 
   it('a service started alone refuses a bad PORT and a missing SERVICE_SECRET', { timeout: 120_000 }, async () => {
-    const bad = await run('services/auth/src/main.ts', { PORT: '-1', DATABASE_URL: 'postgres://127.0.0.1:1/x', SERVICE_SECRET: 'x'.repeat(32) });
+    const bad = await run('services/auth/src/main.ts', {
+      PORT: '-1',
+      DATABASE_URL: 'postgres://127.0.0.1:1/x',
+      SERVICE_SECRET: 'x'.repeat(32),
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^Configuration error: PORT must be 0\.\.65535/);
     const secret = await run('services/user/src/main.ts', { DATABASE_URL: 'postgres://127.0.0.1:1/x' });
     expect(secret.code).toBe(2);
     expect(secret.stderr).toMatch(/SERVICE_SECRET is required/);
-    const gateway = await run('services/gateway/src/main.ts', { UPSTREAM_TIMEOUT_MS: 'soon', SERVICE_SECRET: 'x'.repeat(32) });
+    const gateway = await run('services/gateway/src/main.ts', {
+      UPSTREAM_TIMEOUT_MS: 'soon',
+      SERVICE_SECRET: 'x'.repeat(32),
+    });
     expect(gateway.code).toBe(2);
     expect(gateway.stderr).toMatch(/UPSTREAM_TIMEOUT_MS/);
   });

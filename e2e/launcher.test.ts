@@ -97,12 +97,18 @@ describe('npm start', () => {
     expect(down.status).toBe(503);
     expect(down.headers.get('content-type')).toContain('application/problem+json');
     const seen: string[] = [];
-    await eventually(async () => {
-      const r = await api.post('/api/v1/auth/login', { email, password });
-      seen.push(`${r.status}:${r.body?.code ?? ''}`);
-      return r.status === 200;
-    }, 30_000, 250).catch((err) => {
-      throw new Error(`${(err as Error).message}; saw ${[...new Set(seen)].join(', ')}; output: ${output.slice(-3000)}`);
+    await eventually(
+      async () => {
+        const r = await api.post('/api/v1/auth/login', { email, password });
+        seen.push(`${r.status}:${r.body?.code ?? ''}`);
+        return r.status === 200;
+      },
+      30_000,
+      250,
+    ).catch((err) => {
+      throw new Error(
+        `${(err as Error).message}; saw ${[...new Set(seen)].join(', ')}; output: ${output.slice(-3000)}`,
+      );
     });
     expect(output).toMatch(/auth exited .*restarting/);
 

@@ -26,12 +26,24 @@ const launcherEnv = {
   USER_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
   CLINIC_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
   BOOKING_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
-  UPSTREAM_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100').optional(),
+  UPSTREAM_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .min(100, 'must be at least 100')
+    .optional(),
 };
 
 const tty = process.stdout.isTTY;
 const colour = (code: number, s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
-const COLOURS: Record<string, number> = { launcher: 35, postgres: 90, gateway: 36, auth: 33, user: 32, clinic: 34, booking: 31 };
+const COLOURS: Record<string, number> = {
+  launcher: 35,
+  postgres: 90,
+  gateway: 36,
+  auth: 33,
+  user: 32,
+  clinic: 34,
+  booking: 31,
+};
 function say(source: string, line: string): void {
   process.stdout.write(`${colour(COLOURS[source] ?? 0, source.padEnd(8))} ${line}\n`);
 }
@@ -41,11 +53,16 @@ function render(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
     const o = JSON.parse(line) as Record<string, unknown>;
-    const level = ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[o.level as number] ?? '';
+    const level =
+      ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[
+        o.level as number
+      ] ?? '';
     const time = typeof o.time === 'string' ? o.time.slice(11, 19) : '';
     const { level: _l, time: _t, msg, service: _s, pid: _p, hostname: _h, req, res, responseTime, ...rest } = o;
     const r = req as { method?: string; url?: string } | undefined;
-    const http = r ? ` ${r.method} ${r.url} -> ${(res as { statusCode?: number })?.statusCode} (${responseTime} ms)` : '';
+    const http = r
+      ? ` ${r.method} ${r.url} -> ${(res as { statusCode?: number })?.statusCode} (${responseTime} ms)`
+      : '';
     const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
     return `${time} ${level.padEnd(5)} ${msg ?? ''}${http}${extra}`;
   } catch {
@@ -83,7 +100,12 @@ class Child {
   start(): void {
     const entry = path.join(ROOT, 'services', this.name, 'src', 'main.ts');
     this.startedAt = Date.now();
-    this.proc = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     pipeLines(this.proc.stdout, this.name);
     pipeLines(this.proc.stderr, this.name);
     this.proc.on('exit', (code, signal) => {
@@ -97,7 +119,10 @@ class Child {
       if (Date.now() - this.startedAt > 30_000) this.restarts = 0;
       const delay = Math.min(30_000, 500 * 2 ** this.restarts);
       this.restarts++;
-      say('launcher', `${this.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s (restart #${this.restarts})`);
+      say(
+        'launcher',
+        `${this.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s (restart #${this.restarts})`,
+      );
       this.timer = setTimeout(() => this.start(), delay);
     });
   }
@@ -125,7 +150,7 @@ class Child {
   }
 }
 
-let children: Child[] = [];
+const children: Child[] = [];
 let stopDb: (() => Promise<void>) | undefined;
 let shuttingDown = false;
 
@@ -183,7 +208,8 @@ async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--');
   const unknown = args.filter((a) => !(PROCESSES as readonly string[]).includes(a));
-  if (unknown.length) throw new ConfigError(`Unknown process name ${unknown.join(', ')}: choose from ${PROCESSES.join(', ')}`);
+  if (unknown.length)
+    throw new ConfigError(`Unknown process name ${unknown.join(', ')}: choose from ${PROCESSES.join(', ')}`);
   const selected: ProcessName[] = args.length ? (args as ProcessName[]) : [...PROCESSES];
   const config = parseConfig(launcherEnv);
   const dataDir = path.resolve(ROOT, config.PETPRO_DATA_DIR);
@@ -193,7 +219,10 @@ async function main(): Promise<void> {
   let databaseUrl = config.DATABASE_URL;
   const services = selected.filter((s): s is (typeof SERVICE_NAMES)[number] => s !== 'gateway');
   if (services.length && !databaseUrl) {
-    say('launcher', `starting the embedded PostgreSQL (data in ${path.relative(ROOT, path.join(dataDir, 'pg')) || dataDir})…`);
+    say(
+      'launcher',
+      `starting the embedded PostgreSQL (data in ${path.relative(ROOT, path.join(dataDir, 'pg')) || dataDir})…`,
+    );
     const db = await (await import('@petpro/kit/embedded-db')).startEmbeddedPostgres({
       dir: dataDir,
       onLog: (l) => {
@@ -206,10 +235,20 @@ async function main(): Promise<void> {
   }
   if (services.length) {
     const own = services.filter((s) => !process.env[`${s.toUpperCase()}_DATABASE_URL`]);
-    if (own.length) await ensureDatabases(databaseUrl!, own.map((s) => `petpro_${s}`));
+    if (own.length)
+      await ensureDatabases(
+        databaseUrl!,
+        own.map((s) => `petpro_${s}`),
+      );
   }
 
-  const ports: Record<ProcessName, number> = { gateway: config.GATEWAY_PORT, auth: config.AUTH_PORT, user: config.USER_PORT, clinic: config.CLINIC_PORT, booking: config.BOOKING_PORT };
+  const ports: Record<ProcessName, number> = {
+    gateway: config.GATEWAY_PORT,
+    auth: config.AUTH_PORT,
+    user: config.USER_PORT,
+    clinic: config.CLINIC_PORT,
+    booking: config.BOOKING_PORT,
+  };
   const gatewayUrl = `http://localhost:${config.GATEWAY_PORT}`;
   for (const name of selected) {
     const env: NodeJS.ProcessEnv = {
@@ -238,7 +277,9 @@ async function main(): Promise<void> {
       config.PETPRO_ADMIN_EMAIL
         ? `  Admin:     log in as ${config.PETPRO_ADMIN_EMAIL} (POST ${gatewayUrl}/api/v1/auth/login)`
         : '  Admin:     set PETPRO_ADMIN_EMAIL and PETPRO_ADMIN_PASSWORD before `npm start` to create one',
-      config.SMTP_URL ? '  Mail:      sent over SMTP_URL' : `  Mail:      no SMTP_URL, so messages go to ${path.join(dataDir, 'outbox')} (links are also logged)`,
+      config.SMTP_URL
+        ? '  Mail:      sent over SMTP_URL'
+        : `  Mail:      no SMTP_URL, so messages go to ${path.join(dataDir, 'outbox')} (links are also logged)`,
       '  Next:      register with POST /api/v1/auth/register, open the verification link, log in.',
       '  Stop:      Ctrl-C',
       '',

@@ -5,7 +5,15 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
-import { MemoryRegistry, ServiceCredentials, createLogger, listen, closeServer, startService, type RunningService } from '@petpro/kit';
+import {
+  MemoryRegistry,
+  ServiceCredentials,
+  createLogger,
+  listen,
+  closeServer,
+  startService,
+  type RunningService,
+} from '@petpro/kit';
 import { createTestDatabase, httpClient, startSmtpCapture } from '@petpro/kit/testing';
 import { buildGateway } from '../services/gateway/src/app.ts';
 import { parseGatewayConfig } from '../services/gateway/src/config.ts';
@@ -58,7 +66,12 @@ export async function startPlatform(opts: PlatformOptions) {
   const env: NodeJS.ProcessEnv = { ...baseEnv };
   for (const key of keys) env[`${key.toUpperCase()}_DATABASE_URL`] = dbUrls[key];
   const log = createLogger('gateway', baseEnv.LOG_LEVEL);
-  const gateway = buildGateway({ config: parseGatewayConfig({ ...env, GATEWAY_PORT: '0' }), log, registry, credentials: new ServiceCredentials(TEST_SECRET, 'gateway') });
+  const gateway = buildGateway({
+    config: parseGatewayConfig({ ...env, GATEWAY_PORT: '0' }),
+    log,
+    registry,
+    credentials: new ServiceCredentials(TEST_SECRET, 'gateway'),
+  });
   const gw = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
   gateway.attach(gw.server);
   const gatewayUrl = `http://127.0.0.1:${gw.port}`;

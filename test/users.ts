@@ -12,11 +12,19 @@ export interface TestUser {
 }
 
 /** Registers a user, takes the verification token from the real mail, verifies, logs in. */
-export async function createVerifiedUser(p: Platform, opts: { email?: string; name?: string; password?: string; language?: 'id' | 'en' } = {}): Promise<TestUser> {
+export async function createVerifiedUser(
+  p: Platform,
+  opts: { email?: string; name?: string; password?: string; language?: 'id' | 'en' } = {},
+): Promise<TestUser> {
   const email = opts.email ?? `user-${randomBytes(5).toString('hex')}@example.test`;
   const password = opts.password ?? `Kata-sandi-${randomBytes(4).toString('hex')}`;
   const name = opts.name ?? 'Test User';
-  const reg = await p.http.post('/api/v1/auth/register', { email, password, name, ...(opts.language ? { language: opts.language } : {}) });
+  const reg = await p.http.post('/api/v1/auth/register', {
+    email,
+    password,
+    name,
+    ...(opts.language ? { language: opts.language } : {}),
+  });
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`);
   const mail = await p.smtp.waitFor(email, (m) => /confirm|konfirmasi/i.test(m.subject) && m.text.includes('token='));
   const token = verificationToken(mail.text);
@@ -35,7 +43,14 @@ export function verificationToken(text: string): string {
 export async function login(p: Platform, email: string, password: string, name = ''): Promise<TestUser> {
   const res = await p.http.post('/api/v1/auth/login', { email, password });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
-  return { userId: res.body.user.id, email, password, name, accessToken: res.body.accessToken, refreshToken: res.body.refreshToken };
+  return {
+    userId: res.body.user.id,
+    email,
+    password,
+    name,
+    accessToken: res.body.accessToken,
+    refreshToken: res.body.refreshToken,
+  };
 }
 
 /** Logs in as the bootstrap admin that test/platform.ts configures. */

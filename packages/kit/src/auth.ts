@@ -67,11 +67,14 @@ export class AccessTokenVerifier {
     }
     if (!this.keys) throw new UnauthorizedError('auth_unavailable', 'Token keys are not available yet');
     const options = { algorithms: [ACCESS_TOKEN_ALG], issuer: this.opts.issuer, audience: this.opts.audience };
-    let result;
+    let result: Awaited<ReturnType<typeof jwtVerify<AccessClaims>>>;
     try {
       result = await jwtVerify<AccessClaims>(token, this.keys, options);
     } catch (err) {
-      if (err instanceof joseErrors.JWKSNoMatchingKey && Date.now() - this.fetchedAt > (this.opts.minRefetchGapMs ?? 2_000)) {
+      if (
+        err instanceof joseErrors.JWKSNoMatchingKey &&
+        Date.now() - this.fetchedAt > (this.opts.minRefetchGapMs ?? 2_000)
+      ) {
         await this.refresh().catch(() => {});
         try {
           result = await jwtVerify<AccessClaims>(token, this.keys, options);
@@ -112,13 +115,17 @@ export function bearerToken(req: Request): string | undefined {
  * Sets `req.principal` when a valid token is present; refuses the request with 401 otherwise.
  * `isRevoked` lets a caller refuse tokens of sessions revoked before they expire.
  */
-export function requireAuth(verifier: AccessTokenVerifier, isRevoked?: (sessionId: string) => boolean | Promise<boolean>): RequestHandler {
+export function requireAuth(
+  verifier: AccessTokenVerifier,
+  isRevoked?: (sessionId: string) => boolean | Promise<boolean>,
+): RequestHandler {
   return async (req, _res, next) => {
     const token = bearerToken(req);
     if (!token) return next(new UnauthorizedError('unauthorized', 'A bearer access token is required'));
     try {
       const principal = await verifier.verify(token);
-      if (isRevoked && (await isRevoked(principal.sessionId))) throw new UnauthorizedError('session_revoked', 'This session has been revoked');
+      if (isRevoked && (await isRevoked(principal.sessionId)))
+        throw new UnauthorizedError('session_revoked', 'This session has been revoked');
       req.principal = principal;
       next();
     } catch (err) {
@@ -149,7 +156,8 @@ export function hasPermission(p: Principal | undefined, permission: string): boo
 export function requirePermission(permission: string): RequestHandler {
   return (req, _res, next) => {
     if (!req.principal) return next(new UnauthorizedError());
-    if (!hasPermission(req.principal, permission)) return next(new ForbiddenError('forbidden', `This needs the permission ${permission}`));
+    if (!hasPermission(req.principal, permission))
+      return next(new ForbiddenError('forbidden', `This needs the permission ${permission}`));
     next();
   };
 }
@@ -158,7 +166,8 @@ export function requirePermission(permission: string): RequestHandler {
 export function requireRole(...roles: string[]): RequestHandler {
   return (req, _res, next) => {
     if (!req.principal) return next(new UnauthorizedError());
-    if (!roles.some((r) => req.principal!.roles.includes(r))) return next(new ForbiddenError('forbidden', `This needs one of the roles ${roles.join(', ')}`));
+    if (!roles.some((r) => req.principal!.roles.includes(r)))
+      return next(new ForbiddenError('forbidden', `This needs one of the roles ${roles.join(', ')}`));
     next();
   };
 }
@@ -195,7 +204,11 @@ export class ServiceCredentials {
   async verify(token: string | undefined): Promise<string> {
     if (!token) throw new UnauthorizedError('service_credential_required', 'A service credential is required');
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: [SERVICE_TOKEN_ALG], issuer: SERVICE_ISSUER, audience: SERVICE_AUDIENCE });
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: [SERVICE_TOKEN_ALG],
+        issuer: SERVICE_ISSUER,
+        audience: SERVICE_AUDIENCE,
+      });
       if (typeof payload.sub !== 'string') throw new Error('no subject');
       return payload.sub;
     } catch {
@@ -209,7 +222,8 @@ export class ServiceCredentials {
       try {
         const header = req.headers[SERVICE_TOKEN_HEADER];
         const name = await this.verify(Array.isArray(header) ? header[0] : header);
-        if (allowed.length && !allowed.includes(name)) throw new ForbiddenError('forbidden', 'This service may not call this endpoint');
+        if (allowed.length && !allowed.includes(name))
+          throw new ForbiddenError('forbidden', 'This service may not call this endpoint');
         req.callerService = name;
         next();
       } catch (err) {

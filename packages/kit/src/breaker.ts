@@ -13,7 +13,12 @@ export interface BreakerOptions {
   resetTimeoutMs: number;
 }
 
-export const DEFAULT_BREAKER: BreakerOptions = { errorThresholdPercentage: 50, windowMs: 10_000, volumeThreshold: 5, resetTimeoutMs: 10_000 };
+export const DEFAULT_BREAKER: BreakerOptions = {
+  errorThresholdPercentage: 50,
+  windowMs: 10_000,
+  volumeThreshold: 5,
+  resetTimeoutMs: 10_000,
+};
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
@@ -46,8 +51,18 @@ export class BreakerSet {
     private readonly onStateChange?: (service: string, state: BreakerState) => void,
   ) {
     if (metrics) {
-      this.stateGauge = new Gauge({ name: 'petpro_circuit_state', help: 'Circuit state per upstream (0 closed, 1 half-open, 2 open)', labelNames: ['service'], registers: [metrics] });
-      this.transitions = new Counter({ name: 'petpro_circuit_transitions_total', help: 'Circuit state changes', labelNames: ['service', 'state'], registers: [metrics] });
+      this.stateGauge = new Gauge({
+        name: 'petpro_circuit_state',
+        help: 'Circuit state per upstream (0 closed, 1 half-open, 2 open)',
+        labelNames: ['service'],
+        registers: [metrics],
+      });
+      this.transitions = new Counter({
+        name: 'petpro_circuit_transitions_total',
+        help: 'Circuit state changes',
+        labelNames: ['service', 'state'],
+        registers: [metrics],
+      });
     }
   }
 
@@ -86,7 +101,8 @@ export class BreakerSet {
       return (await b.fire(fn)) as T;
     } catch (err) {
       if (err instanceof NotAFailure) return err.value as T;
-      if ((err as { code?: string }).code === 'EOPENBREAKER') throw new CircuitOpen(service, this.retryAfterSeconds(service));
+      if ((err as { code?: string }).code === 'EOPENBREAKER')
+        throw new CircuitOpen(service, this.retryAfterSeconds(service));
       throw err;
     }
   }

@@ -1,5 +1,5 @@
 import { AppError, ServiceUnavailableError, GatewayTimeoutError } from './errors.ts';
-import { BreakerSet, CircuitOpen, NotAFailure } from './breaker.ts';
+import { type BreakerSet, CircuitOpen, NotAFailure } from './breaker.ts';
 import type { Registry, RegisteredInstance } from './registry.ts';
 import type { ServiceCredentials } from './auth.ts';
 import { SERVICE_TOKEN_HEADER } from './auth.ts';
@@ -92,7 +92,12 @@ export class ServiceClient {
         return this.deps.breakers ? await this.deps.breakers.run(service, run) : await run();
       } catch (err) {
         if (err instanceof NotAFailure) return err.value as ServiceResponse<T>;
-        if (err instanceof CircuitOpen) throw new ServiceUnavailableError('circuit_open', `The ${service} service is failing; try again shortly`, err.retryAfterSeconds);
+        if (err instanceof CircuitOpen)
+          throw new ServiceUnavailableError(
+            'circuit_open',
+            `The ${service} service is failing; try again shortly`,
+            err.retryAfterSeconds,
+          );
         lastErr = err;
         const neverSent = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
         if (neverSent) this.badUntil.set(base, Date.now() + 5_000);
@@ -101,12 +106,19 @@ export class ServiceClient {
       }
     }
     if (lastErr instanceof AppError) throw lastErr;
-    if ((lastErr as Error)?.name === 'TimeoutError') throw new GatewayTimeoutError(`The ${service} service did not answer in time`);
-    if (lastErr instanceof UpstreamHttpError) throw new ServiceUnavailableError('upstream_error', `The ${service} service failed`);
+    if ((lastErr as Error)?.name === 'TimeoutError')
+      throw new GatewayTimeoutError(`The ${service} service did not answer in time`);
+    if (lastErr instanceof UpstreamHttpError)
+      throw new ServiceUnavailableError('upstream_error', `The ${service} service failed`);
     throw new ServiceUnavailableError('service_unavailable', `The ${service} service is unavailable`);
   }
 
-  private async once<T>(service: string, base: string, method: string, req: ServiceRequest): Promise<ServiceResponse<T>> {
+  private async once<T>(
+    service: string,
+    base: string,
+    method: string,
+    req: ServiceRequest,
+  ): Promise<ServiceResponse<T>> {
     const headers: Record<string, string> = {
       accept: 'application/json',
       [SERVICE_TOKEN_HEADER]: await this.deps.credentials.token(),
@@ -121,7 +133,7 @@ export class ServiceClient {
       signal: AbortSignal.timeout(req.timeoutMs ?? this.deps.timeoutMs ?? 3_000),
     });
     const text = await res.text();
-    let body: unknown = undefined;
+    let body: unknown;
     if (text) {
       try {
         body = JSON.parse(text);

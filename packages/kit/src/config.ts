@@ -6,20 +6,32 @@ export class ConfigError extends Error {}
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** A TCP port (0 lets the OS pick one). */
-export const portVar = () => z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0, 'must be 0..65535').max(65535, 'must be 0..65535');
+export const portVar = () =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0..65535')
+    .max(65535, 'must be 0..65535');
 
 /** A URL with one of the given schemes. */
 export const urlVar = (...schemes: string[]) =>
-  z.string().trim().refine((v) => {
-    try {
-      const u = new URL(v);
-      return schemes.length === 0 || schemes.includes(u.protocol.replace(/:$/, ''));
-    } catch {
-      return false;
-    }
-  }, { error: `must be a valid URL${schemes.length ? ` (${schemes.join(', ')})` : ''}` });
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return schemes.length === 0 || schemes.includes(u.protocol.replace(/:$/, ''));
+        } catch {
+          return false;
+        }
+      },
+      { error: `must be a valid URL${schemes.length ? ` (${schemes.join(', ')})` : ''}` },
+    );
 
-const optionalEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optionalEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /** Variables every process reads (later issues use some of them). */
 export const baseEnv = {
@@ -38,7 +50,12 @@ export const baseEnv = {
   REGISTRY_URL: optionalEmpty(urlVar('http', 'https')),
   ADVERTISE_URL: optionalEmpty(urlVar('http', 'https')),
   GATEWAY_PORT: portVar().default(8080),
-  SERVICE_CLIENT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be a whole number').min(100, 'must be at least 100').max(120_000, 'must be at most 120000').default(5_000),
+  SERVICE_CLIENT_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number')
+    .min(100, 'must be at least 100')
+    .max(120_000, 'must be at most 120000')
+    .default(5_000),
   JWT_ISSUER: z.string().default('petpro-auth'),
   JWT_AUDIENCE: z.string().default('petpro'),
 };
@@ -47,13 +64,17 @@ export const baseEnv = {
  * Parses `env` with the given zod shape once at start. Throws ConfigError with one line such as
  * `PORT: must be 0..65535 (got "99999")` so that start-up stops with a clear message.
  */
-export function parseConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+export function parseConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const name = String(issue.path[0] ?? '?');
   const got = env[name];
-  const shown = got === undefined ? 'not set' : /SECRET|PASSWORD|KEY/i.test(name) ? 'got a value' : `got ${JSON.stringify(got)}`;
+  const shown =
+    got === undefined ? 'not set' : /SECRET|PASSWORD|KEY/i.test(name) ? 'got a value' : `got ${JSON.stringify(got)}`;
   throw new ConfigError(`Configuration error: ${name} ${issue.message} (${shown})`);
 }
 
@@ -72,7 +93,13 @@ export function exitOnConfigError<T>(fn: () => T): T {
 
 export const SERVICE_NAMES = ['auth', 'user', 'clinic', 'booking'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
-export const DEFAULT_PORTS: Record<ServiceName | 'gateway', number> = { gateway: 8080, auth: 4001, user: 4002, clinic: 4003, booking: 4004 };
+export const DEFAULT_PORTS: Record<ServiceName | 'gateway', number> = {
+  gateway: 8080,
+  auth: 4001,
+  user: 4002,
+  clinic: 4003,
+  booking: 4004,
+};
 
 /**
  * The database URL a service uses: `<NAME>_DATABASE_URL` when given, else DATABASE_URL (a server

@@ -39,16 +39,22 @@ function valid(type: CursorFieldType, v: unknown): boolean {
  * Reads a cursor a client sent back, checking each named field against its type; anything this
  * service could not have written is a 400 `invalid_cursor` naming `query.cursor`, never a 500.
  */
-export function decodeCursor<K extends Record<string, CursorFieldType>>(cursor: string, shape: K): { [F in keyof K]: FieldValue<K[F]> } {
+export function decodeCursor<K extends Record<string, CursorFieldType>>(
+  cursor: string,
+  shape: K,
+): { [F in keyof K]: FieldValue<K[F]> } {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     value = undefined;
   }
-  const obj = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const obj =
+    value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   if (!obj || !Object.entries(shape).every(([field, type]) => valid(type, obj[field]))) {
-    throw new BadRequestError('invalid_cursor', 'The cursor is not valid', [{ field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' }]);
+    throw new BadRequestError('invalid_cursor', 'The cursor is not valid', [
+      { field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' },
+    ]);
   }
   return obj as { [F in keyof K]: FieldValue<K[F]> };
 }

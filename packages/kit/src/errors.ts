@@ -83,10 +83,21 @@ export class GatewayTimeoutError extends AppError {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
-  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /** The RFC 9457 body for a status and code. */
@@ -104,11 +115,16 @@ export function problemBody(status: number, code: string, detail: string, extra:
 
 /** Turns zod issues into `errors[]` entries naming the field by its dotted path. */
 export function zodFieldErrors(err: ZodError, prefix?: string): FieldError[] {
-  const name = (path: PropertyKey[]) => [prefix, path.map(String).join('.')].filter(Boolean).join('.') || (prefix ?? '(root)');
+  const name = (path: PropertyKey[]) =>
+    [prefix, path.map(String).join('.')].filter(Boolean).join('.') || (prefix ?? '(root)');
   return err.issues.flatMap((issue) => {
     // An unknown field is named itself, not its parent object.
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: name([...issue.path, key]), message: 'is not a known field', code: 'unrecognized_key' }));
+      return issue.keys.map((key) => ({
+        field: name([...issue.path, key]),
+        message: 'is not a known field',
+        code: 'unrecognized_key',
+      }));
     }
     return [{ field: name(issue.path), message: issue.message, code: issue.code }];
   });
@@ -116,10 +132,16 @@ export function zodFieldErrors(err: ZodError, prefix?: string): FieldError[] {
 
 /** Writes a problem+json response. */
 export function sendProblem(res: import('express').Response, err: AppError, requestId?: string): void {
-  if (err.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.extra.retryAfterSeconds))));
-  res.status(err.status).type('application/problem+json').send(
-    JSON.stringify(problemBody(err.status, err.code, err.message, { ...err.extra, ...(requestId ? { requestId } : {}) })),
-  );
+  if (err.extra.retryAfterSeconds !== undefined)
+    res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.extra.retryAfterSeconds))));
+  res
+    .status(err.status)
+    .type('application/problem+json')
+    .send(
+      JSON.stringify(
+        problemBody(err.status, err.code, err.message, { ...err.extra, ...(requestId ? { requestId } : {}) }),
+      ),
+    );
 }
 
 interface HttpishError {
@@ -137,12 +159,15 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof ZodError) return new ValidationError(zodFieldErrors(err));
   const e = (err ?? {}) as HttpishError;
   // body-parser errors
-  if (e.type === 'entity.parse.failed') return new BadRequestError('invalid_json', 'The request body is not valid JSON');
+  if (e.type === 'entity.parse.failed')
+    return new BadRequestError('invalid_json', 'The request body is not valid JSON');
   if (e.type === 'entity.too.large') return new PayloadTooLargeError();
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new UnsupportedMediaTypeError('This body encoding is not supported');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+    return new UnsupportedMediaTypeError('This body encoding is not supported');
   // multer errors
   if (e.code === 'LIMIT_FILE_SIZE') return new PayloadTooLargeError('The uploaded file is too large');
-  if (e.code && e.code.startsWith('LIMIT_')) return new BadRequestError('invalid_upload', e.message ?? 'The upload is not valid');
+  if (e.code?.startsWith('LIMIT_'))
+    return new BadRequestError('invalid_upload', e.message ?? 'The upload is not valid');
   const status = e.status ?? e.statusCode;
   if (status && status >= 400 && status < 500 && e.expose !== false) {
     return new AppError(status, 'bad_request', e.message ?? 'Bad request');

@@ -61,10 +61,15 @@ export function createServiceApp(opts: AppOptions): { app: Express; metrics: Met
         res.setHeader('x-request-id', id);
         return id;
       },
-      customLogLevel: (req, res, err) => (err || res.statusCode >= 500 ? 'error' : req.url?.startsWith('/internal/') ? 'debug' : 'info'),
+      customLogLevel: (req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : req.url?.startsWith('/internal/') ? 'debug' : 'info',
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
       serializers: {
-        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         // Unhandled errors are logged in full by the error handler; the access line keeps it short.
         err: (err: { message?: string }) => ({ message: err.message }),
@@ -74,8 +79,13 @@ export function createServiceApp(opts: AppOptions): { app: Express; metrics: Met
   app.use((req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
-      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other');
-      end({ method: req.method, route: `${req.baseUrl}${req.route ? route : ''}` || route, status: String(res.statusCode) });
+      const route =
+        (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'other');
+      end({
+        method: req.method,
+        route: `${req.baseUrl}${req.route ? route : ''}` || route,
+        status: String(res.statusCode),
+      });
     });
     next();
   });
@@ -144,7 +154,12 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Starts listening; resolves with the server and its bound port. `options` go to http.createServer (header size, timeouts). */
-export function listen(app: http.RequestListener, port: number, host: string, options: http.ServerOptions = {}): Promise<{ server: http.Server; port: number }> {
+export function listen(
+  app: http.RequestListener,
+  port: number,
+  host: string,
+  options: http.ServerOptions = {},
+): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer(options, app);
   server.keepAliveTimeout = options.keepAliveTimeout ?? 65_000;
   server.headersTimeout = options.headersTimeout ?? 66_000;

@@ -24,7 +24,12 @@ describe('redactUrl', () => {
 describe('service access log', () => {
   it('never writes a query token', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
+    const sink = new Writable({
+      write: (chunk, _enc, cb) => {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     const { app } = createServiceApp({ name: 'test', version: '0', log: pino({ level: 'info' }, sink) });
     const { server, port } = await listen(finishApp(app), 0, '127.0.0.1');
     try {

@@ -11,7 +11,13 @@ describe('Mailer without SMTP_URL', () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
     const mailer = new Mailer({ from: 'PetPro <no-reply@petpro.test>', dataDir }, log);
-    await mailer.send({ to: 'budi@example.test', subject: 'Konfirmasi', text: 'Buka https://x.test/v?token=abc', html: '<p>Buka</p>', outboxHint: 'verify budi: https://x.test/v?token=abc' });
+    await mailer.send({
+      to: 'budi@example.test',
+      subject: 'Konfirmasi',
+      text: 'Buka https://x.test/v?token=abc',
+      html: '<p>Buka</p>',
+      outboxHint: 'verify budi: https://x.test/v?token=abc',
+    });
     const files = readdirSync(path.join(dataDir, 'outbox'));
     expect(files).toHaveLength(1);
     const eml = readFileSync(path.join(dataDir, 'outbox', files[0]!), 'utf8');

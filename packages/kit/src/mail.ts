@@ -34,12 +34,24 @@ export class Mailer {
   private readonly from: string;
 
   async send(msg: MailMessage): Promise<void> {
-    const info = await this.transport.sendMail({ from: this.from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html });
+    const info = await this.transport.sendMail({
+      from: this.from,
+      to: msg.to,
+      subject: msg.subject,
+      text: msg.text,
+      html: msg.html,
+    });
     if (this.outboxDir) {
       await fs.mkdir(this.outboxDir, { recursive: true });
-      const file = path.join(this.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.eml`);
+      const file = path.join(
+        this.outboxDir,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.eml`,
+      );
       await fs.writeFile(file, (info as unknown as { message: Buffer }).message);
-      this.log.info({ to: msg.to, subject: msg.subject, file }, `mail written to the outbox${msg.outboxHint ? `: ${msg.outboxHint}` : ''}`);
+      this.log.info(
+        { to: msg.to, subject: msg.subject, file },
+        `mail written to the outbox${msg.outboxHint ? `: ${msg.outboxHint}` : ''}`,
+      );
     }
   }
 
@@ -54,7 +66,12 @@ export function escapeHtml(s: string): string {
 }
 
 /** A simple, consistent HTML layout for every PetPro mail; `paragraphs` are plain text (escaped here). */
-export function mailHtml(opts: { heading: string; paragraphs: string[]; action?: { label: string; url: string }; footer: string }): string {
+export function mailHtml(opts: {
+  heading: string;
+  paragraphs: string[];
+  action?: { label: string; url: string };
+  footer: string;
+}): string {
   const ps = opts.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
   const action = opts.action
     ? `<p><a href="${escapeHtml(opts.action.url)}" style="background:#0f766e;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(opts.action.label)}</a></p>\n<p style="font-size:12px;color:#555">${escapeHtml(opts.action.url)}</p>`
@@ -89,6 +106,17 @@ const FOOTER: Record<Language, string> = {
 
 /** Renders a PetPro mail in the user's language, with a plain-text part beside the HTML. */
 export function renderMail(lang: Language, p: MailParts): RenderedMail {
-  const text = [p.heading, '', ...p.paragraphs.flatMap((x) => [x, '']), ...(p.action ? [`${p.action.label}: ${p.action.url}`, ''] : []), '--', FOOTER[lang]].join('\n');
-  return { subject: p.subject, text, html: mailHtml({ heading: p.heading, paragraphs: p.paragraphs, action: p.action, footer: FOOTER[lang] }) };
+  const text = [
+    p.heading,
+    '',
+    ...p.paragraphs.flatMap((x) => [x, '']),
+    ...(p.action ? [`${p.action.label}: ${p.action.url}`, ''] : []),
+    '--',
+    FOOTER[lang],
+  ].join('\n');
+  return {
+    subject: p.subject,
+    text,
+    html: mailHtml({ heading: p.heading, paragraphs: p.paragraphs, action: p.action, footer: FOOTER[lang] }),
+  };
 }

@@ -5,7 +5,10 @@ import { errorHandler } from './errors.ts';
 
 describe('ApiRouter and the NUL character', () => {
   it('finds NUL characters at any depth', () => {
-    expect(nulPaths({ a: 'ok', b: ['x', 'y\u0000'], c: { d: '\u0000' } })).toEqual([['b', '1'], ['c', 'd']]);
+    expect(nulPaths({ a: 'ok', b: ['x', 'y\u0000'], c: { d: '\u0000' } })).toEqual([
+      ['b', '1'],
+      ['c', 'd'],
+    ]);
     expect(nulPaths('plain')).toEqual([]);
   });
 
@@ -14,7 +17,15 @@ describe('ApiRouter and the NUL character', () => {
     const api = new ApiRouter(new OpenAPIRegistry());
     let reached = 0;
     api.route(
-      { method: 'post', path: '/things/{id}', summary: 't', body: z.object({ name: z.string(), tags: z.array(z.string()).optional() }), query: z.object({ q: z.string().optional() }), params: z.object({ id: z.string() }), responses: { 200: { description: 'ok' } } },
+      {
+        method: 'post',
+        path: '/things/{id}',
+        summary: 't',
+        body: z.object({ name: z.string(), tags: z.array(z.string()).optional() }),
+        query: z.object({ q: z.string().optional() }),
+        params: z.object({ id: z.string() }),
+        responses: { 200: { description: 'ok' } },
+      },
       (_req, res) => {
         reached++;
         res.json({ ok: true });
@@ -28,7 +39,12 @@ describe('ApiRouter and the NUL character', () => {
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      const post = (path: string, body: unknown) => fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const post = (path: string, body: unknown) =>
+        fetch(base + path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       const bodyNul = await post('/things/a', { name: 'a\u0000b', tags: ['x', '\u0000'] });
       expect(bodyNul.status).toBe(400);
       expect((await bodyNul.json()).errors.map((e: { field: string }) => e.field)).toEqual(['name', 'tags.1']);

@@ -48,7 +48,11 @@ export interface Valid<B, Q, P> {
   params: P;
 }
 
-export type TypedHandler<B, Q, P> = (req: Request & { valid: Valid<B, Q, P> }, res: Response, next: NextFunction) => unknown;
+export type TypedHandler<B, Q, P> = (
+  req: Request & { valid: Valid<B, Q, P> },
+  res: Response,
+  next: NextFunction,
+) => unknown;
 
 /**
  * Paths of strings holding a NUL character. PostgreSQL cannot store U+0000 in text (22021), so such a
@@ -67,8 +71,15 @@ function parsePart(schema: AnyZod | undefined, value: unknown, where: string, er
   if (!schema) return value;
   const nul = nulPaths(value);
   if (nul.length) {
-    const name = (path: string[]) => [where === 'body' ? undefined : where, path.join('.')].filter(Boolean).join('.') || where;
-    errors.push(...nul.map((path) => ({ field: name(path), message: 'must not contain the NUL character (U+0000)', code: 'invalid_character' })));
+    const name = (path: string[]) =>
+      [where === 'body' ? undefined : where, path.join('.')].filter(Boolean).join('.') || where;
+    errors.push(
+      ...nul.map((path) => ({
+        field: name(path),
+        message: 'must not contain the NUL character (U+0000)',
+        code: 'invalid_character',
+      })),
+    );
     return undefined;
   }
   const r = schema.safeParse(value ?? {});
@@ -90,10 +101,11 @@ export class ApiRouter {
     private readonly prefix = '',
   ) {}
 
-  route<B extends AnyZod | undefined = undefined, Q extends AnyZod | undefined = undefined, P extends AnyZod | undefined = undefined>(
-    spec: RouteSpec<B, Q, P>,
-    ...handlers: [...RequestHandler[], TypedHandler<Out<B>, Out<Q>, Out<P>>]
-  ): this {
+  route<
+    B extends AnyZod | undefined = undefined,
+    Q extends AnyZod | undefined = undefined,
+    P extends AnyZod | undefined = undefined,
+  >(spec: RouteSpec<B, Q, P>, ...handlers: [...RequestHandler[], TypedHandler<Out<B>, Out<Q>, Out<P>>]): this {
     const expressPath = spec.path.replace(/\{([^}]+)\}/g, ':$1');
     const validate: RequestHandler = (req, _res, next) => {
       const errors: FieldError[] = [];
@@ -118,13 +130,25 @@ export class ApiRouter {
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       responses[status] = r.schema
-        ? { description: r.description, content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: r.schema } } }
+        ? {
+            description: r.description,
+            content: {
+              [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: r.schema },
+            },
+          }
         : { description: r.description };
     }
     if (spec.body || spec.query || spec.params) {
-      responses['400'] ??= { description: 'Invalid request', content: { 'application/problem+json': { schema: ProblemSchema } } };
+      responses['400'] ??= {
+        description: 'Invalid request',
+        content: { 'application/problem+json': { schema: ProblemSchema } },
+      };
     }
-    if (spec.auth) responses['401'] ??= { description: 'Missing or invalid token', content: { 'application/problem+json': { schema: ProblemSchema } } };
+    if (spec.auth)
+      responses['401'] ??= {
+        description: 'Missing or invalid token',
+        content: { 'application/problem+json': { schema: ProblemSchema } },
+      };
     const request: Record<string, unknown> = {};
     if (spec.params) request.params = spec.params;
     if (spec.query) request.query = spec.query;
@@ -170,7 +194,10 @@ export function createOpenApiRegistry(): OpenAPIRegistry {
 }
 
 /** The OpenAPI 3.1 document of one service. */
-export function generateOpenApi(registry: OpenAPIRegistry, info: { title: string; version: string; description?: string }) {
+export function generateOpenApi(
+  registry: OpenAPIRegistry,
+  info: { title: string; version: string; description?: string },
+) {
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info,

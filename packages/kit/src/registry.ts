@@ -69,7 +69,11 @@ export class RedisRegistry implements Registry {
     const now = new Date().toISOString();
     const prevRaw = await this.redis.hget(this.key, instance.id);
     const prev = prevRaw ? (JSON.parse(prevRaw) as RegisteredInstance) : undefined;
-    await this.redis.hset(this.key, instance.id, JSON.stringify({ ...instance, registeredAt: prev?.registeredAt ?? now, lastHeartbeat: now }));
+    await this.redis.hset(
+      this.key,
+      instance.id,
+      JSON.stringify({ ...instance, registeredAt: prev?.registeredAt ?? now, lastHeartbeat: now }),
+    );
   }
   async deregister(id: string): Promise<void> {
     await this.redis.hdel(this.key, id);
@@ -85,7 +89,9 @@ export class RedisRegistry implements Registry {
       else if (!name || inst.name === name) out.push(inst);
     }
     // Entries long past their TTL are removed; recent stale ones may be a clock skew, keep briefly.
-    const dead = stale.filter((id) => Date.parse((JSON.parse(all[id]!) as RegisteredInstance).lastHeartbeat) < cutoff - 60_000);
+    const dead = stale.filter(
+      (id) => Date.parse((JSON.parse(all[id]!) as RegisteredInstance).lastHeartbeat) < cutoff - 60_000,
+    );
     if (dead.length) await this.redis.hdel(this.key, ...dead);
     return out;
   }
@@ -118,13 +124,21 @@ export class HttpRegistry implements Registry {
     await this.call('DELETE', `/internal/registry/instances/${encodeURIComponent(id)}`);
   }
   async list(name?: string): Promise<RegisteredInstance[]> {
-    const res = await this.call('GET', `/internal/registry/instances${name ? `?name=${encodeURIComponent(name)}` : ''}`);
+    const res = await this.call(
+      'GET',
+      `/internal/registry/instances${name ? `?name=${encodeURIComponent(name)}` : ''}`,
+    );
     return ((await res.json()) as { items: RegisteredInstance[] }).items;
   }
 }
 
 /** Registers now and heartbeats until stopped; stop() deregisters. Failures are logged and retried. */
-export function keepRegistered(registry: Registry, instance: InstanceInfo, log: Logger, intervalMs = HEARTBEAT_INTERVAL_MS) {
+export function keepRegistered(
+  registry: Registry,
+  instance: InstanceInfo,
+  log: Logger,
+  intervalMs = HEARTBEAT_INTERVAL_MS,
+) {
   let failing = false;
   const beat = async () => {
     try {
@@ -149,5 +163,10 @@ export function keepRegistered(registry: Registry, instance: InstanceInfo, log: 
 
 /** A Redis connection that fails fast instead of queueing commands forever while Redis is down. */
 export function createRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, connectTimeout: 2_000 });
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+    connectTimeout: 2_000,
+  });
 }

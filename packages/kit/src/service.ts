@@ -5,7 +5,15 @@ import type { Express } from 'express';
 import type http from 'node:http';
 import type { Kysely } from 'kysely';
 import { Registry as MetricsRegistry } from 'prom-client';
-import { baseEnv, parseConfig, portVar, serviceDatabaseUrl, ConfigError, DEFAULT_PORTS, type ServiceName } from './config.ts';
+import {
+  baseEnv,
+  parseConfig,
+  portVar,
+  serviceDatabaseUrl,
+  ConfigError,
+  DEFAULT_PORTS,
+  type ServiceName,
+} from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createDatabase, ensureDatabase, migrate, type Database } from './db.ts';
 import { AccessTokenVerifier, ServiceCredentials } from './auth.ts';
@@ -69,13 +77,22 @@ export interface RunningService {
 }
 
 /** Builds a service's context: config, logger, database (created and migrated), credentials, discovery, client. */
-export async function createContext<DB>(def: ServiceDefinition<DB>, opts: StartOptions = {}): Promise<ServiceContext<DB>> {
+export async function createContext<DB>(
+  def: ServiceDefinition<DB>,
+  opts: StartOptions = {},
+): Promise<ServiceContext<DB>> {
   const env = opts.env ?? process.env;
   const config = parseBaseConfig(def.name, env);
   const log = opts.log ?? createLogger(def.name, config.LOG_LEVEL);
   const dbUrl = serviceDatabaseUrl(def.name, env);
-  if (!dbUrl) throw new ConfigError(`Configuration error: DATABASE_URL is required (or ${def.name.toUpperCase()}_DATABASE_URL); \`npm start\` provides an embedded PostgreSQL`);
-  if (!config.SERVICE_SECRET) throw new ConfigError('Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); `npm start` generates one');
+  if (!dbUrl)
+    throw new ConfigError(
+      `Configuration error: DATABASE_URL is required (or ${def.name.toUpperCase()}_DATABASE_URL); \`npm start\` provides an embedded PostgreSQL`,
+    );
+  if (!config.SERVICE_SECRET)
+    throw new ConfigError(
+      'Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); `npm start` generates one',
+    );
   await ensureDatabase(dbUrl);
   const database = createDatabase<DB>(dbUrl, { appName: `petpro-${def.name}` });
   await migrate(database.db as Kysely<unknown>, def.migrationsDir, log);
@@ -89,13 +106,21 @@ export async function createContext<DB>(def: ServiceDefinition<DB>, opts: StartO
       registry = new RedisRegistry(redis);
       onClose.push(() => redis.disconnect());
     } else {
-      registry = new HttpRegistry(config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_PORT}`, () => credentials.token());
+      registry = new HttpRegistry(config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_PORT}`, () =>
+        credentials.token(),
+      );
     }
   }
   const metrics = new MetricsRegistry();
   const breakers = new BreakerSet(undefined, metrics);
   onClose.push(() => breakers.shutdown());
-  const client = new ServiceClient({ registry, credentials, breakers, staticUrls: opts.staticUrls, timeoutMs: config.SERVICE_CLIENT_TIMEOUT_MS });
+  const client = new ServiceClient({
+    registry,
+    credentials,
+    breakers,
+    staticUrls: opts.staticUrls,
+    timeoutMs: config.SERVICE_CLIENT_TIMEOUT_MS,
+  });
   const verifier = new AccessTokenVerifier(() => client.json('auth', { path: '/.well-known/jwks.json' }), {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -129,7 +154,13 @@ export async function startService<DB>(def: ServiceDefinition<DB>, opts: StartOp
   // Listening on every interface (containers): advertise the host name, which the container network resolves.
   const host = ctx.config.HOST === '0.0.0.0' || ctx.config.HOST === '::' ? os.hostname() : ctx.config.HOST;
   const url = ctx.config.ADVERTISE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const instance = { id: `${def.name}-${randomUUID()}`, name: def.name, url, version: ctx.version, healthUrl: `${url}/healthz` };
+  const instance = {
+    id: `${def.name}-${randomUUID()}`,
+    name: def.name,
+    url,
+    version: ctx.version,
+    healthUrl: `${url}/healthz`,
+  };
   const registration = keepRegistered(ctx.registry, instance, ctx.log);
   ctx.log.info({ url, instance: instance.id }, `${def.name} service listening`);
   let stopping: Promise<void> | undefined;
@@ -151,7 +182,10 @@ export async function startService<DB>(def: ServiceDefinition<DB>, opts: StartOp
       signalled = true;
       const force = setTimeout(() => process.exit(1), 9_000);
       force.unref();
-      stop().then(() => process.exit(0), () => process.exit(1));
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
@@ -189,4 +223,5 @@ export async function runMain<DB>(def: ServiceDefinition<DB>): Promise<void> {
   }
 }
 
-export const servicePath = (importMetaUrl: string, ...segments: string[]) => path.resolve(path.dirname(new URL(importMetaUrl).pathname), ...segments);
+export const servicePath = (importMetaUrl: string, ...segments: string[]) =>
+  path.resolve(path.dirname(new URL(importMetaUrl).pathname), ...segments);

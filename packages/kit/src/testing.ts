@@ -30,8 +30,11 @@ export async function dropTestDatabases(serverUrl: string, run: string): Promise
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    const rows = await client.query<{ datname: string }>("select datname from pg_database where datname like $1", [`t\\_${run.toLowerCase()}\\_%`]);
-    for (const { datname } of rows.rows) await client.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
+    const rows = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [
+      `t\\_${run.toLowerCase()}\\_%`,
+    ]);
+    for (const { datname } of rows.rows)
+      await client.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
     return rows.rowCount ?? 0;
   } finally {
     await client.end();
@@ -76,7 +79,11 @@ export async function startSmtpCapture() {
     url: `smtp://127.0.0.1:${port}`,
     mails,
     /** Waits for a message to `to` (optionally matching `subject`) and returns it. */
-    async waitFor(to: string, match: (m: CapturedMail) => boolean = () => true, timeoutMs = 10_000): Promise<CapturedMail> {
+    async waitFor(
+      to: string,
+      match: (m: CapturedMail) => boolean = () => true,
+      timeoutMs = 10_000,
+    ): Promise<CapturedMail> {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const found = [...mails].reverse().find((m) => m.to.includes(to.toLowerCase()) && match(m));
@@ -106,7 +113,11 @@ export interface HttpResult<T = any> {
 
 /** A small JSON HTTP client for tests: never throws on a status, parses JSON when it can. */
 export function httpClient(baseUrl: string, defaults: { token?: string } = {}) {
-  const call = async <T = any>(method: string, path: string, opts: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: BodyInit } = {}): Promise<HttpResult<T>> => {
+  const call = async <T = any>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: BodyInit } = {},
+  ): Promise<HttpResult<T>> => {
     const headers: Record<string, string> = { ...opts.headers };
     const token = opts.token ?? defaults.token;
     if (token) headers.authorization = `Bearer ${token}`;
@@ -116,7 +127,12 @@ export function httpClient(baseUrl: string, defaults: { token?: string } = {}) {
       body = JSON.stringify(opts.body);
     }
     // Concatenated, not resolved: a path like `//x` must reach the server as written.
-    const res = await fetch(path.startsWith('/') ? `${baseUrl.replace(/\/$/, '')}${path}` : new URL(path, baseUrl), { method, headers, body, redirect: 'manual' });
+    const res = await fetch(path.startsWith('/') ? `${baseUrl.replace(/\/$/, '')}${path}` : new URL(path, baseUrl), {
+      method,
+      headers,
+      body,
+      redirect: 'manual',
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -128,9 +144,12 @@ export function httpClient(baseUrl: string, defaults: { token?: string } = {}) {
   };
   return {
     get: <T = any>(path: string, opts?: Parameters<typeof call>[2]) => call<T>('GET', path, opts),
-    post: <T = any>(path: string, body?: unknown, opts?: Parameters<typeof call>[2]) => call<T>('POST', path, { ...opts, body }),
-    put: <T = any>(path: string, body?: unknown, opts?: Parameters<typeof call>[2]) => call<T>('PUT', path, { ...opts, body }),
-    patch: <T = any>(path: string, body?: unknown, opts?: Parameters<typeof call>[2]) => call<T>('PATCH', path, { ...opts, body }),
+    post: <T = any>(path: string, body?: unknown, opts?: Parameters<typeof call>[2]) =>
+      call<T>('POST', path, { ...opts, body }),
+    put: <T = any>(path: string, body?: unknown, opts?: Parameters<typeof call>[2]) =>
+      call<T>('PUT', path, { ...opts, body }),
+    patch: <T = any>(path: string, body?: unknown, opts?: Parameters<typeof call>[2]) =>
+      call<T>('PATCH', path, { ...opts, body }),
     delete: <T = any>(path: string, opts?: Parameters<typeof call>[2]) => call<T>('DELETE', path, opts),
     call,
   };
@@ -138,7 +157,11 @@ export function httpClient(baseUrl: string, defaults: { token?: string } = {}) {
 export type HttpClient = ReturnType<typeof httpClient>;
 
 /** Polls `fn` until it returns a truthy value or the time runs out. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, stepMs = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+  stepMs = 100,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -148,7 +171,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false> | T
     } catch (err) {
       last = err;
     }
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }

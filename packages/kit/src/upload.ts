@@ -15,7 +15,10 @@ function drainThen(req: Request, done: () => void): void {
     called = true;
     done();
   };
-  if (req.readableEnded) return finish();
+  if (req.readableEnded) {
+    finish();
+    return;
+  }
   req.on('end', finish);
   req.on('close', finish);
   req.on('error', finish);
@@ -45,12 +48,27 @@ export function singleFileUpload(maxBytes: number, opts: { fieldSize?: number } 
     }
     parse(req, res, (err: unknown) => {
       if (!err) {
-        if (!req.file) return next(new ValidationError([{ field: 'file', message: 'is required: send the file in the multipart field "file"', code: 'required' }]));
+        if (!req.file)
+          return next(
+            new ValidationError([
+              { field: 'file', message: 'is required: send the file in the multipart field "file"', code: 'required' },
+            ]),
+          );
         return next();
       }
       if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE') return next(new PayloadTooLargeError(`The file must be at most ${mib(maxBytes)}`));
-        if (err.code === 'LIMIT_UNEXPECTED_FILE') return next(new ValidationError([{ field: err.field ?? 'file', message: 'only one file, in the field "file", is accepted', code: 'unexpected_file' }]));
+        if (err.code === 'LIMIT_FILE_SIZE')
+          return next(new PayloadTooLargeError(`The file must be at most ${mib(maxBytes)}`));
+        if (err.code === 'LIMIT_UNEXPECTED_FILE')
+          return next(
+            new ValidationError([
+              {
+                field: err.field ?? 'file',
+                message: 'only one file, in the field "file", is accepted',
+                code: 'unexpected_file',
+              },
+            ]),
+          );
         return next(new BadRequestError('invalid_upload', `The upload is not valid: ${err.message}`));
       }
       // busboy's parse errors (truncated body, bad boundary) are the client's, not ours.

@@ -1,5 +1,15 @@
 import type { Express } from 'express';
-import { AccessTokenVerifier, requireAuth, createOpenApiRegistry, createServiceApp, finishApp, servicePath, z, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import {
+  AccessTokenVerifier,
+  requireAuth,
+  createOpenApiRegistry,
+  createServiceApp,
+  finishApp,
+  servicePath,
+  z,
+  type ServiceContext,
+  type ServiceDefinition,
+} from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseAuthConfig } from './config.ts';
 import { KeyBox } from './shared/crypto.ts';
@@ -25,12 +35,24 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const config = parseAuthConfig(ctx.env);
   const publicUrl = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.GATEWAY_PORT}`).replace(/\/$/, '');
   const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({ name: ctx.name, version: ctx.version, log: ctx.log, openapi, metrics: ctx.metrics, checks: [{ name: 'database', check: () => ctx.database.ping() }] });
+  const { app } = createServiceApp({
+    name: ctx.name,
+    version: ctx.version,
+    log: ctx.log,
+    openapi,
+    metrics: ctx.metrics,
+    checks: [{ name: 'database', check: () => ctx.database.ping() }],
+  });
 
   const keys = new KeysService(
     new KeysRepository(ctx.db),
     new KeyBox(config.JWT_KEY_SECRET ?? ctx.config.SERVICE_SECRET!),
-    { issuer: ctx.config.JWT_ISSUER, audience: ctx.config.JWT_AUDIENCE, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, rotationDays: config.JWT_KEY_ROTATION_DAYS },
+    {
+      issuer: ctx.config.JWT_ISSUER,
+      audience: ctx.config.JWT_AUDIENCE,
+      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      rotationDays: config.JWT_KEY_ROTATION_DAYS,
+    },
     ctx.log,
   );
   await keys.ensureKey();
@@ -42,16 +64,30 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const throttle = new ThrottleService(throttleRepo, config.AUTH_IP_LIMIT_FACTOR);
   const rbac = new RbacRepository(ctx.db);
   const audit = new AuditRepository(ctx.db);
-  const accountsService = new AccountsService({ accounts, sessions, rbac, audit, throttle, keys, mailer: ctx.mailer, log: ctx.log, config: { ...config, publicUrl } });
+  const accountsService = new AccountsService({
+    accounts,
+    sessions,
+    rbac,
+    audit,
+    throttle,
+    keys,
+    mailer: ctx.mailer,
+    log: ctx.log,
+    config: { ...config, publicUrl },
+  });
   const rbacService = new RbacService({ rbac, audit, accounts, sessions });
 
-  if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD) await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
+  if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
+    await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
   const housekeeping = setInterval(() => void throttleRepo.purge().catch(() => {}), 3_600_000);
   housekeeping.unref();
   ctx.onClose.push(() => clearInterval(housekeeping));
 
   // The auth service verifies the tokens it signs with its own published keys, like everyone else.
-  const verifier = new AccessTokenVerifier(() => keys.jwks(), { issuer: ctx.config.JWT_ISSUER, audience: ctx.config.JWT_AUDIENCE });
+  const verifier = new AccessTokenVerifier(() => keys.jwks(), {
+    issuer: ctx.config.JWT_ISSUER,
+    audience: ctx.config.JWT_AUDIENCE,
+  });
   // The auth service owns the sessions, so it refuses a revoked session's token at once (the gateway
   // learns of revocations within seconds).
   const auth = requireAuth(verifier, (sid) => sessions.isRevoked(sid));
@@ -60,11 +96,34 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     res.setHeader('Cache-Control', 'public, max-age=60');
     res.json(await keys.jwks());
   });
-  openapi.registerPath({ method: 'get', path: '/.well-known/jwks.json', summary: 'Public keys that verify access tokens', tags: ['auth'], responses: { 200: { description: 'JWK set', content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } } } } });
+  openapi.registerPath({
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    summary: 'Public keys that verify access tokens',
+    tags: ['auth'],
+    responses: {
+      200: {
+        description: 'JWK set',
+        content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } },
+      },
+    },
+  });
   app.use('/api/v1/auth', accountsRoutes(openapi, accountsService, auth).finish());
   app.use('/api/v1/auth', sessionsRoutes(openapi, sessions, audit, auth).finish());
-  app.use('/api/v1/admin', adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, keys, auth }).finish());
-  app.use('/internal', internalRoutes({ credentials: ctx.credentials, sessions, rbacService, accounts, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }));
+  app.use(
+    '/api/v1/admin',
+    adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, keys, auth }).finish(),
+  );
+  app.use(
+    '/internal',
+    internalRoutes({
+      credentials: ctx.credentials,
+      sessions,
+      rbacService,
+      accounts,
+      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    }),
+  );
   return finishApp(app);
 }
 

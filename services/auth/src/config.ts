@@ -1,7 +1,12 @@
 import { z, parseConfig } from '@petpro/kit';
 
-const int = (name: string, min: number, max: number, def: number) =>
-  z.coerce.number({ error: `must be a whole number` }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(def);
+const int = (_name: string, min: number, max: number, def: number) =>
+  z.coerce
+    .number({ error: `must be a whole number` })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(def);
 
 /** Auth-specific settings (the kit's base settings are read separately). */
 export function parseAuthConfig(env: NodeJS.ProcessEnv) {

@@ -33,7 +33,10 @@ describe('session revocations reach the gateway', () => {
       );
       token = (await login(p, u.email, u.password)).accessToken;
       expect((await p.http.get('/api/v1/auth/me', { token })).status).toBe(200);
-      const r = await db.query(`update sessions set revoked_at = now(), revoked_reason = 'admin_forced' where user_id = $1 and revoked_at is null`, [u.userId]);
+      const r = await db.query(
+        `update sessions set revoked_at = now(), revoked_reason = 'admin_forced' where user_id = $1 and revoked_at is null`,
+        [u.userId],
+      );
       expect(r.rowCount).toBe(12_002);
     } finally {
       await db.end();
@@ -45,8 +48,13 @@ describe('session revocations reach the gateway', () => {
     const seen = new Set<string>();
     let query = `since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`;
     for (let pages = 0; pages < 10; pages++) {
-      const res = await fetch(`${p.services.auth!.url}/internal/sessions/revocations?${query}`, { headers: { 'x-service-token': await credentials.token() } });
-      const page = (await res.json()) as { items: Array<{ sessionId: string }>; next: { since: string; after: string } | null };
+      const res = await fetch(`${p.services.auth!.url}/internal/sessions/revocations?${query}`, {
+        headers: { 'x-service-token': await credentials.token() },
+      });
+      const page = (await res.json()) as {
+        items: Array<{ sessionId: string }>;
+        next: { since: string; after: string } | null;
+      };
       for (const item of page.items) seen.add(item.sessionId);
       if (!page.next) break;
       query = `since=${encodeURIComponent(page.next.since)}&after=${page.next.after}`;

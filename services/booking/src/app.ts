@@ -1,5 +1,12 @@
 import type { Express } from 'express';
-import { createOpenApiRegistry, createServiceApp, finishApp, servicePath, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import {
+  createOpenApiRegistry,
+  createServiceApp,
+  finishApp,
+  servicePath,
+  type ServiceContext,
+  type ServiceDefinition,
+} from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseBookingConfig } from './config.ts';
 import { Store } from './store.ts';
@@ -19,7 +26,14 @@ export type { DB };
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseBookingConfig(ctx.env);
   const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({ name: ctx.name, version: ctx.version, log: ctx.log, openapi, metrics: ctx.metrics, checks: [{ name: 'database', check: () => ctx.database.ping() }] });
+  const { app } = createServiceApp({
+    name: ctx.name,
+    version: ctx.version,
+    log: ctx.log,
+    openapi,
+    metrics: ctx.metrics,
+    checks: [{ name: 'database', check: () => ctx.database.ping() }],
+  });
 
   const store = new Store(ctx.db);
   const clinics = new ClinicDirectory(ctx.client, config.BOOKING_CLINIC_CACHE_SECONDS * 1000);
@@ -27,10 +41,22 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const access = new ClinicAccess(clinics);
   const schedules = new SchedulesService(store, access);
   const availability = new AvailabilityService(store, clinics);
-  const bookings = new BookingsService({ store, clinics, pets, access, idempotencyTtlMs: config.BOOKING_IDEMPOTENCY_TTL_HOURS * 3_600_000 });
+  const bookings = new BookingsService({
+    store,
+    clinics,
+    pets,
+    access,
+    idempotencyTtlMs: config.BOOKING_IDEMPOTENCY_TTL_HOURS * 3_600_000,
+  });
 
   // Expired idempotency keys are refused by the queries already; this only keeps the table small.
-  const housekeeping = setInterval(() => void store.repos.idempotency.purgeExpired().catch((err: unknown) => ctx.log.warn({ err }, 'idempotency key purge failed')), 3_600_000);
+  const housekeeping = setInterval(
+    () =>
+      void store.repos.idempotency
+        .purgeExpired()
+        .catch((err: unknown) => ctx.log.warn({ err }, 'idempotency key purge failed')),
+    3_600_000,
+  );
   housekeeping.unref();
   ctx.onClose.push(() => clearInterval(housekeeping));
 

@@ -4,7 +4,17 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { DateTime } from 'luxon';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
-import { admin, createClinic, createOwner, LUNCH_BREAK, localIso, mondayAhead, putRules, weeklyRules, type ClinicFixture } from './helpers.ts';
+import {
+  admin,
+  createClinic,
+  createOwner,
+  LUNCH_BREAK,
+  localIso,
+  mondayAhead,
+  putRules,
+  weeklyRules,
+  type ClinicFixture,
+} from './helpers.ts';
 
 let p: Platform;
 beforeAll(async () => {
@@ -23,7 +33,9 @@ interface SlotView {
 const MON_SAT = [1, 2, 3, 4, 5, 6];
 
 function availability(clinic: ClinicFixture, from: string, to: string, extra = '') {
-  return p.http.get(`/api/v1/availability?clinicId=${clinic.id}&serviceId=${clinic.services[0]!.id}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${extra}`);
+  return p.http.get(
+    `/api/v1/availability?clinicId=${clinic.id}&serviceId=${clinic.services[0]!.id}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${extra}`,
+  );
 }
 
 /** Every 15 minutes from `from` while a 60-minute slot still ends by `until` (local HH:MM). */
@@ -55,14 +67,24 @@ describe('GET /api/v1/availability', () => {
     const owner = await createOwner(p);
     const booked = await p.http.post(
       '/api/v1/bookings',
-      { clinicId: clinic.id, serviceId: clinic.services[0]!.id, petIds: [owner.petId], start: localIso(day, '14:00', zone), staffId: vetB },
+      {
+        clinicId: clinic.id,
+        serviceId: clinic.services[0]!.id,
+        petIds: [owner.petId],
+        start: localIso(day, '14:00', zone),
+        staffId: vetB,
+      },
       { token: owner.accessToken },
     );
     expect(booked.status).toBe(201);
 
     const res = await availability(clinic, day, day);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ clinicId: clinic.id, serviceId: clinic.services[0]!.id, timeZone: 'Asia/Jakarta' });
+    expect(res.body).toMatchObject({
+      clinicId: clinic.id,
+      serviceId: clinic.services[0]!.id,
+      timeZone: 'Asia/Jakarta',
+    });
 
     // vet A is blocked 10:00-11:00, so a 60-minute slot starting after 09:00 and before 11:00 is not theirs;
     // vet B is booked 14:00-15:00, so slots starting after 13:00 and before 15:00 are not theirs.
@@ -72,7 +94,11 @@ describe('GET /api/v1/availability', () => {
       const bBusy = hhmm > '13:00' && hhmm < '15:00';
       const staffIds = both.filter((id) => !(id === vetA && aBusy) && !(id === vetB && bBusy));
       const start = localIso(day, hhmm, zone);
-      return { start, end: DateTime.fromISO(start, { setZone: true }).plus({ minutes: 60 }).toISO({ suppressMilliseconds: true })!, staffIds };
+      return {
+        start,
+        end: DateTime.fromISO(start, { setZone: true }).plus({ minutes: 60 }).toISO({ suppressMilliseconds: true })!,
+        staffIds,
+      };
     });
     expect(res.body.slots).toEqual(expected);
     expect(res.body.slots[0].start).toBe(`${day}T08:00:00+07:00`);
@@ -80,10 +106,18 @@ describe('GET /api/v1/availability', () => {
 
   it('gives slots at the same local times before and after the last Sunday of March in Europe/Berlin', async () => {
     const zone = 'Europe/Berlin';
-    const clinic = await createClinic(p, { timeZone: zone, weekdays: [1, 2, 3, 4, 5, 6, 7], ranges: [{ start: '09:00', end: '12:00' }] });
+    const clinic = await createClinic(p, {
+      timeZone: zone,
+      weekdays: [1, 2, 3, 4, 5, 6, 7],
+      ranges: [{ start: '09:00', end: '12:00' }],
+    });
     await putRules(p, clinic, weeklyRules([1, 2, 3, 4, 5, 6, 7], [{ start: '09:00', end: '12:00' }]));
     // The change may be more than the default 90 days ahead.
-    const policy = await p.http.put(`/api/v1/schedules/${clinic.id}/policy`, { maxAdvanceDays: 730 }, { token: clinic.vendor.accessToken });
+    const policy = await p.http.put(
+      `/api/v1/schedules/${clinic.id}/policy`,
+      { maxAdvanceDays: 730 },
+      { token: clinic.vendor.accessToken },
+    );
     expect(policy.status).toBe(200);
 
     const now = DateTime.now().setZone(zone);
@@ -130,7 +164,9 @@ describe('GET /api/v1/availability', () => {
     const day = mondayAhead(clinic.timeZone);
     const res = await availability(clinic, `${day}T09:00:00+07:00`, `${day}T10:00:00+07:00`, `&staffId=${vetA}`);
     expect(res.status).toBe(200);
-    expect(res.body.slots.map((s: SlotView) => s.start)).toEqual(['09:00', '09:15', '09:30', '09:45'].map((t) => `${day}T${t}:00+07:00`));
+    expect(res.body.slots.map((s: SlotView) => s.start)).toEqual(
+      ['09:00', '09:15', '09:30', '09:45'].map((t) => `${day}T${t}:00+07:00`),
+    );
     expect(res.body.slots.every((s: SlotView) => s.staffIds.join() === vetA)).toBe(true);
 
     expect((await availability(clinic, day, 'tomorrow')).status).toBe(400);
@@ -138,7 +174,9 @@ describe('GET /api/v1/availability', () => {
     const reversed = await availability(clinic, day, DateTime.fromISO(day).minus({ days: 1 }).toISODate()!);
     expect(reversed.status).toBe(400);
     expect(reversed.body.code).toBe('invalid_range');
-    const unknown = await p.http.get(`/api/v1/availability?clinicId=${clinic.id}&serviceId=0190f5a4-5c3e-7000-8000-000000000001&from=${day}&to=${day}`);
+    const unknown = await p.http.get(
+      `/api/v1/availability?clinicId=${clinic.id}&serviceId=0190f5a4-5c3e-7000-8000-000000000001&from=${day}&to=${day}`,
+    );
     expect(unknown.status).toBe(404);
   });
 
@@ -149,7 +187,13 @@ describe('GET /api/v1/availability', () => {
     const day = mondayAhead(clinic.timeZone);
     const block = await p.http.post(
       `/api/v1/schedules/${clinic.id}/blocks`,
-      { staffId: vet, start: localIso(day, '15:00', clinic.timeZone), end: localIso(day, '16:00', clinic.timeZone), reason: 'Rapat mingguan', recurrence: { weekly: true } },
+      {
+        staffId: vet,
+        start: localIso(day, '15:00', clinic.timeZone),
+        end: localIso(day, '16:00', clinic.timeZone),
+        reason: 'Rapat mingguan',
+        recurrence: { weekly: true },
+      },
       { token: clinic.vendor.accessToken },
     );
     expect(block.status).toBe(201);
@@ -165,7 +209,9 @@ describe('GET /api/v1/availability', () => {
     }
     // Tuesdays are not blocked.
     const tuesday = DateTime.fromISO(day).plus({ days: 1 }).toISODate()!;
-    expect(((await availability(clinic, tuesday, tuesday)).body.slots as SlotView[]).map((s) => s.start.slice(11, 16))).toContain('15:00');
+    expect(
+      ((await availability(clinic, tuesday, tuesday)).body.slots as SlotView[]).map((s) => s.start.slice(11, 16)),
+    ).toContain('15:00');
   });
 
   it('offers nothing without schedule rules, for an inactive service, or to the public for an unpublished clinic', async () => {
@@ -177,7 +223,11 @@ describe('GET /api/v1/availability', () => {
     expect((await availability(clinic, day, day)).body.slots.length).toBe(26);
 
     const a = await admin(p);
-    const off = await p.http.patch(`/api/v1/clinics/${clinic.id}/services/${clinic.services[0]!.id}`, { active: false }, { token: a.accessToken });
+    const off = await p.http.patch(
+      `/api/v1/clinics/${clinic.id}/services/${clinic.services[0]!.id}`,
+      { active: false },
+      { token: a.accessToken },
+    );
     expect(off.status).toBe(200);
     // Clinic data is cached briefly on the availability path (1 s in this file).
     await new Promise((r) => setTimeout(r, 1_200));
@@ -186,7 +236,10 @@ describe('GET /api/v1/availability', () => {
     const hidden = await createClinic(p, { published: false });
     await putRules(p, hidden, weeklyRules(MON_SAT, LUNCH_BREAK));
     expect((await availability(hidden, day, day)).status).toBe(404);
-    const own = await p.http.get(`/api/v1/availability?clinicId=${hidden.id}&serviceId=${hidden.services[0]!.id}&from=${day}&to=${day}`, { token: hidden.vendor.accessToken });
+    const own = await p.http.get(
+      `/api/v1/availability?clinicId=${hidden.id}&serviceId=${hidden.services[0]!.id}&from=${day}&to=${day}`,
+      { token: hidden.vendor.accessToken },
+    );
     expect(own.status).toBe(200);
     expect(own.body.slots.length).toBe(26);
   });

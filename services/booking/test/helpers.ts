@@ -66,25 +66,47 @@ export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<
   const id = created.body.id as string;
   const weekdays = spec.weekdays ?? [1, 2, 3, 4, 5, 6];
   const ranges = spec.ranges ?? LUNCH_BREAK;
-  const hours = await p.http.put(`/api/v1/clinics/${id}/hours`, { weekly: weekdays.map((weekday) => ({ weekday, ranges })), closures: [] }, { token: a.accessToken });
+  const hours = await p.http.put(
+    `/api/v1/clinics/${id}/hours`,
+    { weekly: weekdays.map((weekday) => ({ weekday, ranges })), closures: [] },
+    { token: a.accessToken },
+  );
   expectStatus(hours, 200, 'set hours');
 
   const services: ClinicFixture['services'] = [];
   for (const s of spec.services ?? [{ name: 'Konsultasi', durationMinutes: 60 }]) {
     const r = await p.http.post(
       `/api/v1/clinics/${id}/services`,
-      { name: s.name, category: 'consultation', price: { amount: s.amount ?? 150_000, currency: 'IDR' }, durationMinutes: s.durationMinutes, bufferMinutes: s.bufferMinutes ?? 0 },
+      {
+        name: s.name,
+        category: 'consultation',
+        price: { amount: s.amount ?? 150_000, currency: 'IDR' },
+        durationMinutes: s.durationMinutes,
+        bufferMinutes: s.bufferMinutes ?? 0,
+      },
       { token: a.accessToken },
     );
     expectStatus(r, 201, 'create service');
-    services.push({ id: r.body.id, name: s.name, durationMinutes: s.durationMinutes, bufferMinutes: s.bufferMinutes ?? 0 });
+    services.push({
+      id: r.body.id,
+      name: s.name,
+      durationMinutes: s.durationMinutes,
+      bufferMinutes: s.bufferMinutes ?? 0,
+    });
   }
 
   const staff: ClinicFixture['staff'] = [];
   for (const m of spec.staff ?? [{ name: 'drh. Ayu' }, { name: 'drh. Budi' }]) {
     const user = m.account ? await createVerifiedUser(p, { name: m.name }) : undefined;
-    const serviceIds = m.services === undefined || m.services === 'all' ? services.map((s) => s.id) : m.services.map((i) => services[i]!.id);
-    const r = await p.http.post(`/api/v1/clinics/${id}/staff`, { name: m.name, role: 'vet', serviceIds, ...(user ? { userId: user.userId } : {}) }, { token: a.accessToken });
+    const serviceIds =
+      m.services === undefined || m.services === 'all'
+        ? services.map((s) => s.id)
+        : m.services.map((i) => services[i]!.id);
+    const r = await p.http.post(
+      `/api/v1/clinics/${id}/staff`,
+      { name: m.name, role: 'vet', serviceIds, ...(user ? { userId: user.userId } : {}) },
+      { token: a.accessToken },
+    );
     expectStatus(r, 201, 'create staff');
     staff.push({ id: r.body.id, name: m.name, user });
   }
@@ -92,14 +114,24 @@ export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<
 }
 
 /** Sets the clinic-wide weekly rules (same days and ranges as the opening hours by default). */
-export async function putRules(p: Platform, clinic: ClinicFixture, rules: Array<Record<string, unknown>>): Promise<void> {
+export async function putRules(
+  p: Platform,
+  clinic: ClinicFixture,
+  rules: Array<Record<string, unknown>>,
+): Promise<void> {
   const r = await p.http.put(`/api/v1/schedules/${clinic.id}/rules`, { rules }, { token: clinic.vendor.accessToken });
   expectStatus(r, 200, 'put rules');
 }
 
 /** Weekly rules for the given weekdays and ranges, optionally for one staff member. */
-export function weeklyRules(weekdays: number[], ranges: Array<{ start: string; end: string }>, staffId?: string): Array<Record<string, unknown>> {
-  return weekdays.flatMap((weekday) => ranges.map((r) => ({ weekday, start: r.start, end: r.end, ...(staffId ? { staffId } : {}) })));
+export function weeklyRules(
+  weekdays: number[],
+  ranges: Array<{ start: string; end: string }>,
+  staffId?: string,
+): Array<Record<string, unknown>> {
+  return weekdays.flatMap((weekday) =>
+    ranges.map((r) => ({ weekday, start: r.start, end: r.end, ...(staffId ? { staffId } : {}) })),
+  );
 }
 
 /** A verified pet owner with one dog. */
@@ -121,7 +153,11 @@ export function localIso(date: string, time: string, zone: string): string {
 }
 
 /** Runs one query against the booking service's own database (assertions only; the service owns it). */
-export async function bookingDb<T extends pg.QueryResultRow = Record<string, unknown>>(p: Platform, text: string, values: unknown[] = []): Promise<T[]> {
+export async function bookingDb<T extends pg.QueryResultRow = Record<string, unknown>>(
+  p: Platform,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: p.dbUrls.booking });
   await client.connect();
   try {

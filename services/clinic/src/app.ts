@@ -1,6 +1,14 @@
 import path from 'node:path';
 import type { Express } from 'express';
-import { ApiRouter, createOpenApiRegistry, createServiceApp, finishApp, servicePath, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import {
+  ApiRouter,
+  createOpenApiRegistry,
+  createServiceApp,
+  finishApp,
+  servicePath,
+  type ServiceContext,
+  type ServiceDefinition,
+} from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseClinicConfig } from './config.ts';
 import { FileStore } from './shared/storage.ts';
@@ -34,7 +42,14 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseClinicConfig(ctx.env);
   const publicUrl = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.GATEWAY_PORT}`).replace(/\/$/, '');
   const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({ name: ctx.name, version: ctx.version, log: ctx.log, openapi, metrics: ctx.metrics, checks: [{ name: 'database', check: () => ctx.database.ping() }] });
+  const { app } = createServiceApp({
+    name: ctx.name,
+    version: ctx.version,
+    log: ctx.log,
+    openapi,
+    metrics: ctx.metrics,
+    checks: [{ name: 'database', check: () => ctx.database.ping() }],
+  });
 
   // Photos and private onboarding documents live on disk under the data folder, outside any web root.
   const files = new FileStore(path.resolve(ctx.config.PETPRO_DATA_DIR, 'clinic'));
@@ -49,7 +64,15 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const searchService = new SearchService({ search: new SearchRepository(ctx.db), clinics });
   const catalogueService = new CatalogueService({ db: ctx.db, catalogue, clinics, clinicsService });
   const staffService = new StaffService({ db: ctx.db, staff, catalogue, clinicsService, auth, log: ctx.log });
-  const dispatcher = new OutboxDispatcher({ outbox, auth, mailer: ctx.mailer, log: ctx.log, publicUrl, retryBaseMs: config.CLINIC_RETRY_BASE_MS, retryMaxMs: config.CLINIC_RETRY_MAX_MS });
+  const dispatcher = new OutboxDispatcher({
+    outbox,
+    auth,
+    mailer: ctx.mailer,
+    log: ctx.log,
+    publicUrl,
+    retryBaseMs: config.CLINIC_RETRY_BASE_MS,
+    retryMaxMs: config.CLINIC_RETRY_MAX_MS,
+  });
   const onboardingService = new OnboardingService({
     db: ctx.db,
     repo: onboarding,
@@ -67,7 +90,18 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
       codeSecret: ctx.config.SERVICE_SECRET!,
     },
   });
-  const approvals = new ApprovalService({ db: ctx.db, repo: onboarding, clinics, catalogue, outbox, dispatcher, auth, log: ctx.log, retryBaseMs: config.CLINIC_RETRY_BASE_MS, retryMaxMs: config.CLINIC_RETRY_MAX_MS });
+  const approvals = new ApprovalService({
+    db: ctx.db,
+    repo: onboarding,
+    clinics,
+    catalogue,
+    outbox,
+    dispatcher,
+    auth,
+    log: ctx.log,
+    retryBaseMs: config.CLINIC_RETRY_BASE_MS,
+    retryMaxMs: config.CLINIC_RETRY_MAX_MS,
+  });
 
   // One router for every public path of this service, so that 405s are computed over all of them.
   const api = new ApiRouter(openapi, '/api/v1');
@@ -76,14 +110,20 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   catalogueRoutes(api, { service: catalogueService, verifier: ctx.verifier });
   staffRoutes(api, { service: staffService, verifier: ctx.verifier });
   vendorClinicRoutes(api, { service: clinicsService, clinics, verifier: ctx.verifier });
-  onboardingRoutes(api, { service: onboardingService, verifier: ctx.verifier, documentMaxBytes: config.CLINIC_DOCUMENT_MAX_BYTES });
+  onboardingRoutes(api, {
+    service: onboardingService,
+    verifier: ctx.verifier,
+    documentMaxBytes: config.CLINIC_DOCUMENT_MAX_BYTES,
+  });
   adminOnboardingRoutes(api, { service: onboardingService, approvals, repo: onboarding, verifier: ctx.verifier });
   mediaRoutes(api, { service: clinicsService });
   app.use('/api/v1', api.finish());
   app.use('/internal', internalRoutes({ credentials: ctx.credentials, clinics, staff, catalogue }));
 
   // First in the shutdown order: the pass in progress finishes while the mailer and database are still open.
-  ctx.onClose.unshift(startWorker({ intervalMs: config.CLINIC_WORKER_INTERVAL_MS, approvals, dispatcher, log: ctx.log }));
+  ctx.onClose.unshift(
+    startWorker({ intervalMs: config.CLINIC_WORKER_INTERVAL_MS, approvals, dispatcher, log: ctx.log }),
+  );
   return finishApp(app);
 }
 

@@ -7,7 +7,12 @@ import type { OutboxDispatcher } from './mail/outbox.service.ts';
  * pending mail. Claims use leases with SKIP LOCKED, so any number of replicas can run it together.
  * Returns a stop function that waits for the pass in progress.
  */
-export function startWorker(deps: { intervalMs: number; approvals: ApprovalService; dispatcher: OutboxDispatcher; log: Logger }): () => Promise<void> {
+export function startWorker(deps: {
+  intervalMs: number;
+  approvals: ApprovalService;
+  dispatcher: OutboxDispatcher;
+  log: Logger;
+}): () => Promise<void> {
   let current: Promise<void> | undefined;
   let stopped = false;
   const tick = () => {

@@ -3,18 +3,35 @@ import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { expect } from 'vitest';
 import type { Platform } from '../../../test/platform.ts';
-import { createVerifiedUser, login, loginAdmin, relogin, verificationToken, type TestUser } from '../../../test/users.ts';
+import {
+  createVerifiedUser,
+  login,
+  loginAdmin,
+  relogin,
+  verificationToken,
+  type TestUser,
+} from '../../../test/users.ts';
 
 /** A minimal but real PDF (file-type recognises it by its `%PDF-` header). */
-export const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+export const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+);
 
 /** A real PNG image. */
 export function png(width = 40, height = 30): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: '#3b82f6' } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#3b82f6' } })
+    .png()
+    .toBuffer();
 }
 
 /** Posts a multipart form with `file` (and other fields) through the gateway. */
-export async function upload(p: Platform, path: string, token: string, file: { bytes: Buffer; name: string; type: string }, fields: Record<string, string> = {}) {
+export async function upload(
+  p: Platform,
+  path: string,
+  token: string,
+  file: { bytes: Buffer; name: string; type: string },
+  fields: Record<string, string> = {},
+) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
@@ -31,7 +48,11 @@ export async function download(p: Platform, path: string, token?: string) {
 export async function createVendor(p: Platform, admin?: TestUser): Promise<TestUser> {
   const user = await createVerifiedUser(p);
   const a = admin ?? (await loginAdmin(p));
-  const res = await p.http.put(`/api/v1/admin/users/${user.userId}/roles`, { roles: ['pet_owner', 'vendor'] }, { token: a.accessToken });
+  const res = await p.http.put(
+    `/api/v1/admin/users/${user.userId}/roles`,
+    { roles: ['pet_owner', 'vendor'] },
+    { token: a.accessToken },
+  );
   expect(res.status, res.text).toBe(200);
   return relogin(p, user);
 }
@@ -48,13 +69,29 @@ export interface Steps {
 /** Step bodies for a clinic in Denpasar (kept away from the search tests' cities). */
 export function sampleSteps(contactEmail: string): Steps {
   return {
-    business: { legalName: `Klinik Hewan Sehat ${unique()}`, businessType: 'clinic', taxId: '01.234.567.8-901.000', licenceNumber: 'SIP/123/2026' },
+    business: {
+      legalName: `Klinik Hewan Sehat ${unique()}`,
+      businessType: 'clinic',
+      taxId: '01.234.567.8-901.000',
+      licenceNumber: 'SIP/123/2026',
+    },
     contact: { contactName: 'Dewi Lestari', email: contactEmail, phone: '+62 812 3456 7890' },
-    location: { address: 'Jl. Sunset Road 88', city: 'Denpasar', province: 'Bali', location: { lat: -8.6705, lng: 115.2126 }, timeZone: 'Asia/Makassar' },
+    location: {
+      address: 'Jl. Sunset Road 88',
+      city: 'Denpasar',
+      province: 'Bali',
+      location: { lat: -8.6705, lng: 115.2126 },
+      timeZone: 'Asia/Makassar',
+    },
     services: {
       services: [
         { name: 'Konsultasi Umum', category: 'consultation', price: { amount: 15_000_000 }, durationMinutes: 30 },
-        { name: 'Vaksin Rabies', category: 'vaccination', price: { amount: 25_000_000, currency: 'IDR' }, durationMinutes: 15 },
+        {
+          name: 'Vaksin Rabies',
+          category: 'vaccination',
+          price: { amount: 25_000_000, currency: 'IDR' },
+          durationMinutes: 15,
+        },
       ],
     },
   };
@@ -62,7 +99,10 @@ export function sampleSteps(contactEmail: string): Steps {
 
 /** The 6-digit code in the latest contact verification mail to `email`. */
 export async function contactCode(p: Platform, email: string, after = 0): Promise<string> {
-  const mail = await p.smtp.waitFor(email, (m) => /kode verifikasi|verification code/i.test(m.subject) && p.smtp.mails.indexOf(m) >= after);
+  const mail = await p.smtp.waitFor(
+    email,
+    (m) => /kode verifikasi|verification code/i.test(m.subject) && p.smtp.mails.indexOf(m) >= after,
+  );
   const m = /(\d{6})/.exec(mail.subject);
   if (!m) throw new Error(`no code in ${mail.subject}`);
   return m[1]!;
@@ -83,7 +123,13 @@ export async function completeApplication(p: Platform, user: TestUser): Promise<
   const code = await contactCode(p, contactEmail);
   expect((await p.http.post(`/api/v1/vendor/onboarding/${id}/verify-contact`, { code }, { token })).status).toBe(200);
   for (const type of ['business_licence', 'tax_registration', 'vet_licence']) {
-    const r = await upload(p, `/api/v1/vendor/onboarding/${id}/documents`, token, { bytes: PDF, name: `${type}.pdf`, type: 'application/pdf' }, { type });
+    const r = await upload(
+      p,
+      `/api/v1/vendor/onboarding/${id}/documents`,
+      token,
+      { bytes: PDF, name: `${type}.pdf`, type: 'application/pdf' },
+      { type },
+    );
     expect(r.status, r.text).toBe(201);
   }
   return id;

@@ -19,7 +19,11 @@ describe('gateway configuration', () => {
   });
 
   it('parses lists', () => {
-    const c = parse({ TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32', CORS_ORIGINS: 'https://app.petpro.id,http://localhost:5173', IP_DENYLIST: '203.0.113.7' });
+    const c = parse({
+      TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32',
+      CORS_ORIGINS: 'https://app.petpro.id,http://localhost:5173',
+      IP_DENYLIST: '203.0.113.7',
+    });
     expect(c.TRUST_PROXY).toEqual(['10.0.0.0/8', '2001:db8::/32']);
     expect(c.CORS_ORIGINS).toEqual(['https://app.petpro.id', 'http://localhost:5173']);
     expect(c.IP_DENYLIST).toEqual(['203.0.113.7']);

@@ -2,13 +2,23 @@ import { ConfigError, baseEnv, parseConfig, z } from '@petpro/kit';
 import { cidrListVar, originListVar } from './protection/config-vars.ts';
 
 const int = (what: string, min: number, max: number) =>
-  z.coerce.number({ error: `must be ${what}` }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+  z.coerce
+    .number({ error: `must be ${what}` })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
 const ms = (min: number, max: number) => int('a number of milliseconds', min, max);
 const bool = () =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const csv = () => z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const csv = () =>
+  z.string().transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 /** The gateway's configuration, read once at start. Defaults are documented in PROTECTION.md. */
 export const gatewayEnv = {
@@ -21,7 +31,10 @@ export const gatewayEnv = {
   AUTO_BLOCK_THRESHOLD: int('a number of rejections', 0, 1_000_000).default(50),
   AUTO_BLOCK_MINUTES: int('a number of minutes', 1, 525_600).default(15),
   /** Prefix of every Redis key and channel the gateway writes (rate limits, IP blocks). */
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -').default('petpro:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -')
+    .default('petpro:'),
 
   // Client identity and IP lists.
   TRUST_PROXY: cidrListVar().default([]),
@@ -62,10 +75,13 @@ export function parseGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = parseConfig(gatewayEnv, env);
   // Node refuses a server whose header deadline is later than its whole-request deadline.
   if (config.GATEWAY_HEADERS_TIMEOUT_MS > config.GATEWAY_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(`Configuration error: GATEWAY_HEADERS_TIMEOUT_MS must not exceed GATEWAY_REQUEST_TIMEOUT_MS (got ${config.GATEWAY_HEADERS_TIMEOUT_MS} > ${config.GATEWAY_REQUEST_TIMEOUT_MS})`);
+    throw new ConfigError(
+      `Configuration error: GATEWAY_HEADERS_TIMEOUT_MS must not exceed GATEWAY_REQUEST_TIMEOUT_MS (got ${config.GATEWAY_HEADERS_TIMEOUT_MS} > ${config.GATEWAY_REQUEST_TIMEOUT_MS})`,
+    );
   }
   return {
     ...config,
-    GATEWAY_MAX_IN_FLIGHT_PER_SERVICE: config.GATEWAY_MAX_IN_FLIGHT_PER_SERVICE ?? Math.max(1, Math.ceil(config.GATEWAY_MAX_IN_FLIGHT / 2)),
+    GATEWAY_MAX_IN_FLIGHT_PER_SERVICE:
+      config.GATEWAY_MAX_IN_FLIGHT_PER_SERVICE ?? Math.max(1, Math.ceil(config.GATEWAY_MAX_IN_FLIGHT / 2)),
   };
 }

@@ -1,10 +1,24 @@
-import { ConfigError, MemoryRegistry, watchParent, RedisRegistry, ServiceCredentials, closeServer, createLogger, createRedis, listen, type Registry } from '@petpro/kit';
+import {
+  ConfigError,
+  MemoryRegistry,
+  watchParent,
+  RedisRegistry,
+  ServiceCredentials,
+  closeServer,
+  createLogger,
+  createRedis,
+  listen,
+  type Registry,
+} from '@petpro/kit';
 import { parseGatewayConfig } from './config.ts';
 import { buildGateway } from './app.ts';
 
 async function main(): Promise<void> {
   const config = parseGatewayConfig();
-  if (!config.SERVICE_SECRET) throw new ConfigError('Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); `npm start` generates one');
+  if (!config.SERVICE_SECRET)
+    throw new ConfigError(
+      'Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); `npm start` generates one',
+    );
   const log = createLogger('gateway', config.LOG_LEVEL);
   let registry: Registry = new MemoryRegistry();
   if (config.REDIS_URL) {
@@ -12,7 +26,12 @@ async function main(): Promise<void> {
     redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
     registry = new RedisRegistry(redis);
   }
-  const gateway = buildGateway({ config, log, registry, credentials: new ServiceCredentials(config.SERVICE_SECRET, 'gateway') });
+  const gateway = buildGateway({
+    config,
+    log,
+    registry,
+    credentials: new ServiceCredentials(config.SERVICE_SECRET, 'gateway'),
+  });
   // IP blocks and shared counters are loaded before the first request can arrive.
   await gateway.start();
   const { server, port } = await listen(gateway.app, config.GATEWAY_PORT, config.HOST, gateway.serverOptions);

@@ -19,9 +19,25 @@ describe('gateway access log', () => {
   let url: string;
 
   beforeAll(async () => {
-    const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
-    const config = parseGatewayConfig({ HOST: '127.0.0.1', GATEWAY_PORT: '0', LOG_LEVEL: 'info', SERVICE_SECRET: TEST_SECRET, PETPRO_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'petpro-gw-')) });
-    gateway = buildGateway({ config, log: pino({ level: 'info' }, sink), registry: new MemoryRegistry(), credentials: new ServiceCredentials(TEST_SECRET, 'gateway') });
+    const sink = new Writable({
+      write: (chunk, _enc, cb) => {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const config = parseGatewayConfig({
+      HOST: '127.0.0.1',
+      GATEWAY_PORT: '0',
+      LOG_LEVEL: 'info',
+      SERVICE_SECRET: TEST_SECRET,
+      PETPRO_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'petpro-gw-')),
+    });
+    gateway = buildGateway({
+      config,
+      log: pino({ level: 'info' }, sink),
+      registry: new MemoryRegistry(),
+      credentials: new ServiceCredentials(TEST_SECRET, 'gateway'),
+    });
     const l = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
     server = l.server;
     gateway.attach(server);

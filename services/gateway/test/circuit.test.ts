@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '@petpro/kit';
 import { eventually } from '@petpro/kit/testing';
-import { okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type Handler, type TestGateway } from './harness.ts';
+import {
+  okHandler,
+  request,
+  startFakeAuth,
+  startGateway,
+  startUpstream,
+  type FakeUpstream,
+  type Handler,
+  type TestGateway,
+} from './harness.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const slow =
@@ -32,7 +41,13 @@ describe('circuit breakers per upstream', () => {
     user = await startUpstream(registry, 'user', okHandler('user'));
     gw = await startGateway({
       registry,
-      env: { UPSTREAM_TIMEOUT_MS: '1000', BREAKER_VOLUME_THRESHOLD: '4', BREAKER_ERROR_THRESHOLD_PERCENT: '50', BREAKER_RESET_TIMEOUT_MS: '3000', BREAKER_WINDOW_MS: '10000' },
+      env: {
+        UPSTREAM_TIMEOUT_MS: '1000',
+        BREAKER_VOLUME_THRESHOLD: '4',
+        BREAKER_ERROR_THRESHOLD_PERCENT: '50',
+        BREAKER_RESET_TIMEOUT_MS: '3000',
+        BREAKER_WINDOW_MS: '10000',
+      },
     });
     admin = { authorization: `Bearer ${await auth.token({ roles: ['admin'] })}` };
   });
@@ -59,7 +74,12 @@ describe('circuit breakers per upstream', () => {
     const seen: Array<{ status: number; code?: string; ms: number; retryAfter?: string }> = [];
     for (let i = 0; i < 12 && seen.at(-1)?.code !== 'circuit_open'; i++) {
       const r = await request(gw.url, '/api/v1/availability');
-      seen.push({ status: r.status, code: r.body.code, ms: r.ms, retryAfter: r.headers['retry-after'] as string | undefined });
+      seen.push({
+        status: r.status,
+        code: r.body.code,
+        ms: r.ms,
+        retryAfter: r.headers['retry-after'] as string | undefined,
+      });
     }
     const timeouts = seen.filter((s) => s.status === 504);
     expect(timeouts.length).toBeGreaterThanOrEqual(4);
@@ -110,12 +130,20 @@ describe('circuit breakers per upstream', () => {
 
     user = await startUpstream(registry, 'user', okHandler('user'));
     await gw.gateway.pool.refresh();
-    await eventually(async () => (await request(gw.url, '/api/v1/users/me', { headers: admin })).status === 200, 8_000, 100);
+    await eventually(
+      async () => (await request(gw.url, '/api/v1/users/me', { headers: admin })).status === 200,
+      8_000,
+      100,
+    );
     expect(await circuitOf('user')).toBe('closed');
   });
 
   it('does not count client errors (4xx) as failures', async () => {
-    clinic.setHandler((_req, res) => res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"code":"clinic_not_found","status":404}'));
+    clinic.setHandler((_req, res) =>
+      res
+        .writeHead(404, { 'content-type': 'application/problem+json' })
+        .end('{"code":"clinic_not_found","status":404}'),
+    );
     for (let i = 0; i < 10; i++) expect((await request(gw.url, '/api/v1/clinics/none')).status).toBe(404);
     expect(await circuitOf('clinic')).toBe('closed');
     clinic.setHandler(okHandler('clinic'));

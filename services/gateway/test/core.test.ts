@@ -34,18 +34,26 @@ describe('gateway core', () => {
     expect(isProblem(wrongMethod)).toBe(true);
     expect(wrongMethod.headers.get('allow')).toContain('POST');
 
-    const malformed = await p.http.call('POST', '/api/v1/auth/login', { raw: '{"email":', headers: { 'content-type': 'application/json' } });
+    const malformed = await p.http.call('POST', '/api/v1/auth/login', {
+      raw: '{"email":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe('invalid_json');
 
-    const big = await p.http.call('POST', '/api/v1/auth/login', { raw: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(3 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+    const big = await p.http.call('POST', '/api/v1/auth/login', {
+      raw: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(3 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(big.status).toBe(413);
     expect(isProblem(big)).toBe(true);
 
     // Internal endpoints are never routed publicly.
     const internal = await p.http.get('/internal/sessions/revocations?since=2020-01-01T00:00:00Z');
     expect(internal.status).toBe(404);
-    const internalRegistry = await p.http.get('/internal/registry/instances', { headers: { 'x-service-token': 'forged' } });
+    const internalRegistry = await p.http.get('/internal/registry/instances', {
+      headers: { 'x-service-token': 'forged' },
+    });
     expect(internalRegistry.status).toBe(401);
   });
 
@@ -57,7 +65,12 @@ describe('gateway core', () => {
   });
 
   it('normalises paths before routing', async () => {
-    for (const path of ['//.well-known/jwks.json', '/.well-known/./jwks.json', '/.well-known%2Fjwks.json', '/.well-known/jwks.json/']) {
+    for (const path of [
+      '//.well-known/jwks.json',
+      '/.well-known/./jwks.json',
+      '/.well-known%2Fjwks.json',
+      '/.well-known/jwks.json/',
+    ]) {
       const r = await p.http.get(path);
       expect(r.status, path).toBe(200);
       expect(r.body.keys.length, path).toBeGreaterThan(0);
@@ -74,7 +87,11 @@ describe('gateway core', () => {
   // auth service arrived without their body and timed out with 504.
   it('streams request bodies of proxied admin routes untouched', async () => {
     const admin = await loginAdmin(p);
-    const r = await p.http.post('/api/v1/admin/roles', { name: 'body_check', permissions: [] }, { token: admin.accessToken });
+    const r = await p.http.post(
+      '/api/v1/admin/roles',
+      { name: 'body_check', permissions: [] },
+      { token: admin.accessToken },
+    );
     expect(r.status).toBe(201);
   });
 
@@ -88,8 +105,21 @@ describe('gateway core', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     const paths = Object.keys(doc.paths);
-    expect(paths).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/api/v1/admin/services', '/api/v1/auth/login', '/api/v1/auth/register', '/.well-known/jwks.json']));
-    const tags = new Set(Object.values(doc.paths).flatMap((item) => Object.values(item as Record<string, { tags?: string[] }>).flatMap((op) => op.tags ?? [])));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/healthz',
+        '/readyz',
+        '/api/v1/admin/services',
+        '/api/v1/auth/login',
+        '/api/v1/auth/register',
+        '/.well-known/jwks.json',
+      ]),
+    );
+    const tags = new Set(
+      Object.values(doc.paths).flatMap((item) =>
+        Object.values(item as Record<string, { tags?: string[] }>).flatMap((op) => op.tags ?? []),
+      ),
+    );
     expect([...tags]).toEqual(expect.arrayContaining(['auth', 'platform']));
 
     const docs = await fetch(`${p.url}/docs`);

@@ -41,7 +41,9 @@ describe('CORS with explicit origins', () => {
     expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
     // An origin that only looks like an allowed one is another origin.
-    expect((await request(gw.url, '/api/v1/clinics', preflight('https://app.petpro.test.evil.example'))).status).toBe(403);
+    expect((await request(gw.url, '/api/v1/clinics', preflight('https://app.petpro.test.evil.example'))).status).toBe(
+      403,
+    );
     expect((await request(gw.url, '/api/v1/clinics', preflight('http://app.petpro.test'))).status).toBe(403);
   });
 

@@ -2,12 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import net from 'node:net';
 import { MemoryRegistry } from '@petpro/kit';
-import { okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type Handler, type TestGateway } from './harness.ts';
+import {
+  okHandler,
+  request,
+  startFakeAuth,
+  startGateway,
+  startUpstream,
+  type FakeUpstream,
+  type Handler,
+  type TestGateway,
+} from './harness.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A raw client that sends a request line and then one header line every `everyMs`, never finishing. */
-function slowloris(port: number, everyMs = 200, maxLines = 40): Promise<{ closedAfterMs: number; answer: string; error?: string }> {
+function slowloris(
+  port: number,
+  everyMs = 200,
+  maxLines = 40,
+): Promise<{ closedAfterMs: number; answer: string; error?: string }> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = net.connect(port, '127.0.0.1');
@@ -43,7 +56,9 @@ describe('server limits', () => {
   beforeAll(async () => {
     auth = await startFakeAuth(registry);
     clinic = await startUpstream(registry, 'clinic', (req, res, body) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, bytes: body.length }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ path: req.url, bytes: body.length }));
     });
     gw = await startGateway({
       registry,
@@ -97,29 +112,59 @@ describe('server limits', () => {
   it('refuses a body over its route class limit by Content-Length before reading it', async () => {
     const token = await auth.token();
     const headers = { authorization: `Bearer ${token}` };
-    const small = await request(gw.url, '/api/v1/clinics?case=small', { method: 'POST', headers, body: { name: 'x'.repeat(1000) } });
+    const small = await request(gw.url, '/api/v1/clinics?case=small', {
+      method: 'POST',
+      headers,
+      body: { name: 'x'.repeat(1000) },
+    });
     expect(small.status).toBe(200);
-    const big = await request(gw.url, '/api/v1/clinics?case=bigjson', { method: 'POST', headers, body: { name: 'x'.repeat(3000) } });
+    const big = await request(gw.url, '/api/v1/clinics?case=bigjson', {
+      method: 'POST',
+      headers,
+      body: { name: 'x'.repeat(3000) },
+    });
     expect(big.status).toBe(413);
     expect(big.body.code).toBe('payload_too_large');
     expect(big.headers['connection']).toBe('close');
     expect(clinic.seen.some((s) => s.includes('case=bigjson'))).toBe(false);
     // The same size is fine as a multipart upload on an upload route, up to the upload limit.
-    const multipart = (size: number) => `--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n${'p'.repeat(size)}\r\n--b--\r\n`;
-    const upload = await request(gw.url, '/api/v1/clinics/1/photos?case=upload', { method: 'POST', headers: { ...headers, 'content-type': 'multipart/form-data; boundary=b' }, raw: multipart(3000) });
+    const multipart = (size: number) =>
+      `--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n${'p'.repeat(size)}\r\n--b--\r\n`;
+    const upload = await request(gw.url, '/api/v1/clinics/1/photos?case=upload', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'multipart/form-data; boundary=b' },
+      raw: multipart(3000),
+    });
     expect(upload.status).toBe(200);
-    const tooBig = await request(gw.url, '/api/v1/clinics/1/photos?case=bigupload', { method: 'POST', headers: { ...headers, 'content-type': 'multipart/form-data; boundary=b' }, raw: multipart(9000) });
+    const tooBig = await request(gw.url, '/api/v1/clinics/1/photos?case=bigupload', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'multipart/form-data; boundary=b' },
+      raw: multipart(9000),
+    });
     expect(tooBig.status).toBe(413);
   });
 
   it('counts streamed bytes of a body without Content-Length', async () => {
     const token = await auth.token();
     const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: gw.port, method: 'POST', path: '/api/v1/clinics?case=chunked', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: gw.port,
+          method: 'POST',
+          path: '/api/v1/clinics?case=chunked',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'transfer-encoding': 'chunked',
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       let sent = 0;
       const pump = () => {
@@ -165,14 +210,23 @@ describe('load shedding', () => {
   let gw: TestGateway;
   let booking: FakeUpstream;
   let clinic: FakeUpstream;
-  const hang = (ms: number): Handler => (req, res) => {
-    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ slow: true, path: req.url })), ms);
-  };
+  const hang =
+    (ms: number): Handler =>
+    (req, res) => {
+      setTimeout(
+        () =>
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ slow: true, path: req.url })),
+        ms,
+      );
+    };
 
   beforeAll(async () => {
     booking = await startUpstream(registry, 'booking', hang(2_500));
     clinic = await startUpstream(registry, 'clinic', okHandler('clinic'));
-    gw = await startGateway({ registry, env: { GATEWAY_MAX_IN_FLIGHT: '6', GATEWAY_MAX_IN_FLIGHT_PER_SERVICE: '4', UPSTREAM_TIMEOUT_MS: '5000' } });
+    gw = await startGateway({
+      registry,
+      env: { GATEWAY_MAX_IN_FLIGHT: '6', GATEWAY_MAX_IN_FLIGHT_PER_SERVICE: '4', UPSTREAM_TIMEOUT_MS: '5000' },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -208,7 +262,9 @@ describe('load shedding', () => {
     expect(health.status).toBe(200);
     expect(health.ms).toBeLessThan(700);
     // Service registrations are never shed (an overloaded gateway must not lose its services).
-    expect((await request(gw.url, '/internal/registry/instances', { headers: { 'x-service-token': 'not-a-token' } })).status).toBe(401);
+    expect(
+      (await request(gw.url, '/internal/registry/instances', { headers: { 'x-service-token': 'not-a-token' } })).status,
+    ).toBe(401);
 
     expect((await Promise.all([...slow, ...more])).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     clinic.setHandler(okHandler('clinic'));

@@ -11,7 +11,15 @@ import { mkdtempSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { Redis } from 'ioredis';
-import { MemoryRegistry, ServiceCredentials, closeServer, createLogger, keepRegistered, listen, type Registry } from '@petpro/kit';
+import {
+  MemoryRegistry,
+  ServiceCredentials,
+  closeServer,
+  createLogger,
+  keepRegistered,
+  listen,
+  type Registry,
+} from '@petpro/kit';
 import { buildGateway, type Gateway } from '../src/app.ts';
 import { parseGatewayConfig } from '../src/config.ts';
 
@@ -28,7 +36,9 @@ export interface TestGateway {
 }
 
 /** Builds and starts a gateway (as main.ts does) over `registry` with the given environment. */
-export async function startGateway(opts: { env?: Record<string, string>; registry?: Registry; dataDir?: string } = {}): Promise<TestGateway> {
+export async function startGateway(
+  opts: { env?: Record<string, string>; registry?: Registry; dataDir?: string } = {},
+): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'petpro-gw-'));
   const env: NodeJS.ProcessEnv = {
     HOST: '127.0.0.1',
@@ -40,7 +50,12 @@ export async function startGateway(opts: { env?: Record<string, string>; registr
   };
   const config = parseGatewayConfig(env);
   const registry = opts.registry ?? new MemoryRegistry();
-  const gateway = buildGateway({ config, log: createLogger('gateway', config.LOG_LEVEL), registry, credentials: new ServiceCredentials(TEST_SECRET, 'gateway') });
+  const gateway = buildGateway({
+    config,
+    log: createLogger('gateway', config.LOG_LEVEL),
+    registry,
+    credentials: new ServiceCredentials(TEST_SECRET, 'gateway'),
+  });
   const { server, port } = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
   gateway.attach(server);
   await gateway.start();
@@ -71,7 +86,11 @@ export interface FakeUpstream {
 }
 
 /** A plain HTTP server registered (with heartbeats) as an instance of service `name`. */
-export async function startUpstream(registry: Registry, name: 'auth' | 'user' | 'clinic' | 'booking', handler: Handler): Promise<FakeUpstream> {
+export async function startUpstream(
+  registry: Registry,
+  name: 'auth' | 'user' | 'clinic' | 'booking',
+  handler: Handler,
+): Promise<FakeUpstream> {
   let current = handler;
   const seen: string[] = [];
   const server = http.createServer((req, res) => {
@@ -90,7 +109,12 @@ export async function startUpstream(registry: Registry, name: 'auth' | 'user' | 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const id = `${name}-fake-${randomUUID()}`;
-  const reg = keepRegistered(registry, { id, name, url, version: 'test', healthUrl: `${url}/healthz` }, createLogger('fake', 'silent'), 1_000);
+  const reg = keepRegistered(
+    registry,
+    { id, name, url, version: 'test', healthUrl: `${url}/healthz` },
+    createLogger('fake', 'silent'),
+    1_000,
+  );
   await new Promise((r) => setTimeout(r, 20));
   return {
     name,
@@ -111,7 +135,9 @@ export async function startUpstream(registry: Registry, name: 'auth' | 'user' | 
 export const okHandler =
   (service: string): Handler =>
   (req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, service, path: req.url }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ok: true, service, path: req.url }));
   };
 
 /**
@@ -123,11 +149,23 @@ export async function startFakeAuth(registry: Registry) {
   const kid = randomBytes(6).toString('hex');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
   const upstream = await startUpstream(registry, 'auth', (req, res) => {
-    const json = (status: number, body: unknown, type = 'application/json') => res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown, type = 'application/json') =>
+      res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body));
     const p = (req.url ?? '').split('?')[0];
     if (p === '/.well-known/jwks.json') return json(200, { keys: [jwk] });
     if (p === '/internal/sessions/revocations') return json(200, { items: [], now: new Date().toISOString() });
-    if (p === '/api/v1/auth/login') return json(401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Wrong email or password', code: 'invalid_credentials' }, 'application/problem+json');
+    if (p === '/api/v1/auth/login')
+      return json(
+        401,
+        {
+          type: 'about:blank',
+          title: 'Unauthorized',
+          status: 401,
+          detail: 'Wrong email or password',
+          code: 'invalid_credentials',
+        },
+        'application/problem+json',
+      );
     return json(200, { ok: true, service: 'auth', path: req.url });
   });
   return {
@@ -171,7 +209,14 @@ export interface RawResult {
 export function request(
   baseUrl: string,
   reqPath: string,
-  opts: { method?: string; from?: string; headers?: Record<string, string>; body?: unknown; raw?: string | Buffer; timeoutMs?: number } = {},
+  opts: {
+    method?: string;
+    from?: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    raw?: string | Buffer;
+    timeoutMs?: number;
+  } = {},
 ): Promise<RawResult> {
   // Host and port from the base only: a path such as `//api/...` must reach the gateway as written.
   const u = new URL(baseUrl);
@@ -185,7 +230,16 @@ export function request(
   if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: reqPath, headers, agent: false, localAddress: opts.from ?? '127.0.0.1', timeout: opts.timeoutMs ?? 10_000 },
+      {
+        host: u.hostname,
+        port: u.port,
+        method: opts.method ?? 'GET',
+        path: reqPath,
+        headers,
+        agent: false,
+        localAddress: opts.from ?? '127.0.0.1',
+        timeout: opts.timeoutMs ?? 10_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -282,6 +336,8 @@ export function upgradeStatus(port: number, from = '127.0.0.1', reqPath = '/ws')
     socket.on('error', reject);
     socket.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
     socket.setTimeout(5_000, () => socket.destroy(new Error('no answer to the upgrade')));
-    socket.write(`GET ${reqPath} HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(
+      `GET ${reqPath} HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
   });
 }

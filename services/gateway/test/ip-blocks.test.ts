@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { MemoryRegistry } from '@petpro/kit';
 import { eventually } from '@petpro/kit/testing';
-import { okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis, upgradeStatus } from './harness.ts';
+import {
+  okHandler,
+  request,
+  startFakeAuth,
+  startGateway,
+  startUpstream,
+  type FakeUpstream,
+  type TestGateway,
+  cleanRedis,
+  upgradeStatus,
+} from './harness.ts';
 
 type FakeAuth = Awaited<ReturnType<typeof startFakeAuth>>;
 
@@ -13,7 +23,15 @@ describe('static deny and allow lists', () => {
 
   beforeAll(async () => {
     clinic = await startUpstream(registry, 'clinic', okHandler('clinic'));
-    gw = await startGateway({ registry, env: { IP_DENYLIST: '127.53.0.0/24', IP_ALLOWLIST: '127.53.0.0/16', RATE_LIMIT_PER_MINUTE: '2', AUTO_BLOCK_THRESHOLD: '2' } });
+    gw = await startGateway({
+      registry,
+      env: {
+        IP_DENYLIST: '127.53.0.0/24',
+        IP_ALLOWLIST: '127.53.0.0/16',
+        RATE_LIMIT_PER_MINUTE: '2',
+        AUTO_BLOCK_THRESHOLD: '2',
+      },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -61,7 +79,12 @@ describe('admin IP blocks (file store)', () => {
   });
 
   const post = (body: unknown, token = admin, from = '127.0.0.1') =>
-    request(gw.url, '/api/v1/admin/ip-blocks', { method: 'POST', body, from, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    request(gw.url, '/api/v1/admin/ip-blocks', {
+      method: 'POST',
+      body,
+      from,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
 
   it('is for admins only', async () => {
     expect((await post({ cidr: '127.60.0.0/24' }, '')).status).toBe(401);
@@ -74,7 +97,10 @@ describe('admin IP blocks (file store)', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('invalid_cidr');
     expect((await post({ cidr: '0.0.0.0/0' })).body.code).toBe('cidr_too_wide');
-    expect((await post({ cidr: '127.60.0.1', expiresAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 5 })).status).toBe(400);
+    expect(
+      (await post({ cidr: '127.60.0.1', expiresAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 5 }))
+        .status,
+    ).toBe(400);
     expect((await post({ cidr: '127.60.0.1', expiresAt: '2001-01-01T00:00:00Z' })).body.code).toBe('invalid_expiry');
     expect((await post({ cidr: '127.60.0.1', colour: 'red' })).status).toBe(400);
     // An admin cannot lock themselves out by mistake.
@@ -100,7 +126,9 @@ describe('admin IP blocks (file store)', () => {
     expect(list.status).toBe(200);
     expect(list.body.items?.map((b) => b.cidr)).toEqual(['127.60.0.0/24', '127.61.0.9/32']);
     expect(list.body.nextCursor).toBeNull();
-    const page = await request(gw.url, '/api/v1/admin/ip-blocks?limit=1', { headers: { authorization: `Bearer ${admin}` } });
+    const page = await request(gw.url, '/api/v1/admin/ip-blocks?limit=1', {
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(page.body.items).toHaveLength(1);
     expect(page.body.nextCursor).toBe(created.body.id);
 
@@ -109,10 +137,16 @@ describe('admin IP blocks (file store)', () => {
     gw = await startGateway({ registry, dataDir: gw.dataDir, env: { AUTO_BLOCK_THRESHOLD: '0' } });
     expect((await request(gw.url, '/api/v1/clinics', { from: '127.60.0.200' })).status).toBe(403);
 
-    const del = await request(gw.url, `/api/v1/admin/ip-blocks/${created.body.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    const del = await request(gw.url, `/api/v1/admin/ip-blocks/${created.body.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(del.status).toBe(204);
     expect((await request(gw.url, '/api/v1/clinics', { from: '127.60.0.200' })).status).toBe(200);
-    const again = await request(gw.url, `/api/v1/admin/ip-blocks/${created.body.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    const again = await request(gw.url, `/api/v1/admin/ip-blocks/${created.body.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(again.status).toBe(404);
     expect(again.body.code).toBe('ip_block_not_found');
   });
@@ -124,10 +158,14 @@ describe('admin IP blocks (file store)', () => {
     const blocked = await request(gw.url, '/api/v1/clinics', { from: '127.62.0.1' });
     expect(blocked.status).toBe(403);
     expect(blocked.body.expiresAt).toBe(expiresAt);
-    const lifted = await eventually(async () => {
-      const r = await request(gw.url, '/api/v1/clinics', { from: '127.62.0.1' });
-      return r.status === 200 ? Date.now() : undefined;
-    }, 5_000, 100);
+    const lifted = await eventually(
+      async () => {
+        const r = await request(gw.url, '/api/v1/clinics', { from: '127.62.0.1' });
+        return r.status === 200 ? Date.now() : undefined;
+      },
+      5_000,
+      100,
+    );
     expect(lifted).toBeGreaterThanOrEqual(Date.parse(expiresAt));
     expect(lifted - Date.parse(expiresAt)).toBeLessThan(1_000);
   });
@@ -142,7 +180,15 @@ describe('automatic blocks', () => {
   beforeAll(async () => {
     auth = await startFakeAuth(registry);
     clinic = await startUpstream(registry, 'clinic', okHandler('clinic'));
-    gw = await startGateway({ registry, env: { AUTO_BLOCK_THRESHOLD: '5', AUTO_BLOCK_MINUTES: '1', RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '8' } });
+    gw = await startGateway({
+      registry,
+      env: {
+        AUTO_BLOCK_THRESHOLD: '5',
+        AUTO_BLOCK_MINUTES: '1',
+        RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+        RATE_LIMIT_PER_MINUTE: '8',
+      },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -154,7 +200,15 @@ describe('automatic blocks', () => {
     const from = '127.63.0.1';
     const statuses: number[] = [];
     for (let i = 0; i < 20 && statuses.at(-1) !== 403; i++) {
-      statuses.push((await request(gw.url, '/api/v1/auth/login', { from, method: 'POST', body: { email: 'victim@example.test', password: `guess-${i}` } })).status);
+      statuses.push(
+        (
+          await request(gw.url, '/api/v1/auth/login', {
+            from,
+            method: 'POST',
+            body: { email: 'victim@example.test', password: `guess-${i}` },
+          })
+        ).status,
+      );
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.at(-1)).toBe(403);
@@ -166,14 +220,17 @@ describe('automatic blocks', () => {
     expect(minutesLeft).toBeLessThanOrEqual(1);
     // Other clients are not affected; admins see the block.
     expect((await request(gw.url, '/api/v1/clinics', { from: '127.63.0.2' })).status).toBe(200);
-    const list = await request(gw.url, '/api/v1/admin/ip-blocks', { headers: { authorization: `Bearer ${await auth.token({ roles: ['admin'] })}` } });
+    const list = await request(gw.url, '/api/v1/admin/ip-blocks', {
+      headers: { authorization: `Bearer ${await auth.token({ roles: ['admin'] })}` },
+    });
     expect(list.body.items).toContainEqual(expect.objectContaining({ cidr: '127.63.0.1/32', source: 'auto' }));
   });
 
   it('blocks a client that keeps going past its rate limit', async () => {
     const from = '127.63.0.3';
     const statuses: number[] = [];
-    for (let i = 0; i < 30 && statuses.at(-1) !== 403; i++) statuses.push((await request(gw.url, '/api/v1/clinics', { from })).status);
+    for (let i = 0; i < 30 && statuses.at(-1) !== 403; i++)
+      statuses.push((await request(gw.url, '/api/v1/clinics', { from })).status);
     expect(statuses.slice(0, 9)).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 429]);
     expect(statuses.at(-1)).toBe(403);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
@@ -188,7 +245,11 @@ describe('automatic blocks', () => {
 
 describe.skipIf(!process.env.REDIS_URL)('IP blocks shared through Redis', () => {
   const registry = new MemoryRegistry();
-  const env = { REDIS_URL: process.env.REDIS_URL ?? '', REDIS_KEY_PREFIX: `petpro-test-${randomBytes(5).toString('hex')}:`, AUTO_BLOCK_THRESHOLD: '0' };
+  const env = {
+    REDIS_URL: process.env.REDIS_URL ?? '',
+    REDIS_KEY_PREFIX: `petpro-test-${randomBytes(5).toString('hex')}:`,
+    AUTO_BLOCK_THRESHOLD: '0',
+  };
   let a: TestGateway;
   let b: TestGateway;
   let auth: FakeAuth;
@@ -212,7 +273,11 @@ describe.skipIf(!process.env.REDIS_URL)('IP blocks shared through Redis', () => 
     const admin = { authorization: `Bearer ${await auth.token({ roles: ['admin'] })}` };
     const from = '127.70.0.5';
     expect((await request(b.url, '/api/v1/clinics', { from })).status).toBe(200);
-    const created = await request(a.url, '/api/v1/admin/ip-blocks', { method: 'POST', headers: admin, body: { cidr: '127.70.0.0/24', durationMinutes: 10 } });
+    const created = await request(a.url, '/api/v1/admin/ip-blocks', {
+      method: 'POST',
+      headers: admin,
+      body: { cidr: '127.70.0.0/24', durationMinutes: 10 },
+    });
     expect(created.status).toBe(201);
     expect((await request(a.url, '/api/v1/clinics', { from })).status).toBe(403);
     const started = Date.now();
@@ -223,7 +288,10 @@ describe.skipIf(!process.env.REDIS_URL)('IP blocks shared through Redis', () => 
     const c = await startGateway({ registry, env });
     try {
       expect((await request(c.url, '/api/v1/clinics', { from })).status).toBe(403);
-      expect((await request(c.url, `/api/v1/admin/ip-blocks/${created.body.id}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+      expect(
+        (await request(c.url, `/api/v1/admin/ip-blocks/${created.body.id}`, { method: 'DELETE', headers: admin }))
+          .status,
+      ).toBe(204);
       await eventually(async () => (await request(a.url, '/api/v1/clinics', { from })).status === 200, 3_000, 50);
       await eventually(async () => (await request(b.url, '/api/v1/clinics', { from })).status === 200, 3_000, 50);
     } finally {

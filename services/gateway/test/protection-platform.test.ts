@@ -39,7 +39,15 @@ describe('gateway protection on the real platform', () => {
     const from = '127.80.0.1';
     const statuses: number[] = [];
     for (let i = 0; i < 20 && statuses.at(-1) !== 403; i++) {
-      statuses.push((await request(p.url, '/api/v1/auth/login', { from, method: 'POST', body: { email: 'nobody@example.test', password: `Guess-number-${i}` } })).status);
+      statuses.push(
+        (
+          await request(p.url, '/api/v1/auth/login', {
+            from,
+            method: 'POST',
+            body: { email: 'nobody@example.test', password: `Guess-number-${i}` },
+          })
+        ).status,
+      );
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.at(-1)).toBe(403);
@@ -50,13 +58,22 @@ describe('gateway protection on the real platform', () => {
   });
 
   it('lets an admin block a CIDR: refused at once, still refused by a restarted gateway, lifted on delete', async () => {
-    const created = await request(p.url, '/api/v1/admin/ip-blocks', { method: 'POST', headers: admin, body: { cidr: '127.81.0.0/24', reason: 'abuse report', durationMinutes: 30 } });
+    const created = await request(p.url, '/api/v1/admin/ip-blocks', {
+      method: 'POST',
+      headers: admin,
+      body: { cidr: '127.81.0.0/24', reason: 'abuse report', durationMinutes: 30 },
+    });
     expect(created.status).toBe(201);
     expect((await request(p.url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status).toBe(403);
 
     // A second gateway over the same data folder and registry, as after a restart.
     const config = parseGatewayConfig({ ...p.env, GATEWAY_PORT: '0' });
-    const gateway = buildGateway({ config, log: createLogger('gateway', 'silent'), registry: p.registry, credentials: new ServiceCredentials(TEST_SECRET, 'gateway') });
+    const gateway = buildGateway({
+      config,
+      log: createLogger('gateway', 'silent'),
+      registry: p.registry,
+      credentials: new ServiceCredentials(TEST_SECRET, 'gateway'),
+    });
     const { server, port } = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
     gateway.attach(server);
     await gateway.start();
@@ -64,14 +81,20 @@ describe('gateway protection on the real platform', () => {
     const url = `http://127.0.0.1:${port}`;
     try {
       expect((await request(url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status).toBe(403);
-      expect((await request(url, `/api/v1/admin/ip-blocks/${created.body.id}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+      expect(
+        (await request(url, `/api/v1/admin/ip-blocks/${created.body.id}`, { method: 'DELETE', headers: admin })).status,
+      ).toBe(204);
       expect((await request(url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status).toBe(200);
     } finally {
       await closeServer(server, 500);
       await gateway.close();
     }
     // The first gateway reads the removal from the shared file within its poll interval.
-    await eventually(async () => (await request(p.url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status === 200, 4_000, 100);
+    await eventually(
+      async () => (await request(p.url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status === 200,
+      4_000,
+      100,
+    );
   });
 
   it('opens the circuit of a stopped service and closes it when the service is back', async () => {

@@ -1,13 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { MemoryRegistry } from '@petpro/kit';
-import { clientAddresses, okHandler, request, startFakeAuth, startGateway, startUpstream, type FakeUpstream, type TestGateway, cleanRedis, startTcpProxy, upgradeStatus } from './harness.ts';
+import {
+  clientAddresses,
+  okHandler,
+  request,
+  startFakeAuth,
+  startGateway,
+  startUpstream,
+  type FakeUpstream,
+  type TestGateway,
+  cleanRedis,
+  startTcpProxy,
+  upgradeStatus,
+} from './harness.ts';
 import { eventually } from '@petpro/kit/testing';
 
 const LIMIT = 5;
 const AUTH_LIMIT = 3;
 const PROXY = '127.250.0.1';
-const limits = { RATE_LIMIT_PER_MINUTE: String(LIMIT), RATE_LIMIT_AUTH_PER_MINUTE: String(AUTH_LIMIT), AUTO_BLOCK_THRESHOLD: '0' };
+const limits = {
+  RATE_LIMIT_PER_MINUTE: String(LIMIT),
+  RATE_LIMIT_AUTH_PER_MINUTE: String(AUTH_LIMIT),
+  AUTO_BLOCK_THRESHOLD: '0',
+};
 
 describe('rate limits', () => {
   const registry = new MemoryRegistry();
@@ -53,9 +69,20 @@ describe('rate limits', () => {
 
   it('is not reset by a spoofed X-Forwarded-For from a client that is not a trusted proxy', async () => {
     const from = next();
-    for (let i = 0; i < LIMIT; i++) expect((await request(gw.url, '/api/v1/clinics', { from, headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } })).status).toBe(200);
+    for (let i = 0; i < LIMIT; i++)
+      expect(
+        (await request(gw.url, '/api/v1/clinics', { from, headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } }))
+          .status,
+      ).toBe(200);
     for (let i = 0; i < 3; i++) {
-      const spoofed = await request(gw.url, '/api/v1/clinics', { from, headers: { 'x-forwarded-for': `203.0.113.${i + 1}`, 'x-real-ip': `203.0.113.${i + 1}`, forwarded: `for=203.0.113.${i + 1}` } });
+      const spoofed = await request(gw.url, '/api/v1/clinics', {
+        from,
+        headers: {
+          'x-forwarded-for': `203.0.113.${i + 1}`,
+          'x-real-ip': `203.0.113.${i + 1}`,
+          forwarded: `for=203.0.113.${i + 1}`,
+        },
+      });
       expect(spoofed.status).toBe(429);
     }
   });
@@ -63,17 +90,32 @@ describe('rate limits', () => {
   it('behind a trusted proxy counts the forwarded client, and one IPv6 /64 as one client', async () => {
     // Rotating addresses inside 2001:db8:7:1::/64 does not earn a fresh budget…
     for (let i = 0; i < LIMIT; i++) {
-      const r = await request(gw.url, '/api/v1/clinics', { from: PROXY, headers: { 'x-forwarded-for': `2001:db8:7:1::${(i + 1).toString(16)}` } });
+      const r = await request(gw.url, '/api/v1/clinics', {
+        from: PROXY,
+        headers: { 'x-forwarded-for': `2001:db8:7:1::${(i + 1).toString(16)}` },
+      });
       expect(r.status).toBe(200);
     }
-    const rotated = await request(gw.url, '/api/v1/clinics', { from: PROXY, headers: { 'x-forwarded-for': '2001:db8:7:1:ffff:1234:5678:9abc' } });
+    const rotated = await request(gw.url, '/api/v1/clinics', {
+      from: PROXY,
+      headers: { 'x-forwarded-for': '2001:db8:7:1:ffff:1234:5678:9abc' },
+    });
     expect(rotated.status).toBe(429);
     // …and a spoofed entry left of the proxy's own does not help either.
-    const spoofed = await request(gw.url, '/api/v1/clinics', { from: PROXY, headers: { 'x-forwarded-for': '192.0.2.1, 2001:db8:7:1::99' } });
+    const spoofed = await request(gw.url, '/api/v1/clinics', {
+      from: PROXY,
+      headers: { 'x-forwarded-for': '192.0.2.1, 2001:db8:7:1::99' },
+    });
     expect(spoofed.status).toBe(429);
     // Another /64, and the proxy's other clients, have their own budgets.
-    expect((await request(gw.url, '/api/v1/clinics', { from: PROXY, headers: { 'x-forwarded-for': '2001:db8:7:2::1' } })).status).toBe(200);
-    expect((await request(gw.url, '/api/v1/clinics', { from: PROXY, headers: { 'x-forwarded-for': '198.51.100.77' } })).status).toBe(200);
+    expect(
+      (await request(gw.url, '/api/v1/clinics', { from: PROXY, headers: { 'x-forwarded-for': '2001:db8:7:2::1' } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await request(gw.url, '/api/v1/clinics', { from: PROXY, headers: { 'x-forwarded-for': '198.51.100.77' } }))
+        .status,
+    ).toBe(200);
   });
 
   it('counts an authenticated caller as a user, not by the IP it shares with others', async () => {
@@ -81,13 +123,22 @@ describe('rate limits', () => {
     const alice = await auth.token();
     const bob = await auth.token();
     for (let i = 0; i < LIMIT; i++) {
-      expect((await request(gw.url, '/api/v1/clinics', { from, headers: { authorization: `Bearer ${alice}` } })).status).toBe(200);
-      expect((await request(gw.url, '/api/v1/clinics', { from, headers: { authorization: `Bearer ${bob}` } })).status).toBe(200);
+      expect(
+        (await request(gw.url, '/api/v1/clinics', { from, headers: { authorization: `Bearer ${alice}` } })).status,
+      ).toBe(200);
+      expect(
+        (await request(gw.url, '/api/v1/clinics', { from, headers: { authorization: `Bearer ${bob}` } })).status,
+      ).toBe(200);
     }
-    expect((await request(gw.url, '/api/v1/clinics', { from, headers: { authorization: `Bearer ${alice}` } })).status).toBe(429);
+    expect(
+      (await request(gw.url, '/api/v1/clinics', { from, headers: { authorization: `Bearer ${alice}` } })).status,
+    ).toBe(429);
     // The IP's anonymous budget is separate; a forged token counts against the IP.
     expect((await request(gw.url, '/api/v1/clinics', { from })).status).toBe(200);
-    expect((await request(gw.url, '/api/v1/clinics', { from, headers: { authorization: 'Bearer forged.token.value' } })).status).toBe(200);
+    expect(
+      (await request(gw.url, '/api/v1/clinics', { from, headers: { authorization: 'Bearer forged.token.value' } }))
+        .status,
+    ).toBe(200);
   });
 
   it('counts WebSocket upgrades against the client IP’s budget', async () => {
@@ -103,10 +154,18 @@ describe('rate limits', () => {
     const from = next();
     const variants = ['/api/v1/auth/login', '//api/v1/auth/login', '/api/v1/auth%2Flogin', '/API/V1/Auth/Login/'];
     for (let i = 0; i < AUTH_LIMIT; i++) {
-      const r = await request(gw.url, variants[i]!, { from, method: 'POST', body: { email: 'a@b.c', password: 'wrong-password' } });
+      const r = await request(gw.url, variants[i]!, {
+        from,
+        method: 'POST',
+        body: { email: 'a@b.c', password: 'wrong-password' },
+      });
       expect(r.status, variants[i]).toBe(401);
     }
-    const over = await request(gw.url, variants[3]!, { from, method: 'POST', body: { email: 'a@b.c', password: 'wrong-password' } });
+    const over = await request(gw.url, variants[3]!, {
+      from,
+      method: 'POST',
+      body: { email: 'a@b.c', password: 'wrong-password' },
+    });
     expect(over.status).toBe(429);
     expect(over.body.code).toBe('rate_limited');
     expect(String(over.headers['ratelimit'])).toContain('"auth"; r=0');
@@ -139,7 +198,8 @@ describe('rate limits when Redis is unreachable', () => {
     const read = await request(gw.url, '/api/v1/clinics', { from });
     expect(read.status).toBe(200);
     expect(read.headers['ratelimit']).toMatch(/^"general"; r=4;/);
-    for (let i = 0; i < AUTH_LIMIT; i++) expect((await request(gw.url, '/api/v1/auth/login', { from, method: 'POST', body: {} })).status).toBe(401);
+    for (let i = 0; i < AUTH_LIMIT; i++)
+      expect((await request(gw.url, '/api/v1/auth/login', { from, method: 'POST', body: {} })).status).toBe(401);
     expect((await request(gw.url, '/api/v1/auth/login', { from, method: 'POST', body: {} })).status).toBe(429);
     const metrics = await request(gw.url, '/metrics');
     expect(metrics.text).toMatch(/gateway_rate_limit_store_degraded\{[^}]*\} 1/);
@@ -148,7 +208,11 @@ describe('rate limits when Redis is unreachable', () => {
 
 describe.skipIf(!process.env.REDIS_URL)('rate limits shared through Redis', () => {
   const registry = new MemoryRegistry();
-  const env = { ...limits, REDIS_URL: process.env.REDIS_URL ?? '', REDIS_KEY_PREFIX: `petpro-test-${randomBytes(5).toString('hex')}:` };
+  const env = {
+    ...limits,
+    REDIS_URL: process.env.REDIS_URL ?? '',
+    REDIS_KEY_PREFIX: `petpro-test-${randomBytes(5).toString('hex')}:`,
+  };
   let a: TestGateway;
   let b: TestGateway;
   let clinic: FakeUpstream;
@@ -168,7 +232,8 @@ describe.skipIf(!process.env.REDIS_URL)('rate limits shared through Redis', () =
   it('gives two gateways one budget per client', async () => {
     const from = '127.252.0.1';
     const statuses: number[] = [];
-    for (let i = 0; i < LIMIT + 2; i++) statuses.push((await request(i % 2 ? b.url : a.url, '/api/v1/clinics', { from })).status);
+    for (let i = 0; i < LIMIT + 2; i++)
+      statuses.push((await request(i % 2 ? b.url : a.url, '/api/v1/clinics', { from })).status);
     expect(statuses).toEqual([...Array(LIMIT).fill(200), 429, 429]);
     const remaining = await request(b.url, '/api/v1/clinics', { from: '127.252.0.2' });
     expect(remaining.headers['ratelimit']).toMatch(/r=4;/);
@@ -184,7 +249,8 @@ describe.skipIf(!process.env.REDIS_URL)('rate limits when Redis goes down and co
   let b: TestGateway;
   let auth: Awaited<ReturnType<typeof startFakeAuth>>;
   let clinic: FakeUpstream;
-  const degraded = async (gw: TestGateway) => /gateway_rate_limit_store_degraded\{[^}]*\} 1/.test((await request(gw.url, '/metrics')).text);
+  const degraded = async (gw: TestGateway) =>
+    /gateway_rate_limit_store_degraded\{[^}]*\} 1/.test((await request(gw.url, '/metrics')).text);
 
   beforeAll(async () => {
     const real = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -219,15 +285,21 @@ describe.skipIf(!process.env.REDIS_URL)('rate limits when Redis goes down and co
     expect(onA.ms).toBeLessThan(1_000);
     // The auth limit still holds on every gateway.
     for (const gw of [a, b]) {
-      for (let i = 0; i < AUTH_LIMIT; i++) expect((await request(gw.url, '/api/v1/auth/login', { from: '127.253.0.3', method: 'POST', body: {} })).status).toBe(401);
-      expect((await request(gw.url, '/api/v1/auth/login', { from: '127.253.0.3', method: 'POST', body: {} })).status).toBe(429);
+      for (let i = 0; i < AUTH_LIMIT; i++)
+        expect(
+          (await request(gw.url, '/api/v1/auth/login', { from: '127.253.0.3', method: 'POST', body: {} })).status,
+        ).toBe(401);
+      expect(
+        (await request(gw.url, '/api/v1/auth/login', { from: '127.253.0.3', method: 'POST', body: {} })).status,
+      ).toBe(429);
     }
     expect(await degraded(a)).toBe(true);
 
     proxy.restore();
     await eventually(async () => !(await degraded(a)) && !(await degraded(b)), 10_000, 200);
     const statuses: number[] = [];
-    for (let i = 0; i < LIMIT + 1; i++) statuses.push((await request(i % 2 ? b.url : a.url, '/api/v1/clinics', { from: '127.253.0.4' })).status);
+    for (let i = 0; i < LIMIT + 1; i++)
+      statuses.push((await request(i % 2 ? b.url : a.url, '/api/v1/clinics', { from: '127.253.0.4' })).status);
     expect(statuses).toEqual([...Array(LIMIT).fill(200), 429]);
   });
 });

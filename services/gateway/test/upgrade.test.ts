@@ -1,7 +1,14 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '@petpro/kit';
-import { okHandler, startGateway, startUpstream, upgradeStatus, type FakeUpstream, type TestGateway } from './harness.ts';
+import {
+  okHandler,
+  startGateway,
+  startUpstream,
+  upgradeStatus,
+  type FakeUpstream,
+  type TestGateway,
+} from './harness.ts';
 
 /** Sends a raw request with Upgrade headers and returns the whole answer. */
 function rawUpgrade(port: number, method: string, path: string): Promise<string> {
@@ -12,7 +19,9 @@ function rawUpgrade(port: number, method: string, path: string): Promise<string>
     socket.on('error', reject);
     socket.on('close', () => resolve(data));
     socket.setTimeout(5_000, () => socket.destroy(new Error('no answer to the upgrade')));
-    socket.write(`${method} ${path} HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(
+      `${method} ${path} HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
   });
 }
 

@@ -1,5 +1,12 @@
 import type { Express } from 'express';
-import { createOpenApiRegistry, createServiceApp, finishApp, servicePath, type ServiceContext, type ServiceDefinition } from '@petpro/kit';
+import {
+  createOpenApiRegistry,
+  createServiceApp,
+  finishApp,
+  servicePath,
+  type ServiceContext,
+  type ServiceDefinition,
+} from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseUserConfig, type UserConfig } from './config.ts';
 import type { MediaStorage } from './media/storage.ts';
@@ -36,7 +43,11 @@ export function createMediaStorage(config: UserConfig): MediaStorage {
       endpoint: config.S3_ENDPOINT!,
       bucket: config.S3_BUCKET!,
       region: config.S3_REGION,
-      credentials: { accessKeyId: config.S3_ACCESS_KEY_ID!, secretAccessKey: config.S3_SECRET_ACCESS_KEY!, sessionToken: config.S3_SESSION_TOKEN },
+      credentials: {
+        accessKeyId: config.S3_ACCESS_KEY_ID!,
+        secretAccessKey: config.S3_SECRET_ACCESS_KEY!,
+        sessionToken: config.S3_SESSION_TOKEN,
+      },
       forcePathStyle: config.S3_FORCE_PATH_STYLE,
       prefix: config.S3_PREFIX,
     });
@@ -48,7 +59,14 @@ export function createMediaStorage(config: UserConfig): MediaStorage {
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseUserConfig(ctx.env, ctx.config);
   const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({ name: ctx.name, version: ctx.version, log: ctx.log, openapi, metrics: ctx.metrics, checks: [{ name: 'database', check: () => ctx.database.ping() }] });
+  const { app } = createServiceApp({
+    name: ctx.name,
+    version: ctx.version,
+    log: ctx.log,
+    openapi,
+    metrics: ctx.metrics,
+    checks: [{ name: 'database', check: () => ctx.database.ping() }],
+  });
 
   const storage = createMediaStorage(config);
   const media = new MediaService(storage, config.MEDIA_PUBLIC_URL, ctx.log);
@@ -56,13 +74,22 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const profilesRepo = new ProfilesRepository(ctx.db);
   const petsRepo = new PetsRepository(ctx.db);
   const profiles = new ProfilesService({ profiles: profilesRepo, images, pets: petsRepo, media });
-  const pets = new PetsService({ db: ctx.db, pets: petsRepo, images, media, log: ctx.log, restoreDays: config.PET_RESTORE_DAYS, maxPetsPerUser: config.PETS_PER_USER_MAX });
+  const pets = new PetsService({
+    db: ctx.db,
+    pets: petsRepo,
+    images,
+    media,
+    log: ctx.log,
+    restoreDays: config.PET_RESTORE_DAYS,
+    maxPetsPerUser: config.PETS_PER_USER_MAX,
+  });
   const records = new MedicalRecordsService({ records: new MedicalRecordsRepository(ctx.db), pets });
   const preferences = new PreferencesService(new PreferencesRepository(ctx.db));
   const favourites = new FavouritesService(new FavouritesRepository(ctx.db));
 
   // Pets past the restore window go for good: at start and hourly (any replica may do it; rows are locked).
-  const purge = () => void pets.purgeExpired().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'pet purge failed'));
+  const purge = () =>
+    void pets.purgeExpired().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'pet purge failed'));
   const startup = setTimeout(purge, 5_000);
   startup.unref();
   const housekeeping = setInterval(purge, PURGE_EVERY_MS);

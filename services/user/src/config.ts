@@ -2,8 +2,14 @@ import path from 'node:path';
 import { z, parseConfig, urlVar, ConfigError, type BaseConfig } from '@petpro/kit';
 
 const int = (min: number, max: number, def: number) =>
-  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(def);
-const optionalEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(def);
+const optionalEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 const bool = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -27,14 +33,18 @@ export function parseUserConfig(env: NodeJS.ProcessEnv, base: BaseConfig) {
       S3_SECRET_ACCESS_KEY: optionalEmpty(z.string()),
       S3_SESSION_TOKEN: optionalEmpty(z.string()),
       S3_FORCE_PATH_STYLE: bool(true),
-      S3_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with /').default(''),
+      S3_PREFIX: z
+        .string()
+        .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with /')
+        .default(''),
     },
     env,
   );
   const storage = raw.MEDIA_STORAGE ?? (raw.S3_BUCKET ? 's3' : 'local');
   if (storage === 's3') {
     for (const name of ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
-      if (!raw[name]) throw new ConfigError(`Configuration error: ${name} is required when media storage is s3 (not set)`);
+      if (!raw[name])
+        throw new ConfigError(`Configuration error: ${name} is required when media storage is s3 (not set)`);
     }
   }
   const publicBase = (base.PUBLIC_URL ?? `http://localhost:${base.GATEWAY_PORT}`).replace(/\/$/, '');

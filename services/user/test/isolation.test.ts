@@ -22,8 +22,22 @@ beforeAll(async () => {
   [owner, stranger] = await Promise.all([createVerifiedUser(p), createVerifiedUser(p)]);
   const t = { token: owner.accessToken };
   petId = (await p.http.post('/api/v1/pets', { name: 'Private', species: 'cat' }, t)).body.id;
-  recordId = (await p.http.post(`/api/v1/pets/${petId}/medical-records`, { type: 'vaccination', title: 'Rabies', date: '2024-01-01', nextDueDate: '2030-01-01' }, t)).body.id;
-  photoId = (await upload(p, 'POST', `/api/v1/pets/${petId}/images`, owner.accessToken, form(await jpeg(200, 200), 'p.jpg', 'image/jpeg'))).body.id;
+  recordId = (
+    await p.http.post(
+      `/api/v1/pets/${petId}/medical-records`,
+      { type: 'vaccination', title: 'Rabies', date: '2024-01-01', nextDueDate: '2030-01-01' },
+      t,
+    )
+  ).body.id;
+  photoId = (
+    await upload(
+      p,
+      'POST',
+      `/api/v1/pets/${petId}/images`,
+      owner.accessToken,
+      form(await jpeg(200, 200), 'p.jpg', 'image/jpeg'),
+    )
+  ).body.id;
   deletedPetId = (await p.http.post('/api/v1/pets', { name: 'Gone', species: 'dog' }, t)).body.id;
   await p.http.delete(`/api/v1/pets/${deletedPetId}`, t);
   ownerViewBefore = (await p.http.get(`/api/v1/pets/${petId}`, t)).body;
@@ -53,21 +67,36 @@ describe("a second user and the first user's pets", () => {
 
   it('get 404 problem+json on every method of every path, by ID', async () => {
     for (const [method, path, body] of cases()) {
-      const res = await p.http.call(method, path, { token: stranger.accessToken, ...(typeof body === 'function' ? { body: body() } : {}) });
+      const res = await p.http.call(method, path, {
+        token: stranger.accessToken,
+        ...(typeof body === 'function' ? { body: body() } : {}),
+      });
       expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
   });
 
   it('get 404 when uploading a photo to it', async () => {
-    const res = await upload(p, 'POST', `/api/v1/pets/${petId}/images`, stranger.accessToken, form(await jpeg(100, 100), 'x.jpg', 'image/jpeg'));
+    const res = await upload(
+      p,
+      'POST',
+      `/api/v1/pets/${petId}/images`,
+      stranger.accessToken,
+      form(await jpeg(100, 100), 'x.jpg', 'image/jpeg'),
+    );
     expect(res.status).toBe(404);
   });
 
   it('get the same 404 as for an ID that does not exist at all', async () => {
     const mine = await p.http.get(`/api/v1/pets/${petId}`, { token: stranger.accessToken });
-    const nobody = await p.http.get('/api/v1/pets/0190a5e2-0000-7000-8000-000000000000', { token: stranger.accessToken });
-    expect({ status: mine.status, code: mine.body.code, detail: mine.body.detail }).toEqual({ status: nobody.status, code: nobody.body.code, detail: nobody.body.detail });
+    const nobody = await p.http.get('/api/v1/pets/0190a5e2-0000-7000-8000-000000000000', {
+      token: stranger.accessToken,
+    });
+    expect({ status: mine.status, code: mine.body.code, detail: mine.body.detail }).toEqual({
+      status: nobody.status,
+      code: nobody.body.code,
+      detail: nobody.body.detail,
+    });
   });
 
   it('do not see it in their lists, even the deleted one', async () => {
@@ -79,9 +108,13 @@ describe("a second user and the first user's pets", () => {
     const t = { token: owner.accessToken };
     expect((await p.http.get(`/api/v1/pets/${petId}`, t)).body).toEqual(ownerViewBefore);
     const records = await p.http.get(`/api/v1/pets/${petId}/medical-records`, t);
-    expect(records.body.items.map((r: { id: string; title: string }) => [r.id, r.title])).toEqual([[recordId, 'Rabies']]);
+    expect(records.body.items.map((r: { id: string; title: string }) => [r.id, r.title])).toEqual([
+      [recordId, 'Rabies'],
+    ]);
     expect((await p.http.get(`/api/v1/pets/${deletedPetId}`, t)).status).toBe(404);
-    expect((await p.http.get('/api/v1/pets?deleted=true', t)).body.items.map((x: { id: string }) => x.id)).toEqual([deletedPetId]);
+    expect((await p.http.get('/api/v1/pets?deleted=true', t)).body.items.map((x: { id: string }) => x.id)).toEqual([
+      deletedPetId,
+    ]);
   });
 
   it("a record or photo ID is not reachable through the stranger's own pet either", async () => {
@@ -93,6 +126,10 @@ describe("a second user and the first user's pets", () => {
     expect((await p.http.get(`/api/v1/pets/${own}/images/${photoId}`, t)).status).toBe(404);
     expect((await p.http.patch(`/api/v1/pets/${own}/images/${photoId}`, { isPrimary: true }, t)).status).toBe(404);
     expect((await p.http.delete(`/api/v1/pets/${own}/images/${photoId}`, t)).status).toBe(404);
-    expect((await p.http.get(`/api/v1/pets/${petId}/images`, { token: owner.accessToken })).body.items.map((x: { id: string }) => x.id)).toEqual([photoId]);
+    expect(
+      (await p.http.get(`/api/v1/pets/${petId}/images`, { token: owner.accessToken })).body.items.map(
+        (x: { id: string }) => x.id,
+      ),
+    ).toEqual([photoId]);
   });
 });

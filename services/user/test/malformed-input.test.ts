@@ -32,7 +32,11 @@ describe('malformed input', () => {
     ];
     for (const path of cursors) {
       const res = await p.http.get(path, { token: u.accessToken });
-      expect({ path, status: res.status, code: res.body.errors?.[0]?.code }).toEqual({ path, status: 400, code: 'invalid_cursor' });
+      expect({ path, status: res.status, code: res.body.errors?.[0]?.code }).toEqual({
+        path,
+        status: 400,
+        code: 'invalid_cursor',
+      });
     }
   });
 
@@ -41,7 +45,11 @@ describe('malformed input', () => {
     for (const res of [
       await p.http.post('/api/v1/pets', { name: 'a\u0000b', species: 'dog' }, t),
       await p.http.patch('/api/v1/users/me', { bio: 'a\u0000b' }, t),
-      await p.http.post(`/api/v1/pets/${petId}/medical-records`, { type: 'visit', title: 'a\u0000b', date: '2024-01-01' }, t),
+      await p.http.post(
+        `/api/v1/pets/${petId}/medical-records`,
+        { type: 'visit', title: 'a\u0000b', date: '2024-01-01' },
+        t,
+      ),
     ]) {
       expect(res.status).toBe(400);
       expect(res.body.errors[0].code).toBe('invalid_character');

@@ -23,11 +23,37 @@ const post = (path: string, body: unknown) => p.http.post(path, body, { token: u
 
 describe('pets', () => {
   it('are created, read, listed with cursor pagination, updated and soft-deleted', async () => {
-    const created = await post('/api/v1/pets', { name: 'Bruno', species: 'dog', breed: 'Golden Retriever', sex: 'male', birthDate: '2019-06-01', weightKg: 31.5, microchipId: '985 1410-0012-3456', sterilised: true, notes: 'Takut petir.' });
+    const created = await post('/api/v1/pets', {
+      name: 'Bruno',
+      species: 'dog',
+      breed: 'Golden Retriever',
+      sex: 'male',
+      birthDate: '2019-06-01',
+      weightKg: 31.5,
+      microchipId: '985 1410-0012-3456',
+      sterilised: true,
+      notes: 'Takut petir.',
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/api/v1/pets/${created.body.id}`);
-    expect(created.body).toMatchObject({ name: 'Bruno', species: 'dog', breed: 'Golden Retriever', sex: 'male', birthDate: '2019-06-01', birthDateEstimated: false, weightKg: 31.5, microchipId: '985141000123456', sterilised: true, notes: 'Takut petir.', photos: [], primaryPhoto: null, deletedAt: null });
-    const expectedYears = Math.floor(DateTime.fromISO(today()).diff(DateTime.fromISO('2019-06-01'), 'months').months / 12);
+    expect(created.body).toMatchObject({
+      name: 'Bruno',
+      species: 'dog',
+      breed: 'Golden Retriever',
+      sex: 'male',
+      birthDate: '2019-06-01',
+      birthDateEstimated: false,
+      weightKg: 31.5,
+      microchipId: '985141000123456',
+      sterilised: true,
+      notes: 'Takut petir.',
+      photos: [],
+      primaryPhoto: null,
+      deletedAt: null,
+    });
+    const expectedYears = Math.floor(
+      DateTime.fromISO(today()).diff(DateTime.fromISO('2019-06-01'), 'months').months / 12,
+    );
     expect(created.body.ageYears).toBe(expectedYears);
 
     const got = await p.http.get(`/api/v1/pets/${created.body.id}`, { token: u.accessToken });
@@ -35,7 +61,8 @@ describe('pets', () => {
     expect(got.body).toEqual(created.body);
 
     const more = [];
-    for (const name of ['Kiki', 'Nemo', 'Tofu']) more.push((await post('/api/v1/pets', { name, species: name === 'Nemo' ? 'fish' : 'cat' })).body);
+    for (const name of ['Kiki', 'Nemo', 'Tofu'])
+      more.push((await post('/api/v1/pets', { name, species: name === 'Nemo' ? 'fish' : 'cat' })).body);
     const page1 = await p.http.get('/api/v1/pets?limit=2', { token: u.accessToken });
     expect(page1.status).toBe(200);
     expect(page1.body.items.map((x: { name: string }) => x.name)).toEqual(['Bruno', 'Kiki']);
@@ -46,9 +73,19 @@ describe('pets', () => {
     const fish = await p.http.get('/api/v1/pets?species=fish', { token: u.accessToken });
     expect(fish.body.items.map((x: { name: string }) => x.name)).toEqual(['Nemo']);
 
-    const patched = await p.http.patch(`/api/v1/pets/${created.body.id}`, { weightKg: 29.75, notes: null, breed: 'Golden' }, { token: u.accessToken });
+    const patched = await p.http.patch(
+      `/api/v1/pets/${created.body.id}`,
+      { weightKg: 29.75, notes: null, breed: 'Golden' },
+      { token: u.accessToken },
+    );
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ weightKg: 29.75, notes: null, breed: 'Golden', name: 'Bruno', birthDate: '2019-06-01' });
+    expect(patched.body).toMatchObject({
+      weightKg: 29.75,
+      notes: null,
+      breed: 'Golden',
+      name: 'Bruno',
+      birthDate: '2019-06-01',
+    });
 
     const del = await p.http.delete(`/api/v1/pets/${more[2].id}`, { token: u.accessToken });
     expect(del.status).toBe(204);
@@ -63,28 +100,59 @@ describe('pets', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ birthDateEstimated: true, ageYears: 3, ageMonths: 36 });
     expect(res.body.birthDate).toBe(DateTime.fromISO(today()).minus({ years: 3 }).toISODate());
-    const kitten = await p.http.patch(`/api/v1/pets/${res.body.id}`, { estimatedAgeYears: 0.5 }, { token: u.accessToken });
+    const kitten = await p.http.patch(
+      `/api/v1/pets/${res.body.id}`,
+      { estimatedAgeYears: 0.5 },
+      { token: u.accessToken },
+    );
     expect(kitten.body).toMatchObject({ ageYears: 0, ageMonths: 6, birthDateEstimated: true });
-    const exact = await p.http.patch(`/api/v1/pets/${res.body.id}`, { birthDate: '2024-01-15' }, { token: u.accessToken });
+    const exact = await p.http.patch(
+      `/api/v1/pets/${res.body.id}`,
+      { birthDate: '2024-01-15' },
+      { token: u.accessToken },
+    );
     expect(exact.body).toMatchObject({ birthDate: '2024-01-15', birthDateEstimated: false });
   });
 
   it('refuse future birth dates, bad values and unknown fields, naming each field', async () => {
     const tomorrow = DateTime.now().setZone('Pacific/Kiritimati').plus({ days: 1 }).toISODate();
-    const res = await post('/api/v1/pets', { name: '', species: 'dragon', sex: 'x', birthDate: tomorrow, weightKg: -2, microchipId: 'abc', colour: 'black' });
+    const res = await post('/api/v1/pets', {
+      name: '',
+      species: 'dragon',
+      sex: 'x',
+      birthDate: tomorrow,
+      weightKg: -2,
+      microchipId: 'abc',
+      colour: 'black',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const byField = Object.fromEntries(res.body.errors.map((e: { field: string; message: string }) => [e.field, e.message]));
-    expect(Object.keys(byField)).toEqual(expect.arrayContaining(['name', 'species', 'sex', 'birthDate', 'weightKg', 'microchipId']));
+    const byField = Object.fromEntries(
+      res.body.errors.map((e: { field: string; message: string }) => [e.field, e.message]),
+    );
+    expect(Object.keys(byField)).toEqual(
+      expect.arrayContaining(['name', 'species', 'sex', 'birthDate', 'weightKg', 'microchipId']),
+    );
     expect(byField.birthDate).toMatch(/future/);
     expect(res.body.errors).toContainEqual(expect.objectContaining({ field: 'colour', code: 'unrecognized_key' }));
 
-    expect((await post('/api/v1/pets', { name: 'X', species: 'cat', birthDate: '2023-02-30' })).body.errors[0].field).toBe('birthDate');
-    expect((await post('/api/v1/pets', { name: 'X', species: 'cat', birthDate: '2020-01-01', estimatedAgeYears: 2 })).body.errors[0].field).toBe('estimatedAgeYears');
+    expect(
+      (await post('/api/v1/pets', { name: 'X', species: 'cat', birthDate: '2023-02-30' })).body.errors[0].field,
+    ).toBe('birthDate');
+    expect(
+      (await post('/api/v1/pets', { name: 'X', species: 'cat', birthDate: '2020-01-01', estimatedAgeYears: 2 })).body
+        .errors[0].field,
+    ).toBe('estimatedAgeYears');
     expect((await post('/api/v1/pets', { species: 'cat' })).body.errors[0].field).toBe('name');
-    expect((await p.http.get('/api/v1/pets/not-a-uuid', { token: u.accessToken })).body.errors[0].field).toBe('params.id');
-    expect((await p.http.get('/api/v1/pets?limit=0', { token: u.accessToken })).body.errors[0].field).toBe('query.limit');
-    expect((await p.http.get('/api/v1/pets?cursor=garbage', { token: u.accessToken })).body.errors[0].field).toBe('query.cursor');
+    expect((await p.http.get('/api/v1/pets/not-a-uuid', { token: u.accessToken })).body.errors[0].field).toBe(
+      'params.id',
+    );
+    expect((await p.http.get('/api/v1/pets?limit=0', { token: u.accessToken })).body.errors[0].field).toBe(
+      'query.limit',
+    );
+    expect((await p.http.get('/api/v1/pets?cursor=garbage', { token: u.accessToken })).body.errors[0].field).toBe(
+      'query.cursor',
+    );
     expect((await p.http.get('/api/v1/pets?sort=name', { token: u.accessToken })).status).toBe(400);
     // Today is never "the future", wherever the user is.
     expect((await post('/api/v1/pets', { name: 'Baru', species: 'rabbit', birthDate: today() })).status).toBe(201);
@@ -92,8 +160,18 @@ describe('pets', () => {
 
   it('are restorable with photos and medical history within 30 days, and listed as deleted meanwhile', async () => {
     const pet = (await post('/api/v1/pets', { name: 'Lazarus', species: 'cat' })).body;
-    const photo = await upload(p, 'POST', `/api/v1/pets/${pet.id}/images`, u.accessToken, form(await jpeg(600, 400), 'l.jpg', 'image/jpeg'));
-    const record = await post(`/api/v1/pets/${pet.id}/medical-records`, { type: 'allergy', title: 'Chicken', date: '2024-03-01' });
+    const photo = await upload(
+      p,
+      'POST',
+      `/api/v1/pets/${pet.id}/images`,
+      u.accessToken,
+      form(await jpeg(600, 400), 'l.jpg', 'image/jpeg'),
+    );
+    const record = await post(`/api/v1/pets/${pet.id}/medical-records`, {
+      type: 'allergy',
+      title: 'Chicken',
+      date: '2024-03-01',
+    });
     expect(record.status).toBe(201);
     expect((await p.http.delete(`/api/v1/pets/${pet.id}`, { token: u.accessToken })).status).toBe(204);
     expect((await p.http.get(`/api/v1/pets/${pet.id}/medical-records`, { token: u.accessToken })).status).toBe(404);
@@ -115,7 +193,13 @@ describe('pets', () => {
 
   it('past the restore window cannot be restored, and the purge removes them with their records and files', async () => {
     const pet = (await post('/api/v1/pets', { name: 'Old', species: 'dog' })).body;
-    const photo = await upload(p, 'POST', `/api/v1/pets/${pet.id}/images`, u.accessToken, form(await jpeg(300, 300), 'o.jpg', 'image/jpeg'));
+    const photo = await upload(
+      p,
+      'POST',
+      `/api/v1/pets/${pet.id}/images`,
+      u.accessToken,
+      form(await jpeg(300, 300), 'o.jpg', 'image/jpeg'),
+    );
     await post(`/api/v1/pets/${pet.id}/medical-records`, { type: 'visit', title: 'Checkup', date: '2024-01-01' });
     await p.http.delete(`/api/v1/pets/${pet.id}`, { token: u.accessToken });
     // Move the deletion 31 days into the past, as if a month had gone by.
@@ -123,15 +207,23 @@ describe('pets', () => {
     await db.connect();
     try {
       await db.query(`update pets set deleted_at = now() - interval '31 days' where id = $1`, [pet.id]);
-      expect((await p.http.post(`/api/v1/pets/${pet.id}/restore`, undefined, { token: u.accessToken })).body.code).toBe('restore_window_passed');
+      expect((await p.http.post(`/api/v1/pets/${pet.id}/restore`, undefined, { token: u.accessToken })).body.code).toBe(
+        'restore_window_passed',
+      );
       const deleted = await p.http.get('/api/v1/pets?deleted=true&limit=100', { token: u.accessToken });
       expect(deleted.body.items.map((x: { id: string }) => x.id)).not.toContain(pet.id);
 
       const creds = new ServiceCredentials(TEST_SECRET, 'ops');
-      const purge = await fetch(`${p.services.user!.url}/internal/maintenance/purge-deleted-pets`, { method: 'POST', headers: { [SERVICE_TOKEN_HEADER]: await creds.token() } });
+      const purge = await fetch(`${p.services.user!.url}/internal/maintenance/purge-deleted-pets`, {
+        method: 'POST',
+        headers: { [SERVICE_TOKEN_HEADER]: await creds.token() },
+      });
       expect(purge.status).toBe(200);
       expect((await purge.json()).purged).toBeGreaterThanOrEqual(1);
-      const left = await db.query('select (select count(*) from pets where id = $1)::int as pets, (select count(*) from medical_records where pet_id = $1)::int as records, (select count(*) from images where pet_id = $1)::int as images', [pet.id]);
+      const left = await db.query(
+        'select (select count(*) from pets where id = $1)::int as pets, (select count(*) from medical_records where pet_id = $1)::int as records, (select count(*) from images where pet_id = $1)::int as images',
+        [pet.id],
+      );
       expect(left.rows[0]).toEqual({ pets: 0, records: 0, images: 0 });
     } finally {
       await db.end();
@@ -144,30 +236,60 @@ describe('pets', () => {
 describe('pet photos', () => {
   it('are stored as sized WebP, the first is primary, the primary can move, and deleting removes files', async () => {
     const pet = (await post('/api/v1/pets', { name: 'Shiro', species: 'dog' })).body;
-    const first = await upload(p, 'POST', `/api/v1/pets/${pet.id}/images`, u.accessToken, form(await jpeg(2000, 1000), 'a.jpg', 'image/jpeg'));
+    const first = await upload(
+      p,
+      'POST',
+      `/api/v1/pets/${pet.id}/images`,
+      u.accessToken,
+      form(await jpeg(2000, 1000), 'a.jpg', 'image/jpeg'),
+    );
     expect(first.status).toBe(201);
     expect(first.body.isPrimary).toBe(true);
     // Pet photos keep their aspect ratio inside the box.
-    expect(first.body.variants.map((v: { width: number; height: number }) => [v.width, v.height])).toEqual([[64, 32], [256, 128], [1024, 512]]);
+    expect(first.body.variants.map((v: { width: number; height: number }) => [v.width, v.height])).toEqual([
+      [64, 32],
+      [256, 128],
+      [1024, 512],
+    ]);
     const large = await fetchImage(first.body.variants[2].url);
     expect(isWebp(large.bytes)).toBe(true);
     expect(await sharp(large.bytes).metadata()).toMatchObject({ format: 'webp', width: 1024, height: 512 });
 
-    const second = await upload(p, 'POST', `/api/v1/pets/${pet.id}/images`, u.accessToken, form(await png(500, 500), 'b.png', 'image/png'));
+    const second = await upload(
+      p,
+      'POST',
+      `/api/v1/pets/${pet.id}/images`,
+      u.accessToken,
+      form(await png(500, 500), 'b.png', 'image/png'),
+    );
     expect(second.body.isPrimary).toBe(false);
-    const third = await upload(p, 'POST', `/api/v1/pets/${pet.id}/images`, u.accessToken, form(await jpeg(400, 400), 'c.jpg', 'image/jpeg', { primary: 'true' }));
+    const third = await upload(
+      p,
+      'POST',
+      `/api/v1/pets/${pet.id}/images`,
+      u.accessToken,
+      form(await jpeg(400, 400), 'c.jpg', 'image/jpeg', { primary: 'true' }),
+    );
     expect(third.body.isPrimary).toBe(true);
 
     let view = (await p.http.get(`/api/v1/pets/${pet.id}`, { token: u.accessToken })).body;
     expect(view.photos.map((x: { isPrimary: boolean }) => x.isPrimary)).toEqual([false, false, true]);
     expect(view.primaryPhoto.id).toBe(third.body.id);
 
-    const made = await p.http.patch(`/api/v1/pets/${pet.id}/images/${second.body.id}`, { isPrimary: true }, { token: u.accessToken });
+    const made = await p.http.patch(
+      `/api/v1/pets/${pet.id}/images/${second.body.id}`,
+      { isPrimary: true },
+      { token: u.accessToken },
+    );
     expect(made.status).toBe(200);
-    expect((await p.http.get(`/api/v1/pets/${pet.id}/images/${second.body.id}`, { token: u.accessToken })).body.isPrimary).toBe(true);
+    expect(
+      (await p.http.get(`/api/v1/pets/${pet.id}/images/${second.body.id}`, { token: u.accessToken })).body.isPrimary,
+    ).toBe(true);
 
     // Deleting the primary hands it to the oldest remaining photo.
-    expect((await p.http.delete(`/api/v1/pets/${pet.id}/images/${second.body.id}`, { token: u.accessToken })).status).toBe(204);
+    expect(
+      (await p.http.delete(`/api/v1/pets/${pet.id}/images/${second.body.id}`, { token: u.accessToken })).status,
+    ).toBe(204);
     for (const v of second.body.variants) expect((await fetchImage(v.url)).status).toBe(404);
     view = (await p.http.get(`/api/v1/pets/${pet.id}`, { token: u.accessToken })).body;
     expect(view.primaryPhoto.id).toBe(first.body.id);
@@ -178,7 +300,13 @@ describe('pet photos', () => {
   it('are limited to 10 per pet', async () => {
     const pet = (await post('/api/v1/pets', { name: 'Poser', species: 'cat' })).body;
     const img = await jpeg(80, 80);
-    const results = await Promise.all(Array.from({ length: 12 }, () => upload(p, 'POST', `/api/v1/pets/${pet.id}/images`, u.accessToken, form(img, 'x.jpg', 'image/jpeg')).then((r) => r.status)));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        upload(p, 'POST', `/api/v1/pets/${pet.id}/images`, u.accessToken, form(img, 'x.jpg', 'image/jpeg')).then(
+          (r) => r.status,
+        ),
+      ),
+    );
     expect(results.filter((s) => s === 201)).toHaveLength(10);
     expect(results.filter((s) => s === 409)).toHaveLength(2);
     const photos = (await p.http.get(`/api/v1/pets/${pet.id}/images`, { token: u.accessToken })).body.items;
@@ -188,7 +316,13 @@ describe('pet photos', () => {
 
   it('refuse what is not a JPEG, PNG or WebP image (415)', async () => {
     const pet = (await post('/api/v1/pets', { name: 'Txt', species: 'bird' })).body;
-    const res = await upload(p, 'POST', `/api/v1/pets/${pet.id}/images`, u.accessToken, form('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n', 'scan.jpg', 'image/jpeg'));
+    const res = await upload(
+      p,
+      'POST',
+      `/api/v1/pets/${pet.id}/images`,
+      u.accessToken,
+      form('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n', 'scan.jpg', 'image/jpeg'),
+    );
     expect(res.status).toBe(415);
     expect(res.body.detail).toMatch(/JPEG, PNG or WebP/);
   });
@@ -201,19 +335,42 @@ describe('medical records', () => {
     const next = DateTime.fromISO(today()).plus({ months: 6 }).toISODate();
     const soon = DateTime.fromISO(today()).plus({ days: 10 }).toISODate();
     const past = DateTime.fromISO(today()).minus({ days: 10 }).toISODate();
-    const rabies = await post(base, { type: 'vaccination', title: 'Rabies', date: '2024-05-01', nextDueDate: next, vet: 'drh. Sari', clinicId: '0190a5e2-7c1b-7def-8a00-1234567890ab' });
+    const rabies = await post(base, {
+      type: 'vaccination',
+      title: 'Rabies',
+      date: '2024-05-01',
+      nextDueDate: next,
+      vet: 'drh. Sari',
+      clinicId: '0190a5e2-7c1b-7def-8a00-1234567890ab',
+    });
     expect(rabies.status).toBe(201);
-    expect(rabies.body).toMatchObject({ petId: pet.id, type: 'vaccination', title: 'Rabies', date: '2024-05-01', nextDueDate: next, vet: 'drh. Sari', notes: null });
+    expect(rabies.body).toMatchObject({
+      petId: pet.id,
+      type: 'vaccination',
+      title: 'Rabies',
+      date: '2024-05-01',
+      nextDueDate: next,
+      vet: 'drh. Sari',
+      notes: null,
+    });
     const worm = await post(base, { type: 'medication', title: 'Deworming', date: '2024-06-10', nextDueDate: soon });
     const overdue = await post(base, { type: 'vaccination', title: 'DHPP', date: '2023-01-01', nextDueDate: past });
     await post(base, { type: 'visit', title: 'Checkup', date: '2024-07-01', notes: 'Healthy' });
     await post(base, { type: 'surgery', title: 'Sterilisation', date: '2022-02-02' });
 
     const all = await p.http.get(base, { token: u.accessToken });
-    expect(all.body.items.map((r: { date: string }) => r.date)).toEqual(['2024-07-01', '2024-06-10', '2024-05-01', '2023-01-01', '2022-02-02']);
+    expect(all.body.items.map((r: { date: string }) => r.date)).toEqual([
+      '2024-07-01',
+      '2024-06-10',
+      '2024-05-01',
+      '2023-01-01',
+      '2022-02-02',
+    ]);
     const oldest = await p.http.get(`${base}?sort=date&limit=2`, { token: u.accessToken });
     expect(oldest.body.items.map((r: { title: string }) => r.title)).toEqual(['Sterilisation', 'DHPP']);
-    const rest = await p.http.get(`${base}?sort=date&limit=2&cursor=${oldest.body.nextCursor}`, { token: u.accessToken });
+    const rest = await p.http.get(`${base}?sort=date&limit=2&cursor=${oldest.body.nextCursor}`, {
+      token: u.accessToken,
+    });
     expect(rest.body.items.map((r: { title: string }) => r.title)).toEqual(['Rabies', 'Deworming']);
 
     const vaccinations = await p.http.get(`${base}?type=vaccination`, { token: u.accessToken });
@@ -226,7 +383,11 @@ describe('medical records', () => {
     const late = await p.http.get(`${base}?due=overdue`, { token: u.accessToken });
     expect(late.body.items.map((r: { id: string }) => r.id)).toEqual([overdue.body.id]);
 
-    const patched = await p.http.patch(`${base}/${rabies.body.id}`, { notes: 'Booster given', nextDueDate: null }, { token: u.accessToken });
+    const patched = await p.http.patch(
+      `${base}/${rabies.body.id}`,
+      { notes: 'Booster given', nextDueDate: null },
+      { token: u.accessToken },
+    );
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ notes: 'Booster given', nextDueDate: null, title: 'Rabies' });
     expect((await p.http.get(`${base}/${rabies.body.id}`, { token: u.accessToken })).body.notes).toBe('Booster given');
@@ -240,21 +401,35 @@ describe('medical records', () => {
     const base = `/api/v1/pets/${pet.id}/medical-records`;
     const bad = await post(base, { type: 'checkup', title: '', date: 'yesterday', clinicId: 'x', extra: 1 });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['type', 'title', 'date', 'clinicId']));
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['type', 'title', 'date', 'clinicId']),
+    );
     const dueOnVisit = await post(base, { type: 'visit', title: 'V', date: '2024-01-01', nextDueDate: '2025-01-01' });
     expect(dueOnVisit.status).toBe(400);
     expect(dueOnVisit.body.errors).toEqual([expect.objectContaining({ field: 'nextDueDate' })]);
-    const dueBefore = await post(base, { type: 'vaccination', title: 'V', date: '2024-01-01', nextDueDate: '2023-01-01' });
+    const dueBefore = await post(base, {
+      type: 'vaccination',
+      title: 'V',
+      date: '2024-01-01',
+      nextDueDate: '2023-01-01',
+    });
     expect(dueBefore.body.errors).toEqual([expect.objectContaining({ field: 'nextDueDate' })]);
     const future = await post(base, { type: 'visit', title: 'V', date: DateTime.now().plus({ days: 3 }).toISODate() });
     expect(future.body.errors).toEqual([expect.objectContaining({ field: 'date' })]);
     // A patch that would break a rule of the whole record is refused too.
-    const vacc = await post(base, { type: 'vaccination', title: 'FVRCP', date: '2024-01-01', nextDueDate: '2025-01-01' });
+    const vacc = await post(base, {
+      type: 'vaccination',
+      title: 'FVRCP',
+      date: '2024-01-01',
+      nextDueDate: '2025-01-01',
+    });
     const toVisit = await p.http.patch(`${base}/${vacc.body.id}`, { type: 'visit' }, { token: u.accessToken });
     expect(toVisit.status).toBe(400);
     expect(toVisit.body.errors[0].field).toBe('nextDueDate');
     expect((await p.http.get(`${base}?due=soon`, { token: u.accessToken })).body.errors[0].field).toBe('query.due');
-    expect((await p.http.get(`${base}?type=vaccination,nope`, { token: u.accessToken })).body.errors[0].field).toMatch(/^query\.type/);
+    expect((await p.http.get(`${base}?type=vaccination,nope`, { token: u.accessToken })).body.errors[0].field).toMatch(
+      /^query\.type/,
+    );
   });
 });
 
@@ -272,13 +447,19 @@ describe('internal pets endpoint', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ items: [{ id: a.id, name: 'A', species: 'dog' }] });
     // An id that is not a UUID is nobody's pet; no ids at all is a 400.
-    const odd = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/pets?ids=nope,${a.id}`, { headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
+    const odd = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/pets?ids=nope,${a.id}`, {
+      headers: { [SERVICE_TOKEN_HEADER]: await booking.token() },
+    });
     expect(await odd.json()).toEqual({ items: [{ id: a.id, name: 'A', species: 'dog' }] });
-    const none = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/pets?ids=`, { headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
+    const none = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/pets?ids=`, {
+      headers: { [SERVICE_TOKEN_HEADER]: await booking.token() },
+    });
     expect(none.status).toBe(400);
   });
 
   it('is not reachable through the gateway', async () => {
-    expect((await p.http.get(`/internal/users/${u.userId}/pets?ids=${u.userId}`, { token: u.accessToken })).status).toBe(404);
+    expect(
+      (await p.http.get(`/internal/users/${u.userId}/pets?ids=${u.userId}`, { token: u.accessToken })).status,
+    ).toBe(404);
   });
 });

@@ -53,20 +53,47 @@ describe('preferences', () => {
 
   it('a partial PUT changes only what it names', async () => {
     const before = (await p.http.get('/api/v1/users/me/preferences', { token: u.accessToken })).body;
-    const res = await p.http.put('/api/v1/users/me/preferences', { notifications: { sms: { promotions: true } }, display: { theme: 'light' } }, { token: u.accessToken });
-    expect(res.body).toEqual({ ...before, notifications: { ...before.notifications, sms: { ...before.notifications.sms, promotions: true } }, display: { ...before.display, theme: 'light' } });
+    const res = await p.http.put(
+      '/api/v1/users/me/preferences',
+      { notifications: { sms: { promotions: true } }, display: { theme: 'light' } },
+      { token: u.accessToken },
+    );
+    expect(res.body).toEqual({
+      ...before,
+      notifications: { ...before.notifications, sms: { ...before.notifications.sms, promotions: true } },
+      display: { ...before.display, theme: 'light' },
+    });
   });
 
   it('refuse bad values and unknown fields, naming each', async () => {
     const res = await p.http.put(
       '/api/v1/users/me/preferences',
-      { language: 'fr', display: { theme: 'neon', fontSize: 3 }, notifications: { email: { bookingUpdates: 'yes', newsletter: true }, whatsapp: {}, reminderOffsetsMinutes: [1, 1440.5, 30000] } },
+      {
+        language: 'fr',
+        display: { theme: 'neon', fontSize: 3 },
+        notifications: {
+          email: { bookingUpdates: 'yes', newsletter: true },
+          whatsapp: {},
+          reminderOffsetsMinutes: [1, 1440.5, 30000],
+        },
+      },
       { token: u.accessToken },
     );
     expect(res.status).toBe(400);
     const fields = res.body.errors.map((e: { field: string }) => e.field);
-    expect(fields).toEqual(expect.arrayContaining(['language', 'display.theme', 'notifications.email.bookingUpdates', 'notifications.reminderOffsetsMinutes.0', 'notifications.reminderOffsetsMinutes.1', 'notifications.reminderOffsetsMinutes.2']));
-    const unknown = res.body.errors.filter((e: { code: string }) => e.code === 'unrecognized_key').map((e: { field: string }) => e.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'language',
+        'display.theme',
+        'notifications.email.bookingUpdates',
+        'notifications.reminderOffsetsMinutes.0',
+        'notifications.reminderOffsetsMinutes.1',
+        'notifications.reminderOffsetsMinutes.2',
+      ]),
+    );
+    const unknown = res.body.errors
+      .filter((e: { code: string }) => e.code === 'unrecognized_key')
+      .map((e: { field: string }) => e.field);
     expect(unknown.sort()).toEqual(['display.fontSize', 'notifications.email.newsletter', 'notifications.whatsapp']);
   });
 });
@@ -77,7 +104,14 @@ describe('internal preferences endpoint', () => {
     const none = await fetch(url);
     expect(none.status).toBe(401);
     expect(none.headers.get('content-type')).toContain('application/problem+json');
-    const forged = await fetch(url, { headers: { [SERVICE_TOKEN_HEADER]: await new ServiceCredentials('another-secret-that-is-long-enough-0123456789', 'booking').token() } });
+    const forged = await fetch(url, {
+      headers: {
+        [SERVICE_TOKEN_HEADER]: await new ServiceCredentials(
+          'another-secret-that-is-long-enough-0123456789',
+          'booking',
+        ).token(),
+      },
+    });
     expect(forged.status).toBe(401);
     // A user's access token is not a service credential.
     const userToken = await fetch(url, { headers: { authorization: `Bearer ${u.accessToken}` } });
@@ -86,7 +120,9 @@ describe('internal preferences endpoint', () => {
 
   it('answers the language and notification settings to a service', async () => {
     const booking = new ServiceCredentials(TEST_SECRET, 'booking');
-    const res = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/preferences`, { headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
+    const res = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/preferences`, {
+      headers: { [SERVICE_TOKEN_HEADER]: await booking.token() },
+    });
     expect(res.status).toBe(200);
     const body = await res.json();
     const mine = (await p.http.get('/api/v1/users/me/preferences', { token: u.accessToken })).body;
@@ -96,13 +132,19 @@ describe('internal preferences endpoint', () => {
 
   it('gives defaults for a user who never saved preferences', async () => {
     const booking = new ServiceCredentials(TEST_SECRET, 'booking');
-    const res = await fetch(`${p.services.user!.url}/internal/users/0190a5e2-0000-7000-8000-000000000001/preferences`, { headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
+    const res = await fetch(`${p.services.user!.url}/internal/users/0190a5e2-0000-7000-8000-000000000001/preferences`, {
+      headers: { [SERVICE_TOKEN_HEADER]: await booking.token() },
+    });
     expect(await res.json()).toEqual({ userId: '0190a5e2-0000-7000-8000-000000000001', ...defaults });
   });
 });
 
 describe('favourites', () => {
-  const clinics = ['0190a5e2-0000-7000-8000-00000000000a', '0190a5e2-0000-7000-8000-00000000000b', '0190a5e2-0000-7000-8000-00000000000c'];
+  const clinics = [
+    '0190a5e2-0000-7000-8000-00000000000a',
+    '0190a5e2-0000-7000-8000-00000000000b',
+    '0190a5e2-0000-7000-8000-00000000000c',
+  ];
 
   it('are added idempotently, listed newest first with cursor pagination, and removed', async () => {
     const t = { token: u.accessToken };
@@ -128,7 +170,10 @@ describe('favourites', () => {
 
   it('are per user', async () => {
     const other = await createVerifiedUser(p);
-    expect((await p.http.get('/api/v1/users/me/favourites', { token: other.accessToken })).body).toEqual({ items: [], nextCursor: null });
+    expect((await p.http.get('/api/v1/users/me/favourites', { token: other.accessToken })).body).toEqual({
+      items: [],
+      nextCursor: null,
+    });
   });
 
   it('refuse a clinic ID that is not a UUID and a foreign cursor', async () => {

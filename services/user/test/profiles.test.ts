@@ -19,8 +19,18 @@ describe('profile', () => {
   it('is created on first access from the token, empty, at 0 %', async () => {
     const res = await p.http.get('/api/v1/users/me', { token: u.accessToken });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ userId: u.userId, email: u.email, displayName: null, phone: null, avatarUrl: null, avatar: null });
-    expect(res.body.completeness).toEqual({ percent: 0, missing: ['displayName', 'phone', 'address', 'city', 'bio', 'avatar', 'pets'] });
+    expect(res.body).toMatchObject({
+      userId: u.userId,
+      email: u.email,
+      displayName: null,
+      phone: null,
+      avatarUrl: null,
+      avatar: null,
+    });
+    expect(res.body.completeness).toEqual({
+      percent: 0,
+      missing: ['displayName', 'phone', 'address', 'city', 'bio', 'avatar', 'pets'],
+    });
   });
 
   it('needs a token', async () => {
@@ -29,14 +39,33 @@ describe('profile', () => {
   });
 
   it('rises to 100 % as the user fills it, adds an avatar and a pet', async () => {
-    const patched = await p.http.patch('/api/v1/users/me', { displayName: 'Budi Santoso', phone: '0812-3456-7890', address: 'Jl. Merdeka No. 1', city: 'Bandung', bio: 'Dua kucing, satu anjing.' }, { token: u.accessToken });
+    const patched = await p.http.patch(
+      '/api/v1/users/me',
+      {
+        displayName: 'Budi Santoso',
+        phone: '0812-3456-7890',
+        address: 'Jl. Merdeka No. 1',
+        city: 'Bandung',
+        bio: 'Dua kucing, satu anjing.',
+      },
+      { token: u.accessToken },
+    );
     expect(patched.status).toBe(200);
     expect(patched.body.phone).toBe('+6281234567890');
     expect(patched.body.completeness).toEqual({ percent: 65, missing: ['avatar', 'pets'] });
 
-    const avatar = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(await jpeg(), 'me.jpg', 'image/jpeg'));
+    const avatar = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(await jpeg(), 'me.jpg', 'image/jpeg'),
+    );
     expect(avatar.status).toBe(200);
-    expect((await p.http.get('/api/v1/users/me', { token: u.accessToken })).body.completeness).toEqual({ percent: 80, missing: ['pets'] });
+    expect((await p.http.get('/api/v1/users/me', { token: u.accessToken })).body.completeness).toEqual({
+      percent: 80,
+      missing: ['pets'],
+    });
 
     const pet = await p.http.post('/api/v1/pets', { name: 'Mochi', species: 'cat' }, { token: u.accessToken });
     expect(pet.status).toBe(201);
@@ -46,7 +75,11 @@ describe('profile', () => {
   });
 
   it('normalises Indonesian phone formats to E.164 and clears fields with null', async () => {
-    for (const [input, e164] of [['+62 812 3456 7890', '+6281234567890'], ['62812-3456-789', '+628123456789'], ['(021) 555-1234', '+62215551234']] as const) {
+    for (const [input, e164] of [
+      ['+62 812 3456 7890', '+6281234567890'],
+      ['62812-3456-789', '+628123456789'],
+      ['(021) 555-1234', '+62215551234'],
+    ] as const) {
       const res = await p.http.patch('/api/v1/users/me', { phone: input }, { token: u.accessToken });
       expect(res.body.phone).toBe(e164);
     }
@@ -56,7 +89,11 @@ describe('profile', () => {
   });
 
   it('names each bad field in problem+json and refuses unknown fields', async () => {
-    const res = await p.http.patch('/api/v1/users/me', { phone: '12ab', displayName: '', avatarUrl: 'https://evil.example/x.png', city: 'x'.repeat(101) }, { token: u.accessToken });
+    const res = await p.http.patch(
+      '/api/v1/users/me',
+      { phone: '12ab', displayName: '', avatarUrl: 'https://evil.example/x.png', city: 'x'.repeat(101) },
+      { token: u.accessToken },
+    );
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body.code).toBe('validation_failed');
@@ -68,7 +105,13 @@ describe('profile', () => {
 
 describe('avatar', () => {
   it('is stored as 64, 256 and 1024 px WebP without metadata, served through the gateway with long cache headers', async () => {
-    const res = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(await jpeg(1600, 1200, { exifCopyright: 'secret-location' }), 'portrait.jpg', 'image/jpeg'));
+    const res = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(await jpeg(1600, 1200, { exifCopyright: 'secret-location' }), 'portrait.jpg', 'image/jpeg'),
+    );
     expect(res.status).toBe(200);
     expect(res.body.variants.map((v: { size: number }) => v.size)).toEqual([64, 256, 1024]);
     expect(res.body.url).toBe(res.body.variants[1].url);
@@ -90,17 +133,47 @@ describe('avatar', () => {
   });
 
   it('accepts PNG and WebP, and never enlarges a small image', async () => {
-    const fromPng = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(await png(300, 200), 'a.png', 'image/png'));
+    const fromPng = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(await png(300, 200), 'a.png', 'image/png'),
+    );
     expect(fromPng.status).toBe(200);
-    expect(fromPng.body.variants.map((v: { width: number; height: number }) => [v.width, v.height])).toEqual([[64, 64], [200, 200], [200, 200]]);
-    const webp = await sharp(await png(500, 500)).webp().toBuffer();
-    const fromWebp = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(webp, 'a.webp', 'image/webp'));
+    expect(fromPng.body.variants.map((v: { width: number; height: number }) => [v.width, v.height])).toEqual([
+      [64, 64],
+      [200, 200],
+      [200, 200],
+    ]);
+    const webp = await sharp(await png(500, 500))
+      .webp()
+      .toBuffer();
+    const fromWebp = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(webp, 'a.webp', 'image/webp'),
+    );
     expect(fromWebp.status).toBe(200);
   });
 
   it('replacing the avatar removes the old files', async () => {
-    const first = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(await jpeg(800, 800), 'one.jpg', 'image/jpeg'));
-    const second = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(await jpeg(900, 900), 'two.jpg', 'image/jpeg'));
+    const first = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(await jpeg(800, 800), 'one.jpg', 'image/jpeg'),
+    );
+    const second = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(await jpeg(900, 900), 'two.jpg', 'image/jpeg'),
+    );
     expect(second.status).toBe(200);
     expect(second.body.id).not.toBe(first.body.id);
     for (const v of first.body.variants) expect((await fetchImage(v.url)).status).toBe(404);
@@ -109,7 +182,9 @@ describe('avatar', () => {
 
   it('concurrent uploads replace one another: one avatar remains, the others’ files are removed', async () => {
     const img = await jpeg(300, 300);
-    const results = await Promise.all([1, 2, 3].map(() => upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(img, 'c.jpg', 'image/jpeg'))));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(img, 'c.jpg', 'image/jpeg'))),
+    );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     const current = (await p.http.get('/api/v1/users/me', { token: u.accessToken })).body.avatar;
     const losers = results.filter((r) => r.body.id !== current.id);
@@ -119,7 +194,13 @@ describe('avatar', () => {
   });
 
   it('deleting the avatar removes its files and the profile shows none', async () => {
-    const current = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(await jpeg(400, 400), 'x.jpg', 'image/jpeg'));
+    const current = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(await jpeg(400, 400), 'x.jpg', 'image/jpeg'),
+    );
     const del = await p.http.delete('/api/v1/users/me/avatar', { token: u.accessToken });
     expect(del.status).toBe(204);
     for (const v of current.body.variants) expect((await fetchImage(v.url)).status).toBe(404);
@@ -130,14 +211,22 @@ describe('avatar', () => {
   });
 
   it('a text file renamed .jpg gets 415 problem+json', async () => {
-    const res = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form('just some text, not an image at all\n'.repeat(50), 'holiday.jpg', 'image/jpeg'));
+    const res = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form('just some text, not an image at all\n'.repeat(50), 'holiday.jpg', 'image/jpeg'),
+    );
     expect(res.status).toBe(415);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body.code).toBe('unsupported_media_type');
   });
 
   it('a GIF (a real image of another type) gets 415 too', async () => {
-    const gif = await sharp(await png(20, 20)).gif().toBuffer();
+    const gif = await sharp(await png(20, 20))
+      .gif()
+      .toBuffer();
     const res = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(gif, 'a.png', 'image/png'));
     expect(res.status).toBe(415);
   });
@@ -158,13 +247,25 @@ describe('avatar', () => {
 
   it('a truncated JPEG (right magic bytes, broken body) gets 422', async () => {
     const broken = (await jpeg(600, 600)).subarray(0, 400);
-    const res = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(broken, 'broken.jpg', 'image/jpeg'));
+    const res = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(broken, 'broken.jpg', 'image/jpeg'),
+    );
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('image_unreadable');
   });
 
   it('a missing file, another field name or JSON get clear errors', async () => {
-    const none = await upload(p, 'PUT', '/api/v1/users/me/avatar', u.accessToken, form(await jpeg(100, 100), 'a.jpg', 'image/jpeg', {}, 'photo'));
+    const none = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(await jpeg(100, 100), 'a.jpg', 'image/jpeg', {}, 'photo'),
+    );
     expect(none.status).toBe(400);
     expect(none.body.errors[0].field).toBe('photo');
     const empty = new FormData();
@@ -177,7 +278,11 @@ describe('avatar', () => {
   });
 
   it('unknown media names are 404, not files from elsewhere', async () => {
-    for (const path of ['/api/v1/media/user/avatars/nope.webp', '/api/v1/media/user/avatars/..%2F..%2Fetc%2Fpasswd', '/api/v1/media/user/pets/00000000-0000-4000-8000-000000000000-256.webp']) {
+    for (const path of [
+      '/api/v1/media/user/avatars/nope.webp',
+      '/api/v1/media/user/avatars/..%2F..%2Fetc%2Fpasswd',
+      '/api/v1/media/user/pets/00000000-0000-4000-8000-000000000000-256.webp',
+    ]) {
       expect((await p.http.get(path)).status).toBe(404);
     }
   });
@@ -188,15 +293,36 @@ describe('OpenAPI', () => {
     const res = await fetch(`${p.services.user!.url}/openapi.json`);
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
-    const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(ops).toEqual(
       expect.arrayContaining([
-        'GET /api/v1/users/me', 'PATCH /api/v1/users/me', 'PUT /api/v1/users/me/avatar', 'DELETE /api/v1/users/me/avatar',
-        'GET /api/v1/users/me/preferences', 'PUT /api/v1/users/me/preferences',
-        'GET /api/v1/users/me/favourites', 'PUT /api/v1/users/me/favourites/{clinicId}', 'DELETE /api/v1/users/me/favourites/{clinicId}',
-        'GET /api/v1/pets', 'POST /api/v1/pets', 'GET /api/v1/pets/{id}', 'PATCH /api/v1/pets/{id}', 'DELETE /api/v1/pets/{id}', 'POST /api/v1/pets/{id}/restore',
-        'GET /api/v1/pets/{id}/images', 'POST /api/v1/pets/{id}/images', 'GET /api/v1/pets/{id}/images/{imageId}', 'PATCH /api/v1/pets/{id}/images/{imageId}', 'DELETE /api/v1/pets/{id}/images/{imageId}',
-        'GET /api/v1/pets/{id}/medical-records', 'POST /api/v1/pets/{id}/medical-records', 'GET /api/v1/pets/{id}/medical-records/{recordId}', 'PATCH /api/v1/pets/{id}/medical-records/{recordId}', 'DELETE /api/v1/pets/{id}/medical-records/{recordId}',
+        'GET /api/v1/users/me',
+        'PATCH /api/v1/users/me',
+        'PUT /api/v1/users/me/avatar',
+        'DELETE /api/v1/users/me/avatar',
+        'GET /api/v1/users/me/preferences',
+        'PUT /api/v1/users/me/preferences',
+        'GET /api/v1/users/me/favourites',
+        'PUT /api/v1/users/me/favourites/{clinicId}',
+        'DELETE /api/v1/users/me/favourites/{clinicId}',
+        'GET /api/v1/pets',
+        'POST /api/v1/pets',
+        'GET /api/v1/pets/{id}',
+        'PATCH /api/v1/pets/{id}',
+        'DELETE /api/v1/pets/{id}',
+        'POST /api/v1/pets/{id}/restore',
+        'GET /api/v1/pets/{id}/images',
+        'POST /api/v1/pets/{id}/images',
+        'GET /api/v1/pets/{id}/images/{imageId}',
+        'PATCH /api/v1/pets/{id}/images/{imageId}',
+        'DELETE /api/v1/pets/{id}/images/{imageId}',
+        'GET /api/v1/pets/{id}/medical-records',
+        'POST /api/v1/pets/{id}/medical-records',
+        'GET /api/v1/pets/{id}/medical-records/{recordId}',
+        'PATCH /api/v1/pets/{id}/medical-records/{recordId}',
+        'DELETE /api/v1/pets/{id}/medical-records/{recordId}',
       ]),
     );
     expect(ops.some((o) => o.includes('/internal'))).toBe(false);

@@ -16,10 +16,40 @@ export interface UserRecord {
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-const userColumns = ['id', 'email', 'name', 'phone', 'password_hash', 'email_verified_at', 'language', 'mfa_enabled', 'created_at'] as const;
+const userColumns = [
+  'id',
+  'email',
+  'name',
+  'phone',
+  'password_hash',
+  'email_verified_at',
+  'language',
+  'mfa_enabled',
+  'created_at',
+] as const;
 
-function toUser(r: { id: string; email: string; name: string; phone: string | null; password_hash: string | null; email_verified_at: Date | null; language: 'id' | 'en'; mfa_enabled: boolean; created_at: Date }): UserRecord {
-  return { id: r.id, email: r.email, name: r.name, phone: r.phone, passwordHash: r.password_hash, emailVerifiedAt: r.email_verified_at, language: r.language, mfaEnabled: r.mfa_enabled, createdAt: r.created_at };
+function toUser(r: {
+  id: string;
+  email: string;
+  name: string;
+  phone: string | null;
+  password_hash: string | null;
+  email_verified_at: Date | null;
+  language: 'id' | 'en';
+  mfa_enabled: boolean;
+  created_at: Date;
+}): UserRecord {
+  return {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    phone: r.phone,
+    passwordHash: r.password_hash,
+    emailVerifiedAt: r.email_verified_at,
+    language: r.language,
+    mfaEnabled: r.mfa_enabled,
+    createdAt: r.created_at,
+  };
 }
 
 /** The only SQL for users, identities and one-time tokens. */
@@ -37,28 +67,59 @@ export class AccountsRepository {
   }
 
   /** Inserts a user with a password identity and the given roles; undefined when the email is taken. */
-  async createWithPassword(input: { email: string; name: string; phone: string | null; passwordHash: string; language: 'id' | 'en'; verified: boolean; roles: string[] }): Promise<UserRecord | undefined> {
+  async createWithPassword(input: {
+    email: string;
+    name: string;
+    phone: string | null;
+    passwordHash: string;
+    language: 'id' | 'en';
+    verified: boolean;
+    roles: string[];
+  }): Promise<UserRecord | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const id = uuidv7();
       const inserted = await trx
         .insertInto('users')
-        .values({ id, email: input.email, name: input.name, phone: input.phone, password_hash: input.passwordHash, language: input.language, email_verified_at: input.verified ? new Date() : null })
+        .values({
+          id,
+          email: input.email,
+          name: input.name,
+          phone: input.phone,
+          password_hash: input.passwordHash,
+          language: input.language,
+          email_verified_at: input.verified ? new Date() : null,
+        })
         .onConflict((oc) => oc.column('email').doNothing())
         .returning(userColumns)
         .executeTakeFirst();
       if (!inserted) return undefined;
-      await trx.insertInto('identities').values({ id: uuidv7(), user_id: id, provider: 'password', provider_subject: id, email: input.email }).execute();
-      if (input.roles.length) await trx.insertInto('user_roles').values(input.roles.map((role) => ({ user_id: id, role }))).execute();
+      await trx
+        .insertInto('identities')
+        .values({ id: uuidv7(), user_id: id, provider: 'password', provider_subject: id, email: input.email })
+        .execute();
+      if (input.roles.length)
+        await trx
+          .insertInto('user_roles')
+          .values(input.roles.map((role) => ({ user_id: id, role })))
+          .execute();
       return toUser(inserted);
     });
   }
 
   async setPassword(userId: string, passwordHash: string, db: Db = this.db): Promise<void> {
-    await db.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', userId).execute();
+    await db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: new Date() })
+      .where('id', '=', userId)
+      .execute();
   }
 
   async markVerified(userId: string, db: Db = this.db): Promise<void> {
-    await db.updateTable('users').set({ email_verified_at: sql<Date>`coalesce(email_verified_at, now())`, updated_at: new Date() }).where('id', '=', userId).execute();
+    await db
+      .updateTable('users')
+      .set({ email_verified_at: sql<Date>`coalesce(email_verified_at, now())`, updated_at: new Date() })
+      .where('id', '=', userId)
+      .execute();
   }
 
   async providersOf(userId: string): Promise<string[]> {
@@ -67,10 +128,20 @@ export class AccountsRepository {
   }
 
   /** Admin search: exact or prefix match on the email, newest first. */
-  async search(emailPrefix: string | undefined, limit: number, cursor?: { createdAt: Date; id: string }): Promise<UserRecord[]> {
+  async search(
+    emailPrefix: string | undefined,
+    limit: number,
+    cursor?: { createdAt: Date; id: string },
+  ): Promise<UserRecord[]> {
     let q = this.db.selectFrom('users').select(userColumns);
     if (emailPrefix) q = q.where('email', 'like', `${emailPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    if (cursor) q = q.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]));
+    if (cursor)
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '<', cursor.createdAt),
+          eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)]),
+        ]),
+      );
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
     return rows.map(toUser);
   }
@@ -78,15 +149,33 @@ export class AccountsRepository {
   // One-time tokens ------------------------------------------------------------------------------
 
   /** Stores a new token of `purpose`, invalidating the user's earlier unused ones of that purpose. */
-  async issueToken(userId: string, purpose: 'verify_email' | 'password_reset', tokenHash: string, expiresAt: Date): Promise<void> {
+  async issueToken(
+    userId: string,
+    purpose: 'verify_email' | 'password_reset',
+    tokenHash: string,
+    expiresAt: Date,
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('one_time_tokens').set({ used_at: new Date() }).where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
-      await trx.insertInto('one_time_tokens').values({ id: uuidv7(), user_id: userId, purpose, token_hash: tokenHash, expires_at: expiresAt }).execute();
+      await trx
+        .updateTable('one_time_tokens')
+        .set({ used_at: new Date() })
+        .where('user_id', '=', userId)
+        .where('purpose', '=', purpose)
+        .where('used_at', 'is', null)
+        .execute();
+      await trx
+        .insertInto('one_time_tokens')
+        .values({ id: uuidv7(), user_id: userId, purpose, token_hash: tokenHash, expires_at: expiresAt })
+        .execute();
     });
   }
 
   /** Marks a valid token used and returns its user id; undefined when unknown, used or expired. */
-  async consumeToken(purpose: 'verify_email' | 'password_reset', tokenHash: string, db: Db = this.db): Promise<string | undefined> {
+  async consumeToken(
+    purpose: 'verify_email' | 'password_reset',
+    tokenHash: string,
+    db: Db = this.db,
+  ): Promise<string | undefined> {
     const row = await db
       .updateTable('one_time_tokens')
       .set({ used_at: new Date() })

@@ -1,6 +1,10 @@
 import { z } from '@petpro/kit';
 
-const email = z.string().trim().max(254).pipe(z.email({ error: 'must be a valid email address' }));
+const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: 'must be a valid email address' }));
 // Length limits are the password policy's (with its own error codes); this only bounds the input.
 const password = z.string().min(1, 'is required').max(1024);
 
@@ -9,7 +13,11 @@ export const RegisterBody = z
     email,
     password,
     name: z.string().trim().min(1, 'is required').max(100),
-    phone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number').optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number')
+      .optional(),
     language: z.enum(['id', 'en']).optional(),
   })
   .openapi('RegisterRequest');
@@ -53,6 +61,10 @@ export const TokensSchema = z
   .openapi('Tokens');
 
 export const RefreshBody = z.strictObject({ refreshToken: z.string().min(10).max(200) }).openapi('RefreshRequest');
-export const ResetBody = z.strictObject({ token: z.string().min(10).max(200), password }).openapi('PasswordResetRequest');
-export const ChangeBody = z.strictObject({ currentPassword: password, newPassword: password }).openapi('PasswordChangeRequest');
+export const ResetBody = z
+  .strictObject({ token: z.string().min(10).max(200), password })
+  .openapi('PasswordResetRequest');
+export const ChangeBody = z
+  .strictObject({ currentPassword: password, newPassword: password })
+  .openapi('PasswordChangeRequest');
 export const Accepted = z.object({ status: z.literal('accepted'), message: z.string() }).openapi('Accepted');

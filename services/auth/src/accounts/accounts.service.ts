@@ -1,7 +1,15 @@
 import argon2 from 'argon2';
 import { v7 as uuidv7 } from 'uuid';
 import {
-  BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, type Language, type Logger, type Mailer, type Principal,
+  BadRequestError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+  type Language,
+  type Logger,
+  type Mailer,
+  type Principal,
 } from '@petpro/kit';
 import type { AuthConfig } from '../config.ts';
 import type { AccountsRepository, UserRecord } from './accounts.repository.ts';
@@ -82,7 +90,8 @@ export class AccountsService {
           await this.deps.mailer.send({ to, ...mail, outboxHint });
           return;
         } catch (err) {
-          if (attempt === 3) this.deps.log.error({ err: (err as Error).message, subject: mail.subject }, 'mail could not be sent');
+          if (attempt === 3)
+            this.deps.log.error({ err: (err as Error).message, subject: mail.subject }, 'mail could not be sent');
           else await new Promise((r) => setTimeout(r, 500 * attempt));
         }
       }
@@ -91,22 +100,58 @@ export class AccountsService {
 
   async view(user: UserRecord): Promise<UserView> {
     const { roles } = await this.deps.rbac.rolesAndPermissions(user.id);
-    return { id: user.id, email: user.email, name: user.name, phone: user.phone, emailVerified: !!user.emailVerifiedAt, language: user.language, roles, createdAt: user.createdAt.toISOString() };
+    return {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      phone: user.phone,
+      emailVerified: !!user.emailVerifiedAt,
+      language: user.language,
+      roles,
+      createdAt: user.createdAt.toISOString(),
+    };
   }
 
-  async register(input: { email: string; password: string; name: string; phone?: string; language?: Language }, meta: RequestMeta): Promise<UserView> {
+  async register(
+    input: { email: string; password: string; name: string; phone?: string; language?: Language },
+    meta: RequestMeta,
+  ): Promise<UserView> {
     const email = normaliseEmail(input.email);
     const problems = checkPassword(input.password, { email, name: input.name });
     if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
     await this.deps.throttle.check('registerPerIp', meta.ip ?? 'unknown');
     const language = input.language ?? meta.language;
     const passwordHash = await this.hash(input.password);
-    const user = await this.deps.accounts.createWithPassword({ email, name: input.name.trim(), phone: input.phone ?? null, passwordHash, language, verified: false, roles: ['pet_owner'] });
+    const user = await this.deps.accounts.createWithPassword({
+      email,
+      name: input.name.trim(),
+      phone: input.phone ?? null,
+      passwordHash,
+      language,
+      verified: false,
+      roles: ['pet_owner'],
+    });
     if (!user) {
       // The address is taken: answer exactly as for a new account, and tell the owner by mail.
       const existing = await this.deps.accounts.findByEmail(email);
-      if (existing) this.deliver(existing.email, templates.alreadyRegistered(existing.language, { name: existing.name, loginUrl: `${this.deps.config.publicUrl}/api/v1/auth/login` }));
-      return { id: uuidv7(), email, name: input.name.trim(), phone: input.phone ?? null, emailVerified: false, language, roles: ['pet_owner'], createdAt: new Date().toISOString() };
+      if (existing)
+        this.deliver(
+          existing.email,
+          templates.alreadyRegistered(existing.language, {
+            name: existing.name,
+            loginUrl: `${this.deps.config.publicUrl}/api/v1/auth/login`,
+          }),
+        );
+      return {
+        id: uuidv7(),
+        email,
+        name: input.name.trim(),
+        phone: input.phone ?? null,
+        emailVerified: false,
+        language,
+        roles: ['pet_owner'],
+        createdAt: new Date().toISOString(),
+      };
     }
     await this.sendVerification(user);
     await this.deps.audit.record({ type: 'register', actorId: user.id, targetId: user.id, ip: meta.ip });
@@ -116,14 +161,24 @@ export class AccountsService {
   private async sendVerification(user: UserRecord): Promise<void> {
     const token = randomToken();
     const hours = this.deps.config.EMAIL_VERIFICATION_TTL_HOURS;
-    await this.deps.accounts.issueToken(user.id, 'verify_email', sha256(token), new Date(Date.now() + hours * 3_600_000));
+    await this.deps.accounts.issueToken(
+      user.id,
+      'verify_email',
+      sha256(token),
+      new Date(Date.now() + hours * 3_600_000),
+    );
     const url = `${this.deps.config.publicUrl}/api/v1/auth/verify-email?token=${token}`;
-    this.deliver(user.email, templates.verifyEmail(user.language, { name: user.name, url, token, hours }), `verify ${user.email}: ${url}`);
+    this.deliver(
+      user.email,
+      templates.verifyEmail(user.language, { name: user.name, url, token, hours }),
+      `verify ${user.email}: ${url}`,
+    );
   }
 
   async verifyEmail(token: string): Promise<void> {
     const userId = await this.deps.accounts.consumeToken('verify_email', sha256(token));
-    if (!userId) throw new BadRequestError('invalid_token', 'This verification link is invalid, already used or expired');
+    if (!userId)
+      throw new BadRequestError('invalid_token', 'This verification link is invalid, already used or expired');
     await this.deps.accounts.markVerified(userId);
     await this.deps.audit.record({ type: 'email_verified', actorId: userId, targetId: userId });
   }
@@ -136,26 +191,51 @@ export class AccountsService {
     if (user && !user.emailVerifiedAt) await this.sendVerification(user);
   }
 
-  async login(input: { email: string; password: string; deviceId?: string }, meta: RequestMeta): Promise<{ tokens: TokenPair; user: UserView }> {
+  async login(
+    input: { email: string; password: string; deviceId?: string },
+    meta: RequestMeta,
+  ): Promise<{ tokens: TokenPair; user: UserView }> {
     const email = normaliseEmail(input.email);
     const accountKey = this.deps.throttle.accountKey(email);
     await this.deps.throttle.check('loginPerIp', meta.ip ?? 'unknown');
     await this.deps.throttle.assertNotLocked(accountKey);
     const user = await this.deps.accounts.findByEmail(email);
     const ok = await argon2.verify(user?.passwordHash ?? (await this.dummy()), input.password).catch(() => false);
-    if (!user || !user.passwordHash || !ok) {
-      const { failures, lockedUntil } = await this.deps.throttle.recordFailure(accountKey, this.deps.config.LOGIN_LOCK_AFTER_FAILURES, this.deps.config.LOGIN_LOCK_BASE_SECONDS);
-      await this.deps.audit.record({ type: 'login_failed', targetId: user?.id ?? null, ip: meta.ip, detail: { failures } });
-      if (lockedUntil) await this.deps.audit.record({ type: 'account_locked', targetId: user?.id ?? null, ip: meta.ip, detail: { until: lockedUntil.toISOString() } });
+    if (!user?.passwordHash || !ok) {
+      const { failures, lockedUntil } = await this.deps.throttle.recordFailure(
+        accountKey,
+        this.deps.config.LOGIN_LOCK_AFTER_FAILURES,
+        this.deps.config.LOGIN_LOCK_BASE_SECONDS,
+      );
+      await this.deps.audit.record({
+        type: 'login_failed',
+        targetId: user?.id ?? null,
+        ip: meta.ip,
+        detail: { failures },
+      });
+      if (lockedUntil)
+        await this.deps.audit.record({
+          type: 'account_locked',
+          targetId: user?.id ?? null,
+          ip: meta.ip,
+          detail: { until: lockedUntil.toISOString() },
+        });
       throw new UnauthorizedError('invalid_credentials', 'The email or password is not correct');
     }
     // Only someone who knows the password learns that the address is unverified.
-    if (!user.emailVerifiedAt) throw new ForbiddenError('email_not_verified', 'Verify your email address before logging in');
+    if (!user.emailVerifiedAt)
+      throw new ForbiddenError('email_not_verified', 'Verify your email address before logging in');
     await this.deps.throttle.clearFailures(accountKey);
     // A second factor (a later issue) hooks in here: an account with MFA answers with an MFA challenge
     // instead of tokens, and the session is created once the challenge is met.
     const tokens = await this.startSession(user, input.deviceId, meta);
-    await this.deps.audit.record({ type: 'login_ok', actorId: user.id, targetId: user.id, ip: meta.ip, detail: { sessionId: tokens.sessionId } });
+    await this.deps.audit.record({
+      type: 'login_ok',
+      actorId: user.id,
+      targetId: user.id,
+      ip: meta.ip,
+      detail: { sessionId: tokens.sessionId },
+    });
     return { tokens, user: await this.view(user) };
   }
 
@@ -164,9 +244,21 @@ export class AccountsService {
     const now = Date.now();
     const expiresAt = new Date(now + this.deps.config.REFRESH_ABSOLUTE_DAYS * 86_400_000);
     const idle = new Date(Math.min(now + this.deps.config.REFRESH_IDLE_DAYS * 86_400_000, expiresAt.getTime()));
-    const session = await this.deps.sessions.create(user.id, describeDevice({ userAgent: meta.userAgent, ip: meta.ip, deviceId }), idle, expiresAt, sha256(refreshToken));
+    const session = await this.deps.sessions.create(
+      user.id,
+      describeDevice({ userAgent: meta.userAgent, ip: meta.ip, deviceId }),
+      idle,
+      expiresAt,
+      sha256(refreshToken),
+    );
     const access = await this.accessToken(user, session.id);
-    return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn, sessionId: session.id };
+    return {
+      accessToken: access.token,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      sessionId: session.id,
+    };
   }
 
   private async accessToken(user: UserRecord, sessionId: string) {
@@ -180,25 +272,49 @@ export class AccountsService {
     const { session } = found;
     const reuse = async () => {
       await this.deps.sessions.revoke({ userId: session.userId, sessionId: session.id }, 'refresh_reuse');
-      await this.deps.audit.record({ type: 'refresh_reuse', targetId: session.userId, ip: meta.ip, detail: { sessionId: session.id } });
+      await this.deps.audit.record({
+        type: 'refresh_reuse',
+        targetId: session.userId,
+        ip: meta.ip,
+        detail: { sessionId: session.id },
+      });
       this.deps.log.warn({ sessionId: session.id }, 'refresh token reused: session revoked');
-      return new UnauthorizedError('refresh_token_reused', 'This refresh token was already used; the session has been revoked');
+      return new UnauthorizedError(
+        'refresh_token_reused',
+        'This refresh token was already used; the session has been revoked',
+      );
     };
     if (found.usedAt) throw await reuse();
     const now = new Date();
-    if (session.revokedAt || session.expiresAt <= now || session.idleExpiresAt <= now) throw new UnauthorizedError('session_expired', 'The session has ended; log in again');
+    if (session.revokedAt || session.expiresAt <= now || session.idleExpiresAt <= now)
+      throw new UnauthorizedError('session_expired', 'The session has ended; log in again');
     const user = await this.deps.accounts.findById(session.userId);
     if (!user) throw new UnauthorizedError('session_expired', 'The session has ended; log in again');
     const next = randomToken();
-    const idle = new Date(Math.min(Date.now() + this.deps.config.REFRESH_IDLE_DAYS * 86_400_000, session.expiresAt.getTime()));
-    if (!(await this.deps.sessions.rotate(found.tokenId, session.id, sha256(next), idle, { ip: meta.ip ?? null }))) throw await reuse();
+    const idle = new Date(
+      Math.min(Date.now() + this.deps.config.REFRESH_IDLE_DAYS * 86_400_000, session.expiresAt.getTime()),
+    );
+    if (!(await this.deps.sessions.rotate(found.tokenId, session.id, sha256(next), idle, { ip: meta.ip ?? null })))
+      throw await reuse();
     const access = await this.accessToken(user, session.id);
-    return { accessToken: access.token, refreshToken: next, tokenType: 'Bearer', expiresIn: access.expiresIn, sessionId: session.id };
+    return {
+      accessToken: access.token,
+      refreshToken: next,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      sessionId: session.id,
+    };
   }
 
   async logout(principal: Principal, meta: RequestMeta): Promise<void> {
     await this.deps.sessions.revoke({ userId: principal.userId, sessionId: principal.sessionId }, 'logout');
-    await this.deps.audit.record({ type: 'logout', actorId: principal.userId, targetId: principal.userId, ip: meta.ip, detail: { sessionId: principal.sessionId } });
+    await this.deps.audit.record({
+      type: 'logout',
+      actorId: principal.userId,
+      targetId: principal.userId,
+      ip: meta.ip,
+      detail: { sessionId: principal.sessionId },
+    });
   }
 
   async forgotPassword(rawEmail: string, meta: RequestMeta): Promise<void> {
@@ -209,9 +325,18 @@ export class AccountsService {
     if (!user) return;
     const token = randomToken();
     const minutes = this.deps.config.PASSWORD_RESET_TTL_MINUTES;
-    await this.deps.accounts.issueToken(user.id, 'password_reset', sha256(token), new Date(Date.now() + minutes * 60_000));
+    await this.deps.accounts.issueToken(
+      user.id,
+      'password_reset',
+      sha256(token),
+      new Date(Date.now() + minutes * 60_000),
+    );
     const url = `${this.deps.config.publicUrl}/reset-password?token=${token}`;
-    this.deliver(user.email, templates.passwordReset(user.language, { name: user.name, url, token, minutes }), `reset for ${user.email}: POST /api/v1/auth/password/reset {"token":"${token}","password":"…"}`);
+    this.deliver(
+      user.email,
+      templates.passwordReset(user.language, { name: user.name, url, token, minutes }),
+      `reset for ${user.email}: POST /api/v1/auth/password/reset {"token":"${token}","password":"…"}`,
+    );
     await this.deps.audit.record({ type: 'password_reset_requested', targetId: user.id, ip: meta.ip });
   }
 
@@ -237,8 +362,21 @@ export class AccountsService {
     const accountKey = this.deps.throttle.accountKey(user.email);
     await this.deps.throttle.assertNotLocked(accountKey);
     if (!user.passwordHash || !(await argon2.verify(user.passwordHash, current).catch(() => false))) {
-      await this.deps.throttle.recordFailure(accountKey, this.deps.config.LOGIN_LOCK_AFTER_FAILURES, this.deps.config.LOGIN_LOCK_BASE_SECONDS);
-      throw new ValidationError([{ field: 'currentPassword', code: 'current_password_incorrect', message: 'The current password is not correct' }], 'The current password is not correct');
+      await this.deps.throttle.recordFailure(
+        accountKey,
+        this.deps.config.LOGIN_LOCK_AFTER_FAILURES,
+        this.deps.config.LOGIN_LOCK_BASE_SECONDS,
+      );
+      throw new ValidationError(
+        [
+          {
+            field: 'currentPassword',
+            code: 'current_password_incorrect',
+            message: 'The current password is not correct',
+          },
+        ],
+        'The current password is not correct',
+      );
     }
     const problems = checkPassword(next, { email: user.email }, 'newPassword');
     if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
@@ -269,7 +407,15 @@ export class AccountsService {
     const email = normaliseEmail(rawEmail);
     let user = await this.deps.accounts.findByEmail(email);
     if (!user) {
-      user = await this.deps.accounts.createWithPassword({ email, name: 'PetPro Admin', phone: null, passwordHash: await this.hash(password), language: 'id', verified: true, roles: ['pet_owner', 'admin'] });
+      user = await this.deps.accounts.createWithPassword({
+        email,
+        name: 'PetPro Admin',
+        phone: null,
+        passwordHash: await this.hash(password),
+        language: 'id',
+        verified: true,
+        roles: ['pet_owner', 'admin'],
+      });
       user ??= await this.deps.accounts.findByEmail(email);
       this.deps.log.info({ email }, 'bootstrap admin created');
     }

@@ -18,11 +18,15 @@ describe('password policy', () => {
     expect(checkPassword('12345678')[0]?.code).toBe('password_too_common');
   });
   it('refuses the email address as password', () => {
-    expect(checkPassword('budi.santoso@example.id', { email: 'budi.santoso@example.id' })[0]?.code).toBe('password_matches_email');
+    expect(checkPassword('budi.santoso@example.id', { email: 'budi.santoso@example.id' })[0]?.code).toBe(
+      'password_matches_email',
+    );
   });
   it('counts characters, not bytes', () => {
     expect(checkPassword('ñandú🐶🐱🐭')).toEqual([]);
-    expect(checkPassword('ñandú🐶🐱')).toEqual([{ field: 'password', code: 'password_too_short', message: expect.any(String) }]);
+    expect(checkPassword('ñandú🐶🐱')).toEqual([
+      { field: 'password', code: 'password_too_short', message: expect.any(String) },
+    ]);
   });
 });
 

@@ -9,13 +9,25 @@ export const PASSWORD_MAX = 128;
 const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
 
 /** The reasons a new password is refused, as field errors on `field` (empty when it is acceptable). */
-export function checkPassword(password: string, context: { email?: string; name?: string } = {}, field = 'password'): FieldError[] {
+export function checkPassword(
+  password: string,
+  context: { email?: string; name?: string } = {},
+  field = 'password',
+): FieldError[] {
   const length = [...password.normalize('NFC')].length;
-  if (length < PASSWORD_MIN) return [{ field, code: 'password_too_short', message: `Use at least ${PASSWORD_MIN} characters` }];
-  if (length > PASSWORD_MAX) return [{ field, code: 'password_too_long', message: `Use at most ${PASSWORD_MAX} characters` }];
+  if (length < PASSWORD_MIN)
+    return [{ field, code: 'password_too_short', message: `Use at least ${PASSWORD_MIN} characters` }];
+  if (length > PASSWORD_MAX)
+    return [{ field, code: 'password_too_long', message: `Use at most ${PASSWORD_MAX} characters` }];
   const lower = password.toLowerCase();
-  if (COMMON.has(lower)) return [{ field, code: 'password_too_common', message: 'This password is among the most common ones; choose another' }];
-  if (context.email && (lower === context.email.toLowerCase() || lower === context.email.split('@')[0]?.toLowerCase())) {
+  if (COMMON.has(lower))
+    return [
+      { field, code: 'password_too_common', message: 'This password is among the most common ones; choose another' },
+    ];
+  if (
+    context.email &&
+    (lower === context.email.toLowerCase() || lower === context.email.split('@')[0]?.toLowerCase())
+  ) {
     return [{ field, code: 'password_matches_email', message: 'The password must not be your email address' }];
   }
   return [];

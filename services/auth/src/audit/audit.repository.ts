@@ -35,10 +35,23 @@ export interface AuditEvent {
 export class AuditRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async record(e: { type: AuditType; actorId?: string | null; targetId?: string | null; ip?: string | null; detail?: Record<string, unknown> }): Promise<void> {
+  async record(e: {
+    type: AuditType;
+    actorId?: string | null;
+    targetId?: string | null;
+    ip?: string | null;
+    detail?: Record<string, unknown>;
+  }): Promise<void> {
     await this.db
       .insertInto('audit_events')
-      .values({ id: uuidv7(), type: e.type, actor_id: e.actorId ?? null, target_id: e.targetId ?? null, ip: e.ip ?? null, detail: JSON.stringify(e.detail ?? {}) })
+      .values({
+        id: uuidv7(),
+        type: e.type,
+        actor_id: e.actorId ?? null,
+        target_id: e.targetId ?? null,
+        ip: e.ip ?? null,
+        detail: JSON.stringify(e.detail ?? {}),
+      })
       .execute();
   }
 
@@ -46,9 +59,18 @@ export class AuditRepository {
   async list(filter: { type?: string; userId?: string; before?: string; limit: number }): Promise<AuditEvent[]> {
     let q = this.db.selectFrom('audit_events').selectAll();
     if (filter.type) q = q.where('type', '=', filter.type);
-    if (filter.userId) q = q.where((eb) => eb.or([eb('target_id', '=', filter.userId!), eb('actor_id', '=', filter.userId!)]));
+    if (filter.userId)
+      q = q.where((eb) => eb.or([eb('target_id', '=', filter.userId!), eb('actor_id', '=', filter.userId!)]));
     if (filter.before) q = q.where('id', '<', filter.before);
     const rows = await q.orderBy('id', 'desc').limit(filter.limit).execute();
-    return rows.map((r) => ({ id: r.id, at: r.at, type: r.type, actorId: r.actor_id, targetId: r.target_id, ip: r.ip, detail: r.detail }));
+    return rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      type: r.type,
+      actorId: r.actor_id,
+      targetId: r.target_id,
+      ip: r.ip,
+      detail: r.detail,
+    }));
   }
 }

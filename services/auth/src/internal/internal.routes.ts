@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import { ServiceCredentials, ValidationError, z, zodFieldErrors, NotFoundError } from '@petpro/kit';
+import { type ServiceCredentials, ValidationError, z, zodFieldErrors, NotFoundError } from '@petpro/kit';
 import type { SessionsRepository } from '../sessions/sessions.repository.ts';
 import type { RbacService } from '../rbac/rbac.service.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
@@ -15,12 +15,21 @@ const parse = <T extends z.ZodType>(schema: T, value: unknown): z.output<T> => {
 export const REVOCATION_PAGE = 5_000;
 
 /** Endpoints for other PetPro services only (service credential); never routed by the gateway. */
-export function internalRoutes(deps: { credentials: ServiceCredentials; sessions: SessionsRepository; rbacService: RbacService; accounts: AccountsRepository; accessTtlSeconds: number }): Router {
+export function internalRoutes(deps: {
+  credentials: ServiceCredentials;
+  sessions: SessionsRepository;
+  rbacService: RbacService;
+  accounts: AccountsRepository;
+  accessTtlSeconds: number;
+}): Router {
   const router = express.Router();
   router.use(deps.credentials.require());
   // Sessions revoked since a time: gateways refuse their access tokens until those expire.
   router.get('/sessions/revocations', async (req, res) => {
-    const { since, after } = parse(z.object({ since: z.iso.datetime({ offset: true }), after: z.uuid().optional() }), req.query);
+    const { since, after } = parse(
+      z.object({ since: z.iso.datetime({ offset: true }), after: z.uuid().optional() }),
+      req.query,
+    );
     const now = new Date();
     const rows = await deps.sessions.revokedSince(since, REVOCATION_PAGE, after);
     // A full page means more may follow: the reader continues from the last one it got, not from now.
@@ -29,7 +38,10 @@ export function internalRoutes(deps: { credentials: ServiceCredentials; sessions
       now: now.toISOString(),
       complete,
       next: complete ? null : { since: rows[rows.length - 1]!.cursor, after: rows[rows.length - 1]!.id },
-      items: rows.map((r) => ({ sessionId: r.id, expiresAt: new Date(r.revokedAt.getTime() + deps.accessTtlSeconds * 1000 + 60_000).toISOString() })),
+      items: rows.map((r) => ({
+        sessionId: r.id,
+        expiresAt: new Date(r.revokedAt.getTime() + deps.accessTtlSeconds * 1000 + 60_000).toISOString(),
+      })),
     });
   });
   router.put('/users/:id/roles/:role', async (req, res) => {
@@ -47,13 +59,25 @@ export function internalRoutes(deps: { credentials: ServiceCredentials; sessions
     const { id } = parse(z.object({ id: z.uuid() }), req.params);
     const user = await deps.accounts.findById(id);
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
-    res.json({ id: user.id, email: user.email, name: user.name, language: user.language, emailVerified: !!user.emailVerifiedAt });
+    res.json({
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      language: user.language,
+      emailVerified: !!user.emailVerifiedAt,
+    });
   });
   router.get('/users', async (req, res) => {
     const { email } = parse(z.object({ email: z.string().max(254) }), req.query);
     const user = await deps.accounts.findByEmail(normaliseEmail(email));
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
-    res.json({ id: user.id, email: user.email, name: user.name, language: user.language, emailVerified: !!user.emailVerifiedAt });
+    res.json({
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      language: user.language,
+      emailVerified: !!user.emailVerifiedAt,
+    });
   });
   return router;
 }

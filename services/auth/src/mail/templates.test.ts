@@ -3,8 +3,18 @@ import { templates } from './templates.ts';
 
 describe('auth mail templates', () => {
   it('speaks Bahasa Indonesia by default and English on request, with a plain-text part', () => {
-    const id = templates.verifyEmail('id', { name: 'Budi', url: 'https://petpro.test/v?token=abc', token: 'abc', hours: 24 });
-    const en = templates.verifyEmail('en', { name: 'Budi', url: 'https://petpro.test/v?token=abc', token: 'abc', hours: 24 });
+    const id = templates.verifyEmail('id', {
+      name: 'Budi',
+      url: 'https://petpro.test/v?token=abc',
+      token: 'abc',
+      hours: 24,
+    });
+    const en = templates.verifyEmail('en', {
+      name: 'Budi',
+      url: 'https://petpro.test/v?token=abc',
+      token: 'abc',
+      hours: 24,
+    });
     expect(id.subject).toMatch(/Konfirmasi/);
     expect(en.subject).toMatch(/Confirm/);
     expect(id.text).toContain('https://petpro.test/v?token=abc');

@@ -13,8 +13,16 @@ export class RbacRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async listRoles(): Promise<RoleRecord[]> {
-    const roles = await this.db.selectFrom('roles').select(['name', 'description', 'builtin']).orderBy('name').execute();
-    const grants = await this.db.selectFrom('role_permissions').select(['role', 'permission']).orderBy('permission').execute();
+    const roles = await this.db
+      .selectFrom('roles')
+      .select(['name', 'description', 'builtin'])
+      .orderBy('name')
+      .execute();
+    const grants = await this.db
+      .selectFrom('role_permissions')
+      .select(['role', 'permission'])
+      .orderBy('permission')
+      .execute();
     return roles.map((r) => ({ ...r, permissions: grants.filter((g) => g.role === r.name).map((g) => g.permission) }));
   }
 
@@ -43,19 +51,33 @@ export class RbacRepository {
   /** Creates a role; false when the name is taken. */
   async createRole(name: string, description: string, permissions: string[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const r = await trx.insertInto('roles').values({ name, description }).onConflict((oc) => oc.column('name').doNothing()).returning('name').executeTakeFirst();
+      const r = await trx
+        .insertInto('roles')
+        .values({ name, description })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .returning('name')
+        .executeTakeFirst();
       if (!r) return false;
-      if (permissions.length) await trx.insertInto('role_permissions').values(permissions.map((permission) => ({ role: name, permission }))).execute();
+      if (permissions.length)
+        await trx
+          .insertInto('role_permissions')
+          .values(permissions.map((permission) => ({ role: name, permission })))
+          .execute();
       return true;
     });
   }
 
   async updateRole(name: string, patch: { description?: string; permissions?: string[] }): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      if (patch.description !== undefined) await trx.updateTable('roles').set({ description: patch.description }).where('name', '=', name).execute();
+      if (patch.description !== undefined)
+        await trx.updateTable('roles').set({ description: patch.description }).where('name', '=', name).execute();
       if (patch.permissions) {
         await trx.deleteFrom('role_permissions').where('role', '=', name).execute();
-        if (patch.permissions.length) await trx.insertInto('role_permissions').values(patch.permissions.map((permission) => ({ role: name, permission }))).execute();
+        if (patch.permissions.length)
+          await trx
+            .insertInto('role_permissions')
+            .values(patch.permissions.map((permission) => ({ role: name, permission })))
+            .execute();
       }
     });
   }
@@ -66,22 +88,41 @@ export class RbacRepository {
 
   /** Roles and the union of their permissions for a user. */
   async rolesAndPermissions(userId: string): Promise<{ roles: string[]; permissions: string[] }> {
-    const roles = await this.db.selectFrom('user_roles').select('role').where('user_id', '=', userId).orderBy('role').execute();
+    const roles = await this.db
+      .selectFrom('user_roles')
+      .select('role')
+      .where('user_id', '=', userId)
+      .orderBy('role')
+      .execute();
     const names = roles.map((r) => r.role);
     if (!names.length) return { roles: [], permissions: [] };
-    const perms = await this.db.selectFrom('role_permissions').select('permission').distinct().where('role', 'in', names).orderBy('permission').execute();
+    const perms = await this.db
+      .selectFrom('role_permissions')
+      .select('permission')
+      .distinct()
+      .where('role', 'in', names)
+      .orderBy('permission')
+      .execute();
     return { roles: names, permissions: perms.map((p) => p.permission) };
   }
 
   async setUserRoles(userId: string, roles: string[], grantedBy: string | null): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('user_roles').where('user_id', '=', userId).execute();
-      if (roles.length) await trx.insertInto('user_roles').values(roles.map((role) => ({ user_id: userId, role, granted_by: grantedBy }))).execute();
+      if (roles.length)
+        await trx
+          .insertInto('user_roles')
+          .values(roles.map((role) => ({ user_id: userId, role, granted_by: grantedBy })))
+          .execute();
     });
   }
 
   async grantRole(userId: string, role: string, grantedBy: string | null): Promise<void> {
-    await this.db.insertInto('user_roles').values({ user_id: userId, role, granted_by: grantedBy }).onConflict((oc) => oc.columns(['user_id', 'role']).doNothing()).execute();
+    await this.db
+      .insertInto('user_roles')
+      .values({ user_id: userId, role, granted_by: grantedBy })
+      .onConflict((oc) => oc.columns(['user_id', 'role']).doNothing())
+      .execute();
   }
 
   async revokeRole(userId: string, role: string): Promise<void> {

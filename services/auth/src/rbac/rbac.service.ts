@@ -7,25 +7,43 @@ import type { SessionsRepository } from '../sessions/sessions.repository.ts';
 /** Roles, permissions and admin user tools. */
 export class RbacService {
   constructor(
-    private readonly deps: { rbac: RbacRepository; audit: AuditRepository; accounts: AccountsRepository; sessions: SessionsRepository },
+    private readonly deps: {
+      rbac: RbacRepository;
+      audit: AuditRepository;
+      accounts: AccountsRepository;
+      sessions: SessionsRepository;
+    },
   ) {}
 
   private async assertPermissions(permissions: string[]): Promise<void> {
     const unknown = await this.deps.rbac.unknownPermissions(permissions);
-    if (unknown.length) throw new BadRequestError('unknown_permission', `Unknown permissions: ${unknown.join(', ')}`, unknown.map((p) => ({ field: 'permissions', message: `unknown permission ${p}` })));
+    if (unknown.length)
+      throw new BadRequestError(
+        'unknown_permission',
+        `Unknown permissions: ${unknown.join(', ')}`,
+        unknown.map((p) => ({ field: 'permissions', message: `unknown permission ${p}` })),
+      );
   }
 
   async createRole(actor: Principal, input: { name: string; description?: string; permissions: string[] }) {
     await this.assertPermissions(input.permissions);
-    if (!(await this.deps.rbac.createRole(input.name, input.description ?? '', [...new Set(input.permissions)]))) throw new ConflictError('role_exists', `The role ${input.name} already exists`);
-    await this.deps.audit.record({ type: 'role_created', actorId: actor.userId, detail: { role: input.name, permissions: input.permissions } });
+    if (!(await this.deps.rbac.createRole(input.name, input.description ?? '', [...new Set(input.permissions)])))
+      throw new ConflictError('role_exists', `The role ${input.name} already exists`);
+    await this.deps.audit.record({
+      type: 'role_created',
+      actorId: actor.userId,
+      detail: { role: input.name, permissions: input.permissions },
+    });
     return (await this.deps.rbac.findRole(input.name))!;
   }
 
   async updateRole(actor: Principal, name: string, patch: { description?: string; permissions?: string[] }) {
     if (!(await this.deps.rbac.findRole(name))) throw new NotFoundError('role_not_found', `No role ${name}`);
     if (patch.permissions) await this.assertPermissions(patch.permissions);
-    await this.deps.rbac.updateRole(name, { ...patch, permissions: patch.permissions && [...new Set(patch.permissions)] });
+    await this.deps.rbac.updateRole(name, {
+      ...patch,
+      permissions: patch.permissions && [...new Set(patch.permissions)],
+    });
     await this.deps.audit.record({ type: 'role_updated', actorId: actor.userId, detail: { role: name, ...patch } });
     return (await this.deps.rbac.findRole(name))!;
   }
@@ -41,32 +59,57 @@ export class RbacService {
   async setUserRoles(actor: Principal, userId: string, roles: string[]) {
     if (!(await this.deps.accounts.findById(userId))) throw new NotFoundError('user_not_found', 'No such user');
     const unknown = await this.deps.rbac.unknownRoles(roles);
-    if (unknown.length) throw new BadRequestError('unknown_role', `Unknown roles: ${unknown.join(', ')}`, unknown.map((r) => ({ field: 'roles', message: `unknown role ${r}` })));
+    if (unknown.length)
+      throw new BadRequestError(
+        'unknown_role',
+        `Unknown roles: ${unknown.join(', ')}`,
+        unknown.map((r) => ({ field: 'roles', message: `unknown role ${r}` })),
+      );
     // An admin cannot lock the platform out by removing their own admin role.
-    if (actor.userId === userId && !roles.includes('admin')) throw new ConflictError('cannot_remove_own_admin', 'You cannot remove your own admin role');
+    if (actor.userId === userId && !roles.includes('admin'))
+      throw new ConflictError('cannot_remove_own_admin', 'You cannot remove your own admin role');
     const before = await this.deps.rbac.rolesAndPermissions(userId);
     await this.deps.rbac.setUserRoles(userId, [...new Set(roles)], actor.userId);
-    await this.deps.audit.record({ type: 'role_changed', actorId: actor.userId, targetId: userId, detail: { before: before.roles, after: roles } });
+    await this.deps.audit.record({
+      type: 'role_changed',
+      actorId: actor.userId,
+      targetId: userId,
+      detail: { before: before.roles, after: roles },
+    });
     return this.deps.rbac.rolesAndPermissions(userId);
   }
 
   /** Grants a role on behalf of another service (e.g. `vendor` when an onboarding is approved); idempotent. */
   async grantFromService(service: string, userId: string, role: string): Promise<void> {
     if (!(await this.deps.accounts.findById(userId))) throw new NotFoundError('user_not_found', 'No such user');
-    if ((await this.deps.rbac.unknownRoles([role])).length) throw new BadRequestError('unknown_role', `Unknown role ${role}`);
+    if ((await this.deps.rbac.unknownRoles([role])).length)
+      throw new BadRequestError('unknown_role', `Unknown role ${role}`);
     await this.deps.rbac.grantRole(userId, role, null);
-    await this.deps.audit.record({ type: 'role_changed', targetId: userId, detail: { granted: role, by: `service:${service}` } });
+    await this.deps.audit.record({
+      type: 'role_changed',
+      targetId: userId,
+      detail: { granted: role, by: `service:${service}` },
+    });
   }
 
   async revokeFromService(service: string, userId: string, role: string): Promise<void> {
     await this.deps.rbac.revokeRole(userId, role);
-    await this.deps.audit.record({ type: 'role_changed', targetId: userId, detail: { revoked: role, by: `service:${service}` } });
+    await this.deps.audit.record({
+      type: 'role_changed',
+      targetId: userId,
+      detail: { revoked: role, by: `service:${service}` },
+    });
   }
 
   async forceLogout(actor: Principal, userId: string): Promise<number> {
     if (!(await this.deps.accounts.findById(userId))) throw new NotFoundError('user_not_found', 'No such user');
     const revoked = await this.deps.sessions.revoke({ userId }, 'admin_forced');
-    await this.deps.audit.record({ type: 'forced_logout', actorId: actor.userId, targetId: userId, detail: { sessions: revoked.length } });
+    await this.deps.audit.record({
+      type: 'forced_logout',
+      actorId: actor.userId,
+      targetId: userId,
+      detail: { sessions: revoked.length },
+    });
     return revoked.length;
   }
 }

@@ -17,9 +17,17 @@ export function describeDevice(input: { userAgent?: string; ip?: string; deviceI
   const r = new UAParser(ua).getResult();
   const browser = r.browser.name ? `${r.browser.name}${r.browser.major ? ` ${r.browser.major}` : ''}` : null;
   const os = r.os.name ? `${r.os.name}${r.os.version ? ` ${r.os.version}` : ''}` : null;
-  const device = r.device.type ?? (r.device.vendor || r.device.model ? [r.device.vendor, r.device.model].filter(Boolean).join(' ') : ua ? 'desktop' : null);
+  const device =
+    r.device.type ??
+    (r.device.vendor || r.device.model
+      ? [r.device.vendor, r.device.model].filter(Boolean).join(' ')
+      : ua
+        ? 'desktop'
+        : null);
   const deviceId = input.deviceId?.slice(0, 128) ?? null;
   // The fingerprint ignores the IP (it changes between networks) and browser patch versions.
-  const fingerprint = sha256([deviceId ?? '', r.browser.name ?? '', r.os.name ?? '', r.device.type ?? '', r.device.model ?? ''].join('|')).slice(0, 32);
+  const fingerprint = sha256(
+    [deviceId ?? '', r.browser.name ?? '', r.os.name ?? '', r.device.type ?? '', r.device.model ?? ''].join('|'),
+  ).slice(0, 32);
   return { ip: input.ip ?? null, userAgent: ua || null, browser, os, device, deviceId, fingerprint };
 }

@@ -20,12 +20,57 @@ export interface SessionRecord {
   fingerprint: string | null;
 }
 
-const cols = ['id', 'user_id', 'created_at', 'last_seen_at', 'idle_expires_at', 'expires_at', 'revoked_at', 'ip', 'user_agent', 'browser', 'os', 'device', 'device_id', 'fingerprint'] as const;
+const cols = [
+  'id',
+  'user_id',
+  'created_at',
+  'last_seen_at',
+  'idle_expires_at',
+  'expires_at',
+  'revoked_at',
+  'ip',
+  'user_agent',
+  'browser',
+  'os',
+  'device',
+  'device_id',
+  'fingerprint',
+] as const;
 
-type Row = { id: string; user_id: string; created_at: Date; last_seen_at: Date; idle_expires_at: Date; expires_at: Date; revoked_at: Date | null; ip: string | null; user_agent: string | null; browser: string | null; os: string | null; device: string | null; device_id: string | null; fingerprint: string | null };
+type Row = {
+  id: string;
+  user_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  idle_expires_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+  browser: string | null;
+  os: string | null;
+  device: string | null;
+  device_id: string | null;
+  fingerprint: string | null;
+};
 
 function toSession(r: Row): SessionRecord {
-  return { id: r.id, userId: r.user_id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, idleExpiresAt: r.idle_expires_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, ip: r.ip, userAgent: r.user_agent, browser: r.browser, os: r.os, device: r.device, deviceId: r.device_id, fingerprint: r.fingerprint };
+  return {
+    id: r.id,
+    userId: r.user_id,
+    createdAt: r.created_at,
+    lastSeenAt: r.last_seen_at,
+    idleExpiresAt: r.idle_expires_at,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    browser: r.browser,
+    os: r.os,
+    device: r.device,
+    deviceId: r.device_id,
+    fingerprint: r.fingerprint,
+  };
 }
 
 /** The only SQL for sessions and refresh tokens. */
@@ -33,14 +78,35 @@ export class SessionsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /** Creates a session with its first refresh token. */
-  async create(userId: string, device: DeviceInfo, idleExpiresAt: Date, expiresAt: Date, refreshHash: string): Promise<SessionRecord> {
+  async create(
+    userId: string,
+    device: DeviceInfo,
+    idleExpiresAt: Date,
+    expiresAt: Date,
+    refreshHash: string,
+  ): Promise<SessionRecord> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('sessions')
-        .values({ id: uuidv7(), user_id: userId, idle_expires_at: idleExpiresAt, expires_at: expiresAt, ip: device.ip, user_agent: device.userAgent, browser: device.browser, os: device.os, device: device.device, device_id: device.deviceId, fingerprint: device.fingerprint })
+        .values({
+          id: uuidv7(),
+          user_id: userId,
+          idle_expires_at: idleExpiresAt,
+          expires_at: expiresAt,
+          ip: device.ip,
+          user_agent: device.userAgent,
+          browser: device.browser,
+          os: device.os,
+          device: device.device,
+          device_id: device.deviceId,
+          fingerprint: device.fingerprint,
+        })
         .returning(cols)
         .executeTakeFirstOrThrow();
-      await trx.insertInto('refresh_tokens').values({ id: uuidv7(), session_id: row.id, token_hash: refreshHash }).execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ id: uuidv7(), session_id: row.id, token_hash: refreshHash })
+        .execute();
       return toSession(row);
     });
   }
@@ -51,8 +117,14 @@ export class SessionsRepository {
   }
 
   /** The refresh token and its session, whatever their state. */
-  async findRefresh(tokenHash: string): Promise<{ tokenId: string; usedAt: Date | null; session: SessionRecord } | undefined> {
-    const t = await this.db.selectFrom('refresh_tokens').select(['id', 'session_id', 'used_at']).where('token_hash', '=', tokenHash).executeTakeFirst();
+  async findRefresh(
+    tokenHash: string,
+  ): Promise<{ tokenId: string; usedAt: Date | null; session: SessionRecord } | undefined> {
+    const t = await this.db
+      .selectFrom('refresh_tokens')
+      .select(['id', 'session_id', 'used_at'])
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
     if (!t) return undefined;
     const s = await this.findById(t.session_id);
     return s && { tokenId: t.id, usedAt: t.used_at, session: s };
@@ -62,12 +134,31 @@ export class SessionsRepository {
    * Spends a refresh token and stores its successor in one transaction. Returns false when the
    * token was already spent (a concurrent or replayed use), which the caller treats as theft.
    */
-  async rotate(tokenId: string, sessionId: string, newHash: string, idleExpiresAt: Date, device: { ip: string | null }): Promise<boolean> {
+  async rotate(
+    tokenId: string,
+    sessionId: string,
+    newHash: string,
+    idleExpiresAt: Date,
+    device: { ip: string | null },
+  ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const spent = await trx.updateTable('refresh_tokens').set({ used_at: new Date() }).where('id', '=', tokenId).where('used_at', 'is', null).returning('id').executeTakeFirst();
+      const spent = await trx
+        .updateTable('refresh_tokens')
+        .set({ used_at: new Date() })
+        .where('id', '=', tokenId)
+        .where('used_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
       if (!spent) return false;
-      await trx.insertInto('refresh_tokens').values({ id: uuidv7(), session_id: sessionId, token_hash: newHash }).execute();
-      await trx.updateTable('sessions').set({ last_seen_at: new Date(), idle_expires_at: idleExpiresAt, ...(device.ip ? { ip: device.ip } : {}) }).where('id', '=', sessionId).execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ id: uuidv7(), session_id: sessionId, token_hash: newHash })
+        .execute();
+      await trx
+        .updateTable('sessions')
+        .set({ last_seen_at: new Date(), idle_expires_at: idleExpiresAt, ...(device.ip ? { ip: device.ip } : {}) })
+        .where('id', '=', sessionId)
+        .execute();
       return true;
     });
   }
@@ -94,8 +185,15 @@ export class SessionsRepository {
   }
 
   /** Revokes the matching open sessions; returns their ids. */
-  async revoke(filter: { userId: string; sessionId?: string; exceptSessionId?: string }, reason: string): Promise<string[]> {
-    let q = this.db.updateTable('sessions').set({ revoked_at: new Date(), revoked_reason: reason }).where('user_id', '=', filter.userId).where('revoked_at', 'is', null);
+  async revoke(
+    filter: { userId: string; sessionId?: string; exceptSessionId?: string },
+    reason: string,
+  ): Promise<string[]> {
+    let q = this.db
+      .updateTable('sessions')
+      .set({ revoked_at: new Date(), revoked_reason: reason })
+      .where('user_id', '=', filter.userId)
+      .where('revoked_at', 'is', null);
     if (filter.sessionId) q = q.where('id', '=', filter.sessionId);
     if (filter.exceptSessionId) q = q.where('id', '!=', filter.exceptSessionId);
     const rows = await q.returning('id').execute();
@@ -103,16 +201,25 @@ export class SessionsRepository {
   }
 
   /** Sessions revoked since `since` (for gateways to refuse their still-unexpired access tokens). */
-  async revokedSince(since: string, limit: number, afterId?: string): Promise<Array<{ id: string; revokedAt: Date; cursor: string }>> {
+  async revokedSince(
+    since: string,
+    limit: number,
+    afterId?: string,
+  ): Promise<Array<{ id: string; revokedAt: Date; cursor: string }>> {
     // Keyset on (revoked_at, id): one statement revokes many sessions with the same timestamp. The
     // cursor keeps PostgreSQL's microseconds, which a JavaScript Date would round away.
     const at = sql<Date>`${since}::timestamptz`;
     let q = this.db
       .selectFrom('sessions')
-      .select(['id', 'revoked_at', sql<string>`to_char(revoked_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor')]);
-    q = afterId ? q.where((eb) => eb(eb.refTuple('revoked_at', 'id'), '>', eb.tuple(at, afterId))) : q.where('revoked_at', '>=', at);
+      .select([
+        'id',
+        'revoked_at',
+        sql<string>`to_char(revoked_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor'),
+      ]);
+    q = afterId
+      ? q.where((eb) => eb(eb.refTuple('revoked_at', 'id'), '>', eb.tuple(at, afterId)))
+      : q.where('revoked_at', '>=', at);
     const rows = await q.where('revoked_at', 'is not', null).orderBy('revoked_at').orderBy('id').limit(limit).execute();
     return rows.map((r) => ({ id: r.id, revokedAt: r.revoked_at!, cursor: r.cursor }));
   }
-
 }

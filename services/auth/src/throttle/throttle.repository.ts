@@ -18,7 +18,11 @@ export class ThrottleRepository {
   }
 
   async lockedUntil(accountKey: string): Promise<Date | undefined> {
-    const r = await this.db.selectFrom('login_failures').select('locked_until').where('account_key', '=', accountKey).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('login_failures')
+      .select('locked_until')
+      .where('account_key', '=', accountKey)
+      .executeTakeFirst();
     return r?.locked_until && r.locked_until > new Date() ? r.locked_until : undefined;
   }
 
@@ -27,7 +31,11 @@ export class ThrottleRepository {
    * base·2^(n−lockAfter) seconds (at most an hour); at 100 failures within an hour it is locked for
    * the rest of that hour, so no account ever sees more than 100 failed tries an hour.
    */
-  async recordFailure(accountKey: string, lockAfter: number, baseSeconds: number): Promise<{ failures: number; lockedUntil: Date | null }> {
+  async recordFailure(
+    accountKey: string,
+    lockAfter: number,
+    baseSeconds: number,
+  ): Promise<{ failures: number; lockedUntil: Date | null }> {
     const r = await sql<{ failures: number; locked_until: Date | null }>`
       insert into login_failures (account_key, failures, window_start, hour_failures, locked_until, updated_at)
       values (${accountKey}, 1, now(), 1, null, now())
@@ -47,7 +55,12 @@ export class ThrottleRepository {
       const endOfHour = new Date(row.window_start.getTime() + 3_600_000);
       if (!lockedUntil || endOfHour > lockedUntil) lockedUntil = endOfHour;
     }
-    if (lockedUntil) await this.db.updateTable('login_failures').set({ locked_until: lockedUntil }).where('account_key', '=', accountKey).execute();
+    if (lockedUntil)
+      await this.db
+        .updateTable('login_failures')
+        .set({ locked_until: lockedUntil })
+        .where('account_key', '=', accountKey)
+        .execute();
     return { failures: row.failures, lockedUntil };
   }
 
@@ -57,7 +70,14 @@ export class ThrottleRepository {
 
   /** Drops counters whose window ended long ago (housekeeping). */
   async purge(): Promise<void> {
-    await this.db.deleteFrom('throttle_counters').where('window_start', '<', new Date(Date.now() - 86_400_000)).execute();
-    await this.db.deleteFrom('login_failures').where('updated_at', '<', new Date(Date.now() - 86_400_000)).where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', new Date())])).execute();
+    await this.db
+      .deleteFrom('throttle_counters')
+      .where('window_start', '<', new Date(Date.now() - 86_400_000))
+      .execute();
+    await this.db
+      .deleteFrom('login_failures')
+      .where('updated_at', '<', new Date(Date.now() - 86_400_000))
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', new Date())]))
+      .execute();
   }
 }

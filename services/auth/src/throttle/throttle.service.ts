@@ -35,13 +35,23 @@ export class ThrottleService {
     const { max: base, windowSeconds, perIp } = LIMITS[limit];
     const max = perIp ? base * this.ipFactor : base;
     const { count, resetAt } = await this.repo.hit(`${limit}:${subject}`, windowSeconds);
-    if (count > max) throw new TooManyRequestsError((resetAt.getTime() - Date.now()) / 1000, 'too_many_attempts', 'Too many attempts; try again later');
+    if (count > max)
+      throw new TooManyRequestsError(
+        (resetAt.getTime() - Date.now()) / 1000,
+        'too_many_attempts',
+        'Too many attempts; try again later',
+      );
   }
 
   /** Throws 429 `account_locked` while the account is locked after failed logins. */
   async assertNotLocked(accountKey: string): Promise<void> {
     const until = await this.repo.lockedUntil(accountKey);
-    if (until) throw new TooManyRequestsError((until.getTime() - Date.now()) / 1000, 'account_locked', 'Too many failed attempts; this account is locked for a while');
+    if (until)
+      throw new TooManyRequestsError(
+        (until.getTime() - Date.now()) / 1000,
+        'account_locked',
+        'Too many failed attempts; this account is locked for a while',
+      );
   }
 
   recordFailure(accountKey: string, lockAfter: number, baseSeconds: number) {

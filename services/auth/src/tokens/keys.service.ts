@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { ACCESS_TOKEN_ALG } from '@petpro/kit';
 import type { Logger } from '@petpro/kit';
-import { KeyBox } from '../shared/crypto.ts';
+import type { KeyBox } from '../shared/crypto.ts';
 import type { KeysRepository, StoredKey } from './keys.repository.ts';
 
 export interface AccessTokenInput {
@@ -40,7 +40,12 @@ export class KeysService {
       const kid = randomUUID();
       const pub = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALG, use: 'sig' };
       const priv = { ...(await exportJWK(privateKey)), kid, alg: ACCESS_TOKEN_ALG };
-      return { kid, alg: ACCESS_TOKEN_ALG, publicJwk: JSON.stringify(pub), privateJwkEnc: this.box.seal(JSON.stringify(priv)) };
+      return {
+        kid,
+        alg: ACCESS_TOKEN_ALG,
+        publicJwk: JSON.stringify(pub),
+        privateJwkEnc: this.box.seal(JSON.stringify(priv)),
+      };
     });
     if (rotated) this.log.info('token signing key created');
     await this.load();
@@ -72,7 +77,12 @@ export class KeysService {
   async sign(input: AccessTokenInput): Promise<{ token: string; expiresIn: number }> {
     await this.fresh();
     const { kid, key } = this.active!;
-    const token = await new SignJWT({ sid: input.sessionId, roles: input.roles, perms: input.permissions, email: input.email })
+    const token = await new SignJWT({
+      sid: input.sessionId,
+      roles: input.roles,
+      perms: input.permissions,
+      email: input.email,
+    })
       .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: 'at+jwt' })
       .setIssuer(this.opts.issuer)
       .setAudience(this.opts.audience)

@@ -35,7 +35,9 @@ function weekly(weekdays: number[], ranges: Array<[string, string]>): OpeningHou
 }
 
 function rulesFor(weekdays: number[], ranges: Array<[string, string]>, staffId?: string): ScheduleRule[] {
-  return weekdays.flatMap((weekday) => ranges.map(([start, end]) => ({ weekday, start, end, ...(staffId ? { staffId } : {}) })));
+  return weekdays.flatMap((weekday) =>
+    ranges.map(([start, end]) => ({ weekday, start, end, ...(staffId ? { staffId } : {}) })),
+  );
 }
 
 const MON_SAT = [1, 2, 3, 4, 5, 6];
@@ -93,7 +95,11 @@ describe('computeAvailability', () => {
 
   it('removes a staff member from slots overlapping an existing booking (whose end includes its buffer)', () => {
     const slots = computeAvailability(
-      base({ bookings: [{ staffId: 'vet-b', start: new Date(at('2027-05-03T14:00')), end: new Date(at('2027-05-03T15:15')) }] }),
+      base({
+        bookings: [
+          { staffId: 'vet-b', start: new Date(at('2027-05-03T14:00')), end: new Date(at('2027-05-03T15:15')) },
+        ],
+      }),
     );
     const staffAt = (hhmm: string) => slots.find((s) => local(s.start).endsWith(hhmm))?.staffIds;
     expect(staffAt('13:00')).toEqual(['vet-a', 'vet-b']);
@@ -116,7 +122,10 @@ describe('computeAvailability', () => {
 
   it('gives no slots to a qualified staff member without any rule', () => {
     const slots = computeAvailability(
-      base({ rules: rulesFor(MON_SAT, LUNCH, 'vet-a'), service: { durationMinutes: 60, qualifiedStaffIds: ['vet-a', 'vet-b'] } }),
+      base({
+        rules: rulesFor(MON_SAT, LUNCH, 'vet-a'),
+        service: { durationMinutes: 60, qualifiedStaffIds: ['vet-a', 'vet-b'] },
+      }),
     );
     expect(slots.every((s) => s.staffIds.join() === 'vet-a')).toBe(true);
   });
@@ -133,14 +142,22 @@ describe('computeAvailability', () => {
 
   it('offers nothing beyond the maximum advance horizon', () => {
     const slots = computeAvailability(
-      base({ now: at('2027-05-03T10:00'), to: at('2027-05-07T00:00'), policy: { minNoticeMinutes: 0, maxAdvanceDays: 1 } }),
+      base({
+        now: at('2027-05-03T10:00'),
+        to: at('2027-05-07T00:00'),
+        policy: { minNoticeMinutes: 0, maxAdvanceDays: 1 },
+      }),
     );
     expect(local(slots[0]!.start)).toBe('2027-05-03 10:00');
     expect(local(slots.at(-1)!.start)).toBe('2027-05-04 10:00'); // exactly now + 1 day is still allowed
   });
 
   it('applies rules only between validFrom and validUntil (inclusive)', () => {
-    const rules = rulesFor(MON_SAT, [['09:00', '10:00']], 'vet-a').map((r) => ({ ...r, validFrom: '2027-05-05', validUntil: '2027-05-06' }));
+    const rules = rulesFor(MON_SAT, [['09:00', '10:00']], 'vet-a').map((r) => ({
+      ...r,
+      validFrom: '2027-05-05',
+      validUntil: '2027-05-06',
+    }));
     const slots = computeAvailability(base({ rules, to: at('2027-05-10T00:00') }));
     expect([...new Set(slots.map((s) => local(s.start).slice(0, 10)))]).toEqual(['2027-05-05', '2027-05-06']);
   });
@@ -237,7 +254,11 @@ describe('computeAvailability', () => {
 
     it('keeps slots at 09:00 local across the spring change (last Sunday of March 2027)', () => {
       const slots = computeAvailability(
-        berlin({ from: at('2027-03-27T00:00', BERLIN), to: at('2027-03-30T00:00', BERLIN), now: at('2027-03-20T00:00', BERLIN) }),
+        berlin({
+          from: at('2027-03-27T00:00', BERLIN),
+          to: at('2027-03-30T00:00', BERLIN),
+          now: at('2027-03-20T00:00', BERLIN),
+        }),
       );
       const sat = firstOfDay(slots, '2027-03-27')!;
       const mon = firstOfDay(slots, '2027-03-29')!;
@@ -250,14 +271,23 @@ describe('computeAvailability', () => {
 
     it('keeps slots at 09:00 local across the autumn change (last Sunday of October 2027)', () => {
       const slots = computeAvailability(
-        berlin({ from: at('2027-10-30T00:00', BERLIN), to: at('2027-11-02T00:00', BERLIN), now: at('2027-10-20T00:00', BERLIN) }),
+        berlin({
+          from: at('2027-10-30T00:00', BERLIN),
+          to: at('2027-11-02T00:00', BERLIN),
+          now: at('2027-10-20T00:00', BERLIN),
+        }),
       );
       const sat = firstOfDay(slots, '2027-10-30')!;
       const mon = firstOfDay(slots, '2027-11-01')!;
       expect(new Date(sat.start).toISOString()).toBe('2027-10-30T07:00:00.000Z'); // CEST
       expect(new Date(mon.start).toISOString()).toBe('2027-11-01T08:00:00.000Z'); // CET
       expect(mon.start - sat.start).toBe(2 * 86_400_000 + 3_600_000);
-      expect(times(slots.filter((s) => local(s.start, BERLIN).startsWith('2027-11-01')), BERLIN)[0]).toBe('09:00');
+      expect(
+        times(
+          slots.filter((s) => local(s.start, BERLIN).startsWith('2027-11-01')),
+          BERLIN,
+        )[0],
+      ).toBe('09:00');
     });
 
     it('steps in elapsed time through the missing hour on the change day itself', () => {
@@ -287,9 +317,13 @@ describe('computeAvailability', () => {
     });
 
     it('accepts exactly 31 days, including 31 local days across the autumn DST change (31 days + 1 hour elapsed)', () => {
-      expect(() => computeAvailability(base({ from: at('2027-05-01T00:00'), to: at('2027-06-01T00:00') }))).not.toThrow();
       expect(() =>
-        computeAvailability(base({ timeZone: BERLIN, from: at('2027-10-01T00:00', BERLIN), to: at('2027-11-01T00:00', BERLIN) })),
+        computeAvailability(base({ from: at('2027-05-01T00:00'), to: at('2027-06-01T00:00') })),
+      ).not.toThrow();
+      expect(() =>
+        computeAvailability(
+          base({ timeZone: BERLIN, from: at('2027-10-01T00:00', BERLIN), to: at('2027-11-01T00:00', BERLIN) }),
+        ),
       ).not.toThrow();
     });
   });
@@ -297,7 +331,10 @@ describe('computeAvailability', () => {
 
 describe('checkSlot', () => {
   it('says which staff are free at a bookable start', () => {
-    const input = { ...base(), bookings: [{ staffId: 'vet-a', start: at('2027-05-03T09:00'), end: at('2027-05-03T10:00') }] };
+    const input = {
+      ...base(),
+      bookings: [{ staffId: 'vet-a', start: at('2027-05-03T09:00'), end: at('2027-05-03T10:00') }],
+    };
     const { from: _f, to: _t, ...rest } = input;
     expect(checkSlot({ ...rest, start: at('2027-05-03T09:30') })).toEqual({
       bookable: true,
@@ -305,8 +342,14 @@ describe('checkSlot', () => {
       end: at('2027-05-03T10:30'),
       staffIds: ['vet-b'],
     });
-    expect(checkSlot({ ...rest, start: at('2027-05-03T09:30'), staffId: 'vet-a' })).toMatchObject({ bookable: false, reason: 'unavailable' });
-    expect(checkSlot({ ...rest, start: at('2027-05-03T10:00'), staffId: 'vet-a' })).toMatchObject({ bookable: true, staffIds: ['vet-a'] });
+    expect(checkSlot({ ...rest, start: at('2027-05-03T09:30'), staffId: 'vet-a' })).toMatchObject({
+      bookable: false,
+      reason: 'unavailable',
+    });
+    expect(checkSlot({ ...rest, start: at('2027-05-03T10:00'), staffId: 'vet-a' })).toMatchObject({
+      bookable: true,
+      staffIds: ['vet-a'],
+    });
   });
 
   it('refuses starts off the grid, outside open ranges, too soon or too far', () => {

@@ -234,8 +234,10 @@ export function checkSlot(input: SlotCheckInput): SlotCheck {
   const end = start + input.service.durationMinutes * MINUTE_MS;
   const policy = resolvePolicy(input.policy);
   const nowMs = toMs(input.now);
-  if (start < nowMs + policy.minNoticeMinutes * MINUTE_MS) return { bookable: false, start, end, staffIds: [], reason: 'too_soon' };
-  if (start > nowMs + policy.maxAdvanceDays * DAY_MS) return { bookable: false, start, end, staffIds: [], reason: 'too_far' };
+  if (start < nowMs + policy.minNoticeMinutes * MINUTE_MS)
+    return { bookable: false, start, end, staffIds: [], reason: 'too_soon' };
+  if (start > nowMs + policy.maxAdvanceDays * DAY_MS)
+    return { bookable: false, start, end, staffIds: [], reason: 'too_far' };
   const { start: _start, ...rest } = input;
   const slots = computeAvailability({ ...rest, from: start, to: start + 1 });
   const slot = slots.find((s) => s.start === start);
@@ -249,7 +251,8 @@ export function pickBalancedStaff(
   bookingsInDay: ReadonlyMap<string, number> | Readonly<Record<string, number>>,
 ): string | undefined {
   const countOf = (id: string): number =>
-    (bookingsInDay instanceof Map ? bookingsInDay.get(id) : (bookingsInDay as Readonly<Record<string, number>>)[id]) ?? 0;
+    (bookingsInDay instanceof Map ? bookingsInDay.get(id) : (bookingsInDay as Readonly<Record<string, number>>)[id]) ??
+    0;
   let best: string | undefined;
   let bestCount = Infinity;
   for (const id of candidates) {
@@ -305,10 +308,19 @@ function toMs(value: Instant): number {
 
 function resolvePolicy(policy: Partial<BookingPolicy> | undefined): BookingPolicy {
   return {
-    minNoticeMinutes: nonNegativeMinutes(policy?.minNoticeMinutes ?? DEFAULT_BOOKING_POLICY.minNoticeMinutes, 'minNoticeMinutes'),
-    maxAdvanceDays: nonNegativeMinutes(policy?.maxAdvanceDays ?? DEFAULT_BOOKING_POLICY.maxAdvanceDays, 'maxAdvanceDays'),
+    minNoticeMinutes: nonNegativeMinutes(
+      policy?.minNoticeMinutes ?? DEFAULT_BOOKING_POLICY.minNoticeMinutes,
+      'minNoticeMinutes',
+    ),
+    maxAdvanceDays: nonNegativeMinutes(
+      policy?.maxAdvanceDays ?? DEFAULT_BOOKING_POLICY.maxAdvanceDays,
+      'maxAdvanceDays',
+    ),
     // A zero step would never advance the grid.
-    slotStepMinutes: positiveMinutes(policy?.slotStepMinutes ?? DEFAULT_BOOKING_POLICY.slotStepMinutes, 'slotStepMinutes'),
+    slotStepMinutes: positiveMinutes(
+      policy?.slotStepMinutes ?? DEFAULT_BOOKING_POLICY.slotStepMinutes,
+      'slotStepMinutes',
+    ),
   };
 }
 
@@ -353,7 +365,8 @@ function compareIds(a: string, b: string): number {
 function parseLocalTime(value: string): number {
   const match = /^(\d{1,2}):(\d{2})$/.exec(value);
   const minutes = match ? Number(match[1]) * 60 + Number(match[2]) : NaN;
-  if (!match || Number(match[2]) >= 60 || !(minutes <= MINUTES_PER_DAY)) throw new RangeError(`Invalid local time: ${value}`);
+  if (!match || Number(match[2]) >= 60 || !(minutes <= MINUTES_PER_DAY))
+    throw new RangeError(`Invalid local time: ${value}`);
   return minutes;
 }
 
@@ -457,7 +470,9 @@ function buildDays(lo: number, hi: number, zone: string, hours: OpeningHours, ru
     closures.set(c.date, list);
   }
   const clinicRules = emptyWeek();
-  for (const rule of rules) if (rule.staffId == null && rule.weekday >= 1 && rule.weekday <= 7) clinicRules[rule.weekday]!.push(prepareRule(rule));
+  for (const rule of rules)
+    if (rule.staffId == null && rule.weekday >= 1 && rule.weekday <= 7)
+      clinicRules[rule.weekday]!.push(prepareRule(rule));
 
   const first = DateTime.fromMillis(lo, { zone });
   const last = DateTime.fromMillis(hi, { zone });
@@ -489,7 +504,10 @@ function buildDays(lo: number, hi: number, zone: string, hours: OpeningHours, ru
 
 function localMidnight(civil: number, zone: string): { ms: number; offset: number } {
   const d = new Date(civil);
-  const dt = DateTime.fromObject({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, { zone });
+  const dt = DateTime.fromObject(
+    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() },
+    { zone },
+  );
   return { ms: dt.toMillis(), offset: dt.offset };
 }
 
@@ -498,7 +516,13 @@ function localMidnight(civil: number, zone: string): { ms: number; offset: numbe
  * midnights (every day but DST-change days) that is plain addition; on a change day each distinct
  * minute is resolved once by luxon (which moves times in a spring gap forward) and memoised.
  */
-function dayClock(civil: number, startMs: number, nextStartMs: number, uniform: boolean, zone: string): (minute: number) => number {
+function dayClock(
+  civil: number,
+  startMs: number,
+  nextStartMs: number,
+  uniform: boolean,
+  zone: string,
+): (minute: number) => number {
   if (uniform && nextStartMs - startMs === DAY_MS) return (minute) => startMs + minute * MINUTE_MS;
   const d = new Date(civil);
   const memo = new Map<number, number>();
@@ -507,7 +531,13 @@ function dayClock(civil: number, startMs: number, nextStartMs: number, uniform: 
     let ms = memo.get(minute);
     if (ms === undefined) {
       ms = DateTime.fromObject(
-        { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: Math.floor(minute / 60), minute: minute % 60 },
+        {
+          year: d.getUTCFullYear(),
+          month: d.getUTCMonth() + 1,
+          day: d.getUTCDate(),
+          hour: Math.floor(minute / 60),
+          minute: minute % 60,
+        },
         { zone },
       ).toMillis();
       memo.set(minute, ms);

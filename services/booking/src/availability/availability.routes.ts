@@ -4,7 +4,11 @@ import type { AvailabilityService } from './availability.service.ts';
 import { AvailabilityQuery, AvailabilityResponse } from './availability.schemas.ts';
 
 /** Public availability of a clinic's service. */
-export function availabilityRoutes(openapi: OpenAPIRegistry, service: AvailabilityService, verifier: AccessTokenVerifier) {
+export function availabilityRoutes(
+  openapi: OpenAPIRegistry,
+  service: AvailabilityService,
+  verifier: AccessTokenVerifier,
+) {
   const api = new ApiRouter(openapi, '/api/v1');
   api.route(
     {
@@ -15,7 +19,10 @@ export function availabilityRoutes(openapi: OpenAPIRegistry, service: Availabili
       query: AvailabilityQuery,
       responses: {
         200: { description: 'Slots', schema: AvailabilityResponse },
-        400: { description: 'Invalid query, or a range over 31 days (`availability_range_too_long`)', schema: ProblemSchema },
+        400: {
+          description: 'Invalid query, or a range over 31 days (`availability_range_too_long`)',
+          schema: ProblemSchema,
+        },
         404: { description: 'No such clinic or service', schema: ProblemSchema },
       },
     },

@@ -5,13 +5,18 @@ export const AvailabilityQuery = z.object({
   clinicId: Uuid,
   serviceId: Uuid,
   from: DateOrInstant.openapi({ description: 'A clinic-local date (its whole day) or an instant' }),
-  to: DateOrInstant.openapi({ description: 'A clinic-local date (inclusive) or an instant (exclusive); at most 31 days after from' }),
+  to: DateOrInstant.openapi({
+    description: 'A clinic-local date (inclusive) or an instant (exclusive); at most 31 days after from',
+  }),
   staffId: Uuid.optional(),
 });
 
 export const SlotSchema = z.object({
   start: z.string().openapi({ example: '2027-05-03T09:00:00+07:00' }),
-  end: z.string().openapi({ example: '2027-05-03T10:00:00+07:00', description: 'start + duration (the buffer after it is held but not shown)' }),
+  end: z.string().openapi({
+    example: '2027-05-03T10:00:00+07:00',
+    description: 'start + duration (the buffer after it is held but not shown)',
+  }),
   staffIds: z.array(z.string()).openapi({ description: 'Qualified staff free for this slot' }),
 });
 

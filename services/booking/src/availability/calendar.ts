@@ -28,7 +28,14 @@ export function bookableStaff(clinic: ClinicInfo, service: Pick<ServiceInfo, 'qu
  */
 export async function loadCalendar(
   repos: Repositories,
-  args: { clinic: ClinicInfo; staffIds: readonly string[]; from: number; to: number; heldMs: number; excludeBookingId?: string },
+  args: {
+    clinic: ClinicInfo;
+    staffIds: readonly string[];
+    from: number;
+    to: number;
+    heldMs: number;
+    excludeBookingId?: string;
+  },
 ): Promise<Calendar> {
   const from = new Date(args.from);
   const until = new Date(args.to + args.heldMs);

@@ -10,7 +10,12 @@ export interface Actor {
 }
 
 /** A booking event carrying the booking as it is after the change. */
-export function bookingEvent(type: BookingEventType, booking: BookingRecord, actor: Actor, extra: Record<string, unknown> = {}): DomainEvent {
+export function bookingEvent(
+  type: BookingEventType,
+  booking: BookingRecord,
+  actor: Actor,
+  extra: Record<string, unknown> = {},
+): DomainEvent {
   return {
     type,
     aggregateId: booking.id,

@@ -20,7 +20,9 @@ describe('booking status machine', () => {
     for (const from of BOOKING_STATUSES) {
       for (const action of actions) {
         if (legal.some(([f, a]) => f === from && a === action)) continue;
-        expect(() => nextStatus(from, action)).toThrow(expect.objectContaining({ status: 409, code: 'invalid_transition' }));
+        expect(() => nextStatus(from, action)).toThrow(
+          expect.objectContaining({ status: 409, code: 'invalid_transition' }),
+        );
         refused++;
       }
     }

@@ -4,7 +4,13 @@ import type { BookingStatus, PetSnapshot } from '../db.ts';
 
 export type { BookingStatus, PetSnapshot };
 
-export const BOOKING_STATUSES = ['pending', 'confirmed', 'completed', 'no_show', 'cancelled'] as const satisfies readonly BookingStatus[];
+export const BOOKING_STATUSES = [
+  'pending',
+  'confirmed',
+  'completed',
+  'no_show',
+  'cancelled',
+] as const satisfies readonly BookingStatus[];
 
 /** Statuses that hold the staff member's time (the exclusion constraint covers exactly these). */
 export const OPEN_STATUSES = ['pending', 'confirmed'] as const satisfies readonly BookingStatus[];
@@ -26,7 +32,13 @@ export interface BookingRecord {
   timeZone: string;
   status: BookingStatus;
   notes: string | null;
-  service: { name: string; category: string | null; durationMinutes: number; bufferMinutes: number; price: { amount: number; currency: string } };
+  service: {
+    name: string;
+    category: string | null;
+    durationMinutes: number;
+    bufferMinutes: number;
+    price: { amount: number; currency: string };
+  };
   confirmedAt: Date | null;
   completedAt: Date | null;
   noShowAt: Date | null;
@@ -48,13 +60,21 @@ const TRANSITIONS: Record<BookingAction, { from: readonly BookingStatus[]; to: B
   cancel: { from: OPEN_STATUSES, to: 'cancelled' },
 };
 
-const ACTION_WORDS: Record<BookingAction, string> = { confirm: 'confirmed', complete: 'completed', no_show: 'marked as a no-show', cancel: 'cancelled' };
+const ACTION_WORDS: Record<BookingAction, string> = {
+  confirm: 'confirmed',
+  complete: 'completed',
+  no_show: 'marked as a no-show',
+  cancel: 'cancelled',
+};
 
 /** The status an action leads to from `current`, or 409 `invalid_transition`. */
 export function nextStatus(current: BookingStatus, action: BookingAction): BookingStatus {
   const t = TRANSITIONS[action];
   if (!t.from.includes(current)) {
-    throw new ConflictError('invalid_transition', `A ${current} booking cannot be ${ACTION_WORDS[action]}`, { currentStatus: current, action });
+    throw new ConflictError('invalid_transition', `A ${current} booking cannot be ${ACTION_WORDS[action]}`, {
+      currentStatus: current,
+      action,
+    });
   }
   return t.to;
 }

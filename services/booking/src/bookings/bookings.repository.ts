@@ -6,9 +6,36 @@ import type { BusyBooking } from '../availability/availability.engine.ts';
 type Row = Omit<Selectable<BookingsTable>, 'during'>;
 
 const cols = [
-  'id', 'clinic_id', 'service_id', 'staff_id', 'staff_requested', 'owner_id', 'pet_ids', 'pets', 'starts_at', 'ends_at', 'held_until', 'time_zone', 'status', 'notes',
-  'service_name', 'service_category', 'duration_minutes', 'buffer_minutes', 'price_amount', 'price_currency', 'confirmed_at', 'completed_at', 'no_show_at',
-  'cancelled_at', 'cancelled_by', 'cancelled_by_role', 'cancellation_reason', 'version', 'created_at', 'updated_at',
+  'id',
+  'clinic_id',
+  'service_id',
+  'staff_id',
+  'staff_requested',
+  'owner_id',
+  'pet_ids',
+  'pets',
+  'starts_at',
+  'ends_at',
+  'held_until',
+  'time_zone',
+  'status',
+  'notes',
+  'service_name',
+  'service_category',
+  'duration_minutes',
+  'buffer_minutes',
+  'price_amount',
+  'price_currency',
+  'confirmed_at',
+  'completed_at',
+  'no_show_at',
+  'cancelled_at',
+  'cancelled_by',
+  'cancelled_by_role',
+  'cancellation_reason',
+  'version',
+  'created_at',
+  'updated_at',
 ] as const;
 
 function toBooking(r: Row): BookingRecord {
@@ -157,7 +184,12 @@ export class BookingsRepository {
   }
 
   /** Open bookings per staff member starting in [from, to): the load that balancing evens out. */
-  async countOpenByStaff(staffIds: readonly string[], from: Date, to: Date, excludeId?: string): Promise<Map<string, number>> {
+  async countOpenByStaff(
+    staffIds: readonly string[],
+    from: Date,
+    to: Date,
+    excludeId?: string,
+  ): Promise<Map<string, number>> {
     if (!staffIds.length) return new Map();
     let q = this.db
       .selectFrom('bookings')
@@ -201,7 +233,11 @@ export class BookingsRepository {
   }
 
   /** One page of bookings ordered by start then id, after `cursor`; fetches one extra row to tell whether more follow. */
-  async list(filter: BookingListFilter, cursor: ListCursor | undefined, limit: number): Promise<{ items: BookingRecord[]; next: ListCursor | undefined }> {
+  async list(
+    filter: BookingListFilter,
+    cursor: ListCursor | undefined,
+    limit: number,
+  ): Promise<{ items: BookingRecord[]; next: ListCursor | undefined }> {
     let q = this.db.selectFrom('bookings').select(cols);
     if (filter.ownerId) q = q.where('owner_id', '=', filter.ownerId);
     if (filter.clinicId) q = q.where('clinic_id', '=', filter.clinicId);
@@ -220,9 +256,18 @@ export class BookingsRepository {
         .where(sql<boolean>`(starts_at at time zone time_zone)::date <= ${filter.localDateTo}::date`);
     }
     if (cursor) {
-      q = q.where((eb) => eb.or([eb('starts_at', '>', cursor.start), eb.and([eb('starts_at', '=', cursor.start), eb('id', '>', cursor.id)])]));
+      q = q.where((eb) =>
+        eb.or([
+          eb('starts_at', '>', cursor.start),
+          eb.and([eb('starts_at', '=', cursor.start), eb('id', '>', cursor.id)]),
+        ]),
+      );
     }
-    const rows = await q.orderBy('starts_at').orderBy('id').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('starts_at')
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
     const items = rows.slice(0, limit).map(toBooking);
     const last = items.at(-1);
     return { items, next: rows.length > limit && last ? { start: last.start, id: last.id } : undefined };

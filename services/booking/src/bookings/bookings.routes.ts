@@ -1,10 +1,27 @@
-import { ApiRouter, BadRequestError, ProblemSchema, requireAuth, requirePermission, z, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import {
+  ApiRouter,
+  BadRequestError,
+  ProblemSchema,
+  requireAuth,
+  requirePermission,
+  z,
+  type AccessTokenVerifier,
+  type OpenAPIRegistry,
+} from '@petpro/kit';
 import { encodeCursor } from '../shared/cursor.ts';
 import type { BookingsService } from './bookings.service.ts';
 import type { BookingAction } from './bookings.model.ts';
 import { toBookingView } from './bookings.view.ts';
 import { IDEMPOTENCY_HEADER, isValidIdempotencyKey } from './idempotency.ts';
-import { BookingListResponse, BookingParams, BookingSchema, CancelBookingBody, CreateBookingBody, ListBookingsQuery, UpdateBookingBody } from './bookings.schemas.ts';
+import {
+  BookingListResponse,
+  BookingParams,
+  BookingSchema,
+  CancelBookingBody,
+  CreateBookingBody,
+  ListBookingsQuery,
+  UpdateBookingBody,
+} from './bookings.schemas.ts';
 
 const tags = ['bookings'];
 const problem = (description: string) => ({ description, schema: ProblemSchema });
@@ -19,7 +36,10 @@ function documentIdempotencyHeader(openapi: OpenAPIRegistry, path: string): void
       def.route.request = {
         ...def.route.request,
         headers: z.object({
-          'Idempotency-Key': z.string().max(255).optional().openapi({ description: 'Repeat a POST safely: the same key with the same body returns the same booking (kept 24 h); with another body 422' }),
+          'Idempotency-Key': z.string().max(255).optional().openapi({
+            description:
+              'Repeat a POST safely: the same key with the same body returns the same booking (kept 24 h); with another body 422',
+          }),
         }),
       };
     }
@@ -30,7 +50,11 @@ function idempotencyKeyOf(header: string | string[] | undefined): string | undef
   if (header === undefined) return undefined;
   const key = Array.isArray(header) ? header[0] : header;
   if (key === undefined || !isValidIdempotencyKey(key)) {
-    throw new BadRequestError('invalid_idempotency_key', 'The Idempotency-Key must be 1 to 255 visible ASCII characters', [{ field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
+    throw new BadRequestError(
+      'invalid_idempotency_key',
+      'The Idempotency-Key must be 1 to 255 visible ASCII characters',
+      [{ field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }],
+    );
   }
   return key;
 }
@@ -50,7 +74,10 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
       auth: true,
       body: CreateBookingBody,
       responses: {
-        201: { description: 'Booked (also the answer to a retry with the same Idempotency-Key)', schema: BookingSchema },
+        201: {
+          description: 'Booked (also the answer to a retry with the same Idempotency-Key)',
+          schema: BookingSchema,
+        },
         403: problem('The caller lacks the permission booking:create'),
         404: problem('No such clinic or service'),
         409: problem('`slot_unavailable`: the time is not (or no longer) available; `service_not_bookable`'),
@@ -77,7 +104,10 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
       tags,
       auth: true,
       query: ListBookingsQuery,
-      responses: { 200: { description: 'A page of bookings, ordered by start', schema: BookingListResponse }, 403: problem('Not a member of that clinic') },
+      responses: {
+        200: { description: 'A page of bookings, ordered by start', schema: BookingListResponse },
+        403: problem('Not a member of that clinic'),
+      },
     },
     auth,
     async (req, res) => {
@@ -87,7 +117,15 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
   );
 
   api.route(
-    { method: 'get', path: '/bookings/{id}', summary: 'One booking', tags, auth: true, params: BookingParams, responses: { 200: { description: 'The booking', schema: BookingSchema }, 404: hidden } },
+    {
+      method: 'get',
+      path: '/bookings/{id}',
+      summary: 'One booking',
+      tags,
+      auth: true,
+      params: BookingParams,
+      responses: { 200: { description: 'The booking', schema: BookingSchema }, 404: hidden },
+    },
     auth,
     async (req, res) => {
       res.json(toBookingView(await service.get(req.principal!, req.valid.params.id, req.id as string)));
@@ -111,15 +149,29 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
     },
     auth,
     async (req, res) => {
-      res.json(toBookingView(await service.update(req.principal!, req.valid.params.id, req.valid.body, req.id as string)));
+      res.json(
+        toBookingView(await service.update(req.principal!, req.valid.params.id, req.valid.body, req.id as string)),
+      );
     },
   );
 
   const actions: Array<{ segment: string; action: BookingAction; summary: string }> = [
-    { segment: 'cancel', action: 'cancel', summary: 'Cancel (owner until the cancellation cut-off; the clinic any time, with a reason)' },
+    {
+      segment: 'cancel',
+      action: 'cancel',
+      summary: 'Cancel (owner until the cancellation cut-off; the clinic any time, with a reason)',
+    },
     { segment: 'confirm', action: 'confirm', summary: 'Confirm a pending booking (clinic)' },
-    { segment: 'complete', action: 'complete', summary: 'Mark a confirmed booking as completed, once it has started (clinic)' },
-    { segment: 'no-show', action: 'no_show', summary: 'Mark a confirmed booking as a no-show, once it has started (clinic)' },
+    {
+      segment: 'complete',
+      action: 'complete',
+      summary: 'Mark a confirmed booking as completed, once it has started (clinic)',
+    },
+    {
+      segment: 'no-show',
+      action: 'no_show',
+      summary: 'Mark a confirmed booking as a no-show, once it has started (clinic)',
+    },
   ];
   for (const a of actions) {
     api.route(
@@ -141,7 +193,11 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
       auth,
       async (req, res) => {
         const body = (req.valid.body ?? {}) as { reason?: string };
-        res.json(toBookingView(await service.transition(req.principal!, req.valid.params.id, a.action, body, req.id as string)));
+        res.json(
+          toBookingView(
+            await service.transition(req.principal!, req.valid.params.id, a.action, body, req.id as string),
+          ),
+        );
       },
     );
   }

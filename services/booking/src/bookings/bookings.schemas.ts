@@ -14,7 +14,9 @@ export const CreateBookingBody = z
       .max(10, 'at most 10 pets')
       .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a pet'),
     start: Instant.openapi({ description: 'A start offered by GET /availability' }),
-    staffId: Uuid.nullish().openapi({ description: 'Omit to let the clinic’s least busy qualified staff member take it' }),
+    staffId: Uuid.nullish().openapi({
+      description: 'Omit to let the clinic’s least busy qualified staff member take it',
+    }),
     notes: Notes.nullish(),
   })
   .openapi('CreateBookingRequest');
@@ -26,8 +28,12 @@ export const UpdateBookingBody = z
     staffId: Uuid.optional(),
     notes: Notes.nullable().optional(),
   })
-  .refine((b) => b.start !== undefined || b.staffId !== undefined || b.notes !== undefined, { message: 'give start, staffId or notes' })
-  .openapi('UpdateBookingRequest', { description: 'A new time or staff member is validated exactly like a new booking' });
+  .refine((b) => b.start !== undefined || b.staffId !== undefined || b.notes !== undefined, {
+    message: 'give start, staffId or notes',
+  })
+  .openapi('UpdateBookingRequest', {
+    description: 'A new time or staff member is validated exactly like a new booking',
+  });
 export type UpdateBookingBody = z.output<typeof UpdateBookingBody>;
 
 export const CancelBookingBody = z
@@ -39,16 +45,26 @@ export const BookingParams = z.object({ id: Uuid });
 /** A status or a comma-separated list of statuses. */
 const StatusFilter = z
   .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.enum(BOOKING_STATUSES, { error: `must be among ${BOOKING_STATUSES.join(', ')}` })).min(1))
   .openapi({ type: 'string', example: 'pending,confirmed' });
 
 export const ListBookingsQuery = z.object({
-  role: z.enum(['owner', 'clinic']).default('owner').openapi({ description: 'owner: my bookings; clinic: the bookings of clinicId (its vendor, staff, admins)' }),
+  role: z
+    .enum(['owner', 'clinic'])
+    .default('owner')
+    .openapi({ description: 'owner: my bookings; clinic: the bookings of clinicId (its vendor, staff, admins)' }),
   clinicId: Uuid.optional(),
   status: StatusFilter.optional(),
   from: DateOrInstant.optional().openapi({ description: 'Starting on or after: a date (clinic-local) or an instant' }),
-  to: DateOrInstant.optional().openapi({ description: 'Starting before: a date (clinic-local, inclusive) or an instant (exclusive)' }),
+  to: DateOrInstant.optional().openapi({
+    description: 'Starting before: a date (clinic-local, inclusive) or an instant (exclusive)',
+  }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
@@ -72,12 +88,20 @@ export const BookingSchema = z
     status: z.enum(BOOKING_STATUSES),
     notes: z.string().nullable(),
     service: z
-      .object({ name: z.string(), category: z.string().nullable(), durationMinutes: z.number().int(), bufferMinutes: z.number().int(), price: Money })
+      .object({
+        name: z.string(),
+        category: z.string().nullable(),
+        durationMinutes: z.number().int(),
+        bufferMinutes: z.number().int(),
+        price: Money,
+      })
       .openapi({ description: 'Snapshot taken at booking time' }),
     confirmedAt: z.string().nullable(),
     completedAt: z.string().nullable(),
     noShowAt: z.string().nullable(),
-    cancellation: z.object({ at: z.string(), by: z.enum(['owner', 'clinic']), reason: z.string().nullable() }).nullable(),
+    cancellation: z
+      .object({ at: z.string(), by: z.enum(['owner', 'clinic']), reason: z.string().nullable() })
+      .nullable(),
     version: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -85,4 +109,6 @@ export const BookingSchema = z
   .openapi('Booking');
 export type BookingView = z.output<typeof BookingSchema>;
 
-export const BookingListResponse = z.object({ items: z.array(BookingSchema), nextCursor: z.string().nullable() }).openapi('BookingList');
+export const BookingListResponse = z
+  .object({ items: z.array(BookingSchema), nextCursor: z.string().nullable() })
+  .openapi('BookingList');

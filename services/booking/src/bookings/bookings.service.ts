@@ -93,7 +93,12 @@ export class BookingsService {
    * (clinic, service, pets) or read in the transaction (rules, blocks, bookings); the exclusion
    * constraint settles races that get past the check.
    */
-  async create(principal: Principal, body: CreateBookingBody, idempotencyKey: string | undefined, requestId?: string): Promise<CreateOutcome> {
+  async create(
+    principal: Principal,
+    body: CreateBookingBody,
+    idempotencyKey: string | undefined,
+    requestId?: string,
+  ): Promise<CreateOutcome> {
     const userId = principal.userId;
     const hash = idempotencyKey ? requestHash(body) : '';
     if (idempotencyKey) {
@@ -102,12 +107,15 @@ export class BookingsService {
     }
 
     const clinic = await this.clinics.clinic(body.clinicId, { fresh: true, requestId });
-    if (!clinic.published && !clinicRoleOf(principal, clinic)) throw new NotFoundError('clinic_not_found', 'No such clinic');
+    if (!clinic.published && !clinicRoleOf(principal, clinic))
+      throw new NotFoundError('clinic_not_found', 'No such clinic');
     const service = await this.clinics.service(body.clinicId, body.serviceId, { fresh: true, requestId });
     if (!service.active) throw new ConflictError('service_not_bookable', 'This service is not offered at the moment');
     const requestedStaff = body.staffId ?? undefined;
     if (requestedStaff !== undefined && !clinic.staff.some((s) => s.id === requestedStaff)) {
-      throw new ValidationError([{ field: 'staffId', message: 'is not a staff member of this clinic', code: 'unknown_staff' }]);
+      throw new ValidationError([
+        { field: 'staffId', message: 'is not a staff member of this clinic', code: 'unknown_staff' },
+      ]);
     }
     const pets = await this.pets.ownedPets(userId, body.petIds, requestId);
     const staffIds = bookableStaff(clinic, service);
@@ -126,10 +134,21 @@ export class BookingsService {
         return await this.store.transaction(async (repos) => {
           // The key first: a concurrent request with the same key waits here, not at the slot.
           if (idempotencyKey) {
-            const claimed = await repos.idempotency.claim(userId, idempotencyKey, { requestHash: hash, bookingId, statusCode: 201 }, new Date(this.now() + this.idempotencyTtlMs));
+            const claimed = await repos.idempotency.claim(
+              userId,
+              idempotencyKey,
+              { requestHash: hash, bookingId, statusCode: 201 },
+              new Date(this.now() + this.idempotencyTtlMs),
+            );
             if (!claimed) throw new KeyTaken();
           }
-          const place = await this.place(repos, { clinic, staffIds, timing: snapshot, start: Date.parse(body.start), requestedStaff });
+          const place = await this.place(repos, {
+            clinic,
+            staffIds,
+            timing: snapshot,
+            start: Date.parse(body.start),
+            requestedStaff,
+          });
           const booking = await repos.bookings.insert({
             id: bookingId,
             clinicId: clinic.id,
@@ -145,14 +164,20 @@ export class BookingsService {
             notes: body.notes || null,
             service: snapshot,
           });
-          await repos.outbox.append([bookingEvent('booking.created', booking, actor), bookingAvailabilityChanged('booking.created', booking)]);
+          await repos.outbox.append([
+            bookingEvent('booking.created', booking, actor),
+            bookingAvailabilityChanged('booking.created', booking),
+          ]);
           return { booking, statusCode: 201, replayed: false };
         });
       } catch (err) {
         if (err instanceof KeyTaken) {
           const replay = await this.replay(userId, idempotencyKey!, hash);
           if (replay) return replay;
-          throw new ConflictError('idempotency_key_in_use', 'This Idempotency-Key is being used by another request; retry shortly');
+          throw new ConflictError(
+            'idempotency_key_in_use',
+            'This Idempotency-Key is being used by another request; retry shortly',
+          );
         }
         if (isConstraintViolation(err, NO_OVERLAP_CONSTRAINT)) {
           // Someone else took the staff member first. A chosen staff member means the slot is gone; an
@@ -170,7 +195,10 @@ export class BookingsService {
     const stored = await this.store.repos.idempotency.find(userId, key);
     if (!stored) return undefined;
     if (stored.requestHash !== hash) {
-      throw new UnprocessableError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body');
+      throw new UnprocessableError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was used with a different request body',
+      );
     }
     const booking = await this.store.repos.bookings.findById(stored.bookingId);
     if (!booking) return undefined;
@@ -195,7 +223,14 @@ export class BookingsService {
   ): Promise<Placement> {
     const durationMs = a.timing.durationMinutes * MINUTE_MS;
     const heldMs = durationMs + a.timing.bufferMinutes * MINUTE_MS;
-    const calendar = await loadCalendar(repos, { clinic: a.clinic, staffIds: a.staffIds, from: a.start, to: a.start + 1, heldMs, excludeBookingId: a.excludeBookingId });
+    const calendar = await loadCalendar(repos, {
+      clinic: a.clinic,
+      staffIds: a.staffIds,
+      from: a.start,
+      to: a.start + 1,
+      heldMs,
+      excludeBookingId: a.excludeBookingId,
+    });
     const check = checkSlot({
       timeZone: a.clinic.timeZone,
       start: a.start,
@@ -209,14 +244,25 @@ export class BookingsService {
       bookings: calendar.bookings,
     });
     if (!check.bookable) throw slotUnavailable(check.reason);
-    let staffId = a.requestedStaff ?? (a.prefer !== undefined && check.staffIds.includes(a.prefer) ? a.prefer : undefined);
+    let staffId =
+      a.requestedStaff ?? (a.prefer !== undefined && check.staffIds.includes(a.prefer) ? a.prefer : undefined);
     if (staffId === undefined) {
       const day = localDayBounds(a.start, a.clinic.timeZone);
-      const load = await repos.bookings.countOpenByStaff(check.staffIds, new Date(day.start), new Date(day.end), a.excludeBookingId);
+      const load = await repos.bookings.countOpenByStaff(
+        check.staffIds,
+        new Date(day.start),
+        new Date(day.end),
+        a.excludeBookingId,
+      );
       staffId = pickBalancedStaff(check.staffIds, load);
     }
     if (staffId === undefined) throw slotUnavailable();
-    return { staffId, start: new Date(a.start), end: new Date(a.start + durationMs), heldUntil: new Date(a.start + heldMs) };
+    return {
+      staffId,
+      start: new Date(a.start),
+      end: new Date(a.start + durationMs),
+      heldUntil: new Date(a.start + heldMs),
+    };
   }
 
   /** The booking, when the caller may see it (owner, the clinic's vendor or staff, admin); else 404. */
@@ -238,30 +284,44 @@ export class BookingsService {
     const viewer = await this.viewer(principal, current, { fresh: true, requestId });
     const as: Actor['as'] = viewer.clinicRole ? 'clinic' : 'owner';
     const newStart = body.start !== undefined ? Date.parse(body.start) : undefined;
-    const moves = (newStart !== undefined && newStart !== current.start.getTime()) || (body.staffId !== undefined && body.staffId !== current.staffId);
+    const moves =
+      (newStart !== undefined && newStart !== current.start.getTime()) ||
+      (body.staffId !== undefined && body.staffId !== current.staffId);
 
     let clinic: ClinicInfo | undefined;
     let service: ServiceInfo | undefined;
     if (moves) {
       clinic = await this.clinics.clinic(current.clinicId, { fresh: true, requestId });
       if (body.staffId !== undefined && !clinic.staff.some((s) => s.id === body.staffId)) {
-        throw new ValidationError([{ field: 'staffId', message: 'is not a staff member of this clinic', code: 'unknown_staff' }]);
+        throw new ValidationError([
+          { field: 'staffId', message: 'is not a staff member of this clinic', code: 'unknown_staff' },
+        ]);
       }
-      service = await this.clinics.service(current.clinicId, current.serviceId, { fresh: true, requestId }).catch((err: unknown) => {
-        if (err instanceof NotFoundError) throw new ConflictError('service_not_bookable', 'This service is no longer offered');
-        throw err;
-      });
+      service = await this.clinics
+        .service(current.clinicId, current.serviceId, { fresh: true, requestId })
+        .catch((err: unknown) => {
+          if (err instanceof NotFoundError)
+            throw new ConflictError('service_not_bookable', 'This service is no longer offered');
+          throw err;
+        });
       if (!service.active) throw new ConflictError('service_not_bookable', 'This service is not offered at the moment');
     }
 
     return this.store.transaction(async (repos) => {
       const booking = await repos.bookings.findById(id, { forUpdate: true });
       if (!booking) throw notFound();
-      if (!isOpen(booking.status)) throw new ConflictError('booking_not_open', `A ${booking.status} booking cannot be changed`);
+      if (!isOpen(booking.status))
+        throw new ConflictError('booking_not_open', `A ${booking.status} booking cannot be changed`);
       const change: BookingChange = {};
       if (body.notes !== undefined) change.notes = body.notes || null;
       if (moves && clinic && service) {
-        if (as === 'owner') await this.assertBeforeCutoff(repos, booking, 'change_cutoff_passed', 'It is too late to change this booking; contact the clinic');
+        if (as === 'owner')
+          await this.assertBeforeCutoff(
+            repos,
+            booking,
+            'change_cutoff_passed',
+            'It is too late to change this booking; contact the clinic',
+          );
         const requestedStaff = body.staffId ?? (booking.staffRequested ? booking.staffId : undefined);
         const place = await this.place(repos, {
           clinic,
@@ -287,7 +347,14 @@ export class BookingsService {
         if (isConstraintViolation(err, NO_OVERLAP_CONSTRAINT)) throw slotUnavailable();
         throw err;
       });
-      const events = [bookingEvent('booking.updated', updated, { userId: principal.userId, as }, { changes: changedFields(booking, updated) })];
+      const events = [
+        bookingEvent(
+          'booking.updated',
+          updated,
+          { userId: principal.userId, as },
+          { changes: changedFields(booking, updated) },
+        ),
+      ];
       if (moves) events.push(bookingAvailabilityChanged('booking.updated', booking, updated));
       await repos.outbox.append(events);
       return updated;
@@ -295,14 +362,23 @@ export class BookingsService {
   }
 
   /** Confirm, complete, no-show (the clinic) or cancel (the owner before the cut-off, the clinic any time with a reason). */
-  async transition(principal: Principal, id: string, action: BookingAction, input: { reason?: string }, requestId?: string): Promise<BookingRecord> {
+  async transition(
+    principal: Principal,
+    id: string,
+    action: BookingAction,
+    input: { reason?: string },
+    requestId?: string,
+  ): Promise<BookingRecord> {
     const current = await this.store.repos.bookings.findById(id);
     if (!current) throw notFound();
     const viewer = await this.viewer(principal, current, { fresh: true, requestId });
-    if (action !== 'cancel' && !viewer.clinicRole) throw new ForbiddenError('not_clinic_member', 'Only the clinic can do this');
+    if (action !== 'cancel' && !viewer.clinicRole)
+      throw new ForbiddenError('not_clinic_member', 'Only the clinic can do this');
     const as: Actor['as'] = viewer.clinicRole ? 'clinic' : 'owner';
     if (action === 'cancel' && as === 'clinic' && !input.reason) {
-      throw new ValidationError([{ field: 'reason', message: 'is required when the clinic cancels', code: 'required' }]);
+      throw new ValidationError([
+        { field: 'reason', message: 'is required when the clinic cancels', code: 'required' },
+      ]);
     }
 
     return this.store.transaction(async (repos) => {
@@ -319,7 +395,13 @@ export class BookingsService {
         else change.noShowAt = now;
       }
       if (action === 'cancel') {
-        if (as === 'owner') await this.assertBeforeCutoff(repos, booking, 'cancellation_cutoff_passed', 'It is too late to cancel this booking; contact the clinic');
+        if (as === 'owner')
+          await this.assertBeforeCutoff(
+            repos,
+            booking,
+            'cancellation_cutoff_passed',
+            'It is too late to cancel this booking; contact the clinic',
+          );
         change.cancelledAt = now;
         change.cancelledBy = principal.userId;
         change.cancelledByRole = as;
@@ -336,10 +418,17 @@ export class BookingsService {
   }
 
   /** A page of the caller's bookings (role=owner) or of a clinic they belong to (role=clinic). */
-  async list(principal: Principal, q: ListBookingsQuery, requestId?: string): Promise<{ items: BookingRecord[]; next: Cursor | undefined }> {
+  async list(
+    principal: Principal,
+    q: ListBookingsQuery,
+    requestId?: string,
+  ): Promise<{ items: BookingRecord[]; next: Cursor | undefined }> {
     const filter: BookingListFilter = { statuses: q.status };
     if (q.role === 'clinic') {
-      if (!q.clinicId) throw new BadRequestError('clinic_id_required', 'role=clinic needs a clinicId', [{ field: 'clinicId', message: 'is required with role=clinic', code: 'required' }]);
+      if (!q.clinicId)
+        throw new BadRequestError('clinic_id_required', 'role=clinic needs a clinicId', [
+          { field: 'clinicId', message: 'is required with role=clinic', code: 'required' },
+        ]);
       await this.access.toRead(principal, q.clinicId, requestId);
       filter.clinicId = q.clinicId;
     } else {
@@ -359,7 +448,11 @@ export class BookingsService {
   }
 
   /** Owner, clinic role, or 404 for anyone else (so a stranger cannot even learn the booking exists). */
-  private async viewer(principal: Principal, booking: BookingRecord, opts: { fresh?: boolean; requestId?: string }): Promise<Viewer> {
+  private async viewer(
+    principal: Principal,
+    booking: BookingRecord,
+    opts: { fresh?: boolean; requestId?: string },
+  ): Promise<Viewer> {
     const owner = booking.ownerId === principal.userId;
     if (principal.roles.includes('admin')) return { owner, clinicRole: 'admin' };
     let clinicRole: ClinicRole | undefined;
@@ -374,7 +467,12 @@ export class BookingsService {
     return { owner, clinicRole };
   }
 
-  private async assertBeforeCutoff(repos: Repositories, booking: BookingRecord, code: string, message: string): Promise<void> {
+  private async assertBeforeCutoff(
+    repos: Repositories,
+    booking: BookingRecord,
+    code: string,
+    message: string,
+  ): Promise<void> {
     const policy = (await repos.schedules.findPolicy(booking.clinicId)) ?? DEFAULT_POLICY;
     if (this.now() > booking.start.getTime() - policy.cancellationCutoffMinutes * MINUTE_MS) {
       throw new ConflictError(code, message, { cutoffMinutes: policy.cancellationCutoffMinutes });

@@ -23,7 +23,10 @@ export function toBookingView(b: BookingRecord): BookingView {
     confirmedAt: at(b.confirmedAt),
     completedAt: at(b.completedAt),
     noShowAt: at(b.noShowAt),
-    cancellation: b.cancelledAt && b.cancelledByRole ? { at: formatInstant(b.cancelledAt, b.timeZone), by: b.cancelledByRole, reason: b.cancellationReason } : null,
+    cancellation:
+      b.cancelledAt && b.cancelledByRole
+        ? { at: formatInstant(b.cancelledAt, b.timeZone), by: b.cancelledByRole, reason: b.cancellationReason }
+        : null,
     version: b.version,
     createdAt: formatInstant(b.createdAt, b.timeZone),
     updatedAt: formatInstant(b.updatedAt, b.timeZone),

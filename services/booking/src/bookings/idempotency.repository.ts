@@ -31,10 +31,22 @@ export class IdempotencyRepository {
    */
   async claim(userId: string, key: string, outcome: StoredOutcome, expiresAt: Date): Promise<boolean> {
     // A key past its lifetime is free again.
-    await this.db.deleteFrom('idempotency_keys').where('user_id', '=', userId).where('key', '=', key).where('expires_at', '<=', sql<Date>`now()`).execute();
+    await this.db
+      .deleteFrom('idempotency_keys')
+      .where('user_id', '=', userId)
+      .where('key', '=', key)
+      .where('expires_at', '<=', sql<Date>`now()`)
+      .execute();
     const row = await this.db
       .insertInto('idempotency_keys')
-      .values({ user_id: userId, key, request_hash: outcome.requestHash, booking_id: outcome.bookingId, status_code: outcome.statusCode, expires_at: expiresAt })
+      .values({
+        user_id: userId,
+        key,
+        request_hash: outcome.requestHash,
+        booking_id: outcome.bookingId,
+        status_code: outcome.statusCode,
+        expires_at: expiresAt,
+      })
       .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
       .returning('key')
       .executeTakeFirst();
@@ -43,7 +55,10 @@ export class IdempotencyRepository {
 
   /** Deletes expired keys; returns how many. */
   async purgeExpired(): Promise<number> {
-    const r = await this.db.deleteFrom('idempotency_keys').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('idempotency_keys')
+      .where('expires_at', '<=', sql<Date>`now()`)
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 }

@@ -3,7 +3,14 @@
  * change they describe; a publisher (a later issue) delivers them to the owner and the clinic.
  */
 
-export const BOOKING_EVENT_TYPES = ['booking.created', 'booking.updated', 'booking.cancelled', 'booking.confirmed', 'booking.completed', 'booking.no_show'] as const;
+export const BOOKING_EVENT_TYPES = [
+  'booking.created',
+  'booking.updated',
+  'booking.cancelled',
+  'booking.confirmed',
+  'booking.completed',
+  'booking.no_show',
+] as const;
 export type BookingEventType = (typeof BOOKING_EVENT_TYPES)[number];
 export type EventType = BookingEventType | 'availability.changed';
 
@@ -24,6 +31,16 @@ export type AvailabilityCause = 'rules' | 'block.created' | 'block.deleted' | 'p
  * `availability.changed` for a clinic. `from`/`to` (ISO) and `staffIds` narrow what changed when known,
  * so a client showing a calendar refetches only what it needs; absent means "anything may have changed".
  */
-export function availabilityChanged(clinicId: string, cause: AvailabilityCause, scope: { from?: string; to?: string; staffIds?: string[] } = {}): DomainEvent {
-  return { type: 'availability.changed', aggregateId: clinicId, clinicId, ownerId: null, payload: { clinicId, cause, ...scope } };
+export function availabilityChanged(
+  clinicId: string,
+  cause: AvailabilityCause,
+  scope: { from?: string; to?: string; staffIds?: string[] } = {},
+): DomainEvent {
+  return {
+    type: 'availability.changed',
+    aggregateId: clinicId,
+    clinicId,
+    ownerId: null,
+    payload: { clinicId, cause, ...scope },
+  };
 }

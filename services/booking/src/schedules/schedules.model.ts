@@ -47,7 +47,12 @@ export const DEFAULT_POLICY: Readonly<PolicyRecord> = Object.freeze({
  * in the clinic's zone with calendar arithmetic, so "Fridays 12:00-13:00" stays at 12:00 local across a
  * DST change; `until` is the last local date an occurrence may start on.
  */
-export function expandBlocks(blocks: readonly BlockRecord[], zone: string, windowStart: number, windowEnd: number): BlockedTime[] {
+export function expandBlocks(
+  blocks: readonly BlockRecord[],
+  zone: string,
+  windowStart: number,
+  windowEnd: number,
+): BlockedTime[] {
   const out: BlockedTime[] = [];
   for (const b of blocks) {
     const start = b.start.getTime();

@@ -35,7 +35,17 @@ function toBlock(r: BlockRow): BlockRecord {
 const validFrom = sql<string | null>`to_char(valid_from, 'YYYY-MM-DD')`.as('valid_from');
 const validUntil = sql<string | null>`to_char(valid_until, 'YYYY-MM-DD')`.as('valid_until');
 const recurrenceUntil = sql<string | null>`to_char(recurrence_until, 'YYYY-MM-DD')`.as('recurrence_until');
-const blockCols = ['id', 'clinic_id', 'staff_id', 'starts_at', 'ends_at', 'reason', 'recurrence_weekly', 'created_by', 'created_at'] as const;
+const blockCols = [
+  'id',
+  'clinic_id',
+  'staff_id',
+  'starts_at',
+  'ends_at',
+  'reason',
+  'recurrence_weekly',
+  'created_by',
+  'created_at',
+] as const;
 
 export interface NewRule {
   staffId: string | null;
@@ -61,7 +71,15 @@ export class SchedulesRepository {
       .where('clinic_id', '=', clinicId)
       .orderBy('position')
       .execute();
-    return rows.map((r) => ({ id: r.id, staffId: r.staff_id, weekday: r.weekday, start: r.start_time, end: r.end_time, validFrom: r.valid_from, validUntil: r.valid_until }));
+    return rows.map((r) => ({
+      id: r.id,
+      staffId: r.staff_id,
+      weekday: r.weekday,
+      start: r.start_time,
+      end: r.end_time,
+      validFrom: r.valid_from,
+      validUntil: r.valid_until,
+    }));
   }
 
   /** Replaces every rule of a clinic (call inside a transaction). */
@@ -97,7 +115,13 @@ export class SchedulesRepository {
         eb.or([
           eb('ends_at', '>', from),
           // The last occurrence starts on the local date `until` and lasts up to 7 days; a day more covers any zone's offset.
-          eb.and([eb('recurrence_weekly', '=', true), eb.or([eb('recurrence_until', 'is', null), sql<boolean>`recurrence_until >= (${from}::timestamptz - interval '8 days')::date`])]),
+          eb.and([
+            eb('recurrence_weekly', '=', true),
+            eb.or([
+              eb('recurrence_until', 'is', null),
+              sql<boolean>`recurrence_until >= (${from}::timestamptz - interval '8 days')::date`,
+            ]),
+          ]),
         ]),
       )
       .orderBy('starts_at')
@@ -143,7 +167,14 @@ export class SchedulesRepository {
       .select(['min_notice_minutes', 'max_advance_days', 'cancellation_cutoff_minutes', 'slot_step_minutes'])
       .where('clinic_id', '=', clinicId)
       .executeTakeFirst();
-    return r && { minNoticeMinutes: r.min_notice_minutes, maxAdvanceDays: r.max_advance_days, cancellationCutoffMinutes: r.cancellation_cutoff_minutes, slotStepMinutes: r.slot_step_minutes };
+    return (
+      r && {
+        minNoticeMinutes: r.min_notice_minutes,
+        maxAdvanceDays: r.max_advance_days,
+        cancellationCutoffMinutes: r.cancellation_cutoff_minutes,
+        slotStepMinutes: r.slot_step_minutes,
+      }
+    );
   }
 
   async upsertPolicy(clinicId: string, p: PolicyRecord, updatedBy: string): Promise<void> {

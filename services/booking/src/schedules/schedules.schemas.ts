@@ -15,9 +15,14 @@ export const RuleInput = z
     validUntil: LocalDate.nullish(),
   })
   .refine((r) => r.start < r.end, { message: 'must be after start', path: ['end'] })
-  .refine((r) => !r.validFrom || !r.validUntil || r.validFrom <= r.validUntil, { message: 'must not be before validFrom', path: ['validUntil'] });
+  .refine((r) => !r.validFrom || !r.validUntil || r.validFrom <= r.validUntil, {
+    message: 'must not be before validFrom',
+    path: ['validUntil'],
+  });
 
-export const RulesBody = z.strictObject({ rules: z.array(RuleInput).max(MAX_RULES, `at most ${MAX_RULES} rules`) }).openapi('ScheduleRulesRequest');
+export const RulesBody = z
+  .strictObject({ rules: z.array(RuleInput).max(MAX_RULES, `at most ${MAX_RULES} rules`) })
+  .openapi('ScheduleRulesRequest');
 export type RulesBody = z.output<typeof RulesBody>;
 
 export const RuleSchema = z.object({
@@ -32,7 +37,9 @@ export const RuleSchema = z.object({
 
 export const RulesResponse = z
   .object({ clinicId: z.string(), timeZone: z.string(), rules: z.array(RuleSchema) })
-  .openapi('ScheduleRules', { description: 'Weekly working hours in the clinic’s zone; a rule without staffId applies to every staff member' });
+  .openapi('ScheduleRules', {
+    description: 'Weekly working hours in the clinic’s zone; a rule without staffId applies to every staff member',
+  });
 
 const minutesBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 60_000;
 
@@ -45,7 +52,9 @@ export const BlockBody = z
     recurrence: z
       .strictObject({
         weekly: z.literal(true),
-        until: LocalDate.nullish().openapi({ description: 'Last clinic-local date an occurrence may start on; omit to repeat without end' }),
+        until: LocalDate.nullish().openapi({
+          description: 'Last clinic-local date an occurrence may start on; omit to repeat without end',
+        }),
       })
       .nullish()
       .openapi({ description: 'Repeat every week at the same local times in the clinic’s zone' }),
@@ -94,7 +103,9 @@ export const PolicyBody = z
     cancellationCutoffMinutes: PolicyFields.cancellationCutoffMinutes.optional(),
     slotStepMinutes: PolicyFields.slotStepMinutes.optional(),
   })
-  .openapi('BookingPolicyRequest', { description: 'The whole policy; an omitted field takes its default (60, 90, 120, 15)' });
+  .openapi('BookingPolicyRequest', {
+    description: 'The whole policy; an omitted field takes its default (60, 90, 120, 15)',
+  });
 export type PolicyBody = z.output<typeof PolicyBody>;
 
 export const PolicyResponse = z

@@ -23,19 +23,38 @@ export class SchedulesService {
     private readonly access: ClinicAccess,
   ) {}
 
-  async getRules(principal: Principal, clinicId: string, requestId?: string): Promise<{ clinic: ClinicInfo; rules: RuleRecord[] }> {
+  async getRules(
+    principal: Principal,
+    clinicId: string,
+    requestId?: string,
+  ): Promise<{ clinic: ClinicInfo; rules: RuleRecord[] }> {
     const { clinic } = await this.access.toRead(principal, clinicId, requestId);
     return { clinic, rules: await this.store.repos.schedules.listRules(clinicId) };
   }
 
   /** Replaces the clinic's rules as a whole, so the saved set is always the one the vendor sent. */
-  async putRules(principal: Principal, clinicId: string, body: RulesBody, requestId?: string): Promise<{ clinic: ClinicInfo; rules: RuleRecord[] }> {
+  async putRules(
+    principal: Principal,
+    clinicId: string,
+    body: RulesBody,
+    requestId?: string,
+  ): Promise<{ clinic: ClinicInfo; rules: RuleRecord[] }> {
     const { clinic } = await this.access.toManage(principal, clinicId, requestId);
-    checkStaff(clinic, body.rules.map((r, i) => ({ staffId: r.staffId, field: `rules.${i}.staffId` })));
+    checkStaff(
+      clinic,
+      body.rules.map((r, i) => ({ staffId: r.staffId, field: `rules.${i}.staffId` })),
+    );
     const rules = await this.store.transaction(async (repos) => {
       await repos.schedules.replaceRules(
         clinicId,
-        body.rules.map((r) => ({ staffId: r.staffId ?? null, weekday: r.weekday, start: r.start, end: r.end, validFrom: r.validFrom ?? null, validUntil: r.validUntil ?? null })),
+        body.rules.map((r) => ({
+          staffId: r.staffId ?? null,
+          weekday: r.weekday,
+          start: r.start,
+          end: r.end,
+          validFrom: r.validFrom ?? null,
+          validUntil: r.validUntil ?? null,
+        })),
       );
       await repos.outbox.append([availabilityChanged(clinicId, 'rules')]);
       return repos.schedules.listRules(clinicId);
@@ -44,13 +63,26 @@ export class SchedulesService {
   }
 
   /** Blocks touching [from, to) (default: from now on, without end). */
-  async listBlocks(principal: Principal, clinicId: string, q: { from?: string; to?: string }, requestId?: string): Promise<{ clinic: ClinicInfo; blocks: BlockRecord[] }> {
+  async listBlocks(
+    principal: Principal,
+    clinicId: string,
+    q: { from?: string; to?: string },
+    requestId?: string,
+  ): Promise<{ clinic: ClinicInfo; blocks: BlockRecord[] }> {
     const { clinic } = await this.access.toRead(principal, clinicId, requestId);
     const window = parseWindow(q.from ?? new Date().toISOString(), q.to ?? '9999-12-31T00:00:00Z', clinic.timeZone);
-    return { clinic, blocks: await this.store.repos.schedules.listBlocksTouching(clinicId, new Date(window.from), new Date(window.to)) };
+    return {
+      clinic,
+      blocks: await this.store.repos.schedules.listBlocksTouching(clinicId, new Date(window.from), new Date(window.to)),
+    };
   }
 
-  async createBlock(principal: Principal, clinicId: string, body: BlockBody, requestId?: string): Promise<{ clinic: ClinicInfo; block: BlockRecord }> {
+  async createBlock(
+    principal: Principal,
+    clinicId: string,
+    body: BlockBody,
+    requestId?: string,
+  ): Promise<{ clinic: ClinicInfo; block: BlockRecord }> {
     const { clinic } = await this.access.toManage(principal, clinicId, requestId);
     checkStaff(clinic, [{ staffId: body.staffId, field: 'staffId' }]);
     const block = await this.store.transaction(async (repos) => {
@@ -78,13 +110,22 @@ export class SchedulesService {
     });
   }
 
-  async getPolicy(principal: Principal, clinicId: string, requestId?: string): Promise<{ policy: PolicyRecord; isDefault: boolean }> {
+  async getPolicy(
+    principal: Principal,
+    clinicId: string,
+    requestId?: string,
+  ): Promise<{ policy: PolicyRecord; isDefault: boolean }> {
     await this.access.toRead(principal, clinicId, requestId);
     const saved = await this.store.repos.schedules.findPolicy(clinicId);
     return { policy: saved ?? { ...DEFAULT_POLICY }, isDefault: !saved };
   }
 
-  async putPolicy(principal: Principal, clinicId: string, body: PolicyBody, requestId?: string): Promise<{ policy: PolicyRecord; isDefault: boolean }> {
+  async putPolicy(
+    principal: Principal,
+    clinicId: string,
+    body: PolicyBody,
+    requestId?: string,
+  ): Promise<{ policy: PolicyRecord; isDefault: boolean }> {
     await this.access.toManage(principal, clinicId, requestId);
     const policy: PolicyRecord = { ...DEFAULT_POLICY, ...stripUndefined(body) };
     await this.store.transaction(async (repos) => {
@@ -105,5 +146,7 @@ function blockScope(b: BlockRecord, zone: string): { from: string; to?: string; 
 }
 
 function stripUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }

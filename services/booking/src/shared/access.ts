@@ -10,7 +10,10 @@ export interface ClinicMembership {
 }
 
 /** The caller's role at the clinic, or undefined for everyone else (pet owners, other vendors). */
-export function clinicRoleOf(principal: Pick<Principal, 'userId' | 'roles'> | undefined, clinic: ClinicMembership): ClinicRole | undefined {
+export function clinicRoleOf(
+  principal: Pick<Principal, 'userId' | 'roles'> | undefined,
+  clinic: ClinicMembership,
+): ClinicRole | undefined {
   if (!principal) return undefined;
   if (principal.roles.includes('admin')) return 'admin';
   if (clinic.ownerUserId === principal.userId) return 'vendor';

@@ -8,7 +8,12 @@ describe('cursor', () => {
   });
 
   it('refuses anything it did not make with 400 invalid_cursor', () => {
-    for (const bad of ['', 'abc', Buffer.from('{"s":"nope","i":"x"}').toString('base64url'), Buffer.from('[1]').toString('base64url')]) {
+    for (const bad of [
+      '',
+      'abc',
+      Buffer.from('{"s":"nope","i":"x"}').toString('base64url'),
+      Buffer.from('[1]').toString('base64url'),
+    ]) {
       expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_cursor' }));
     }
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { formatInstant, instantFormatter, localDateOf, localDayBounds, parseWindow } from './time.ts';
 
-const luxonIso = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true, includeOffset: true })!.replace(/Z$/, '+00:00');
+const luxonIso = (ms: number, zone: string) =>
+  DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true, includeOffset: true })!.replace(/Z$/, '+00:00');
 
 describe('instantFormatter', () => {
   it('writes instants with the clinic’s offset', () => {
@@ -15,14 +16,16 @@ describe('instantFormatter', () => {
     const fmt = instantFormatter('Europe/Berlin');
     for (const day of ['2027-03-28', '2027-10-31']) {
       const start = Date.parse(`${day}T00:00:00Z`) - 3_600_000;
-      for (let ms = start; ms < start + 4 * 3_600_000; ms += 60_000) expect(fmt(ms)).toBe(luxonIso(ms, 'Europe/Berlin'));
+      for (let ms = start; ms < start + 4 * 3_600_000; ms += 60_000)
+        expect(fmt(ms)).toBe(luxonIso(ms, 'Europe/Berlin'));
     }
   });
 
   it('agrees with luxon in a zone with a 30-minute DST shift (Lord Howe)', () => {
     const fmt = instantFormatter('Australia/Lord_Howe');
     const start = Date.parse('2027-04-03T14:00:00Z');
-    for (let ms = start; ms < start + 2 * 3_600_000; ms += 60_000) expect(fmt(ms)).toBe(luxonIso(ms, 'Australia/Lord_Howe'));
+    for (let ms = start; ms < start + 2 * 3_600_000; ms += 60_000)
+      expect(fmt(ms)).toBe(luxonIso(ms, 'Australia/Lord_Howe'));
   });
 });
 
@@ -45,8 +48,12 @@ describe('parseWindow', () => {
   });
 
   it('refuses an empty or reversed window', () => {
-    expect(() => parseWindow('2027-05-04', '2027-05-03', 'Asia/Jakarta')).toThrow(expect.objectContaining({ status: 400, code: 'invalid_range' }));
-    expect(() => parseWindow('2027-05-03T09:00:00Z', '2027-05-03T09:00:00Z', 'Asia/Jakarta')).toThrow(expect.objectContaining({ code: 'invalid_range' }));
+    expect(() => parseWindow('2027-05-04', '2027-05-03', 'Asia/Jakarta')).toThrow(
+      expect.objectContaining({ status: 400, code: 'invalid_range' }),
+    );
+    expect(() => parseWindow('2027-05-03T09:00:00Z', '2027-05-03T09:00:00Z', 'Asia/Jakarta')).toThrow(
+      expect.objectContaining({ code: 'invalid_range' }),
+    );
   });
 });
 

@@ -81,10 +81,15 @@ export function localDayBounds(ms: number, zone: string): { start: number; end: 
  */
 export function parseWindow(from: string, to: string, zone: string): { from: number; to: number } {
   const fromMs = isLocalDate(from) ? startOfLocalDay(from, zone) : Date.parse(from);
-  const toMs = isLocalDate(to) ? DateTime.fromMillis(startOfLocalDay(to, zone), { zone }).plus({ days: 1 }).toMillis() : Date.parse(to);
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new BadRequestError('invalid_range', 'from and to must be dates or ISO instants');
+  const toMs = isLocalDate(to)
+    ? DateTime.fromMillis(startOfLocalDay(to, zone), { zone }).plus({ days: 1 }).toMillis()
+    : Date.parse(to);
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs))
+    throw new BadRequestError('invalid_range', 'from and to must be dates or ISO instants');
   if (toMs <= fromMs) {
-    throw new BadRequestError('invalid_range', 'to must be after from', [{ field: 'to', message: 'must be after from', code: 'invalid_range' }]);
+    throw new BadRequestError('invalid_range', 'to must be after from', [
+      { field: 'to', message: 'must be after from', code: 'invalid_range' },
+    ]);
   }
   return { from: fromMs, to: toMs };
 }

@@ -17,7 +17,18 @@ const ClinicContract = z.object({
   published: z.boolean(),
   openingHours: z.object({
     weekly: z.array(z.object({ weekday: z.number().int().min(1).max(7), ranges: z.array(range) })),
-    closures: z.array(z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), reason: z.string().nullish().transform((v) => v ?? undefined), ranges: z.array(range).nullish() })).default([]),
+    closures: z
+      .array(
+        z.object({
+          date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+          reason: z
+            .string()
+            .nullish()
+            .transform((v) => v ?? undefined),
+          ranges: z.array(range).nullish(),
+        }),
+      )
+      .default([]),
   }),
   staff: z.array(
     z.object({
@@ -70,7 +81,11 @@ export class ClinicDirectory {
   /** The clinic, or 404 `clinic_not_found`. */
   clinic(clinicId: string, opts: FetchOptions = {}): Promise<ClinicInfo> {
     return this.cached(this.clinics, clinicId, opts, async () => {
-      const body = await this.get(`/internal/clinics/${encodeURIComponent(clinicId)}`, opts.requestId, () => new NotFoundError('clinic_not_found', 'No such clinic'));
+      const body = await this.get(
+        `/internal/clinics/${encodeURIComponent(clinicId)}`,
+        opts.requestId,
+        () => new NotFoundError('clinic_not_found', 'No such clinic'),
+      );
       return parseContract(ClinicContract, body, 'clinic');
     });
   }
@@ -96,7 +111,12 @@ export class ClinicDirectory {
     for (const key of this.services.keys()) if (key.startsWith(`${clinicId}/`)) this.services.delete(key);
   }
 
-  private cached<T>(map: Map<string, CacheEntry<T>>, key: string, opts: FetchOptions, load: () => Promise<T>): Promise<T> {
+  private cached<T>(
+    map: Map<string, CacheEntry<T>>,
+    key: string,
+    opts: FetchOptions,
+    load: () => Promise<T>,
+  ): Promise<T> {
     const hit = map.get(key);
     if (!opts.fresh && hit && Date.now() - hit.at < this.ttlMs) return hit.value;
     // Concurrent readers share one request; a failure is never cached.
@@ -117,7 +137,8 @@ export class ClinicDirectory {
       return await this.client.json<unknown>('clinic', { path, requestId });
     } catch (err) {
       if (err instanceof UpstreamHttpError && (err.status === 404 || err.status === 400)) throw notFound();
-      if (err instanceof UpstreamHttpError) throw new AppError(502, 'upstream_error', `The clinic service answered ${err.status}`);
+      if (err instanceof UpstreamHttpError)
+        throw new AppError(502, 'upstream_error', `The clinic service answered ${err.status}`);
       throw err;
     }
   }
@@ -126,6 +147,11 @@ export class ClinicDirectory {
 /** Parses an upstream answer; a mismatch is the upstream's fault (502), not the caller's. */
 export function parseContract<T extends z.ZodType>(schema: T, body: unknown, service: string): z.output<T> {
   const r = schema.safeParse(body);
-  if (!r.success) throw new AppError(502, 'upstream_invalid_response', `The ${service} service sent an answer this service cannot read`);
+  if (!r.success)
+    throw new AppError(
+      502,
+      'upstream_invalid_response',
+      `The ${service} service sent an answer this service cannot read`,
+    );
   return r.data;
 }

@@ -21,13 +21,15 @@ export class PetDirectory {
       });
     } catch (err) {
       if (err instanceof UpstreamHttpError && err.status === 404) body = { items: [] };
-      else if (err instanceof UpstreamHttpError) throw new AppError(502, 'upstream_error', `The user service answered ${err.status}`);
+      else if (err instanceof UpstreamHttpError)
+        throw new AppError(502, 'upstream_error', `The user service answered ${err.status}`);
       else throw err;
     }
     const { items } = parseContract(PetsContract, body, 'user');
     const byId = new Map(items.map((p) => [p.id, p]));
     const missing = petIds.filter((id) => !byId.has(id));
-    if (missing.length) throw new UnprocessableError('pet_not_found', `These pets are not yours or do not exist: ${missing.join(', ')}`);
+    if (missing.length)
+      throw new UnprocessableError('pet_not_found', `These pets are not yours or do not exist: ${missing.join(', ')}`);
     return petIds.map((id) => {
       const p = byId.get(id)!;
       return { id: p.id, name: p.name, species: p.species };

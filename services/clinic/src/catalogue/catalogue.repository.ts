@@ -24,7 +24,21 @@ export interface ServiceRecord extends ServiceFields {
   updatedAt: Date;
 }
 
-const columns = ['id', 'clinic_id', 'name', 'category', 'description', 'price_amount', 'currency', 'duration_minutes', 'buffer_minutes', 'species', 'active', 'created_at', 'updated_at'] as const;
+const columns = [
+  'id',
+  'clinic_id',
+  'name',
+  'category',
+  'description',
+  'price_amount',
+  'currency',
+  'duration_minutes',
+  'buffer_minutes',
+  'species',
+  'active',
+  'created_at',
+  'updated_at',
+] as const;
 type Row = Pick<Selectable<ClinicServicesTable>, (typeof columns)[number]>;
 
 function toService(r: Row, staffIds: string[]): ServiceRecord {
@@ -79,44 +93,88 @@ export class CatalogueRepository {
   }
 
   async findById(clinicId: string, id: string, db: Db = this.db): Promise<ServiceRecord | undefined> {
-    const r = await db.selectFrom('clinic_services').select(columns).where('id', '=', id).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await db
+      .selectFrom('clinic_services')
+      .select(columns)
+      .where('id', '=', id)
+      .where('clinic_id', '=', clinicId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!r) return undefined;
     return toService(r, (await this.staffIdsFor([r.id], db)).get(r.id) ?? []);
   }
 
   /** A clinic's services by name (then id), optionally only active ones or one category. */
-  async list(clinicId: string, opts: { activeOnly: boolean; category?: string; limit: number; after?: { name: string; id: string } }): Promise<ServiceRecord[]> {
-    let q = this.db.selectFrom('clinic_services').select(columns).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null);
+  async list(
+    clinicId: string,
+    opts: { activeOnly: boolean; category?: string; limit: number; after?: { name: string; id: string } },
+  ): Promise<ServiceRecord[]> {
+    let q = this.db
+      .selectFrom('clinic_services')
+      .select(columns)
+      .where('clinic_id', '=', clinicId)
+      .where('deleted_at', 'is', null);
     if (opts.activeOnly) q = q.where('active', '=', true);
     if (opts.category) q = q.where('category', '=', opts.category);
     if (opts.after) q = q.where(sql<boolean>`(name, id) > (${opts.after.name}, ${opts.after.id}::uuid)`);
     const rows = await q.orderBy('name').orderBy('id').limit(opts.limit).execute();
-    const staff = await this.staffIdsFor(rows.map((r) => r.id), this.db);
+    const staff = await this.staffIdsFor(
+      rows.map((r) => r.id),
+      this.db,
+    );
     return rows.map((r) => toService(r, staff.get(r.id) ?? []));
   }
 
   /** Which of `ids` are live services of the clinic. */
   async existingIds(clinicId: string, ids: string[], db: Db = this.db): Promise<Set<string>> {
     if (!ids.length) return new Set();
-    const rows = await db.selectFrom('clinic_services').select('id').where('clinic_id', '=', clinicId).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+    const rows = await db
+      .selectFrom('clinic_services')
+      .select('id')
+      .where('clinic_id', '=', clinicId)
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is', null)
+      .execute();
     return new Set(rows.map((r) => r.id));
   }
 
   async insert(clinicId: string, id: string, f: ServiceFields, db: Db = this.db): Promise<void> {
     await db
       .insertInto('clinic_services')
-      .values({ id, clinic_id: clinicId, ...columnsOf(f), name: f.name, category: f.category, price_amount: f.price.amount, duration_minutes: f.durationMinutes, created_at: new Date(), updated_at: new Date() })
+      .values({
+        id,
+        clinic_id: clinicId,
+        ...columnsOf(f),
+        name: f.name,
+        category: f.category,
+        price_amount: f.price.amount,
+        duration_minutes: f.durationMinutes,
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
       .execute();
   }
 
   async update(clinicId: string, id: string, patch: Partial<ServiceFields>, db: Db = this.db): Promise<boolean> {
-    const r = await db.updateTable('clinic_services').set({ ...columnsOf(patch), updated_at: new Date() }).where('id', '=', id).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await db
+      .updateTable('clinic_services')
+      .set({ ...columnsOf(patch), updated_at: new Date() })
+      .where('id', '=', id)
+      .where('clinic_id', '=', clinicId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
   /** Soft delete (bookings keep naming the id) and unlink it from staff. */
   async softDelete(clinicId: string, id: string, db: Db = this.db): Promise<boolean> {
-    const r = await db.updateTable('clinic_services').set({ deleted_at: new Date(), active: false, updated_at: new Date() }).where('id', '=', id).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await db
+      .updateTable('clinic_services')
+      .set({ deleted_at: new Date(), active: false, updated_at: new Date() })
+      .where('id', '=', id)
+      .where('clinic_id', '=', clinicId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     await db.deleteFrom('staff_services').where('service_id', '=', id).execute();
     return Number(r.numUpdatedRows) > 0;
   }

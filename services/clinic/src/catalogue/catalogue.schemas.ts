@@ -6,7 +6,11 @@ const serviceFields = {
   category: categoryField,
   description: z.string().trim().max(5_000),
   price: PriceSchema,
-  durationMinutes: z.number().int().min(5, 'must be at least 5 minutes').max(24 * 60, 'must be at most 1440 minutes'),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(5, 'must be at least 5 minutes')
+    .max(24 * 60, 'must be at most 1440 minutes'),
   bufferMinutes: z.number().int().min(0, 'must not be negative').max(240, 'must be at most 240 minutes'),
   species: z.array(speciesField).max(20),
   active: z.boolean(),
@@ -23,7 +27,11 @@ export const CreateServiceBody = z
   .openapi('CreateClinicServiceRequest');
 
 export const PatchServiceBody = z
-  .strictObject(Object.fromEntries(Object.entries(serviceFields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof serviceFields]: z.ZodOptional<(typeof serviceFields)[K]> })
+  .strictObject(
+    Object.fromEntries(Object.entries(serviceFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof serviceFields]: z.ZodOptional<(typeof serviceFields)[K]>;
+    },
+  )
   .openapi('PatchClinicServiceRequest');
 
 export const ServiceSchema = z
@@ -44,6 +52,8 @@ export const ServiceSchema = z
   })
   .openapi('ClinicService');
 
-export const ServiceListSchema = z.object({ items: z.array(ServiceSchema), nextCursor: z.string().nullable() }).openapi('ClinicServiceList');
+export const ServiceListSchema = z
+  .object({ items: z.array(ServiceSchema), nextCursor: z.string().nullable() })
+  .openapi('ClinicServiceList');
 export const ServiceParams = z.object({ id: z.uuid(), serviceId: z.uuid() });
 export const ServiceListQuery = z.object({ ...pageQuery, category: categoryField.optional() });

@@ -13,27 +13,54 @@ export interface ServiceDto extends Omit<ServiceRecord, 'createdAt' | 'updatedAt
 
 /** The response shape of a catalogue entry. */
 export function toServiceDto(s: ServiceRecord): ServiceDto {
-  return { ...s, price: { ...s.price }, species: [...s.species], qualifiedStaffIds: [...s.qualifiedStaffIds], createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString() };
+  return {
+    ...s,
+    price: { ...s.price },
+    species: [...s.species],
+    qualifiedStaffIds: [...s.qualifiedStaffIds],
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
+  };
 }
 
 /** A clinic's service catalogue: anyone reads a published clinic's active services; the owner (or an admin) writes. */
 export class CatalogueService {
-  constructor(private readonly deps: { db: Kysely<DB>; catalogue: CatalogueRepository; clinics: ClinicsRepository; clinicsService: ClinicsService }) {}
+  constructor(
+    private readonly deps: {
+      db: Kysely<DB>;
+      catalogue: CatalogueRepository;
+      clinics: ClinicsRepository;
+      clinicsService: ClinicsService;
+    },
+  ) {}
 
-  async list(p: Principal | undefined, clinicId: string, q: { limit: number; cursor?: string; category?: string }): Promise<{ items: ServiceDto[]; nextCursor: string | null }> {
+  async list(
+    p: Principal | undefined,
+    clinicId: string,
+    q: { limit: number; cursor?: string; category?: string },
+  ): Promise<{ items: ServiceDto[]; nextCursor: string | null }> {
     const clinic = await this.deps.clinicsService.readable(p, clinicId);
     const after = q.cursor ? decodeCursor(q.cursor, { name: 'string', id: 'uuid' }) : undefined;
     // Managers also see inactive services, so that they can switch them back on.
-    const rows = await this.deps.catalogue.list(clinicId, { activeOnly: !this.deps.clinicsService.isManager(p, clinic), category: q.category, limit: q.limit + 1, after });
+    const rows = await this.deps.catalogue.list(clinicId, {
+      activeOnly: !this.deps.clinicsService.isManager(p, clinic),
+      category: q.category,
+      limit: q.limit + 1,
+      after,
+    });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { items: page.map(toServiceDto), nextCursor: rows.length > q.limit && last ? encodeCursor({ name: last.name, id: last.id }) : null };
+    return {
+      items: page.map(toServiceDto),
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ name: last.name, id: last.id }) : null,
+    };
   }
 
   async get(p: Principal | undefined, clinicId: string, serviceId: string): Promise<ServiceDto> {
     const clinic = await this.deps.clinicsService.readable(p, clinicId);
     const s = await this.deps.catalogue.findById(clinicId, serviceId);
-    if (!s || (!s.active && !this.deps.clinicsService.isManager(p, clinic))) throw new NotFoundError('service_not_found', 'No such service');
+    if (!s || (!s.active && !this.deps.clinicsService.isManager(p, clinic)))
+      throw new NotFoundError('service_not_found', 'No such service');
     return toServiceDto(s);
   }
 

@@ -29,7 +29,6 @@ export interface ClinicRecord extends ClinicFields {
   updatedAt: Date;
 }
 
-
 export interface PhotoRecord {
   id: string;
   clinicId: string;
@@ -38,8 +37,25 @@ export interface PhotoRecord {
 }
 
 const clinicColumns = [
-  'id', 'owner_user_id', 'onboarding_id', 'name', 'description', 'phone', 'email', 'address', 'city', 'province', 'lat', 'lng',
-  'time_zone', 'published', 'opening_hours', 'categories', 'species', 'created_at', 'updated_at',
+  'id',
+  'owner_user_id',
+  'onboarding_id',
+  'name',
+  'description',
+  'phone',
+  'email',
+  'address',
+  'city',
+  'province',
+  'lat',
+  'lng',
+  'time_zone',
+  'published',
+  'opening_hours',
+  'categories',
+  'species',
+  'created_at',
+  'updated_at',
 ] as const;
 
 type ClinicRow = Pick<Selectable<ClinicsTable>, (typeof clinicColumns)[number]>;
@@ -103,24 +119,40 @@ export class ClinicsRepository {
   constructor(readonly db: Kysely<DB>) {}
 
   async findById(id: string, db: Db = this.db): Promise<ClinicRecord | undefined> {
-    const r = await db.selectFrom('clinics').select(clinicColumns).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await db
+      .selectFrom('clinics')
+      .select(clinicColumns)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return r && toClinic(r);
   }
 
   async findByOnboardingId(onboardingId: string, db: Db = this.db): Promise<ClinicRecord | undefined> {
-    const r = await db.selectFrom('clinics').select(clinicColumns).where('onboarding_id', '=', onboardingId).executeTakeFirst();
+    const r = await db
+      .selectFrom('clinics')
+      .select(clinicColumns)
+      .where('onboarding_id', '=', onboardingId)
+      .executeTakeFirst();
     return r && toClinic(r);
   }
 
   /** Live clinics of an owner, newest first (ids are UUIDv7, so id order is creation order). */
   async findByOwner(ownerUserId: string, limit: number, afterId?: string): Promise<ClinicRecord[]> {
-    let q = this.db.selectFrom('clinics').select(clinicColumns).where('owner_user_id', '=', ownerUserId).where('deleted_at', 'is', null);
+    let q = this.db
+      .selectFrom('clinics')
+      .select(clinicColumns)
+      .where('owner_user_id', '=', ownerUserId)
+      .where('deleted_at', 'is', null);
     if (afterId) q = q.where('id', '<', afterId);
     const rows = await q.orderBy('id', 'desc').limit(limit).execute();
     return rows.map(toClinic);
   }
 
-  async insert(input: ClinicFields & { id: string; ownerUserId: string; onboardingId?: string; openingHours?: OpeningHours }, db: Db = this.db): Promise<ClinicRecord> {
+  async insert(
+    input: ClinicFields & { id: string; ownerUserId: string; onboardingId?: string; openingHours?: OpeningHours },
+    db: Db = this.db,
+  ): Promise<ClinicRecord> {
     const r = await db
       .insertInto('clinics')
       .values({
@@ -140,18 +172,34 @@ export class ClinicsRepository {
   }
 
   async update(id: string, patch: Partial<ClinicFields>, db: Db = this.db): Promise<ClinicRecord | undefined> {
-    await db.updateTable('clinics').set({ ...columnsOf(patch), updated_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).execute();
-    if (patch.name !== undefined || patch.description !== undefined || patch.city !== undefined) await this.refreshDerived(id, db);
+    await db
+      .updateTable('clinics')
+      .set({ ...columnsOf(patch), updated_at: new Date() })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .execute();
+    if (patch.name !== undefined || patch.description !== undefined || patch.city !== undefined)
+      await this.refreshDerived(id, db);
     return this.findById(id, db);
   }
 
   async setOpeningHours(id: string, hours: OpeningHours, db: Db = this.db): Promise<void> {
-    await db.updateTable('clinics').set({ opening_hours: JSON.stringify(hours), updated_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).execute();
+    await db
+      .updateTable('clinics')
+      .set({ opening_hours: JSON.stringify(hours), updated_at: new Date() })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .execute();
   }
 
   /** Soft delete: bookings and favourites elsewhere keep naming the id, but the clinic disappears. */
   async softDelete(id: string, db: Db = this.db): Promise<boolean> {
-    const r = await db.updateTable('clinics').set({ deleted_at: new Date(), published: false, updated_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await db
+      .updateTable('clinics')
+      .set({ deleted_at: new Date(), published: false, updated_at: new Date() })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
@@ -172,12 +220,23 @@ export class ClinicsRepository {
 
   async photosOf(clinicIds: string[]): Promise<PhotoRecord[]> {
     if (!clinicIds.length) return [];
-    const rows = await this.db.selectFrom('clinic_photos').select(['id', 'clinic_id', 'position', 'sizes']).where('clinic_id', 'in', clinicIds).orderBy('clinic_id').orderBy('position').orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('clinic_photos')
+      .select(['id', 'clinic_id', 'position', 'sizes'])
+      .where('clinic_id', 'in', clinicIds)
+      .orderBy('clinic_id')
+      .orderBy('position')
+      .orderBy('id')
+      .execute();
     return rows.map((r) => ({ id: r.id, clinicId: r.clinic_id, position: r.position, sizes: r.sizes }));
   }
 
   async countPhotos(clinicId: string): Promise<number> {
-    const r = await this.db.selectFrom('clinic_photos').select((eb) => eb.fn.countAll<string>().as('n')).where('clinic_id', '=', clinicId).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('clinic_photos')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('clinic_id', '=', clinicId)
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -208,7 +267,11 @@ export class ClinicsRepository {
   }
 
   async deletePhoto(clinicId: string, photoId: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('clinic_photos').where('id', '=', photoId).where('clinic_id', '=', clinicId).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('clinic_photos')
+      .where('id', '=', photoId)
+      .where('clinic_id', '=', clinicId)
+      .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 }

@@ -1,12 +1,34 @@
 import { z } from '@petpro/kit';
-import { LocationSchema, PhotoSchema, emailField, pageQuery, phoneField, text, timeZoneField } from '../shared/schemas.ts';
+import {
+  LocationSchema,
+  PhotoSchema,
+  emailField,
+  pageQuery,
+  phoneField,
+  text,
+  timeZoneField,
+} from '../shared/schemas.ts';
 
-const TimeRangeSchema = z.object({ start: z.string().max(5).openapi({ example: '08:00' }), end: z.string().max(5).openapi({ example: '12:00' }) }).openapi('ClinicTimeRange');
+const TimeRangeSchema = z
+  .object({
+    start: z.string().max(5).openapi({ example: '08:00' }),
+    end: z.string().max(5).openapi({ example: '12:00' }),
+  })
+  .openapi('ClinicTimeRange');
 
 export const OpeningHoursBody = z
   .strictObject({
     weekly: z.array(z.strictObject({ weekday: z.number().int(), ranges: z.array(TimeRangeSchema).max(12) })).max(7),
-    closures: z.array(z.strictObject({ date: z.string().max(10).openapi({ example: '2026-12-25' }), reason: text(200), ranges: z.array(TimeRangeSchema).max(12).optional() })).max(400).default([]),
+    closures: z
+      .array(
+        z.strictObject({
+          date: z.string().max(10).openapi({ example: '2026-12-25' }),
+          reason: text(200),
+          ranges: z.array(TimeRangeSchema).max(12).optional(),
+        }),
+      )
+      .max(400)
+      .default([]),
   })
   .openapi('ClinicOpeningHoursRequest');
 
@@ -17,7 +39,9 @@ export const OpeningHoursSchema = z
   })
   .openapi('ClinicOpeningHours');
 
-export const HoursResponse = OpeningHoursSchema.extend({ timeZone: z.string(), openNow: z.boolean() }).openapi('ClinicHours');
+export const HoursResponse = OpeningHoursSchema.extend({ timeZone: z.string(), openNow: z.boolean() }).openapi(
+  'ClinicHours',
+);
 
 const clinicFields = {
   name: text(200),
@@ -49,7 +73,13 @@ export const CreateClinicBody = z
   })
   .openapi('CreateClinicRequest');
 
-export const PatchClinicBody = z.strictObject(Object.fromEntries(Object.entries(clinicFields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof clinicFields]: z.ZodOptional<(typeof clinicFields)[K]> }).openapi('PatchClinicRequest');
+export const PatchClinicBody = z
+  .strictObject(
+    Object.fromEntries(Object.entries(clinicFields).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof clinicFields]: z.ZodOptional<(typeof clinicFields)[K]>;
+    },
+  )
+  .openapi('PatchClinicRequest');
 
 export const ClinicSchema = z
   .object({
@@ -76,7 +106,9 @@ export const ClinicSchema = z
   .openapi('Clinic');
 
 export const MineQuery = z.object({ ...pageQuery });
-export const ClinicListSchema = z.object({ items: z.array(ClinicSchema), nextCursor: z.string().nullable() }).openapi('ClinicList');
+export const ClinicListSchema = z
+  .object({ items: z.array(ClinicSchema), nextCursor: z.string().nullable() })
+  .openapi('ClinicList');
 
 export const PhotoParams = z.object({ id: z.uuid(), photoId: z.uuid() });
 export const MediaParams = z.object({ photoId: z.uuid(), file: z.string().regex(/^(small|medium|large)\.webp$/) });

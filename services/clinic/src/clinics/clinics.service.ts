@@ -3,7 +3,15 @@ import type { Readable } from 'node:stream';
 import { v7 as uuidv7 } from 'uuid';
 import sharp from 'sharp';
 import { fileTypeFromBuffer } from 'file-type';
-import { ConflictError, ForbiddenError, NotFoundError, UnsupportedMediaTypeError, ValidationError, hasPermission, type Principal } from '@petpro/kit';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  hasPermission,
+  type Principal,
+} from '@petpro/kit';
 import type { ClinicFields, ClinicRecord, ClinicsRepository, PhotoRecord } from './clinics.repository.ts';
 import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
 import { isAdmin } from '../shared/access.ts';
@@ -38,13 +46,15 @@ export function toPhotoDto(p: PhotoRecord): PhotoDto {
 
 /** The kinds of change a caller may make to a clinic, each tied to the vendor permission it needs. */
 export type ClinicWrite = 'clinic' | 'staff' | 'services';
-const WRITE_PERMISSION: Record<ClinicWrite, string> = { clinic: 'clinic:write:own', staff: 'clinic:staff:manage:own', services: 'clinic:service:manage:own' };
+const WRITE_PERMISSION: Record<ClinicWrite, string> = {
+  clinic: 'clinic:write:own',
+  staff: 'clinic:staff:manage:own',
+  services: 'clinic:service:manage:own',
+};
 
 /** Clinic profiles, opening hours and photos, and the ownership rules every clinic resource shares. */
 export class ClinicsService {
-  constructor(
-    private readonly deps: { clinics: ClinicsRepository; files: FileStore; photoMaxCount: number },
-  ) {}
+  constructor(private readonly deps: { clinics: ClinicsRepository; files: FileStore; photoMaxCount: number }) {}
 
   /** True when the principal owns the clinic or is an admin. */
   isManager(p: Principal | undefined, clinic: ClinicRecord): boolean {
@@ -54,7 +64,8 @@ export class ClinicsService {
   /** A clinic the caller may see: published ones for everyone, unpublished ones for the owner and admins; 404 otherwise. */
   async readable(p: Principal | undefined, id: string): Promise<ClinicRecord> {
     const clinic = await this.deps.clinics.findById(id);
-    if (!clinic || (!clinic.published && !this.isManager(p, clinic))) throw new NotFoundError('clinic_not_found', 'No such clinic');
+    if (!clinic || (!clinic.published && !this.isManager(p, clinic)))
+      throw new NotFoundError('clinic_not_found', 'No such clinic');
     return clinic;
   }
 
@@ -65,8 +76,10 @@ export class ClinicsService {
   async writable(p: Principal, id: string, what: ClinicWrite = 'clinic'): Promise<ClinicRecord> {
     const clinic = await this.readable(p, id);
     if (isAdmin(p)) return clinic;
-    if (clinic.ownerUserId !== p.userId) throw new ForbiddenError('not_clinic_owner', 'Only the clinic owner can change this clinic');
-    if (!hasPermission(p, WRITE_PERMISSION[what])) throw new ForbiddenError('forbidden', `This needs the permission ${WRITE_PERMISSION[what]}`);
+    if (clinic.ownerUserId !== p.userId)
+      throw new ForbiddenError('not_clinic_owner', 'Only the clinic owner can change this clinic');
+    if (!hasPermission(p, WRITE_PERMISSION[what]))
+      throw new ForbiddenError('forbidden', `This needs the permission ${WRITE_PERMISSION[what]}`);
     return clinic;
   }
 
@@ -102,8 +115,12 @@ export class ClinicsService {
   }
 
   /** Creates a clinic owned by the caller (an admin may name another owner). */
-  async create(p: Principal, input: Partial<ClinicFields> & { name: string; ownerUserId?: string }): Promise<ClinicRecord> {
-    if (!isAdmin(p) && !hasPermission(p, 'clinic:write:own')) throw new ForbiddenError('vendor_required', 'Only approved vendors can create clinics');
+  async create(
+    p: Principal,
+    input: Partial<ClinicFields> & { name: string; ownerUserId?: string },
+  ): Promise<ClinicRecord> {
+    if (!isAdmin(p) && !hasPermission(p, 'clinic:write:own'))
+      throw new ForbiddenError('vendor_required', 'Only approved vendors can create clinics');
     const owner = isAdmin(p) && input.ownerUserId ? input.ownerUserId : p.userId;
     const fields: ClinicFields = {
       name: input.name,
@@ -149,21 +166,31 @@ export class ClinicsService {
   /** Stores an uploaded photo re-encoded (WebP, metadata stripped) in each size; 415 unless its bytes are JPEG, PNG or WebP. */
   async addPhoto(p: Principal, clinicId: string, data: Buffer): Promise<PhotoDto> {
     await this.writable(p, clinicId);
-    if ((await this.deps.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount) throw new ConflictError('too_many_photos', `A clinic can have at most ${this.deps.photoMaxCount} photos`);
+    if ((await this.deps.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount)
+      throw new ConflictError('too_many_photos', `A clinic can have at most ${this.deps.photoMaxCount} photos`);
     const type = await fileTypeFromBuffer(data);
-    if (!type || !['image/jpeg', 'image/png', 'image/webp'].includes(type.mime)) throw new UnsupportedMediaTypeError('Photos must be JPEG, PNG or WebP images');
+    if (!type || !['image/jpeg', 'image/png', 'image/webp'].includes(type.mime))
+      throw new UnsupportedMediaTypeError('Photos must be JPEG, PNG or WebP images');
     const id = randomUUID();
     const sizes = Object.keys(PHOTO_SIZES) as PhotoSize[];
     try {
       for (const size of sizes) {
         const width = PHOTO_SIZES[size];
         // Re-encoding drops whatever else the file carried (EXIF location, scripts in metadata).
-        const out = await sharp(data, { limitInputPixels: 60_000_000 }).rotate().resize({ width, height: width, fit: 'inside', withoutEnlargement: true }).webp({ quality: 82 }).toBuffer();
+        const out = await sharp(data, { limitInputPixels: 60_000_000 })
+          .rotate()
+          .resize({ width, height: width, fit: 'inside', withoutEnlargement: true })
+          .webp({ quality: 82 })
+          .toBuffer();
         await this.deps.files.put(photoKey(clinicId, id, size), out);
       }
     } catch (err) {
       await Promise.all(sizes.map((s) => this.deps.files.remove(photoKey(clinicId, id, s))));
-      if (err instanceof Error && /unsupported image format|Input buffer|corrupt|bad seek|VipsJpeg|pngload/i.test(err.message)) throw new UnsupportedMediaTypeError('The image could not be read');
+      if (
+        err instanceof Error &&
+        /unsupported image format|Input buffer|corrupt|bad seek|VipsJpeg|pngload/i.test(err.message)
+      )
+        throw new UnsupportedMediaTypeError('The image could not be read');
       throw err;
     }
     return toPhotoDto(await this.deps.clinics.addPhoto({ id, clinicId, sizes }));
@@ -172,14 +199,15 @@ export class ClinicsService {
   async deletePhoto(p: Principal, clinicId: string, photoId: string): Promise<void> {
     await this.writable(p, clinicId);
     const photo = await this.deps.clinics.findPhoto(photoId);
-    if (!photo || photo.clinicId !== clinicId || !(await this.deps.clinics.deletePhoto(clinicId, photoId))) throw new NotFoundError('photo_not_found', 'No such photo');
+    if (!photo || photo.clinicId !== clinicId || !(await this.deps.clinics.deletePhoto(clinicId, photoId)))
+      throw new NotFoundError('photo_not_found', 'No such photo');
     await Promise.all(photo.sizes.map((s) => this.deps.files.remove(photoKey(clinicId, photoId, s))));
   }
 
   /** The bytes of one photo size (public: photo ids are random and only listed on visible clinics). */
   async openPhoto(photoId: string, size: string): Promise<Readable> {
     const photo = await this.deps.clinics.findPhoto(photoId);
-    if (!photo || !photo.sizes.includes(size)) throw new NotFoundError('photo_not_found', 'No such photo');
+    if (!photo?.sizes.includes(size)) throw new NotFoundError('photo_not_found', 'No such photo');
     const stream = await this.deps.files.open(photoKey(photo.clinicId, photo.id, size));
     if (!stream) throw new NotFoundError('photo_not_found', 'No such photo');
     return stream;
@@ -192,6 +220,11 @@ function photoKey(clinicId: string, photoId: string, size: string): string {
 
 /** A published clinic must be findable: it needs an address, a city and a map location. */
 function assertPublishable(f: ClinicFields): void {
-  const missing = [!f.address && 'address', !f.city && 'city', !f.location && 'location'].filter((x): x is string => !!x);
-  if (missing.length) throw new ConflictError('clinic_incomplete', `A clinic needs ${missing.join(', ')} before it can be published`, { missing });
+  const missing = [!f.address && 'address', !f.city && 'city', !f.location && 'location'].filter(
+    (x): x is string => !!x,
+  );
+  if (missing.length)
+    throw new ConflictError('clinic_incomplete', `A clinic needs ${missing.join(', ')} before it can be published`, {
+      missing,
+    });
 }

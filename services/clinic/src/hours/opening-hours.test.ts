@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { isOpenAt, isValidTimeZone, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from './opening-hours.ts';
+import {
+  isOpenAt,
+  isValidTimeZone,
+  normaliseOpeningHours,
+  validateOpeningHours,
+  type OpeningHours,
+} from './opening-hours.ts';
 
 const week: OpeningHours = {
   weekly: [
-    { weekday: 1, ranges: [{ start: '08:00', end: '12:00' }, { start: '13:00', end: '17:00' }] },
+    {
+      weekday: 1,
+      ranges: [
+        { start: '08:00', end: '12:00' },
+        { start: '13:00', end: '17:00' },
+      ],
+    },
     { weekday: 6, ranges: [{ start: '09:00', end: '24:00' }] },
   ],
   closures: [
@@ -15,17 +27,45 @@ const week: OpeningHours = {
 describe('validateOpeningHours', () => {
   it('accepts several ranges a day, touching ranges and 24:00 as an end', () => {
     expect(validateOpeningHours(week)).toEqual([]);
-    expect(validateOpeningHours({ weekly: [{ weekday: 2, ranges: [{ start: '08:00', end: '12:00' }, { start: '12:00', end: '13:00' }] }], closures: [] })).toEqual([]);
+    expect(
+      validateOpeningHours({
+        weekly: [
+          {
+            weekday: 2,
+            ranges: [
+              { start: '08:00', end: '12:00' },
+              { start: '12:00', end: '13:00' },
+            ],
+          },
+        ],
+        closures: [],
+      }),
+    ).toEqual([]);
   });
 
   it('refuses overlapping ranges, naming the range', () => {
-    const errors = validateOpeningHours({ weekly: [{ weekday: 1, ranges: [{ start: '08:00', end: '12:00' }, { start: '11:30', end: '14:00' }] }], closures: [] });
+    const errors = validateOpeningHours({
+      weekly: [
+        {
+          weekday: 1,
+          ranges: [
+            { start: '08:00', end: '12:00' },
+            { start: '11:30', end: '14:00' },
+          ],
+        },
+      ],
+      closures: [],
+    });
     expect(errors).toEqual([expect.objectContaining({ field: 'weekly.0.ranges.1', code: 'overlapping_ranges' })]);
   });
 
   it('refuses a start that is not before its end', () => {
-    expect(validateOpeningHours({ weekly: [{ weekday: 1, ranges: [{ start: '12:00', end: '12:00' }] }], closures: [] })[0]).toMatchObject({ code: 'start_not_before_end' });
-    expect(validateOpeningHours({ weekly: [{ weekday: 1, ranges: [{ start: '18:00', end: '08:00' }] }], closures: [] })[0]).toMatchObject({ field: 'weekly.0.ranges.0' });
+    expect(
+      validateOpeningHours({ weekly: [{ weekday: 1, ranges: [{ start: '12:00', end: '12:00' }] }], closures: [] })[0],
+    ).toMatchObject({ code: 'start_not_before_end' });
+    expect(
+      validateOpeningHours({ weekly: [{ weekday: 1, ranges: [{ start: '18:00', end: '08:00' }] }], closures: [] })[0],
+    ).toMatchObject({ field: 'weekly.0.ranges.0' });
   });
 
   it('refuses malformed times, weekdays out of 1..7, repeated weekdays and dates, impossible dates', () => {
@@ -41,14 +81,40 @@ describe('validateOpeningHours', () => {
         { date: '2026-03-01', reason: 'y', ranges: [{ start: '24:00', end: '24:00' }] },
       ],
     });
-    expect(errors.map((e) => e.code)).toEqual(['invalid_weekday', 'invalid_time', 'invalid_time', 'duplicate_weekday', 'invalid_date', 'duplicate_date', 'invalid_time']);
+    expect(errors.map((e) => e.code)).toEqual([
+      'invalid_weekday',
+      'invalid_time',
+      'invalid_time',
+      'duplicate_weekday',
+      'invalid_date',
+      'duplicate_date',
+      'invalid_time',
+    ]);
   });
 
   it('normalises order for storage', () => {
-    const n = normaliseOpeningHours({ weekly: [{ weekday: 5, ranges: [{ start: '13:00', end: '14:00' }, { start: '08:00', end: '09:00' }] }, { weekday: 2, ranges: [] }], closures: [{ date: '2026-05-02', reason: 'b', ranges: [] }, { date: '2026-05-01', reason: 'a' }] });
+    const n = normaliseOpeningHours({
+      weekly: [
+        {
+          weekday: 5,
+          ranges: [
+            { start: '13:00', end: '14:00' },
+            { start: '08:00', end: '09:00' },
+          ],
+        },
+        { weekday: 2, ranges: [] },
+      ],
+      closures: [
+        { date: '2026-05-02', reason: 'b', ranges: [] },
+        { date: '2026-05-01', reason: 'a' },
+      ],
+    });
     expect(n.weekly.map((w) => w.weekday)).toEqual([2, 5]);
     expect(n.weekly[1]!.ranges[0]!.start).toBe('08:00');
-    expect(n.closures).toEqual([{ date: '2026-05-01', reason: 'a' }, { date: '2026-05-02', reason: 'b' }]);
+    expect(n.closures).toEqual([
+      { date: '2026-05-01', reason: 'a' },
+      { date: '2026-05-02', reason: 'b' },
+    ]);
   });
 });
 

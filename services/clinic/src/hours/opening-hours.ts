@@ -54,8 +54,18 @@ function checkRanges(ranges: TimeRange[], field: string, errors: FieldError[]): 
   ranges.forEach((r, i) => {
     const start = parseTime(r.start);
     const end = parseTime(r.end);
-    if (start === undefined || start >= 1_440) errors.push({ field: `${field}.${i}.start`, message: 'must be a time HH:MM from 00:00 to 23:59', code: 'invalid_time' });
-    if (end === undefined) errors.push({ field: `${field}.${i}.end`, message: 'must be a time HH:MM from 00:01 to 24:00', code: 'invalid_time' });
+    if (start === undefined || start >= 1_440)
+      errors.push({
+        field: `${field}.${i}.start`,
+        message: 'must be a time HH:MM from 00:00 to 23:59',
+        code: 'invalid_time',
+      });
+    if (end === undefined)
+      errors.push({
+        field: `${field}.${i}.end`,
+        message: 'must be a time HH:MM from 00:01 to 24:00',
+        code: 'invalid_time',
+      });
     if (start === undefined || end === undefined || start >= 1_440) return;
     if (start >= end) {
       errors.push({ field: `${field}.${i}`, message: 'start must be before end', code: 'start_not_before_end' });
@@ -68,7 +78,8 @@ function checkRanges(ranges: TimeRange[], field: string, errors: FieldError[]): 
     const prev = parsed[k - 1]!;
     const cur = parsed[k]!;
     // Touching ranges (12:00 end, 12:00 start) do not overlap: ends are exclusive.
-    if (cur.start < prev.end) errors.push({ field: `${field}.${cur.i}`, message: `overlaps range ${prev.i}`, code: 'overlapping_ranges' });
+    if (cur.start < prev.end)
+      errors.push({ field: `${field}.${cur.i}`, message: `overlaps range ${prev.i}`, code: 'overlapping_ranges' });
   }
 }
 
@@ -80,15 +91,27 @@ export function validateOpeningHours(hours: OpeningHours): FieldError[] {
   const errors: FieldError[] = [];
   const weekdays = new Set<number>();
   hours.weekly.forEach((w, i) => {
-    if (!Number.isInteger(w.weekday) || w.weekday < 1 || w.weekday > 7) errors.push({ field: `weekly.${i}.weekday`, message: 'must be 1 (Monday) to 7 (Sunday)', code: 'invalid_weekday' });
-    else if (weekdays.has(w.weekday)) errors.push({ field: `weekly.${i}.weekday`, message: `weekday ${w.weekday} is listed twice; put all its ranges in one entry`, code: 'duplicate_weekday' });
+    if (!Number.isInteger(w.weekday) || w.weekday < 1 || w.weekday > 7)
+      errors.push({
+        field: `weekly.${i}.weekday`,
+        message: 'must be 1 (Monday) to 7 (Sunday)',
+        code: 'invalid_weekday',
+      });
+    else if (weekdays.has(w.weekday))
+      errors.push({
+        field: `weekly.${i}.weekday`,
+        message: `weekday ${w.weekday} is listed twice; put all its ranges in one entry`,
+        code: 'duplicate_weekday',
+      });
     weekdays.add(w.weekday);
     checkRanges(w.ranges, `weekly.${i}.ranges`, errors);
   });
   const dates = new Set<string>();
   hours.closures.forEach((c, i) => {
-    if (!isValidDate(c.date)) errors.push({ field: `closures.${i}.date`, message: 'must be a date YYYY-MM-DD', code: 'invalid_date' });
-    else if (dates.has(c.date)) errors.push({ field: `closures.${i}.date`, message: `${c.date} is listed twice`, code: 'duplicate_date' });
+    if (!isValidDate(c.date))
+      errors.push({ field: `closures.${i}.date`, message: 'must be a date YYYY-MM-DD', code: 'invalid_date' });
+    else if (dates.has(c.date))
+      errors.push({ field: `closures.${i}.date`, message: `${c.date} is listed twice`, code: 'duplicate_date' });
     dates.add(c.date);
     if (c.ranges) checkRanges(c.ranges, `closures.${i}.ranges`, errors);
   });
@@ -99,10 +122,16 @@ export function validateOpeningHours(hours: OpeningHours): FieldError[] {
 export function normaliseOpeningHours(hours: OpeningHours): OpeningHours {
   const byStart = (a: TimeRange, b: TimeRange) => (parseTime(a.start) ?? 0) - (parseTime(b.start) ?? 0);
   return {
-    weekly: [...hours.weekly].sort((a, b) => a.weekday - b.weekday).map((w) => ({ weekday: w.weekday, ranges: [...w.ranges].sort(byStart) })),
+    weekly: [...hours.weekly]
+      .sort((a, b) => a.weekday - b.weekday)
+      .map((w) => ({ weekday: w.weekday, ranges: [...w.ranges].sort(byStart) })),
     closures: [...hours.closures]
       .sort((a, b) => a.date.localeCompare(b.date))
-      .map((c) => ({ date: c.date, reason: c.reason, ...(c.ranges && c.ranges.length ? { ranges: [...c.ranges].sort(byStart) } : {}) })),
+      .map((c) => ({
+        date: c.date,
+        reason: c.reason,
+        ...(c.ranges?.length ? { ranges: [...c.ranges].sort(byStart) } : {}),
+      })),
   };
 }
 

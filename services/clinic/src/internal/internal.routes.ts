@@ -14,7 +14,12 @@ const parse = <T extends z.ZodType>(schema: T, value: unknown): z.output<T> => {
  * Endpoints for other PetPro services only (service credential); never routed by the gateway.
  * The booking service builds against exactly these shapes: keep the field names.
  */
-export function internalRoutes(deps: { credentials: ServiceCredentials; clinics: ClinicsRepository; staff: StaffRepository; catalogue: CatalogueRepository }): Router {
+export function internalRoutes(deps: {
+  credentials: ServiceCredentials;
+  clinics: ClinicsRepository;
+  staff: StaffRepository;
+  catalogue: CatalogueRepository;
+}): Router {
   const router = express.Router();
   router.use(deps.credentials.require());
 

@@ -16,7 +16,10 @@ export class OutboxRepository {
 
   /** Adds a message; call inside the transaction that makes the decision it reports. */
   async enqueue(id: string, kind: string, payload: Record<string, unknown>, db: Db = this.db): Promise<void> {
-    await db.insertInto('mail_outbox').values({ id, kind, payload: JSON.stringify(payload), next_attempt_at: new Date(), created_at: new Date() }).execute();
+    await db
+      .insertInto('mail_outbox')
+      .values({ id, kind, payload: JSON.stringify(payload), next_attempt_at: new Date(), created_at: new Date() })
+      .execute();
   }
 
   /** Claims due messages with a lease, so concurrent dispatchers (replicas) never send one twice at once. */
@@ -31,13 +34,21 @@ export class OutboxRepository {
   }
 
   async markSent(id: string): Promise<void> {
-    await this.db.updateTable('mail_outbox').set({ sent_at: new Date(), last_error: null }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('mail_outbox')
+      .set({ sent_at: new Date(), last_error: null })
+      .where('id', '=', id)
+      .execute();
   }
 
   async markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void> {
     await this.db
       .updateTable('mail_outbox')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt }))
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: error.slice(0, 500),
+        next_attempt_at: nextAttemptAt,
+      }))
       .where('id', '=', id)
       .execute();
   }

@@ -26,7 +26,17 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
 export class OutboxDispatcher {
   private running?: Promise<void>;
 
-  constructor(private readonly deps: { outbox: OutboxRepository; auth: AuthClient; mailer: Mailer; log: Logger; publicUrl: string; retryBaseMs: number; retryMaxMs: number }) {}
+  constructor(
+    private readonly deps: {
+      outbox: OutboxRepository;
+      auth: AuthClient;
+      mailer: Mailer;
+      log: Logger;
+      publicUrl: string;
+      retryBaseMs: number;
+      retryMaxMs: number;
+    },
+  ) {}
 
   /** Sends due messages now; concurrent calls share one run. */
   dispatch(): Promise<void> {
@@ -62,7 +72,13 @@ export class OutboxDispatcher {
       this.deps.log.warn({ applicant: p.applicantUserId }, 'decision mail dropped: the applicant no longer exists');
       return;
     }
-    const mail = templates.decision(user.language, { name: user.name, business: p.business, decision: p.decision, reason: p.reason, url: `${this.deps.publicUrl}/api/v1/vendor/onboarding/${p.applicationId}` });
+    const mail = templates.decision(user.language, {
+      name: user.name,
+      business: p.business,
+      decision: p.decision,
+      reason: p.reason,
+      url: `${this.deps.publicUrl}/api/v1/vendor/onboarding/${p.applicationId}`,
+    });
     await this.deps.mailer.send({ to: user.email, ...mail });
   }
 }

@@ -58,8 +58,25 @@ export class ApprovalService {
       // The lease keeps the background worker off while this request runs the saga itself.
       const lease = new Date(Date.now() + LEASE_MS);
       if (app.status === 'submitted') {
-        await this.deps.repo.transition(id, ['submitted'], to, { reviewedBy: p.userId, reviewReason: null, approvalNextAttemptAt: lease, resetApproval: true }, trx);
-        await this.deps.repo.addEvent(id, uuidv7(), { type: 'approval_started', actorKind: 'admin', actorUserId: p.userId, fromStatus: 'submitted', toStatus: to }, trx);
+        await this.deps.repo.transition(
+          id,
+          ['submitted'],
+          to,
+          { reviewedBy: p.userId, reviewReason: null, approvalNextAttemptAt: lease, resetApproval: true },
+          trx,
+        );
+        await this.deps.repo.addEvent(
+          id,
+          uuidv7(),
+          {
+            type: 'approval_started',
+            actorKind: 'admin',
+            actorUserId: p.userId,
+            fromStatus: 'submitted',
+            toStatus: to,
+          },
+          trx,
+        );
       } else {
         await this.deps.repo.transition(id, ['approving'], to, { approvalNextAttemptAt: lease }, trx);
       }
@@ -76,17 +93,44 @@ export class ApprovalService {
     } catch (err) {
       const next = new Date(Date.now() + backoffMs(app.approvalAttempts, this.deps.retryBaseMs, this.deps.retryMaxMs));
       const message = (err as Error).message ?? String(err);
-      this.deps.log.warn({ err, application: id, attempts: app.approvalAttempts + 1, next }, 'vendor role grant failed; approval will be retried');
+      this.deps.log.warn(
+        { err, application: id, attempts: app.approvalAttempts + 1, next },
+        'vendor role grant failed; approval will be retried',
+      );
       await this.deps.repo.approvalFailed(id, message, next);
       return (await this.deps.repo.findById(id))!;
     }
     await withTransaction(this.deps.db, async (trx) => {
       const current = await this.deps.repo.findById(id, trx, true);
-      if (!current || current.status !== 'approving') return;
+      if (current?.status !== 'approving') return;
       const to = requireTransition(current.status, 'complete_approval', actor.kind === 'admin' ? 'admin' : 'system');
-      await this.deps.repo.transition(id, ['approving'], to, { decidedAt: new Date(), approvalNextAttemptAt: null }, trx);
-      await this.deps.repo.addEvent(id, uuidv7(), { type: 'approved', actorKind: actor.kind, actorUserId: actor.userId, fromStatus: 'approving', toStatus: to, detail: { clinicId: current.clinicId, attempts: current.approvalAttempts + 1 } }, trx);
-      const payload: DecisionMailPayload = { applicationId: id, applicantUserId: current.applicantUserId, decision: 'approved', reason: null, business: current.business?.legalName ?? '' };
+      await this.deps.repo.transition(
+        id,
+        ['approving'],
+        to,
+        { decidedAt: new Date(), approvalNextAttemptAt: null },
+        trx,
+      );
+      await this.deps.repo.addEvent(
+        id,
+        uuidv7(),
+        {
+          type: 'approved',
+          actorKind: actor.kind,
+          actorUserId: actor.userId,
+          fromStatus: 'approving',
+          toStatus: to,
+          detail: { clinicId: current.clinicId, attempts: current.approvalAttempts + 1 },
+        },
+        trx,
+      );
+      const payload: DecisionMailPayload = {
+        applicationId: id,
+        applicantUserId: current.applicantUserId,
+        decision: 'approved',
+        reason: null,
+        business: current.business?.legalName ?? '',
+      };
       await this.deps.outbox.enqueue(uuidv7(), DECISION_MAIL, { ...payload }, trx);
     });
     void this.deps.dispatcher.dispatch().catch((err: unknown) => this.deps.log.error({ err }, 'mail dispatch failed'));
@@ -94,7 +138,10 @@ export class ApprovalService {
   }
 
   /** Step 2: the clinic (unpublished) and its catalogue from the application, created exactly once. */
-  private async ensureClinic(id: string, actor: { kind: ActorKind; userId: string | null }): Promise<ApplicationRecord> {
+  private async ensureClinic(
+    id: string,
+    actor: { kind: ActorKind; userId: string | null },
+  ): Promise<ApplicationRecord> {
     return withTransaction(this.deps.db, async (trx) => {
       const app = await this.deps.repo.findById(id, trx, true);
       if (!app) throw new NotFoundError('onboarding_not_found', 'No such application');
@@ -123,12 +170,31 @@ export class ApprovalService {
           trx,
         );
         for (const s of app.services?.services ?? []) {
-          await this.deps.catalogue.insert(clinicId, uuidv7(), { name: s.name, category: s.category, description: '', price: s.price, durationMinutes: s.durationMinutes, bufferMinutes: 0, species: [], active: true }, trx);
+          await this.deps.catalogue.insert(
+            clinicId,
+            uuidv7(),
+            {
+              name: s.name,
+              category: s.category,
+              description: '',
+              price: s.price,
+              durationMinutes: s.durationMinutes,
+              bufferMinutes: 0,
+              species: [],
+              active: true,
+            },
+            trx,
+          );
         }
         await this.deps.clinics.refreshDerived(clinicId, trx);
       }
       await this.deps.repo.setClinicId(id, clinicId, trx);
-      await this.deps.repo.addEvent(id, uuidv7(), { type: 'clinic_created', actorKind: actor.kind, actorUserId: actor.userId, detail: { clinicId } }, trx);
+      await this.deps.repo.addEvent(
+        id,
+        uuidv7(),
+        { type: 'clinic_created', actorKind: actor.kind, actorUserId: actor.userId, detail: { clinicId } },
+        trx,
+      );
       return (await this.deps.repo.findById(id, trx))!;
     });
   }

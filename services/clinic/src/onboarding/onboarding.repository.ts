@@ -102,7 +102,17 @@ export class OnboardingRepository {
   constructor(readonly db: Kysely<DB>) {}
 
   async create(id: string, applicantUserId: string, db: Db = this.db): Promise<ApplicationRecord> {
-    const r = await db.insertInto('onboarding_applications').values({ id, applicant_user_id: applicantUserId, status: 'draft', created_at: new Date(), updated_at: new Date() }).returningAll().executeTakeFirstOrThrow();
+    const r = await db
+      .insertInto('onboarding_applications')
+      .values({
+        id,
+        applicant_user_id: applicantUserId,
+        status: 'draft',
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return toApplication(r);
   }
 
@@ -115,12 +125,25 @@ export class OnboardingRepository {
   }
 
   async findLatestByApplicant(userId: string): Promise<ApplicationRecord | undefined> {
-    const r = await this.db.selectFrom('onboarding_applications').selectAll().where('applicant_user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('onboarding_applications')
+      .selectAll()
+      .where('applicant_user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return r && toApplication(r);
   }
 
   async findOpenByApplicant(userId: string, db: Db = this.db): Promise<ApplicationRecord | undefined> {
-    const r = await db.selectFrom('onboarding_applications').selectAll().where('applicant_user_id', '=', userId).where('status', 'in', OPEN_STATUSES).limit(1).executeTakeFirst();
+    const r = await db
+      .selectFrom('onboarding_applications')
+      .selectAll()
+      .where('applicant_user_id', '=', userId)
+      .where('status', 'in', OPEN_STATUSES)
+      .limit(1)
+      .executeTakeFirst();
     return r && toApplication(r);
   }
 
@@ -130,18 +153,31 @@ export class OnboardingRepository {
   }
 
   /** The review queue: oldest waiting first (since submission, else creation). */
-  async queue(opts: { statuses: string[]; olderThan?: Date; newerThan?: Date; limit: number; after?: { waitingSince: string; id: string } }): Promise<ApplicationRecord[]> {
+  async queue(opts: {
+    statuses: string[];
+    olderThan?: Date;
+    newerThan?: Date;
+    limit: number;
+    after?: { waitingSince: string; id: string };
+  }): Promise<ApplicationRecord[]> {
     const since = sql<Date>`coalesce(submitted_at, created_at)`;
     let q = this.db.selectFrom('onboarding_applications').selectAll().where('status', 'in', opts.statuses);
     if (opts.olderThan) q = q.where(since, '<=', opts.olderThan);
     if (opts.newerThan) q = q.where(since, '>=', opts.newerThan);
-    if (opts.after) q = q.where(sql<boolean>`(coalesce(submitted_at, created_at), id) > (${opts.after.waitingSince}::timestamptz, ${opts.after.id}::uuid)`);
+    if (opts.after)
+      q = q.where(
+        sql<boolean>`(coalesce(submitted_at, created_at), id) > (${opts.after.waitingSince}::timestamptz, ${opts.after.id}::uuid)`,
+      );
     const rows = await q.orderBy(since).orderBy('id').limit(opts.limit).execute();
     return rows.map(toApplication);
   }
 
   async saveStep(id: string, step: Step, value: unknown, db: Db = this.db): Promise<void> {
-    await db.updateTable('onboarding_applications').set({ [step]: JSON.stringify(value), updated_at: new Date() }).where('id', '=', id).execute();
+    await db
+      .updateTable('onboarding_applications')
+      .set({ [step]: JSON.stringify(value), updated_at: new Date() })
+      .where('id', '=', id)
+      .execute();
   }
 
   async setContactVerified(id: string, email: string | null, db: Db = this.db): Promise<void> {
@@ -157,7 +193,14 @@ export class OnboardingRepository {
     id: string,
     from: readonly Status[],
     to: Status,
-    set: { reviewReason?: string | null; reviewedBy?: string | null; submittedAt?: Date; decidedAt?: Date | null; approvalNextAttemptAt?: Date | null; resetApproval?: boolean },
+    set: {
+      reviewReason?: string | null;
+      reviewedBy?: string | null;
+      submittedAt?: Date;
+      decidedAt?: Date | null;
+      approvalNextAttemptAt?: Date | null;
+      resetApproval?: boolean;
+    },
     db: Db = this.db,
   ): Promise<boolean> {
     const r = await db
@@ -179,14 +222,23 @@ export class OnboardingRepository {
   }
 
   async setClinicId(id: string, clinicId: string, db: Db = this.db): Promise<void> {
-    await db.updateTable('onboarding_applications').set({ clinic_id: clinicId, updated_at: new Date() }).where('id', '=', id).execute();
+    await db
+      .updateTable('onboarding_applications')
+      .set({ clinic_id: clinicId, updated_at: new Date() })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Records a failed approval attempt and when to try again. */
   async approvalFailed(id: string, error: string, nextAttemptAt: Date, db: Db = this.db): Promise<void> {
     await db
       .updateTable('onboarding_applications')
-      .set((eb) => ({ approval_attempts: eb('approval_attempts', '+', 1), approval_last_error: error.slice(0, 500), approval_next_attempt_at: nextAttemptAt, updated_at: new Date() }))
+      .set((eb) => ({
+        approval_attempts: eb('approval_attempts', '+', 1),
+        approval_last_error: error.slice(0, 500),
+        approval_next_attempt_at: nextAttemptAt,
+        updated_at: new Date(),
+      }))
       .where('id', '=', id)
       .where('status', '=', 'approving')
       .execute();
@@ -229,7 +281,13 @@ export class OnboardingRepository {
   }
 
   async events(applicationId: string): Promise<EventRecord[]> {
-    const rows = await this.db.selectFrom('onboarding_events').selectAll().where('application_id', '=', applicationId).orderBy('at').orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('onboarding_events')
+      .selectAll()
+      .where('application_id', '=', applicationId)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
     return rows.map((r) => ({
       id: r.id,
       applicationId: r.application_id,
@@ -248,28 +306,75 @@ export class OnboardingRepository {
   async addDocument(d: DocumentRecord, db: Db = this.db): Promise<void> {
     await db
       .insertInto('onboarding_documents')
-      .values({ id: d.id, application_id: d.applicationId, type: d.type, file_name: d.fileName, content_type: d.contentType, size_bytes: d.sizeBytes, sha256: d.sha256, storage_key: d.storageKey, uploaded_by: d.uploadedBy, created_at: d.createdAt })
+      .values({
+        id: d.id,
+        application_id: d.applicationId,
+        type: d.type,
+        file_name: d.fileName,
+        content_type: d.contentType,
+        size_bytes: d.sizeBytes,
+        sha256: d.sha256,
+        storage_key: d.storageKey,
+        uploaded_by: d.uploadedBy,
+        created_at: d.createdAt,
+      })
       .execute();
   }
 
   async documents(applicationId: string, db: Db = this.db): Promise<DocumentRecord[]> {
-    const rows = await db.selectFrom('onboarding_documents').selectAll().where('application_id', '=', applicationId).orderBy('created_at').orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, applicationId: r.application_id, type: r.type, fileName: r.file_name, contentType: r.content_type, sizeBytes: r.size_bytes, sha256: r.sha256, storageKey: r.storage_key, uploadedBy: r.uploaded_by, createdAt: r.created_at }));
+    const rows = await db
+      .selectFrom('onboarding_documents')
+      .selectAll()
+      .where('application_id', '=', applicationId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      applicationId: r.application_id,
+      type: r.type,
+      fileName: r.file_name,
+      contentType: r.content_type,
+      sizeBytes: r.size_bytes,
+      sha256: r.sha256,
+      storageKey: r.storage_key,
+      uploadedBy: r.uploaded_by,
+      createdAt: r.created_at,
+    }));
   }
 
   async deleteDocument(applicationId: string, docId: string, db: Db = this.db): Promise<boolean> {
-    const r = await db.deleteFrom('onboarding_documents').where('id', '=', docId).where('application_id', '=', applicationId).executeTakeFirst();
+    const r = await db
+      .deleteFrom('onboarding_documents')
+      .where('id', '=', docId)
+      .where('application_id', '=', applicationId)
+      .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
   // Contact codes ----------------------------------------------------------------------------------
 
   async saveContactCode(c: ContactCodeRecord, db: Db = this.db): Promise<void> {
-    const values = { application_id: c.applicationId, email: c.email, code_hash: c.codeHash, expires_at: c.expiresAt, attempts_left: c.attemptsLeft, sent_at: c.sentAt };
+    const values = {
+      application_id: c.applicationId,
+      email: c.email,
+      code_hash: c.codeHash,
+      expires_at: c.expiresAt,
+      attempts_left: c.attemptsLeft,
+      sent_at: c.sentAt,
+    };
     await db
       .insertInto('onboarding_contact_codes')
       .values(values)
-      .onConflict((oc) => oc.column('application_id').doUpdateSet({ email: c.email, code_hash: c.codeHash, expires_at: c.expiresAt, attempts_left: c.attemptsLeft, sent_at: c.sentAt }))
+      .onConflict((oc) =>
+        oc.column('application_id').doUpdateSet({
+          email: c.email,
+          code_hash: c.codeHash,
+          expires_at: c.expiresAt,
+          attempts_left: c.attemptsLeft,
+          sent_at: c.sentAt,
+        }),
+      )
       .execute();
   }
 
@@ -277,11 +382,24 @@ export class OnboardingRepository {
     let q = db.selectFrom('onboarding_contact_codes').selectAll().where('application_id', '=', applicationId);
     if (lock) q = q.forUpdate();
     const r = await q.executeTakeFirst();
-    return r && { applicationId: r.application_id, email: r.email, codeHash: r.code_hash, expiresAt: r.expires_at, attemptsLeft: r.attempts_left, sentAt: r.sent_at };
+    return (
+      r && {
+        applicationId: r.application_id,
+        email: r.email,
+        codeHash: r.code_hash,
+        expiresAt: r.expires_at,
+        attemptsLeft: r.attempts_left,
+        sentAt: r.sent_at,
+      }
+    );
   }
 
   async spendContactAttempt(applicationId: string, db: Db = this.db): Promise<void> {
-    await db.updateTable('onboarding_contact_codes').set((eb) => ({ attempts_left: eb('attempts_left', '-', 1) })).where('application_id', '=', applicationId).execute();
+    await db
+      .updateTable('onboarding_contact_codes')
+      .set((eb) => ({ attempts_left: eb('attempts_left', '-', 1) }))
+      .where('application_id', '=', applicationId)
+      .execute();
   }
 
   async deleteContactCode(applicationId: string, db: Db = this.db): Promise<void> {

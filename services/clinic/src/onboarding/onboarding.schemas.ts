@@ -1,5 +1,14 @@
 import { z } from '@petpro/kit';
-import { LocationSchema, PriceSchema, categoryField, emailField, pageQuery, phoneField, text, timeZoneField } from '../shared/schemas.ts';
+import {
+  LocationSchema,
+  PriceSchema,
+  categoryField,
+  emailField,
+  pageQuery,
+  phoneField,
+  text,
+  timeZoneField,
+} from '../shared/schemas.ts';
 import { normaliseNpwp } from './npwp.ts';
 import { BUSINESS_TYPES, DOCUMENT_TYPES, STATUSES } from './state-machine.ts';
 
@@ -13,13 +22,19 @@ export const BusinessStepBody = z
       .transform((v, ctx) => {
         const digits = normaliseNpwp(v);
         if (!digits) {
-          ctx.addIssue({ code: 'custom', message: 'must be an NPWP: 15 or 16 digits, or the form 01.234.567.8-901.000' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be an NPWP: 15 or 16 digits, or the form 01.234.567.8-901.000',
+          });
           return z.NEVER;
         }
         return digits;
       })
       .openapi({ type: 'string', example: '01.234.567.8-901.000' }),
-    licenceNumber: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9 ./-]{2,99}$/, 'must be a licence number (letters, digits, / . -)'),
+    licenceNumber: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 ./-]{2,99}$/, 'must be a licence number (letters, digits, / . -)'),
   })
   .openapi('OnboardingBusinessStep');
 export type BusinessStep = z.output<typeof BusinessStepBody>;
@@ -48,7 +63,11 @@ export const ServicesStepBody = z
           name: text(200),
           category: categoryField,
           price: PriceSchema,
-          durationMinutes: z.number().int().min(5, 'must be at least 5 minutes').max(1_440, 'must be at most 1440 minutes'),
+          durationMinutes: z
+            .number()
+            .int()
+            .min(5, 'must be at least 5 minutes')
+            .max(1_440, 'must be at most 1440 minutes'),
         }),
       )
       .min(1, 'list at least one service')
@@ -62,9 +81,20 @@ export type StepValue = BusinessStep | ContactStep | LocationStep | ServicesStep
 
 export const ApplicationParams = z.object({ id: z.uuid() });
 export const DocumentParams = z.object({ id: z.uuid(), docId: z.uuid() });
-export const DocumentForm = z.object({ type: z.enum(DOCUMENT_TYPES, { error: `must be one of ${DOCUMENT_TYPES.join(', ')}` }) });
-export const VerifyBody = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'must be the 6-digit code from the email') }).openapi('VerifyContactRequest');
-export const ReasonBody = z.strictObject({ reason: z.string().trim().min(1).max(2_000).optional() }).openapi('ReviewDecisionRequest');
+export const DocumentForm = z.object({
+  type: z.enum(DOCUMENT_TYPES, { error: `must be one of ${DOCUMENT_TYPES.join(', ')}` }),
+});
+export const VerifyBody = z
+  .strictObject({
+    code: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/, 'must be the 6-digit code from the email'),
+  })
+  .openapi('VerifyContactRequest');
+export const ReasonBody = z
+  .strictObject({ reason: z.string().trim().min(1).max(2_000).optional() })
+  .openapi('ReviewDecisionRequest');
 
 export const QueueQuery = z.object({
   status: z
@@ -72,7 +102,10 @@ export const QueueQuery = z.object({
     .optional()
     .transform((v, ctx) => {
       if (!v) return undefined;
-      const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const list = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = list.filter((s) => !(STATUSES as readonly string[]).includes(s));
       if (bad.length) {
         ctx.addIssue({ code: 'custom', message: `unknown status ${bad.join(', ')}; use ${STATUSES.join(', ')}` });
@@ -80,14 +113,36 @@ export const QueueQuery = z.object({
       }
       return list;
     })
-    .openapi({ type: 'string', description: 'One status or a comma list; default submitted,approving', example: 'submitted' }),
-  olderThanHours: z.coerce.number().min(0).max(24 * 365).optional().openapi({ description: 'Only applications waiting at least this long (since submission, else creation)' }),
-  newerThanHours: z.coerce.number().min(0).max(24 * 365).optional().openapi({ description: 'Only applications waiting at most this long' }),
+    .openapi({
+      type: 'string',
+      description: 'One status or a comma list; default submitted,approving',
+      example: 'submitted',
+    }),
+  olderThanHours: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .optional()
+    .openapi({ description: 'Only applications waiting at least this long (since submission, else creation)' }),
+  newerThanHours: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .optional()
+    .openapi({ description: 'Only applications waiting at most this long' }),
   ...pageQuery,
 });
 
 const DocumentSchema = z
-  .object({ id: z.uuid(), type: z.enum(DOCUMENT_TYPES), fileName: z.string(), contentType: z.string(), sizeBytes: z.number().int(), uploadedAt: z.string(), url: z.string() })
+  .object({
+    id: z.uuid(),
+    type: z.enum(DOCUMENT_TYPES),
+    fileName: z.string(),
+    contentType: z.string(),
+    sizeBytes: z.number().int(),
+    uploadedAt: z.string(),
+    url: z.string(),
+  })
   .openapi('OnboardingDocument');
 
 const EventSchema = z
@@ -115,10 +170,14 @@ export const ApplicationSchema = z
     }),
     contactVerified: z.boolean(),
     documents: z.array(DocumentSchema),
-    missing: z.array(z.string()).openapi({ description: 'What submission still needs: step:<name>, document:<type>, contact_verification' }),
+    missing: z
+      .array(z.string())
+      .openapi({ description: 'What submission still needs: step:<name>, document:<type>, contact_verification' }),
     reviewReason: z.string().nullable(),
     clinicId: z.uuid().nullable(),
-    approval: z.object({ attempts: z.number().int(), lastError: z.string().nullable(), nextAttemptAt: z.string().nullable() }).nullable(),
+    approval: z
+      .object({ attempts: z.number().int(), lastError: z.string().nullable(), nextAttemptAt: z.string().nullable() })
+      .nullable(),
     submittedAt: z.string().nullable(),
     decidedAt: z.string().nullable(),
     createdAt: z.string(),
@@ -140,4 +199,6 @@ export const QueueItemSchema = z
     waitingHours: z.number(),
   })
   .openapi('OnboardingQueueItem');
-export const QueueSchema = z.object({ items: z.array(QueueItemSchema), nextCursor: z.string().nullable() }).openapi('OnboardingQueue');
+export const QueueSchema = z
+  .object({ items: z.array(QueueItemSchema), nextCursor: z.string().nullable() })
+  .openapi('OnboardingQueue');

@@ -17,9 +17,19 @@ import {
   type Principal,
 } from '@petpro/kit';
 import type { DB } from '../db.ts';
-import type { ApplicationRecord, DocumentRecord, EventRecord, NewEvent, OnboardingRepository } from './onboarding.repository.ts';
+import type { ApplicationRecord, DocumentRecord, EventRecord, OnboardingRepository } from './onboarding.repository.ts';
 import type { BusinessStep, ContactStep, LocationStep, ServicesStep, StepValue } from './onboarding.schemas.ts';
-import { allowedFrom, isEditable, missingItems, nextStatus, type Action, type ActorKind, type DocumentType, type Status, type Step } from './state-machine.ts';
+import {
+  allowedFrom,
+  isEditable,
+  missingItems,
+  nextStatus,
+  type Action,
+  type ActorKind,
+  type DocumentType,
+  type Status,
+  type Step,
+} from './state-machine.ts';
 import { formatNpwp } from './npwp.ts';
 import { canReview } from '../shared/access.ts';
 import type { FileStore } from '../shared/storage.ts';
@@ -63,7 +73,12 @@ export interface ApplicationDto {
   id: string;
   applicantUserId: string;
   status: Status;
-  steps: { business: (Omit<BusinessStep, 'taxId'> & { taxId: string }) | null; contact: ContactStep | null; location: LocationStep | null; services: ServicesStep | null };
+  steps: {
+    business: (Omit<BusinessStep, 'taxId'> & { taxId: string }) | null;
+    contact: ContactStep | null;
+    location: LocationStep | null;
+    services: ServicesStep | null;
+  };
   contactVerified: boolean;
   documents: DocumentDto[];
   missing: string[];
@@ -131,14 +146,16 @@ export class OnboardingService {
   /** An application its applicant or a reviewer may see; 404 for anyone else (its existence is private). */
   async visible(p: Principal, id: string): Promise<ApplicationRecord> {
     const app = await this.deps.repo.findById(id);
-    if (!app || (app.applicantUserId !== p.userId && !canReview(p))) throw new NotFoundError('onboarding_not_found', 'No such application');
+    if (!app || (app.applicantUserId !== p.userId && !canReview(p)))
+      throw new NotFoundError('onboarding_not_found', 'No such application');
     return app;
   }
 
   /** The caller's own application, still editable (draft or changes requested); 409 otherwise. */
   private async editableOwn(p: Principal, id: string): Promise<ApplicationRecord> {
     const app = await this.deps.repo.findById(id);
-    if (!app || app.applicantUserId !== p.userId) throw new NotFoundError('onboarding_not_found', 'No such application');
+    if (!app || app.applicantUserId !== p.userId)
+      throw new NotFoundError('onboarding_not_found', 'No such application');
     assertEditable(app);
     return app;
   }
@@ -146,7 +163,15 @@ export class OnboardingService {
   // DTOs -------------------------------------------------------------------------------------------
 
   private documentDto(d: DocumentRecord): DocumentDto {
-    return { id: d.id, type: d.type, fileName: d.fileName, contentType: d.contentType, sizeBytes: d.sizeBytes, uploadedAt: d.createdAt.toISOString(), url: `/api/v1/vendor/onboarding/${d.applicationId}/documents/${d.id}` };
+    return {
+      id: d.id,
+      type: d.type,
+      fileName: d.fileName,
+      contentType: d.contentType,
+      sizeBytes: d.sizeBytes,
+      uploadedAt: d.createdAt.toISOString(),
+      url: `/api/v1/vendor/onboarding/${d.applicationId}/documents/${d.id}`,
+    };
   }
 
   /** The application as its applicant or a reviewer sees it; `withHistory` adds the transitions (admin ids only for reviewers). */
@@ -167,7 +192,14 @@ export class OnboardingService {
       missing: isEditable(app.status) ? missingFor(app, docs) : [],
       reviewReason: app.reviewReason,
       clinicId: app.clinicId,
-      approval: app.status === 'approving' ? { attempts: app.approvalAttempts, lastError: app.approvalLastError, nextAttemptAt: iso(app.approvalNextAttemptAt) } : null,
+      approval:
+        app.status === 'approving'
+          ? {
+              attempts: app.approvalAttempts,
+              lastError: app.approvalLastError,
+              nextAttemptAt: iso(app.approvalNextAttemptAt),
+            }
+          : null,
       submittedAt: iso(app.submittedAt),
       decidedAt: iso(app.decidedAt),
       createdAt: app.createdAt.toISOString(),
@@ -207,13 +239,23 @@ export class OnboardingService {
 
   /** Starts a draft; 409 when the caller already has an application in progress. */
   async start(p: Principal): Promise<ApplicationRecord> {
-    if (!hasPermission(p, 'onboarding:apply')) throw new ForbiddenError('forbidden', 'This needs the permission onboarding:apply');
+    if (!hasPermission(p, 'onboarding:apply'))
+      throw new ForbiddenError('forbidden', 'This needs the permission onboarding:apply');
     return withTransaction(this.deps.db, async (trx) => {
       await this.deps.repo.lockApplicant(p.userId, trx);
       const open = await this.deps.repo.findOpenByApplicant(p.userId, trx);
-      if (open) throw new ConflictError('onboarding_in_progress', 'You already have an application in progress', { applicationId: open.id, status: open.status });
+      if (open)
+        throw new ConflictError('onboarding_in_progress', 'You already have an application in progress', {
+          applicationId: open.id,
+          status: open.status,
+        });
       const app = await this.deps.repo.create(uuidv7(), p.userId, trx);
-      await this.deps.repo.addEvent(app.id, uuidv7(), { type: 'created', actorKind: 'applicant', actorUserId: p.userId, toStatus: 'draft' }, trx);
+      await this.deps.repo.addEvent(
+        app.id,
+        uuidv7(),
+        { type: 'created', actorKind: 'applicant', actorUserId: p.userId, toStatus: 'draft' },
+        trx,
+      );
       return app;
     });
   }
@@ -229,10 +271,16 @@ export class OnboardingService {
     let codeFor: { email: string; code: string } | undefined;
     await withTransaction(this.deps.db, async (trx) => {
       const app = await this.deps.repo.findById(id, trx, true);
-      if (!app || app.applicantUserId !== p.userId) throw new NotFoundError('onboarding_not_found', 'No such application');
+      if (!app || app.applicantUserId !== p.userId)
+        throw new NotFoundError('onboarding_not_found', 'No such application');
       assertEditable(app);
       await this.deps.repo.saveStep(id, step, value, trx);
-      await this.deps.repo.addEvent(id, uuidv7(), { type: 'step_saved', actorKind: 'applicant', actorUserId: p.userId, detail: { step } }, trx);
+      await this.deps.repo.addEvent(
+        id,
+        uuidv7(),
+        { type: 'step_saved', actorKind: 'applicant', actorUserId: p.userId, detail: { step } },
+        trx,
+      );
       if (step === 'contact') {
         const email = (value as ContactStep).email;
         if (email !== app.contactVerifiedEmail) {
@@ -247,20 +295,38 @@ export class OnboardingService {
   }
 
   /** A new 6-digit code for `email`; only its keyed hash is stored. */
-  private async issueCode(applicationId: string, email: string, db: Parameters<OnboardingRepository['saveContactCode']>[1]): Promise<string> {
+  private async issueCode(
+    applicationId: string,
+    email: string,
+    db: Parameters<OnboardingRepository['saveContactCode']>[1],
+  ): Promise<string> {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const now = new Date();
     await this.deps.repo.saveContactCode(
-      { applicationId, email, codeHash: this.codeHash(applicationId, email, code), expiresAt: new Date(now.getTime() + this.deps.config.codeTtlMinutes * 60_000), attemptsLeft: this.deps.config.codeMaxAttempts, sentAt: now },
+      {
+        applicationId,
+        email,
+        codeHash: this.codeHash(applicationId, email, code),
+        expiresAt: new Date(now.getTime() + this.deps.config.codeTtlMinutes * 60_000),
+        attemptsLeft: this.deps.config.codeMaxAttempts,
+        sentAt: now,
+      },
       db,
     );
-    await this.deps.repo.addEvent(applicationId, uuidv7(), { type: 'contact_code_sent', actorKind: 'system', actorUserId: null, detail: { email } }, db);
+    await this.deps.repo.addEvent(
+      applicationId,
+      uuidv7(),
+      { type: 'contact_code_sent', actorKind: 'system', actorUserId: null, detail: { email } },
+      db,
+    );
     return code;
   }
 
   /** HMAC with a server secret: a leaked table does not let anyone try the million codes offline. */
   private codeHash(applicationId: string, email: string, code: string): string {
-    return createHmac('sha256', this.deps.config.codeSecret).update(`${applicationId}\n${email}\n${code}`).digest('hex');
+    return createHmac('sha256', this.deps.config.codeSecret)
+      .update(`${applicationId}\n${email}\n${code}`)
+      .digest('hex');
   }
 
   /** Mails the code in the applicant's language; a mail failure is logged (the applicant can ask for a resend). */
@@ -271,7 +337,12 @@ export class OnboardingService {
     } catch (err) {
       this.deps.log.warn({ err }, 'could not read the applicant language; mailing in Bahasa Indonesia');
     }
-    const mail = templates.contactCode(lang, { name: app.contact?.contactName ?? '', code, minutes: this.deps.config.codeTtlMinutes, business: app.business?.legalName ?? 'PetPro' });
+    const mail = templates.contactCode(lang, {
+      name: app.contact?.contactName ?? '',
+      code,
+      minutes: this.deps.config.codeTtlMinutes,
+      business: app.business?.legalName ?? 'PetPro',
+    });
     try {
       await this.deps.mailer.send({ to: email, ...mail, outboxHint: `contact code ${code}` });
     } catch (err) {
@@ -283,12 +354,18 @@ export class OnboardingService {
   async resendCode(p: Principal, id: string): Promise<void> {
     const app = await this.editableOwn(p, id);
     if (!app.contact) throw new ConflictError('contact_step_missing', 'Save the contact step first');
-    if (contactVerified(app)) throw new ConflictError('contact_already_verified', 'The contact address is already verified');
+    if (contactVerified(app))
+      throw new ConflictError('contact_already_verified', 'The contact address is already verified');
     const email = app.contact.email;
     const code = await withTransaction(this.deps.db, async (trx) => {
       const current = await this.deps.repo.findContactCode(id, trx, true);
       const wait = current ? current.sentAt.getTime() + this.deps.config.codeResendSeconds * 1000 - Date.now() : 0;
-      if (wait > 0) throw new TooManyRequestsError(wait / 1000, 'resend_too_soon', 'A code was sent a moment ago; wait before asking for another');
+      if (wait > 0)
+        throw new TooManyRequestsError(
+          wait / 1000,
+          'resend_too_soon',
+          'A code was sent a moment ago; wait before asking for another',
+        );
       return this.issueCode(id, email, trx);
     });
     await this.mailCode(app, email, code);
@@ -312,13 +389,25 @@ export class OnboardingService {
       }
       await this.deps.repo.deleteContactCode(id, trx);
       await this.deps.repo.setContactVerified(id, email, trx);
-      await this.deps.repo.addEvent(id, uuidv7(), { type: 'contact_verified', actorKind: 'applicant', actorUserId: p.userId, detail: { email } }, trx);
+      await this.deps.repo.addEvent(
+        id,
+        uuidv7(),
+        { type: 'contact_verified', actorKind: 'applicant', actorUserId: p.userId, detail: { email } },
+        trx,
+      );
       return 'ok' as const;
     });
-    if (outcome === 'no_code') throw new BadRequestError('code_invalid', 'There is no valid code for this address; ask for a new one');
+    if (outcome === 'no_code')
+      throw new BadRequestError('code_invalid', 'There is no valid code for this address; ask for a new one');
     if (outcome === 'expired') throw new BadRequestError('code_expired', 'The code has expired; ask for a new one');
     if (typeof outcome === 'number') {
-      throw new BadRequestError('code_invalid', outcome > 0 ? `The code is not right; ${outcome} tries left` : 'The code is not right and no tries are left; ask for a new one', [{ field: 'code', message: 'is not right', code: 'code_invalid' }]);
+      throw new BadRequestError(
+        'code_invalid',
+        outcome > 0
+          ? `The code is not right; ${outcome} tries left`
+          : 'The code is not right and no tries are left; ask for a new one',
+        [{ field: 'code', message: 'is not right', code: 'code_invalid' }],
+      );
     }
     return (await this.deps.repo.findById(id))!;
   }
@@ -326,7 +415,12 @@ export class OnboardingService {
   // Documents --------------------------------------------------------------------------------------
 
   /** Stores a document privately; 415 unless its bytes are PDF, JPEG or PNG. Applicant (or a reviewer) while editable. */
-  async addDocument(p: Principal, id: string, type: DocumentType, file: { buffer: Buffer; originalName: string }): Promise<DocumentDto> {
+  async addDocument(
+    p: Principal,
+    id: string,
+    type: DocumentType,
+    file: { buffer: Buffer; originalName: string },
+  ): Promise<DocumentDto> {
     const app = await this.visible(p, id);
     assertEditable(app);
     const detected = await fileTypeFromBuffer(file.buffer);
@@ -352,9 +446,23 @@ export class OnboardingService {
         const locked = await this.deps.repo.findById(id, trx, true);
         if (!locked) throw new NotFoundError('onboarding_not_found', 'No such application');
         assertEditable(locked);
-        if ((await this.deps.repo.documents(id, trx)).length >= this.deps.config.documentMaxCount) throw new ConflictError('too_many_documents', `An application can hold at most ${this.deps.config.documentMaxCount} documents`);
+        if ((await this.deps.repo.documents(id, trx)).length >= this.deps.config.documentMaxCount)
+          throw new ConflictError(
+            'too_many_documents',
+            `An application can hold at most ${this.deps.config.documentMaxCount} documents`,
+          );
         await this.deps.repo.addDocument(record, trx);
-        await this.deps.repo.addEvent(id, uuidv7(), { type: 'document_uploaded', actorKind: actorKindOf(p, app), actorUserId: p.userId, detail: { documentId: docId, type, sizeBytes: record.sizeBytes } }, trx);
+        await this.deps.repo.addEvent(
+          id,
+          uuidv7(),
+          {
+            type: 'document_uploaded',
+            actorKind: actorKindOf(p, app),
+            actorUserId: p.userId,
+            detail: { documentId: docId, type, sizeBytes: record.sizeBytes },
+          },
+          trx,
+        );
       });
     } catch (err) {
       await this.deps.files.remove(storageKey);
@@ -381,8 +489,19 @@ export class OnboardingService {
       const locked = await this.deps.repo.findById(id, trx, true);
       if (!locked) throw new NotFoundError('onboarding_not_found', 'No such application');
       assertEditable(locked);
-      if (!(await this.deps.repo.deleteDocument(id, docId, trx))) throw new NotFoundError('document_not_found', 'No such document');
-      await this.deps.repo.addEvent(id, uuidv7(), { type: 'document_deleted', actorKind: actorKindOf(p, app), actorUserId: p.userId, detail: { documentId: docId, type: doc.type } }, trx);
+      if (!(await this.deps.repo.deleteDocument(id, docId, trx)))
+        throw new NotFoundError('document_not_found', 'No such document');
+      await this.deps.repo.addEvent(
+        id,
+        uuidv7(),
+        {
+          type: 'document_deleted',
+          actorKind: actorKindOf(p, app),
+          actorUserId: p.userId,
+          detail: { documentId: docId, type: doc.type },
+        },
+        trx,
+      );
     });
     await this.deps.files.remove(doc.storageKey);
   }
@@ -393,7 +512,8 @@ export class OnboardingService {
   async submit(p: Principal, id: string): Promise<ApplicationRecord> {
     await withTransaction(this.deps.db, async (trx) => {
       const app = await this.deps.repo.findById(id, trx, true);
-      if (!app || app.applicantUserId !== p.userId) throw new NotFoundError('onboarding_not_found', 'No such application');
+      if (!app || app.applicantUserId !== p.userId)
+        throw new NotFoundError('onboarding_not_found', 'No such application');
       const to = requireTransition(app.status, 'submit', 'applicant');
       const missing = missingFor(app, await this.deps.repo.documents(id, trx));
       if (missing.length) {
@@ -403,22 +523,65 @@ export class OnboardingService {
         });
       }
       await this.deps.repo.transition(id, [app.status], to, { submittedAt: new Date() }, trx);
-      await this.deps.repo.addEvent(id, uuidv7(), { type: app.status === 'changes_requested' ? 'resubmitted' : 'submitted', actorKind: 'applicant', actorUserId: p.userId, fromStatus: app.status, toStatus: to }, trx);
+      await this.deps.repo.addEvent(
+        id,
+        uuidv7(),
+        {
+          type: app.status === 'changes_requested' ? 'resubmitted' : 'submitted',
+          actorKind: 'applicant',
+          actorUserId: p.userId,
+          fromStatus: app.status,
+          toStatus: to,
+        },
+        trx,
+      );
     });
     return (await this.deps.repo.findById(id))!;
   }
 
   /** Rejects (final) or asks for changes (back to editable); both need a reason, which is mailed to the applicant. */
-  async decide(p: Principal, id: string, action: 'reject' | 'request_changes', reason: string | undefined): Promise<ApplicationRecord> {
+  async decide(
+    p: Principal,
+    id: string,
+    action: 'reject' | 'request_changes',
+    reason: string | undefined,
+  ): Promise<ApplicationRecord> {
     if (!canReview(p)) throw new ForbiddenError('forbidden', 'Only reviewers can decide on applications');
-    if (!reason) throw new BadRequestError('reason_required', 'Give a reason; the applicant will read it', [{ field: 'reason', message: 'is required', code: 'reason_required' }]);
+    if (!reason)
+      throw new BadRequestError('reason_required', 'Give a reason; the applicant will read it', [
+        { field: 'reason', message: 'is required', code: 'reason_required' },
+      ]);
     await withTransaction(this.deps.db, async (trx) => {
       const app = await this.deps.repo.findById(id, trx, true);
       if (!app) throw new NotFoundError('onboarding_not_found', 'No such application');
       const to = requireTransition(app.status, action, 'admin');
-      await this.deps.repo.transition(id, [app.status], to, { reviewReason: reason, reviewedBy: p.userId, decidedAt: to === 'rejected' ? new Date() : null }, trx);
-      await this.deps.repo.addEvent(id, uuidv7(), { type: to, actorKind: 'admin', actorUserId: p.userId, fromStatus: app.status, toStatus: to, detail: { reason } }, trx);
-      const payload: DecisionMailPayload = { applicationId: id, applicantUserId: app.applicantUserId, decision: to === 'rejected' ? 'rejected' : 'changes_requested', reason, business: app.business?.legalName ?? '' };
+      await this.deps.repo.transition(
+        id,
+        [app.status],
+        to,
+        { reviewReason: reason, reviewedBy: p.userId, decidedAt: to === 'rejected' ? new Date() : null },
+        trx,
+      );
+      await this.deps.repo.addEvent(
+        id,
+        uuidv7(),
+        {
+          type: to,
+          actorKind: 'admin',
+          actorUserId: p.userId,
+          fromStatus: app.status,
+          toStatus: to,
+          detail: { reason },
+        },
+        trx,
+      );
+      const payload: DecisionMailPayload = {
+        applicationId: id,
+        applicantUserId: app.applicantUserId,
+        decision: to === 'rejected' ? 'rejected' : 'changes_requested',
+        reason,
+        business: app.business?.legalName ?? '',
+      };
       await this.deps.outbox.enqueue(uuidv7(), DECISION_MAIL, { ...payload }, trx);
     });
     void this.deps.dispatcher.dispatch().catch((err: unknown) => this.deps.log.error({ err }, 'mail dispatch failed'));
@@ -428,13 +591,20 @@ export class OnboardingService {
 
 /** 409 `onboarding_not_editable` unless the application is a draft or has changes requested. */
 export function assertEditable(app: ApplicationRecord): void {
-  if (!isEditable(app.status)) throw new ConflictError('onboarding_not_editable', `The application is ${app.status} and cannot be changed now`, { status: app.status });
+  if (!isEditable(app.status))
+    throw new ConflictError('onboarding_not_editable', `The application is ${app.status} and cannot be changed now`, {
+      status: app.status,
+    });
 }
 
 /** The next status for an action, or 409 `invalid_transition` naming the statuses it is allowed from. */
 export function requireTransition(from: Status, action: Action, actor: ActorKind): Status {
   const to = nextStatus(from, action, actor);
-  if (!to) throw new ConflictError('invalid_transition', `Cannot ${action.replace('_', ' ')} an application that is ${from}`, { status: from, allowedFrom: allowedFrom(action) });
+  if (!to)
+    throw new ConflictError('invalid_transition', `Cannot ${action.replace('_', ' ')} an application that is ${from}`, {
+      status: from,
+      allowedFrom: allowedFrom(action),
+    });
   return to;
 }
 
@@ -445,6 +615,10 @@ function actorKindOf(p: Principal, app: ApplicationRecord): ActorKind {
 /** A display file name that is safe in a Content-Disposition header; the stored name is generated. */
 export function safeFileName(name: string, fallback: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^[.\s]+/, '').slice(0, 100).trim();
+  const cleaned = base
+    .replace(/[^A-Za-z0-9._ -]/g, '_')
+    .replace(/^[.\s]+/, '')
+    .slice(0, 100)
+    .trim();
   return cleaned || fallback;
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, STATUSES, isEditable, missingItems, nextStatus, requiredDocuments, type Action, type ActorKind, type Status } from './state-machine.ts';
+import {
+  ACTIONS,
+  STATUSES,
+  isEditable,
+  missingItems,
+  nextStatus,
+  requiredDocuments,
+  type Action,
+  type ActorKind,
+  type Status,
+} from './state-machine.ts';
 
 describe('onboarding transitions', () => {
   it('follows draft → submitted → approving → approved', () => {
@@ -20,7 +30,8 @@ describe('onboarding transitions', () => {
 
   it('allows nothing from approved or rejected, and nothing out of turn', () => {
     const all: Array<[Status, Action, ActorKind]> = [];
-    for (const s of STATUSES) for (const a of ACTIONS) for (const k of ['applicant', 'admin', 'system'] as const) all.push([s, a, k]);
+    for (const s of STATUSES)
+      for (const a of ACTIONS) for (const k of ['applicant', 'admin', 'system'] as const) all.push([s, a, k]);
     const allowed = all.filter(([s, a, k]) => nextStatus(s, a, k) !== undefined).map((t) => t.join(' '));
     expect(allowed.sort()).toEqual(
       [
@@ -55,7 +66,11 @@ describe('completeness', () => {
   });
 
   it('needs a vet licence only for clinics', () => {
-    const base = { steps: { business: true, contact: true, location: true, services: true }, documentTypes: ['business_licence', 'tax_registration'], contactVerified: true };
+    const base = {
+      steps: { business: true, contact: true, location: true, services: true },
+      documentTypes: ['business_licence', 'tax_registration'],
+      contactVerified: true,
+    };
     expect(missingItems({ ...base, businessType: 'grooming' })).toEqual([]);
     expect(missingItems({ ...base, businessType: 'clinic' })).toEqual(['document:vet_licence']);
     expect(requiredDocuments('clinic')).toContain('vet_licence');

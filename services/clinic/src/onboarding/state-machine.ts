@@ -58,7 +58,9 @@ export type BusinessType = (typeof BUSINESS_TYPES)[number];
 
 /** Documents an application needs: a vet practice licence only for veterinary clinics. */
 export function requiredDocuments(businessType: BusinessType | undefined): DocumentType[] {
-  return businessType === 'clinic' ? ['business_licence', 'tax_registration', 'vet_licence'] : ['business_licence', 'tax_registration'];
+  return businessType === 'clinic'
+    ? ['business_licence', 'tax_registration', 'vet_licence']
+    : ['business_licence', 'tax_registration'];
 }
 
 export interface CompletenessInput {

@@ -12,7 +12,8 @@ describe('bounding box', () => {
       const lat1 = (centre.lat * Math.PI) / 180;
       const lng1 = (centre.lng * Math.PI) / 180;
       const lat2 = Math.asin(Math.sin(lat1) * Math.cos(d) + Math.cos(lat1) * Math.sin(d) * Math.cos(b));
-      const lng2 = lng1 + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(lat1), Math.cos(d) - Math.sin(lat1) * Math.sin(lat2));
+      const lng2 =
+        lng1 + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(lat1), Math.cos(d) - Math.sin(lat1) * Math.sin(lat2));
       const p = { lat: (lat2 * 180) / Math.PI, lng: (lng2 * 180) / Math.PI };
       expect(distanceKm(centre, p)).toBeLessThan(10);
       expect(p.lat).toBeGreaterThanOrEqual(box.minLat);
@@ -39,7 +40,7 @@ describe('distance', () => {
 describe('text query', () => {
   it('ANDs the words, prefix-matches the last, and drops tsquery syntax', () => {
     expect(textQuery('Klinik Hewan')).toBe('klinik & hewan:*');
-    expect(textQuery("vaksin & !kucing | (anjing):*")).toBe('vaksin & kucing & anjing:*');
+    expect(textQuery('vaksin & !kucing | (anjing):*')).toBe('vaksin & kucing & anjing:*');
     expect(textQuery(' !!! ')).toBeUndefined();
     expect(textQuery('Dokter Hewan Sehat')).toBe('dokter & hewan & sehat:*');
   });

@@ -31,15 +31,33 @@ export function boundingBox(lat: number, lng: number, radiusKm: number): Boundin
   if (dLng >= 180) return { minLat, maxLat, lngRanges: [[-180, 180]] };
   const lo = lng - dLng;
   const hi = lng + dLng;
-  if (lo < -180) return { minLat, maxLat, lngRanges: [[lo + 360, 180], [-180, hi]] };
-  if (hi > 180) return { minLat, maxLat, lngRanges: [[lo, 180], [-180, hi - 360]] };
+  if (lo < -180)
+    return {
+      minLat,
+      maxLat,
+      lngRanges: [
+        [lo + 360, 180],
+        [-180, hi],
+      ],
+    };
+  if (hi > 180)
+    return {
+      minLat,
+      maxLat,
+      lngRanges: [
+        [lo, 180],
+        [-180, hi - 360],
+      ],
+    };
   return { minLat, maxLat, lngRanges: [[lo, hi]] };
 }
 
 /** Great-circle (haversine) distance in km. */
 export function distanceKm(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {
   const rad = Math.PI / 180;
-  const s = Math.sin(((b.lat - a.lat) * rad) / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lng - a.lng) * rad) / 2) ** 2;
+  const s =
+    Math.sin(((b.lat - a.lat) * rad) / 2) ** 2 +
+    Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lng - a.lng) * rad) / 2) ** 2;
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(s)));
 }
 

@@ -95,12 +95,18 @@ export class SearchRepository {
       power(sin(radians(c.lat - ${at.lat}::float8) / 2), 2) +
       cos(radians(${at.lat}::float8)) * cos(radians(c.lat)) * power(sin(radians(c.lng - ${at.lng}::float8) / 2), 2)))))`;
     const box = boundingBox(at.lat, at.lng, radiusKm);
-    const boxes = box.lngRanges.map(([lo, hi]) => sql`point(c.lng, c.lat) <@ box(point(${lo}::float8, ${box.minLat}::float8), point(${hi}::float8, ${box.maxLat}::float8))`);
+    const boxes = box.lngRanges.map(
+      ([lo, hi]) =>
+        sql`point(c.lng, c.lat) <@ box(point(${lo}::float8, ${box.minLat}::float8), point(${hi}::float8, ${box.maxLat}::float8))`,
+    );
     where.push(sql`c.lat is not null`);
     where.push(boxes.length === 1 ? boxes[0]! : sql`(${sql.join(boxes, sql` or `)})`);
     where.push(sql`${distance} <= ${radiusKm}::float8`);
     const a = c.after;
-    if (a?.distance !== undefined) where.push(sql`(${distance} > ${a.distance}::float8 or (${distance} = ${a.distance}::float8 and c.id > ${a.id}::uuid))`);
+    if (a?.distance !== undefined)
+      where.push(
+        sql`(${distance} > ${a.distance}::float8 or (${distance} = ${a.distance}::float8 and c.id > ${a.id}::uuid))`,
+      );
     const r = await sql<HitRow>`
       select ${COLUMNS}, ${distance} as distance_km, null::int as tier from clinics c
       where ${sql.join(where, sql` and `)} order by distance_km, c.id limit ${c.limit}`.execute(this.db);

@@ -48,4 +48,6 @@ export const SearchItemSchema = z
   })
   .openapi('ClinicSearchItem');
 
-export const SearchResultSchema = z.object({ items: z.array(SearchItemSchema), nextCursor: z.string().nullable() }).openapi('ClinicSearchResult');
+export const SearchResultSchema = z
+  .object({ items: z.array(SearchItemSchema), nextCursor: z.string().nullable() })
+  .openapi('ClinicSearchResult');

@@ -37,24 +37,77 @@ export class StaffRepository {
   }
 
   async findById(clinicId: string, id: string, db: Db = this.db): Promise<StaffRecord | undefined> {
-    const r = await db.selectFrom('clinic_staff').select(columns).where('id', '=', id).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await db
+      .selectFrom('clinic_staff')
+      .select(columns)
+      .where('id', '=', id)
+      .where('clinic_id', '=', clinicId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!r) return undefined;
     const services = await this.serviceIdsFor([r.id], db);
-    return { id: r.id, clinicId: r.clinic_id, name: r.name, role: r.role, userId: r.user_id, serviceIds: services.get(r.id) ?? [], createdAt: r.created_at, updatedAt: r.updated_at };
+    return {
+      id: r.id,
+      clinicId: r.clinic_id,
+      name: r.name,
+      role: r.role,
+      userId: r.user_id,
+      serviceIds: services.get(r.id) ?? [],
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
   }
 
   /** Every live staff member of a clinic, by name (clinics have tens, not thousands). */
   async listByClinic(clinicId: string, db: Db = this.db): Promise<StaffRecord[]> {
-    const rows = await db.selectFrom('clinic_staff').select(columns).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null).orderBy('name').orderBy('id').execute();
-    const services = await this.serviceIdsFor(rows.map((r) => r.id), db);
-    return rows.map((r) => ({ id: r.id, clinicId: r.clinic_id, name: r.name, role: r.role, userId: r.user_id, serviceIds: services.get(r.id) ?? [], createdAt: r.created_at, updatedAt: r.updated_at }));
+    const rows = await db
+      .selectFrom('clinic_staff')
+      .select(columns)
+      .where('clinic_id', '=', clinicId)
+      .where('deleted_at', 'is', null)
+      .orderBy('name')
+      .orderBy('id')
+      .execute();
+    const services = await this.serviceIdsFor(
+      rows.map((r) => r.id),
+      db,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      clinicId: r.clinic_id,
+      name: r.name,
+      role: r.role,
+      userId: r.user_id,
+      serviceIds: services.get(r.id) ?? [],
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }));
   }
 
-  async insert(s: { id: string; clinicId: string; name: string; role: string; userId: string | null }, db: Db = this.db): Promise<void> {
-    await db.insertInto('clinic_staff').values({ id: s.id, clinic_id: s.clinicId, name: s.name, role: s.role, user_id: s.userId, created_at: new Date(), updated_at: new Date() }).execute();
+  async insert(
+    s: { id: string; clinicId: string; name: string; role: string; userId: string | null },
+    db: Db = this.db,
+  ): Promise<void> {
+    await db
+      .insertInto('clinic_staff')
+      .values({
+        id: s.id,
+        clinic_id: s.clinicId,
+        name: s.name,
+        role: s.role,
+        user_id: s.userId,
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
+      .execute();
   }
 
-  async update(clinicId: string, id: string, patch: { name?: string; role?: string; userId?: string | null }, db: Db = this.db): Promise<boolean> {
+  async update(
+    clinicId: string,
+    id: string,
+    patch: { name?: string; role?: string; userId?: string | null },
+    db: Db = this.db,
+  ): Promise<boolean> {
     const r = await db
       .updateTable('clinic_staff')
       .set({
@@ -73,18 +126,34 @@ export class StaffRepository {
   /** Replaces the services a staff member performs. */
   async setServices(staffId: string, serviceIds: string[], db: Db = this.db): Promise<void> {
     await db.deleteFrom('staff_services').where('staff_id', '=', staffId).execute();
-    if (serviceIds.length) await db.insertInto('staff_services').values(serviceIds.map((service_id) => ({ staff_id: staffId, service_id }))).execute();
+    if (serviceIds.length)
+      await db
+        .insertInto('staff_services')
+        .values(serviceIds.map((service_id) => ({ staff_id: staffId, service_id })))
+        .execute();
   }
 
   async softDelete(clinicId: string, id: string, db: Db = this.db): Promise<boolean> {
-    const r = await db.updateTable('clinic_staff').set({ deleted_at: new Date(), updated_at: new Date() }).where('id', '=', id).where('clinic_id', '=', clinicId).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await db
+      .updateTable('clinic_staff')
+      .set({ deleted_at: new Date(), updated_at: new Date() })
+      .where('id', '=', id)
+      .where('clinic_id', '=', clinicId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     await db.deleteFrom('staff_services').where('staff_id', '=', id).execute();
     return Number(r.numUpdatedRows) > 0;
   }
 
   /** Whether the user is still linked as staff anywhere (decides whether `clinic_staff` may be revoked). */
   async isLinkedAnywhere(userId: string): Promise<boolean> {
-    const r = await this.db.selectFrom('clinic_staff').select('id').where('user_id', '=', userId).where('deleted_at', 'is', null).limit(1).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('clinic_staff')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
     return !!r;
   }
 }

@@ -10,21 +10,98 @@ export function staffRoutes(api: ApiRouter, deps: { service: StaffService; verif
   const auth = requireAuth(deps.verifier);
   const maybeAuth = optionalAuth(deps.verifier);
   const { service } = deps;
-  api.route({ method: 'get', path: '/clinics/{id}/staff', summary: "A clinic's staff (whole list; linked user ids for the owner and admins only)", tags, params: IdParams, responses: { 200: { description: 'Staff', schema: StaffListSchema }, 404: { description: 'No such clinic' } } }, maybeAuth, async (req, res) => {
-    res.json({ items: await service.list(req.principal, req.valid.params.id), nextCursor: null });
-  });
-  api.route({ method: 'post', path: '/clinics/{id}/staff', summary: 'Add a staff member (owner or admin); a userId gets the clinic_staff role', tags, auth: true, params: IdParams, body: CreateStaffBody, responses: { 201: { description: 'The staff member', schema: StaffSchema }, 403: { description: 'Not the owner' }, 404: { description: 'No such clinic' }, 409: { description: 'user_already_staff' }, 503: { description: 'The auth service is unavailable (nothing saved)' } } }, auth, async (req, res) => {
-    res.status(201).json(await service.create(req.principal!, req.valid.params.id, req.valid.body));
-  });
-  api.route({ method: 'get', path: '/clinics/{id}/staff/{staffId}', summary: 'One staff member', tags, params: StaffParams, responses: { 200: { description: 'The staff member', schema: StaffSchema }, 404: { description: 'No such staff member' } } }, maybeAuth, async (req, res) => {
-    res.json(await service.get(req.principal, req.valid.params.id, req.valid.params.staffId));
-  });
-  api.route({ method: 'patch', path: '/clinics/{id}/staff/{staffId}', summary: 'Change a staff member (owner or admin)', tags, auth: true, params: StaffParams, body: PatchStaffBody, responses: { 200: { description: 'The staff member', schema: StaffSchema }, 403: { description: 'Not the owner' }, 404: { description: 'No such staff member' } } }, auth, async (req, res) => {
-    res.json(await service.update(req.principal!, req.valid.params.id, req.valid.params.staffId, req.valid.body));
-  });
-  api.route({ method: 'delete', path: '/clinics/{id}/staff/{staffId}', summary: 'Remove a staff member (owner or admin)', tags, auth: true, params: StaffParams, responses: { 204: { description: 'Removed' }, 403: { description: 'Not the owner' }, 404: { description: 'No such staff member' } } }, auth, async (req, res) => {
-    await service.remove(req.principal!, req.valid.params.id, req.valid.params.staffId);
-    res.status(204).end();
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/clinics/{id}/staff',
+      summary: "A clinic's staff (whole list; linked user ids for the owner and admins only)",
+      tags,
+      params: IdParams,
+      responses: { 200: { description: 'Staff', schema: StaffListSchema }, 404: { description: 'No such clinic' } },
+    },
+    maybeAuth,
+    async (req, res) => {
+      res.json({ items: await service.list(req.principal, req.valid.params.id), nextCursor: null });
+    },
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/clinics/{id}/staff',
+      summary: 'Add a staff member (owner or admin); a userId gets the clinic_staff role',
+      tags,
+      auth: true,
+      params: IdParams,
+      body: CreateStaffBody,
+      responses: {
+        201: { description: 'The staff member', schema: StaffSchema },
+        403: { description: 'Not the owner' },
+        404: { description: 'No such clinic' },
+        409: { description: 'user_already_staff' },
+        503: { description: 'The auth service is unavailable (nothing saved)' },
+      },
+    },
+    auth,
+    async (req, res) => {
+      res.status(201).json(await service.create(req.principal!, req.valid.params.id, req.valid.body));
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/clinics/{id}/staff/{staffId}',
+      summary: 'One staff member',
+      tags,
+      params: StaffParams,
+      responses: {
+        200: { description: 'The staff member', schema: StaffSchema },
+        404: { description: 'No such staff member' },
+      },
+    },
+    maybeAuth,
+    async (req, res) => {
+      res.json(await service.get(req.principal, req.valid.params.id, req.valid.params.staffId));
+    },
+  );
+  api.route(
+    {
+      method: 'patch',
+      path: '/clinics/{id}/staff/{staffId}',
+      summary: 'Change a staff member (owner or admin)',
+      tags,
+      auth: true,
+      params: StaffParams,
+      body: PatchStaffBody,
+      responses: {
+        200: { description: 'The staff member', schema: StaffSchema },
+        403: { description: 'Not the owner' },
+        404: { description: 'No such staff member' },
+      },
+    },
+    auth,
+    async (req, res) => {
+      res.json(await service.update(req.principal!, req.valid.params.id, req.valid.params.staffId, req.valid.body));
+    },
+  );
+  api.route(
+    {
+      method: 'delete',
+      path: '/clinics/{id}/staff/{staffId}',
+      summary: 'Remove a staff member (owner or admin)',
+      tags,
+      auth: true,
+      params: StaffParams,
+      responses: {
+        204: { description: 'Removed' },
+        403: { description: 'Not the owner' },
+        404: { description: 'No such staff member' },
+      },
+    },
+    auth,
+    async (req, res) => {
+      await service.remove(req.principal!, req.valid.params.id, req.valid.params.staffId);
+      res.status(204).end();
+    },
+  );
   return api;
 }

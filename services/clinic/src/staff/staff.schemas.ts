@@ -11,10 +11,19 @@ const staffFields = {
 };
 
 export const CreateStaffBody = z
-  .strictObject({ ...staffFields, serviceIds: staffFields.serviceIds.default([]), userId: staffFields.userId.optional() })
+  .strictObject({
+    ...staffFields,
+    serviceIds: staffFields.serviceIds.default([]),
+    userId: staffFields.userId.optional(),
+  })
   .openapi('CreateClinicStaffRequest');
 export const PatchStaffBody = z
-  .strictObject({ name: staffFields.name.optional(), role: staffFields.role.optional(), serviceIds: staffFields.serviceIds.optional(), userId: staffFields.userId.optional() })
+  .strictObject({
+    name: staffFields.name.optional(),
+    role: staffFields.role.optional(),
+    serviceIds: staffFields.serviceIds.optional(),
+    userId: staffFields.userId.optional(),
+  })
   .openapi('PatchClinicStaffRequest');
 
 export const StaffSchema = z
@@ -29,5 +38,7 @@ export const StaffSchema = z
     updatedAt: z.string(),
   })
   .openapi('ClinicStaff');
-export const StaffListSchema = z.object({ items: z.array(StaffSchema), nextCursor: z.string().nullable() }).openapi('ClinicStaffList');
+export const StaffListSchema = z
+  .object({ items: z.array(StaffSchema), nextCursor: z.string().nullable() })
+  .openapi('ClinicStaffList');
 export const StaffParams = z.object({ id: z.uuid(), staffId: z.uuid() });

@@ -1,5 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
-import { BadRequestError, ConflictError, NotFoundError, isConstraintViolation, withTransaction, type Logger, type Principal } from '@petpro/kit';
+import {
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  isConstraintViolation,
+  withTransaction,
+  type Logger,
+  type Principal,
+} from '@petpro/kit';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db.ts';
 import type { StaffRecord, StaffRepository } from './staff.repository.ts';
@@ -22,7 +30,16 @@ export interface StaffDto {
 
 /** Staff of a clinic: the owner (or an admin) manages them; linking a user account grants `clinic_staff` through the auth service. */
 export class StaffService {
-  constructor(private readonly deps: { db: Kysely<DB>; staff: StaffRepository; catalogue: CatalogueRepository; clinicsService: ClinicsService; auth: AuthClient; log: Logger }) {}
+  constructor(
+    private readonly deps: {
+      db: Kysely<DB>;
+      staff: StaffRepository;
+      catalogue: CatalogueRepository;
+      clinicsService: ClinicsService;
+      auth: AuthClient;
+      log: Logger;
+    },
+  ) {}
 
   private toDto(s: StaffRecord, showUser: boolean): StaffDto {
     return {
@@ -55,7 +72,16 @@ export class StaffService {
     const unique = [...new Set(serviceIds)];
     const found = await this.deps.catalogue.existingIds(clinicId, unique);
     const unknown = unique.filter((id) => !found.has(id));
-    if (unknown.length) throw new BadRequestError('unknown_service', 'Some services are not services of this clinic', unknown.map((id) => ({ field: 'serviceIds', message: `${id} is not a service of this clinic`, code: 'unknown_service' })));
+    if (unknown.length)
+      throw new BadRequestError(
+        'unknown_service',
+        'Some services are not services of this clinic',
+        unknown.map((id) => ({
+          field: 'serviceIds',
+          message: `${id} is not a service of this clinic`,
+          code: 'unknown_service',
+        })),
+      );
     return unique;
   }
 
@@ -65,34 +91,54 @@ export class StaffService {
    */
   private async linkUser(userId: string): Promise<void> {
     const user = await this.deps.auth.getUser(userId);
-    if (!user) throw new BadRequestError('user_not_found', 'No user has this id', [{ field: 'userId', message: 'no such user', code: 'user_not_found' }]);
+    if (!user)
+      throw new BadRequestError('user_not_found', 'No user has this id', [
+        { field: 'userId', message: 'no such user', code: 'user_not_found' },
+      ]);
     await this.deps.auth.grantRole(userId, STAFF_ROLE);
   }
 
   /** Revokes `clinic_staff` when the user is no longer staff anywhere; best effort (the role alone opens no clinic). */
   private async unlinkUser(userId: string): Promise<void> {
     if (await this.deps.staff.isLinkedAnywhere(userId)) return;
-    await this.deps.auth.revokeRole(userId, STAFF_ROLE).catch((err: unknown) => this.deps.log.warn({ err, userId }, 'could not revoke clinic_staff; the role links to no clinic'));
+    await this.deps.auth
+      .revokeRole(userId, STAFF_ROLE)
+      .catch((err: unknown) =>
+        this.deps.log.warn({ err, userId }, 'could not revoke clinic_staff; the role links to no clinic'),
+      );
   }
 
-  async create(p: Principal, clinicId: string, input: { name: string; role: string; serviceIds: string[]; userId?: string | null }): Promise<StaffDto> {
+  async create(
+    p: Principal,
+    clinicId: string,
+    input: { name: string; role: string; serviceIds: string[]; userId?: string | null },
+  ): Promise<StaffDto> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
     const serviceIds = await this.checkServices(clinicId, input.serviceIds);
     if (input.userId) await this.linkUser(input.userId);
     const id = uuidv7();
     try {
       await withTransaction(this.deps.db, async (trx) => {
-        await this.deps.staff.insert({ id, clinicId, name: input.name, role: input.role, userId: input.userId ?? null }, trx);
+        await this.deps.staff.insert(
+          { id, clinicId, name: input.name, role: input.role, userId: input.userId ?? null },
+          trx,
+        );
         await this.deps.staff.setServices(id, serviceIds, trx);
       });
     } catch (err) {
-      if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq')) throw new ConflictError('user_already_staff', 'This user is already a staff member of this clinic');
+      if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq'))
+        throw new ConflictError('user_already_staff', 'This user is already a staff member of this clinic');
       throw err;
     }
     return this.toDto((await this.deps.staff.findById(clinicId, id))!, true);
   }
 
-  async update(p: Principal, clinicId: string, staffId: string, patch: { name?: string; role?: string; serviceIds?: string[]; userId?: string | null }): Promise<StaffDto> {
+  async update(
+    p: Principal,
+    clinicId: string,
+    staffId: string,
+    patch: { name?: string; role?: string; serviceIds?: string[]; userId?: string | null },
+  ): Promise<StaffDto> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
     const before = await this.deps.staff.findById(clinicId, staffId);
     if (!before) throw new NotFoundError('staff_not_found', 'No such staff member');
@@ -100,21 +146,29 @@ export class StaffService {
     if (patch.userId && patch.userId !== before.userId) await this.linkUser(patch.userId);
     try {
       await withTransaction(this.deps.db, async (trx) => {
-        await this.deps.staff.update(clinicId, staffId, { name: patch.name, role: patch.role, userId: patch.userId }, trx);
+        await this.deps.staff.update(
+          clinicId,
+          staffId,
+          { name: patch.name, role: patch.role, userId: patch.userId },
+          trx,
+        );
         if (serviceIds) await this.deps.staff.setServices(staffId, serviceIds, trx);
       });
     } catch (err) {
-      if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq')) throw new ConflictError('user_already_staff', 'This user is already a staff member of this clinic');
+      if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq'))
+        throw new ConflictError('user_already_staff', 'This user is already a staff member of this clinic');
       throw err;
     }
-    if (before.userId && patch.userId !== undefined && patch.userId !== before.userId) await this.unlinkUser(before.userId);
+    if (before.userId && patch.userId !== undefined && patch.userId !== before.userId)
+      await this.unlinkUser(before.userId);
     return this.toDto((await this.deps.staff.findById(clinicId, staffId))!, true);
   }
 
   async remove(p: Principal, clinicId: string, staffId: string): Promise<void> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
     const before = await this.deps.staff.findById(clinicId, staffId);
-    if (!before || !(await this.deps.staff.softDelete(clinicId, staffId))) throw new NotFoundError('staff_not_found', 'No such staff member');
+    if (!before || !(await this.deps.staff.softDelete(clinicId, staffId)))
+      throw new NotFoundError('staff_not_found', 'No such staff member');
     if (before.userId) await this.unlinkUser(before.userId);
   }
 }

@@ -1,5 +1,13 @@
 import type { Router } from 'express';
-import { AccessTokenVerifier, ApiRouter, requireAuth, requireRole, z, type BreakerSet, type OpenAPIRegistry } from '@petpro/kit';
+import {
+  type AccessTokenVerifier,
+  ApiRouter,
+  requireAuth,
+  requireRole,
+  z,
+  type BreakerSet,
+  type OpenAPIRegistry,
+} from '@petpro/kit';
 import type { InstancePool } from '../discovery/instances.ts';
 import type { RevocationList } from '../security/revocations.ts';
 import { UPSTREAMS } from '../routing/route-table.ts';
@@ -14,7 +22,18 @@ const ServicesResponse = z
         name: z.string(),
         circuit: z.enum(['closed', 'open', 'half_open']),
         inFlight: z.number().int().openapi({ description: 'Requests to this service in flight through this gateway' }),
-        instances: z.array(z.object({ id: z.string(), url: z.string(), version: z.string(), healthy: z.boolean(), registeredAt: z.string(), lastHeartbeat: z.string(), lastCheck: z.string().optional(), lastError: z.string().optional() })),
+        instances: z.array(
+          z.object({
+            id: z.string(),
+            url: z.string(),
+            version: z.string(),
+            healthy: z.boolean(),
+            registeredAt: z.string(),
+            lastHeartbeat: z.string(),
+            lastCheck: z.string().optional(),
+            lastError: z.string().optional(),
+          }),
+        ),
       }),
     ),
   })
@@ -33,7 +52,14 @@ export function adminRouter(deps: {
   const api = new ApiRouter(deps.openapi, '/api/v1/admin');
   const admin = [requireAuth(deps.verifier, (sid) => deps.revocations.isRevoked(sid)), requireRole('admin')];
   api.route(
-    { method: 'get', path: '/services', summary: 'Discovered service instances, their health and circuit state', tags: ['platform'], auth: true, responses: { 200: { description: 'Instances', schema: ServicesResponse } } },
+    {
+      method: 'get',
+      path: '/services',
+      summary: 'Discovered service instances, their health and circuit state',
+      tags: ['platform'],
+      auth: true,
+      responses: { 200: { description: 'Instances', schema: ServicesResponse } },
+    },
     ...admin,
     (_req, res) => {
       const view = deps.pool.view();

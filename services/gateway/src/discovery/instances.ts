@@ -67,7 +67,10 @@ export class InstancePool {
   private mark(inst: RegisteredInstance, healthy: boolean, error?: string): void {
     const prev = this.health.get(inst.id);
     if (prev && prev.healthy !== healthy) {
-      this.log[healthy ? 'info' : 'warn']({ instance: inst.id, url: inst.url, error }, healthy ? 'instance healthy again' : 'instance unhealthy');
+      this.log[healthy ? 'info' : 'warn'](
+        { instance: inst.id, url: inst.url, error },
+        healthy ? 'instance healthy again' : 'instance unhealthy',
+      );
     }
     this.health.set(inst.id, { healthy, at: new Date().toISOString(), error });
   }

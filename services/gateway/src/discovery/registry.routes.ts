@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import { ServiceCredentials, ValidationError, zodFieldErrors, z, type Registry } from '@petpro/kit';
+import { type ServiceCredentials, ValidationError, zodFieldErrors, z, type Registry } from '@petpro/kit';
 
 const InstanceBody = z.strictObject({
   id: z.string().min(1).max(200),

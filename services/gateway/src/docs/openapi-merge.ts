@@ -44,7 +44,12 @@ export class OpenApiMerger {
     const base = this.own();
     const merged: OpenApiDoc = {
       openapi: '3.1.0',
-      info: { title: 'PetPro API', version: base.info.version, description: 'The public PetPro API, through the gateway. Errors are application/problem+json with a stable `code`.' },
+      info: {
+        title: 'PetPro API',
+        version: base.info.version,
+        description:
+          'The public PetPro API, through the gateway. Errors are application/problem+json with a stable `code`.',
+      },
       servers: [{ url: '/' }],
       paths: {},
       components: {},

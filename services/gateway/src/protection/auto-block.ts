@@ -16,7 +16,13 @@ export function isRejection(req: Request, status: number): boolean {
  * rejections (429s, and 401s from auth routes such as a failed login) within ten minutes. The
  * count is per client IP (or IPv6 /64) and shared through Redis when there is one.
  */
-export function autoBlocker(opts: { threshold: number; minutes: number; counter: WindowCounter; blocks: IpBlockService; log: Logger }): RequestHandler {
+export function autoBlocker(opts: {
+  threshold: number;
+  minutes: number;
+  counter: WindowCounter;
+  blocks: IpBlockService;
+  log: Logger;
+}): RequestHandler {
   const pending = new Set<string>();
   return (req, res, next) => {
     const client = req.clientIdentity;
@@ -29,7 +35,11 @@ export function autoBlocker(opts: { threshold: number; minutes: number; counter:
         // Several rejections can cross the threshold at once; one block is enough.
         pending.add(client.key);
         try {
-          await opts.blocks.autoBlock(client.addr, opts.minutes, `${n} rejected requests (429, or 401 on auth routes) within 10 minutes`);
+          await opts.blocks.autoBlock(
+            client.addr,
+            opts.minutes,
+            `${n} rejected requests (429, or 401 on auth routes) within 10 minutes`,
+          );
         } finally {
           pending.delete(client.key);
         }

@@ -19,7 +19,10 @@ export function bodyLimitFor(req: Request, limits: BodyLimits): number {
 }
 
 /** The 413 for a body over its limit; the connection is closed so the unread rest is never parsed as a request. */
-export function bodyTooLarge(res: { setHeader(name: string, value: string): unknown }, limit: number): PayloadTooLargeError {
+export function bodyTooLarge(
+  res: { setHeader(name: string, value: string): unknown },
+  limit: number,
+): PayloadTooLargeError {
   res.setHeader('Connection', 'close');
   return new PayloadTooLargeError(`The request body is larger than the ${limit} bytes allowed here`);
 }

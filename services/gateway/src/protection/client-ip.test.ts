@@ -62,7 +62,17 @@ describe('CIDR parsing', () => {
   });
 
   it('refuses what is not an address or network', () => {
-    for (const bad of ['', 'localhost', '1', '0x7f.1', '10.0.0.0/33', '2001:db8::/129', '10.0.0.0/-1', 'fe80::1%eth0', '1.2.3.4/8/8']) {
+    for (const bad of [
+      '',
+      'localhost',
+      '1',
+      '0x7f.1',
+      '10.0.0.0/33',
+      '2001:db8::/129',
+      '10.0.0.0/-1',
+      'fe80::1%eth0',
+      '1.2.3.4/8/8',
+    ]) {
       expect(parseCidr(bad), bad).toBeUndefined();
     }
     expect(ip('127.0.0.1')).toBe('127.0.0.1');
@@ -82,6 +92,7 @@ describe('CORS origins', () => {
     expect(canonicalOrigin('https://App.PetPro.id')).toBe('https://app.petpro.id');
     expect(canonicalOrigin('https://app.petpro.id:443/')).toBe('https://app.petpro.id');
     expect(canonicalOrigin('http://localhost:5173')).toBe('http://localhost:5173');
-    for (const bad of ['app.petpro.id', 'https://app.petpro.id/x', 'ftp://a.b', 'https://u:p@a.b', 'https://a.b?x=1']) expect(canonicalOrigin(bad), bad).toBeUndefined();
+    for (const bad of ['app.petpro.id', 'https://app.petpro.id/x', 'ftp://a.b', 'https://u:p@a.b', 'https://a.b?x=1'])
+      expect(canonicalOrigin(bad), bad).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { CidrSet, clientKeyOf, formatIp, parseIp, type IpAddress } from './cidr.ts';
+import { type CidrSet, clientKeyOf, formatIp, parseIp, type IpAddress } from './cidr.ts';
 
 /** Who a request comes from, as far as limits and blocks are concerned. */
 export interface ClientIdentity {
@@ -34,11 +34,19 @@ function parseHop(hop: string): IpAddress | undefined {
  * An X-Forwarded-For from an untrusted peer is ignored entirely, so a client cannot choose its own
  * address. Returns undefined only when the socket has no address (already closed).
  */
-export function resolveClientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trusted: CidrSet): IpAddress | undefined {
+export function resolveClientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: CidrSet,
+): IpAddress | undefined {
   const peerAddr = peer === undefined ? undefined : parseIp(peer);
   if (!peerAddr) return undefined;
   if (trusted.size === 0 || !trusted.has(peerAddr) || !forwardedFor) return peerAddr;
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((h) => h.trim()).filter(Boolean).slice(-MAX_HOPS);
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .slice(-MAX_HOPS);
   let current = peerAddr;
   for (let i = hops.length - 1; i >= 0; i--) {
     const addr = parseHop(hops[i]!);

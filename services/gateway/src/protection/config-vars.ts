@@ -1,7 +1,11 @@
 import { z } from '@petpro/kit';
 import { parseCidr } from './cidr.ts';
 
-const split = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const split = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** A comma-separated list of IP addresses or CIDRs (IPv4 and IPv6); a bad entry is named in the error. */
 export const cidrListVar = () =>
@@ -9,7 +13,10 @@ export const cidrListVar = () =>
     const entries = split(v);
     const bad = entries.find((e) => !parseCidr(e));
     if (bad !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of IP addresses or CIDRs; "${bad}" is not one` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a comma-separated list of IP addresses or CIDRs; "${bad}" is not one`,
+      });
       return z.NEVER;
     }
     return entries;
@@ -46,7 +53,10 @@ export const originListVar = () =>
     for (const e of entries) {
       const o = canonicalOrigin(e);
       if (!o) {
-        ctx.addIssue({ code: 'custom', message: `must be * or a comma-separated list of origins like https://app.example.com; "${e}" is not one` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be * or a comma-separated list of origins like https://app.example.com; "${e}" is not one`,
+        });
         return z.NEVER;
       }
       out.push(o);

@@ -28,13 +28,15 @@ export function cors(opts: CorsOptions): RequestHandler {
 
   return (req, res, next) => {
     const origin = req.headers.origin;
-    const isPreflight = req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined;
+    const isPreflight =
+      req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined;
     // The answer depends on Origin whenever origins are listed one by one: caches must key on it.
     if (!anyOrigin) res.vary('Origin');
     if (origin === undefined) return next();
     const ok = anyOrigin || allowed.has(origin.toLowerCase());
     if (!ok) {
-      if (isPreflight) return next(new ForbiddenError('cors_origin_denied', 'This origin may not call the PetPro API from a browser'));
+      if (isPreflight)
+        return next(new ForbiddenError('cors_origin_denied', 'This origin may not call the PetPro API from a browser'));
       return next();
     }
     res.setHeader('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);

@@ -32,7 +32,12 @@ export class RedisHealth {
     private readonly log: Logger,
     metrics?: MetricsRegistry,
   ) {
-    if (metrics) this.gauge = new Gauge({ name: 'gateway_rate_limit_store_degraded', help: '1 while rate-limit counters are local because Redis is unreachable', registers: [metrics] });
+    if (metrics)
+      this.gauge = new Gauge({
+        name: 'gateway_rate_limit_store_degraded',
+        help: '1 while rate-limit counters are local because Redis is unreachable',
+        registers: [metrics],
+      });
   }
 
   /** Logged once per outage (not once per store), and once again at recovery. */
@@ -41,7 +46,10 @@ export class RedisHealth {
     this.degraded.add(store);
     if (this.degraded.size > 1) return;
     this.gauge?.set(1);
-    this.log.error({ store, err: (err as Error)?.message ?? String(err) }, 'Redis unreachable: counting rate limits on this gateway only until it is back');
+    this.log.error(
+      { store, err: (err as Error)?.message ?? String(err) },
+      'Redis unreachable: counting rate limits on this gateway only until it is back',
+    );
   }
 
   ok(store: string): void {
@@ -91,7 +99,10 @@ export class FallbackStore implements Store {
   ) {
     this.localKeys = !redis;
     if (redis) {
-      this.remote = new RedisStore({ prefix, sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> });
+      this.remote = new RedisStore({
+        prefix,
+        sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+      });
       // Scripts are loaded on every (re)connect: rate-limit-redis keeps a failed first load forever otherwise.
       redis.on('ready', () => {
         this.loading = this.loadScripts();
@@ -169,12 +180,16 @@ export class FallbackStore implements Store {
 
   async decrement(key: string): Promise<void> {
     await this.local.decrement(key);
-    await this.remoteUsable()?.decrement(key).catch(() => {});
+    await this.remoteUsable()
+      ?.decrement(key)
+      .catch(() => {});
   }
 
   async resetKey(key: string): Promise<void> {
     await this.local.resetKey(key);
-    await this.remoteUsable()?.resetKey(key).catch(() => {});
+    await this.remoteUsable()
+      ?.resetKey(key)
+      .catch(() => {});
   }
 
   shutdown(): void {
@@ -205,7 +220,10 @@ export class WindowCounter {
     if (this.redis?.status === 'ready') {
       const k = `${this.prefix}${key}`;
       try {
-        const res = await withDeadline(this.redis.multi().set(k, '0', 'PX', this.windowMs, 'NX').incr(k).exec(), REDIS_DEADLINE_MS);
+        const res = await withDeadline(
+          this.redis.multi().set(k, '0', 'PX', this.windowMs, 'NX').incr(k).exec(),
+          REDIS_DEADLINE_MS,
+        );
         const n = Number(res?.[1]?.[1]);
         if (Number.isFinite(n)) {
           this.health.ok(this.prefix);

@@ -1,7 +1,13 @@
 import type { RequestHandler } from 'express';
 import { ProblemSchema, type ApiRouter } from '@petpro/kit';
 import type { IpBlockService } from './ip-blocks.service.ts';
-import { CreateIpBlockBody, IpBlockIdParams, IpBlockListQuery, IpBlockListSchema, IpBlockSchema } from './ip-blocks.schemas.ts';
+import {
+  CreateIpBlockBody,
+  IpBlockIdParams,
+  IpBlockListQuery,
+  IpBlockListSchema,
+  IpBlockSchema,
+} from './ip-blocks.schemas.ts';
 
 /** Admin routes for dynamic IP blocks, added to the gateway's admin ApiRouter (prefix /api/v1/admin). */
 export function ipBlockRoutes(api: ApiRouter, admin: RequestHandler[], blocks: IpBlockService): void {
@@ -37,8 +43,18 @@ export function ipBlockRoutes(api: ApiRouter, admin: RequestHandler[], blocks: I
     ...admin,
     async (req, res) => {
       const { cidr, reason, expiresAt, durationMinutes } = req.valid.body;
-      const until = expiresAt ? new Date(expiresAt) : durationMinutes ? new Date(Date.now() + durationMinutes * 60_000) : undefined;
-      const block = await blocks.add({ cidr, reason, expiresAt: until, createdBy: req.principal?.userId, requester: req.clientIdentity?.addr });
+      const until = expiresAt
+        ? new Date(expiresAt)
+        : durationMinutes
+          ? new Date(Date.now() + durationMinutes * 60_000)
+          : undefined;
+      const block = await blocks.add({
+        cidr,
+        reason,
+        expiresAt: until,
+        createdBy: req.principal?.userId,
+        requester: req.clientIdentity?.addr,
+      });
       res.status(201).location(`/api/v1/admin/ip-blocks/${block.id}`).json(block);
     },
   );

@@ -1,11 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
 import { Counter, Gauge, type Registry as MetricsRegistry } from 'prom-client';
 import { BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError, type Logger } from '@petpro/kit';
-import { CidrSet, cidrContains, clientCidrOf, parseCidr, type Cidr, type IpAddress } from './cidr.ts';
+import { type CidrSet, cidrContains, clientCidrOf, parseCidr, type Cidr, type IpAddress } from './cidr.ts';
 import type { IpBlock, IpBlockStore } from './ip-blocks.store.ts';
 
 /** Why a client is refused. */
-export type BlockVerdict = { source: 'static'; cidr: string } | { source: 'admin' | 'auto'; cidr: string; id: string; expiresAt?: string };
+export type BlockVerdict =
+  | { source: 'static'; cidr: string }
+  | { source: 'admin' | 'auto'; cidr: string; id: string; expiresAt?: string };
 
 interface ActiveBlock {
   block: IpBlock;
@@ -73,9 +75,22 @@ export class IpBlockService {
     private readonly pollMs = 2_000,
   ) {
     if (metrics) {
-      this.blockedCounter = new Counter({ name: 'gateway_blocked_requests_total', help: 'Requests refused because the client IP is blocked', labelNames: ['source'], registers: [metrics] });
-      this.activeGauge = new Gauge({ name: 'gateway_ip_blocks_active', help: 'Dynamic IP blocks in force', registers: [metrics] });
-      this.autoCounter = new Counter({ name: 'gateway_auto_blocks_total', help: 'Automatic IP blocks made', registers: [metrics] });
+      this.blockedCounter = new Counter({
+        name: 'gateway_blocked_requests_total',
+        help: 'Requests refused because the client IP is blocked',
+        labelNames: ['source'],
+        registers: [metrics],
+      });
+      this.activeGauge = new Gauge({
+        name: 'gateway_ip_blocks_active',
+        help: 'Dynamic IP blocks in force',
+        registers: [metrics],
+      });
+      this.autoCounter = new Counter({
+        name: 'gateway_auto_blocks_total',
+        help: 'Automatic IP blocks made',
+        registers: [metrics],
+      });
     }
   }
 
@@ -119,7 +134,8 @@ export class IpBlockService {
       if (this.failing) this.log.info('IP-block store readable again');
       this.failing = false;
     } catch (err) {
-      if (!this.failing) this.log.error({ err: (err as Error).message }, 'cannot read IP blocks; keeping the last known ones');
+      if (!this.failing)
+        this.log.error({ err: (err as Error).message }, 'cannot read IP blocks; keeping the last known ones');
       this.failing = true;
     }
   }
@@ -203,12 +219,21 @@ export class IpBlockService {
   /** Adds an admin block; it is in force on this replica at once and on the others within seconds. */
   async add(input: NewBlock): Promise<IpBlock> {
     const cidr = parseCidr(input.cidr);
-    if (!cidr) throw new BadRequestError('invalid_cidr', 'cidr must be an IP address or CIDR', [{ field: 'cidr', message: 'not an IP address or CIDR' }]);
+    if (!cidr)
+      throw new BadRequestError('invalid_cidr', 'cidr must be an IP address or CIDR', [
+        { field: 'cidr', message: 'not an IP address or CIDR' },
+      ]);
     if (cidr.bits < MIN_BITS[cidr.kind]) {
-      throw new BadRequestError('cidr_too_wide', `Blocks wider than /${MIN_BITS[cidr.kind]} are refused for ${cidr.kind === 'ipv4' ? 'IPv4' : 'IPv6'}`, [{ field: 'cidr', message: 'too wide' }]);
+      throw new BadRequestError(
+        'cidr_too_wide',
+        `Blocks wider than /${MIN_BITS[cidr.kind]} are refused for ${cidr.kind === 'ipv4' ? 'IPv4' : 'IPv6'}`,
+        [{ field: 'cidr', message: 'too wide' }],
+      );
     }
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-      throw new BadRequestError('invalid_expiry', 'expiresAt must be in the future', [{ field: 'expiresAt', message: 'must be in the future' }]);
+      throw new BadRequestError('invalid_expiry', 'expiresAt must be in the future', [
+        { field: 'expiresAt', message: 'must be in the future' },
+      ]);
     }
     if (input.requester && cidrContains(cidr, input.requester)) {
       throw new ConflictError('block_includes_self', 'This block would include your own address and lock you out');
@@ -229,11 +254,18 @@ export class IpBlockService {
       await this.store.add(block);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'cannot store an IP block');
-      throw new ServiceUnavailableError('ip_block_store_unavailable', 'The IP-block store is unavailable; try again shortly', 5);
+      throw new ServiceUnavailableError(
+        'ip_block_store_unavailable',
+        'The IP-block store is unavailable; try again shortly',
+        5,
+      );
     }
     this.recentAdds.set(block.id, { block, seq: ++this.seq });
     this.install();
-    this.log.warn({ cidr: block.cidr, id: block.id, expiresAt: block.expiresAt, by: block.createdBy }, 'IP block added');
+    this.log.warn(
+      { cidr: block.cidr, id: block.id, expiresAt: block.expiresAt, by: block.createdBy },
+      'IP block added',
+    );
     return block;
   }
 
@@ -244,7 +276,11 @@ export class IpBlockService {
       found = await this.store.remove(id);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'cannot remove an IP block');
-      throw new ServiceUnavailableError('ip_block_store_unavailable', 'The IP-block store is unavailable; try again shortly', 5);
+      throw new ServiceUnavailableError(
+        'ip_block_store_unavailable',
+        'The IP-block store is unavailable; try again shortly',
+        5,
+      );
     }
     const local = this.localOnly.some((b) => b.id === id);
     this.localOnly = this.localOnly.filter((b) => b.id !== id);
@@ -263,7 +299,14 @@ export class IpBlockService {
     if (this.isAllowlisted(addr) || this.findDynamic(addr) || this.lists.deny.has(addr)) return undefined;
     const cidr = clientCidrOf(addr);
     const now = Date.now();
-    const block: IpBlock = { id: uuidv7(), cidr: cidr.text, reason, source: 'auto', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + minutes * 60_000).toISOString() };
+    const block: IpBlock = {
+      id: uuidv7(),
+      cidr: cidr.text,
+      reason,
+      source: 'auto',
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + minutes * 60_000).toISOString(),
+    };
     // In force here before the write: the next request must already be refused.
     const entry = { block, seq: Number.POSITIVE_INFINITY };
     this.recentAdds.set(block.id, entry);
@@ -274,7 +317,10 @@ export class IpBlockService {
       await this.store.add(block);
       entry.seq = ++this.seq;
     } catch (err) {
-      this.log.error({ err: (err as Error).message, cidr: cidr.text }, 'cannot store an automatic IP block; enforcing it on this gateway only until the store is back');
+      this.log.error(
+        { err: (err as Error).message, cidr: cidr.text },
+        'cannot store an automatic IP block; enforcing it on this gateway only until the store is back',
+      );
       this.recentAdds.delete(block.id);
       this.localOnly.push(block);
     }

@@ -85,7 +85,9 @@ export class FileIpBlockStore implements IpBlockStore {
   }
 
   async purgeExpired(now: number): Promise<void> {
-    await this.update((blocks) => (blocks.some((b) => isExpired(b, now)) ? blocks.filter((b) => !isExpired(b, now)) : undefined));
+    await this.update((blocks) =>
+      blocks.some((b) => isExpired(b, now)) ? blocks.filter((b) => !isExpired(b, now)) : undefined,
+    );
   }
 
   async close(): Promise<void> {
@@ -198,7 +200,9 @@ export class RedisIpBlockStore implements IpBlockStore {
       if (channel === this.channel) onChange();
     });
     // Queued until Redis is reachable; ioredis re-subscribes by itself after a reconnect.
-    this.subscriber.subscribe(this.channel).catch((err: Error) => this.log.warn({ err: err.message }, 'cannot subscribe to IP-block changes; polling only'));
+    this.subscriber
+      .subscribe(this.channel)
+      .catch((err: Error) => this.log.warn({ err: err.message }, 'cannot subscribe to IP-block changes; polling only'));
   }
 
   async ready(timeoutMs: number): Promise<void> {

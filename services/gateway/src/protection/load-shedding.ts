@@ -20,8 +20,18 @@ export class InFlightLimiter {
     metrics?: MetricsRegistry,
   ) {
     if (metrics) {
-      this.gauge = new Gauge({ name: 'gateway_in_flight_requests', help: 'Requests in flight (all, and per upstream service)', labelNames: ['scope'], registers: [metrics] });
-      this.shed = new Counter({ name: 'gateway_load_shed_total', help: 'Requests refused with 503 overloaded', labelNames: ['scope'], registers: [metrics] });
+      this.gauge = new Gauge({
+        name: 'gateway_in_flight_requests',
+        help: 'Requests in flight (all, and per upstream service)',
+        labelNames: ['scope'],
+        registers: [metrics],
+      });
+      this.shed = new Counter({
+        name: 'gateway_load_shed_total',
+        help: 'Requests refused with 503 overloaded',
+        labelNames: ['scope'],
+        registers: [metrics],
+      });
     }
   }
 
@@ -48,7 +58,11 @@ export class InFlightLimiter {
     const n = this.perService.get(service) ?? 0;
     if (n >= this.maxPerService) {
       this.shed?.inc({ scope: service });
-      throw new ServiceUnavailableError('overloaded', `Too many requests to the ${service} service are in progress; retry shortly`, 1);
+      throw new ServiceUnavailableError(
+        'overloaded',
+        `Too many requests to the ${service} service are in progress; retry shortly`,
+        1,
+      );
     }
     this.perService.set(service, n + 1);
     this.gauge?.set({ scope: service }, n + 1);

@@ -67,7 +67,16 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
 
   const exempt = (req: Request) =>
     (req.clientIdentity !== undefined && blocks.isAllowlisted(req.clientIdentity.addr)) || isInternal(req);
-  const limits = createRateLimits({ perMinute: config.RATE_LIMIT_PER_MINUTE, authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE, redis, keyPrefix: prefix, health, log, metrics, exempt });
+  const limits = createRateLimits({
+    perMinute: config.RATE_LIMIT_PER_MINUTE,
+    authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE,
+    redis,
+    keyPrefix: prefix,
+    health,
+    log,
+    metrics,
+    exempt,
+  });
   const rejections = new WindowCounter(`${prefix}ab:`, AUTO_BLOCK_WINDOW_MS, redis, health);
   const inFlight = new InFlightLimiter(config.GATEWAY_MAX_IN_FLIGHT, config.GATEWAY_MAX_IN_FLIGHT_PER_SERVICE, metrics);
   const bodyLimits: BodyLimits = { json: config.BODY_LIMIT_JSON_BYTES, upload: config.BODY_LIMIT_UPLOAD_BYTES };
@@ -101,7 +110,13 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
     bodyLimitFor: (req: Request) => bodyLimitFor(req, bodyLimits),
     /** Automatic blocks (watching responses), then the general and auth rate limits. */
     rateLimit: [
-      autoBlocker({ threshold: config.AUTO_BLOCK_THRESHOLD, minutes: config.AUTO_BLOCK_MINUTES, counter: rejections, blocks, log }),
+      autoBlocker({
+        threshold: config.AUTO_BLOCK_THRESHOLD,
+        minutes: config.AUTO_BLOCK_MINUTES,
+        counter: rejections,
+        blocks,
+        log,
+      }),
       ...limits.middleware,
     ] as RequestHandler[],
     /** Options for http.createServer (header size cap, timeout checks). */

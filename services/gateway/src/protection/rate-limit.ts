@@ -42,11 +42,21 @@ function ipKey(req: Request): string {
  */
 export function createRateLimits(opts: RateLimitOptions) {
   const rejected = opts.metrics
-    ? new Counter({ name: 'gateway_rate_limited_total', help: 'Requests refused with 429 by the gateway', labelNames: ['policy'], registers: [opts.metrics] })
+    ? new Counter({
+        name: 'gateway_rate_limited_total',
+        help: 'Requests refused with 429 by the gateway',
+        labelNames: ['policy'],
+        registers: [opts.metrics],
+      })
     : undefined;
   const stores: FallbackStore[] = [];
 
-  const limiter = (policy: Policy, limit: number, key: (req: Request) => string, applies: (req: Request) => boolean): RequestHandler => {
+  const limiter = (
+    policy: Policy,
+    limit: number,
+    key: (req: Request) => string,
+    applies: (req: Request) => boolean,
+  ): RequestHandler => {
     const store = new FallbackStore(`${opts.keyPrefix}rl:${policy}:`, opts.redis, opts.health);
     stores.push(store);
     const property = `rateLimit_${policy}`;
@@ -62,18 +72,30 @@ export function createRateLimits(opts: RateLimitOptions) {
       skip: (req) => !applies(req) || opts.exempt(req),
       handler: (req, _res, next) => {
         const info = (req as Request & Record<string, RateLimitInfo | undefined>)[property];
-        const retryAfter = info?.resetTime ? Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000)) : RATE_WINDOW_MS / 1000;
+        const retryAfter = info?.resetTime
+          ? Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000))
+          : RATE_WINDOW_MS / 1000;
         rejected?.inc({ policy });
-        next(new TooManyRequestsError(retryAfter, 'rate_limited', `Too many requests (${policy} limit of ${limit} per minute); retry after ${retryAfter} s`));
+        next(
+          new TooManyRequestsError(
+            retryAfter,
+            'rate_limited',
+            `Too many requests (${policy} limit of ${limit} per minute); retry after ${retryAfter} s`,
+          ),
+        );
       },
-      logger: { error: (err, msg) => opts.log.error({ err }, msg ?? 'rate limiter error'), warn: (err, msg) => opts.log.warn({ err }, msg ?? 'rate limiter warning') },
+      logger: {
+        error: (err, msg) => opts.log.error({ err }, msg ?? 'rate limiter error'),
+        warn: (err, msg) => opts.log.warn({ err }, msg ?? 'rate limiter warning'),
+      },
     };
     return rateLimit(options);
   };
 
   const middleware: RequestHandler[] = [];
   if (opts.perMinute > 0) middleware.push(limiter('general', opts.perMinute, generalKey, () => true));
-  if (opts.authPerMinute > 0) middleware.push(limiter('auth', opts.authPerMinute, ipKey, (req) => req.gatewayRoute?.rule?.limitClass === 'auth'));
+  if (opts.authPerMinute > 0)
+    middleware.push(limiter('auth', opts.authPerMinute, ipKey, (req) => req.gatewayRoute?.rule?.limitClass === 'auth'));
 
   const general = stores[0] && opts.perMinute > 0 ? stores[0] : undefined;
   return {

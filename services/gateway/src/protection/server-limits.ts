@@ -20,7 +20,8 @@ export function gatewayHelmet() {
 function helmetHeaderLines(): string {
   const headers = new Map<string, string>();
   const fakeRes = {
-    setHeader: (k: string, v: string | number | string[]) => headers.set(k, Array.isArray(v) ? v.join(', ') : String(v)),
+    setHeader: (k: string, v: string | number | string[]) =>
+      headers.set(k, Array.isArray(v) ? v.join(', ') : String(v)),
     removeHeader: (k: string) => headers.delete(k),
     getHeader: (k: string) => headers.get(k),
   };
@@ -68,7 +69,8 @@ export function applyServerLimits(server: http.Server, limits: ServerLimits, log
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'request_timeout', 'The request was not received in time']
           : [400, 'bad_request', 'The request could not be parsed'];
-    if (status === 408) log.info({ remote: (socket as Duplex & { remoteAddress?: string }).remoteAddress }, 'slow client cut off');
+    if (status === 408)
+      log.info({ remote: (socket as Duplex & { remoteAddress?: string }).remoteAddress }, 'slow client cut off');
     const body = JSON.stringify(problemBody(status, code, detail));
     socket.end(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${securityHeaders}\r\n${body}`,

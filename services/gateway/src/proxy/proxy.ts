@@ -1,6 +1,15 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AppError, BreakerSet, CircuitOpen, GatewayTimeoutError, PayloadTooLargeError, ServiceUnavailableError, type Logger, type RegisteredInstance } from '@petpro/kit';
+import {
+  AppError,
+  type BreakerSet,
+  CircuitOpen,
+  GatewayTimeoutError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  type Logger,
+  type RegisteredInstance,
+} from '@petpro/kit';
 import type { InstancePool } from '../discovery/instances.ts';
 
 /*
@@ -11,16 +20,41 @@ import type { InstancePool } from '../discovery/instances.ts';
  */
 
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
 ]);
 
 /** Headers a client may never send on: hop-by-hop ones, internal identity and forwarding headers. */
 function isStripped(name: string): boolean {
-  return HOP_BY_HOP.has(name) || name === 'x-service-token' || name.startsWith('x-petpro-') || name.startsWith('x-forwarded-') || name === 'forwarded' || name === 'x-real-ip' || name === 'host';
+  return (
+    HOP_BY_HOP.has(name) ||
+    name === 'x-service-token' ||
+    name.startsWith('x-petpro-') ||
+    name.startsWith('x-forwarded-') ||
+    name === 'forwarded' ||
+    name === 'x-real-ip' ||
+    name === 'host'
+  );
 }
 
-export function upstreamRequestHeaders(req: http.IncomingMessage, extra: Record<string, string>): http.OutgoingHttpHeaders {
-  const listed = new Set(String(req.headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+export function upstreamRequestHeaders(
+  req: http.IncomingMessage,
+  extra: Record<string, string>,
+): http.OutgoingHttpHeaders {
+  const listed = new Set(
+    String(req.headers.connection ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const out: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined || isStripped(k) || listed.has(k)) continue;
@@ -73,7 +107,7 @@ export interface ForwardTarget {
   maxBodyBytes?: number;
 }
 
-export class Proxy {
+export class UpstreamProxy {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
 
   constructor(
@@ -86,13 +120,17 @@ export class Proxy {
   /** Sends the request to a healthy instance and streams the answer back; throws AppErrors for 503/504. */
   async forward(req: http.IncomingMessage, res: http.ServerResponse, target: ForwardTarget): Promise<void> {
     const tried = new Set<string>();
-    const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' ? true : req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0'
+        ? true
+        : req.headers['transfer-encoding'] !== undefined;
     const idempotent = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'].includes(req.method ?? 'GET');
     const maxAttempts = 1 + (this.opts.retries ?? 2);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       // With no healthy instance, a registered one is still tried once: the attempt, counted by the
       // breaker, is a truer test than a health check that may just have been slow.
-      const inst = this.pool.next(target.service, tried) ?? (attempt === 0 ? this.pool.nextAny(target.service, tried) : undefined);
+      const inst =
+        this.pool.next(target.service, tried) ?? (attempt === 0 ? this.pool.nextAny(target.service, tried) : undefined);
       if (!inst) {
         // No instance at all is the service failing too: counted, so a stopped service's circuit
         // opens like a failing or slow one's, and closes on the first good probe after it is back.
@@ -106,7 +144,11 @@ export class Proxy {
         return;
       } catch (err) {
         if (err instanceof CircuitOpen) {
-          throw new ServiceUnavailableError('circuit_open', `The ${target.service} service is failing; try again shortly`, err.retryAfterSeconds);
+          throw new ServiceUnavailableError(
+            'circuit_open',
+            `The ${target.service} service is failing; try again shortly`,
+            err.retryAfterSeconds,
+          );
         }
         if (err instanceof Upstream5xx) {
           this.pipeBack(err.response, res);
@@ -133,11 +175,20 @@ export class Proxy {
     try {
       await this.breakers.run(service, () => Promise.reject(new AttemptError('no healthy instance', false)));
     } catch (err) {
-      if (err instanceof CircuitOpen) throw new ServiceUnavailableError('circuit_open', `The ${service} service is failing; try again shortly`, err.retryAfterSeconds);
+      if (err instanceof CircuitOpen)
+        throw new ServiceUnavailableError(
+          'circuit_open',
+          `The ${service} service is failing; try again shortly`,
+          err.retryAfterSeconds,
+        );
     }
   }
 
-  private attempt(req: http.IncomingMessage, inst: RegisteredInstance, target: ForwardTarget): Promise<http.IncomingMessage> {
+  private attempt(
+    req: http.IncomingMessage,
+    inst: RegisteredInstance,
+    target: ForwardTarget,
+  ): Promise<http.IncomingMessage> {
     const url = new URL(inst.url);
     const headers = upstreamRequestHeaders(req, {
       'x-request-id': target.requestId,
@@ -224,13 +275,23 @@ export class Proxy {
       return;
     }
     const url = new URL(inst.url);
-    const headers = upstreamRequestHeaders(req, { 'x-request-id': target.requestId, 'x-forwarded-for': target.clientIp });
+    const headers = upstreamRequestHeaders(req, {
+      'x-request-id': target.requestId,
+      'x-forwarded-for': target.clientIp,
+    });
     headers.connection = 'Upgrade';
     headers.upgrade = req.headers.upgrade ?? 'websocket';
-    const upstreamReq = http.request({ hostname: url.hostname, port: url.port, method: req.method, path: target.path, headers });
+    const upstreamReq = http.request({
+      hostname: url.hostname,
+      port: url.port,
+      method: req.method,
+      path: target.path,
+      headers,
+    });
     upstreamReq.on('upgrade', (upRes, upSocket, upHead) => {
       const lines = [`HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}`];
-      for (let i = 0; i < upRes.rawHeaders.length; i += 2) lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
+      for (let i = 0; i < upRes.rawHeaders.length; i += 2)
+        lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (upHead.length) socket.write(upHead);
       if (head.length) upSocket.write(head);
@@ -239,10 +300,14 @@ export class Proxy {
       socket.on('error', () => upSocket.destroy());
     });
     upstreamReq.on('response', (upRes) => {
-      socket.end(`HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       upRes.resume();
     });
-    upstreamReq.on('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+    upstreamReq.on('error', () =>
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
+    );
     upstreamReq.end();
   }
 

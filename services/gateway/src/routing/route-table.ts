@@ -4,7 +4,11 @@
  * so more specific prefixes come first.
  */
 
-export type Access = { kind: 'public' } | { kind: 'auth' } | { kind: 'role'; role: string } | { kind: 'permission'; permission: string };
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'auth' }
+  | { kind: 'role'; role: string }
+  | { kind: 'permission'; permission: string };
 
 export interface RouteRule {
   /** Path prefix, matched on segment boundaries. */
@@ -27,7 +31,18 @@ const ADMIN: Access = { kind: 'role', role: 'admin' };
 
 export const ROUTES: RouteRule[] = [
   // Auth service: public entry points, then everything else needs a token.
-  ...['register', 'verify-email', 'resend-verification', 'login', 'refresh', 'password/forgot', 'password/reset', 'mfa/verify', 'recovery', 'oauth'].map(
+  ...[
+    'register',
+    'verify-email',
+    'resend-verification',
+    'login',
+    'refresh',
+    'password/forgot',
+    'password/reset',
+    'mfa/verify',
+    'recovery',
+    'oauth',
+  ].map(
     (p): RouteRule => ({ prefix: `/api/v1/auth/${p}`, service: 'auth', access: { '*': PUBLIC }, limitClass: 'auth' }),
   ),
   { prefix: '/api/v1/auth', service: 'auth', access: { '*': AUTH } },
@@ -45,7 +60,12 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/pets', service: 'user', access: { '*': AUTH }, bodyClass: 'upload' },
   { prefix: '/api/v1/media/user', service: 'user', access: { '*': PUBLIC } },
   // Clinic service: reading clinics is public, writing needs a token (ownership is the service's check).
-  { prefix: '/api/v1/clinics', service: 'clinic', access: { '*': AUTH, GET: PUBLIC, HEAD: PUBLIC }, bodyClass: 'upload' },
+  {
+    prefix: '/api/v1/clinics',
+    service: 'clinic',
+    access: { '*': AUTH, GET: PUBLIC, HEAD: PUBLIC },
+    bodyClass: 'upload',
+  },
   { prefix: '/api/v1/vendor', service: 'clinic', access: { '*': AUTH }, bodyClass: 'upload' },
   { prefix: '/api/v1/media/clinic', service: 'clinic', access: { '*': PUBLIC } },
   // Booking service.

@@ -1,5 +1,13 @@
 import type { Request, RequestHandler } from 'express';
-import { AccessTokenVerifier, AppError, ForbiddenError, UnauthorizedError, bearerToken, hasPermission, type Principal } from '@petpro/kit';
+import {
+  type AccessTokenVerifier,
+  AppError,
+  ForbiddenError,
+  UnauthorizedError,
+  bearerToken,
+  hasPermission,
+  type Principal,
+} from '@petpro/kit';
 import type { Access } from '../routing/route-table.ts';
 import type { RevocationList } from './revocations.ts';
 
@@ -17,15 +25,22 @@ declare module 'express-serve-static-core' {
 }
 
 /** Verifies the bearer token if there is one, without deciding anything about access. */
-export async function identify(req: Request, verifier: AccessTokenVerifier, revocations: RevocationList): Promise<Identity> {
+export async function identify(
+  req: Request,
+  verifier: AccessTokenVerifier,
+  revocations: RevocationList,
+): Promise<Identity> {
   const token = bearerToken(req);
   if (!token) return {};
   try {
     const principal = await verifier.verify(token);
-    if (revocations.isRevoked(principal.sessionId)) return { error: new UnauthorizedError('session_revoked', 'This session has been revoked') };
+    if (revocations.isRevoked(principal.sessionId))
+      return { error: new UnauthorizedError('session_revoked', 'This session has been revoked') };
     return { principal };
   } catch (err) {
-    return { error: err instanceof AppError ? err : new UnauthorizedError('invalid_token', 'The access token is not valid') };
+    return {
+      error: err instanceof AppError ? err : new UnauthorizedError('invalid_token', 'The access token is not valid'),
+    };
   }
 }
 
@@ -52,13 +67,20 @@ export function authorize(identity: Identity, access: Access, hadToken: boolean)
   if (identity.error) throw identity.error;
   const principal = identity.principal;
   if (!principal) throw new UnauthorizedError('invalid_token', 'The access token is not valid');
-  if (access.kind === 'role' && !principal.roles.includes(access.role)) throw new ForbiddenError('forbidden', `This needs the role ${access.role}`);
-  if (access.kind === 'permission' && !hasPermission(principal, access.permission)) throw new ForbiddenError('forbidden', `This needs the permission ${access.permission}`);
+  if (access.kind === 'role' && !principal.roles.includes(access.role))
+    throw new ForbiddenError('forbidden', `This needs the role ${access.role}`);
+  if (access.kind === 'permission' && !hasPermission(principal, access.permission))
+    throw new ForbiddenError('forbidden', `This needs the permission ${access.permission}`);
   return principal;
 }
 
 /** Identifies (unless already done for this request) and authorizes in one step. */
-export async function checkAccess(req: Request, access: Access, verifier: AccessTokenVerifier, revocations: RevocationList): Promise<Principal | undefined> {
+export async function checkAccess(
+  req: Request,
+  access: Access,
+  verifier: AccessTokenVerifier,
+  revocations: RevocationList,
+): Promise<Principal | undefined> {
   req.identity ??= await identify(req, verifier, revocations);
   return authorize(req.identity, access, bearerToken(req) !== undefined);
 }

@@ -43,7 +43,10 @@ export class RevocationList {
       // Read every page of a mass revocation (bounded, so one poll cannot loop forever).
       let after = '';
       for (let i = 0; ; i++) {
-        page = await this.client.json<RevocationPage>('auth', { path: `/internal/sessions/revocations?since=${encodeURIComponent(this.since)}${after}`, timeoutMs: 1_500 });
+        page = await this.client.json<RevocationPage>('auth', {
+          path: `/internal/sessions/revocations?since=${encodeURIComponent(this.since)}${after}`,
+          timeoutMs: 1_500,
+        });
         for (const r of page.items) this.revoked.set(r.sessionId, Date.parse(r.expiresAt));
         if (!page.next || i >= 20) break;
         this.since = page.next.since;
@@ -56,7 +59,8 @@ export class RevocationList {
       if (this.failing) this.log.info('session revocations readable again');
       this.failing = false;
     } catch (err) {
-      if (!this.failing) this.log.warn({ err: (err as Error).message }, 'cannot read session revocations from the auth service');
+      if (!this.failing)
+        this.log.warn({ err: (err as Error).message }, 'cannot read session revocations from the auth service');
       this.failing = true;
     }
   }

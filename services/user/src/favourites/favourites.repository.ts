@@ -21,27 +21,48 @@ export class FavouritesRepository {
       .returning(['clinic_id', 'created_at'])
       .executeTakeFirst();
     if (inserted) return { favourite: { clinicId: inserted.clinic_id, createdAt: inserted.created_at }, created: true };
-    const found = await this.db.selectFrom('favourites').select(['clinic_id', 'created_at']).where('user_id', '=', userId).where('clinic_id', '=', clinicId).executeTakeFirstOrThrow();
+    const found = await this.db
+      .selectFrom('favourites')
+      .select(['clinic_id', 'created_at'])
+      .where('user_id', '=', userId)
+      .where('clinic_id', '=', clinicId)
+      .executeTakeFirstOrThrow();
     return { favourite: { clinicId: found.clinic_id, createdAt: found.created_at }, created: false };
   }
 
   async find(userId: string, clinicId: string): Promise<FavouriteRecord | undefined> {
-    const r = await this.db.selectFrom('favourites').select(['clinic_id', 'created_at']).where('user_id', '=', userId).where('clinic_id', '=', clinicId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('favourites')
+      .select(['clinic_id', 'created_at'])
+      .where('user_id', '=', userId)
+      .where('clinic_id', '=', clinicId)
+      .executeTakeFirst();
     return r && { clinicId: r.clinic_id, createdAt: r.created_at };
   }
 
   async remove(userId: string, clinicId: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('favourites').where('user_id', '=', userId).where('clinic_id', '=', clinicId).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('favourites')
+      .where('user_id', '=', userId)
+      .where('clinic_id', '=', clinicId)
+      .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
   async count(userId: string): Promise<number> {
-    const r = await this.db.selectFrom('favourites').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('favourites')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
   /** Newest first, after the (createdAt, clinicId) of the previous page's last item. */
-  async list(userId: string, opts: { limit: number; after?: { createdAt: Date; clinicId: string } }): Promise<FavouriteRecord[]> {
+  async list(
+    userId: string,
+    opts: { limit: number; after?: { createdAt: Date; clinicId: string } },
+  ): Promise<FavouriteRecord[]> {
     let q = this.db.selectFrom('favourites').select(['clinic_id', 'created_at']).where('user_id', '=', userId);
     if (opts.after) {
       const after = opts.after;

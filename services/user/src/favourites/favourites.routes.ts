@@ -11,16 +11,58 @@ export function favouritesRoutes(openapi: OpenAPIRegistry, service: FavouritesSe
   const api = new ApiRouter(openapi, '/api/v1');
   const auth = requireAuth(verifier);
   const tags = ['users'];
-  api.route({ method: 'get', path: '/users/me/favourites', summary: 'My favourite vendors, newest first', tags, auth: true, query: z.strictObject(PageQuery), responses: { 200: { description: 'A page of favourites', schema: pageOf(FavouriteSchema).openapi('FavouritePage') } } }, auth, async (req, res) => {
-    res.json(await service.list(req.principal!.userId, req.valid.query));
-  });
-  api.route({ method: 'put', path: '/users/me/favourites/{clinicId}', summary: 'Add a vendor to my favourites (idempotent)', tags, auth: true, params: ClinicParams, responses: { 201: { description: 'Added', schema: FavouriteSchema }, 200: { description: 'Was already a favourite', schema: FavouriteSchema }, 409: { description: 'favourites_limit_reached' } } }, auth, async (req, res) => {
-    const { favourite, created } = await service.add(req.principal!.userId, req.valid.params.clinicId);
-    res.status(created ? 201 : 200).json(favourite);
-  });
-  api.route({ method: 'delete', path: '/users/me/favourites/{clinicId}', summary: 'Remove a vendor from my favourites (idempotent)', tags, auth: true, params: ClinicParams, responses: { 204: { description: 'Removed' } } }, auth, async (req, res) => {
-    await service.remove(req.principal!.userId, req.valid.params.clinicId);
-    res.status(204).end();
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/users/me/favourites',
+      summary: 'My favourite vendors, newest first',
+      tags,
+      auth: true,
+      query: z.strictObject(PageQuery),
+      responses: {
+        200: { description: 'A page of favourites', schema: pageOf(FavouriteSchema).openapi('FavouritePage') },
+      },
+    },
+    auth,
+    async (req, res) => {
+      res.json(await service.list(req.principal!.userId, req.valid.query));
+    },
+  );
+  api.route(
+    {
+      method: 'put',
+      path: '/users/me/favourites/{clinicId}',
+      summary: 'Add a vendor to my favourites (idempotent)',
+      tags,
+      auth: true,
+      params: ClinicParams,
+      responses: {
+        201: { description: 'Added', schema: FavouriteSchema },
+        200: { description: 'Was already a favourite', schema: FavouriteSchema },
+        409: { description: 'favourites_limit_reached' },
+      },
+    },
+    auth,
+    async (req, res) => {
+      const { favourite, created } = await service.add(req.principal!.userId, req.valid.params.clinicId);
+      res.status(created ? 201 : 200).json(favourite);
+    },
+  );
+  api.route(
+    {
+      method: 'delete',
+      path: '/users/me/favourites/{clinicId}',
+      summary: 'Remove a vendor from my favourites (idempotent)',
+      tags,
+      auth: true,
+      params: ClinicParams,
+      responses: { 204: { description: 'Removed' } },
+    },
+    auth,
+    async (req, res) => {
+      await service.remove(req.principal!.userId, req.valid.params.clinicId);
+      res.status(204).end();
+    },
+  );
   return api;
 }

@@ -23,7 +23,8 @@ export class FavouritesService {
   async add(userId: string, clinicId: string): Promise<{ favourite: FavouriteView; created: boolean }> {
     const existing = await this.repo.find(userId, clinicId);
     if (existing) return { favourite: view(existing), created: false };
-    if ((await this.repo.count(userId)) >= MAX_FAVOURITES) throw new ConflictError('favourites_limit_reached', `At most ${MAX_FAVOURITES} favourites`);
+    if ((await this.repo.count(userId)) >= MAX_FAVOURITES)
+      throw new ConflictError('favourites_limit_reached', `At most ${MAX_FAVOURITES} favourites`);
     const { favourite, created } = await this.repo.add(userId, clinicId);
     return { favourite: view(favourite), created };
   }
@@ -33,7 +34,10 @@ export class FavouritesService {
     await this.repo.remove(userId, clinicId);
   }
 
-  async list(userId: string, q: { limit: number; cursor?: string }): Promise<{ items: FavouriteView[]; nextCursor: string | null }> {
+  async list(
+    userId: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: FavouriteView[]; nextCursor: string | null }> {
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { createdAt: 'instant', clinicId: 'uuid' });
     const after = key && { createdAt: new Date(key.createdAt), clinicId: key.clinicId };
     const rows = await this.repo.list(userId, { limit: q.limit + 1, after });

@@ -24,7 +24,9 @@ export async function detectImageType(data: Buffer): Promise<(typeof ACCEPTED_IM
   const found = await fileTypeFromBuffer(data);
   const mime = found?.mime as (typeof ACCEPTED_IMAGE_TYPES)[number] | undefined;
   if (!mime || !ACCEPTED_IMAGE_TYPES.includes(mime)) {
-    throw new UnsupportedMediaTypeError(`The file must be a JPEG, PNG or WebP image${found ? ` (this one is ${found.mime})` : ''}`);
+    throw new UnsupportedMediaTypeError(
+      `The file must be a JPEG, PNG or WebP image${found ? ` (this one is ${found.mime})` : ''}`,
+    );
   }
   return mime;
 }
@@ -44,7 +46,10 @@ export async function renderVariants(data: Buffer, fit: 'cover' | 'inside'): Pro
     if (!meta.width || !meta.height) throw new Error('no dimensions');
     shortSide = Math.min(meta.width, meta.height);
   } catch {
-    throw new UnprocessableError('image_unreadable', 'The image could not be read (corrupt, truncated or too large in pixels)');
+    throw new UnprocessableError(
+      'image_unreadable',
+      'The image could not be read (corrupt, truncated or too large in pixels)',
+    );
   }
   try {
     return await Promise.all(

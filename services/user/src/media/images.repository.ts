@@ -16,8 +16,24 @@ export interface ImageRecord {
 
 const cols = ['id', 'owner_id', 'kind', 'pet_id', 'is_primary', 'variants', 'created_at'] as const;
 
-function toImage(r: { id: string; owner_id: string; kind: 'avatar' | 'pet'; pet_id: string | null; is_primary: boolean; variants: StoredVariant[]; created_at: Date }): ImageRecord {
-  return { id: r.id, ownerId: r.owner_id, kind: r.kind, petId: r.pet_id, isPrimary: r.is_primary, variants: r.variants, createdAt: r.created_at };
+function toImage(r: {
+  id: string;
+  owner_id: string;
+  kind: 'avatar' | 'pet';
+  pet_id: string | null;
+  is_primary: boolean;
+  variants: StoredVariant[];
+  created_at: Date;
+}): ImageRecord {
+  return {
+    id: r.id,
+    ownerId: r.owner_id,
+    kind: r.kind,
+    petId: r.pet_id,
+    isPrimary: r.is_primary,
+    variants: r.variants,
+    createdAt: r.created_at,
+  };
 }
 
 /** The only SQL for image rows (avatars and pet photos). */
@@ -25,19 +41,39 @@ export class ImagesRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async findAvatar(ownerId: string, db: Db = this.db): Promise<ImageRecord | undefined> {
-    const r = await db.selectFrom('images').select(cols).where('owner_id', '=', ownerId).where('kind', '=', 'avatar').executeTakeFirst();
+    const r = await db
+      .selectFrom('images')
+      .select(cols)
+      .where('owner_id', '=', ownerId)
+      .where('kind', '=', 'avatar')
+      .executeTakeFirst();
     return r && toImage(r);
   }
 
   /** Stores a new avatar in place of the old one; returns the replaced one (its files are the caller's to remove). */
-  async replaceAvatar(input: { id: string; ownerId: string; variants: StoredVariant[] }): Promise<{ image: ImageRecord; replaced: ImageRecord | undefined }> {
+  async replaceAvatar(input: {
+    id: string;
+    ownerId: string;
+    variants: StoredVariant[];
+  }): Promise<{ image: ImageRecord; replaced: ImageRecord | undefined }> {
     return this.db.transaction().execute(async (trx) => {
       // The profile row lock makes concurrent uploads replace one another instead of both inserting.
       await trx.selectFrom('profiles').select('user_id').where('user_id', '=', input.ownerId).forUpdate().execute();
-      const old = await trx.deleteFrom('images').where('owner_id', '=', input.ownerId).where('kind', '=', 'avatar').returning(cols).executeTakeFirst();
+      const old = await trx
+        .deleteFrom('images')
+        .where('owner_id', '=', input.ownerId)
+        .where('kind', '=', 'avatar')
+        .returning(cols)
+        .executeTakeFirst();
       const row = await trx
         .insertInto('images')
-        .values({ id: input.id, owner_id: input.ownerId, kind: 'avatar', pet_id: null, variants: JSON.stringify(input.variants) })
+        .values({
+          id: input.id,
+          owner_id: input.ownerId,
+          kind: 'avatar',
+          pet_id: null,
+          variants: JSON.stringify(input.variants),
+        })
         .returning(cols)
         .executeTakeFirstOrThrow();
       return { image: toImage(row), replaced: old && toImage(old) };
@@ -46,50 +82,104 @@ export class ImagesRepository {
 
   /** Removes the avatar row; returns it so its files can be removed. */
   async deleteAvatar(ownerId: string): Promise<ImageRecord | undefined> {
-    const r = await this.db.deleteFrom('images').where('owner_id', '=', ownerId).where('kind', '=', 'avatar').returning(cols).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('images')
+      .where('owner_id', '=', ownerId)
+      .where('kind', '=', 'avatar')
+      .returning(cols)
+      .executeTakeFirst();
     return r && toImage(r);
   }
 
   /** Photos of pets, oldest first within each pet. */
   async listPetPhotos(petIds: string[], db: Db = this.db): Promise<ImageRecord[]> {
     if (!petIds.length) return [];
-    const rows = await db.selectFrom('images').select(cols).where('pet_id', 'in', petIds).orderBy('pet_id').orderBy('created_at').orderBy('id').execute();
+    const rows = await db
+      .selectFrom('images')
+      .select(cols)
+      .where('pet_id', 'in', petIds)
+      .orderBy('pet_id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     return rows.map(toImage);
   }
 
   async findPetPhoto(petId: string, imageId: string, db: Db = this.db): Promise<ImageRecord | undefined> {
-    const r = await db.selectFrom('images').select(cols).where('pet_id', '=', petId).where('id', '=', imageId).executeTakeFirst();
+    const r = await db
+      .selectFrom('images')
+      .select(cols)
+      .where('pet_id', '=', petId)
+      .where('id', '=', imageId)
+      .executeTakeFirst();
     return r && toImage(r);
   }
 
   async countPetPhotos(petId: string, db: Db = this.db): Promise<number> {
-    const r = await db.selectFrom('images').select((eb) => eb.fn.countAll<string>().as('n')).where('pet_id', '=', petId).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom('images')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('pet_id', '=', petId)
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
-  async insertPetPhoto(input: { id: string; ownerId: string; petId: string; isPrimary: boolean; variants: StoredVariant[] }, db: Db): Promise<ImageRecord> {
+  async insertPetPhoto(
+    input: { id: string; ownerId: string; petId: string; isPrimary: boolean; variants: StoredVariant[] },
+    db: Db,
+  ): Promise<ImageRecord> {
     const row = await db
       .insertInto('images')
-      .values({ id: input.id, owner_id: input.ownerId, kind: 'pet', pet_id: input.petId, is_primary: input.isPrimary, variants: JSON.stringify(input.variants) })
+      .values({
+        id: input.id,
+        owner_id: input.ownerId,
+        kind: 'pet',
+        pet_id: input.petId,
+        is_primary: input.isPrimary,
+        variants: JSON.stringify(input.variants),
+      })
       .returning(cols)
       .executeTakeFirstOrThrow();
     return toImage(row);
   }
 
   async deletePetPhoto(petId: string, imageId: string, db: Db): Promise<ImageRecord | undefined> {
-    const r = await db.deleteFrom('images').where('pet_id', '=', petId).where('id', '=', imageId).returning(cols).executeTakeFirst();
+    const r = await db
+      .deleteFrom('images')
+      .where('pet_id', '=', petId)
+      .where('id', '=', imageId)
+      .returning(cols)
+      .executeTakeFirst();
     return r && toImage(r);
   }
 
   /** Makes one photo the pet's primary (clearing the previous one first, for the unique index). */
   async setPrimary(petId: string, imageId: string, db: Db): Promise<void> {
-    await db.updateTable('images').set({ is_primary: false }).where('pet_id', '=', petId).where('is_primary', '=', true).where('id', '!=', imageId).execute();
-    await db.updateTable('images').set({ is_primary: true }).where('pet_id', '=', petId).where('id', '=', imageId).execute();
+    await db
+      .updateTable('images')
+      .set({ is_primary: false })
+      .where('pet_id', '=', petId)
+      .where('is_primary', '=', true)
+      .where('id', '!=', imageId)
+      .execute();
+    await db
+      .updateTable('images')
+      .set({ is_primary: true })
+      .where('pet_id', '=', petId)
+      .where('id', '=', imageId)
+      .execute();
   }
 
   /** The oldest photo of a pet, if any (the next primary when the primary goes). */
   async oldestPetPhoto(petId: string, db: Db): Promise<ImageRecord | undefined> {
-    const r = await db.selectFrom('images').select(cols).where('pet_id', '=', petId).orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+    const r = await db
+      .selectFrom('images')
+      .select(cols)
+      .where('pet_id', '=', petId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
     return r && toImage(r);
   }
 

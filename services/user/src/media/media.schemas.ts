@@ -4,7 +4,14 @@ export const ImageSchema = z
   .object({
     id: z.uuid(),
     url: z.string().openapi({ description: 'The 256 px variant' }),
-    variants: z.array(z.object({ size: z.number().int().openapi({ description: 'Box size in px (64, 256, 1024)' }), width: z.number().int(), height: z.number().int(), url: z.string() })),
+    variants: z.array(
+      z.object({
+        size: z.number().int().openapi({ description: 'Box size in px (64, 256, 1024)' }),
+        width: z.number().int(),
+        height: z.number().int(),
+        url: z.string(),
+      }),
+    ),
     createdAt: z.string(),
   })
   .openapi('Image');

@@ -31,7 +31,15 @@ export class MediaService {
     const id = randomUUID();
     // Random (v4) rather than time-ordered: the name is the only thing guarding a public image URL.
     const name = randomUUID();
-    const variants = rendered.map((v): StoredVariant => ({ size: v.size, width: v.width, height: v.height, bytes: v.data.length, key: `${folder}/${name}-${v.size}.webp` }));
+    const variants = rendered.map(
+      (v): StoredVariant => ({
+        size: v.size,
+        width: v.width,
+        height: v.height,
+        bytes: v.data.length,
+        key: `${folder}/${name}-${v.size}.webp`,
+      }),
+    );
     const written: StoredVariant[] = [];
     try {
       for (const [i, v] of variants.entries()) {
@@ -63,7 +71,9 @@ export class MediaService {
 
   /** The client's view of an image row. */
   view(image: ImageRecord): ImageView {
-    const variants = [...image.variants].sort((a, b) => a.size - b.size).map((v) => ({ size: v.size, width: v.width, height: v.height, url: this.urlOf(v.key) }));
+    const variants = [...image.variants]
+      .sort((a, b) => a.size - b.size)
+      .map((v) => ({ size: v.size, width: v.width, height: v.height, url: this.urlOf(v.key) }));
     const preferred = variants.find((v) => v.size === DEFAULT_SIZE) ?? variants[variants.length - 1];
     return { id: image.id, url: preferred?.url ?? '', variants, createdAt: image.createdAt.toISOString() };
   }

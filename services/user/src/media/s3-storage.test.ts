@@ -17,7 +17,10 @@ let server: http.Server;
 let endpoint: string;
 
 function verify(req: http.IncomingMessage, body: Buffer): string | undefined {
-  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request,SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$/.exec(req.headers.authorization ?? '');
+  const auth =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request,SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$/.exec(
+      req.headers.authorization ?? '',
+    );
   if (!auth) return 'malformed Authorization';
   const [, keyId, , region, signedList, signature] = auth;
   if (keyId !== creds.accessKeyId) return 'unknown key';
@@ -25,11 +28,20 @@ function verify(req: http.IncomingMessage, body: Buffer): string | undefined {
   if (payloadHash !== sha256Hex(body)) return 'body hash mismatch';
   const signed = signedList!.split(';');
   const extra: Record<string, string> = {};
-  for (const name of signed) if (!['host', 'x-amz-date', 'x-amz-content-sha256'].includes(name)) extra[name] = String(req.headers[name]);
+  for (const name of signed)
+    if (!['host', 'x-amz-date', 'x-amz-content-sha256'].includes(name)) extra[name] = String(req.headers[name]);
   const stamp = String(req.headers['x-amz-date']);
-  const at = new Date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`);
+  const at = new Date(
+    `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`,
+  );
   const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
-  const expected = signatureParts({ method: req.method!, host: String(req.headers.host), path, headers: extra, payloadHash }, creds, region!, 's3', at);
+  const expected = signatureParts(
+    { method: req.method!, host: String(req.headers.host), path, headers: extra, payloadHash },
+    creds,
+    region!,
+    's3',
+    at,
+  );
   seen.push({ method: req.method!, path, signed });
   return expected.signature === signature ? undefined : 'SignatureDoesNotMatch';
 }
@@ -41,12 +53,18 @@ beforeAll(async () => {
     const body = Buffer.concat(chunks);
     const problem = verify(req, body);
     if (problem) {
-      res.writeHead(403, { 'content-type': 'application/xml' }).end(`<Error><Code>SignatureDoesNotMatch</Code><Message>${problem}</Message></Error>`);
+      res
+        .writeHead(403, { 'content-type': 'application/xml' })
+        .end(`<Error><Code>SignatureDoesNotMatch</Code><Message>${problem}</Message></Error>`);
       return;
     }
     const key = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
     if (req.method === 'PUT') {
-      objects.set(key, { body, type: String(req.headers['content-type']), cacheControl: String(req.headers['cache-control']) });
+      objects.set(key, {
+        body,
+        type: String(req.headers['content-type']),
+        cacheControl: String(req.headers['cache-control']),
+      });
       res.writeHead(200).end();
     } else if (req.method === 'GET') {
       const o = objects.get(key);
@@ -66,13 +84,26 @@ const key = 'pets/0190a5e2-7c1b-7def-8a00-1234567890ab-256.webp';
 
 describe('S3MediaStorage over signed HTTP', () => {
   it('puts, gets and deletes an object (path-style, with a key prefix)', async () => {
-    const s3 = new S3MediaStorage({ endpoint, bucket: 'petpro-media', region: 'ap-southeast-3', credentials: creds, forcePathStyle: true, prefix: 'user/' });
+    const s3 = new S3MediaStorage({
+      endpoint,
+      bucket: 'petpro-media',
+      region: 'ap-southeast-3',
+      credentials: creds,
+      forcePathStyle: true,
+      prefix: 'user/',
+    });
     await s3.put(key, Buffer.from('webp-bytes'), 'image/webp');
     const stored = objects.get(`/petpro-media/user/${key}`);
     expect(stored?.body.toString()).toBe('webp-bytes');
     expect(stored?.type).toBe('image/webp');
     expect(stored?.cacheControl).toContain('immutable');
-    expect(seen.at(-1)?.signed).toEqual(['cache-control', 'content-type', 'host', 'x-amz-content-sha256', 'x-amz-date']);
+    expect(seen.at(-1)?.signed).toEqual([
+      'cache-control',
+      'content-type',
+      'host',
+      'x-amz-content-sha256',
+      'x-amz-date',
+    ]);
 
     const got = await s3.get(key);
     expect(got?.size).toBe(10);
@@ -85,18 +116,36 @@ describe('S3MediaStorage over signed HTTP', () => {
   });
 
   it('signs a session token when one is configured', async () => {
-    const s3 = new S3MediaStorage({ endpoint, bucket: 'b-with-token', region: 'us-east-1', credentials: { ...creds, sessionToken: 'session-token-xyz' }, forcePathStyle: true });
+    const s3 = new S3MediaStorage({
+      endpoint,
+      bucket: 'b-with-token',
+      region: 'us-east-1',
+      credentials: { ...creds, sessionToken: 'session-token-xyz' },
+      forcePathStyle: true,
+    });
     await s3.put(key, Buffer.from('x'), 'image/webp');
     expect(seen.at(-1)?.signed).toContain('x-amz-security-token');
   });
 
   it('reports a refused request with the S3 error code', async () => {
-    const s3 = new S3MediaStorage({ endpoint, bucket: 'petpro-media', region: 'us-east-1', credentials: { ...creds, secretAccessKey: 'wrong' }, forcePathStyle: true });
+    const s3 = new S3MediaStorage({
+      endpoint,
+      bucket: 'petpro-media',
+      region: 'us-east-1',
+      credentials: { ...creds, secretAccessKey: 'wrong' },
+      forcePathStyle: true,
+    });
     await expect(s3.put(key, Buffer.from('x'), 'image/webp')).rejects.toThrow(/403 SignatureDoesNotMatch/);
   });
 
   it('refuses keys the service would never generate', async () => {
-    const s3 = new S3MediaStorage({ endpoint, bucket: 'petpro-media', region: 'us-east-1', credentials: creds, forcePathStyle: true });
+    const s3 = new S3MediaStorage({
+      endpoint,
+      bucket: 'petpro-media',
+      region: 'us-east-1',
+      credentials: creds,
+      forcePathStyle: true,
+    });
     await expect(s3.get('../etc/passwd')).rejects.toThrow(/not a media key/);
   });
 });

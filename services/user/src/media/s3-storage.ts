@@ -33,16 +33,28 @@ export class S3MediaStorage implements MediaStorage {
     const base = this.endpoint.pathname.replace(/\/$/, '');
     const objectKey = `${this.opts.prefix ?? ''}${key}`;
     if (this.opts.forcePathStyle) {
-      return { host: this.endpoint.host, path: `${base}/${this.opts.bucket}/${objectKey}`, origin: `${this.endpoint.protocol}//${this.endpoint.host}` };
+      return {
+        host: this.endpoint.host,
+        path: `${base}/${this.opts.bucket}/${objectKey}`,
+        origin: `${this.endpoint.protocol}//${this.endpoint.host}`,
+      };
     }
     const host = `${this.opts.bucket}.${this.endpoint.host}`;
     return { host, path: `${base}/${objectKey}`, origin: `${this.endpoint.protocol}//${host}` };
   }
 
-  private async send(method: string, key: string, init: { body?: Buffer; headers?: Record<string, string> } = {}): Promise<Response> {
+  private async send(
+    method: string,
+    key: string,
+    init: { body?: Buffer; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const t = this.target(key);
     const payloadHash = init.body ? sha256Hex(init.body) : EMPTY_SHA256;
-    const headers = signRequest({ method, host: t.host, path: t.path, headers: init.headers, payloadHash }, this.opts.credentials, this.opts.region);
+    const headers = signRequest(
+      { method, host: t.host, path: t.path, headers: init.headers, payloadHash },
+      this.opts.credentials,
+      this.opts.region,
+    );
     // fetch sets Host itself (from the URL, which matches the signed one).
     delete headers.host;
     return this.fetch(`${t.origin}${encodePath(t.path)}`, {

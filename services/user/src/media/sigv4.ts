@@ -36,7 +36,10 @@ const hmac = (key: Uint8Array | string, data: string) => createHmac('sha256', ke
 
 /** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ is percent-encoded. */
 export function uriEncode(value: string, keepSlash = false): string {
-  const encoded = encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return keepSlash ? encoded.replace(/%2F/g, '/') : encoded;
 }
 
@@ -56,7 +59,10 @@ export function canonicalQuery(query: Array<[string, string]> = []): string {
 
 /** `20130524T000000Z` for a date. */
 export function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** The signing key for a day, region and service. */
@@ -65,7 +71,13 @@ export function signingKey(secretAccessKey: string, day: string, region: string,
 }
 
 /** The pieces of a signature, exposed so that tests can compare each step with AWS's examples. */
-export function signatureParts(req: SignableRequest, creds: AwsCredentials, region: string, service: string, now: Date) {
+export function signatureParts(
+  req: SignableRequest,
+  creds: AwsCredentials,
+  region: string,
+  service: string,
+  now: Date,
+) {
   const stamp = amzDate(now);
   const day = stamp.slice(0, 8);
   const headers: Record<string, string> = {};
@@ -77,15 +89,30 @@ export function signatureParts(req: SignableRequest, creds: AwsCredentials, regi
   const names = Object.keys(headers).sort();
   const canonicalHeaders = names.map((n) => `${n}:${headers[n]!.trim().replace(/\s+/g, ' ')}\n`).join('');
   const signedHeaders = names.join(';');
-  const canonicalRequest = [req.method.toUpperCase(), encodePath(req.path), canonicalQuery(req.query), canonicalHeaders, signedHeaders, req.payloadHash].join('\n');
+  const canonicalRequest = [
+    req.method.toUpperCase(),
+    encodePath(req.path),
+    canonicalQuery(req.query),
+    canonicalHeaders,
+    signedHeaders,
+    req.payloadHash,
+  ].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', stamp, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signature = createHmac('sha256', signingKey(creds.secretAccessKey, day, region, service)).update(stringToSign, 'utf8').digest('hex');
+  const signature = createHmac('sha256', signingKey(creds.secretAccessKey, day, region, service))
+    .update(stringToSign, 'utf8')
+    .digest('hex');
   const authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope},SignedHeaders=${signedHeaders},Signature=${signature}`;
   return { canonicalRequest, stringToSign, signature, authorization, headers: { ...headers, authorization } };
 }
 
 /** The headers (including Authorization) that authenticate `req` for S3 at `now`. */
-export function signRequest(req: SignableRequest, creds: AwsCredentials, region: string, now: Date = new Date(), service = 's3'): Record<string, string> {
+export function signRequest(
+  req: SignableRequest,
+  creds: AwsCredentials,
+  region: string,
+  now: Date = new Date(),
+  service = 's3',
+): Record<string, string> {
   return signatureParts(req, creds, region, service, now).headers;
 }

@@ -26,19 +26,59 @@ export interface MedicalRecord extends RecordFields {
 }
 
 const cols = [
-  'id', 'pet_id', 'type', 'title', 'vet', 'clinic_id', 'notes', 'created_at', 'updated_at',
+  'id',
+  'pet_id',
+  'type',
+  'title',
+  'vet',
+  'clinic_id',
+  'notes',
+  'created_at',
+  'updated_at',
   sql<string>`date::text`.as('date'),
   sql<string | null>`next_due_date::text`.as('next_due_date'),
 ] as const;
 
-type Row = { id: string; pet_id: string; type: string; title: string; date: string; next_due_date: string | null; vet: string | null; clinic_id: string | null; notes: string | null; created_at: Date; updated_at: Date };
+type Row = {
+  id: string;
+  pet_id: string;
+  type: string;
+  title: string;
+  date: string;
+  next_due_date: string | null;
+  vet: string | null;
+  clinic_id: string | null;
+  notes: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
 
 function toRecord(r: Row): MedicalRecord {
-  return { id: r.id, petId: r.pet_id, type: r.type as RecordType, title: r.title, date: r.date, nextDueDate: r.next_due_date, vet: r.vet, clinicId: r.clinic_id, notes: r.notes, createdAt: r.created_at, updatedAt: r.updated_at };
+  return {
+    id: r.id,
+    petId: r.pet_id,
+    type: r.type as RecordType,
+    title: r.title,
+    date: r.date,
+    nextDueDate: r.next_due_date,
+    vet: r.vet,
+    clinicId: r.clinic_id,
+    notes: r.notes,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 function toColumns(f: RecordFields) {
-  return { type: f.type, title: f.title, date: f.date, next_due_date: f.nextDueDate, vet: f.vet, clinic_id: f.clinicId, notes: f.notes };
+  return {
+    type: f.type,
+    title: f.title,
+    date: f.date,
+    next_due_date: f.nextDueDate,
+    vet: f.vet,
+    clinic_id: f.clinicId,
+    notes: f.notes,
+  };
 }
 
 /** How a list of records is cut and ordered. */
@@ -57,12 +97,21 @@ export class MedicalRecordsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async create(id: string, petId: string, fields: RecordFields): Promise<MedicalRecord> {
-    const r = await this.db.insertInto('medical_records').values({ id, pet_id: petId, ...toColumns(fields) }).returning(cols).executeTakeFirstOrThrow();
+    const r = await this.db
+      .insertInto('medical_records')
+      .values({ id, pet_id: petId, ...toColumns(fields) })
+      .returning(cols)
+      .executeTakeFirstOrThrow();
     return toRecord(r);
   }
 
   async findById(petId: string, id: string): Promise<MedicalRecord | undefined> {
-    const r = await this.db.selectFrom('medical_records').select(cols).where('pet_id', '=', petId).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('medical_records')
+      .select(cols)
+      .where('pet_id', '=', petId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return r && toRecord(r);
   }
 
@@ -71,7 +120,9 @@ export class MedicalRecordsRepository {
     let query = this.db.selectFrom('medical_records').select(cols).where('pet_id', '=', petId);
     if (q.types?.length) query = query.where('type', 'in', q.types);
     if (q.due) {
-      query = query.where('next_due_date', 'is not', null).where('next_due_date', q.due.mode === 'upcoming' ? '>=' : '<', q.due.today);
+      query = query
+        .where('next_due_date', 'is not', null)
+        .where('next_due_date', q.due.mode === 'upcoming' ? '>=' : '<', q.due.today);
     }
     if (q.after) {
       const [value, id] = q.after;
@@ -93,7 +144,11 @@ export class MedicalRecordsRepository {
   }
 
   async delete(petId: string, id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('medical_records').where('pet_id', '=', petId).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('medical_records')
+      .where('pet_id', '=', petId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 }

@@ -10,7 +10,10 @@ const fields = {
   type,
   title: line(200),
   date: pastDateString().openapi({ description: 'When it happened (not in the future)' }),
-  nextDueDate: dateString().nullable().optional().openapi({ description: 'Vaccinations and medications only: when the next dose is due' }),
+  nextDueDate: dateString()
+    .nullable()
+    .optional()
+    .openapi({ description: 'Vaccinations and medications only: when the next dose is due' }),
   vet: line(200).nullable().optional(),
   clinicId: z.uuid({ error: 'must be a UUID' }).nullable().optional(),
   notes: text(5000).nullable().optional(),
@@ -28,12 +31,22 @@ export const ListRecordsQuery = z.strictObject({
   ...PageQuery,
   type: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(type).min(1, 'must name at least one type'))
     .optional()
     .openapi({ type: 'string', description: `One type or several separated by commas: ${RECORD_TYPES.join(', ')}` }),
-  due: z.enum(['upcoming', 'overdue'], { error: 'must be upcoming or overdue' }).optional().openapi({ description: 'Only records with a next due date from today on (upcoming) or before today (overdue), soonest first' }),
-  sort: z.enum(['date', '-date'], { error: 'must be date or -date' }).default('-date').openapi({ description: 'By date, oldest (date) or newest (-date, the default) first; ignored with due' }),
+  due: z.enum(['upcoming', 'overdue'], { error: 'must be upcoming or overdue' }).optional().openapi({
+    description: 'Only records with a next due date from today on (upcoming) or before today (overdue), soonest first',
+  }),
+  sort: z
+    .enum(['date', '-date'], { error: 'must be date or -date' })
+    .default('-date')
+    .openapi({ description: 'By date, oldest (date) or newest (-date, the default) first; ignored with due' }),
 });
 
 export const RecordSchema = z

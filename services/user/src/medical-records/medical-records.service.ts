@@ -1,6 +1,11 @@
 import { v7 as uuidv7 } from 'uuid';
 import { NotFoundError, ValidationError, decodeCursor } from '@petpro/kit';
-import type { MedicalRecord, MedicalRecordsRepository, RecordFields, RecordType } from './medical-records.repository.ts';
+import type {
+  MedicalRecord,
+  MedicalRecordsRepository,
+  RecordFields,
+  RecordType,
+} from './medical-records.repository.ts';
 import type { PetsService } from '../pets/pets.service.ts';
 import { recordProblems } from './record-rules.ts';
 import { toPage } from '../shared/pagination.ts';
@@ -13,20 +18,49 @@ export interface RecordView extends Omit<MedicalRecord, 'createdAt' | 'updatedAt
 }
 
 function view(r: MedicalRecord): RecordView {
-  return { id: r.id, petId: r.petId, type: r.type, title: r.title, date: r.date, nextDueDate: r.nextDueDate, vet: r.vet, clinicId: r.clinicId, notes: r.notes, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+  return {
+    id: r.id,
+    petId: r.petId,
+    type: r.type,
+    title: r.title,
+    date: r.date,
+    nextDueDate: r.nextDueDate,
+    vet: r.vet,
+    clinicId: r.clinicId,
+    notes: r.notes,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
 }
 
 const notFound = () => new NotFoundError('record_not_found', 'No such medical record');
 
-type RecordInput = Partial<Omit<RecordFields, 'nextDueDate' | 'vet' | 'clinicId' | 'notes'>> & { nextDueDate?: string | null; vet?: string | null; clinicId?: string | null; notes?: string | null };
+type RecordInput = Partial<Omit<RecordFields, 'nextDueDate' | 'vet' | 'clinicId' | 'notes'>> & {
+  nextDueDate?: string | null;
+  vet?: string | null;
+  clinicId?: string | null;
+  notes?: string | null;
+};
 
 /** Medical history of the caller's pets. Every call first checks the pet is the caller's and not deleted. */
 export class MedicalRecordsService {
   constructor(private readonly deps: { records: MedicalRecordsRepository; pets: PetsService }) {}
 
-  async create(ownerId: string, petId: string, input: RecordInput & Pick<RecordFields, 'type' | 'title' | 'date'>): Promise<RecordView> {
+  async create(
+    ownerId: string,
+    petId: string,
+    input: RecordInput & Pick<RecordFields, 'type' | 'title' | 'date'>,
+  ): Promise<RecordView> {
     await this.deps.pets.requireActive(ownerId, petId);
-    const fields: RecordFields = { type: input.type, title: input.title, date: input.date, nextDueDate: input.nextDueDate ?? null, vet: input.vet ?? null, clinicId: input.clinicId ?? null, notes: input.notes ?? null };
+    const fields: RecordFields = {
+      type: input.type,
+      title: input.title,
+      date: input.date,
+      nextDueDate: input.nextDueDate ?? null,
+      vet: input.vet ?? null,
+      clinicId: input.clinicId ?? null,
+      notes: input.notes ?? null,
+    };
     const problems = recordProblems(fields);
     if (problems.length) throw new ValidationError(problems);
     return view(await this.deps.records.create(uuidv7(), petId, fields));
@@ -40,7 +74,11 @@ export class MedicalRecordsService {
   }
 
   /** A page of a pet's records: by date, or by next due date with `due`. */
-  async list(ownerId: string, petId: string, q: { limit: number; cursor?: string; type?: RecordType[]; due?: 'upcoming' | 'overdue'; sort: 'date' | '-date' }): Promise<{ items: RecordView[]; nextCursor: string | null }> {
+  async list(
+    ownerId: string,
+    petId: string,
+    q: { limit: number; cursor?: string; type?: RecordType[]; due?: 'upcoming' | 'overdue'; sort: 'date' | '-date' },
+  ): Promise<{ items: RecordView[]; nextCursor: string | null }> {
     await this.deps.pets.requireActive(ownerId, petId);
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { date: 'date', id: 'uuid' });
     const after: [string, string] | undefined = key && [key.date, key.id];

@@ -8,11 +8,15 @@ describe('recordProblems', () => {
   });
 
   it('refuses a due date on other types', () => {
-    expect(recordProblems({ type: 'visit', date: '2025-01-10', nextDueDate: '2025-02-10' })).toEqual([expect.objectContaining({ field: 'nextDueDate', code: 'not_allowed' })]);
+    expect(recordProblems({ type: 'visit', date: '2025-01-10', nextDueDate: '2025-02-10' })).toEqual([
+      expect.objectContaining({ field: 'nextDueDate', code: 'not_allowed' }),
+    ]);
   });
 
   it('refuses a due date before the record date', () => {
-    expect(recordProblems({ type: 'vaccination', date: '2025-01-10', nextDueDate: '2025-01-09' })).toEqual([expect.objectContaining({ field: 'nextDueDate', code: 'too_small' })]);
+    expect(recordProblems({ type: 'vaccination', date: '2025-01-10', nextDueDate: '2025-01-09' })).toEqual([
+      expect.objectContaining({ field: 'nextDueDate', code: 'too_small' }),
+    ]);
   });
 
   it('any type without a due date is fine', () => {

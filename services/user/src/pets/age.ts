@@ -2,7 +2,10 @@ import { DateTime } from 'luxon';
 import { HOME_ZONE, todayIn } from '../shared/dates.ts';
 
 /** Age in completed years and months on `today` (YYYY-MM-DD) for a birth date; null without one. */
-export function deriveAge(birthDate: string | null, today: string = todayIn(HOME_ZONE)): { ageYears: number | null; ageMonths: number | null } {
+export function deriveAge(
+  birthDate: string | null,
+  today: string = todayIn(HOME_ZONE),
+): { ageYears: number | null; ageMonths: number | null } {
   if (!birthDate) return { ageYears: null, ageMonths: null };
   const born = DateTime.fromISO(birthDate, { zone: 'utc' });
   const now = DateTime.fromISO(today, { zone: 'utc' });

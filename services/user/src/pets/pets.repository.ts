@@ -33,20 +33,58 @@ export interface PetRecord extends PetFields {
 
 // `date` and `numeric` are read as text and float so that no time zone or string slips through.
 const cols = [
-  'id', 'owner_id', 'name', 'species', 'breed', 'sex', 'birth_date_estimated', 'microchip_id', 'sterilised', 'notes', 'created_at', 'updated_at', 'deleted_at',
+  'id',
+  'owner_id',
+  'name',
+  'species',
+  'breed',
+  'sex',
+  'birth_date_estimated',
+  'microchip_id',
+  'sterilised',
+  'notes',
+  'created_at',
+  'updated_at',
+  'deleted_at',
   sql<string | null>`birth_date::text`.as('birth_date'),
   sql<number | null>`weight_kg::float8`.as('weight_kg'),
 ] as const;
 
 type Row = {
-  id: string; owner_id: string; name: string; species: string; breed: string | null; sex: string; birth_date: string | null; birth_date_estimated: boolean;
-  weight_kg: number | null; microchip_id: string | null; sterilised: boolean | null; notes: string | null; created_at: Date; updated_at: Date; deleted_at: Date | null;
+  id: string;
+  owner_id: string;
+  name: string;
+  species: string;
+  breed: string | null;
+  sex: string;
+  birth_date: string | null;
+  birth_date_estimated: boolean;
+  weight_kg: number | null;
+  microchip_id: string | null;
+  sterilised: boolean | null;
+  notes: string | null;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
 };
 
 function toPet(r: Row): PetRecord {
   return {
-    id: r.id, ownerId: r.owner_id, name: r.name, species: r.species as Species, breed: r.breed, sex: r.sex as Sex, birthDate: r.birth_date, birthDateEstimated: r.birth_date_estimated,
-    weightKg: r.weight_kg, microchipId: r.microchip_id, sterilised: r.sterilised, notes: r.notes, createdAt: r.created_at, updatedAt: r.updated_at, deletedAt: r.deleted_at,
+    id: r.id,
+    ownerId: r.owner_id,
+    name: r.name,
+    species: r.species as Species,
+    breed: r.breed,
+    sex: r.sex as Sex,
+    birthDate: r.birth_date,
+    birthDateEstimated: r.birth_date_estimated,
+    weightKg: r.weight_kg,
+    microchipId: r.microchip_id,
+    sterilised: r.sterilised,
+    notes: r.notes,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
   };
 }
 
@@ -84,14 +122,23 @@ export class PetsRepository {
   async createWithinLimit(id: string, ownerId: string, fields: PetFields, max: number): Promise<PetRecord | undefined> {
     return this.withOwnerLock(ownerId, async (trx) => {
       if ((await this.countActive(ownerId, trx)) >= max) return undefined;
-      const r = await trx.insertInto('pets').values({ id, owner_id: ownerId, ...toColumns(fields), name: fields.name, species: fields.species }).returning(cols).executeTakeFirstOrThrow();
+      const r = await trx
+        .insertInto('pets')
+        .values({ id, owner_id: ownerId, ...toColumns(fields), name: fields.name, species: fields.species })
+        .returning(cols)
+        .executeTakeFirstOrThrow();
       return toPet(r);
     });
   }
 
   /** The owner's pet unless it is deleted; `forUpdate` locks it for the transaction. */
   async findActive(ownerId: string, id: string, db: Db = this.db, forUpdate = false): Promise<PetRecord | undefined> {
-    let q = db.selectFrom('pets').select(cols).where('owner_id', '=', ownerId).where('id', '=', id).where('deleted_at', 'is', null);
+    let q = db
+      .selectFrom('pets')
+      .select(cols)
+      .where('owner_id', '=', ownerId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null);
     if (forUpdate) q = q.forUpdate();
     const r = await q.executeTakeFirst();
     return r && toPet(r);
@@ -99,12 +146,20 @@ export class PetsRepository {
 
   /** The owner's pet, deleted or not. */
   async findOwned(ownerId: string, id: string): Promise<PetRecord | undefined> {
-    const r = await this.db.selectFrom('pets').select(cols).where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('pets')
+      .select(cols)
+      .where('owner_id', '=', ownerId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return r && toPet(r);
   }
 
   /** A page of the owner's pets in creation order (ids are UUIDv7), after `afterId`. */
-  async listActive(ownerId: string, opts: { limit: number; afterId?: string; species?: Species }): Promise<PetRecord[]> {
+  async listActive(
+    ownerId: string,
+    opts: { limit: number; afterId?: string; species?: Species },
+  ): Promise<PetRecord[]> {
     let q = this.db.selectFrom('pets').select(cols).where('owner_id', '=', ownerId).where('deleted_at', 'is', null);
     if (opts.afterId) q = q.where('id', '>', opts.afterId);
     if (opts.species) q = q.where('species', '=', opts.species);
@@ -113,8 +168,15 @@ export class PetsRepository {
   }
 
   /** A page of the owner's deleted pets still within the restore window, most recently deleted first. */
-  async listDeleted(ownerId: string, opts: { limit: number; deletedSince: Date; after?: { deletedAt: string; id: string } }): Promise<PetRecord[]> {
-    let q = this.db.selectFrom('pets').select(cols).where('owner_id', '=', ownerId).where('deleted_at', '>=', opts.deletedSince);
+  async listDeleted(
+    ownerId: string,
+    opts: { limit: number; deletedSince: Date; after?: { deletedAt: string; id: string } },
+  ): Promise<PetRecord[]> {
+    let q = this.db
+      .selectFrom('pets')
+      .select(cols)
+      .where('owner_id', '=', ownerId)
+      .where('deleted_at', '>=', opts.deletedSince);
     if (opts.after) {
       const after = opts.after;
       q = q.where((eb) => eb(eb.refTuple('deleted_at', 'id'), '<', eb.tuple(new Date(after.deletedAt), after.id)));
@@ -124,7 +186,12 @@ export class PetsRepository {
   }
 
   async countActive(ownerId: string, db: Db = this.db): Promise<number> {
-    const r = await db.selectFrom('pets').select((eb) => eb.fn.countAll<string>().as('n')).where('owner_id', '=', ownerId).where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom('pets')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('owner_id', '=', ownerId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -141,12 +208,24 @@ export class PetsRepository {
   }
 
   async softDelete(ownerId: string, id: string, at: Date): Promise<boolean> {
-    const r = await this.db.updateTable('pets').set({ deleted_at: at }).where('owner_id', '=', ownerId).where('id', '=', id).where('deleted_at', 'is', null).returning('id').executeTakeFirst();
+    const r = await this.db
+      .updateTable('pets')
+      .set({ deleted_at: at })
+      .where('owner_id', '=', ownerId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
     return !!r;
   }
 
   /** Brings back a pet deleted at or after `deletedSince`, unless the owner already has `max` active pets. */
-  async restoreWithinLimit(ownerId: string, id: string, deletedSince: Date, max: number): Promise<PetRecord | 'limit' | undefined> {
+  async restoreWithinLimit(
+    ownerId: string,
+    id: string,
+    deletedSince: Date,
+    max: number,
+  ): Promise<PetRecord | 'limit' | undefined> {
     return this.withOwnerLock(ownerId, async (trx) => {
       if ((await this.countActive(ownerId, trx)) >= max) return 'limit';
       const r = await trx
@@ -163,7 +242,15 @@ export class PetsRepository {
 
   /** IDs of pets deleted before `cutoff` (at most `limit`), locked for the purging transaction. */
   async lockDeletedBefore(cutoff: Date, limit: number, db: Db): Promise<string[]> {
-    const rows = await db.selectFrom('pets').select('id').where('deleted_at', '<', cutoff).orderBy('deleted_at').limit(limit).forUpdate().skipLocked().execute();
+    const rows = await db
+      .selectFrom('pets')
+      .select('id')
+      .where('deleted_at', '<', cutoff)
+      .orderBy('deleted_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
     return rows.map((r) => r.id);
   }
 
@@ -177,7 +264,14 @@ export class PetsRepository {
   /** The owner's non-deleted pets among `ids`. */
   async findActiveByIds(ownerId: string, ids: string[]): Promise<PetRecord[]> {
     if (!ids.length) return [];
-    const rows = await this.db.selectFrom('pets').select(cols).where('owner_id', '=', ownerId).where('id', 'in', ids).where('deleted_at', 'is', null).orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('pets')
+      .select(cols)
+      .where('owner_id', '=', ownerId)
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is', null)
+      .orderBy('id')
+      .execute();
     return rows.map(toPet);
   }
 }

@@ -9,7 +9,11 @@ export const MAX_ESTIMATED_AGE_YEARS = 60;
 
 const species = z.enum(SPECIES, { error: `must be one of ${SPECIES.join(', ')}` });
 const sex = z.enum(SEXES, { error: `must be one of ${SEXES.join(', ')}` });
-const weightKg = z.number({ error: 'must be a number' }).positive('must be more than 0').max(2000, 'must be at most 2000').multipleOf(0.01, 'must have at most 2 decimals');
+const weightKg = z
+  .number({ error: 'must be a number' })
+  .positive('must be more than 0')
+  .max(2000, 'must be at most 2000')
+  .multipleOf(0.01, 'must have at most 2 decimals');
 // ISO 11784/11785 chips carry 15 digits; older chips 9 or 10 characters. Spaces and dashes are dropped.
 const microchipId = z
   .string()
@@ -19,7 +23,10 @@ const estimatedAgeYears = z
   .number({ error: 'must be a number' })
   .min(0, 'must not be negative')
   .max(MAX_ESTIMATED_AGE_YEARS, `must be at most ${MAX_ESTIMATED_AGE_YEARS}`)
-  .openapi({ description: 'Instead of birthDate when it is not known: the age in years (0.5 for six months); stored as an estimated birth date' });
+  .openapi({
+    description:
+      'Instead of birthDate when it is not known: the age in years (0.5 for six months); stored as an estimated birth date',
+  });
 
 const fields = {
   name: line(50),
@@ -34,8 +41,12 @@ const fields = {
   notes: text(2000).nullable().optional(),
 };
 
-const oneAgeSource = (v: { birthDate?: string | null; estimatedAgeYears?: number }) => !(v.birthDate && v.estimatedAgeYears !== undefined);
-const oneAgeSourceIssue = { message: 'give either birthDate or estimatedAgeYears, not both', path: ['estimatedAgeYears'] };
+const oneAgeSource = (v: { birthDate?: string | null; estimatedAgeYears?: number }) =>
+  !(v.birthDate && v.estimatedAgeYears !== undefined);
+const oneAgeSourceIssue = {
+  message: 'give either birthDate or estimatedAgeYears, not both',
+  path: ['estimatedAgeYears'],
+};
 
 export const CreatePetBody = z.strictObject(fields).refine(oneAgeSource, oneAgeSourceIssue).openapi('CreatePet');
 export const UpdatePetBody = z
@@ -49,12 +60,19 @@ export const PetImageParams = z.object({ id: IdParam, imageId: IdParam });
 export const ListPetsQuery = z.strictObject({
   ...PageQuery,
   species: species.optional(),
-  deleted: z.enum(['true', 'false'], { error: 'must be true or false' }).optional().openapi({ description: 'true lists deleted pets that can still be restored' }),
+  deleted: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .openapi({ description: 'true lists deleted pets that can still be restored' }),
 });
 
 export const PhotoSchema = ImageSchema.extend({ isPrimary: z.boolean() }).openapi('PetPhoto');
-export const SetPrimaryBody = z.strictObject({ isPrimary: z.literal(true, { error: 'must be true (make another photo primary to change it)' }) }).openapi('SetPrimaryPhoto');
-export const PhotoUploadFields = z.strictObject({ primary: z.enum(['true', 'false'], { error: 'must be true or false' }).optional() });
+export const SetPrimaryBody = z
+  .strictObject({ isPrimary: z.literal(true, { error: 'must be true (make another photo primary to change it)' }) })
+  .openapi('SetPrimaryPhoto');
+export const PhotoUploadFields = z.strictObject({
+  primary: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+});
 
 export const PetSchema = z
   .object({
@@ -66,7 +84,11 @@ export const PetSchema = z
     birthDate: z.string().nullable(),
     birthDateEstimated: z.boolean(),
     ageYears: z.number().int().nullable().openapi({ description: 'Completed years, derived from birthDate' }),
-    ageMonths: z.number().int().nullable().openapi({ description: 'Completed months in total, derived from birthDate' }),
+    ageMonths: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Completed months in total, derived from birthDate' }),
     weightKg: z.number().nullable(),
     microchipId: z.string().nullable(),
     sterilised: z.boolean().nullable(),
@@ -76,7 +98,10 @@ export const PetSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     deletedAt: z.string().nullable(),
-    restorableUntil: z.string().nullable().openapi({ description: 'For a deleted pet: until when POST /pets/{id}/restore brings it back' }),
+    restorableUntil: z
+      .string()
+      .nullable()
+      .openapi({ description: 'For a deleted pet: until when POST /pets/{id}/restore brings it back' }),
   })
   .openapi('Pet');
 

@@ -56,7 +56,15 @@ const notFound = () => new NotFoundError('pet_not_found', 'No such pet');
 /** Pets of their owner: profiles, photos, soft delete with a restore window, and the purge after it. */
 export class PetsService {
   constructor(
-    private readonly deps: { db: Kysely<DB>; pets: PetsRepository; images: ImagesRepository; media: MediaService; log: Logger; restoreDays: number; maxPetsPerUser: number },
+    private readonly deps: {
+      db: Kysely<DB>;
+      pets: PetsRepository;
+      images: ImagesRepository;
+      media: MediaService;
+      log: Logger;
+      restoreDays: number;
+      maxPetsPerUser: number;
+    },
   ) {}
 
   private restoreWindowStart(now = new Date()): Date {
@@ -87,7 +95,9 @@ export class PetsService {
       createdAt: p.createdAt.toISOString(),
       updatedAt: p.updatedAt.toISOString(),
       deletedAt: p.deletedAt?.toISOString() ?? null,
-      restorableUntil: p.deletedAt ? new Date(p.deletedAt.getTime() + this.deps.restoreDays * DAY_MS).toISOString() : null,
+      restorableUntil: p.deletedAt
+        ? new Date(p.deletedAt.getTime() + this.deps.restoreDays * DAY_MS).toISOString()
+        : null,
     };
   }
 
@@ -118,18 +128,23 @@ export class PetsService {
 
   async create(ownerId: string, input: PetInput & { name: string; species: Species }): Promise<PetView> {
     const f = this.toFields(input);
-    const pet = await this.deps.pets.createWithinLimit(uuidv7(), ownerId, {
-      name: input.name,
-      species: input.species,
-      breed: f.breed ?? null,
-      sex: f.sex ?? 'unknown',
-      birthDate: f.birthDate ?? null,
-      birthDateEstimated: f.birthDateEstimated ?? false,
-      weightKg: f.weightKg ?? null,
-      microchipId: f.microchipId ?? null,
-      sterilised: f.sterilised ?? null,
-      notes: f.notes ?? null,
-    }, this.deps.maxPetsPerUser);
+    const pet = await this.deps.pets.createWithinLimit(
+      uuidv7(),
+      ownerId,
+      {
+        name: input.name,
+        species: input.species,
+        breed: f.breed ?? null,
+        sex: f.sex ?? 'unknown',
+        birthDate: f.birthDate ?? null,
+        birthDateEstimated: f.birthDateEstimated ?? false,
+        weightKg: f.weightKg ?? null,
+        microchipId: f.microchipId ?? null,
+        sterilised: f.sterilised ?? null,
+        notes: f.notes ?? null,
+      },
+      this.deps.maxPetsPerUser,
+    );
     if (!pet) throw this.limitReached();
     return this.view(pet, []);
   }
@@ -144,15 +159,26 @@ export class PetsService {
   }
 
   /** A page of the caller's pets, or of their deleted pets that can still be restored. */
-  async list(ownerId: string, q: { limit: number; cursor?: string; species?: Species; deleted?: 'true' | 'false' }): Promise<{ items: PetView[]; nextCursor: string | null }> {
+  async list(
+    ownerId: string,
+    q: { limit: number; cursor?: string; species?: Species; deleted?: 'true' | 'false' },
+  ): Promise<{ items: PetView[]; nextCursor: string | null }> {
     if (q.deleted === 'true') {
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { deletedAt: 'instant', id: 'uuid' });
-      const rows = await this.deps.pets.listDeleted(ownerId, { limit: q.limit + 1, deletedSince: this.restoreWindowStart(), after });
+      const rows = await this.deps.pets.listDeleted(ownerId, {
+        limit: q.limit + 1,
+        deletedSince: this.restoreWindowStart(),
+        after,
+      });
       const page = toPage(rows, q.limit, (p) => ({ deletedAt: p.deletedAt!.toISOString(), id: p.id }));
       return { items: await this.views(page.items), nextCursor: page.nextCursor };
     }
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { id: 'uuid' });
-    const rows = await this.deps.pets.listActive(ownerId, { limit: q.limit + 1, afterId: after?.id, species: q.species });
+    const rows = await this.deps.pets.listActive(ownerId, {
+      limit: q.limit + 1,
+      afterId: after?.id,
+      species: q.species,
+    });
     const page = toPage(rows, q.limit, (p) => ({ id: p.id }));
     return { items: await this.views(page.items), nextCursor: page.nextCursor };
   }
@@ -175,9 +201,17 @@ export class PetsService {
     if (!pet) throw notFound();
     if (!pet.deletedAt) return this.get(ownerId, petId);
     if (pet.deletedAt < this.restoreWindowStart()) {
-      throw new ConflictError('restore_window_passed', `A deleted pet can be restored for ${this.deps.restoreDays} days only`);
+      throw new ConflictError(
+        'restore_window_passed',
+        `A deleted pet can be restored for ${this.deps.restoreDays} days only`,
+      );
     }
-    const restored = await this.deps.pets.restoreWithinLimit(ownerId, petId, this.restoreWindowStart(), this.deps.maxPetsPerUser);
+    const restored = await this.deps.pets.restoreWithinLimit(
+      ownerId,
+      petId,
+      this.restoreWindowStart(),
+      this.deps.maxPetsPerUser,
+    );
     if (restored === 'limit') throw this.limitReached();
     if (!restored) throw notFound();
     const [view] = await this.views([restored]);
@@ -231,7 +265,10 @@ export class PetsService {
         const count = await this.deps.images.countPetPhotos(petId, trx);
         if (count >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
         const makePrimary = primary || count === 0;
-        const inserted = await this.deps.images.insertPetPhoto({ id: stored.id, ownerId, petId, isPrimary: false, variants: stored.variants }, trx);
+        const inserted = await this.deps.images.insertPetPhoto(
+          { id: stored.id, ownerId, petId, isPrimary: false, variants: stored.variants },
+          trx,
+        );
         if (makePrimary) await this.deps.images.setPrimary(petId, inserted.id, trx);
         return { ...inserted, isPrimary: makePrimary };
       });

@@ -11,7 +11,10 @@ describe('mergePreferences', () => {
   });
 
   it('changes only what the patch names, at any depth', () => {
-    const p = mergePreferences(DEFAULT_PREFERENCES, { notifications: { sms: { bookingReminders: true } }, display: { theme: 'dark' } });
+    const p = mergePreferences(DEFAULT_PREFERENCES, {
+      notifications: { sms: { bookingReminders: true } },
+      display: { theme: 'dark' },
+    });
     expect(p.notifications.sms.bookingReminders).toBe(true);
     expect(p.notifications.sms.bookingUpdates).toBe(false);
     expect(p.notifications.email).toEqual(DEFAULT_PREFERENCES.notifications.email);
@@ -26,12 +29,22 @@ describe('mergePreferences', () => {
   });
 
   it('orders reminder offsets latest-first without duplicates; an empty list means no reminders', () => {
-    expect(mergePreferences(undefined, { notifications: { reminderOffsetsMinutes: [60, 1440, 60, 10080] } }).notifications.reminderOffsetsMinutes).toEqual([10080, 1440, 60]);
-    expect(mergePreferences(undefined, { notifications: { reminderOffsetsMinutes: [] } }).notifications.reminderOffsetsMinutes).toEqual([]);
+    expect(
+      mergePreferences(undefined, { notifications: { reminderOffsetsMinutes: [60, 1440, 60, 10080] } }).notifications
+        .reminderOffsetsMinutes,
+    ).toEqual([10080, 1440, 60]);
+    expect(
+      mergePreferences(undefined, { notifications: { reminderOffsetsMinutes: [] } }).notifications
+        .reminderOffsetsMinutes,
+    ).toEqual([]);
   });
 
   it('falls back to defaults for stored values it does not understand (older or damaged documents)', () => {
-    const p = mergePreferences({ language: 'fr', notifications: { email: { promotions: 'yes', bookingUpdates: false }, reminderOffsetsMinutes: 'soon' }, display: 7 });
+    const p = mergePreferences({
+      language: 'fr',
+      notifications: { email: { promotions: 'yes', bookingUpdates: false }, reminderOffsetsMinutes: 'soon' },
+      display: 7,
+    });
     expect(p.language).toBe('id');
     expect(p.notifications.email.promotions).toBe(false);
     expect(p.notifications.email.bookingUpdates).toBe(false);

@@ -29,7 +29,12 @@ export interface PreferencesPatch {
   display?: Partial<Preferences['display']>;
 }
 
-const channel = (on: boolean, promotions: boolean): ChannelSettings => ({ bookingUpdates: on, bookingReminders: on, healthReminders: on, promotions });
+const channel = (on: boolean, promotions: boolean): ChannelSettings => ({
+  bookingUpdates: on,
+  bookingReminders: on,
+  healthReminders: on,
+  promotions,
+});
 
 /** What a user who never chose anything gets. SMS costs the user money, so it starts off. */
 export const DEFAULT_PREFERENCES: Preferences = {
@@ -44,7 +49,8 @@ export const DEFAULT_PREFERENCES: Preferences = {
   display: { theme: 'system', timeFormat: '24h', units: 'metric' },
 };
 
-const pick = <T>(value: unknown, allowed: readonly T[], fallback: T): T => (allowed.includes(value as T) ? (value as T) : fallback);
+const pick = <T>(value: unknown, allowed: readonly T[], fallback: T): T =>
+  allowed.includes(value as T) ? (value as T) : fallback;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Reminder offsets without duplicates, latest reminder (largest offset) first. */
@@ -73,14 +79,18 @@ export function mergePreferences(base: unknown, patch: PreferencesPatch = {}): P
   const storedOffsets = storedNotifications.reminderOffsetsMinutes;
   notifications.reminderOffsetsMinutes = normaliseOffsets(
     patch.notifications?.reminderOffsetsMinutes ??
-      (Array.isArray(storedOffsets) && storedOffsets.every((n) => Number.isInteger(n)) ? (storedOffsets as number[]) : DEFAULT_PREFERENCES.notifications.reminderOffsetsMinutes),
+      (Array.isArray(storedOffsets) && storedOffsets.every((n) => Number.isInteger(n))
+        ? (storedOffsets as number[])
+        : DEFAULT_PREFERENCES.notifications.reminderOffsetsMinutes),
   );
   return {
     notifications,
     language: patch.language ?? pick(stored.language, ['id', 'en'] as const, DEFAULT_PREFERENCES.language),
     display: {
       theme: patch.display?.theme ?? pick(storedDisplay.theme, THEMES, DEFAULT_PREFERENCES.display.theme),
-      timeFormat: patch.display?.timeFormat ?? pick(storedDisplay.timeFormat, TIME_FORMATS, DEFAULT_PREFERENCES.display.timeFormat),
+      timeFormat:
+        patch.display?.timeFormat ??
+        pick(storedDisplay.timeFormat, TIME_FORMATS, DEFAULT_PREFERENCES.display.timeFormat),
       units: patch.display?.units ?? pick(storedDisplay.units, UNITS, DEFAULT_PREFERENCES.display.units),
     },
   };

@@ -15,10 +15,23 @@ export class PreferencesRepository {
   async change<T>(userId: string, change: (current: unknown) => T): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
       // Make sure a row exists to lock, so that two concurrent changes apply one after the other.
-      await trx.insertInto('preferences').values({ user_id: userId, data: '{}' }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
-      const row = await trx.selectFrom('preferences').select('data').where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+      await trx
+        .insertInto('preferences')
+        .values({ user_id: userId, data: '{}' })
+        .onConflict((oc) => oc.column('user_id').doNothing())
+        .execute();
+      const row = await trx
+        .selectFrom('preferences')
+        .select('data')
+        .where('user_id', '=', userId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
       const next = change(row.data);
-      await trx.updateTable('preferences').set({ data: JSON.stringify(next), updated_at: new Date() }).where('user_id', '=', userId).execute();
+      await trx
+        .updateTable('preferences')
+        .set({ data: JSON.stringify(next), updated_at: new Date() })
+        .where('user_id', '=', userId)
+        .execute();
       return next;
     });
   }

@@ -3,15 +3,42 @@ import type { PreferencesService } from './preferences.service.ts';
 import { PreferencesBody, PreferencesSchema } from './preferences.schemas.ts';
 
 /** The caller's preferences under /api/v1/users/me/preferences (mounted at /api/v1). */
-export function preferencesRoutes(openapi: OpenAPIRegistry, service: PreferencesService, verifier: AccessTokenVerifier) {
+export function preferencesRoutes(
+  openapi: OpenAPIRegistry,
+  service: PreferencesService,
+  verifier: AccessTokenVerifier,
+) {
   const api = new ApiRouter(openapi, '/api/v1');
   const auth = requireAuth(verifier);
   const tags = ['users'];
-  api.route({ method: 'get', path: '/users/me/preferences', summary: 'My notification, language and display preferences (defaults until changed)', tags, auth: true, responses: { 200: { description: 'Preferences', schema: PreferencesSchema } } }, auth, async (req, res) => {
-    res.json(await service.get(req.principal!.userId));
-  });
-  api.route({ method: 'put', path: '/users/me/preferences', summary: 'Save my preferences (the whole document or any part of it)', tags, auth: true, body: PreferencesBody, responses: { 200: { description: 'The saved preferences', schema: PreferencesSchema } } }, auth, async (req, res) => {
-    res.json(await service.update(req.principal!.userId, req.valid.body));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/users/me/preferences',
+      summary: 'My notification, language and display preferences (defaults until changed)',
+      tags,
+      auth: true,
+      responses: { 200: { description: 'Preferences', schema: PreferencesSchema } },
+    },
+    auth,
+    async (req, res) => {
+      res.json(await service.get(req.principal!.userId));
+    },
+  );
+  api.route(
+    {
+      method: 'put',
+      path: '/users/me/preferences',
+      summary: 'Save my preferences (the whole document or any part of it)',
+      tags,
+      auth: true,
+      body: PreferencesBody,
+      responses: { 200: { description: 'The saved preferences', schema: PreferencesSchema } },
+    },
+    auth,
+    async (req, res) => {
+      res.json(await service.update(req.principal!.userId, req.valid.body));
+    },
+  );
   return api;
 }

@@ -2,18 +2,38 @@ import { z } from '@petpro/kit';
 import { CHANNELS, LANGUAGES, NOTIFICATION_EVENTS, THEMES, TIME_FORMATS, UNITS } from './preferences.model.ts';
 
 const bool = z.boolean({ error: 'must be true or false' });
-const enumOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
+const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.join(', ')}` });
 // At most two weeks ahead and at least five minutes: reminders are sent by a periodic job.
-const offset = z.number({ error: 'must be a number of minutes' }).int('must be a whole number of minutes').min(5, 'must be at least 5 minutes').max(20_160, 'must be at most 20160 minutes (14 days)');
+const offset = z
+  .number({ error: 'must be a number of minutes' })
+  .int('must be a whole number of minutes')
+  .min(5, 'must be at least 5 minutes')
+  .max(20_160, 'must be at most 20160 minutes (14 days)');
 
-const channelSettings = z.object(Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool])) as Record<(typeof NOTIFICATION_EVENTS)[number], typeof bool>);
-const channelPatch = z.strictObject(Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool.optional()])) as Record<(typeof NOTIFICATION_EVENTS)[number], z.ZodOptional<typeof bool>>);
+const channelSettings = z.object(
+  Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool])) as Record<
+    (typeof NOTIFICATION_EVENTS)[number],
+    typeof bool
+  >,
+);
+const channelPatch = z.strictObject(
+  Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool.optional()])) as Record<
+    (typeof NOTIFICATION_EVENTS)[number],
+    z.ZodOptional<typeof bool>
+  >,
+);
 
 export const PreferencesSchema = z
   .object({
     notifications: z.object({
-      ...(Object.fromEntries(CHANNELS.map((c) => [c, channelSettings])) as Record<(typeof CHANNELS)[number], typeof channelSettings>),
-      reminderOffsetsMinutes: z.array(z.number().int()).openapi({ description: 'Minutes before an appointment a reminder goes out, latest first' }),
+      ...(Object.fromEntries(CHANNELS.map((c) => [c, channelSettings])) as Record<
+        (typeof CHANNELS)[number],
+        typeof channelSettings
+      >),
+      reminderOffsetsMinutes: z
+        .array(z.number().int())
+        .openapi({ description: 'Minutes before an appointment a reminder goes out, latest first' }),
     }),
     language: enumOf(LANGUAGES),
     display: z.object({ theme: enumOf(THEMES), timeFormat: enumOf(TIME_FORMATS), units: enumOf(UNITS) }),
@@ -24,13 +44,24 @@ export const PreferencesBody = z
   .strictObject({
     notifications: z
       .strictObject({
-        ...(Object.fromEntries(CHANNELS.map((c) => [c, channelPatch.optional()])) as Record<(typeof CHANNELS)[number], z.ZodOptional<typeof channelPatch>>),
+        ...(Object.fromEntries(CHANNELS.map((c) => [c, channelPatch.optional()])) as Record<
+          (typeof CHANNELS)[number],
+          z.ZodOptional<typeof channelPatch>
+        >),
         reminderOffsetsMinutes: z.array(offset).max(5, 'must have at most 5 reminders').optional(),
       })
       .optional(),
     language: enumOf(LANGUAGES).optional(),
-    display: z.strictObject({ theme: enumOf(THEMES).optional(), timeFormat: enumOf(TIME_FORMATS).optional(), units: enumOf(UNITS).optional() }).optional(),
+    display: z
+      .strictObject({
+        theme: enumOf(THEMES).optional(),
+        timeFormat: enumOf(TIME_FORMATS).optional(),
+        units: enumOf(UNITS).optional(),
+      })
+      .optional(),
   })
-  .openapi('PreferencesUpdate', { description: 'The whole document or any part of it: what is left out keeps its current value.' });
+  .openapi('PreferencesUpdate', {
+    description: 'The whole document or any part of it: what is left out keeps its current value.',
+  });
 
 export const InternalPreferencesSchema = PreferencesSchema.extend({ userId: z.uuid() }).openapi('InternalPreferences');

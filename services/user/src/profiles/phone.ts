@@ -13,7 +13,8 @@ const FOREIGN_E164 = /^\+[1-9]\d{6,14}$/;
 /** The E.164 form of `input`, or undefined when it is not a phone number we understand. */
 export function normalisePhone(input: string): string | undefined {
   const trimmed = input.trim();
-  if (!/^[+\d\s().-]+$/.test(trimmed) || (trimmed.match(/\+/g)?.length ?? 0) > 1 || trimmed.indexOf('+') > 0) return undefined;
+  if (!/^[+\d\s().-]+$/.test(trimmed) || (trimmed.match(/\+/g)?.length ?? 0) > 1 || trimmed.indexOf('+') > 0)
+    return undefined;
   const hasPlus = trimmed.startsWith('+');
   let digits = trimmed.replace(/\D/g, '');
   if (hasPlus) {

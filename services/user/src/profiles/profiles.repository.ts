@@ -23,12 +23,42 @@ export interface ProfilePatch {
   bio?: string | null;
 }
 
-const cols = ['user_id', 'email', 'display_name', 'phone', 'address', 'city', 'bio', 'created_at', 'updated_at'] as const;
+const cols = [
+  'user_id',
+  'email',
+  'display_name',
+  'phone',
+  'address',
+  'city',
+  'bio',
+  'created_at',
+  'updated_at',
+] as const;
 
-type Row = { user_id: string; email: string | null; display_name: string | null; phone: string | null; address: string | null; city: string | null; bio: string | null; created_at: Date; updated_at: Date };
+type Row = {
+  user_id: string;
+  email: string | null;
+  display_name: string | null;
+  phone: string | null;
+  address: string | null;
+  city: string | null;
+  bio: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
 
 function toProfile(r: Row): ProfileRecord {
-  return { userId: r.user_id, email: r.email, displayName: r.display_name, phone: r.phone, address: r.address, city: r.city, bio: r.bio, createdAt: r.created_at, updatedAt: r.updated_at };
+  return {
+    userId: r.user_id,
+    email: r.email,
+    displayName: r.display_name,
+    phone: r.phone,
+    address: r.address,
+    city: r.city,
+    bio: r.bio,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 /** The only SQL for profiles. */
@@ -45,11 +75,21 @@ export class ProfilesRepository {
     const found = await this.findById(userId);
     if (found && (email === null || found.email === email)) return found;
     if (found) {
-      const r = await this.db.updateTable('profiles').set({ email }).where('user_id', '=', userId).returning(cols).executeTakeFirstOrThrow();
+      const r = await this.db
+        .updateTable('profiles')
+        .set({ email })
+        .where('user_id', '=', userId)
+        .returning(cols)
+        .executeTakeFirstOrThrow();
       return toProfile(r);
     }
     // Two first requests may race; the loser's insert does nothing and it reads the winner's row.
-    const inserted = await this.db.insertInto('profiles').values({ user_id: userId, email }).onConflict((oc) => oc.column('user_id').doNothing()).returning(cols).executeTakeFirst();
+    const inserted = await this.db
+      .insertInto('profiles')
+      .values({ user_id: userId, email })
+      .onConflict((oc) => oc.column('user_id').doNothing())
+      .returning(cols)
+      .executeTakeFirst();
     return inserted ? toProfile(inserted) : (await this.findById(userId))!;
   }
 
@@ -60,7 +100,12 @@ export class ProfilesRepository {
     if (patch.address !== undefined) set.address = patch.address;
     if (patch.city !== undefined) set.city = patch.city;
     if (patch.bio !== undefined) set.bio = patch.bio;
-    const r = await this.db.updateTable('profiles').set({ ...set, updated_at: new Date() }).where('user_id', '=', userId).returning(cols).executeTakeFirstOrThrow();
+    const r = await this.db
+      .updateTable('profiles')
+      .set({ ...set, updated_at: new Date() })
+      .where('user_id', '=', userId)
+      .returning(cols)
+      .executeTakeFirstOrThrow();
     return toProfile(r);
   }
 }

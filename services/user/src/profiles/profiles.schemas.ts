@@ -28,7 +28,10 @@ export const ProfilePatchBody = z
   })
   .openapi('ProfilePatch', { description: 'Fields left out stay as they are; null clears a field.' });
 
-const completenessItems = Object.keys(COMPLETENESS_WEIGHTS) as [keyof typeof COMPLETENESS_WEIGHTS, ...Array<keyof typeof COMPLETENESS_WEIGHTS>];
+const completenessItems = Object.keys(COMPLETENESS_WEIGHTS) as [
+  keyof typeof COMPLETENESS_WEIGHTS,
+  ...Array<keyof typeof COMPLETENESS_WEIGHTS>,
+];
 
 export const ProfileSchema = z
   .object({

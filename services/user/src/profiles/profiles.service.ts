@@ -17,11 +17,19 @@ export interface ProfileView extends Omit<ProfileRecord, 'createdAt' | 'updatedA
 /** Profiles and avatars of the calling user. */
 export class ProfilesService {
   constructor(
-    private readonly deps: { profiles: ProfilesRepository; images: ImagesRepository; pets: PetsRepository; media: MediaService },
+    private readonly deps: {
+      profiles: ProfilesRepository;
+      images: ImagesRepository;
+      pets: PetsRepository;
+      media: MediaService;
+    },
   ) {}
 
   private async view(p: ProfileRecord, avatar?: ImageRecord | null): Promise<ProfileView> {
-    const [image, petCount] = await Promise.all([avatar === undefined ? this.deps.images.findAvatar(p.userId) : avatar, this.deps.pets.countActive(p.userId)]);
+    const [image, petCount] = await Promise.all([
+      avatar === undefined ? this.deps.images.findAvatar(p.userId) : avatar,
+      this.deps.pets.countActive(p.userId),
+    ]);
     const avatarView = image ? this.deps.media.view(image) : null;
     return {
       userId: p.userId,
@@ -54,9 +62,13 @@ export class ProfilesService {
   async setAvatar(principal: Principal, data: Buffer): Promise<ImageView> {
     await this.deps.profiles.findOrCreate(principal.userId, principal.email ?? null);
     const stored = await this.deps.media.store(data, 'avatars');
-    let result;
+    let result: Awaited<ReturnType<typeof this.deps.images.replaceAvatar>>;
     try {
-      result = await this.deps.images.replaceAvatar({ id: stored.id, ownerId: principal.userId, variants: stored.variants });
+      result = await this.deps.images.replaceAvatar({
+        id: stored.id,
+        ownerId: principal.userId,
+        variants: stored.variants,
+      });
     } catch (err) {
       await this.deps.media.remove(stored.variants);
       throw err;
