@@ -7,7 +7,6 @@ import {
   closeServer,
   createLogger,
   createRedis,
-  listen,
   type Registry,
 } from '@petpro/kit';
 import { parseGatewayConfig } from './config.ts';
@@ -34,9 +33,16 @@ async function main(): Promise<void> {
   });
   // IP blocks and shared counters are loaded before the first request can arrive.
   await gateway.start();
-  const { server, port } = await listen(gateway.app, config.GATEWAY_PORT, config.HOST, gateway.serverOptions);
-  gateway.attach(server);
-  log.info({ url: `http://${config.HOST}:${port}` }, 'gateway listening');
+  const { server, port, internalServer, internalPort } = await gateway.listen({
+    port: config.GATEWAY_PORT,
+    host: config.HOST,
+    internalPort: config.GATEWAY_INTERNAL_PORT,
+    internalHost: config.GATEWAY_INTERNAL_HOST,
+  });
+  log.info(
+    { url: `http://${config.HOST}:${port}`, internal: `http://${config.GATEWAY_INTERNAL_HOST}:${internalPort}` },
+    'gateway listening',
+  );
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 9_000);
     force.unref();
     log.info('shutting down');
-    await closeServer(server, 3_000);
+    await Promise.all([closeServer(server, 3_000), closeServer(internalServer, 1_000)]);
     log.info('server closed');
     await gateway.close();
     await registry.close?.();

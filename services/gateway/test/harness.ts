@@ -17,7 +17,6 @@ import {
   closeServer,
   createLogger,
   keepRegistered,
-  listen,
   type Registry,
 } from '@petpro/kit';
 import { buildGateway, type Gateway } from '../src/app.ts';
@@ -28,6 +27,8 @@ export const TEST_SECRET = 'petpro-test-service-secret-0123456789abcdef';
 export interface TestGateway {
   url: string;
   port: number;
+  /** The internal listener (registry, metrics). */
+  internalUrl: string;
   gateway: Gateway;
   server: http.Server;
   registry: Registry;
@@ -56,19 +57,24 @@ export async function startGateway(
     registry,
     credentials: new ServiceCredentials(TEST_SECRET, 'gateway'),
   });
-  const { server, port } = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
-  gateway.attach(server);
+  const { server, port, internalServer, internalPort } = await gateway.listen({
+    port: 0,
+    host: '127.0.0.1',
+    internalPort: 0,
+    internalHost: '127.0.0.1',
+  });
   await gateway.start();
   await gateway.pool.refresh();
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    internalUrl: `http://127.0.0.1:${internalPort}`,
     gateway,
     server,
     registry,
     dataDir,
     async stop() {
-      await closeServer(server, 500);
+      await Promise.all([closeServer(server, 500), closeServer(internalServer, 500)]);
       await gateway.close();
     },
   };

@@ -1,6 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
 import { Counter, Gauge, type Registry as MetricsRegistry } from 'prom-client';
-import { BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError, type Logger } from '@petpro/kit';
+import {
+  AppError,
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  type Logger,
+} from '@petpro/kit';
 import { type CidrSet, cidrContains, clientCidrOf, parseCidr, type Cidr, type IpAddress } from './cidr.ts';
 import type { IpBlock, IpBlockStore } from './ip-blocks.store.ts';
 
@@ -8,6 +15,14 @@ import type { IpBlock, IpBlockStore } from './ip-blocks.store.ts';
 export type BlockVerdict =
   | { source: 'static'; cidr: string }
   | { source: 'admin' | 'auto'; cidr: string; id: string; expiresAt?: string };
+
+/** 403 for a blocked client; says until when when the block is temporary. */
+export class IpBlockedError extends AppError {
+  constructor(verdict: BlockVerdict) {
+    const expiresAt = verdict.source === 'static' ? undefined : verdict.expiresAt;
+    super(403, 'ip_blocked', 'Requests from your network are blocked', expiresAt ? { expiresAt } : {});
+  }
+}
 
 interface ActiveBlock {
   block: IpBlock;

@@ -7,16 +7,20 @@ import {
   GatewayTimeoutError,
   PayloadTooLargeError,
   ServiceUnavailableError,
+  Unreachable,
   type Logger,
   type RegisteredInstance,
 } from '@petpro/kit';
 import type { InstancePool } from '../discovery/instances.ts';
+import { SECURITY_HEADER_NAMES, SECURITY_HEADERS } from './answer.ts';
+import { BODYLESS_METHODS, hasBody } from './framing.ts';
 
 /*
  * Written on node:http rather than a proxy library: each attempt must pick its target from the
  * health-checked pool, go through the service's circuit breaker, be retried on another instance only
- * when no byte of the body was sent, and control exactly which headers cross. http-proxy is
- * unmaintained and http-proxy-3's current line needs Node 22.
+ * when no byte of the body was sent, set the framing itself and control exactly which headers cross.
+ * node:http's keep-alive agent was measured against undici's Pool on this path (bench/gateway.bench.ts)
+ * and kept: see the README's Benchmarks.
  */
 
 const HOP_BY_HOP = new Set([
@@ -31,47 +35,93 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Headers a client may never send on: hop-by-hop ones, internal identity and forwarding headers. */
+/**
+ * Request headers never passed on from a client: hop-by-hop ones, the framing (the gateway sets its
+ * own), internal identity and forwarding headers (the gateway writes its own), Host.
+ */
 function isStripped(name: string): boolean {
   return (
     HOP_BY_HOP.has(name) ||
+    name === 'content-length' ||
+    name === 'host' ||
+    name === 'x-request-id' ||
     name === 'x-service-token' ||
     name.startsWith('x-petpro-') ||
     name.startsWith('x-forwarded-') ||
     name === 'forwarded' ||
-    name === 'x-real-ip' ||
-    name === 'host'
+    name === 'x-real-ip'
   );
 }
 
-export function upstreamRequestHeaders(
-  req: http.IncomingMessage,
-  extra: Record<string, string>,
-): http.OutgoingHttpHeaders {
-  const listed = new Set(
-    String(req.headers.connection ?? '')
-      .toLowerCase()
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-  const out: http.OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined || isStripped(k) || listed.has(k)) continue;
-    out[k] = v;
-  }
-  return { ...out, ...extra };
+export interface ForwardTarget {
+  service: string;
+  path: string;
+  requestId: string;
+  clientIp: string;
+  /** Who failures count for in the breaker (the client IP or /64): one client cannot open a circuit. */
+  clientKey: string;
+  /** Bytes of body the client may stream; past it the request is cut with 413 (not a service failure). */
+  maxBodyBytes?: number;
+  /** Drop the Authorization header (a token that failed verification, on a public route). */
+  stripAuthorization?: boolean;
+  /** Response headers of the gateway's own (CORS, RateLimit), as a flat list. */
+  extraHeaders?: readonly string[];
 }
 
-function responseHeaders(res: http.IncomingMessage, own: http.ServerResponse): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(res.headers)) {
-    if (v === undefined || HOP_BY_HOP.has(k)) continue;
-    out[k] = v;
+/**
+ * The headers sent upstream, in one pass over the client's raw headers: what may cross, then the
+ * gateway's own (request id, forwarding) and the framing it chose: the Content-Length Node's parser
+ * read, chunked, or none.
+ */
+export function upstreamRequestHeaders(req: http.IncomingMessage, target: ForwardTarget): string[] {
+  const raw = req.rawHeaders;
+  const connection = req.headers.connection;
+  const listed =
+    connection === undefined || connection === 'keep-alive' || connection === 'close'
+      ? undefined
+      : new Set(connection.split(',').map((s) => s.trim().toLowerCase()));
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (isStripped(name) || listed?.has(name) || (target.stripAuthorization && name === 'authorization')) continue;
+    out.push(name, raw[i + 1]!);
   }
-  // The gateway's own Vary (Origin, for CORS) must survive the service's.
-  const mine = own.getHeader('vary');
-  if (mine !== undefined && out.vary !== undefined) out.vary = `${String(mine)}, ${String(out.vary)}`;
+  out.push('x-request-id', target.requestId, 'x-forwarded-for', target.clientIp);
+  out.push('x-forwarded-proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+  if (req.headers.host !== undefined) out.push('x-forwarded-host', req.headers.host);
+  if (hasBody(req)) {
+    const length = req.headers['content-length'];
+    if (length !== undefined) out.push('content-length', length);
+    else out.push('transfer-encoding', 'chunked');
+  } else if (!BODYLESS_METHODS.has(req.method ?? 'GET')) out.push('content-length', '0');
+  return out;
+}
+
+/**
+ * The answer's headers, in one pass over the service's raw headers: hop-by-hop ones dropped, the
+ * gateway's security headers added where the service set none, its own headers (CORS, RateLimit)
+ * and request id added, and its Vary (Origin, for CORS) merged with the service's.
+ */
+function answerHeaders(upstream: http.IncomingMessage, target: ForwardTarget): string[] {
+  const raw = upstream.rawHeaders;
+  const out: string[] = [];
+  let seenSecurity: Set<string> | undefined;
+  let varyAt = -1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || name === 'x-request-id') continue;
+    if (SECURITY_HEADER_NAMES.has(name)) (seenSecurity ??= new Set()).add(name);
+    else if (name === 'vary') varyAt = out.length + 1;
+    out.push(name, raw[i + 1]!);
+  }
+  for (let i = 0; i < SECURITY_HEADERS.length; i += 2)
+    if (!seenSecurity?.has(SECURITY_HEADERS[i]!)) out.push(SECURITY_HEADERS[i]!, SECURITY_HEADERS[i + 1]!);
+  const extra = target.extraHeaders ?? [];
+  for (let i = 0; i < extra.length; i += 2) {
+    if (extra[i] === 'vary' && varyAt >= 0) out[varyAt] = `${extra[i + 1]}, ${out[varyAt]}`;
+    else out.push(extra[i]!, extra[i + 1]!);
+  }
+  out.push('x-request-id', target.requestId);
   return out;
 }
 
@@ -82,12 +132,17 @@ export class ClientClosedRequestError extends AppError {
   }
 }
 
+/** A 500/502/503/504 from the service: counted by the breaker (once per client), then passed on as it is. */
 class Upstream5xx extends Error {
   constructor(readonly response: http.IncomingMessage) {
     super(`upstream answered ${response.statusCode}`);
   }
 }
 
+/** Statuses that say the service failed (501, 505… answer what was asked). */
+const SERVICE_FAULTS = new Set([500, 502, 503, 504]);
+
+/** An attempt that failed before an answer; `sent` when a byte of the body may have reached the service. */
 class AttemptError extends Error {
   constructor(
     message: string,
@@ -98,14 +153,8 @@ class AttemptError extends Error {
   }
 }
 
-export interface ForwardTarget {
-  service: string;
-  path: string;
-  requestId: string;
-  clientIp: string;
-  /** Bytes of body the client may stream; past it the request is cut with 413 (not a service failure). */
-  maxBodyBytes?: number;
-}
+/** Could not connect at all: counted whoever the client is. */
+class ConnectFailed extends Unreachable {}
 
 export class UpstreamProxy {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
@@ -117,15 +166,17 @@ export class UpstreamProxy {
     private readonly log: Logger,
   ) {}
 
-  /** Sends the request to a healthy instance and streams the answer back; throws AppErrors for 503/504. */
+  /**
+   * Sends the request to a healthy instance and streams the answer back; throws AppErrors for
+   * 503/504, and PayloadTooLargeError when a streamed body passes its limit.
+   */
   async forward(req: http.IncomingMessage, res: http.ServerResponse, target: ForwardTarget): Promise<void> {
     const tried = new Set<string>();
-    const hasBody =
-      req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0'
-        ? true
-        : req.headers['transfer-encoding'] !== undefined;
-    const idempotent = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'].includes(req.method ?? 'GET');
+    const withBody = hasBody(req);
+    const idempotent = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+    const headers = upstreamRequestHeaders(req, target);
     const maxAttempts = 1 + (this.opts.retries ?? 2);
+    const call = { client: target.clientKey };
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       // With no healthy instance, a registered one is still tried once: the attempt, counted by the
       // breaker, is a truer test than a health check that may just have been slow.
@@ -139,8 +190,8 @@ export class UpstreamProxy {
       }
       tried.add(inst.id);
       try {
-        const upstream = await this.breakers.run(target.service, () => this.attempt(req, inst, target));
-        this.pipeBack(upstream, res);
+        const upstream = await this.breakers.run(target.service, () => this.attempt(req, res, inst, target, headers), call);
+        this.pipeBack(upstream, res, target);
         return;
       } catch (err) {
         if (err instanceof CircuitOpen) {
@@ -151,13 +202,8 @@ export class UpstreamProxy {
           );
         }
         if (err instanceof Upstream5xx) {
-          this.pipeBack(err.response, res);
+          this.pipeBack(err.response, res, target);
           return;
-        }
-        if (err instanceof PayloadTooLargeError) {
-          // The rest of the body is never read: close rather than parse it as the next request.
-          res.setHeader('Connection', 'close');
-          throw err;
         }
         if (err instanceof AppError) throw err;
         const e = err as AttemptError;
@@ -165,7 +211,7 @@ export class UpstreamProxy {
         this.pool.markFailed(inst.id, e.message);
         this.log.warn({ service: target.service, instance: inst.id, err: e.message }, 'upstream attempt failed');
         // Safe to try another instance only if nothing was sent, or the request has no body and is idempotent.
-        if (e.bodySent && (hasBody || !idempotent)) break;
+        if (e.bodySent && (withBody || !idempotent)) break;
       }
     }
     throw new ServiceUnavailableError('service_unavailable', `The ${target.service} service is unavailable`);
@@ -173,7 +219,7 @@ export class UpstreamProxy {
 
   private async countUnavailable(service: string): Promise<void> {
     try {
-      await this.breakers.run(service, () => Promise.reject(new AttemptError('no healthy instance', false)));
+      await this.breakers.run(service, () => Promise.reject(new ConnectFailed('no healthy instance')));
     } catch (err) {
       if (err instanceof CircuitOpen)
         throw new ServiceUnavailableError(
@@ -184,29 +230,29 @@ export class UpstreamProxy {
     }
   }
 
+  /**
+   * One try against one instance. Any way it ends other than a complete exchange destroys the
+   * upstream request, and with it the socket: a socket whose request did not end cleanly is never
+   * returned to the pool, so nothing half-sent can be read as the start of the next request.
+   */
   private attempt(
     req: http.IncomingMessage,
+    res: http.ServerResponse,
     inst: RegisteredInstance,
     target: ForwardTarget,
+    baseHeaders: string[],
   ): Promise<http.IncomingMessage> {
     const url = new URL(inst.url);
-    const headers = upstreamRequestHeaders(req, {
-      'x-request-id': target.requestId,
-      'x-forwarded-for': target.clientIp,
-      'x-forwarded-proto': (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
-      ...(req.headers.host ? { 'x-forwarded-host': req.headers.host } : {}),
-    });
     return new Promise((resolve, reject) => {
       let sent = false;
       let settled = false;
       const upstreamReq = http.request({
         agent: this.agent,
-        protocol: url.protocol,
-        hostname: url.hostname,
+        host: url.hostname,
         port: url.port,
         method: req.method,
         path: target.path,
-        headers,
+        headers: ['host', url.host, ...baseHeaders],
       });
       const timer = setTimeout(() => {
         fail(new AttemptError('timeout', true, true));
@@ -216,41 +262,48 @@ export class UpstreamProxy {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        req.off('aborted', onAborted);
+        res.off('close', onClientGone);
         req.off('data', onData);
         reject(e);
       };
-      upstreamReq.on('error', (err) => fail(new AttemptError(err.message, sent)));
+      upstreamReq.on('error', (err) =>
+        fail(sent ? new AttemptError(err.message, true) : new ConnectFailed(err.message)),
+      );
       upstreamReq.on('response', (upstreamRes) => {
         if (settled) {
-          upstreamRes.resume();
+          upstreamRes.destroy();
           return;
         }
         settled = true;
         clearTimeout(timer);
-        req.off('aborted', onAborted);
-        if ((upstreamRes.statusCode ?? 500) >= 500) reject(new Upstream5xx(upstreamRes));
+        res.off('close', onClientGone);
+        if (SERVICE_FAULTS.has(upstreamRes.statusCode ?? 500)) reject(new Upstream5xx(upstreamRes));
         else resolve(upstreamRes);
       });
-      // The client went away: stop the upstream work too, without blaming the service.
-      const onAborted = () => {
+      // The client went away before the answer: stop the upstream work too, without blaming the service.
+      const onClientGone = () => {
         fail(new ClientClosedRequestError());
         upstreamReq.destroy();
       };
-      req.once('aborted', onAborted);
-      // Bodies without a Content-Length (or lying about it) are counted as they stream.
+      res.once('close', onClientGone);
+      // Bodies without a Content-Length are counted as they stream.
       let received = 0;
       const limit = target.maxBodyBytes;
       const onData = (chunk: Buffer) => {
         received += chunk.length;
         if (limit === undefined || received <= limit) return;
         req.unpipe(upstreamReq);
+        req.off('data', onData);
         fail(new PayloadTooLargeError(`The request body is larger than the ${limit} bytes allowed here`));
         upstreamReq.destroy();
       };
       const startBody = () => {
         sent = true;
-        if (limit !== undefined) req.on('data', onData);
+        if (!hasBody(req)) {
+          upstreamReq.end();
+          return;
+        }
+        if (limit !== undefined && req.headers['content-length'] === undefined) req.on('data', onData);
         req.pipe(upstreamReq);
       };
       upstreamReq.on('socket', (socket) => {
@@ -260,11 +313,13 @@ export class UpstreamProxy {
     });
   }
 
-  private pipeBack(upstream: http.IncomingMessage, res: http.ServerResponse): void {
-    res.writeHead(upstream.statusCode ?? 502, responseHeaders(upstream, res));
+  private pipeBack(upstream: http.IncomingMessage, res: http.ServerResponse, target: ForwardTarget): void {
+    res.writeHead(upstream.statusCode ?? 502, answerHeaders(upstream, target));
     upstream.pipe(res);
     upstream.on('error', () => res.destroy());
-    res.on('close', () => upstream.destroy());
+    res.on('close', () => {
+      if (!upstream.complete) upstream.destroy();
+    });
   }
 
   /** Proxies a WebSocket upgrade to a healthy instance; answers 503 on the raw socket when none is. */
@@ -275,12 +330,8 @@ export class UpstreamProxy {
       return;
     }
     const url = new URL(inst.url);
-    const headers = upstreamRequestHeaders(req, {
-      'x-request-id': target.requestId,
-      'x-forwarded-for': target.clientIp,
-    });
-    headers.connection = 'Upgrade';
-    headers.upgrade = req.headers.upgrade ?? 'websocket';
+    const headers = upstreamRequestHeaders(req, target);
+    headers.push('host', url.host, 'connection', 'Upgrade', 'upgrade', req.headers.upgrade ?? 'websocket');
     const upstreamReq = http.request({
       hostname: url.hostname,
       port: url.port,
