@@ -148,7 +148,12 @@ export async function run(): Promise<void> {
     freePort(),
     freePort(),
   ]);
-  console.log(`load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}, ${os.cpus().length} cores`);
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}, ${os.cpus().length} cores`,
+  );
   console.log(`load generator: ${haveWrk ? 'wrk -t1' : 'autocannon'}; nginx: ${haveNginx ? 'yes' : 'not on the PATH'}`);
   const registrations: Array<{ stop(): Promise<void> }> = [];
   try {

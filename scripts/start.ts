@@ -264,8 +264,7 @@ async function main(): Promise<void> {
     if (name === 'gateway') {
       env.GATEWAY_PORT = String(ports.gateway);
       env.GATEWAY_INTERNAL_PORT = String(config.GATEWAY_INTERNAL_PORT);
-    }
-    else env.PORT = String(ports[name]);
+    } else env.PORT = String(ports[name]);
     children.push(new Child(name, env));
   }
   for (const c of children) c.start();

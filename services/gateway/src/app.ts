@@ -204,7 +204,10 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   internal.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());
   });
-  internal.use('/internal/registry', registryRouter(registry, credentials, () => void pool.refresh()));
+  internal.use(
+    '/internal/registry',
+    registryRouter(registry, credentials, () => void pool.refresh()),
+  );
   internal.use(notFoundHandler);
   internal.use(errorHandler);
 

@@ -84,7 +84,8 @@ export function createFrontDoor(deps: FrontDoorDeps): http.RequestListener {
     const upstream = ex.upstream ?? 'gateway';
     const key = `${upstream} ${status}`;
     let counter = counters.get(key);
-    if (counter === undefined) counters.set(key, (counter = deps.requests.labels({ upstream, status: String(status) })));
+    if (counter === undefined)
+      counters.set(key, (counter = deps.requests.labels({ upstream, status: String(status) })));
     counter.inc();
     const ms = performance.now() - ex.started;
     let timer = timers.get(upstream);
@@ -203,7 +204,11 @@ export function createFrontDoor(deps: FrontDoorDeps): http.RequestListener {
 
   /** Hands a request to the gateway's own Express routes, with what the front door already knows. */
   const ownRoute = (req: http.IncomingMessage, res: http.ServerResponse, ex: Exchange, identity?: Identity) => {
-    const r = req as http.IncomingMessage & { id?: string; clientIdentity?: ClientIdentity; gatewayIdentity?: Identity };
+    const r = req as http.IncomingMessage & {
+      id?: string;
+      clientIdentity?: ClientIdentity;
+      gatewayIdentity?: Identity;
+    };
     r.id = ex.requestId;
     r.clientIdentity = ex.client;
     r.gatewayIdentity = identity;

@@ -82,4 +82,3 @@ export class InFlightLimiter {
     return service === undefined ? this.total : (this.perService.get(service) ?? 0);
   }
 }
-

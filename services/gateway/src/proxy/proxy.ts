@@ -190,7 +190,11 @@ export class UpstreamProxy {
       }
       tried.add(inst.id);
       try {
-        const upstream = await this.breakers.run(target.service, () => this.attempt(req, res, inst, target, headers), call);
+        const upstream = await this.breakers.run(
+          target.service,
+          () => this.attempt(req, res, inst, target, headers),
+          call,
+        );
         this.pipeBack(upstream, res, target);
         return;
       } catch (err) {
