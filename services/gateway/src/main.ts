@@ -6,6 +6,7 @@ import {
   ServiceCredentials,
   closeServer,
   createLogger,
+  flushLogger,
   createRedis,
   type Registry,
 } from '@petpro/kit';
@@ -18,7 +19,8 @@ async function main(): Promise<void> {
     throw new ConfigError(
       'Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); `npm start` generates one',
     );
-  const log = createLogger('gateway', config.LOG_LEVEL);
+  // One access-log line per request: buffered into larger writes (flushed every second and at exit).
+  const log = createLogger('gateway', config.LOG_LEVEL, { buffered: true });
   let registry: Registry = new MemoryRegistry();
   if (config.REDIS_URL) {
     const redis = createRedis(config.REDIS_URL);
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     await gateway.close();
     await registry.close?.();
     log.info('stopped');
+    flushLogger(log);
     process.exit(0);
   };
   process.on('SIGTERM', stop);

@@ -154,12 +154,13 @@ export async function startFakeAuth(registry: Registry) {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const kid = randomBytes(6).toString('hex');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+  const revoked: Array<{ sessionId: string; expiresAt: string }> = [];
   const upstream = await startUpstream(registry, 'auth', (req, res) => {
     const json = (status: number, body: unknown, type = 'application/json') =>
       res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body));
     const p = (req.url ?? '').split('?')[0];
     if (p === '/.well-known/jwks.json') return json(200, { keys: [jwk] });
-    if (p === '/internal/sessions/revocations') return json(200, { items: [], now: new Date().toISOString() });
+    if (p === '/internal/sessions/revocations') return json(200, { items: revoked, now: new Date().toISOString() });
     if (p === '/api/v1/auth/login')
       return json(
         401,
@@ -176,9 +177,13 @@ export async function startFakeAuth(registry: Registry) {
   });
   return {
     upstream,
-    /** A signed access token for a user with the given roles. */
-    async token(opts: { userId?: string; roles?: string[] } = {}): Promise<string> {
-      return new SignJWT({ sid: randomUUID(), roles: opts.roles ?? ['pet_owner'] })
+    /** Puts a session on the revocation feed (as a logout does). */
+    revoke(sessionId: string): void {
+      revoked.push({ sessionId, expiresAt: new Date(Date.now() + 20 * 60_000).toISOString() });
+    },
+    /** A signed access token for a user with the given roles (and session id). */
+    async token(opts: { userId?: string; roles?: string[]; sessionId?: string } = {}): Promise<string> {
+      return new SignJWT({ sid: opts.sessionId ?? randomUUID(), roles: opts.roles ?? ['pet_owner'] })
         .setProtectedHeader({ alg: 'EdDSA', kid })
         .setIssuer('petpro-auth')
         .setAudience('petpro')
