@@ -125,7 +125,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
       responses: { 200: { description: 'Alive' } },
     },
     (_req, res) => {
-      res.json({ status: 'ok', service: 'gateway', version });
+      res.json({ status: 'ok', service: 'gateway', version, pid: process.pid, node: process.version });
     },
   );
   own.route(
