@@ -6,8 +6,8 @@
  * `nginx` is on the PATH. Load comes from wrk when installed, else autocannon. Each target gets
  * `-c BENCH_CONNECTIONS` (64) for BENCH_SECONDS (10 s) after a warm-up, then one connection for
  * the p50 of a lone client; BENCH_ROUNDS (3) rounds, best-of and spread printed at the end.
- * BENCH_GATEWAY_WORKERS sets GATEWAY_WORKERS for the gateway (default 1); BENCH_GATEWAY_NODE_ARGS adds
- * node options to it (`--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
+ * BENCH_GATEWAY_NODE_ARGS adds node options to the gateway (`--cpu-prof --cpu-prof-dir=/tmp/prof` to
+ * profile it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -180,7 +180,6 @@ export async function run(): Promise<void> {
         HOST: '127.0.0.1',
         GATEWAY_PORT: String(gatewayPort),
         GATEWAY_INTERNAL_PORT: String(internalPort),
-        GATEWAY_WORKERS: env.BENCH_GATEWAY_WORKERS ?? '1',
         SERVICE_SECRET: SECRET,
         PETPRO_DATA_DIR: dir,
         LOG_LEVEL: 'info',
