@@ -22,7 +22,7 @@ import { InFlightLimiter } from './protection/load-shedding.ts';
 import type { Protection } from './protection/protection.ts';
 import { forwardPath, normalisePath } from './routing/normalise-path.ts';
 import { accessFor, matchRoute, type RouteRule } from './routing/route-table.ts';
-import { authorize, identify, type Identity } from './security/access.ts';
+import { ANONYMOUS, authorize, identify, type Identity } from './security/access.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -165,13 +165,15 @@ export function createFrontDoor(deps: FrontDoorDeps): http.RequestListener {
     const bodyLimit = bodyLimitFor(req, rule, bodyLimits);
     if (withBody && declaredTooLarge(req, bodyLimit)) throw bodyTooLarge(bodyLimit);
     // 7. The caller (a valid token makes the caller a user for the limits), then the limits.
-    const identity = await identify(req, verifier);
+    const identity = req.headers.authorization === undefined ? ANONYMOUS : await identify(req, verifier);
     if (!blocks.isAllowlisted(client.addr)) {
-      const limited = await limits.consume({
+      const pending = limits.consume({
         clientKey: client.key,
         userId: identity.principal?.userId,
         limitClass: rule?.limitClass,
       });
+      // In memory the counters answer at once; only Redis makes it a promise.
+      const limited = pending instanceof Promise ? await pending : pending;
       if (limited.headers.length) ex.headers.push(...limited.headers);
       if (limited.refusal) throw limited.refusal;
     }

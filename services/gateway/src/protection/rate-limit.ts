@@ -123,11 +123,12 @@ export function createRateLimits(opts: RateLimitOptions) {
   const general = policy('general', opts.perMinute);
   const auth = policy('auth', opts.authPerMinute);
 
-  const hit = async (p: Policy, key: string, now: number): Promise<Window> => {
-    if (p.memory) return p.memory.hit(key, now);
+  const shared = async (p: Policy, key: string, now: number): Promise<Window> => {
     const r = await p.shared!.increment(key);
     return { count: r.totalHits, resetAt: r.resetTime?.getTime() ?? now + RATE_WINDOW_MS };
   };
+  const hit = async (p: Policy, key: string, now: number): Promise<Window> =>
+    p.memory ? p.memory.hit(key, now) : shared(p, key, now);
 
   const apply = (p: Policy, key: string, w: Window, now: number, out: RateVerdict): void => {
     const seconds = Math.max(0, Math.ceil((w.resetAt - now) / 1000));
@@ -150,19 +151,26 @@ export function createRateLimits(opts: RateLimitOptions) {
   };
 
   return {
-    /** Counts one request against every limit that applies to it. */
-    async consume(subject: RateSubject): Promise<RateVerdict> {
-      const out: RateVerdict = { headers: [] };
+    /**
+     * Counts one request against every limit that applies to it; synchronous with in-memory
+     * counters (the hot path), a promise with Redis.
+     */
+    consume(subject: RateSubject): RateVerdict | Promise<RateVerdict> {
       const now = Date.now();
-      if (general) {
-        const key = subject.userId ? `user:${subject.userId}` : `ip:${subject.clientKey}`;
-        apply(general, key, await hit(general, key, now), now, out);
+      const generalKey = subject.userId ? `user:${subject.userId}` : `ip:${subject.clientKey}`;
+      const authKey = auth && subject.limitClass === 'auth' ? `ip:${subject.clientKey}` : undefined;
+      if (!opts.redis) {
+        const out: RateVerdict = { headers: [] };
+        if (general) apply(general, generalKey, general.memory!.hit(generalKey, now), now, out);
+        if (auth && authKey) apply(auth, authKey, auth.memory!.hit(authKey, now), now, out);
+        return out;
       }
-      if (auth && subject.limitClass === 'auth') {
-        const key = `ip:${subject.clientKey}`;
-        apply(auth, key, await hit(auth, key, now), now, out);
-      }
-      return out;
+      return (async () => {
+        const out: RateVerdict = { headers: [] };
+        if (general) apply(general, generalKey, await hit(general, generalKey, now), now, out);
+        if (auth && authKey) apply(auth, authKey, await hit(auth, authKey, now), now, out);
+        return out;
+      })();
     },
     /**
      * Counts a WebSocket upgrade against the client's general budget; returns the seconds to wait

@@ -153,6 +153,19 @@ class AttemptError extends Error {
   }
 }
 
+/** Host and port of an instance URL, parsed once per instance rather than once per request. */
+const targets = new Map<string, { hostname: string; port: string; host: string }>();
+function targetOf(instanceUrl: string): { hostname: string; port: string; host: string } {
+  let t = targets.get(instanceUrl);
+  if (t === undefined) {
+    if (targets.size >= 1_000) targets.clear();
+    const u = new URL(instanceUrl);
+    t = { hostname: u.hostname, port: u.port, host: u.host };
+    targets.set(instanceUrl, t);
+  }
+  return t;
+}
+
 /** Could not connect at all: counted whoever the client is. */
 class ConnectFailed extends Unreachable {}
 
@@ -246,7 +259,7 @@ export class UpstreamProxy {
     target: ForwardTarget,
     baseHeaders: string[],
   ): Promise<http.IncomingMessage> {
-    const url = new URL(inst.url);
+    const url = targetOf(inst.url);
     return new Promise((resolve, reject) => {
       let sent = false;
       let settled = false;

@@ -19,7 +19,8 @@ export interface Identity {
   error?: AppError;
 }
 
-const ANONYMOUS: Identity = {};
+/** No token was sent. */
+export const ANONYMOUS: Identity = Object.freeze({});
 
 /**
  * Verifies the bearer token if there is one (the verifier also refuses a revoked session's token),
