@@ -137,6 +137,11 @@ export async function startUpstream(
   };
 }
 
+/** Stops whatever a test started (gateways, upstreams), skipping what never started. */
+export async function stopAll(...things: Array<{ stop(): Promise<void> } | undefined>): Promise<void> {
+  for (const thing of things) await thing?.stop();
+}
+
 /** Answers JSON `{ ok: true, service, path }` with status 200. */
 export const okHandler =
   (service: string): Handler =>

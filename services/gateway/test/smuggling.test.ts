@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MemoryRegistry, createLogger, keepRegistered } from '@petpro/kit';
-import { startFakeAuth, startGateway, type TestGateway } from './harness.ts';
+import { startFakeAuth, startGateway, stopAll, type TestGateway } from './harness.ts';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
 import { createVerifiedUser } from '../../../test/users.ts';
 
@@ -185,9 +185,7 @@ describe('request smuggling at the gateway', () => {
   });
   afterAll(async () => {
     agent.destroy();
-    await gw?.stop();
-    await recorder?.stop();
-    await auth?.upstream.stop();
+    await stopAll(gw, recorder, auth?.upstream);
   });
 
   it.each(VARIANTS.map((v, i) => [...v, i + 1] as const))(

@@ -15,6 +15,7 @@ import {
   startFakeAuth,
   startGateway,
   startUpstream,
+  stopAll,
   type FakeUpstream,
   type TestGateway,
 } from './harness.ts';
@@ -28,9 +29,7 @@ describe('internal surfaces', () => {
     gw = await startGateway({ registry, env: { RATE_LIMIT_PER_MINUTE: '5', AUTO_BLOCK_THRESHOLD: '0' } });
     serviceToken = await new ServiceCredentials(TEST_SECRET, 'clinic').token();
   });
-  afterAll(async () => {
-    await gw?.stop();
-  });
+  afterAll(() => stopAll(gw));
 
   it('serves neither the registry nor metrics on the public port, even with a service credential', async () => {
     const from = '127.60.0.1';
@@ -103,11 +102,7 @@ describe('tokens on public routes', () => {
     });
     gw = await startGateway({ registry });
   });
-  afterAll(async () => {
-    await gw?.stop();
-    await clinic?.stop();
-    await auth?.upstream.stop();
-  });
+  afterAll(() => stopAll(gw, clinic, auth?.upstream));
 
   // Regression (issue 10): a revoked session's token was still forwarded on public routes, and the
   // services' optional auth honoured it.
@@ -155,11 +150,7 @@ describe('oversized uploads', () => {
     user = await startUpstream(registry, 'user', okHandler('user'));
     gw = await startGateway({ registry });
   });
-  afterAll(async () => {
-    await gw?.stop();
-    await user?.stop();
-    await auth?.upstream.stop();
-  });
+  afterAll(() => stopAll(gw, user, auth?.upstream));
 
   // Regression (issue 10): the gateway answered 413 and closed while the client was still sending,
   // so Node's fetch saw EPIPE (a browser, a network error) instead of the answer.
@@ -210,10 +201,7 @@ describe('circuits and client-caused failures', () => {
       env: { BREAKER_VOLUME_THRESHOLD: '4', BREAKER_ERROR_THRESHOLD_PERCENT: '50', RATE_LIMIT_PER_MINUTE: '100000' },
     });
   });
-  afterAll(async () => {
-    await gw?.stop();
-    await clinic?.stop();
-  });
+  afterAll(() => stopAll(gw, clinic));
 
   it('one client’s 500s never open the circuit for others; many clients’ do', async () => {
     const attacker = next();
