@@ -72,6 +72,9 @@ export interface FrontDoorDeps {
 export function createFrontDoor(deps: FrontDoorDeps): http.RequestListener {
   const { log, protection, proxy, verifier, own } = deps;
   const { inFlight, blocks, limits, trusted, bodyLimits } = protection;
+  // The access line holds no header and its URL has secret query values redacted already, so it
+  // skips the logger's redaction pass (three times the cost of the line itself).
+  const accessLog = log.child({}, { redact: { paths: [] } });
   const counters = new Map<string, ReturnType<Counter['labels']>>();
   const timers = new Map<string, ReturnType<Histogram['labels']>>();
 
@@ -92,8 +95,8 @@ export function createFrontDoor(deps: FrontDoorDeps): http.RequestListener {
     if (timer === undefined) timers.set(upstream, (timer = deps.latency.labels({ upstream })));
     timer.observe(ms / 1000);
     const level = status >= 500 || !res.writableFinished ? 'warn' : ex.probe ? 'debug' : 'info';
-    if (!log.isLevelEnabled(level)) return;
-    log[level](
+    if (!accessLog.isLevelEnabled(level)) return;
+    accessLog[level](
       {
         req: { id: ex.requestId, method: req.method, url: redactUrl(req.url) },
         res: { statusCode: status },
