@@ -106,7 +106,7 @@ export async function startPlatform(opts: PlatformOptions) {
       return inst;
     },
     async stop() {
-      await Promise.all([closeServer(gw.server, 1_000), closeServer(gw.internalServer, 1_000)]);
+      await Promise.all([closeServer(gw.server, 1_000), closeServer(gw.internalServer!, 1_000)]);
       await gateway.close();
       await Promise.all(Object.values(running).map((r) => r!.stop().catch(() => {})));
       await smtp.close();

@@ -33,6 +33,7 @@ import { adminRouter } from './admin/admin.routes.ts';
 import { createProtection, type Protection } from './protection/protection.ts';
 import { gatewayHelmet } from './proxy/answer.ts';
 import { createFrontDoor } from './front-door.ts';
+import type { SharedCounter } from './cluster.ts';
 import { framingProblem, hasBody } from './proxy/framing.ts';
 
 export interface GatewayDeps {
@@ -41,6 +42,8 @@ export interface GatewayDeps {
   registry: Registry;
   credentials: ServiceCredentials;
   version?: string;
+  /** In a cluster worker without Redis: the primary's counters (rate limits, automatic blocks). */
+  shared?: SharedCounter;
 }
 
 export interface Gateway {
@@ -48,6 +51,7 @@ export interface Gateway {
   app: http.RequestListener;
   /** The internal port's app: the service registry and metrics (GATEWAY_INTERNAL_PORT, loopback by default). */
   internal: Express;
+  metrics: MetricsRegistry;
   pool: InstancePool;
   breakers: BreakerSet;
   revocations: RevocationList;
@@ -60,7 +64,7 @@ export interface Gateway {
    * Listens on both ports (public: `app` with the server limits and upgrades; internal: registry and
    * metrics). Port 0 picks a free one; the bound ports are returned.
    */
-  listen(at: { port: number; host: string; internalPort: number; internalHost: string }): Promise<GatewayServers>;
+  listen(at: { port: number; host: string; internalPort?: number; internalHost?: string }): Promise<GatewayServers>;
   /** Starts discovery and revocation polling; resolves once the IP blocks and shared counters are loaded. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -69,8 +73,9 @@ export interface Gateway {
 export interface GatewayServers {
   server: http.Server;
   port: number;
-  internalServer: http.Server;
-  internalPort: number;
+  /** Absent in a cluster worker: the primary holds the internal listener. */
+  internalServer?: http.Server;
+  internalPort?: number;
 }
 
 /** The gateway: everything wired, nothing listening (tests and main both start from here). */
@@ -112,7 +117,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     isRevoked: (sid) => revocations.isRevoked(sid),
   });
   const proxy = new UpstreamProxy(pool, breakers, { timeoutMs: config.UPSTREAM_TIMEOUT_MS }, log);
-  const protection = createProtection({ config, log, metrics });
+  const protection = createProtection({ config, log, metrics, shared: deps.shared });
 
   const openapi = createOpenApiRegistry();
   const own = new ApiRouter(openapi);
@@ -213,6 +218,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
 
   return {
     app,
+    metrics,
     internal,
     pool,
     breakers,
@@ -272,7 +278,8 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     async listen(at) {
       const pub = await listen(app, at.port, at.host, protection.serverOptions);
       this.attach(pub.server);
-      const int = await listen(internal, at.internalPort, at.internalHost);
+      if (at.internalPort === undefined) return { server: pub.server, port: pub.port };
+      const int = await listen(internal, at.internalPort, at.internalHost ?? '127.0.0.1');
       return { server: pub.server, port: pub.port, internalServer: int.server, internalPort: int.port };
     },
     async start() {

@@ -26,6 +26,10 @@ export const gatewayEnv = {
   UPSTREAM_TIMEOUT_MS: ms(100, 300_000).default(10_000),
   /** Address of the internal listener (registry, metrics); GATEWAY_INTERNAL_PORT is in baseEnv (services use it). */
   GATEWAY_INTERNAL_HOST: z.string().default('127.0.0.1'),
+  /** Processes serving the public port (node:cluster, one port); `auto` = one per core. */
+  GATEWAY_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], { error: 'must be auto or 1..64' })
+    .default(1),
 
   // Rate limits (0 turns a limiter off) and automatic blocks.
   RATE_LIMIT_PER_MINUTE: int('a number of requests', 0, 1_000_000_000).default(300),

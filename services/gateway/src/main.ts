@@ -1,5 +1,8 @@
+import cluster from 'node:cluster';
+import os from 'node:os';
 import {
   ConfigError,
+  HttpRegistry,
   MemoryRegistry,
   watchParent,
   RedisRegistry,
@@ -8,10 +11,31 @@ import {
   createLogger,
   flushLogger,
   createRedis,
+  type Logger,
   type Registry,
 } from '@petpro/kit';
 import { parseGatewayConfig } from './config.ts';
 import { buildGateway } from './app.ts';
+import { primaryCounter, runPrimary, shareMetrics } from './cluster.ts';
+
+/** Stops on SIGTERM, SIGINT or the launcher's exit: `stop` within 9 s, then exit. */
+function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const run = async () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(1), 9_000);
+    force.unref();
+    log.info('shutting down');
+    await stop();
+    log.info('stopped');
+    flushLogger(log);
+    process.exit(0);
+  };
+  process.on('SIGTERM', run);
+  process.on('SIGINT', run);
+  watchParent(process.env, run);
+}
 
 async function main(): Promise<void> {
   const config = parseGatewayConfig();
@@ -21,48 +45,57 @@ async function main(): Promise<void> {
     );
   // One access-log line per request: buffered into larger writes (flushed every second and at exit).
   const log = createLogger('gateway', config.LOG_LEVEL, { buffered: true });
+  const credentials = new ServiceCredentials(config.SERVICE_SECRET, 'gateway');
+  const workers = config.GATEWAY_WORKERS === 'auto' ? os.availableParallelism() : config.GATEWAY_WORKERS;
+  const clustered = workers > 1;
   let registry: Registry = new MemoryRegistry();
   if (config.REDIS_URL) {
     const redis = createRedis(config.REDIS_URL);
     redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
     registry = new RedisRegistry(redis);
+  } else if (clustered && cluster.isWorker && config.REGISTRY_URL) {
+    // Workers read the registry the primary holds.
+    registry = new HttpRegistry(config.REGISTRY_URL, () => credentials.token());
   }
+
+  if (clustered && cluster.isPrimary) {
+    const primary = await runPrimary({ config, log, registry, credentials, workers });
+    onShutdown(log, async () => {
+      await primary.stop();
+      await registry.close?.();
+    });
+    return;
+  }
+
   const gateway = buildGateway({
     config,
     log,
     registry,
-    credentials: new ServiceCredentials(config.SERVICE_SECRET, 'gateway'),
+    credentials,
+    ...(clustered && !config.REDIS_URL ? { shared: primaryCounter() } : {}),
   });
+  if (clustered) shareMetrics(gateway.metrics);
   // IP blocks and shared counters are loaded before the first request can arrive.
   await gateway.start();
   const { server, port, internalServer, internalPort } = await gateway.listen({
     port: config.GATEWAY_PORT,
     host: config.HOST,
-    internalPort: config.GATEWAY_INTERNAL_PORT,
-    internalHost: config.GATEWAY_INTERNAL_HOST,
+    // In a cluster the primary holds the internal listener.
+    ...(clustered ? {} : { internalPort: config.GATEWAY_INTERNAL_PORT, internalHost: config.GATEWAY_INTERNAL_HOST }),
   });
   log.info(
-    { url: `http://${config.HOST}:${port}`, internal: `http://${config.GATEWAY_INTERNAL_HOST}:${internalPort}` },
+    {
+      url: `http://${config.HOST}:${port}`,
+      ...(internalServer ? { internal: `http://${config.GATEWAY_INTERNAL_HOST}:${internalPort}` } : {}),
+    },
     'gateway listening',
   );
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    const force = setTimeout(() => process.exit(1), 9_000);
-    force.unref();
-    log.info('shutting down');
-    await Promise.all([closeServer(server, 3_000), closeServer(internalServer, 1_000)]);
+  onShutdown(log, async () => {
+    await Promise.all([closeServer(server, 3_000), internalServer && closeServer(internalServer, 1_000)]);
     log.info('server closed');
     await gateway.close();
     await registry.close?.();
-    log.info('stopped');
-    flushLogger(log);
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  watchParent(process.env, stop);
+  });
 }
 
 main().catch((err) => {

@@ -74,7 +74,7 @@ export async function startGateway(
     registry,
     dataDir,
     async stop() {
-      await Promise.all([closeServer(server, 500), closeServer(internalServer, 500)]);
+      await Promise.all([closeServer(server, 500), closeServer(internalServer!, 500)]);
       await gateway.close();
     },
   };

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { createRedis, type Logger } from '@petpro/kit';
+import type { SharedCounter } from '../cluster.ts';
 import type { GatewayConfig } from '../config.ts';
 import { CidrSet, IPV6_CLIENT_BITS } from './cidr.ts';
 import { identifyClient } from './client-ip.ts';
@@ -26,8 +27,14 @@ function rawAnswer(socket: Duplex, status: number, reason: string, extra = ''): 
  * load shedding, body limits, rate limits with automatic blocks, and the server's own limits.
  * The front door (front-door.ts) applies them in order; this module owns the state and its Redis connections.
  */
-export function createProtection(deps: { config: GatewayConfig; log: Logger; metrics: MetricsRegistry }) {
-  const { config, log, metrics } = deps;
+export function createProtection(deps: {
+  config: GatewayConfig;
+  log: Logger;
+  metrics: MetricsRegistry;
+  /** The cluster primary's counters, in a worker without Redis. */
+  shared?: SharedCounter;
+}) {
+  const { config, log, metrics, shared } = deps;
   const prefix = config.REDIS_KEY_PREFIX;
 
   let redis: Redis | undefined;
@@ -63,8 +70,9 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
     keyPrefix: prefix,
     health,
     metrics,
+    shared,
   });
-  const rejections = new WindowCounter(`${prefix}ab:`, AUTO_BLOCK_WINDOW_MS, redis, health);
+  const rejections = new WindowCounter(`${prefix}ab:`, AUTO_BLOCK_WINDOW_MS, redis, health, shared);
   const inFlight = new InFlightLimiter(config.GATEWAY_MAX_IN_FLIGHT, config.GATEWAY_MAX_IN_FLIGHT_PER_SERVICE, metrics);
   const bodyLimits: BodyLimits = { json: config.BODY_LIMIT_JSON_BYTES, upload: config.BODY_LIMIT_UPLOAD_BYTES };
   const server: ServerLimits = {

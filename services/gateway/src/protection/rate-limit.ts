@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Options } from 'express-rate-limit';
 import { Counter, type Registry as MetricsRegistry } from 'prom-client';
 import { TooManyRequestsError } from '@petpro/kit';
+import type { SharedCounter } from '../cluster.ts';
 import { FallbackStore, type RedisHealth } from './counter-store.ts';
 
 export const RATE_WINDOW_MS = 60_000;
@@ -17,6 +18,8 @@ export interface RateLimitOptions {
   keyPrefix: string;
   health: RedisHealth;
   metrics?: MetricsRegistry;
+  /** Counters shared by the workers of one gateway (GATEWAY_WORKERS without Redis). */
+  shared?: SharedCounter;
 }
 
 /** Who a request is counted as. */
@@ -93,13 +96,13 @@ interface Policy {
   name: PolicyName;
   limit: number;
   memory?: MemoryWindows;
-  shared?: FallbackStore;
+  redis?: FallbackStore;
 }
 
 /**
  * The gateway's rate limits: `general` per user (valid token) or client IP, and `auth` per client IP
  * on auth routes. Counters are in memory, or in Redis when REDIS_URL is set (shared by every
- * replica, falling back to memory while Redis is down). Every counted answer carries the draft-8
+ * replica, falling back to memory while Redis is down), or with the cluster's primary (workers). Every counted answer carries the draft-8
  * `RateLimit` and `RateLimit-Policy` headers; past a limit the answer is 429 `rate_limited` with
  * Retry-After.
  */
@@ -115,20 +118,23 @@ export function createRateLimits(opts: RateLimitOptions) {
 
   const policy = (name: PolicyName, limit: number): Policy | undefined => {
     if (limit <= 0) return undefined;
-    if (!opts.redis) return { name, limit, memory: new MemoryWindows(RATE_WINDOW_MS) };
-    const shared = new FallbackStore(`${opts.keyPrefix}rl:${name}:`, opts.redis, opts.health);
-    shared.init({ windowMs: RATE_WINDOW_MS } as Options);
-    return { name, limit, shared };
+    if (opts.redis) {
+      const redis = new FallbackStore(`${opts.keyPrefix}rl:${name}:`, opts.redis, opts.health);
+      redis.init({ windowMs: RATE_WINDOW_MS } as Options);
+      return { name, limit, redis };
+    }
+    return opts.shared ? { name, limit } : { name, limit, memory: new MemoryWindows(RATE_WINDOW_MS) };
   };
   const general = policy('general', opts.perMinute);
   const auth = policy('auth', opts.authPerMinute);
 
-  const shared = async (p: Policy, key: string, now: number): Promise<Window> => {
-    const r = await p.shared!.increment(key);
+  const remote = async (p: Policy, key: string, now: number): Promise<Window> => {
+    if (!p.redis) return opts.shared!(`rl:${p.name}:`, key, RATE_WINDOW_MS);
+    const r = await p.redis.increment(key);
     return { count: r.totalHits, resetAt: r.resetTime?.getTime() ?? now + RATE_WINDOW_MS };
   };
   const hit = async (p: Policy, key: string, now: number): Promise<Window> =>
-    p.memory ? p.memory.hit(key, now) : shared(p, key, now);
+    p.memory ? p.memory.hit(key, now) : remote(p, key, now);
 
   const apply = (p: Policy, key: string, w: Window, now: number, out: RateVerdict): void => {
     const seconds = Math.max(0, Math.ceil((w.resetAt - now) / 1000));
@@ -159,7 +165,7 @@ export function createRateLimits(opts: RateLimitOptions) {
       const now = Date.now();
       const generalKey = subject.userId ? `user:${subject.userId}` : `ip:${subject.clientKey}`;
       const authKey = auth && subject.limitClass === 'auth' ? `ip:${subject.clientKey}` : undefined;
-      if (!opts.redis) {
+      if (!opts.redis && !opts.shared) {
         const out: RateVerdict = { headers: [] };
         if (general) apply(general, generalKey, general.memory!.hit(generalKey, now), now, out);
         if (auth && authKey) apply(auth, authKey, auth.memory!.hit(authKey, now), now, out);
@@ -185,12 +191,12 @@ export function createRateLimits(opts: RateLimitOptions) {
     },
     /** Resolves once the shared counters are usable (or after `timeoutMs`; local counters until then). */
     async ready(timeoutMs = 3_000): Promise<void> {
-      await Promise.all([general, auth].map((p) => p?.shared?.ready(timeoutMs)));
+      await Promise.all([general, auth].map((p) => p?.redis?.ready(timeoutMs)));
     },
     close(): void {
       for (const p of [general, auth]) {
         p?.memory?.close();
-        p?.shared?.shutdown();
+        p?.redis?.shutdown();
       }
     },
   };
