@@ -10,7 +10,7 @@
  * profile it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,23 @@ http {
 `;
 }
 
+/** User + system CPU of a process and its children (nginx's worker), in ms, from /proc; NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const ticks = (p: number) => {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    let total = ticks(pid);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    for (const child of children ? children.split(' ') : []) total += ticks(Number(child));
+    return total * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const fmt = (f: Figures) =>
   `${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms${f.errors ? `  (${f.errors} errors)` : ''}`;
 
@@ -167,7 +184,7 @@ export async function run(): Promise<void> {
     const upstream = `http://127.0.0.1:${upstreamPort}`;
     await waitFor(`${upstream}/healthz`);
 
-    startChild(
+    const gatewayProcess = startChild(
       process.execPath,
       [
         ...(env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
@@ -209,6 +226,9 @@ export async function run(): Promise<void> {
     const gateway = `http://127.0.0.1:${gatewayPort}`;
     await waitFor(`${gateway}${PATH}`);
 
+    // CPU time per request of the proxy itself (Linux): less disturbed by other load on the machine
+    // than requests per second. (nginx's worker is the child of its master: its CPU is counted too.)
+    const cpuOf = new Map<string, number | undefined>([['PetPro', gatewayProcess.pid]]);
     const targets: Array<[string, string]> = [
       ['direct', upstream],
       ['PetPro', gateway],
@@ -216,7 +236,13 @@ export async function run(): Promise<void> {
     if (haveNginx) {
       for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) rmSync(path.join(dir, sub), { force: true });
       writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(dir, nginxPort, upstreamPort));
-      startChild('nginx', ['-c', path.join(dir, 'nginx.conf')], { PATH: env.PATH }, path.join(dir, 'nginx.log'));
+      const nginx = startChild(
+        'nginx',
+        ['-c', path.join(dir, 'nginx.conf')],
+        { PATH: env.PATH },
+        path.join(dir, 'nginx.log'),
+      );
+      cpuOf.set('nginx', nginx.pid);
       targets.push(['nginx', `http://127.0.0.1:${nginxPort}`]);
       await waitFor(`${targets[2]![1]}${PATH}`);
     }
@@ -226,9 +252,12 @@ export async function run(): Promise<void> {
       console.log(`round ${round}/${ROUNDS}`);
       for (const [name, base] of targets) {
         await load(`${base}${PATH}`, CONNECTIONS, WARMUP_SECONDS);
+        const cpuBefore = cpuMs(cpuOf.get(name));
         const many = await load(`${base}${PATH}`, CONNECTIONS, SECONDS);
+        const cpuUs = ((cpuMs(cpuOf.get(name)) - cpuBefore) * 1000) / (many.rps * SECONDS);
         const lone = await load(`${base}${PATH}`, 1, LONE_SECONDS);
-        console.log(`  ${name.padEnd(7)} -c${CONNECTIONS}: ${fmt(many)} | -c1 p50 ${lone.p50.toFixed(3)} ms`);
+        const cpu = Number.isFinite(cpuUs) && cpuUs > 0 ? ` | CPU ${cpuUs.toFixed(0)} µs/req` : '';
+        console.log(`  ${name.padEnd(7)} -c${CONNECTIONS}: ${fmt(many)} | -c1 p50 ${lone.p50.toFixed(3)} ms${cpu}`);
         results.set(name, [...(results.get(name) ?? []), { many, lone }]);
       }
     }
