@@ -1,5 +1,6 @@
-import http from 'node:http';
-import type { Duplex } from 'node:stream';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import { Readable, type Duplex } from 'node:stream';
+import { Pool, type Dispatcher } from 'undici';
 import {
   AppError,
   type BreakerSet,
@@ -16,11 +17,12 @@ import { SECURITY_HEADER_NAMES, SECURITY_HEADERS } from './answer.ts';
 import { BODYLESS_METHODS, hasBody } from './framing.ts';
 
 /*
- * Written on node:http rather than a proxy library: each attempt must pick its target from the
- * health-checked pool, go through the service's circuit breaker, be retried on another instance only
- * when no byte of the body was sent, set the framing itself and control exactly which headers cross.
- * node:http's keep-alive agent was measured against undici's Pool (dispatch API) as a bare proxy on
- * this machine and kept: no clear difference (see the README's Benchmarks), and one client less.
+ * Written on undici's Pool (its dispatch API, one pool per instance) rather than a proxy library:
+ * each attempt must pick its target from the health-checked pool, go through the service's circuit
+ * breaker, be retried on another instance only when no byte of the body was read, have its framing
+ * set by the gateway and control exactly which headers cross. undici was measured against node:http
+ * with a keep-alive agent on this path and kept: about a fifth less CPU per request (README,
+ * Benchmarks). WebSocket upgrades (rare, long-lived) use node:http.
  */
 
 const HOP_BY_HOP = new Set([
@@ -43,6 +45,8 @@ function isStripped(name: string): boolean {
   return (
     HOP_BY_HOP.has(name) ||
     name === 'content-length' ||
+    // Node's server has answered a client's 100-continue already; undici refuses to send it on.
+    name === 'expect' ||
     name === 'host' ||
     name === 'x-request-id' ||
     name === 'x-service-token' ||
@@ -71,7 +75,8 @@ export interface ForwardTarget {
 /**
  * The headers sent upstream, in one pass over the client's raw headers: what may cross, then the
  * gateway's own (request id, forwarding) and the framing it chose: the Content-Length Node's parser
- * read, chunked, or none.
+ * read, or none (a body of unknown length is sent chunked by the client library; a bodyless POST
+ * gets Content-Length 0).
  */
 export function upstreamRequestHeaders(req: http.IncomingMessage, target: ForwardTarget): string[] {
   const raw = req.rawHeaders;
@@ -92,35 +97,32 @@ export function upstreamRequestHeaders(req: http.IncomingMessage, target: Forwar
   if (hasBody(req)) {
     const length = req.headers['content-length'];
     if (length !== undefined) out.push('content-length', length);
-    else out.push('transfer-encoding', 'chunked');
   } else if (!BODYLESS_METHODS.has(req.method ?? 'GET')) out.push('content-length', '0');
   return out;
 }
 
 /**
- * The answer's headers, in one pass over the service's raw headers: hop-by-hop ones dropped, the
- * gateway's security headers added where the service set none, its own headers (CORS, RateLimit)
- * and request id added, and its Vary (Origin, for CORS) merged with the service's.
+ * The answer's headers, in one pass over the service's: hop-by-hop ones dropped, the gateway's
+ * security headers added where the service set none, its own headers (CORS, RateLimit) and request
+ * id added, and its Vary (Origin, for CORS) merged with the service's.
  */
-function answerHeaders(upstream: http.IncomingMessage, target: ForwardTarget): string[] {
-  const raw = upstream.rawHeaders;
+function answerHeaders(headers: IncomingHttpHeaders, target: ForwardTarget): string[] {
   const out: string[] = [];
-  let seenSecurity: Set<string> | undefined;
-  let varyAt = -1;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || name === 'x-request-id') continue;
-    if (SECURITY_HEADER_NAMES.has(name)) (seenSecurity ??= new Set()).add(name);
-    else if (name === 'vary') varyAt = out.length + 1;
-    out.push(name, raw[i + 1]!);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'x-request-id' || name === 'vary') continue;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
   }
   for (let i = 0; i < SECURITY_HEADERS.length; i += 2)
-    if (!seenSecurity?.has(SECURITY_HEADERS[i]!)) out.push(SECURITY_HEADERS[i]!, SECURITY_HEADERS[i + 1]!);
+    if (headers[SECURITY_HEADERS[i]!] === undefined) out.push(SECURITY_HEADERS[i]!, SECURITY_HEADERS[i + 1]!);
+  let vary = headers.vary as string | undefined;
   const extra = target.extraHeaders ?? [];
   for (let i = 0; i < extra.length; i += 2) {
-    if (extra[i] === 'vary' && varyAt >= 0) out[varyAt] = `${extra[i + 1]}, ${out[varyAt]}`;
+    if (extra[i] === 'vary') vary = vary === undefined ? extra[i + 1] : `${extra[i + 1]}, ${vary}`;
     else out.push(extra[i]!, extra[i + 1]!);
   }
+  if (vary !== undefined) out.push('vary', vary);
   out.push('x-request-id', target.requestId);
   return out;
 }
@@ -132,10 +134,16 @@ export class ClientClosedRequestError extends AppError {
   }
 }
 
+/** An answer whose headers have arrived; `start()` writes them to the client and streams the body. */
+interface UpstreamAnswer {
+  status: number;
+  start(): void;
+}
+
 /** A 500/502/503/504 from the service: counted by the breaker (once per client), then passed on as it is. */
 class Upstream5xx extends Error {
-  constructor(readonly response: http.IncomingMessage) {
-    super(`upstream answered ${response.statusCode}`);
+  constructor(readonly answer: UpstreamAnswer) {
+    super(`upstream answered ${answer.status}`);
   }
 }
 
@@ -153,24 +161,82 @@ class AttemptError extends Error {
   }
 }
 
-/** Host and port of an instance URL, parsed once per instance rather than once per request. */
-const targets = new Map<string, { hostname: string; port: string; host: string }>();
-function targetOf(instanceUrl: string): { hostname: string; port: string; host: string } {
-  let t = targets.get(instanceUrl);
-  if (t === undefined) {
-    if (targets.size >= 1_000) targets.clear();
-    const u = new URL(instanceUrl);
-    t = { hostname: u.hostname, port: u.port, host: u.host };
-    targets.set(instanceUrl, t);
-  }
-  return t;
-}
-
-/** Could not connect at all: counted whoever the client is. */
+/** Could not connect at all: counted whoever the client is, and safe to try elsewhere. */
 class ConnectFailed extends Unreachable {}
 
+/** Errors that mean no connection was made, so nothing of the request was sent. */
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * The client's body for one attempt, read from the client only once the upstream reads it: if the
+ * attempt fails before that (no connection), nothing was consumed and another instance can be
+ * tried. Bodies without a Content-Length are counted against `limit` as they stream.
+ */
+class ForwardedBody extends Readable {
+  /** Some of the body has been read from the client (and may have reached the service). */
+  started = false;
+  private received = 0;
+  private readonly onData = (chunk: Buffer) => {
+    this.received += chunk.length;
+    if (this.limit !== undefined && this.received > this.limit) {
+      this.detach();
+      this.destroy(new PayloadTooLargeError(`The request body is larger than the ${this.limit} bytes allowed here`));
+      return;
+    }
+    if (!this.push(chunk)) this.req.pause();
+  };
+  private readonly onEnd = () => this.push(null);
+  private readonly onAborted = () => this.destroy(new ClientClosedRequestError());
+
+  constructor(
+    private readonly req: http.IncomingMessage,
+    private readonly limit: number | undefined,
+  ) {
+    super();
+  }
+
+  override _read(): void {
+    if (!this.started) {
+      this.started = true;
+      this.req.on('data', this.onData);
+      this.req.once('end', this.onEnd);
+      this.req.once('aborted', this.onAborted);
+    }
+    this.req.resume();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.detach();
+    cb(err);
+  }
+
+  /** Leaves the client's request alone (its rest is drained by the front door, or its socket is gone). */
+  private detach(): void {
+    this.req.off('data', this.onData);
+    this.req.off('end', this.onEnd);
+    this.req.off('aborted', this.onAborted);
+  }
+}
+
+/** What an undici error before the answer means for the breaker and for a retry. */
+function classify(err: Error, body: ForwardedBody | null): Error {
+  if (err instanceof AppError) return err; // ours: client gone, body too large
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new AttemptError('timeout', true, true);
+  if (CONNECT_ERRORS.has(code)) return new ConnectFailed(err.message);
+  return new AttemptError(err.message, body?.started ?? true);
+}
+
 export class UpstreamProxy {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 10_000 });
+  /** One keep-alive pool per instance URL. */
+  private readonly pools = new Map<string, Pool>();
 
   constructor(
     private readonly pool: InstancePool,
@@ -178,6 +244,15 @@ export class UpstreamProxy {
     private readonly opts: { timeoutMs: number; retries?: number },
     private readonly log: Logger,
   ) {}
+
+  private poolFor(url: string): Pool {
+    let p = this.pools.get(url);
+    if (p === undefined) {
+      p = new Pool(url, { pipelining: 1, connections: 512 });
+      this.pools.set(url, p);
+    }
+    return p;
+  }
 
   /**
    * Sends the request to a healthy instance and streams the answer back; throws AppErrors for
@@ -202,13 +277,14 @@ export class UpstreamProxy {
         break;
       }
       tried.add(inst.id);
+      const body = withBody ? new ForwardedBody(req, target.maxBodyBytes) : null;
       try {
-        const upstream = await this.breakers.run(
+        const answer = await this.breakers.run(
           target.service,
-          () => this.attempt(req, res, inst, target, headers),
+          () => this.attempt(req, res, inst, target, headers, body),
           call,
         );
-        this.pipeBack(upstream, res, target);
+        answer.start();
         return;
       } catch (err) {
         if (err instanceof CircuitOpen) {
@@ -219,7 +295,7 @@ export class UpstreamProxy {
           );
         }
         if (err instanceof Upstream5xx) {
-          this.pipeBack(err.response, res, target);
+          err.answer.start();
           return;
         }
         if (err instanceof AppError) throw err;
@@ -228,7 +304,8 @@ export class UpstreamProxy {
         this.pool.markFailed(inst.id, e.message);
         this.log.warn({ service: target.service, instance: inst.id, err: e.message }, 'upstream attempt failed');
         // Safe to try another instance only if nothing was sent, or the request has no body and is idempotent.
-        if (e.bodySent && (withBody || !idempotent)) break;
+        const sent = e instanceof ConnectFailed ? false : e.bodySent || (body?.started ?? false);
+        if (sent && (withBody || !idempotent)) break;
       }
     }
     throw new ServiceUnavailableError('service_unavailable', `The ${target.service} service is unavailable`);
@@ -248,94 +325,83 @@ export class UpstreamProxy {
   }
 
   /**
-   * One try against one instance. Any way it ends other than a complete exchange destroys the
-   * upstream request, and with it the socket: a socket whose request did not end cleanly is never
-   * returned to the pool, so nothing half-sent can be read as the start of the next request.
+   * One try against one instance; resolves when the answer's headers arrive (the body waits for
+   * `start()`). Any way it ends other than a complete exchange aborts the upstream request, and
+   * undici then destroys its socket: a socket whose request did not end cleanly is never reused, so
+   * nothing half-sent can be read as the start of the next request.
    */
   private attempt(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     inst: RegisteredInstance,
     target: ForwardTarget,
-    baseHeaders: string[],
-  ): Promise<http.IncomingMessage> {
-    const url = targetOf(inst.url);
+    headers: string[],
+    body: ForwardedBody | null,
+  ): Promise<UpstreamAnswer> {
     return new Promise((resolve, reject) => {
-      let sent = false;
       let settled = false;
-      const upstreamReq = http.request({
-        agent: this.agent,
-        host: url.hostname,
-        port: url.port,
-        method: req.method,
-        path: target.path,
-        headers: ['host', url.host, ...baseHeaders],
-      });
-      const timer = setTimeout(() => {
-        fail(new AttemptError('timeout', true, true));
-        upstreamReq.destroy();
-      }, this.opts.timeoutMs);
-      const fail = (e: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        res.off('close', onClientGone);
-        req.off('data', onData);
-        reject(e);
-      };
-      upstreamReq.on('error', (err) =>
-        fail(sent ? new AttemptError(err.message, true) : new ConnectFailed(err.message)),
-      );
-      upstreamReq.on('response', (upstreamRes) => {
-        if (settled) {
-          upstreamRes.destroy();
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        res.off('close', onClientGone);
-        if (SERVICE_FAULTS.has(upstreamRes.statusCode ?? 500)) reject(new Upstream5xx(upstreamRes));
-        else resolve(upstreamRes);
-      });
-      // The client went away before the answer: stop the upstream work too, without blaming the service.
+      let controller: Dispatcher.DispatchController | undefined;
+      let goneReason: Error | undefined;
+      // The client went away: stop the upstream work too, without blaming the service.
       const onClientGone = () => {
-        fail(new ClientClosedRequestError());
-        upstreamReq.destroy();
+        goneReason = new ClientClosedRequestError();
+        if (controller && !controller.aborted) controller.abort(goneReason);
       };
       res.once('close', onClientGone);
-      // Bodies without a Content-Length are counted as they stream.
-      let received = 0;
-      const limit = target.maxBodyBytes;
-      const onData = (chunk: Buffer) => {
-        received += chunk.length;
-        if (limit === undefined || received <= limit) return;
-        req.unpipe(upstreamReq);
-        req.off('data', onData);
-        fail(new PayloadTooLargeError(`The request body is larger than the ${limit} bytes allowed here`));
-        upstreamReq.destroy();
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        res.off('close', onClientGone);
+        reject(err);
       };
-      const startBody = () => {
-        sent = true;
-        if (!hasBody(req)) {
-          upstreamReq.end();
-          return;
-        }
-        if (limit !== undefined && req.headers['content-length'] === undefined) req.on('data', onData);
-        req.pipe(upstreamReq);
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
+          if (goneReason) c.abort(goneReason);
+        },
+        onResponseStart(c, status, responseHeaders) {
+          if (settled) return c.abort(new ClientClosedRequestError());
+          settled = true;
+          // The body waits until the breaker has seen the status and the front door starts the answer.
+          c.pause();
+          const answer: UpstreamAnswer = {
+            status,
+            start() {
+              if (res.destroyed) return c.abort(new ClientClosedRequestError());
+              res.writeHead(status, answerHeaders(responseHeaders, target));
+              c.resume();
+            },
+          };
+          if (SERVICE_FAULTS.has(status)) reject(new Upstream5xx(answer));
+          else resolve(answer);
+        },
+        onResponseData(c, chunk) {
+          if (!res.write(chunk)) {
+            c.pause();
+            res.once('drain', () => c.resume());
+          }
+        },
+        onResponseEnd() {
+          res.off('close', onClientGone);
+          res.end();
+        },
+        onResponseError(_c, err) {
+          if (!settled) return fail(classify(err, body));
+          // Mid-answer: the client cannot be told anything else; end its connection.
+          res.destroy();
+        },
       };
-      upstreamReq.on('socket', (socket) => {
-        if ((socket as { connecting?: boolean }).connecting) socket.once('connect', startBody);
-        else startBody();
-      });
-    });
-  }
-
-  private pipeBack(upstream: http.IncomingMessage, res: http.ServerResponse, target: ForwardTarget): void {
-    res.writeHead(upstream.statusCode ?? 502, answerHeaders(upstream, target));
-    upstream.pipe(res);
-    upstream.on('error', () => res.destroy());
-    res.on('close', () => {
-      if (!upstream.complete) upstream.destroy();
+      this.poolFor(inst.url).dispatch(
+        {
+          path: target.path,
+          method: req.method as Dispatcher.HttpMethod,
+          headers,
+          body,
+          headersTimeout: this.opts.timeoutMs,
+          bodyTimeout: this.opts.timeoutMs,
+        },
+        handler,
+      );
     });
   }
 
@@ -380,6 +446,7 @@ export class UpstreamProxy {
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const p of this.pools.values()) void p.destroy();
+    this.pools.clear();
   }
 }
