@@ -22,7 +22,6 @@ function captureHelmet(): string[] {
 
 /** Security headers on every answer the gateway writes or passes on (a service's own value wins). */
 export const SECURITY_HEADERS: readonly string[] = captureHelmet();
-export const SECURITY_HEADER_NAMES: ReadonlySet<string> = new Set(SECURITY_HEADERS.filter((_, i) => i % 2 === 0));
 
 /** The security headers as raw lines, for answers written straight to a socket. */
 export function securityHeaderLines(): string {

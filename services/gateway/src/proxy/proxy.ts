@@ -13,7 +13,7 @@ import {
   type RegisteredInstance,
 } from '@petpro/kit';
 import type { InstancePool } from '../discovery/instances.ts';
-import { SECURITY_HEADER_NAMES, SECURITY_HEADERS } from './answer.ts';
+import { SECURITY_HEADERS } from './answer.ts';
 import { BODYLESS_METHODS, hasBody } from './framing.ts';
 
 /*
