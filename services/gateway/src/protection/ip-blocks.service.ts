@@ -202,6 +202,8 @@ export class IpBlockService {
   }
 
   private findDynamic(addr: IpAddress): ActiveBlock | undefined {
+    // The common case on the hot path: no dynamic block at all.
+    if (this.exact.size === 0 && this.wide.length === 0) return undefined;
     const now = Date.now();
     const exact = this.exact.get(clientCidrOf(addr).text);
     if (exact && exact.until > now) return exact;
