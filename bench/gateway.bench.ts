@@ -6,7 +6,7 @@
  * `nginx` is on the PATH. Load comes from wrk when installed, else autocannon. Each target gets
  * `-c BENCH_CONNECTIONS` (64) for BENCH_SECONDS (10 s) after a warm-up, then one connection for
  * the p50 of a lone client; BENCH_ROUNDS (3) rounds, best-of and spread printed at the end.
- * BENCH_GATEWAY_NODE_ARGS adds node options to the gateway (`--cpu-prof --cpu-prof-dir=/tmp/prof` to
+ * BENCH_GATEWAY_WORKERS sets GATEWAY_WORKERS (default 1); BENCH_GATEWAY_NODE_ARGS adds node options to the gateway (`--cpu-prof --cpu-prof-dir=/tmp/prof` to
  * profile it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -206,6 +206,7 @@ export async function run(): Promise<void> {
         GATEWAY_MAX_IN_FLIGHT: '10000',
         GATEWAY_MAX_REQUESTS_PER_SOCKET: '0',
         CORS_ORIGINS: 'https://app.petpro.id',
+        GATEWAY_WORKERS: env.BENCH_GATEWAY_WORKERS ?? '1',
       },
       path.join(dir, 'gateway.log'),
     );
