@@ -25,6 +25,7 @@ async function startLauncher(): Promise<ChildProcess> {
       HOME: process.env.HOME,
       PETPRO_DATA_DIR: dataDir,
       GATEWAY_PORT: String(ports.gateway),
+      GATEWAY_INTERNAL_PORT: String(ports.gatewayInternal),
       AUTH_PORT: String(ports.auth),
       USER_PORT: String(ports.user),
       CLINIC_PORT: String(ports.clinic),
@@ -67,7 +68,8 @@ afterAll(async () => {
 describe('npm start', () => {
   it('runs the whole platform, restarts a crashed service, stops cleanly and keeps its data', async () => {
     smtp = await startSmtpCapture();
-    for (const name of ['gateway', 'auth', 'user', 'clinic', 'booking']) ports[name] = await freePort();
+    for (const name of ['gateway', 'gatewayInternal', 'auth', 'user', 'clinic', 'booking'])
+      ports[name] = await freePort();
     const gw = `http://127.0.0.1:${ports.gateway}`;
     const api = httpClient(gw);
 
@@ -77,6 +79,13 @@ describe('npm start', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
     await eventually(() => output.includes('PetPro is running'), 5_000);
     expect(output).toContain(`/docs`);
+
+    // Every process runs on Node 24 (the `node` package's binary, whatever the system's Node is).
+    const children = [
+      `${gw}/healthz`,
+      ...['auth', 'user', 'clinic', 'booking'].map((s) => `http://127.0.0.1:${ports[s]}/healthz`),
+    ];
+    for (const url of children) expect((await (await fetch(url)).json()).node, url).toMatch(/^v24\./);
 
     // Write data through the gateway.
     const email = `launcher-${Date.now()}@example.test`;

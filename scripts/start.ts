@@ -256,12 +256,15 @@ async function main(): Promise<void> {
       PETPRO_DATA_DIR: dataDir,
       PETPRO_PARENT_PID: String(process.pid),
       SERVICE_SECRET: secret,
-      REGISTRY_URL: config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_PORT}`,
+      // Services register on the gateway's internal listener (loopback only by default).
+      REGISTRY_URL: config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_INTERNAL_PORT}`,
       PUBLIC_URL: config.PUBLIC_URL ?? gatewayUrl,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     };
-    if (name === 'gateway') env.GATEWAY_PORT = String(ports.gateway);
-    else env.PORT = String(ports[name]);
+    if (name === 'gateway') {
+      env.GATEWAY_PORT = String(ports.gateway);
+      env.GATEWAY_INTERNAL_PORT = String(config.GATEWAY_INTERNAL_PORT);
+    } else env.PORT = String(ports[name]);
     children.push(new Child(name, env));
   }
   for (const c of children) c.start();

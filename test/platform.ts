@@ -9,12 +9,11 @@ import {
   MemoryRegistry,
   ServiceCredentials,
   createLogger,
-  listen,
   closeServer,
   startService,
   type RunningService,
 } from '@petpro/kit';
-import { createTestDatabase, httpClient, startSmtpCapture } from '@petpro/kit/testing';
+import { createTestDatabase, eventually, httpClient, startSmtpCapture } from '@petpro/kit/testing';
 import { buildGateway } from '../services/gateway/src/app.ts';
 import { parseGatewayConfig } from '../services/gateway/src/config.ts';
 import { definition as auth } from '../services/auth/src/app.ts';
@@ -72,17 +71,24 @@ export async function startPlatform(opts: PlatformOptions) {
     registry,
     credentials: new ServiceCredentials(TEST_SECRET, 'gateway'),
   });
-  const gw = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
-  gateway.attach(gw.server);
+  const gw = await gateway.listen({ port: 0, host: '127.0.0.1', internalPort: 0, internalHost: '127.0.0.1' });
   const gatewayUrl = `http://127.0.0.1:${gw.port}`;
   env.PUBLIC_URL = gatewayUrl;
+  // Services register over HTTP on the gateway's internal listener, as under the launcher.
+  env.REGISTRY_URL = `http://127.0.0.1:${gw.internalPort}`;
+  env.GATEWAY_INTERNAL_PORT = String(gw.internalPort);
+  const registered = async (instances: RunningService[]) => {
+    const ids = new Set(instances.map((r) => r.url));
+    await eventually(async () => (await registry.list()).filter((i) => ids.has(i.url)).length === ids.size, 10_000, 20);
+    await gateway.pool.refresh();
+  };
   await Promise.all(
     keys.map(async (key) => {
-      running[key] = await startService(DEFINITIONS[key] as never, { env, registry, noSignals: true });
+      running[key] = await startService(DEFINITIONS[key] as never, { env, noSignals: true });
     }),
   );
   await gateway.start();
-  await gateway.pool.refresh();
+  await registered(Object.values(running) as RunningService[]);
   return {
     url: gatewayUrl,
     http: httpClient(gatewayUrl),
@@ -95,12 +101,12 @@ export async function startPlatform(opts: PlatformOptions) {
     dataDir,
     /** Starts one more instance of a service (same database), as a second replica. */
     async startInstance(key: ServiceKey) {
-      const inst = await startService(DEFINITIONS[key] as never, { env, registry, noSignals: true });
-      await gateway.pool.refresh();
+      const inst = await startService(DEFINITIONS[key] as never, { env, noSignals: true });
+      await registered([inst]);
       return inst;
     },
     async stop() {
-      await closeServer(gw.server, 1_000);
+      await Promise.all([closeServer(gw.server, 1_000), closeServer(gw.internalServer!, 1_000)]);
       await gateway.close();
       await Promise.all(Object.values(running).map((r) => r!.stop().catch(() => {})));
       await smtp.close();

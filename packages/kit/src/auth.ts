@@ -1,6 +1,10 @@
-import type { RequestHandler, Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestHandler } from 'express';
 import { createLocalJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { ForbiddenError, UnauthorizedError } from './errors.ts';
+
+/** Verified tokens kept in memory at most (cleared past it: 10,000 users within one token lifetime). */
+const MAX_VERIFIED_TOKENS = 10_000;
 
 /** Algorithm of access tokens, pinned everywhere they are verified. */
 export const ACCESS_TOKEN_ALG = 'EdDSA';
@@ -34,18 +38,37 @@ export interface AccessClaims extends JWTPayload {
   email?: string;
 }
 
+export interface VerifierOptions {
+  issuer: string;
+  audience: string;
+  refetchAfterMs?: number;
+  minRefetchGapMs?: number;
+  /**
+   * Sessions revoked before their tokens expire (a RevocationList, or the auth service's database):
+   * a token of such a session is refused with 401 `session_revoked` by requireAuth and ignored by
+   * optionalAuth, like an invalid one.
+   */
+  isRevoked?: (sessionId: string) => boolean | Promise<boolean>;
+}
+
 /**
  * Verifies access tokens against the auth service's JWKS: cached, refetched when a token names an
- * unknown `kid` (a key rotation), with algorithm, issuer and audience pinned.
+ * unknown `kid` (a key rotation), with algorithm, issuer and audience pinned, and refused when the
+ * token's session has been revoked.
  */
 export class AccessTokenVerifier {
   private keys?: ReturnType<typeof createLocalJWKSet>;
   private fetchedAt = 0;
   private inflight?: Promise<void>;
+  /**
+   * Tokens already verified, until they expire: a signature check costs far more than the request
+   * it guards, and a token's claims never change. Revocation is still asked on every use.
+   */
+  private readonly verified = new Map<string, Principal>();
 
   constructor(
     private readonly fetchJwks: () => Promise<JSONWebKeySet>,
-    private readonly opts: { issuer: string; audience: string; refetchAfterMs?: number; minRefetchGapMs?: number },
+    private readonly opts: VerifierOptions,
   ) {}
 
   private async refresh(): Promise<void> {
@@ -62,6 +85,21 @@ export class AccessTokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known !== undefined && known.expiresAt > Date.now()) {
+      if (this.opts.isRevoked && (await this.opts.isRevoked(known.sessionId)))
+        throw new UnauthorizedError('session_revoked', 'This session has been revoked');
+      return known;
+    }
+    const principal = await this.verifyAnew(token);
+    if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.clear();
+    this.verified.set(token, principal);
+    if (this.opts.isRevoked && (await this.opts.isRevoked(principal.sessionId)))
+      throw new UnauthorizedError('session_revoked', 'This session has been revoked');
+    return principal;
+  }
+
+  private async verifyAnew(token: string): Promise<Principal> {
     if (!this.keys || Date.now() - this.fetchedAt > (this.opts.refetchAfterMs ?? 10 * 60_000)) {
       await this.refresh().catch(() => {});
     }
@@ -104,7 +142,7 @@ export class AccessTokenVerifier {
 }
 
 /** The bearer token of a request, if any. */
-export function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: { headers: IncomingHttpHeaders }): string | undefined {
   const h = req.headers.authorization;
   if (!h) return undefined;
   const m = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(h.trim());
@@ -112,21 +150,15 @@ export function bearerToken(req: Request): string | undefined {
 }
 
 /**
- * Sets `req.principal` when a valid token is present; refuses the request with 401 otherwise.
- * `isRevoked` lets a caller refuse tokens of sessions revoked before they expire.
+ * Sets `req.principal` when a valid token of a session that is not revoked is present; refuses the
+ * request with 401 otherwise.
  */
-export function requireAuth(
-  verifier: AccessTokenVerifier,
-  isRevoked?: (sessionId: string) => boolean | Promise<boolean>,
-): RequestHandler {
+export function requireAuth(verifier: AccessTokenVerifier): RequestHandler {
   return async (req, _res, next) => {
     const token = bearerToken(req);
     if (!token) return next(new UnauthorizedError('unauthorized', 'A bearer access token is required'));
     try {
-      const principal = await verifier.verify(token);
-      if (isRevoked && (await isRevoked(principal.sessionId)))
-        throw new UnauthorizedError('session_revoked', 'This session has been revoked');
-      req.principal = principal;
+      req.principal = await verifier.verify(token);
       next();
     } catch (err) {
       next(err);
@@ -136,7 +168,8 @@ export function requireAuth(
 
 /**
  * For public routes that show more to a known caller: a valid token sets `req.principal`; no token,
- * or an expired or invalid one, leaves the request anonymous (a stale token never breaks a public read).
+ * or an expired, invalid or revoked one, leaves the request anonymous (a stale token never breaks a
+ * public read, and a revoked one never names its user).
  */
 export function optionalAuth(verifier: AccessTokenVerifier): RequestHandler {
   return async (req, _res, next) => {

@@ -38,9 +38,28 @@ function isCallerFault(err: unknown): boolean {
   return err instanceof NotAFailure || (err instanceof AppError && err.status < 500);
 }
 
+/**
+ * A failure no request could have caused: the service could not be reached at all (connection
+ * refused or reset before an answer, no instance). It always counts, whoever the client was.
+ */
+export class Unreachable extends Error {}
+
+/** Caller and client of one call through a breaker. */
+export interface BreakerCall {
+  /**
+   * Who the call is made for (a client IP or /64 at the gateway). A failure an answer can carry (a
+   * 5xx, a timeout) counts at most once per client per window, so one client cannot open the
+   * circuit for everyone by sending requests that fail or run long; Unreachable always counts.
+   */
+  client?: string;
+}
+
 /** One opossum circuit breaker per upstream service, with state exported as metrics. */
 export class BreakerSet {
-  private readonly breakers = new Map<string, CircuitBreaker<[() => Promise<unknown>], unknown>>();
+  private readonly breakers = new Map<string, CircuitBreaker<[() => Promise<unknown>, string?], unknown>>();
+  /** `service client` → when a failure of that client last counted. */
+  private readonly counted = new Map<string, number>();
+  private lastPrune = 0;
   private readonly openedAt = new Map<string, number>();
   private readonly stateGauge?: Gauge;
   private readonly transitions?: Counter;
@@ -69,14 +88,18 @@ export class BreakerSet {
   private get(service: string) {
     let b = this.breakers.get(service);
     if (!b) {
-      b = new CircuitBreaker(async (fn: () => Promise<unknown>) => fn(), {
+      b = new CircuitBreaker(async (fn: () => Promise<unknown>, _client?: string) => fn(), {
         timeout: false, // callers enforce their own timeouts; a timeout error counts as a failure here
         errorThresholdPercentage: this.opts.errorThresholdPercentage,
         rollingCountTimeout: this.opts.windowMs,
         rollingCountBuckets: 10,
         volumeThreshold: this.opts.volumeThreshold,
         resetTimeout: this.opts.resetTimeoutMs,
-        errorFilter: isCallerFault,
+        // opossum passes fire()'s arguments after the error (its types leave them out).
+        errorFilter: ((err: unknown, _fn: unknown, client?: string) =>
+          isCallerFault(err) || (client !== undefined && this.alreadyCounted(service, client, err))) as (
+          err: unknown,
+        ) => boolean,
       });
       const set = (state: BreakerState) => {
         if (state === 'open') this.openedAt.set(service, Date.now());
@@ -93,12 +116,27 @@ export class BreakerSet {
     return b;
   }
 
+  /** True when this client's failure must not count again: it already counted within the window. */
+  private alreadyCounted(service: string, client: string, err: unknown): boolean {
+    if (err instanceof Unreachable) return false;
+    const now = Date.now();
+    if (now - this.lastPrune > this.opts.windowMs) {
+      this.lastPrune = now;
+      for (const [k, at] of this.counted) if (now - at >= this.opts.windowMs) this.counted.delete(k);
+    }
+    const key = `${service} ${client}`;
+    const at = this.counted.get(key);
+    if (at !== undefined && now - at < this.opts.windowMs) return true;
+    this.counted.set(key, now);
+    return false;
+  }
+
   /** Runs `fn` through the service's breaker; throws CircuitOpen while it is open. */
-  async run<T>(service: string, fn: () => Promise<T>): Promise<T> {
+  async run<T>(service: string, fn: () => Promise<T>, call: BreakerCall = {}): Promise<T> {
     const b = this.get(service);
     if (b.opened && !b.halfOpen) throw new CircuitOpen(service, this.retryAfterSeconds(service));
     try {
-      return (await b.fire(fn)) as T;
+      return (await b.fire(fn, call.client)) as T;
     } catch (err) {
       if (err instanceof NotAFailure) return err.value as T;
       if ((err as { code?: string }).code === 'EOPENBREAKER')

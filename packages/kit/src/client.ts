@@ -60,7 +60,8 @@ export class ServiceClient {
     let items = hit && Date.now() - hit.at < 1_000 ? hit.items : undefined;
     if (!items) {
       items = await this.deps.registry.list(service);
-      this.cache.set(service, { at: Date.now(), items });
+      // An empty answer is not kept: the first instance to register is used at once.
+      if (items.length) this.cache.set(service, { at: Date.now(), items });
     }
     const now = Date.now();
     const good = items.filter((i) => (this.badUntil.get(i.url) ?? 0) < now);

@@ -50,6 +50,8 @@ export const baseEnv = {
   REGISTRY_URL: optionalEmpty(urlVar('http', 'https')),
   ADVERTISE_URL: optionalEmpty(urlVar('http', 'https')),
   GATEWAY_PORT: portVar().default(8080),
+  /** The gateway's internal listener (service registry, metrics); services register there by default. */
+  GATEWAY_INTERNAL_PORT: portVar().default(8090),
   SERVICE_CLIENT_TIMEOUT_MS: z.coerce
     .number({ error: 'must be a number of milliseconds' })
     .int('must be a whole number')

@@ -91,7 +91,7 @@ export function createServiceApp(opts: AppOptions): { app: Express; metrics: Met
   });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', service: opts.name, version: opts.version, pid: process.pid });
+    res.json({ status: 'ok', service: opts.name, version: opts.version, pid: process.pid, node: process.version });
   });
   app.get('/readyz', async (_req, res) => {
     const results: Record<string, string> = {};

@@ -44,12 +44,31 @@ export function redactUrl(url: string | undefined): string | undefined {
   return `${url.slice(0, q)}?${pairs.join('&')}`;
 }
 
-/** The service's root logger: JSON lines, level from LOG_LEVEL. */
-export function createLogger(service: string, level = 'info'): Logger {
-  return pino({
+/**
+ * The service's root logger: JSON lines, level from LOG_LEVEL. `buffered` (the gateway, which
+ * writes a line per request) collects lines into 4 KiB writes instead of one write per line; they
+ * are flushed at exit (`flushLogger`) and at least every second.
+ */
+export function createLogger(service: string, level = 'info', opts: { buffered?: boolean } = {}): Logger {
+  const options = {
     level,
     base: { service, pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  if (!opts.buffered) return pino(options);
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4_096 });
+  const timer = setInterval(() => destination.flush(), 1_000);
+  timer.unref();
+  return pino(options, destination);
+}
+
+/** Writes out what a buffered logger still holds (before process.exit). */
+export function flushLogger(log: Logger): void {
+  const stream = (log as unknown as Record<symbol, { flushSync?: () => void }>)[pino.symbols.streamSym];
+  try {
+    stream?.flushSync?.();
+  } catch {
+    /* nothing buffered, or the stream is gone */
+  }
 }

@@ -22,6 +22,7 @@ import { BreakerSet } from './breaker.ts';
 import { HttpRegistry, keepRegistered, RedisRegistry, createRedis, type Registry } from './registry.ts';
 import { closeServer, listen } from './http.ts';
 import { Mailer } from './mail.ts';
+import { RevocationList } from './revocations.ts';
 
 export type BaseConfig = ReturnType<typeof parseBaseConfig>;
 
@@ -106,7 +107,7 @@ export async function createContext<DB>(
       registry = new RedisRegistry(redis);
       onClose.push(() => redis.disconnect());
     } else {
-      registry = new HttpRegistry(config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_PORT}`, () =>
+      registry = new HttpRegistry(config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_INTERNAL_PORT}`, () =>
         credentials.token(),
       );
     }
@@ -121,9 +122,19 @@ export async function createContext<DB>(
     staticUrls: opts.staticUrls,
     timeoutMs: config.SERVICE_CLIENT_TIMEOUT_MS,
   });
+  // Every service but auth (which asks its own database) follows the auth service's revocation feed,
+  // so a revoked session's token is refused (requireAuth) or ignored (optionalAuth) here too.
+  let revocations: RevocationList | undefined;
+  if (def.name !== 'auth') {
+    revocations = new RevocationList(client, log);
+    const list = revocations;
+    list.start();
+    onClose.push(() => list.stop());
+  }
   const verifier = new AccessTokenVerifier(() => client.json('auth', { path: '/.well-known/jwks.json' }), {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    isRevoked: revocations && ((sid) => revocations.isRevoked(sid)),
   });
   const mailer = new Mailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.PETPRO_DATA_DIR }, log);
   onClose.push(() => mailer.close());

@@ -84,13 +84,14 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   ctx.onClose.push(() => clearInterval(housekeeping));
 
   // The auth service verifies the tokens it signs with its own published keys, like everyone else.
+  // The auth service owns the sessions, so it refuses a revoked session's token at once (the gateway
+  // and the other services learn of revocations from its feed within seconds).
   const verifier = new AccessTokenVerifier(() => keys.jwks(), {
     issuer: ctx.config.JWT_ISSUER,
     audience: ctx.config.JWT_AUDIENCE,
+    isRevoked: (sid) => sessions.isRevoked(sid),
   });
-  // The auth service owns the sessions, so it refuses a revoked session's token at once (the gateway
-  // learns of revocations within seconds).
-  const auth = requireAuth(verifier, (sid) => sessions.isRevoked(sid));
+  const auth = requireAuth(verifier);
 
   app.get('/.well-known/jwks.json', async (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=60');

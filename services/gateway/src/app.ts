@@ -1,21 +1,21 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import express, { type Express, type Request } from 'express';
-import { pinoHttp } from 'pino-http';
+import express, { type Express } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry as MetricsRegistry } from 'prom-client';
 import {
   AccessTokenVerifier,
   ApiRouter,
   BreakerSet,
-  NotFoundError,
+  RevocationList,
   ServiceClient,
   type ServiceCredentials,
   createOpenApiRegistry,
   errorHandler,
   generateOpenApi,
   jsonBody,
+  listen,
+  notFoundHandler,
   problemBody,
-  redactUrl,
   requestIdOf,
   type Logger,
   type Registry,
@@ -26,14 +26,15 @@ import { registryRouter } from './discovery/registry.routes.ts';
 import { UpstreamProxy } from './proxy/proxy.ts';
 import { OpenApiMerger } from './docs/openapi-merge.ts';
 import { docsRouter } from './docs/docs.routes.ts';
-import { UPSTREAMS, accessFor, matchRoute } from './routing/route-table.ts';
+import { UPSTREAMS, matchRoute } from './routing/route-table.ts';
 import { forwardPath, normalisePath } from './routing/normalise-path.ts';
-import { RevocationList } from './security/revocations.ts';
-import { checkAccess, identifyCaller } from './security/access.ts';
+import { identify } from './security/access.ts';
 import { adminRouter } from './admin/admin.routes.ts';
 import { createProtection, type Protection } from './protection/protection.ts';
-import { gatewayHelmet } from './protection/server-limits.ts';
-import { routeContext, routeContextOf } from './routing/route-context.ts';
+import { gatewayHelmet } from './proxy/answer.ts';
+import { createFrontDoor } from './front-door.ts';
+import type { SharedCounter } from './cluster.ts';
+import { framingProblem, hasBody } from './proxy/framing.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -41,10 +42,16 @@ export interface GatewayDeps {
   registry: Registry;
   credentials: ServiceCredentials;
   version?: string;
+  /** In a cluster worker without Redis: the primary's counters (rate limits, automatic blocks). */
+  shared?: SharedCounter;
 }
 
 export interface Gateway {
-  app: Express;
+  /** The public port's request handler (the front door; Express only behind it, for the gateway's own routes). */
+  app: http.RequestListener;
+  /** The internal port's app: the service registry and metrics (GATEWAY_INTERNAL_PORT, loopback by default). */
+  internal: Express;
+  metrics: MetricsRegistry;
   pool: InstancePool;
   breakers: BreakerSet;
   revocations: RevocationList;
@@ -53,9 +60,22 @@ export interface Gateway {
   serverOptions: http.ServerOptions;
   /** Applies the server limits and wires WebSocket upgrades on the listening server. */
   attach(server: http.Server): void;
+  /**
+   * Listens on both ports (public: `app` with the server limits and upgrades; internal: registry and
+   * metrics). Port 0 picks a free one; the bound ports are returned.
+   */
+  listen(at: { port: number; host: string; internalPort?: number; internalHost?: string }): Promise<GatewayServers>;
   /** Starts discovery and revocation polling; resolves once the IP blocks and shared counters are loaded. */
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface GatewayServers {
+  server: http.Server;
+  port: number;
+  /** Absent in a cluster worker: the primary holds the internal listener. */
+  internalServer?: http.Server;
+  internalPort?: number;
 }
 
 /** The gateway: everything wired, nothing listening (tests and main both start from here). */
@@ -90,13 +110,14 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     log.warn({ service, state }, 'circuit state changed'),
   );
   const client = new ServiceClient({ registry, credentials, breakers, timeoutMs: 3_000 });
+  const revocations = new RevocationList(client, log);
   const verifier = new AccessTokenVerifier(() => client.json('auth', { path: '/.well-known/jwks.json' }), {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    isRevoked: (sid) => revocations.isRevoked(sid),
   });
-  const revocations = new RevocationList(client, log);
   const proxy = new UpstreamProxy(pool, breakers, { timeoutMs: config.UPSTREAM_TIMEOUT_MS }, log);
-  const protection = createProtection({ config, log, metrics });
+  const protection = createProtection({ config, log, metrics, shared: deps.shared });
 
   const openapi = createOpenApiRegistry();
   const own = new ApiRouter(openapi);
@@ -109,7 +130,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
       responses: { 200: { description: 'Alive' } },
     },
     (_req, res) => {
-      res.json({ status: 'ok', service: 'gateway', version });
+      res.json({ status: 'ok', service: 'gateway', version, pid: process.pid, node: process.version });
     },
   );
   own.route(
@@ -141,114 +162,64 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     log,
   );
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('query parser', 'simple');
-  // Security headers first, so every answer carries them, the gateway's own 4xx/5xx included.
-  app.use(gatewayHelmet());
-  app.use(
-    pinoHttp({
-      logger: log,
-      genReqId: (req, res) => {
-        const id = requestIdOf(req.headers['x-request-id']);
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
-      customLogLevel: (req, res, err) =>
-        req.url?.startsWith('/internal/') ? 'debug' : err || res.statusCode >= 500 ? 'warn' : 'info',
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: (err: { message?: string }) => ({ message: err.message }),
-      },
-      customProps: (req) => ({
-        upstream: (req as Request & { upstream?: string }).upstream,
-        clientIp: (req as Request).clientIdentity?.ip ?? req.socket.remoteAddress,
-      }),
-    }),
-  );
-  // Protection, in order (see protection/): blocked IPs refused before any other work; CORS;
-  // health and metrics exempt from shedding and limits; then the in-flight cap, body size, caller
-  // identity (so limits count users, not only IPs) and the rate limits.
-  app.use(protection.ipGuard);
-  app.use(protection.cors);
-  app.use(own.finish());
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
-  });
-  app.use(routeContext());
-  app.use(protection.shed);
-  app.use(protection.bodyLimit);
-  app.use(identifyCaller(verifier, revocations));
-  app.use(...protection.rateLimit);
-  app.get('/openapi.json', async (_req, res) => {
+  // The gateway's own routes, on Express behind the front door (which has already applied IP blocks,
+  // CORS, shedding and limits): health, OpenAPI, Swagger UI and the admin routes it answers itself.
+  const ownApp = express();
+  ownApp.disable('x-powered-by');
+  ownApp.set('etag', false);
+  ownApp.set('query parser', 'simple');
+  ownApp.use(gatewayHelmet());
+  ownApp.use(own.finish());
+  ownApp.get('/openapi.json', async (_req, res) => {
     res.json(await merger.document());
   });
-  app.use(docsRouter());
-  app.use(
-    '/internal/registry',
-    jsonBody('64kb'),
-    registryRouter(registry, credentials, () => void pool.refresh()),
-  );
-  // Parse bodies only for admin routes the gateway answers itself; the others stream to their service untouched.
-  const ownJson = jsonBody('64kb');
-  app.use(
+  ownApp.use(docsRouter());
+  ownApp.use(
     '/api/v1/admin',
-    (req, res, next) =>
-      matchRoute(normalisePath(req.originalUrl.split('?')[0] ?? '/')?.toLowerCase() ?? '')?.service === 'gateway'
-        ? ownJson(req, res, next)
-        : next(),
+    jsonBody('64kb'),
     adminRouter({
       openapi,
       verifier,
-      revocations,
       pool,
       breakers,
       blocks: protection.blocks,
       inFlight: protection.inFlight,
     }),
   );
+  ownApp.use(notFoundHandler);
+  ownApp.use(errorHandler);
 
-  // Everything else is proxied according to the route table.
-  app.use(async (req, res, next) => {
-    const started = process.hrtime.bigint();
-    const { normalised, rule } = req.gatewayRoute ?? routeContextOf(req.originalUrl);
-    if (normalised === undefined) return next(new NotFoundError('route_not_found', 'This path is not valid'));
-    if (!rule || rule.service === 'gateway')
-      return next(new NotFoundError('route_not_found', `No route for ${req.method} ${normalised}`));
-    const service = rule.service;
-    (req as Request & { upstream?: string }).upstream = service;
-    try {
-      await checkAccess(req, accessFor(rule, req.method), verifier, revocations);
-      protection.inFlight.enterService(service, res);
-      const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-      const clientIp = req.clientIdentity?.ip ?? '';
-      await proxy.forward(req, res, {
-        service,
-        path: forwardPath(normalised, rule.prefix) + query,
-        requestId: String(req.id),
-        clientIp,
-        maxBodyBytes: protection.bodyLimitFor(req),
-      });
-    } catch (err) {
-      return next(err);
-    } finally {
-      res.once('finish', () => {
-        requests.inc({ upstream: service, status: String(res.statusCode) });
-        latency.observe({ upstream: service }, Number(process.hrtime.bigint() - started) / 1e9);
-      });
-    }
+  const app = createFrontDoor({ log, protection, proxy, verifier, own: ownApp, requests, latency });
+
+  // The internal listener: service registrations (service credential checked before any body is
+  // read) and metrics. Housekeeping: logged at debug.
+  const internal = express();
+  internal.disable('x-powered-by');
+  internal.set('etag', false);
+  internal.use((req, res, next) => {
+    const started = performance.now();
+    res.once('finish', () =>
+      log.debug(
+        { req: { method: req.method, url: req.url }, res: { statusCode: res.statusCode } },
+        `internal ${req.method} ${req.path} ${res.statusCode} (${(performance.now() - started).toFixed(1)} ms)`,
+      ),
+    );
+    next();
   });
-  app.use(errorHandler);
+  internal.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+  internal.use(
+    '/internal/registry',
+    registryRouter(registry, credentials, () => void pool.refresh()),
+  );
+  internal.use(notFoundHandler);
+  internal.use(errorHandler);
 
   return {
     app,
+    metrics,
+    internal,
     pool,
     breakers,
     revocations,
@@ -262,6 +233,11 @@ export function buildGateway(deps: GatewayDeps): Gateway {
           return false;
         });
         if (!allowed) return;
+        const framing = framingProblem(req);
+        if (framing || hasBody(req)) {
+          socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+          return;
+        }
         const requestId = requestIdOf(req.headers['x-request-id']);
         const normalised = normalisePath((req.url ?? '/').split('?')[0] ?? '/');
         const rule = normalised ? matchRoute(normalised.toLowerCase()) : undefined;
@@ -286,13 +262,25 @@ export function buildGateway(deps: GatewayDeps): Gateway {
           return;
         }
         const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
+        // As on HTTP routes: a token that fails verification or whose session is revoked is not passed on.
+        const identity = await identify(req, verifier);
+        const clientIp = protection.clientIp(req);
         proxy.upgrade(req, socket, head, {
           service: rule.service,
           path: forwardPath(normalised, rule.prefix) + query,
           requestId,
-          clientIp: protection.clientIp(req),
+          clientIp,
+          clientKey: clientIp,
+          stripAuthorization: identity.error !== undefined,
         });
       });
+    },
+    async listen(at) {
+      const pub = await listen(app, at.port, at.host, protection.serverOptions);
+      this.attach(pub.server);
+      if (at.internalPort === undefined) return { server: pub.server, port: pub.port };
+      const int = await listen(internal, at.internalPort, at.internalHost ?? '127.0.0.1');
+      return { server: pub.server, port: pub.port, internalServer: int.server, internalPort: int.port };
     },
     async start() {
       // Protection first: its Redis connection being up is also a good sign the registry's is.

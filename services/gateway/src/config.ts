@@ -24,10 +24,16 @@ const csv = () =>
 export const gatewayEnv = {
   ...baseEnv,
   UPSTREAM_TIMEOUT_MS: ms(100, 300_000).default(10_000),
+  /** Address of the internal listener (registry, metrics); GATEWAY_INTERNAL_PORT is in baseEnv (services use it). */
+  GATEWAY_INTERNAL_HOST: z.string().default('127.0.0.1'),
+  /** Processes serving the public port (node:cluster, one port); `auto` = one per core. */
+  GATEWAY_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], { error: 'must be auto or 1..64' })
+    .default(1),
 
   // Rate limits (0 turns a limiter off) and automatic blocks.
-  RATE_LIMIT_PER_MINUTE: int('a number of requests', 0, 1_000_000).default(300),
-  RATE_LIMIT_AUTH_PER_MINUTE: int('a number of requests', 0, 1_000_000).default(20),
+  RATE_LIMIT_PER_MINUTE: int('a number of requests', 0, 1_000_000_000).default(300),
+  RATE_LIMIT_AUTH_PER_MINUTE: int('a number of requests', 0, 1_000_000_000).default(20),
   AUTO_BLOCK_THRESHOLD: int('a number of rejections', 0, 1_000_000).default(50),
   AUTO_BLOCK_MINUTES: int('a number of minutes', 1, 525_600).default(15),
   /** Prefix of every Redis key and channel the gateway writes (rate limits, IP blocks). */

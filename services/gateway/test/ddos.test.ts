@@ -261,9 +261,11 @@ describe('load shedding', () => {
     const health = await request(gw.url, '/healthz');
     expect(health.status).toBe(200);
     expect(health.ms).toBeLessThan(700);
-    // Service registrations are never shed (an overloaded gateway must not lose its services).
+    // Service registrations are on the internal listener, never shed (an overloaded gateway must not
+    // lose its services), and not on the public port at all.
     expect(
-      (await request(gw.url, '/internal/registry/instances', { headers: { 'x-service-token': 'not-a-token' } })).status,
+      (await request(gw.internalUrl, '/internal/registry/instances', { headers: { 'x-service-token': 'not-a-token' } }))
+        .status,
     ).toBe(401);
 
     expect((await Promise.all([...slow, ...more])).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);

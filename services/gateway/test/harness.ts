@@ -17,7 +17,6 @@ import {
   closeServer,
   createLogger,
   keepRegistered,
-  listen,
   type Registry,
 } from '@petpro/kit';
 import { buildGateway, type Gateway } from '../src/app.ts';
@@ -28,6 +27,8 @@ export const TEST_SECRET = 'petpro-test-service-secret-0123456789abcdef';
 export interface TestGateway {
   url: string;
   port: number;
+  /** The internal listener (registry, metrics). */
+  internalUrl: string;
   gateway: Gateway;
   server: http.Server;
   registry: Registry;
@@ -56,19 +57,24 @@ export async function startGateway(
     registry,
     credentials: new ServiceCredentials(TEST_SECRET, 'gateway'),
   });
-  const { server, port } = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
-  gateway.attach(server);
+  const { server, port, internalServer, internalPort } = await gateway.listen({
+    port: 0,
+    host: '127.0.0.1',
+    internalPort: 0,
+    internalHost: '127.0.0.1',
+  });
   await gateway.start();
   await gateway.pool.refresh();
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    internalUrl: `http://127.0.0.1:${internalPort}`,
     gateway,
     server,
     registry,
     dataDir,
     async stop() {
-      await closeServer(server, 500);
+      await Promise.all([closeServer(server, 500), closeServer(internalServer!, 500)]);
       await gateway.close();
     },
   };
@@ -131,6 +137,11 @@ export async function startUpstream(
   };
 }
 
+/** Stops whatever a test started (gateways, upstreams), skipping what never started. */
+export async function stopAll(...things: Array<{ stop(): Promise<void> } | undefined>): Promise<void> {
+  for (const thing of things) await thing?.stop();
+}
+
 /** Answers JSON `{ ok: true, service, path }` with status 200. */
 export const okHandler =
   (service: string): Handler =>
@@ -148,12 +159,13 @@ export async function startFakeAuth(registry: Registry) {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const kid = randomBytes(6).toString('hex');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+  const revoked: Array<{ sessionId: string; expiresAt: string }> = [];
   const upstream = await startUpstream(registry, 'auth', (req, res) => {
     const json = (status: number, body: unknown, type = 'application/json') =>
       res.writeHead(status, { 'content-type': type }).end(JSON.stringify(body));
     const p = (req.url ?? '').split('?')[0];
     if (p === '/.well-known/jwks.json') return json(200, { keys: [jwk] });
-    if (p === '/internal/sessions/revocations') return json(200, { items: [], now: new Date().toISOString() });
+    if (p === '/internal/sessions/revocations') return json(200, { items: revoked, now: new Date().toISOString() });
     if (p === '/api/v1/auth/login')
       return json(
         401,
@@ -170,9 +182,13 @@ export async function startFakeAuth(registry: Registry) {
   });
   return {
     upstream,
-    /** A signed access token for a user with the given roles. */
-    async token(opts: { userId?: string; roles?: string[] } = {}): Promise<string> {
-      return new SignJWT({ sid: randomUUID(), roles: opts.roles ?? ['pet_owner'] })
+    /** Puts a session on the revocation feed (as a logout does). */
+    revoke(sessionId: string): void {
+      revoked.push({ sessionId, expiresAt: new Date(Date.now() + 20 * 60_000).toISOString() });
+    },
+    /** A signed access token for a user with the given roles (and session id). */
+    async token(opts: { userId?: string; roles?: string[]; sessionId?: string } = {}): Promise<string> {
+      return new SignJWT({ sid: opts.sessionId ?? randomUUID(), roles: opts.roles ?? ['pet_owner'] })
         .setProtectedHeader({ alg: 'EdDSA', kid })
         .setIssuer('petpro-auth')
         .setAudience('petpro')

@@ -201,7 +201,7 @@ describe('rate limits when Redis is unreachable', () => {
     for (let i = 0; i < AUTH_LIMIT; i++)
       expect((await request(gw.url, '/api/v1/auth/login', { from, method: 'POST', body: {} })).status).toBe(401);
     expect((await request(gw.url, '/api/v1/auth/login', { from, method: 'POST', body: {} })).status).toBe(429);
-    const metrics = await request(gw.url, '/metrics');
+    const metrics = await request(gw.internalUrl, '/metrics');
     expect(metrics.text).toMatch(/gateway_rate_limit_store_degraded\{[^}]*\} 1/);
   });
 });
@@ -250,7 +250,7 @@ describe.skipIf(!process.env.REDIS_URL)('rate limits when Redis goes down and co
   let auth: Awaited<ReturnType<typeof startFakeAuth>>;
   let clinic: FakeUpstream;
   const degraded = async (gw: TestGateway) =>
-    /gateway_rate_limit_store_degraded\{[^}]*\} 1/.test((await request(gw.url, '/metrics')).text);
+    /gateway_rate_limit_store_degraded\{[^}]*\} 1/.test((await request(gw.internalUrl, '/metrics')).text);
 
   beforeAll(async () => {
     const real = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');

@@ -4,6 +4,11 @@ import { toPhotoDto, type PhotoDto } from '../clinics/clinics.service.ts';
 import { isOpenAt } from '../hours/opening-hours.ts';
 import type { SearchCriteria, SearchRepository } from './search.repository.ts';
 import { searchWords } from './search-query.ts';
+import { MAX_RADIUS_KM } from './search.schemas.ts';
+
+/** A distance cursor is a distance within the widest radius; a tier cursor one of the two text relevance tiers. */
+const DISTANCE_CURSOR = { d: { type: 'number', min: 0, max: MAX_RADIUS_KM }, id: 'uuid' } as const;
+const TIER_CURSOR = { t: { type: 'number', min: 0, max: 1, integer: true }, id: 'uuid' } as const;
 
 export interface SearchInput {
   q?: string;
@@ -44,10 +49,10 @@ export class SearchService {
     let after: SearchCriteria['after'];
     if (input.cursor) {
       if (mode === 'distance') {
-        const k = decodeCursor(input.cursor, { d: 'number', id: 'uuid' });
+        const k = decodeCursor(input.cursor, DISTANCE_CURSOR);
         after = { distance: k.d, id: k.id };
       } else if (mode === 'tier') {
-        const k = decodeCursor(input.cursor, { t: 'number', id: 'uuid' });
+        const k = decodeCursor(input.cursor, TIER_CURSOR);
         after = { tier: k.t, id: k.id };
       } else {
         const k = decodeCursor(input.cursor, { n: 'string', id: 'uuid' });

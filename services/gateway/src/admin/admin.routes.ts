@@ -9,7 +9,6 @@ import {
   type OpenAPIRegistry,
 } from '@petpro/kit';
 import type { InstancePool } from '../discovery/instances.ts';
-import type { RevocationList } from '../security/revocations.ts';
 import { UPSTREAMS } from '../routing/route-table.ts';
 import type { IpBlockService } from '../protection/ip-blocks.service.ts';
 import type { InFlightLimiter } from '../protection/load-shedding.ts';
@@ -43,14 +42,13 @@ const ServicesResponse = z
 export function adminRouter(deps: {
   openapi: OpenAPIRegistry;
   verifier: AccessTokenVerifier;
-  revocations: RevocationList;
   pool: InstancePool;
   breakers: BreakerSet;
   blocks: IpBlockService;
   inFlight: InFlightLimiter;
 }): Router {
   const api = new ApiRouter(deps.openapi, '/api/v1/admin');
-  const admin = [requireAuth(deps.verifier, (sid) => deps.revocations.isRevoked(sid)), requireRole('admin')];
+  const admin = [requireAuth(deps.verifier), requireRole('admin')];
   api.route(
     {
       method: 'get',

@@ -14,6 +14,8 @@ export class InstancePool {
   private snapshot: RegisteredInstance[] = [];
   private readonly health = new Map<string, { healthy: boolean; at: string; error?: string }>();
   private readonly counters = new Map<string, number>();
+  /** Healthy instances per service, rebuilt when the snapshot or a health changes (read on every request). */
+  private healthyByService?: Map<string, RegisteredInstance[]>;
   private timer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
 
@@ -39,6 +41,7 @@ export class InstancePool {
       .list()
       .then((items) => {
         this.snapshot = items;
+        this.healthyByService = undefined;
       })
       .catch((err) => this.log.warn({ err: (err as Error).message }, 'registry read failed; keeping the last view'))
       .finally(() => {
@@ -72,6 +75,7 @@ export class InstancePool {
         healthy ? 'instance healthy again' : 'instance unhealthy',
       );
     }
+    if (prev?.healthy !== healthy) this.healthyByService = undefined;
     this.health.set(inst.id, { healthy, at: new Date().toISOString(), error });
   }
 
@@ -87,8 +91,18 @@ export class InstancePool {
   }
 
   /** The next healthy instance of a service, round-robin; undefined when there is none. */
-  next(service: string, exclude: Set<string> = new Set()): RegisteredInstance | undefined {
-    const candidates = this.snapshot.filter((i) => i.name === service && !exclude.has(i.id) && this.isHealthy(i));
+  next(service: string, exclude?: Set<string>): RegisteredInstance | undefined {
+    if (!this.healthyByService) {
+      this.healthyByService = new Map();
+      for (const i of this.snapshot) {
+        if (!this.isHealthy(i)) continue;
+        const list = this.healthyByService.get(i.name);
+        if (list) list.push(i);
+        else this.healthyByService.set(i.name, [i]);
+      }
+    }
+    const healthy = this.healthyByService.get(service) ?? [];
+    const candidates = exclude?.size ? healthy.filter((i) => !exclude.has(i.id)) : healthy;
     if (!candidates.length) return undefined;
     const n = (this.counters.get(service) ?? -1) + 1;
     this.counters.set(service, n);

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import { type ServiceCredentials, ValidationError, zodFieldErrors, z, type Registry } from '@petpro/kit';
+import { jsonBody, type ServiceCredentials, ValidationError, zodFieldErrors, z, type Registry } from '@petpro/kit';
 
 const InstanceBody = z.strictObject({
   id: z.string().min(1).max(200),
@@ -10,12 +10,13 @@ const InstanceBody = z.strictObject({
 });
 
 /**
- * The registry over HTTP for service processes in the one-machine mode. Only PetPro services
- * (service credential) may register, deregister or look up instances; it is never routed publicly.
+ * The registry over HTTP for service processes in the one-machine mode, on the gateway's internal
+ * listener only. Only PetPro services (service credential, checked before any body is read) may
+ * register, deregister or look up instances.
  */
 export function registryRouter(registry: Registry, credentials: ServiceCredentials, onChange: () => void): Router {
   const router = express.Router();
-  router.use(credentials.require());
+  router.use(credentials.require(), jsonBody('16kb'));
   router.post('/instances', async (req, res) => {
     const parsed = InstanceBody.safeParse(req.body);
     if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error));

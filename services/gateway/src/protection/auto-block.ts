@@ -1,5 +1,5 @@
-import type { Request, RequestHandler } from 'express';
 import type { Logger } from '@petpro/kit';
+import type { ClientIdentity } from './client-ip.ts';
 import type { WindowCounter } from './counter-store.ts';
 import type { IpBlockService } from './ip-blocks.service.ts';
 
@@ -7,14 +7,14 @@ import type { IpBlockService } from './ip-blocks.service.ts';
 export const AUTO_BLOCK_WINDOW_MS = 10 * 60_000;
 
 /** A response that counts against a client: over a limit, or a failed authentication on an auth route. */
-export function isRejection(req: Request, status: number): boolean {
-  return status === 429 || (status === 401 && req.gatewayRoute?.rule?.limitClass === 'auth');
+export function isRejection(limitClass: string | undefined, status: number): boolean {
+  return status === 429 || (status === 401 && limitClass === 'auth');
 }
 
 /**
- * Watches responses and blocks a client for `minutes` once it has collected `threshold`
- * rejections (429s, and 401s from auth routes such as a failed login) within ten minutes. The
- * count is per client IP (or IPv6 /64) and shared through Redis when there is one.
+ * Blocks a client for `minutes` once it has collected `threshold` rejections (429s, and 401s from
+ * auth routes such as a failed login) within ten minutes. The count is per client IP (or IPv6 /64)
+ * and shared through Redis when there is one. `record` is called with every finished answer.
  */
 export function autoBlocker(opts: {
   threshold: number;
@@ -22,13 +22,11 @@ export function autoBlocker(opts: {
   counter: WindowCounter;
   blocks: IpBlockService;
   log: Logger;
-}): RequestHandler {
+}) {
   const pending = new Set<string>();
-  return (req, res, next) => {
-    const client = req.clientIdentity;
-    if (opts.threshold <= 0 || !client || opts.blocks.isAllowlisted(client.addr)) return next();
-    res.once('finish', () => {
-      if (!isRejection(req, res.statusCode)) return;
+  return {
+    record(client: ClientIdentity, limitClass: string | undefined, status: number): void {
+      if (opts.threshold <= 0 || !isRejection(limitClass, status) || opts.blocks.isAllowlisted(client.addr)) return;
       void (async () => {
         const n = await opts.counter.hit(client.key);
         if (n < opts.threshold || pending.has(client.key)) return;
@@ -44,7 +42,6 @@ export function autoBlocker(opts: {
           pending.delete(client.key);
         }
       })().catch((err: Error) => opts.log.error({ err: err.message }, 'automatic block failed'));
-    });
-    next();
+    },
   };
 }

@@ -1,5 +1,6 @@
-import type { Request, RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { PayloadTooLargeError } from '@petpro/kit';
+import type { RouteRule } from '../routing/route-table.ts';
 
 export interface BodyLimits {
   /** Bytes for JSON (and any non-upload) bodies. */
@@ -13,30 +14,19 @@ export interface BodyLimits {
  * (avatars, pet photos, onboarding documents), the JSON limit for everything else, including JSON
  * bodies on those same routes.
  */
-export function bodyLimitFor(req: Request, limits: BodyLimits): number {
-  const multipart = /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
-  return multipart && req.gatewayRoute?.rule?.bodyClass === 'upload' ? limits.upload : limits.json;
+export function bodyLimitFor(req: IncomingMessage, rule: RouteRule | undefined, limits: BodyLimits): number {
+  if (rule?.bodyClass !== 'upload') return limits.json;
+  const type = req.headers['content-type'];
+  return type !== undefined && /^multipart\/form-data\b/i.test(type) ? limits.upload : limits.json;
 }
 
-/** The 413 for a body over its limit; the connection is closed so the unread rest is never parsed as a request. */
-export function bodyTooLarge(
-  res: { setHeader(name: string, value: string): unknown },
-  limit: number,
-): PayloadTooLargeError {
-  res.setHeader('Connection', 'close');
+/** The 413 for a body over its limit. */
+export function bodyTooLarge(limit: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`The request body is larger than the ${limit} bytes allowed here`);
 }
 
-/**
- * Refuses a declared Content-Length over the limit before a byte of the body is read. Bodies
- * without a length (chunked) are counted as they stream through the proxy.
- */
-export function contentLengthGuard(limits: BodyLimits): RequestHandler {
-  return (req, res, next) => {
-    const declared = req.headers['content-length'];
-    if (declared === undefined) return next();
-    const limit = bodyLimitFor(req, limits);
-    if (Number(declared) > limit) return next(bodyTooLarge(res, limit));
-    next();
-  };
+/** True when a declared Content-Length is over the limit (bodies without one are counted as they stream). */
+export function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
+  const declared = req.headers['content-length'];
+  return declared !== undefined && Number(declared) > limit;
 }

@@ -58,9 +58,22 @@ export function resolveClientAddress(
   return current;
 }
 
-/** The identity of a raw request (also used for WebSocket upgrades, which bypass Express). */
+/** The identity of each connection's peer, worked out once per connection rather than per request. */
+const peers = new WeakMap<object, ClientIdentity>();
+
+/** The identity of a raw request (HTTP or WebSocket upgrade). */
 export function identifyClient(req: IncomingMessage, trusted: CidrSet): ClientIdentity | undefined {
-  const addr = resolveClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted);
+  const socket = req.socket;
+  let peer = peers.get(socket);
+  if (peer === undefined) {
+    const addr = resolveClientAddress(socket.remoteAddress, undefined, trusted);
+    if (!addr) return undefined;
+    peer = { ip: formatIp(addr), addr, key: clientKeyOf(addr) };
+    peers.set(socket, peer);
+  }
+  const forwardedFor = req.headers['x-forwarded-for'];
+  if (forwardedFor === undefined || trusted.size === 0 || !trusted.has(peer.addr)) return peer;
+  const addr = resolveClientAddress(socket.remoteAddress, forwardedFor, trusted);
   if (!addr) return undefined;
   return { ip: formatIp(addr), addr, key: clientKeyOf(addr) };
 }

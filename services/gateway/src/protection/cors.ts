@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { ForbiddenError } from '@petpro/kit';
 
 export interface CorsOptions {
@@ -11,6 +11,15 @@ export interface CorsOptions {
   maxAgeSeconds: number;
 }
 
+export interface CorsVerdict {
+  /** Response headers to add (flat list). */
+  headers: string[];
+  /** A preflight from an allowed origin: answer 204 with `headers` and stop. */
+  preflight?: boolean;
+  /** A preflight from another origin: 403. */
+  denied?: ForbiddenError;
+}
+
 /**
  * CORS answered by the gateway: a preflight from an allowed origin gets 204 with the allowed
  * methods and headers (the browser enforces them); one from any other origin gets 403 problem+json
@@ -18,37 +27,40 @@ export interface CorsOptions {
  * another origin they get none, so the browser does not hand the response to the page.
  * `Access-Control-Allow-Credentials` is sent only for explicitly listed origins, never with `*`.
  */
-export function cors(opts: CorsOptions): RequestHandler {
+export function cors(opts: CorsOptions): (req: IncomingMessage) => CorsVerdict {
   const anyOrigin = opts.origins.includes('*');
   const allowed = new Set(opts.origins.map((o) => o.toLowerCase()));
   const credentials = opts.credentials && !anyOrigin;
   const methods = opts.methods.map((m) => m.toUpperCase()).join(', ');
   const headers = opts.headers.join(', ');
   const expose = opts.exposeHeaders.join(', ');
+  // The answer depends on Origin whenever origins are listed one by one: caches must key on it.
+  const vary = anyOrigin ? [] : ['vary', 'Origin'];
+  const none: CorsVerdict = { headers: vary };
 
-  return (req, res, next) => {
+  return (req) => {
     const origin = req.headers.origin;
-    const isPreflight =
-      req.method === 'OPTIONS' && origin !== undefined && req.headers['access-control-request-method'] !== undefined;
-    // The answer depends on Origin whenever origins are listed one by one: caches must key on it.
-    if (!anyOrigin) res.vary('Origin');
-    if (origin === undefined) return next();
+    if (origin === undefined) return none;
+    const isPreflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
     const ok = anyOrigin || allowed.has(origin.toLowerCase());
     if (!ok) {
       if (isPreflight)
-        return next(new ForbiddenError('cors_origin_denied', 'This origin may not call the PetPro API from a browser'));
-      return next();
+        return {
+          headers: vary,
+          denied: new ForbiddenError('cors_origin_denied', 'This origin may not call the PetPro API from a browser'),
+        };
+      return none;
     }
-    res.setHeader('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
-    if (credentials) res.setHeader('Access-Control-Allow-Credentials', 'true');
+    const out = [...vary, 'access-control-allow-origin', anyOrigin ? '*' : origin];
+    if (credentials) out.push('access-control-allow-credentials', 'true');
     if (!isPreflight) {
-      if (expose) res.setHeader('Access-Control-Expose-Headers', expose);
-      return next();
+      if (expose) out.push('access-control-expose-headers', expose);
+      return { headers: out };
     }
-    res.setHeader('Access-Control-Allow-Methods', methods);
-    if (headers) res.setHeader('Access-Control-Allow-Headers', headers);
-    res.setHeader('Access-Control-Max-Age', String(opts.maxAgeSeconds));
-    res.vary('Access-Control-Request-Method').vary('Access-Control-Request-Headers');
-    res.status(204).end();
+    if (!anyOrigin) out[1] = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
+    else out.push('vary', 'Access-Control-Request-Method, Access-Control-Request-Headers');
+    out.push('access-control-allow-methods', methods, 'access-control-max-age', String(opts.maxAgeSeconds));
+    if (headers) out.push('access-control-allow-headers', headers);
+    return { headers: out, preflight: true };
   };
 }

@@ -3,6 +3,7 @@ import { MemoryStore, type ClientRateLimitInfo, type Options, type Store } from 
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { Gauge, type Registry as MetricsRegistry } from 'prom-client';
 import type { Logger } from '@petpro/kit';
+import type { SharedCounter } from '../cluster.ts';
 
 /** A Redis call slower than this counts as Redis being unreachable: a limiter must not add latency. */
 const REDIS_DEADLINE_MS = 250;
@@ -210,6 +211,8 @@ export class WindowCounter {
     private readonly windowMs: number,
     private readonly redis: Redis | undefined,
     private readonly health: RedisHealth,
+    /** The cluster primary's counters (workers without Redis). */
+    private readonly shared?: SharedCounter,
   ) {
     this.timer = setInterval(() => this.prune(), Math.min(windowMs, 60_000));
     this.timer.unref();
@@ -217,6 +220,7 @@ export class WindowCounter {
 
   /** Counts one more event for `key` and returns the count within the current window. */
   async hit(key: string): Promise<number> {
+    if (this.shared && !this.redis) return (await this.shared(this.prefix, key, this.windowMs)).count;
     if (this.redis?.status === 'ready') {
       const k = `${this.prefix}${key}`;
       try {

@@ -1,6 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
 import { Counter, Gauge, type Registry as MetricsRegistry } from 'prom-client';
-import { BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError, type Logger } from '@petpro/kit';
+import {
+  AppError,
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  type Logger,
+} from '@petpro/kit';
 import { type CidrSet, cidrContains, clientCidrOf, parseCidr, type Cidr, type IpAddress } from './cidr.ts';
 import type { IpBlock, IpBlockStore } from './ip-blocks.store.ts';
 
@@ -8,6 +15,14 @@ import type { IpBlock, IpBlockStore } from './ip-blocks.store.ts';
 export type BlockVerdict =
   | { source: 'static'; cidr: string }
   | { source: 'admin' | 'auto'; cidr: string; id: string; expiresAt?: string };
+
+/** 403 for a blocked client; says until when when the block is temporary. */
+export class IpBlockedError extends AppError {
+  constructor(verdict: BlockVerdict) {
+    const expiresAt = verdict.source === 'static' ? undefined : verdict.expiresAt;
+    super(403, 'ip_blocked', 'Requests from your network are blocked', expiresAt ? { expiresAt } : {});
+  }
+}
 
 interface ActiveBlock {
   block: IpBlock;
@@ -187,6 +202,8 @@ export class IpBlockService {
   }
 
   private findDynamic(addr: IpAddress): ActiveBlock | undefined {
+    // The common case on the hot path: no dynamic block at all.
+    if (this.exact.size === 0 && this.wide.length === 0) return undefined;
     const now = Date.now();
     const exact = this.exact.get(clientCidrOf(addr).text);
     if (exact && exact.until > now) return exact;

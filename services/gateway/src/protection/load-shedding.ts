@@ -1,4 +1,3 @@
-import type { Request, RequestHandler, Response } from 'express';
 import { Counter, Gauge, type Registry as MetricsRegistry } from 'prom-client';
 import { ServiceUnavailableError } from '@petpro/kit';
 
@@ -35,58 +34,51 @@ export class InFlightLimiter {
     }
   }
 
-  /** Middleware for everything but the health endpoints: the gateway-wide cap. `exempt` requests are never shed. */
-  global(exempt: (req: Request) => boolean = () => false): RequestHandler {
-    return (req, res, next) => {
-      if (exempt(req)) return next();
-      if (this.total >= this.maxTotal) {
-        this.shed?.inc({ scope: 'gateway' });
-        return next(new ServiceUnavailableError('overloaded', 'The gateway is at capacity; retry shortly', 1));
-      }
-      this.total++;
-      this.gauge?.set({ scope: 'gateway' }, this.total);
-      onDone(res, () => {
-        this.total--;
-        this.gauge?.set({ scope: 'gateway' }, this.total);
-      });
-      next();
-    };
+  /** Takes a gateway-wide slot; false (and counted as shed) when none is free. Call `leave()` when the answer ends. */
+  enter(): boolean {
+    if (this.total >= this.maxTotal) {
+      this.shed?.inc({ scope: 'gateway' });
+      return false;
+    }
+    this.gauge?.set({ scope: 'gateway' }, ++this.total);
+    return true;
   }
 
-  /** Takes one of `service`'s slots until the response ends; throws 503 `overloaded` when none is free. */
-  enterService(service: string, res: Response): void {
+  leave(): void {
+    this.gauge?.set({ scope: 'gateway' }, --this.total);
+  }
+
+  /** Takes one of `service`'s slots; false (counted as shed) when none is free. Call `leaveService` when the answer ends. */
+  enterService(service: string): boolean {
     const n = this.perService.get(service) ?? 0;
     if (n >= this.maxPerService) {
       this.shed?.inc({ scope: service });
-      throw new ServiceUnavailableError(
-        'overloaded',
-        `Too many requests to the ${service} service are in progress; retry shortly`,
-        1,
-      );
+      return false;
     }
     this.perService.set(service, n + 1);
     this.gauge?.set({ scope: service }, n + 1);
-    onDone(res, () => {
-      const left = (this.perService.get(service) ?? 1) - 1;
-      this.perService.set(service, left);
-      this.gauge?.set({ scope: service }, left);
-    });
+    return true;
+  }
+
+  leaveService(service: string): void {
+    const left = (this.perService.get(service) ?? 1) - 1;
+    this.perService.set(service, left);
+    this.gauge?.set({ scope: service }, left);
+  }
+
+  /** The 503 for a shed request. */
+  static overloaded(service?: string): ServiceUnavailableError {
+    return new ServiceUnavailableError(
+      'overloaded',
+      service
+        ? `Too many requests to the ${service} service are in progress; retry shortly`
+        : 'The gateway is at capacity; retry shortly',
+      1,
+    );
   }
 
   /** Requests in flight to `service` now (admin view). */
   inFlight(service?: string): number {
     return service === undefined ? this.total : (this.perService.get(service) ?? 0);
   }
-}
-
-/** Runs `fn` once when the response is finished or its connection closed, whichever comes first. */
-function onDone(res: Response, fn: () => void): void {
-  let done = false;
-  const once = () => {
-    if (done) return;
-    done = true;
-    fn();
-  };
-  res.once('finish', once);
-  res.once('close', once);
 }

@@ -1,14 +1,13 @@
 import path from 'node:path';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Request, RequestHandler } from 'express';
 import { Redis } from 'ioredis';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { createRedis, type Logger } from '@petpro/kit';
+import type { SharedCounter } from '../cluster.ts';
 import type { GatewayConfig } from '../config.ts';
 import { CidrSet, IPV6_CLIENT_BITS } from './cidr.ts';
 import { identifyClient } from './client-ip.ts';
-import { ipGuard } from './ip-guard.ts';
 import { IpBlockService } from './ip-blocks.service.ts';
 import { FileIpBlockStore, RedisIpBlockStore, type IpBlockStore } from './ip-blocks.store.ts';
 import { RedisHealth, WindowCounter } from './counter-store.ts';
@@ -16,15 +15,8 @@ import { createRateLimits } from './rate-limit.ts';
 import { AUTO_BLOCK_WINDOW_MS, autoBlocker } from './auto-block.ts';
 import { cors } from './cors.ts';
 import { InFlightLimiter } from './load-shedding.ts';
-import { bodyLimitFor, contentLengthGuard, type BodyLimits } from './body-limit.ts';
+import type { BodyLimits } from './body-limit.ts';
 import { applyServerLimits, serverOptions, type ServerLimits } from './server-limits.ts';
-
-/**
- * Service-to-service endpoints (registry heartbeats) with their own credential: never counted
- * against a client's budget nor shed, or an overloaded gateway would lose its services' registrations.
- */
-const UNLIMITED_PREFIXES = ['/internal/'];
-const isInternal = (req: Request) => UNLIMITED_PREFIXES.some((p) => req.gatewayRoute?.key?.startsWith(p));
 
 function rawAnswer(socket: Duplex, status: number, reason: string, extra = ''): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: 0\r\nConnection: close\r\n${extra}\r\n`);
@@ -33,10 +25,16 @@ function rawAnswer(socket: Duplex, status: number, reason: string, extra = ''): 
 /**
  * Everything that protects the gateway, built from configuration: client IP, IP blocks, CORS,
  * load shedding, body limits, rate limits with automatic blocks, and the server's own limits.
- * app.ts puts the middleware in order; this module owns the state and its Redis connections.
+ * The front door (front-door.ts) applies them in order; this module owns the state and its Redis connections.
  */
-export function createProtection(deps: { config: GatewayConfig; log: Logger; metrics: MetricsRegistry }) {
-  const { config, log, metrics } = deps;
+export function createProtection(deps: {
+  config: GatewayConfig;
+  log: Logger;
+  metrics: MetricsRegistry;
+  /** The cluster primary's counters, in a worker without Redis. */
+  shared?: SharedCounter;
+}) {
+  const { config, log, metrics, shared } = deps;
   const prefix = config.REDIS_KEY_PREFIX;
 
   let redis: Redis | undefined;
@@ -65,19 +63,16 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
   const health = new RedisHealth(log, metrics);
   if (redis) health.watch(redis);
 
-  const exempt = (req: Request) =>
-    (req.clientIdentity !== undefined && blocks.isAllowlisted(req.clientIdentity.addr)) || isInternal(req);
   const limits = createRateLimits({
     perMinute: config.RATE_LIMIT_PER_MINUTE,
     authPerMinute: config.RATE_LIMIT_AUTH_PER_MINUTE,
     redis,
     keyPrefix: prefix,
     health,
-    log,
     metrics,
-    exempt,
+    shared,
   });
-  const rejections = new WindowCounter(`${prefix}ab:`, AUTO_BLOCK_WINDOW_MS, redis, health);
+  const rejections = new WindowCounter(`${prefix}ab:`, AUTO_BLOCK_WINDOW_MS, redis, health, shared);
   const inFlight = new InFlightLimiter(config.GATEWAY_MAX_IN_FLIGHT, config.GATEWAY_MAX_IN_FLIGHT_PER_SERVICE, metrics);
   const bodyLimits: BodyLimits = { json: config.BODY_LIMIT_JSON_BYTES, upload: config.BODY_LIMIT_UPLOAD_BYTES };
   const server: ServerLimits = {
@@ -92,8 +87,9 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
     blocks,
     inFlight,
     health,
-    /** First middleware after the request id: client IP, then 403 `ip_blocked`. */
-    ipGuard: ipGuard(trusted, blocks),
+    limits,
+    trusted,
+    bodyLimits,
     cors: cors({
       origins: config.CORS_ORIGINS,
       methods: config.CORS_METHODS,
@@ -102,23 +98,14 @@ export function createProtection(deps: { config: GatewayConfig; log: Logger; met
       credentials: config.CORS_CREDENTIALS,
       maxAgeSeconds: config.CORS_MAX_AGE_SECONDS,
     }),
-    /** The gateway-wide in-flight cap (503 `overloaded`); after routeContext. */
-    shed: inFlight.global(isInternal),
-    /** 413 on a declared Content-Length over the route class's limit. */
-    bodyLimit: contentLengthGuard(bodyLimits),
-    /** The body limit of a request, for counting streamed bytes in the proxy. */
-    bodyLimitFor: (req: Request) => bodyLimitFor(req, bodyLimits),
-    /** Automatic blocks (watching responses), then the general and auth rate limits. */
-    rateLimit: [
-      autoBlocker({
-        threshold: config.AUTO_BLOCK_THRESHOLD,
-        minutes: config.AUTO_BLOCK_MINUTES,
-        counter: rejections,
-        blocks,
-        log,
-      }),
-      ...limits.middleware,
-    ] as RequestHandler[],
+    /** Watches finished answers for rejections that earn an automatic block. */
+    autoBlock: autoBlocker({
+      threshold: config.AUTO_BLOCK_THRESHOLD,
+      minutes: config.AUTO_BLOCK_MINUTES,
+      counter: rejections,
+      blocks,
+      log,
+    }),
     /** Options for http.createServer (header size cap, timeout checks). */
     serverOptions: serverOptions(server),
     /** Timeouts, keep-alive limits and problem+json answers for malformed or slow requests. */

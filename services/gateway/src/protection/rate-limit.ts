@@ -1,8 +1,9 @@
-import type { Request, RequestHandler } from 'express';
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { rateLimit, type Options, type RateLimitInfo } from 'express-rate-limit';
+import type { Options } from 'express-rate-limit';
 import { Counter, type Registry as MetricsRegistry } from 'prom-client';
-import { TooManyRequestsError, type Logger } from '@petpro/kit';
+import { TooManyRequestsError } from '@petpro/kit';
+import type { SharedCounter } from '../cluster.ts';
 import { FallbackStore, type RedisHealth } from './counter-store.ts';
 
 export const RATE_WINDOW_MS = 60_000;
@@ -16,29 +17,94 @@ export interface RateLimitOptions {
   /** Prefix of the Redis keys (the deployment's prefix). */
   keyPrefix: string;
   health: RedisHealth;
-  log: Logger;
   metrics?: MetricsRegistry;
-  /** Requests never counted: allowlisted clients, internal endpoints. */
-  exempt: (req: Request) => boolean;
+  /** Counters shared by the workers of one gateway (GATEWAY_WORKERS without Redis). */
+  shared?: SharedCounter;
 }
 
-type Policy = 'general' | 'auth';
-
-/** The key a request is counted under for the general limit: the user when known, else the client IP (or /64). */
-function generalKey(req: Request): string {
-  const user = req.identity?.principal?.userId;
-  return user ? `user:${user}` : `ip:${req.clientIdentity?.key ?? 'unknown'}`;
+/** Who a request is counted as. */
+export interface RateSubject {
+  /** The client IP (or IPv6 /64) key. */
+  clientKey: string;
+  /** The user of a valid, unrevoked token: the general limit counts users, not addresses. */
+  userId?: string;
+  /** The route's limit class (`auth` routes have their own, stricter limit per IP). */
+  limitClass?: string;
 }
 
-function ipKey(req: Request): string {
-  return `ip:${req.clientIdentity?.key ?? 'unknown'}`;
+/** The outcome: RateLimit headers for the answer, and the 429 to send when over a limit. */
+export interface RateVerdict {
+  /** Flat header list (`ratelimit`, `ratelimit-policy`). */
+  headers: string[];
+  refusal?: TooManyRequestsError;
+}
+
+interface Window {
+  count: number;
+  resetAt: number;
 }
 
 /**
- * The gateway's rate limits, on express-rate-limit with a swappable store (FallbackStore: Redis
- * shared by every replica, memory when there is no Redis or it is down). Each answers 429
- * problem+json `rate_limited` with Retry-After and the draft-8 `RateLimit` / `RateLimit-Policy`
- * headers (policies named `general` and `auth`).
+ * Fixed one-minute windows in memory: one Map lookup per request (and one insert per client per
+ * minute). Hand-written because express-rate-limit's MemoryStore is built for its middleware
+ * (promises, a Date per result, two maps); this is the gateway's hot path.
+ */
+class MemoryWindows {
+  private readonly windows = new Map<string, Window>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly windowMs: number) {
+    this.timer = setInterval(() => this.prune(), windowMs);
+    this.timer.unref();
+  }
+
+  hit(key: string, now: number): Window {
+    let w = this.windows.get(key);
+    if (w === undefined || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + this.windowMs };
+      this.windows.set(key, w);
+    }
+    w.count++;
+    return w;
+  }
+
+  private prune(): void {
+    const now = Date.now();
+    for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** The partition key of the draft-8 `RateLimit-Policy` header, as express-rate-limit wrote it; memoised. */
+const partitionKeys = new Map<string, string>();
+function partitionKey(key: string): string {
+  let pk = partitionKeys.get(key);
+  if (pk === undefined) {
+    if (partitionKeys.size >= 10_000) partitionKeys.clear();
+    pk = Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
+    partitionKeys.set(key, pk);
+  }
+  return pk;
+}
+
+type PolicyName = 'general' | 'auth';
+
+interface Policy {
+  name: PolicyName;
+  limit: number;
+  memory?: MemoryWindows;
+  redis?: FallbackStore;
+}
+
+/**
+ * The gateway's rate limits: `general` per user (valid token) or client IP, and `auth` per client IP
+ * on auth routes. Counters are in memory, or in Redis when REDIS_URL is set (shared by every
+ * replica, falling back to memory while Redis is down), or with the cluster's primary (workers). Every counted answer carries the draft-8
+ * `RateLimit` and `RateLimit-Policy` headers; past a limit the answer is 429 `rate_limited` with
+ * Retry-After.
  */
 export function createRateLimits(opts: RateLimitOptions) {
   const rejected = opts.metrics
@@ -49,74 +115,89 @@ export function createRateLimits(opts: RateLimitOptions) {
         registers: [opts.metrics],
       })
     : undefined;
-  const stores: FallbackStore[] = [];
 
-  const limiter = (
-    policy: Policy,
-    limit: number,
-    key: (req: Request) => string,
-    applies: (req: Request) => boolean,
-  ): RequestHandler => {
-    const store = new FallbackStore(`${opts.keyPrefix}rl:${policy}:`, opts.redis, opts.health);
-    stores.push(store);
-    const property = `rateLimit_${policy}`;
-    const options: Partial<Options> = {
-      windowMs: RATE_WINDOW_MS,
-      limit,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      identifier: policy,
-      requestPropertyName: property,
-      store,
-      keyGenerator: key,
-      skip: (req) => !applies(req) || opts.exempt(req),
-      handler: (req, _res, next) => {
-        const info = (req as Request & Record<string, RateLimitInfo | undefined>)[property];
-        const retryAfter = info?.resetTime
-          ? Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000))
-          : RATE_WINDOW_MS / 1000;
-        rejected?.inc({ policy });
-        next(
-          new TooManyRequestsError(
-            retryAfter,
-            'rate_limited',
-            `Too many requests (${policy} limit of ${limit} per minute); retry after ${retryAfter} s`,
-          ),
-        );
-      },
-      logger: {
-        error: (err, msg) => opts.log.error({ err }, msg ?? 'rate limiter error'),
-        warn: (err, msg) => opts.log.warn({ err }, msg ?? 'rate limiter warning'),
-      },
-    };
-    return rateLimit(options);
+  const policy = (name: PolicyName, limit: number): Policy | undefined => {
+    if (limit <= 0) return undefined;
+    if (opts.redis) {
+      const redis = new FallbackStore(`${opts.keyPrefix}rl:${name}:`, opts.redis, opts.health);
+      redis.init({ windowMs: RATE_WINDOW_MS } as Options);
+      return { name, limit, redis };
+    }
+    return opts.shared ? { name, limit } : { name, limit, memory: new MemoryWindows(RATE_WINDOW_MS) };
+  };
+  const general = policy('general', opts.perMinute);
+  const auth = policy('auth', opts.authPerMinute);
+
+  const remote = async (p: Policy, key: string, now: number): Promise<Window> => {
+    if (!p.redis) return opts.shared!(`rl:${p.name}:`, key, RATE_WINDOW_MS);
+    const r = await p.redis.increment(key);
+    return { count: r.totalHits, resetAt: r.resetTime?.getTime() ?? now + RATE_WINDOW_MS };
+  };
+  const hit = async (p: Policy, key: string, now: number): Promise<Window> =>
+    p.memory ? p.memory.hit(key, now) : remote(p, key, now);
+
+  const apply = (p: Policy, key: string, w: Window, now: number, out: RateVerdict): void => {
+    const seconds = Math.max(0, Math.ceil((w.resetAt - now) / 1000));
+    const entry = `"${p.name}"; r=${Math.max(0, p.limit - w.count)}; t=${seconds}`;
+    const policyEntry = `"${p.name}"; q=${p.limit}; w=${RATE_WINDOW_MS / 1000}; pk=:${partitionKey(key)}:`;
+    if (out.headers.length === 0) out.headers.push('ratelimit', entry, 'ratelimit-policy', policyEntry);
+    else {
+      out.headers[1] += `, ${entry}`;
+      out.headers[3] += `, ${policyEntry}`;
+    }
+    if (w.count > p.limit && !out.refusal) {
+      rejected?.inc({ policy: p.name });
+      const retryAfter = Math.max(1, seconds);
+      out.refusal = new TooManyRequestsError(
+        retryAfter,
+        'rate_limited',
+        `Too many requests (${p.name} limit of ${p.limit} per minute); retry after ${retryAfter} s`,
+      );
+    }
   };
 
-  const middleware: RequestHandler[] = [];
-  if (opts.perMinute > 0) middleware.push(limiter('general', opts.perMinute, generalKey, () => true));
-  if (opts.authPerMinute > 0)
-    middleware.push(limiter('auth', opts.authPerMinute, ipKey, (req) => req.gatewayRoute?.rule?.limitClass === 'auth'));
-
-  const general = stores[0] && opts.perMinute > 0 ? stores[0] : undefined;
   return {
-    middleware,
     /**
-     * Counts a WebSocket upgrade (which bypasses Express) against the client's general budget;
-     * returns the seconds to wait when over it.
+     * Counts one request against every limit that applies to it; synchronous with in-memory
+     * counters (the hot path), a promise with Redis.
+     */
+    consume(subject: RateSubject): RateVerdict | Promise<RateVerdict> {
+      const now = Date.now();
+      const generalKey = subject.userId ? `user:${subject.userId}` : `ip:${subject.clientKey}`;
+      const authKey = auth && subject.limitClass === 'auth' ? `ip:${subject.clientKey}` : undefined;
+      if (!opts.redis && !opts.shared) {
+        const out: RateVerdict = { headers: [] };
+        if (general) apply(general, generalKey, general.memory!.hit(generalKey, now), now, out);
+        if (auth && authKey) apply(auth, authKey, auth.memory!.hit(authKey, now), now, out);
+        return out;
+      }
+      return (async () => {
+        const out: RateVerdict = { headers: [] };
+        if (general) apply(general, generalKey, await hit(general, generalKey, now), now, out);
+        if (auth && authKey) apply(auth, authKey, await hit(auth, authKey, now), now, out);
+        return out;
+      })();
+    },
+    /**
+     * Counts a WebSocket upgrade against the client's general budget; returns the seconds to wait
+     * when over it.
      */
     async consumeUpgrade(clientKey: string): Promise<number | undefined> {
       if (!general) return undefined;
-      const r = await general.increment(`ip:${clientKey}`);
-      if (r.totalHits <= opts.perMinute) return undefined;
-      rejected?.inc({ policy: 'general' });
-      return r.resetTime ? Math.max(1, Math.ceil((r.resetTime.getTime() - Date.now()) / 1000)) : RATE_WINDOW_MS / 1000;
+      const out: RateVerdict = { headers: [] };
+      const now = Date.now();
+      apply(general, `ip:${clientKey}`, await hit(general, `ip:${clientKey}`, now), now, out);
+      return out.refusal?.extra.retryAfterSeconds;
     },
     /** Resolves once the shared counters are usable (or after `timeoutMs`; local counters until then). */
     async ready(timeoutMs = 3_000): Promise<void> {
-      await Promise.all(stores.map((s) => s.ready(timeoutMs)));
+      await Promise.all([general, auth].map((p) => p?.redis?.ready(timeoutMs)));
     },
     close(): void {
-      for (const s of stores) s.shutdown();
+      for (const p of [general, auth]) {
+        p?.memory?.close();
+        p?.redis?.shutdown();
+      }
     },
   };
 }

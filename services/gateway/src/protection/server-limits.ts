@@ -1,7 +1,16 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import helmet from 'helmet';
 import { problemBody, type Logger } from '@petpro/kit';
+import { securityHeaderLines } from '../proxy/answer.ts';
+
+/** Node's parser errors about where a request body ends (request smuggling attempts among them). */
+const FRAMING_ERRORS = new Set([
+  'HPE_INVALID_TRANSFER_ENCODING',
+  'HPE_UNEXPECTED_CONTENT_LENGTH',
+  'HPE_INVALID_CONTENT_LENGTH',
+  'HPE_INVALID_CHUNK_SIZE',
+  'HPE_STRICT',
+]);
 
 export interface ServerLimits {
   maxHeaderBytes: number;
@@ -9,24 +18,6 @@ export interface ServerLimits {
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxRequestsPerSocket: number;
-}
-
-/** The gateway's security headers (helmet), one definition for Express responses and raw socket answers. */
-export function gatewayHelmet() {
-  return helmet({ contentSecurityPolicy: { useDefaults: true } });
-}
-
-/** The headers helmet sets, captured once so answers written straight to a socket carry them too. */
-function helmetHeaderLines(): string {
-  const headers = new Map<string, string>();
-  const fakeRes = {
-    setHeader: (k: string, v: string | number | string[]) =>
-      headers.set(k, Array.isArray(v) ? v.join(', ') : String(v)),
-    removeHeader: (k: string) => headers.delete(k),
-    getHeader: (k: string) => headers.get(k),
-  };
-  gatewayHelmet()({} as http.IncomingMessage, fakeRes as unknown as http.ServerResponse, () => {});
-  return [...headers].map(([k, v]) => `${k}: ${v}\r\n`).join('');
 }
 
 /**
@@ -55,7 +46,7 @@ export function applyServerLimits(server: http.Server, limits: ServerLimits, log
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
-  const securityHeaders = helmetHeaderLines();
+  const securityHeaders = securityHeaderLines();
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // Node's own rule: answer only when no response on this socket has started, else just close.
     const inProgress = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
@@ -68,7 +59,9 @@ export function applyServerLimits(server: http.Server, limits: ServerLimits, log
         ? [431, 'headers_too_large', 'The request headers are too large']
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'request_timeout', 'The request was not received in time']
-          : [400, 'bad_request', 'The request could not be parsed'];
+          : err.code !== undefined && FRAMING_ERRORS.has(err.code)
+            ? [400, 'invalid_framing', 'The request framing is ambiguous or invalid']
+            : [400, 'bad_request', 'The request could not be parsed'];
     if (status === 408)
       log.info({ remote: (socket as Duplex & { remoteAddress?: string }).remoteAddress }, 'slow client cut off');
     const body = JSON.stringify(problemBody(status, code, detail));

@@ -1,3 +1,6 @@
+/** A path that may differ from its normal form (or is not a path at all). */
+const NEEDS_WORK = /%|\\|\/\/|\/\.|.\/$|^[^/]|^$/;
+
 /**
  * The path the gateway reasons about: percent-decoded once (an encoded `/` counts as a separator),
  * duplicate slashes collapsed, dot segments resolved, trailing slash dropped. Route rules and limits
@@ -5,6 +8,8 @@
  * are one route. Returns undefined for a path that cannot be decoded.
  */
 export function normalisePath(rawPath: string): string | undefined {
+  // Most paths are already in normal form: nothing encoded, no empty, dot or trailing segment.
+  if (!NEEDS_WORK.test(rawPath)) return rawPath;
   let decoded: string;
   try {
     decoded = decodeURIComponent(rawPath);

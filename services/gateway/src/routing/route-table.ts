@@ -55,6 +55,10 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/admin/onboarding', service: 'clinic', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/services', service: 'gateway', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/ip-blocks', service: 'gateway', access: { '*': ADMIN } },
+  // The gateway's own documents. Its registry and metrics are on the internal listener only, and
+  // /internal/* has no rule here: 404 on the public port.
+  { prefix: '/openapi.json', service: 'gateway', access: { '*': PUBLIC } },
+  { prefix: '/docs', service: 'gateway', access: { '*': PUBLIC } },
   // User service.
   { prefix: '/api/v1/users', service: 'user', access: { '*': AUTH }, bodyClass: 'upload' },
   { prefix: '/api/v1/pets', service: 'user', access: { '*': AUTH }, bodyClass: 'upload' },
@@ -78,9 +82,30 @@ export const ROUTES: RouteRule[] = [
 export const UPSTREAMS = ['auth', 'user', 'clinic', 'booking'] as const;
 export type Upstream = (typeof UPSTREAMS)[number];
 
-/** The first rule whose prefix matches `path` on a segment boundary. */
-export function matchRoute(path: string, routes: RouteRule[] = ROUTES): RouteRule | undefined {
-  return routes.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
+/** Rules by prefix, built once: matching walks a path's own prefixes, longest first (a few Map lookups). */
+const BY_PREFIX = new Map(ROUTES.map((r) => [r.prefix, r]));
+/** The deepest prefix in the table, in segments: longer paths are cut to it before the walk. */
+const MAX_DEPTH = Math.max(...ROUTES.map((r) => r.prefix.split('/').length - 1));
+
+/**
+ * The rule whose prefix matches `path` (lower-cased, normalised) on a segment boundary; the most
+ * specific prefix wins.
+ */
+export function matchRoute(path: string): RouteRule | undefined {
+  let end = path.length;
+  // Start from the prefix of at most MAX_DEPTH segments.
+  for (let depth = 0, i = 0; i < path.length; i++) {
+    if (path.charCodeAt(i) === 47 && ++depth > MAX_DEPTH) {
+      end = i;
+      break;
+    }
+  }
+  for (;;) {
+    const rule = BY_PREFIX.get(end === path.length ? path : path.slice(0, end));
+    if (rule) return rule;
+    end = path.lastIndexOf('/', end - 1);
+    if (end <= 0) return undefined;
+  }
 }
 
 /** The access rule of a route for a method. */

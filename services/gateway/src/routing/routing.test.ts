@@ -30,6 +30,19 @@ describe('route table', () => {
     expect(matchRoute('/api/v1/petsfood')).toBeUndefined();
     expect(matchRoute('/api/v1/admin/onboarding/x')).toMatchObject({ service: 'clinic' });
   });
+  it('matches deep paths by their prefix, and nothing outside the table', () => {
+    expect(matchRoute('/api/v1/auth/password/forgot')?.access['*']).toEqual({ kind: 'public' });
+    expect(matchRoute('/api/v1/clinics/0190f5a4/photos/1/variants/x')).toMatchObject({ service: 'clinic' });
+    expect(matchRoute('/docs/swagger-ui.css')).toMatchObject({ service: 'gateway' });
+    for (const path of ['/', '/metrics', '/internal/registry/instances', '/api', '/api/v1'])
+      expect(matchRoute(path), path).toBeUndefined();
+  });
+  it('leaves a path already in normal form as it is (fast path) and normalises the rest', () => {
+    expect(normalisePath('/api/v1/clinics')).toBe('/api/v1/clinics');
+    expect(normalisePath('/')).toBe('/');
+    expect(normalisePath('api/v1')).toBe('/api/v1');
+    expect(normalisePath('/.well-known/jwks.json')).toBe('/.well-known/jwks.json');
+  });
   it('reads clinics publicly but needs a token to write them', () => {
     const rule = matchRoute('/api/v1/clinics/123')!;
     expect(accessFor(rule, 'get')).toEqual({ kind: 'public' });

@@ -1,4 +1,12 @@
-import type { Logger, ServiceClient } from '@petpro/kit';
+import type { ServiceClient } from './client.ts';
+import type { Logger } from './log.ts';
+
+/** The feed path of the auth service (service credential only). */
+const FEED = '/internal/sessions/revocations';
+/** Pages read in one poll at most, so one poll cannot loop forever. */
+const MAX_PAGES = 20;
+/** Failures to read the feed in the first seconds after start are not reported (auth may be starting too). */
+const STARTUP_GRACE_MS = 15_000;
 
 interface RevocationPage {
   items: Array<{ sessionId: string; expiresAt: string }>;
@@ -8,15 +16,18 @@ interface RevocationPage {
 }
 
 /**
- * Sessions revoked before their access tokens expire (logout, forced logout, password reset, refresh
- * reuse). Polled from the auth service every `intervalMs`, so the gateway refuses such a token within
- * seconds; entries are dropped once no token of that session can still be valid.
+ * Sessions revoked before their access tokens expire (logout, forced logout, password reset,
+ * refresh reuse), read from the auth service's revocation feed every `intervalMs`. The gateway and
+ * every service other than auth (which owns the sessions and asks its database) keep one, and the
+ * verifier consults it, so a revoked session's token is refused everywhere within seconds; entries
+ * are dropped once no token of that session can still be valid.
  */
 export class RevocationList {
   private readonly revoked = new Map<string, number>();
   private since: string;
   private timer?: NodeJS.Timeout;
   private failing = false;
+  private readonly startedAt = Date.now();
 
   constructor(
     private readonly client: ServiceClient,
@@ -37,18 +48,18 @@ export class RevocationList {
     clearInterval(this.timer);
   }
 
+  /** Reads every revocation since the last poll (all pages of a mass revocation, up to a bound). */
   async poll(): Promise<void> {
     try {
       let page: RevocationPage;
-      // Read every page of a mass revocation (bounded, so one poll cannot loop forever).
       let after = '';
       for (let i = 0; ; i++) {
         page = await this.client.json<RevocationPage>('auth', {
-          path: `/internal/sessions/revocations?since=${encodeURIComponent(this.since)}${after}`,
+          path: `${FEED}?since=${encodeURIComponent(this.since)}${after}`,
           timeoutMs: 1_500,
         });
         for (const r of page.items) this.revoked.set(r.sessionId, Date.parse(r.expiresAt));
-        if (!page.next || i >= 20) break;
+        if (!page.next || i >= MAX_PAGES) break;
         this.since = page.next.since;
         after = `&after=${page.next.after}`;
       }
@@ -59,13 +70,14 @@ export class RevocationList {
       if (this.failing) this.log.info('session revocations readable again');
       this.failing = false;
     } catch (err) {
-      if (!this.failing)
-        this.log.warn({ err: (err as Error).message }, 'cannot read session revocations from the auth service');
+      // While the platform starts the auth service may not be up yet: that is not worth a warning.
+      if (this.failing || Date.now() - this.startedAt < STARTUP_GRACE_MS) return;
+      this.log.warn({ err: (err as Error).message }, 'cannot read session revocations from the auth service');
       this.failing = true;
     }
   }
 
-  /** Marks a session revoked at once (used when the gateway itself learns of it). */
+  /** Marks a session revoked at once (used when this process itself learns of it). */
   add(sessionId: string, expiresAt: number): void {
     this.revoked.set(sessionId, expiresAt);
   }
