@@ -9,12 +9,13 @@ import {
   NotFoundError,
   UnsupportedMediaTypeError,
   ValidationError,
+  assertPermission,
   hasPermission,
+  isAdmin,
   type Principal,
 } from '@petpro/kit';
-import type { ClinicFields, ClinicRecord, ClinicsRepository, PhotoRecord } from './clinics.repository.ts';
+import type { ClinicFields, ClinicRecord, ClinicsRepository, OwnerScope, PhotoRecord } from './clinics.repository.ts';
 import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
-import { isAdmin } from '../shared/access.ts';
 import type { FileStore } from '../shared/storage.ts';
 
 export const PHOTO_SIZES = { small: 320, medium: 800, large: 1600 } as const;
@@ -64,8 +65,7 @@ export class ClinicsService {
   /** A clinic the caller may see: published ones for everyone, unpublished ones for the owner and admins; 404 otherwise. */
   async readable(p: Principal | undefined, id: string): Promise<ClinicRecord> {
     const clinic = await this.deps.clinics.findById(id);
-    if (!clinic || (!clinic.published && !this.isManager(p, clinic)))
-      throw new NotFoundError('clinic_not_found', 'No such clinic');
+    if (!clinic || (!clinic.published && !this.isManager(p, clinic))) throw clinicNotFound();
     return clinic;
   }
 
@@ -75,11 +75,10 @@ export class ClinicsService {
    */
   async writable(p: Principal, id: string, what: ClinicWrite = 'clinic'): Promise<ClinicRecord> {
     const clinic = await this.readable(p, id);
-    if (isAdmin(p)) return clinic;
-    if (clinic.ownerUserId !== p.userId)
-      throw new ForbiddenError('not_clinic_owner', 'Only the clinic owner can change this clinic');
-    if (!hasPermission(p, WRITE_PERMISSION[what]))
-      throw new ForbiddenError('forbidden', `This needs the permission ${WRITE_PERMISSION[what]}`);
+    assertPermission(p, WRITE_PERMISSION[what], {
+      linked: clinic.ownerUserId === p.userId,
+      notLinked: () => new ForbiddenError('not_clinic_owner', 'Only the clinic owner can change this clinic'),
+    });
     return clinic;
   }
 
@@ -119,7 +118,7 @@ export class ClinicsService {
     p: Principal,
     input: Partial<ClinicFields> & { name: string; ownerUserId?: string },
   ): Promise<ClinicRecord> {
-    if (!isAdmin(p) && !hasPermission(p, 'clinic:write:own'))
+    if (!hasPermission(p, 'clinic:write:own'))
       throw new ForbiddenError('vendor_required', 'Only approved vendors can create clinics');
     const owner = isAdmin(p) && input.ownerUserId ? input.ownerUserId : p.userId;
     const fields: ClinicFields = {
@@ -142,14 +141,14 @@ export class ClinicsService {
     const clinic = await this.writable(p, id);
     const merged: ClinicFields = { ...clinic, ...patch };
     if (merged.published) assertPublishable(merged);
-    const updated = await this.deps.clinics.update(id, patch);
-    if (!updated) throw new NotFoundError('clinic_not_found', 'No such clinic');
+    const updated = await this.deps.clinics.update(id, ownerScope(p), patch);
+    if (!updated) throw clinicNotFound();
     return updated;
   }
 
   async remove(p: Principal, id: string): Promise<void> {
     await this.writable(p, id);
-    await this.deps.clinics.softDelete(id);
+    if (!(await this.deps.clinics.softDelete(id, ownerScope(p)))) throw clinicNotFound();
   }
 
   /** Replaces the opening hours after validating them (400 naming each bad range). */
@@ -157,7 +156,8 @@ export class ClinicsService {
     await this.writable(p, id);
     const errors = validateOpeningHours(hours);
     if (errors.length) throw new ValidationError(errors, 'The opening hours are not valid');
-    await this.deps.clinics.setOpeningHours(id, normaliseOpeningHours(hours));
+    if (!(await this.deps.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours))))
+      throw clinicNotFound();
     return (await this.deps.clinics.findById(id))!;
   }
 
@@ -212,6 +212,13 @@ export class ClinicsService {
     if (!stream) throw new NotFoundError('photo_not_found', 'No such photo');
     return stream;
   }
+}
+
+const clinicNotFound = () => new NotFoundError('clinic_not_found', 'No such clinic');
+
+/** The clinics a principal's writes may touch: their own, or any for an admin. */
+function ownerScope(p: Principal): OwnerScope {
+  return isAdmin(p) ? { anyOwner: true } : { ownerUserId: p.userId };
 }
 
 function photoKey(clinicId: string, photoId: string, size: string): string {

@@ -274,7 +274,7 @@ export class OnboardingService {
       if (!app || app.applicantUserId !== p.userId)
         throw new NotFoundError('onboarding_not_found', 'No such application');
       assertEditable(app);
-      await this.deps.repo.saveStep(id, step, value, trx);
+      if (!(await this.deps.repo.saveStep(id, p.userId, step, value, trx))) throw applicationNotFound();
       await this.deps.repo.addEvent(
         id,
         uuidv7(),
@@ -284,7 +284,7 @@ export class OnboardingService {
       if (step === 'contact') {
         const email = (value as ContactStep).email;
         if (email !== app.contactVerifiedEmail) {
-          await this.deps.repo.setContactVerified(id, null, trx);
+          await this.deps.repo.setContactVerified(id, p.userId, null, trx);
           codeFor = { email, code: await this.issueCode(id, email, trx) };
         }
       }
@@ -388,7 +388,7 @@ export class OnboardingService {
         return current.attemptsLeft - 1;
       }
       await this.deps.repo.deleteContactCode(id, trx);
-      await this.deps.repo.setContactVerified(id, email, trx);
+      if (!(await this.deps.repo.setContactVerified(id, p.userId, email, trx))) throw applicationNotFound();
       await this.deps.repo.addEvent(
         id,
         uuidv7(),
@@ -522,7 +522,17 @@ export class OnboardingService {
           errors: missing.map((m) => ({ field: m, message: 'is missing', code: 'missing' })),
         });
       }
-      await this.deps.repo.transition(id, [app.status], to, { submittedAt: new Date() }, trx);
+      if (
+        !(await this.deps.repo.transition(
+          id,
+          { applicantUserId: p.userId },
+          [app.status],
+          to,
+          { submittedAt: new Date() },
+          trx,
+        ))
+      )
+        throw applicationNotFound();
       await this.deps.repo.addEvent(
         id,
         uuidv7(),
@@ -557,6 +567,7 @@ export class OnboardingService {
       const to = requireTransition(app.status, action, 'admin');
       await this.deps.repo.transition(
         id,
+        { anyApplicant: true },
         [app.status],
         to,
         { reviewReason: reason, reviewedBy: p.userId, decidedAt: to === 'rejected' ? new Date() : null },
@@ -607,6 +618,8 @@ export function requireTransition(from: Status, action: Action, actor: ActorKind
     });
   return to;
 }
+
+const applicationNotFound = () => new NotFoundError('onboarding_not_found', 'No such application');
 
 function actorKindOf(p: Principal, app: ApplicationRecord): ActorKind {
   return p.userId === app.applicantUserId ? 'applicant' : 'admin';

@@ -5,6 +5,9 @@ import { parseNear } from './search-query.ts';
 /** An empty query parameter (`?city=`) means "no filter", not a bad value. */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
+/** The widest search radius; also the largest distance a `near` page cursor can hold. */
+export const MAX_RADIUS_KM = 500;
+
 export const SearchQuery = z
   .object({
     q: optional(z.string().trim().max(200)),
@@ -24,7 +27,11 @@ export const SearchQuery = z
       })
       .optional()
       .openapi({ type: 'string', example: '-6.2,106.8' }),
-    radiusKm: z.coerce.number().gt(0, 'must be more than 0').max(500, 'must be at most 500').default(25),
+    radiusKm: z.coerce
+      .number()
+      .gt(0, 'must be more than 0')
+      .max(MAX_RADIUS_KM, `must be at most ${MAX_RADIUS_KM}`)
+      .default(25),
     ...pageQuery,
     limit: z.coerce.number().int().min(1).max(50).default(20),
   })

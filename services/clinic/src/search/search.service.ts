@@ -1,9 +1,10 @@
-import { decodeCursor, encodeCursor } from '@petpro/kit';
+import { BadRequestError, decodeCursor, encodeCursor } from '@petpro/kit';
 import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
 import { toPhotoDto, type PhotoDto } from '../clinics/clinics.service.ts';
 import { isOpenAt } from '../hours/opening-hours.ts';
 import type { SearchCriteria, SearchRepository } from './search.repository.ts';
 import { searchWords } from './search-query.ts';
+import { MAX_RADIUS_KM } from './search.schemas.ts';
 
 export interface SearchInput {
   q?: string;
@@ -32,11 +33,21 @@ export interface SearchItemDto {
   distanceKm?: number;
 }
 
+const invalidCursor = () =>
+  new BadRequestError('invalid_cursor', 'The cursor is not valid', [
+    { field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' },
+  ]);
+
 /** Public clinic search: filters, the sort they imply, and opaque keyset cursors. */
 export class SearchService {
   constructor(private readonly deps: { search: SearchRepository; clinics: ClinicsRepository }) {}
 
-  async search(input: SearchInput, now = new Date()): Promise<{ items: SearchItemDto[]; nextCursor: string | null }> {
+  /** One page of results; `signal` stops the work between queries when the client has gone. */
+  async search(
+    input: SearchInput,
+    opts: { now?: Date; signal?: AbortSignal } = {},
+  ): Promise<{ items: SearchItemDto[]; nextCursor: string | null }> {
+    const now = opts.now ?? new Date();
     const words = input.q ? searchWords(input.q) : [];
     // A q of only punctuation matches nothing rather than everything.
     if (input.q && !words.length) return { items: [], nextCursor: null };
@@ -54,6 +65,9 @@ export class SearchService {
         after = { name: k.n, id: k.id };
       }
     }
+    // A distance past the widest radius (or below 0) is no position the service wrote: a forged cursor.
+    if (after?.distance !== undefined && !(after.distance >= 0 && after.distance <= MAX_RADIUS_KM))
+      throw invalidCursor();
     const hits = await this.deps.search.search({
       words,
       city: input.city,
@@ -62,6 +76,7 @@ export class SearchService {
       near: input.near && { ...input.near, radiusKm: input.radiusKm },
       limit: input.limit + 1,
       after,
+      signal: opts.signal,
     });
     const page = hits.slice(0, input.limit);
     const photos = await this.deps.clinics.photosOf(page.map((h) => h.clinic.id));

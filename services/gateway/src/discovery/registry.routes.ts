@@ -1,5 +1,12 @@
 import express, { type Router } from 'express';
-import { type ServiceCredentials, ValidationError, zodFieldErrors, z, type Registry } from '@petpro/kit';
+import {
+  ForbiddenError,
+  type ServiceCredentials,
+  ValidationError,
+  zodFieldErrors,
+  z,
+  type Registry,
+} from '@petpro/kit';
 
 const InstanceBody = z.strictObject({
   id: z.string().min(1).max(200),
@@ -15,15 +22,20 @@ const InstanceBody = z.strictObject({
  */
 export function registryRouter(registry: Registry, credentials: ServiceCredentials, onChange: () => void): Router {
   const router = express.Router();
-  router.use(credentials.require());
+  router.use(credentials.require('auth', 'user', 'clinic', 'booking'));
   router.post('/instances', async (req, res) => {
     const parsed = InstanceBody.safeParse(req.body);
     if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error));
+    // A service registers only itself: the clinic service cannot put its URL in place of auth's.
+    if (parsed.data.name !== req.callerService || !parsed.data.id.startsWith(`${parsed.data.name}-`))
+      throw new ForbiddenError('service_not_allowed', 'A service may register only its own instances');
     await registry.register(parsed.data);
     onChange();
     res.status(204).end();
   });
   router.delete('/instances/:id', async (req, res) => {
+    if (!req.params.id.startsWith(`${req.callerService}-`))
+      throw new ForbiddenError('service_not_allowed', 'A service may deregister only its own instances');
     await registry.deregister(req.params.id);
     onChange();
     res.status(204).end();
