@@ -1,45 +1,79 @@
 import { BadRequestError } from './errors.ts';
 
-/** What a cursor field may hold; each is checked so nothing PostgreSQL cannot compare reaches SQL. */
-export type CursorFieldType = 'string' | 'number' | 'uuid' | 'instant' | 'date';
-type FieldValue<T extends CursorFieldType> = T extends 'number' ? number : string;
+/**
+ * What a cursor field may hold; each is checked so nothing PostgreSQL cannot compare (or chokes on)
+ * reaches SQL. Numbers always carry their range: a cursor is a position in a page the service wrote,
+ * so a value outside what the service could have written is a forgery (a negative distance, a tier
+ * that does not exist), refused before it can make a slow or failing query.
+ */
+export type CursorField =
+  | 'string'
+  | 'uuid'
+  | 'instant'
+  | 'date'
+  | { type: 'number'; min: number; max: number; integer?: boolean };
+type FieldValue<T extends CursorField> = T extends { type: 'number' } ? number : string;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An ISO 8601 instant as the services write it: date, time, optional fraction (PostgreSQL keeps 6 digits), offset. */
+const INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-](\d{2}):(\d{2}))$/;
+/** C0 and C1 control characters and DEL: a NUL made PostgreSQL fail with a 500, the others are never in a name. */
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+/** Longer than any name or key a service pages by. */
+const MAX_STRING_LENGTH = 1_000;
 
 /** Makes an opaque keyset cursor (base64url JSON) from the sort key of the last item of a page. */
 export function encodeCursor(key: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-function valid(type: CursorFieldType, v: unknown): boolean {
-  switch (type) {
-    case 'number':
-      return typeof v === 'number' && Number.isFinite(v);
+/** A real calendar day in years 0001-9999 (2026-02-30 made a 500). */
+function isCalendarDate(y: number, m: number, d: number): boolean {
+  if (y < 1 || y > 9999) return false;
+  const at = new Date(0);
+  at.setUTCFullYear(y, m - 1, d);
+  return at.getUTCFullYear() === y && at.getUTCMonth() === m - 1 && at.getUTCDate() === d;
+}
+
+function isInstant(v: string): boolean {
+  const m = INSTANT_RE.exec(v);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s, oh, om] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x))) as number[];
+  if (!isCalendarDate(y!, mo!, d!) || h! > 23 || mi! > 59 || s! > 59 || oh! > 15 || om! > 59) return false;
+  // The instant itself must fall in a year PostgreSQL and JavaScript agree on.
+  const year = new Date(v).getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}
+
+function valid(field: CursorField, v: unknown): boolean {
+  if (typeof field === 'object')
+    return (
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      v >= field.min &&
+      v <= field.max &&
+      (!field.integer || Number.isInteger(v))
+    );
+  switch (field) {
     case 'string':
-      return typeof v === 'string';
+      return typeof v === 'string' && v.length <= MAX_STRING_LENGTH && !CONTROL_RE.test(v) && v.isWellFormed();
     case 'uuid': // 36 dashes made a 500
       return typeof v === 'string' && UUID_RE.test(v);
-    case 'instant': {
-      // an ISO instant in a year PostgreSQL knows
-      if (typeof v !== 'string') return false;
-      const at = new Date(v);
-      const year = at.getUTCFullYear();
-      return Number.isFinite(at.getTime()) && year >= 1 && year <= 9999;
-    }
+    case 'instant': // not anything `new Date()` accepts: only what the services write
+      return typeof v === 'string' && isInstant(v);
     case 'date': {
-      // a real calendar date YYYY-MM-DD (2026-02-30 made a 500)
-      if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v) || v < '0001-01-01') return false;
-      const at = new Date(`${v}T00:00:00Z`);
-      return Number.isFinite(at.getTime()) && at.toISOString().slice(0, 10) === v;
+      const m = typeof v === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(v) : null;
+      return m !== null && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
     }
   }
 }
 
 /**
- * Reads a cursor a client sent back, checking each named field against its type; anything this
- * service could not have written is a 400 `invalid_cursor` naming `query.cursor`, never a 500.
+ * Reads a cursor a client sent back, checking each named field against its type and range;
+ * anything this service could not have written is a 400 `invalid_cursor` naming `query.cursor`,
+ * never a 500.
  */
-export function decodeCursor<K extends Record<string, CursorFieldType>>(
+export function decodeCursor<K extends Record<string, CursorField>>(
   cursor: string,
   shape: K,
 ): { [F in keyof K]: FieldValue<K[F]> } {

@@ -1,10 +1,14 @@
-import { BadRequestError, decodeCursor, encodeCursor } from '@petpro/kit';
+import { decodeCursor, encodeCursor } from '@petpro/kit';
 import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
 import { toPhotoDto, type PhotoDto } from '../clinics/clinics.service.ts';
 import { isOpenAt } from '../hours/opening-hours.ts';
 import type { SearchCriteria, SearchRepository } from './search.repository.ts';
 import { searchWords } from './search-query.ts';
 import { MAX_RADIUS_KM } from './search.schemas.ts';
+
+/** A distance cursor is a distance within the widest radius; a tier cursor one of the two text relevance tiers. */
+const DISTANCE_CURSOR = { d: { type: 'number', min: 0, max: MAX_RADIUS_KM }, id: 'uuid' } as const;
+const TIER_CURSOR = { t: { type: 'number', min: 0, max: 1, integer: true }, id: 'uuid' } as const;
 
 export interface SearchInput {
   q?: string;
@@ -33,11 +37,6 @@ export interface SearchItemDto {
   distanceKm?: number;
 }
 
-const invalidCursor = () =>
-  new BadRequestError('invalid_cursor', 'The cursor is not valid', [
-    { field: 'query.cursor', message: 'is not a cursor from a previous page', code: 'invalid_cursor' },
-  ]);
-
 /** Public clinic search: filters, the sort they imply, and opaque keyset cursors. */
 export class SearchService {
   constructor(private readonly deps: { search: SearchRepository; clinics: ClinicsRepository }) {}
@@ -55,19 +54,16 @@ export class SearchService {
     let after: SearchCriteria['after'];
     if (input.cursor) {
       if (mode === 'distance') {
-        const k = decodeCursor(input.cursor, { d: 'number', id: 'uuid' });
+        const k = decodeCursor(input.cursor, DISTANCE_CURSOR);
         after = { distance: k.d, id: k.id };
       } else if (mode === 'tier') {
-        const k = decodeCursor(input.cursor, { t: 'number', id: 'uuid' });
+        const k = decodeCursor(input.cursor, TIER_CURSOR);
         after = { tier: k.t, id: k.id };
       } else {
         const k = decodeCursor(input.cursor, { n: 'string', id: 'uuid' });
         after = { name: k.n, id: k.id };
       }
     }
-    // A distance past the widest radius (or below 0) is no position the service wrote: a forged cursor.
-    if (after?.distance !== undefined && !(after.distance >= 0 && after.distance <= MAX_RADIUS_KM))
-      throw invalidCursor();
     const hits = await this.deps.search.search({
       words,
       city: input.city,
