@@ -12,3 +12,5 @@ export * from './mail.ts';
 export * from './service.ts';
 export * from './cursor.ts';
 export * from './upload.ts';
+export * from './image.ts';
+export * from './quota.ts';

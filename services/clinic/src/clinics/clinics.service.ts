@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { v7 as uuidv7 } from 'uuid';
-import sharp from 'sharp';
-import { fileTypeFromBuffer } from 'file-type';
 import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
-  UnsupportedMediaTypeError,
   ValidationError,
   assertPermission,
   hasPermission,
   isAdmin,
+  renderImageSizes,
   type Principal,
+  type WindowQuota,
 } from '@petpro/kit';
 import type { ClinicFields, ClinicRecord, ClinicsRepository, OwnerScope, PhotoRecord } from './clinics.repository.ts';
 import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
@@ -55,7 +54,14 @@ const WRITE_PERMISSION: Record<ClinicWrite, string> = {
 
 /** Clinic profiles, opening hours and photos, and the ownership rules every clinic resource shares. */
 export class ClinicsService {
-  constructor(private readonly deps: { clinics: ClinicsRepository; files: FileStore; photoMaxCount: number }) {}
+  constructor(
+    private readonly deps: {
+      clinics: ClinicsRepository;
+      files: FileStore;
+      photoMaxCount: number;
+      uploads: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> };
+    },
+  ) {}
 
   /** True when the principal owns the clinic or is an admin. */
   isManager(p: Principal | undefined, clinic: ClinicRecord): boolean {
@@ -163,34 +169,28 @@ export class ClinicsService {
 
   // Photos ---------------------------------------------------------------------------------------
 
-  /** Stores an uploaded photo re-encoded (WebP, metadata stripped) in each size; 415 unless its bytes are JPEG, PNG or WebP. */
+  /**
+   * Stores an uploaded photo re-encoded (WebP, metadata stripped) in each size, decoding it once;
+   * counts against the uploader's hourly budget (429), 415 unless its bytes are JPEG, PNG or WebP,
+   * 413 past the pixel limit.
+   */
   async addPhoto(p: Principal, clinicId: string, data: Buffer): Promise<PhotoDto> {
     await this.writable(p, clinicId);
     if ((await this.deps.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount)
       throw new ConflictError('too_many_photos', `A clinic can have at most ${this.deps.photoMaxCount} photos`);
-    const type = await fileTypeFromBuffer(data);
-    if (!type || !['image/jpeg', 'image/png', 'image/webp'].includes(type.mime))
-      throw new UnsupportedMediaTypeError('Photos must be JPEG, PNG or WebP images');
-    const id = randomUUID();
+    await this.deps.uploads.quota.consume(`upload:${p.userId}`);
     const sizes = Object.keys(PHOTO_SIZES) as PhotoSize[];
+    const rendered = await renderImageSizes(data, {
+      sizes: sizes.map((s) => PHOTO_SIZES[s]),
+      fit: 'inside',
+      maxPixels: this.deps.uploads.maxPixels,
+    });
+    const id = randomUUID();
     try {
-      for (const size of sizes) {
-        const width = PHOTO_SIZES[size];
-        // Re-encoding drops whatever else the file carried (EXIF location, scripts in metadata).
-        const out = await sharp(data, { limitInputPixels: 60_000_000 })
-          .rotate()
-          .resize({ width, height: width, fit: 'inside', withoutEnlargement: true })
-          .webp({ quality: 82 })
-          .toBuffer();
-        await this.deps.files.put(photoKey(clinicId, id, size), out);
-      }
+      for (const [i, size] of sizes.entries())
+        await this.deps.files.put(photoKey(clinicId, id, size), rendered[i]!.data);
     } catch (err) {
       await Promise.all(sizes.map((s) => this.deps.files.remove(photoKey(clinicId, id, s))));
-      if (
-        err instanceof Error &&
-        /unsupported image format|Input buffer|corrupt|bad seek|VipsJpeg|pngload/i.test(err.message)
-      )
-        throw new UnsupportedMediaTypeError('The image could not be read');
       throw err;
     }
     return toPhotoDto(await this.deps.clinics.addPhoto({ id, clinicId, sizes }));

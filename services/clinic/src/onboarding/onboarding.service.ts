@@ -11,10 +11,12 @@ import {
   TooManyRequestsError,
   UnsupportedMediaTypeError,
   hasPermission,
+  inspectImage,
   withTransaction,
   type Logger,
   type Mailer,
   type Principal,
+  type WindowQuota,
 } from '@petpro/kit';
 import type { DB } from '../db.ts';
 import type { ApplicationRecord, DocumentRecord, EventRecord, OnboardingRepository } from './onboarding.repository.ts';
@@ -138,6 +140,7 @@ export class OnboardingService {
       mailer: Mailer;
       log: Logger;
       config: OnboardingConfig;
+      uploads: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> };
     },
   ) {}
 
@@ -423,9 +426,13 @@ export class OnboardingService {
   ): Promise<DocumentDto> {
     const app = await this.visible(p, id);
     assertEditable(app);
+    await this.deps.uploads.quota.consume(`upload:${p.userId}`);
     const detected = await fileTypeFromBuffer(file.buffer);
     const ext = detected && DOCUMENT_MIME[detected.mime];
     if (!detected || !ext) throw new UnsupportedMediaTypeError('Documents must be PDF, JPEG or PNG files');
+    // A scanned page is kept as sent, but its header must not announce a picture too large to ever view.
+    if (detected.mime !== 'application/pdf')
+      await inspectImage(file.buffer, { maxPixels: this.deps.uploads.maxPixels, accepted: [detected.mime] });
     const docId = uuidv7();
     const storageKey = `documents/${id}/${docId}.${ext}`;
     const record: DocumentRecord = {

@@ -257,7 +257,7 @@ export class PetsService {
     await this.requireActive(ownerId, petId);
     // A cheap check first, so that a full pet does not cost an image re-encode; the locked one below decides.
     if ((await this.deps.images.countPetPhotos(petId)) >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
-    const stored = await this.deps.media.store(data, 'pets');
+    const stored = await this.deps.media.store(ownerId, data, 'pets');
     try {
       const image = await withTransaction(this.deps.db, async (trx) => {
         // The pet row lock serialises concurrent uploads, so the limit and the single primary hold.
