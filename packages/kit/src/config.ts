@@ -34,7 +34,7 @@ export const urlVar = (...schemes: string[]) =>
  * Secret values copied from examples (`change-me…`, `changeme`, `secret…`, `replace-me`, `example…`,
  * `your-…`, `placeholder`): they are public, so a deployment running with one is open to anyone.
  */
-const PLACEHOLDER_SECRET = /^(change[-_ ]?me|replace[-_ ]?me|secret|example|placeholder|your[-_]|xxx)|change[-_]?me/i;
+const PLACEHOLDER_SECRET = /^(change[-_ ]?me|replace[-_ ]?me|secret|example|placeholder|your[-_])|change[-_]?me/i;
 
 /** True when a secret is one of the known placeholder values. */
 export function isPlaceholderSecret(value: string): boolean {
