@@ -3,7 +3,6 @@
  * real gateway (or straight at a service's port where that is the attack), and asserts the refusal.
  * Items 11.1, 11.2, 11.4, 11.5, 11.8 and 11.12 are here; the other items have their own blocks.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import pg from 'pg';
@@ -12,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ServiceCredentials, createDatabase, deriveServiceKey, encodeCursor, toAppError } from '@petpro/kit';
 import { createTestDatabase } from '@petpro/kit/testing';
 import { TEST_SECRET, startPlatform, type Platform } from '../test/platform.ts';
-import { createVerifiedUser, loginAdmin, relogin, type TestUser } from '../test/users.ts';
+import { runScript } from '../test/process.ts';
+import { createVerifiedUser, loginAdmin, relogin, setRoles, type TestUser } from '../test/users.ts';
 import { PDF } from '../services/clinic/test/helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -43,12 +43,7 @@ function expectStatus(res: { status: number; text: string }, status: number): vo
 /** A user given the `vendor` role by the admin, logged in again so the token carries it. */
 async function createVendor(): Promise<TestUser> {
   const user = await createVerifiedUser(p, { name: 'Vendor' });
-  const res = await p.http.put(
-    `/api/v1/admin/users/${user.userId}/roles`,
-    { roles: ['pet_owner', 'vendor'] },
-    { token: admin.accessToken },
-  );
-  expectStatus(res, 200);
+  await setRoles(p, admin, user.userId, ['pet_owner', 'vendor']);
   return relogin(p, user);
 }
 
@@ -134,24 +129,6 @@ function upload(urlPath: string, token: string, bytes: Buffer, fields: Record<st
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   form.append('file', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), 'photo.png');
   return p.http.call(urlPath.endsWith('/avatar') ? 'PUT' : 'POST', urlPath, { token, raw: form });
-}
-
-/** Runs a script of the repository (a service's main) and returns its exit code and stderr. */
-function run(script: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stderr: stderr.trim() });
-    });
-  });
 }
 
 // 11.1 ---------------------------------------------------------------------------------------------
@@ -276,12 +253,7 @@ describe('11.4 roles that do something', () => {
     expectStatus(await p.http.put(`/api/v1/schedules/${clinic.id}/rules`, rules, { token: vt }), 200);
     expectStatus(await p.http.get(`/api/v1/bookings?role=clinic&clinicId=${clinic.id}`, { token: vt }), 200);
 
-    const withdrawn = await p.http.put(
-      `/api/v1/admin/users/${clinic.vendor.userId}/roles`,
-      { roles: ['pet_owner'] },
-      { token: admin.accessToken },
-    );
-    expectStatus(withdrawn, 200);
+    await setRoles(p, admin, clinic.vendor.userId, ['pet_owner']);
     // A fresh login: the token now carries exactly the roles the vendor still has.
     const again = await relogin(p, clinic.vendor);
     const put = await p.http.put(`/api/v1/schedules/${clinic.id}/rules`, rules, { token: again.accessToken });
@@ -336,10 +308,7 @@ describe('11.4 roles that do something', () => {
 
   it('the user service checks pet:* and profile:* (a user without pet_owner has no pets or profile)', async () => {
     const user = await createVerifiedUser(p);
-    expectStatus(
-      await p.http.put(`/api/v1/admin/users/${user.userId}/roles`, { roles: [] }, { token: admin.accessToken }),
-      200,
-    );
+    await setRoles(p, admin, user.userId, []);
     const again = await relogin(p, user);
     const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'dog' }, { token: again.accessToken });
     expectStatus(pet, 403);
@@ -357,25 +326,11 @@ describe('11.5 role changes take effect at once', () => {
     const token = clinic.vendor.accessToken;
     const read = () => p.http.get(`/api/v1/schedules/${clinic.id}/rules`, { token });
     expectStatus(await read(), 200);
-    expectStatus(
-      await p.http.put(
-        `/api/v1/admin/users/${clinic.vendor.userId}/roles`,
-        { roles: ['pet_owner'] },
-        { token: admin.accessToken },
-      ),
-      200,
-    );
+    await setRoles(p, admin, clinic.vendor.userId, ['pet_owner']);
     expect(await msUntilStatus(read, 401, 3_000)).toBeLessThanOrEqual(3_000);
     // Adding a role takes nothing away: no sessions are revoked for it.
     const other = await createVerifiedUser(p);
-    expectStatus(
-      await p.http.put(
-        `/api/v1/admin/users/${other.userId}/roles`,
-        { roles: ['pet_owner', 'vendor'] },
-        { token: admin.accessToken },
-      ),
-      200,
-    );
+    await setRoles(p, admin, other.userId, ['pet_owner', 'vendor']);
     await new Promise((r) => setTimeout(r, 2_500));
     expectStatus(await p.http.get('/api/v1/auth/me', { token: other.accessToken }), 200);
   });
@@ -388,14 +343,7 @@ describe('11.5 role changes take effect at once', () => {
     );
     expectStatus(created, 201);
     const user = await createVerifiedUser(p);
-    expectStatus(
-      await p.http.put(
-        `/api/v1/admin/users/${user.userId}/roles`,
-        { roles: ['pet_owner', 'auditor_r5'] },
-        { token: admin.accessToken },
-      ),
-      200,
-    );
+    await setRoles(p, admin, user.userId, ['pet_owner', 'auditor_r5']);
     const holder = await relogin(p, user);
     const bystander = await createVerifiedUser(p);
     const me = () => p.http.get('/api/v1/auth/me', { token: holder.accessToken });
@@ -427,14 +375,7 @@ describe('11.5 role changes take effect at once', () => {
       201,
     );
     const user = await createVerifiedUser(p);
-    expectStatus(
-      await p.http.put(
-        `/api/v1/admin/users/${user.userId}/roles`,
-        { roles: ['pet_owner', 'reviewer_r5'] },
-        { token: admin.accessToken },
-      ),
-      200,
-    );
+    await setRoles(p, admin, user.userId, ['pet_owner', 'reviewer_r5']);
     const holder = await relogin(p, user);
     const me = () => p.http.get('/api/v1/auth/me', { token: holder.accessToken });
     expect((await me()).body.roles).toContain('reviewer_r5');
@@ -501,12 +442,16 @@ describe('11.8 trust between services', () => {
   }, async () => {
     const dbUrl = await createTestDatabase(inject('databaseUrl'), 'placeholder');
     for (const secret of ['change-me-to-32-or-more-random-characters', 'changeme-changeme-changeme-changeme']) {
-      const r = await run('services/user/src/main.ts', { DATABASE_URL: dbUrl, SERVICE_SECRET: secret, PORT: '0' });
+      const r = await runScript('services/user/src/main.ts', {
+        DATABASE_URL: dbUrl,
+        SERVICE_SECRET: secret,
+        PORT: '0',
+      });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^Configuration error: SERVICE_SECRET is a placeholder/);
       expect(r.stderr).not.toContain(secret);
     }
-    const jwt = await run('services/auth/src/main.ts', {
+    const jwt = await runScript('services/auth/src/main.ts', {
       AUTH_DATABASE_URL: dbUrl,
       SERVICE_SECRET: TEST_SECRET,
       JWT_KEY_SECRET: 'change-me-to-another-32-or-more-random-chars',

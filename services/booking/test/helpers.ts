@@ -6,7 +6,7 @@
 import { DateTime } from 'luxon';
 import pg from 'pg';
 import type { Platform } from '../../../test/platform.ts';
-import { createVerifiedUser, loginAdmin, relogin, type TestUser } from '../../../test/users.ts';
+import { createVerifiedUser, loginAdmin, relogin, setRoles, type TestUser } from '../../../test/users.ts';
 
 export const LUNCH_BREAK = [
   { start: '08:00', end: '12:00' },
@@ -49,15 +49,7 @@ export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<
   const a = await admin(p);
   // The vendor role is what lets the owner manage schedules and see bookings (its permissions, not the link alone).
   const user = await createVerifiedUser(p, { name: 'Vendor' });
-  expectStatus(
-    await p.http.put(
-      `/api/v1/admin/users/${user.userId}/roles`,
-      { roles: ['pet_owner', 'vendor'] },
-      { token: a.accessToken },
-    ),
-    200,
-    'grant vendor',
-  );
+  await setRoles(p, a, user.userId, ['pet_owner', 'vendor']);
   const vendor = await relogin(p, user);
   const timeZone = spec.timeZone ?? 'Asia/Jakarta';
   const created = await p.http.post(
