@@ -8,8 +8,19 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ServiceCredentials, createDatabase, deriveServiceKey, encodeCursor, toAppError } from '@petpro/kit';
-import { createTestDatabase } from '@petpro/kit/testing';
+import express from 'express';
+import {
+  ClientClosedRequestError,
+  ServiceCredentials,
+  clientGoneSignal,
+  closeServer,
+  createDatabase,
+  deriveServiceKey,
+  encodeCursor,
+  listen,
+  toAppError,
+} from '@petpro/kit';
+import { createTestDatabase, eventually } from '@petpro/kit/testing';
 import { TEST_SECRET, startPlatform, type Platform } from '../test/platform.ts';
 import { runScript } from '../test/process.ts';
 import { createVerifiedUser, loginAdmin, relogin, setRoles, type TestUser } from '../test/users.ts';
@@ -216,6 +227,26 @@ describe('11.2 search denial of service', () => {
       );
       expectStatus(result, 200);
       expect(queries).toBeLessThanOrEqual(7); // at most 6 rings and the photos
+    }
+  });
+
+  it('a search stops working for a client that has gone (the request signal aborts on close)', async () => {
+    const app = express();
+    let reason: unknown;
+    app.get('/slow', async (_req, res) => {
+      const signal = clientGoneSignal(res);
+      await new Promise((resolve) => signal.addEventListener('abort', resolve));
+      reason = signal.reason;
+    });
+    const { server, port } = await listen(app, 0, '127.0.0.1');
+    try {
+      const client = new AbortController();
+      const pending = fetch(`http://127.0.0.1:${port}/slow`, { signal: client.signal }).catch(() => undefined);
+      setTimeout(() => client.abort(), 100);
+      await pending;
+      await eventually(() => reason instanceof ClientClosedRequestError, 3_000);
+    } finally {
+      await closeServer(server, 500);
     }
   });
 
