@@ -1,27 +1,6 @@
 /** A bad configuration stops start-up with one line naming the variable, and a non-zero exit code. */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-
-// Asynchronous on purpose: a blocking spawnSync starves the test worker's RPC with vitest.
-function run(script: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stderr: stderr.trim() });
-    });
-  });
-}
+import { runScript } from '../test/process.ts';
 
 describe('configuration errors', () => {
   it.each([
@@ -31,24 +10,24 @@ describe('configuration errors', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     ['AUTH_PORT', { AUTH_PORT: 'abc' }, /AUTH_PORT must be a port number/],
   ])('the launcher refuses a bad %s', { timeout: 60_000 }, async (_name, env, message) => {
-    const r = await run('scripts/start.ts', env);
+    const r = await runScript('scripts/start.ts', env);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
   });
 
   it('a service started alone refuses a bad PORT and a missing SERVICE_SECRET', { timeout: 120_000 }, async () => {
-    const bad = await run('services/auth/src/main.ts', {
+    const bad = await runScript('services/auth/src/main.ts', {
       PORT: '-1',
       DATABASE_URL: 'postgres://127.0.0.1:1/x',
       SERVICE_SECRET: 'x'.repeat(32),
     });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^Configuration error: PORT must be 0\.\.65535/);
-    const secret = await run('services/user/src/main.ts', { DATABASE_URL: 'postgres://127.0.0.1:1/x' });
+    const secret = await runScript('services/user/src/main.ts', { DATABASE_URL: 'postgres://127.0.0.1:1/x' });
     expect(secret.code).toBe(2);
     expect(secret.stderr).toMatch(/SERVICE_SECRET is required/);
-    const gateway = await run('services/gateway/src/main.ts', {
+    const gateway = await runScript('services/gateway/src/main.ts', {
       UPSTREAM_TIMEOUT_MS: 'soon',
       SERVICE_SECRET: 'x'.repeat(32),
     });

@@ -62,3 +62,9 @@ export function loginAdmin(p: Platform): Promise<TestUser> {
 export async function relogin(p: Platform, u: TestUser): Promise<TestUser> {
   return login(p, u.email, u.password, u.name);
 }
+
+/** Replaces a user's roles as an admin would (PUT /api/v1/admin/users/{id}/roles); throws unless 200. */
+export async function setRoles(p: Platform, admin: TestUser, userId: string, roles: string[]): Promise<void> {
+  const res = await p.http.put(`/api/v1/admin/users/${userId}/roles`, { roles }, { token: admin.accessToken });
+  if (res.status !== 200) throw new Error(`setting roles failed: ${res.status} ${res.text}`);
+}

@@ -1,7 +1,16 @@
+import { hkdfSync } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
-import { createLocalJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JSONWebKeySet, type JWTPayload } from 'jose';
-import { ForbiddenError, UnauthorizedError } from './errors.ts';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  jwtVerify,
+  SignJWT,
+  errors as joseErrors,
+  type JSONWebKeySet,
+  type JWTPayload,
+} from 'jose';
+import { type AppError, ForbiddenError, UnauthorizedError } from './errors.ts';
 
 /** Verified tokens kept in memory at most (cleared past it: 10,000 users within one token lifetime). */
 const MAX_VERIFIED_TOKENS = 10_000;
@@ -27,7 +36,7 @@ export interface Principal {
 declare module 'express-serve-static-core' {
   interface Request {
     principal?: Principal;
-    callerService?: string;
+    callerService?: ServiceCaller;
   }
 }
 
@@ -179,19 +188,45 @@ export function optionalAuth(verifier: AccessTokenVerifier): RequestHandler {
   };
 }
 
+/** True for platform administrators (the `admin` role, or the `*` permission). */
+export function isAdmin(p: Principal | undefined): boolean {
+  return !!p && (p.roles.includes('admin') || p.permissions.includes('*'));
+}
+
 /** True when the principal holds the permission (directly, or as an admin). */
 export function hasPermission(p: Principal | undefined, permission: string): boolean {
   if (!p) return false;
-  return p.permissions.includes(permission) || p.permissions.includes('*') || p.roles.includes('admin');
+  return p.permissions.includes(permission) || isAdmin(p);
 }
 
-/** 403 unless the principal holds `permission`. Use after requireAuth. */
+/**
+ * The one authorization check of every service: the caller must hold `permission` (from the role map
+ * in their token) AND be linked to the resource (`linked`: owns it, works at it), unless they are an
+ * admin. A missing link is refused first with `notLinked` (say, 404 to hide the resource, or a 403
+ * naming the link); a missing permission with 403 `forbidden` naming it. So a vendor whose role was
+ * withdrawn keeps the link but loses the permission, and a stranger with the permission has no link.
+ */
+export function assertPermission(
+  p: Principal | undefined,
+  permission: string,
+  opts: { linked?: boolean; notLinked?: () => AppError } = {},
+): asserts p is Principal {
+  if (!p) throw new UnauthorizedError();
+  if (isAdmin(p)) return;
+  if (opts.linked === false)
+    throw opts.notLinked?.() ?? new ForbiddenError('forbidden', 'You are not allowed to do this here');
+  if (!hasPermission(p, permission)) throw new ForbiddenError('forbidden', `This needs the permission ${permission}`);
+}
+
+/** assertPermission as middleware, for routes whose resource is the caller's own (scoped by the query). */
 export function requirePermission(permission: string): RequestHandler {
   return (req, _res, next) => {
-    if (!req.principal) return next(new UnauthorizedError());
-    if (!hasPermission(req.principal, permission))
-      return next(new ForbiddenError('forbidden', `This needs the permission ${permission}`));
-    next();
+    try {
+      assertPermission(req.principal, permission);
+      next();
+    } catch (err) {
+      next(err);
+    }
   };
 }
 
@@ -205,16 +240,33 @@ export function requireRole(...roles: string[]): RequestHandler {
   };
 }
 
+/** Every process that may present a service credential (`ops`: an operator's script, for maintenance endpoints). */
+export const SERVICE_CALLERS = ['gateway', 'auth', 'user', 'clinic', 'booking', 'ops'] as const;
+export type ServiceCaller = (typeof SERVICE_CALLERS)[number];
+
+/**
+ * The HS256 key of one service, derived from SERVICE_SECRET with HKDF-SHA256 (the service name as
+ * `info`). Each service signs with its own key and verifiers derive the key of the caller a token
+ * names, so a leaked derived key speaks only for its own service (the secret itself speaks for all).
+ */
+export function deriveServiceKey(secret: string, service: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', secret, 'petpro-service-credential-v1', `service:${service}`, 32));
+}
+
 /** Signs and verifies the short-lived credential services present to each other. */
 export class ServiceCredentials {
-  private readonly key: Uint8Array;
+  private readonly keys = new Map<string, Uint8Array>();
   private cached?: { token: string; until: number };
 
   constructor(
-    secret: string,
+    private readonly secret: string,
     private readonly serviceName: string,
-  ) {
-    this.key = new TextEncoder().encode(secret);
+  ) {}
+
+  private keyOf(service: string): Uint8Array {
+    let key = this.keys.get(service);
+    if (!key) this.keys.set(service, (key = deriveServiceKey(this.secret, service)));
+    return key;
   }
 
   /** A token for this service, reused until a minute before it expires. */
@@ -228,35 +280,42 @@ export class ServiceCredentials {
       .setSubject(this.serviceName)
       .setIssuedAt()
       .setExpirationTime('5m')
-      .sign(this.key);
+      .sign(this.keyOf(this.serviceName));
     this.cached = { token, until: now + 4 * 60_000 };
     return token;
   }
 
-  /** The calling service's name, or throws 401. */
-  async verify(token: string | undefined): Promise<string> {
+  /** The calling service's name, or throws 401: the token must verify with the key of the service it names. */
+  async verify(token: string | undefined): Promise<ServiceCaller> {
     if (!token) throw new UnauthorizedError('service_credential_required', 'A service credential is required');
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      // The claimed caller picks the key; a token signed with another service's key fails verification.
+      const claimed = decodeJwt(token).sub;
+      if (!SERVICE_CALLERS.includes(claimed as ServiceCaller)) throw new Error('unknown service');
+      const { payload } = await jwtVerify(token, this.keyOf(claimed!), {
         algorithms: [SERVICE_TOKEN_ALG],
         issuer: SERVICE_ISSUER,
         audience: SERVICE_AUDIENCE,
+        subject: claimed,
+        requiredClaims: ['exp', 'iat'],
       });
-      if (typeof payload.sub !== 'string') throw new Error('no subject');
-      return payload.sub;
+      return payload.sub as ServiceCaller;
     } catch {
       throw new UnauthorizedError('invalid_service_credential', 'The service credential is not valid');
     }
   }
 
-  /** Middleware for internal endpoints: only other PetPro services (optionally only the named ones). */
-  require(...allowed: string[]): RequestHandler {
+  /**
+   * Middleware for one internal endpoint: only the named services may call it (every internal route
+   * names its callers; there is no "any service").
+   */
+  require(...allowed: [ServiceCaller, ...ServiceCaller[]]): RequestHandler {
     return async (req, _res, next) => {
       try {
         const header = req.headers[SERVICE_TOKEN_HEADER];
         const name = await this.verify(Array.isArray(header) ? header[0] : header);
-        if (allowed.length && !allowed.includes(name))
-          throw new ForbiddenError('forbidden', 'This service may not call this endpoint');
+        if (!allowed.includes(name))
+          throw new ForbiddenError('service_not_allowed', `The ${name} service may not call this endpoint`);
         req.callerService = name;
         next();
       } catch (err) {

@@ -30,6 +30,26 @@ export const urlVar = (...schemes: string[]) =>
       { error: `must be a valid URL${schemes.length ? ` (${schemes.join(', ')})` : ''}` },
     );
 
+/**
+ * Secret values copied from examples (`change-me…`, `changeme`, `secret…`, `replace-me`, `example…`,
+ * `your-…`, `placeholder`): they are public, so a deployment running with one is open to anyone.
+ */
+const PLACEHOLDER_SECRET = /^(change[-_ ]?me|replace[-_ ]?me|secret|example|placeholder|your[-_])|change[-_]?me/i;
+
+/** True when a secret is one of the known placeholder values. */
+export function isPlaceholderSecret(value: string): boolean {
+  return PLACEHOLDER_SECRET.test(value.trim());
+}
+
+/** A secret of at least 32 characters that is not a known placeholder. */
+export const secretVar = () =>
+  z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .refine((v) => !isPlaceholderSecret(v), {
+      error: 'is a placeholder from an example; generate a real one (openssl rand -base64 32)',
+    });
+
 const optionalEmpty = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
@@ -46,7 +66,7 @@ export const baseEnv = {
   PUBLIC_URL: optionalEmpty(urlVar('http', 'https')),
   PETPRO_ADMIN_EMAIL: optionalEmpty(z.email({ error: 'must be an email address' })),
   PETPRO_ADMIN_PASSWORD: optionalEmpty(z.string().min(8, 'must be at least 8 characters')),
-  SERVICE_SECRET: optionalEmpty(z.string().min(32, 'must be at least 32 characters')),
+  SERVICE_SECRET: optionalEmpty(secretVar()),
   REGISTRY_URL: optionalEmpty(urlVar('http', 'https')),
   ADVERTISE_URL: optionalEmpty(urlVar('http', 'https')),
   GATEWAY_PORT: portVar().default(8080),
@@ -57,6 +77,13 @@ export const baseEnv = {
     .int('must be a whole number')
     .min(100, 'must be at least 100')
     .max(120_000, 'must be at most 120000')
+    .default(5_000),
+  /** Longest a single SQL statement may run (0 = no limit); a timed-out statement is a 503. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (no limit) or more')
+    .max(600_000, 'must be at most 600000')
     .default(5_000),
   JWT_ISSUER: z.string().default('petpro-auth'),
   JWT_AUDIENCE: z.string().default('petpro'),

@@ -20,14 +20,21 @@ export interface Database<DB> {
   ping(): Promise<void>;
 }
 
-/** Opens a pool (bounded, with timeouts) and a Kysely instance over it. */
-export function createDatabase<DB>(url: string, opts: { max?: number; appName?: string } = {}): Database<DB> {
+/**
+ * Opens a pool (bounded, with timeouts) and a Kysely instance over it. `statementTimeoutMs` is set on
+ * every connection: no request can hold a connection with a runaway query (0 = no limit).
+ */
+export function createDatabase<DB>(
+  url: string,
+  opts: { max?: number; appName?: string; statementTimeoutMs?: number } = {},
+): Database<DB> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: opts.appName ?? 'petpro',
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
@@ -84,6 +91,8 @@ class SqlFileMigrationProvider implements MigrationProvider {
       const text = await fs.readFile(path.join(this.folder, file), 'utf8');
       out[file.replace(/\.sql$/, '')] = {
         up: async (db) => {
+          // A migration over a big table may take longer than a request may (the pool's statement_timeout).
+          await sql`set local statement_timeout = 0`.execute(db);
           await sql.raw(text).execute(db);
         },
       };

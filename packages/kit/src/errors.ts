@@ -82,6 +82,13 @@ export class GatewayTimeoutError extends AppError {
   }
 }
 
+/** The client went away before the answer (nginx's 499): the work done for it stops; nothing is sent. */
+export class ClientClosedRequestError extends AppError {
+  constructor() {
+    super(499, 'client_closed_request', 'The client closed the connection before the answer');
+  }
+}
+
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -168,6 +175,9 @@ export function toAppError(err: unknown): AppError {
   if (e.code === 'LIMIT_FILE_SIZE') return new PayloadTooLargeError('The uploaded file is too large');
   if (e.code?.startsWith('LIMIT_'))
     return new BadRequestError('invalid_upload', e.message ?? 'The upload is not valid');
+  // PostgreSQL's query_canceled: the statement_timeout ended a slow statement (load, or a costly request).
+  if (e.code === '57014')
+    return new ServiceUnavailableError('database_timeout', 'The request took too long; try again shortly', 5);
   const status = e.status ?? e.statusCode;
   if (status && status >= 400 && status < 500 && e.expose !== false) {
     return new AppError(status, 'bad_request', e.message ?? 'Bad request');

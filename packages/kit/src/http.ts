@@ -1,11 +1,11 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Histogram, Registry as MetricsRegistry } from 'prom-client';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { errorHandler, notFoundHandler } from './errors.ts';
+import { ClientClosedRequestError, errorHandler, notFoundHandler } from './errors.ts';
 import { generateOpenApi } from './openapi.ts';
 import { redactUrl, type Logger } from './log.ts';
 
@@ -15,6 +15,18 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,128}$/;
 export function requestIdOf(header: string | string[] | undefined): string {
   const v = Array.isArray(header) ? header[0] : header;
   return v && REQUEST_ID_RE.test(v) ? v : randomUUID();
+}
+
+/**
+ * A signal that aborts (with ClientClosedRequestError) when the client closes the connection before
+ * the response is complete: costly handlers check it between steps and stop working for nobody.
+ */
+export function clientGoneSignal(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new ClientClosedRequestError());
+  });
+  return controller.signal;
 }
 
 export interface ReadinessCheck {

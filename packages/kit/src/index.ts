@@ -13,3 +13,5 @@ export * from './service.ts';
 export * from './cursor.ts';
 export * from './upload.ts';
 export * from './revocations.ts';
+export * from './image.ts';
+export * from './quota.ts';

@@ -95,7 +95,10 @@ export async function createContext<DB>(
       'Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); `npm start` generates one',
     );
   await ensureDatabase(dbUrl);
-  const database = createDatabase<DB>(dbUrl, { appName: `petpro-${def.name}` });
+  const database = createDatabase<DB>(dbUrl, {
+    appName: `petpro-${def.name}`,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
   await migrate(database.db as Kysely<unknown>, def.migrationsDir, log);
   const credentials = new ServiceCredentials(config.SERVICE_SECRET, def.name);
   const onClose: ServiceContext<DB>['onClose'] = [];

@@ -6,7 +6,7 @@
 import { DateTime } from 'luxon';
 import pg from 'pg';
 import type { Platform } from '../../../test/platform.ts';
-import { createVerifiedUser, loginAdmin, type TestUser } from '../../../test/users.ts';
+import { createVerifiedUser, loginAdmin, relogin, setRoles, type TestUser } from '../../../test/users.ts';
 
 export const LUNCH_BREAK = [
   { start: '08:00', end: '12:00' },
@@ -47,7 +47,10 @@ export function admin(p: Platform): Promise<TestUser> {
 /** A published clinic with opening hours, services and staff, owned by a fresh vendor account. */
 export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<ClinicFixture> {
   const a = await admin(p);
-  const vendor = await createVerifiedUser(p, { name: 'Vendor' });
+  // The vendor role is what lets the owner manage schedules and see bookings (its permissions, not the link alone).
+  const user = await createVerifiedUser(p, { name: 'Vendor' });
+  await setRoles(p, a, user.userId, ['pet_owner', 'vendor']);
+  const vendor = await relogin(p, user);
   const timeZone = spec.timeZone ?? 'Asia/Jakarta';
   const created = await p.http.post(
     '/api/v1/clinics',
@@ -108,7 +111,8 @@ export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<
       { token: a.accessToken },
     );
     expectStatus(r, 201, 'create staff');
-    staff.push({ id: r.body.id, name: m.name, user });
+    // Logged in again: the link granted clinic_staff, which the earlier token does not carry.
+    staff.push({ id: r.body.id, name: m.name, user: user && (await relogin(p, user)) });
   }
   return { id, timeZone, vendor, services, staff };
 }

@@ -8,6 +8,7 @@ import {
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
+  uploadQuota,
 } from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseClinicConfig } from './config.ts';
@@ -60,7 +61,9 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const onboarding = new OnboardingRepository(ctx.db);
   const outbox = new OutboxRepository(ctx.db);
 
-  const clinicsService = new ClinicsService({ clinics, files, photoMaxCount: config.CLINIC_MAX_PHOTOS });
+  // One upload budget per account for photos and documents alike.
+  const uploads = { maxPixels: config.IMAGE_MAX_PIXELS, quota: uploadQuota(ctx.db, config.UPLOADS_PER_HOUR) };
+  const clinicsService = new ClinicsService({ clinics, files, photoMaxCount: config.CLINIC_MAX_PHOTOS, uploads });
   const searchService = new SearchService({ search: new SearchRepository(ctx.db), clinics });
   const catalogueService = new CatalogueService({ db: ctx.db, catalogue, clinics, clinicsService });
   const staffService = new StaffService({ db: ctx.db, staff, catalogue, clinicsService, auth, log: ctx.log });
@@ -75,6 +78,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   });
   const onboardingService = new OnboardingService({
     db: ctx.db,
+    uploads,
     repo: onboarding,
     outbox,
     dispatcher,

@@ -1,4 +1,4 @@
-import { z, parseConfig } from '@petpro/kit';
+import { z, parseConfig, uploadEnv } from '@petpro/kit';
 
 const int = (min: number, max: number, def: number) =>
   z.coerce
@@ -16,6 +16,7 @@ export function parseClinicConfig(env: NodeJS.ProcessEnv) {
       CLINIC_PHOTO_MAX_BYTES: int(1_024, 100 * 1_048_576, 10 * 1_048_576),
       CLINIC_MAX_PHOTOS: int(1, 100, 20),
       CLINIC_MAX_DOCUMENTS: int(1, 100, 20),
+      ...uploadEnv,
       CLINIC_CONTACT_CODE_TTL_MINUTES: int(1, 1_440, 15),
       CLINIC_CONTACT_CODE_MAX_ATTEMPTS: int(1, 20, 5),
       CLINIC_CONTACT_CODE_RESEND_SECONDS: int(0, 3_600, 60),

@@ -79,6 +79,7 @@ export interface ClinicStaffTable {
 }
 
 export interface StaffServicesTable {
+  clinic_id: string;
   staff_id: string;
   service_id: string;
 }

@@ -6,6 +6,7 @@ import {
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
+  uploadQuota,
 } from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseUserConfig, type UserConfig } from './config.ts';
@@ -69,7 +70,10 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   });
 
   const storage = createMediaStorage(config);
-  const media = new MediaService(storage, config.MEDIA_PUBLIC_URL, ctx.log);
+  const media = new MediaService(storage, config.MEDIA_PUBLIC_URL, ctx.log, {
+    maxPixels: config.IMAGE_MAX_PIXELS,
+    quota: uploadQuota(ctx.db, config.UPLOADS_PER_HOUR),
+  });
   const images = new ImagesRepository(ctx.db);
   const profilesRepo = new ProfilesRepository(ctx.db);
   const petsRepo = new PetsRepository(ctx.db);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z, parseConfig, urlVar, ConfigError, type BaseConfig } from '@petpro/kit';
+import { z, parseConfig, urlVar, uploadEnv, ConfigError, type BaseConfig } from '@petpro/kit';
 
 const int = (min: number, max: number, def: number) =>
   z.coerce
@@ -24,6 +24,7 @@ export function parseUserConfig(env: NodeJS.ProcessEnv, base: BaseConfig) {
       MEDIA_DIR: optionalEmpty(z.string()),
       MEDIA_PUBLIC_URL: optionalEmpty(urlVar('http', 'https')),
       UPLOAD_MAX_BYTES: int(1_024, 50 * 1_048_576, 5 * 1_048_576),
+      ...uploadEnv,
       PET_RESTORE_DAYS: int(1, 365, 30),
       PETS_PER_USER_MAX: int(1, 10_000, 50),
       S3_ENDPOINT: optionalEmpty(urlVar('http', 'https')),

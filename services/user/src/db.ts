@@ -60,6 +60,7 @@ export interface PetsTable {
 
 export interface MedicalRecordsTable {
   id: string;
+  owner_id: string;
   pet_id: string;
   type: string;
   title: string;

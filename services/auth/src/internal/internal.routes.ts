@@ -1,5 +1,13 @@
 import express, { type Router } from 'express';
-import { type ServiceCredentials, ValidationError, z, zodFieldErrors, NotFoundError } from '@petpro/kit';
+import {
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  z,
+  zodFieldErrors,
+  type ServiceCaller,
+  type ServiceCredentials,
+} from '@petpro/kit';
 import type { SessionsRepository } from '../sessions/sessions.repository.ts';
 import type { RbacService } from '../rbac/rbac.service.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
@@ -14,6 +22,20 @@ const parse = <T extends z.ZodType>(schema: T, value: unknown): z.output<T> => {
 /** Revocations per read; a mass revocation is read in several pages. */
 export const REVOCATION_PAGE = 5_000;
 
+/** Roles a service may grant: the clinic service gives `vendor` (approved onboarding) and `clinic_staff` (staff link). */
+export const SERVICE_GRANTS: Partial<Record<ServiceCaller, readonly string[]>> = { clinic: ['vendor', 'clinic_staff'] };
+/** Roles a service may take back: the clinic service only `clinic_staff` (a staff link ended). */
+export const SERVICE_REVOCATIONS: Partial<Record<ServiceCaller, readonly string[]>> = { clinic: ['clinic_staff'] };
+
+function assertRoleAllowed(
+  policy: Partial<Record<ServiceCaller, readonly string[]>>,
+  caller: ServiceCaller,
+  role: string,
+) {
+  if (!policy[caller]?.includes(role))
+    throw new ForbiddenError('role_not_allowed', `The ${caller} service may not change the role ${role}`);
+}
+
 /** Endpoints for other PetPro services only (service credential); never routed by the gateway. */
 export function internalRoutes(deps: {
   credentials: ServiceCredentials;
@@ -23,9 +45,9 @@ export function internalRoutes(deps: {
   accessTtlSeconds: number;
 }): Router {
   const router = express.Router();
-  router.use(deps.credentials.require());
+  const only = deps.credentials.require.bind(deps.credentials);
   // Sessions revoked since a time: gateways refuse their access tokens until those expire.
-  router.get('/sessions/revocations', async (req, res) => {
+  router.get('/sessions/revocations', only('gateway'), async (req, res) => {
     const { since, after } = parse(
       z.object({ since: z.iso.datetime({ offset: true }), after: z.uuid().optional() }),
       req.query,
@@ -44,18 +66,21 @@ export function internalRoutes(deps: {
       })),
     });
   });
-  router.put('/users/:id/roles/:role', async (req, res) => {
+  // Which roles each service may grant or take back: never `admin`, and only what its own flow gives.
+  router.put('/users/:id/roles/:role', only('clinic'), async (req, res) => {
     const { id, role } = parse(z.object({ id: z.uuid(), role: z.string().max(50) }), req.params);
+    assertRoleAllowed(SERVICE_GRANTS, req.callerService!, role);
     await deps.rbacService.grantFromService(req.callerService!, id, role);
     res.status(204).end();
   });
-  router.delete('/users/:id/roles/:role', async (req, res) => {
+  router.delete('/users/:id/roles/:role', only('clinic'), async (req, res) => {
     const { id, role } = parse(z.object({ id: z.uuid(), role: z.string().max(50) }), req.params);
+    assertRoleAllowed(SERVICE_REVOCATIONS, req.callerService!, role);
     await deps.rbacService.revokeFromService(req.callerService!, id, role);
     res.status(204).end();
   });
   // Contact details of a user for another service's mail (e.g. onboarding decisions).
-  router.get('/users/:id', async (req, res) => {
+  router.get('/users/:id', only('clinic'), async (req, res) => {
     const { id } = parse(z.object({ id: z.uuid() }), req.params);
     const user = await deps.accounts.findById(id);
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
@@ -67,7 +92,7 @@ export function internalRoutes(deps: {
       emailVerified: !!user.emailVerifiedAt,
     });
   });
-  router.get('/users', async (req, res) => {
+  router.get('/users', only('clinic'), async (req, res) => {
     const { email } = parse(z.object({ email: z.string().max(254) }), req.query);
     const user = await deps.accounts.findByEmail(normaliseEmail(email));
     if (!user) throw new NotFoundError('user_not_found', 'No such user');

@@ -125,7 +125,13 @@ export class RbacRepository {
       .execute();
   }
 
-  async revokeRole(userId: string, role: string): Promise<void> {
-    await this.db.deleteFrom('user_roles').where('user_id', '=', userId).where('role', '=', role).execute();
+  /** Takes a role from a user; false when they did not hold it. */
+  async revokeRole(userId: string, role: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('user_roles')
+      .where('user_id', '=', userId)
+      .where('role', '=', role)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 }

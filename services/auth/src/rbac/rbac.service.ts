@@ -37,23 +37,41 @@ export class RbacService {
     return (await this.deps.rbac.findRole(input.name))!;
   }
 
+  /**
+   * Changes a role. Taking a permission away revokes every session of the role's holders: their
+   * access tokens still list the permission, and the gateway refuses them within seconds instead of
+   * at expiry (they log in again and get what the role gives now).
+   */
   async updateRole(actor: Principal, name: string, patch: { description?: string; permissions?: string[] }) {
-    if (!(await this.deps.rbac.findRole(name))) throw new NotFoundError('role_not_found', `No role ${name}`);
+    const role = await this.deps.rbac.findRole(name);
+    if (!role) throw new NotFoundError('role_not_found', `No role ${name}`);
     if (patch.permissions) await this.assertPermissions(patch.permissions);
     await this.deps.rbac.updateRole(name, {
       ...patch,
       permissions: patch.permissions && [...new Set(patch.permissions)],
     });
-    await this.deps.audit.record({ type: 'role_updated', actorId: actor.userId, detail: { role: name, ...patch } });
+    const removed = patch.permissions ? role.permissions.filter((x) => !patch.permissions!.includes(x)) : [];
+    const sessionsRevoked = removed.length ? await this.deps.sessions.revokeHoldersOf(name, 'role_reduced') : 0;
+    await this.deps.audit.record({
+      type: 'role_updated',
+      actorId: actor.userId,
+      detail: { role: name, ...patch, removed, sessionsRevoked },
+    });
     return (await this.deps.rbac.findRole(name))!;
   }
 
+  /** Deletes a role; its holders lose it, and their sessions are revoked first (see updateRole). */
   async deleteRole(actor: Principal, name: string): Promise<void> {
     const role = await this.deps.rbac.findRole(name);
     if (!role) throw new NotFoundError('role_not_found', `No role ${name}`);
     if (role.builtin) throw new ConflictError('role_builtin', `The built-in role ${name} cannot be deleted`);
+    const sessionsRevoked = await this.deps.sessions.revokeHoldersOf(name, 'role_deleted');
     await this.deps.rbac.deleteRole(name);
-    await this.deps.audit.record({ type: 'role_deleted', actorId: actor.userId, detail: { role: name } });
+    await this.deps.audit.record({
+      type: 'role_deleted',
+      actorId: actor.userId,
+      detail: { role: name, sessionsRevoked },
+    });
   }
 
   async setUserRoles(actor: Principal, userId: string, roles: string[]) {
@@ -70,11 +88,14 @@ export class RbacService {
       throw new ConflictError('cannot_remove_own_admin', 'You cannot remove your own admin role');
     const before = await this.deps.rbac.rolesAndPermissions(userId);
     await this.deps.rbac.setUserRoles(userId, [...new Set(roles)], actor.userId);
+    // Fewer roles: the user's tokens still carry the old ones, so their sessions end now.
+    const removed = before.roles.filter((r) => !roles.includes(r));
+    const sessionsRevoked = removed.length ? (await this.deps.sessions.revoke({ userId }, 'roles_reduced')).length : 0;
     await this.deps.audit.record({
       type: 'role_changed',
       actorId: actor.userId,
       targetId: userId,
-      detail: { before: before.roles, after: roles },
+      detail: { before: before.roles, after: roles, sessionsRevoked },
     });
     return this.deps.rbac.rolesAndPermissions(userId);
   }
@@ -92,12 +113,14 @@ export class RbacService {
     });
   }
 
+  /** Takes a role back on behalf of another service; a user who held it loses their sessions (see setUserRoles). */
   async revokeFromService(service: string, userId: string, role: string): Promise<void> {
-    await this.deps.rbac.revokeRole(userId, role);
+    if (!(await this.deps.rbac.revokeRole(userId, role))) return;
+    const sessionsRevoked = (await this.deps.sessions.revoke({ userId }, 'roles_reduced')).length;
     await this.deps.audit.record({
       type: 'role_changed',
       targetId: userId,
-      detail: { revoked: role, by: `service:${service}` },
+      detail: { revoked: role, by: `service:${service}`, sessionsRevoked },
     });
   }
 

@@ -200,6 +200,21 @@ export class SessionsRepository {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Revokes every open session of the users holding `role` (its permissions were reduced, or it is
+   * about to be deleted); returns how many.
+   */
+  async revokeHoldersOf(role: string, reason: string): Promise<number> {
+    const rows = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: new Date(), revoked_reason: reason })
+      .where('revoked_at', 'is', null)
+      .where('user_id', 'in', (eb) => eb.selectFrom('user_roles').select('user_id').where('role', '=', role))
+      .returning('id')
+      .execute();
+    return rows.length;
+  }
+
   /** Sessions revoked since `since` (for gateways to refuse their still-unexpired access tokens). */
   async revokedSince(
     since: string,

@@ -108,6 +108,9 @@ export interface BookingChange {
   cancellationReason?: string | null;
 }
 
+/** Whose booking a change may touch: the acting owner's, or one of the acting clinic's. */
+export type BookingScope = { ownerId: string } | { clinicId: string };
+
 /** Filters of a booking list. Date filters compare the booking's local date in its clinic's zone. */
 export interface BookingListFilter {
   ownerId?: string;
@@ -204,8 +207,11 @@ export class BookingsRepository {
     return new Map(rows.map((r) => [r.staff_id, Number(r.n)]));
   }
 
-  /** Applies a change and bumps the version. */
-  async update(id: string, c: BookingChange): Promise<BookingRecord> {
+  /**
+   * Applies a change and bumps the version, within the scope written into the query (the owner's own
+   * booking, or a booking of the clinic acting); undefined when the booking is not in it.
+   */
+  async update(id: string, scope: BookingScope, c: BookingChange): Promise<BookingRecord | undefined> {
     const row = await this.db
       .updateTable('bookings')
       .set((eb) => ({
@@ -227,9 +233,10 @@ export class BookingsRepository {
         updated_at: new Date(),
       }))
       .where('id', '=', id)
+      .where('ownerId' in scope ? 'owner_id' : 'clinic_id', '=', 'ownerId' in scope ? scope.ownerId : scope.clinicId)
       .returning(cols)
-      .executeTakeFirstOrThrow();
-    return toBooking(row);
+      .executeTakeFirst();
+    return row && toBooking(row);
   }
 
   /** One page of bookings ordered by start then id, after `cursor`; fetches one extra row to tell whether more follow. */

@@ -6,20 +6,26 @@ import {
   NotFoundError,
   UnprocessableError,
   ValidationError,
+  assertPermission,
   isConstraintViolation,
   type Principal,
 } from '@petpro/kit';
 import type { Repositories, Store } from '../store.ts';
 import type { ClinicDirectory, ClinicInfo, ServiceInfo } from '../upstream/clinic.client.ts';
 import type { PetDirectory } from '../upstream/pets.client.ts';
-import { clinicRoleOf, type ClinicRole } from '../shared/access.ts';
+import { assertClinicAction, clinicRoleFor, clinicRoleOf, type ClinicAction } from '../shared/access.ts';
 import type { ClinicAccess } from '../shared/clinic-access.ts';
 import { decodeCursor, type Cursor } from '../shared/cursor.ts';
 import { isLocalDate, localDayBounds, MINUTE_MS } from '../shared/time.ts';
 import { checkSlot, pickBalancedStaff, type SlotRefusal } from '../availability/availability.engine.ts';
 import { bookableStaff, loadCalendar } from '../availability/calendar.ts';
 import { DEFAULT_POLICY } from '../schedules/schedules.model.ts';
-import { NO_OVERLAP_CONSTRAINT, type BookingChange, type BookingListFilter } from './bookings.repository.ts';
+import {
+  NO_OVERLAP_CONSTRAINT,
+  type BookingChange,
+  type BookingListFilter,
+  type BookingScope,
+} from './bookings.repository.ts';
 import { isOpen, nextStatus, type BookingAction, type BookingRecord } from './bookings.model.ts';
 import type { CreateBookingBody, ListBookingsQuery, UpdateBookingBody } from './bookings.schemas.ts';
 import { bookingAvailabilityChanged, bookingEvent, type Actor } from './bookings.events.ts';
@@ -39,11 +45,15 @@ function slotUnavailable(reason: SlotRefusal = 'unavailable'): ConflictError {
   return new ConflictError('slot_unavailable', REFUSALS[reason], { reason });
 }
 
-/** How the caller relates to a booking. */
-interface Viewer {
-  owner: boolean;
-  clinicRole: ClinicRole | undefined;
+/** What a caller does to a booking: the permission its owner needs, and the clinic's action (owners: none for confirm and the like). */
+interface BookingUse {
+  own?: string;
+  clinic: ClinicAction;
 }
+const READ: BookingUse = { own: 'booking:read:own', clinic: 'read_bookings' };
+const CHANGE: BookingUse = { own: 'booking:update:own', clinic: 'manage_bookings' };
+const CANCEL: BookingUse = { own: 'booking:cancel:own', clinic: 'manage_bookings' };
+const CLINIC_ONLY: BookingUse = { clinic: 'manage_bookings' };
 
 /** Thrown inside the transaction when the Idempotency-Key already belongs to a (just committed) request. */
 class KeyTaken extends Error {}
@@ -99,6 +109,7 @@ export class BookingsService {
     idempotencyKey: string | undefined,
     requestId?: string,
   ): Promise<CreateOutcome> {
+    assertPermission(principal, 'booking:create');
     const userId = principal.userId;
     const hash = idempotencyKey ? requestHash(body) : '';
     if (idempotencyKey) {
@@ -269,7 +280,7 @@ export class BookingsService {
   async get(principal: Principal, id: string, requestId?: string): Promise<BookingRecord> {
     const booking = await this.store.repos.bookings.findById(id);
     if (!booking) throw notFound();
-    await this.viewer(principal, booking, { requestId });
+    await this.actingAs(principal, booking, READ, { requestId });
     return booking;
   }
 
@@ -281,8 +292,7 @@ export class BookingsService {
   async update(principal: Principal, id: string, body: UpdateBookingBody, requestId?: string): Promise<BookingRecord> {
     const current = await this.store.repos.bookings.findById(id);
     if (!current) throw notFound();
-    const viewer = await this.viewer(principal, current, { fresh: true, requestId });
-    const as: Actor['as'] = viewer.clinicRole ? 'clinic' : 'owner';
+    const as = await this.actingAs(principal, current, CHANGE, { fresh: true, requestId });
     const newStart = body.start !== undefined ? Date.parse(body.start) : undefined;
     const moves =
       (newStart !== undefined && newStart !== current.start.getTime()) ||
@@ -343,10 +353,11 @@ export class BookingsService {
           change.confirmedAt = null;
         }
       }
-      const updated = await repos.bookings.update(id, change).catch((err: unknown) => {
+      const updated = await repos.bookings.update(id, scopeOf(as, principal, booking), change).catch((err: unknown) => {
         if (isConstraintViolation(err, NO_OVERLAP_CONSTRAINT)) throw slotUnavailable();
         throw err;
       });
+      if (!updated) throw notFound();
       const events = [
         bookingEvent(
           'booking.updated',
@@ -371,10 +382,10 @@ export class BookingsService {
   ): Promise<BookingRecord> {
     const current = await this.store.repos.bookings.findById(id);
     if (!current) throw notFound();
-    const viewer = await this.viewer(principal, current, { fresh: true, requestId });
-    if (action !== 'cancel' && !viewer.clinicRole)
-      throw new ForbiddenError('not_clinic_member', 'Only the clinic can do this');
-    const as: Actor['as'] = viewer.clinicRole ? 'clinic' : 'owner';
+    const as = await this.actingAs(principal, current, action === 'cancel' ? CANCEL : CLINIC_ONLY, {
+      fresh: true,
+      requestId,
+    });
     if (action === 'cancel' && as === 'clinic' && !input.reason) {
       throw new ValidationError([
         { field: 'reason', message: 'is required when the clinic cancels', code: 'required' },
@@ -407,7 +418,8 @@ export class BookingsService {
         change.cancelledByRole = as;
         change.cancellationReason = input.reason ?? null;
       }
-      const updated = await repos.bookings.update(id, change);
+      const updated = await repos.bookings.update(id, scopeOf(as, principal, booking), change);
+      if (!updated) throw notFound();
       const type = EVENT_OF[action];
       // Every step out of pending/confirmed releases the staff member's time.
       const events = [bookingEvent(type, updated, { userId: principal.userId, as })];
@@ -429,9 +441,10 @@ export class BookingsService {
         throw new BadRequestError('clinic_id_required', 'role=clinic needs a clinicId', [
           { field: 'clinicId', message: 'is required with role=clinic', code: 'required' },
         ]);
-      await this.access.toRead(principal, q.clinicId, requestId);
+      await this.access.assert(principal, q.clinicId, 'read_bookings', requestId);
       filter.clinicId = q.clinicId;
     } else {
+      assertPermission(principal, 'booking:read:own');
       filter.ownerId = principal.userId;
       if (q.clinicId) filter.clinicId = q.clinicId;
     }
@@ -447,24 +460,37 @@ export class BookingsService {
     return this.store.repos.bookings.list(filter, cursor, q.limit);
   }
 
-  /** Owner, clinic role, or 404 for anyone else (so a stranger cannot even learn the booking exists). */
-  private async viewer(
+  /**
+   * Whether the caller acts on the booking as the clinic or as its owner: the clinic when their link
+   * to it holds the permission the use needs, else the owner with the owner's permission. 404 for
+   * anyone linked neither way (a stranger cannot even learn the booking exists), 403 naming what a
+   * linked caller lacks.
+   */
+  private async actingAs(
     principal: Principal,
     booking: BookingRecord,
+    use: BookingUse,
     opts: { fresh?: boolean; requestId?: string },
-  ): Promise<Viewer> {
+  ): Promise<Actor['as']> {
     const owner = booking.ownerId === principal.userId;
-    if (principal.roles.includes('admin')) return { owner, clinicRole: 'admin' };
-    let clinicRole: ClinicRole | undefined;
+    let clinic: ClinicInfo | undefined;
     try {
-      const clinic = await this.clinics.clinic(booking.clinicId, { fresh: opts.fresh, requestId: opts.requestId });
-      clinicRole = clinicRoleOf(principal, clinic);
+      clinic = await this.clinics.clinic(booking.clinicId, { fresh: opts.fresh, requestId: opts.requestId });
     } catch (err) {
       // The owner still sees their booking when the clinic is gone or the clinic service is down.
       if (!owner) throw err instanceof NotFoundError ? notFound() : err;
     }
-    if (!owner && !clinicRole) throw notFound();
-    return { owner, clinicRole };
+    if (clinic && clinicRoleFor(principal, clinic, use.clinic)) return 'clinic';
+    const member = clinic !== undefined && clinicRoleOf(principal, clinic) !== undefined;
+    if (owner && (use.own || !member)) {
+      if (!use.own) throw new ForbiddenError('not_clinic_member', 'Only the clinic can do this');
+      assertPermission(principal, use.own);
+      return 'owner';
+    }
+    if (!member) throw notFound();
+    // Linked to the clinic without the permission the use needs: 403 naming it.
+    assertClinicAction(principal, clinic!, use.clinic, () => new ForbiddenError('not_clinic_member', 'No access'));
+    return 'clinic';
   }
 
   private async assertBeforeCutoff(
@@ -486,6 +512,11 @@ const EVENT_OF: Record<BookingAction, BookingEventType> = {
   no_show: 'booking.no_show',
   cancel: 'booking.cancelled',
 };
+
+/** The scope of a write: an owner's own bookings, or the bookings of the clinic they act for (checked by actingAs). */
+function scopeOf(as: Actor['as'], principal: Principal, booking: BookingRecord): BookingScope {
+  return as === 'owner' ? { ownerId: principal.userId } : { clinicId: booking.clinicId };
+}
 
 function notFound(): NotFoundError {
   return new NotFoundError('booking_not_found', 'No such booking');

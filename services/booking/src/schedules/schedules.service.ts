@@ -28,7 +28,7 @@ export class SchedulesService {
     clinicId: string,
     requestId?: string,
   ): Promise<{ clinic: ClinicInfo; rules: RuleRecord[] }> {
-    const { clinic } = await this.access.toRead(principal, clinicId, requestId);
+    const { clinic } = await this.access.assert(principal, clinicId, 'read_schedule', requestId);
     return { clinic, rules: await this.store.repos.schedules.listRules(clinicId) };
   }
 
@@ -39,7 +39,7 @@ export class SchedulesService {
     body: RulesBody,
     requestId?: string,
   ): Promise<{ clinic: ClinicInfo; rules: RuleRecord[] }> {
-    const { clinic } = await this.access.toManage(principal, clinicId, requestId);
+    const { clinic } = await this.access.assert(principal, clinicId, 'manage_schedule', requestId);
     checkStaff(
       clinic,
       body.rules.map((r, i) => ({ staffId: r.staffId, field: `rules.${i}.staffId` })),
@@ -69,7 +69,7 @@ export class SchedulesService {
     q: { from?: string; to?: string },
     requestId?: string,
   ): Promise<{ clinic: ClinicInfo; blocks: BlockRecord[] }> {
-    const { clinic } = await this.access.toRead(principal, clinicId, requestId);
+    const { clinic } = await this.access.assert(principal, clinicId, 'read_schedule', requestId);
     const window = parseWindow(q.from ?? new Date().toISOString(), q.to ?? '9999-12-31T00:00:00Z', clinic.timeZone);
     return {
       clinic,
@@ -83,7 +83,7 @@ export class SchedulesService {
     body: BlockBody,
     requestId?: string,
   ): Promise<{ clinic: ClinicInfo; block: BlockRecord }> {
-    const { clinic } = await this.access.toManage(principal, clinicId, requestId);
+    const { clinic } = await this.access.assert(principal, clinicId, 'manage_schedule', requestId);
     checkStaff(clinic, [{ staffId: body.staffId, field: 'staffId' }]);
     const block = await this.store.transaction(async (repos) => {
       const created = await repos.schedules.insertBlock({
@@ -102,7 +102,7 @@ export class SchedulesService {
   }
 
   async deleteBlock(principal: Principal, clinicId: string, blockId: string, requestId?: string): Promise<void> {
-    const { clinic } = await this.access.toManage(principal, clinicId, requestId);
+    const { clinic } = await this.access.assert(principal, clinicId, 'manage_schedule', requestId);
     await this.store.transaction(async (repos) => {
       const deleted = await repos.schedules.deleteBlock(clinicId, blockId);
       if (!deleted) throw new NotFoundError('block_not_found', 'No such block at this clinic');
@@ -115,7 +115,7 @@ export class SchedulesService {
     clinicId: string,
     requestId?: string,
   ): Promise<{ policy: PolicyRecord; isDefault: boolean }> {
-    await this.access.toRead(principal, clinicId, requestId);
+    await this.access.assert(principal, clinicId, 'read_schedule', requestId);
     const saved = await this.store.repos.schedules.findPolicy(clinicId);
     return { policy: saved ?? { ...DEFAULT_POLICY }, isDefault: !saved };
   }
@@ -126,7 +126,7 @@ export class SchedulesService {
     body: PolicyBody,
     requestId?: string,
   ): Promise<{ policy: PolicyRecord; isDefault: boolean }> {
-    await this.access.toManage(principal, clinicId, requestId);
+    await this.access.assert(principal, clinicId, 'manage_schedule', requestId);
     const policy: PolicyRecord = { ...DEFAULT_POLICY, ...stripUndefined(body) };
     await this.store.transaction(async (repos) => {
       await repos.schedules.upsertPolicy(clinicId, policy, principal.userId);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canManageSchedule, clinicRoleOf } from './access.ts';
+import type { Principal } from '@petpro/kit';
+import { clinicRoleFor, clinicRoleOf } from './access.ts';
 
 const clinic = { ownerUserId: 'vendor-1', staff: [{ userId: 'staff-1' }, { userId: null }, {}] };
 
@@ -16,10 +17,33 @@ describe('clinicRoleOf', () => {
     expect(clinicRoleOf({ userId: '', roles: [] }, { ownerUserId: 'v', staff: [{ userId: null }] })).toBeUndefined();
   });
 
-  it('lets only the vendor and admins manage schedules', () => {
-    expect(canManageSchedule('admin')).toBe(true);
-    expect(canManageSchedule('vendor')).toBe(true);
-    expect(canManageSchedule('staff')).toBe(false);
-    expect(canManageSchedule(undefined)).toBe(false);
+  const who = (userId: string, roles: string[], permissions: string[]): Principal => ({
+    userId,
+    roles,
+    permissions,
+    sessionId: 's',
+    token: 't',
+    expiresAt: 0,
+  });
+
+  it('lets only the vendor (with schedule:manage:own) and admins manage schedules', () => {
+    expect(clinicRoleFor(who('x', ['admin'], []), clinic, 'manage_schedule')).toBe('admin');
+    expect(clinicRoleFor(who('vendor-1', ['vendor'], ['schedule:manage:own']), clinic, 'manage_schedule')).toBe(
+      'vendor',
+    );
+    expect(clinicRoleFor(who('staff-1', ['clinic_staff'], ['schedule:read:clinic']), clinic, 'manage_schedule')).toBe(
+      undefined,
+    );
+    expect(clinicRoleFor(undefined, clinic, 'manage_schedule')).toBeUndefined();
+  });
+
+  it('needs the permission as well as the link: a vendor whose role was withdrawn can do nothing', () => {
+    const withdrawn = who('vendor-1', ['pet_owner'], ['pet:read:own']);
+    for (const action of ['manage_schedule', 'read_schedule', 'read_bookings', 'manage_bookings'] as const)
+      expect(clinicRoleFor(withdrawn, clinic, action)).toBeUndefined();
+    const staff = who('staff-1', ['clinic_staff'], ['schedule:read:clinic', 'booking:read:clinic']);
+    expect(clinicRoleFor(staff, clinic, 'read_schedule')).toBe('staff');
+    expect(clinicRoleFor(staff, clinic, 'read_bookings')).toBe('staff');
+    expect(clinicRoleFor(staff, clinic, 'manage_bookings')).toBeUndefined();
   });
 });

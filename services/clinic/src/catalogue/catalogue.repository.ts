@@ -166,8 +166,8 @@ export class CatalogueRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Soft delete (bookings keep naming the id) and unlink it from staff. */
-  async softDelete(clinicId: string, id: string, db: Db = this.db): Promise<boolean> {
+  /** Soft delete (bookings keep naming the id) and unlink it from staff; false (and nothing written) when the clinic has no such service. */
+  async softDelete(clinicId: string, id: string, db: Db): Promise<boolean> {
     const r = await db
       .updateTable('clinic_services')
       .set({ deleted_at: new Date(), active: false, updated_at: new Date() })
@@ -175,7 +175,8 @@ export class CatalogueRepository {
       .where('clinic_id', '=', clinicId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
-    await db.deleteFrom('staff_services').where('service_id', '=', id).execute();
-    return Number(r.numUpdatedRows) > 0;
+    if (Number(r.numUpdatedRows) === 0) return false;
+    await db.deleteFrom('staff_services').where('clinic_id', '=', clinicId).where('service_id', '=', id).execute();
+    return true;
   }
 }

@@ -59,8 +59,7 @@ export class CatalogueService {
   async get(p: Principal | undefined, clinicId: string, serviceId: string): Promise<ServiceDto> {
     const clinic = await this.deps.clinicsService.readable(p, clinicId);
     const s = await this.deps.catalogue.findById(clinicId, serviceId);
-    if (!s || (!s.active && !this.deps.clinicsService.isManager(p, clinic)))
-      throw new NotFoundError('service_not_found', 'No such service');
+    if (!s || (!s.active && !this.deps.clinicsService.isManager(p, clinic))) throw serviceNotFound();
     return toServiceDto(s);
   }
 
@@ -76,22 +75,21 @@ export class CatalogueService {
 
   async update(p: Principal, clinicId: string, serviceId: string, patch: Partial<ServiceFields>): Promise<ServiceDto> {
     await this.deps.clinicsService.writable(p, clinicId, 'services');
-    const found = await withTransaction(this.deps.db, async (trx) => {
-      if (!(await this.deps.catalogue.update(clinicId, serviceId, patch, trx))) return false;
+    await withTransaction(this.deps.db, async (trx) => {
+      if (!(await this.deps.catalogue.update(clinicId, serviceId, patch, trx))) throw serviceNotFound();
       await this.deps.clinics.refreshDerived(clinicId, trx);
-      return true;
     });
-    if (!found) throw new NotFoundError('service_not_found', 'No such service');
     return toServiceDto((await this.deps.catalogue.findById(clinicId, serviceId))!);
   }
 
   async remove(p: Principal, clinicId: string, serviceId: string): Promise<void> {
     await this.deps.clinicsService.writable(p, clinicId, 'services');
-    const found = await withTransaction(this.deps.db, async (trx) => {
-      if (!(await this.deps.catalogue.softDelete(clinicId, serviceId, trx))) return false;
+    // Thrown inside the transaction: a service of another clinic is a 404 with nothing written.
+    await withTransaction(this.deps.db, async (trx) => {
+      if (!(await this.deps.catalogue.softDelete(clinicId, serviceId, trx))) throw serviceNotFound();
       await this.deps.clinics.refreshDerived(clinicId, trx);
-      return true;
     });
-    if (!found) throw new NotFoundError('service_not_found', 'No such service');
   }
 }
+
+const serviceNotFound = () => new NotFoundError('service_not_found', 'No such service');

@@ -1,4 +1,11 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import {
+  sql,
+  type Kysely,
+  type Selectable,
+  type Transaction,
+  type UpdateQueryBuilder,
+  type UpdateResult,
+} from 'kysely';
 import type { ClinicsTable, DB, StoredOpeningHours } from '../db.ts';
 import type { OpeningHours } from '../hours/opening-hours.ts';
 
@@ -85,6 +92,11 @@ export function toClinic(r: ClinicRow): ClinicRecord {
   };
 }
 
+/** Adds the owner condition of a scope to an update of clinics. */
+function ownedBy<Q extends UpdateQueryBuilder<DB, 'clinics', 'clinics', UpdateResult>>(q: Q, scope: OwnerScope): Q {
+  return 'ownerUserId' in scope ? (q.where('owner_user_id', '=', scope.ownerUserId) as Q) : q;
+}
+
 function columnsOf(f: Partial<ClinicFields>) {
   return {
     ...(f.name !== undefined && { name: f.name }),
@@ -113,6 +125,12 @@ const DERIVED_UPDATE = sql`
                                                  where s.clinic_id = c.id and s.active and s.deleted_at is null), '')), 'B') ||
       setweight(to_tsvector('simple', c.description), 'C') ||
       setweight(to_tsvector('simple', coalesce(c.city, '')), 'D')`;
+
+/**
+ * Whose clinic a write may touch, written into the query: the acting vendor's own (owner_user_id), or
+ * any (admins). A forgotten ownership check upstream still cannot change another vendor's clinic.
+ */
+export type OwnerScope = { ownerUserId: string } | { anyOwner: true };
 
 /** The only SQL for clinics and their photos. */
 export class ClinicsRepository {
@@ -171,31 +189,37 @@ export class ClinicsRepository {
     return (await this.findById(r.id, db))!;
   }
 
-  async update(id: string, patch: Partial<ClinicFields>, db: Db = this.db): Promise<ClinicRecord | undefined> {
-    await db
-      .updateTable('clinics')
+  /** Changes a clinic within the scope; undefined when no such clinic is in it. */
+  async update(
+    id: string,
+    scope: OwnerScope,
+    patch: Partial<ClinicFields>,
+    db: Db = this.db,
+  ): Promise<ClinicRecord | undefined> {
+    const r = await ownedBy(db.updateTable('clinics'), scope)
       .set({ ...columnsOf(patch), updated_at: new Date() })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
-      .execute();
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return undefined;
     if (patch.name !== undefined || patch.description !== undefined || patch.city !== undefined)
       await this.refreshDerived(id, db);
     return this.findById(id, db);
   }
 
-  async setOpeningHours(id: string, hours: OpeningHours, db: Db = this.db): Promise<void> {
-    await db
-      .updateTable('clinics')
+  /** Replaces the opening hours of a clinic within the scope; false when there is none. */
+  async setOpeningHours(id: string, scope: OwnerScope, hours: OpeningHours, db: Db = this.db): Promise<boolean> {
+    const r = await ownedBy(db.updateTable('clinics'), scope)
       .set({ opening_hours: JSON.stringify(hours), updated_at: new Date() })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
-      .execute();
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** Soft delete: bookings and favourites elsewhere keep naming the id, but the clinic disappears. */
-  async softDelete(id: string, db: Db = this.db): Promise<boolean> {
-    const r = await db
-      .updateTable('clinics')
+  async softDelete(id: string, scope: OwnerScope, db: Db = this.db): Promise<boolean> {
+    const r = await ownedBy(db.updateTable('clinics'), scope)
       .set({ deleted_at: new Date(), published: false, updated_at: new Date() })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)

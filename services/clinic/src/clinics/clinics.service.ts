@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { v7 as uuidv7 } from 'uuid';
-import sharp from 'sharp';
-import { fileTypeFromBuffer } from 'file-type';
 import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
-  UnsupportedMediaTypeError,
   ValidationError,
+  assertPermission,
   hasPermission,
+  isAdmin,
+  renderImageSizes,
   type Principal,
+  type WindowQuota,
 } from '@petpro/kit';
-import type { ClinicFields, ClinicRecord, ClinicsRepository, PhotoRecord } from './clinics.repository.ts';
+import type { ClinicFields, ClinicRecord, ClinicsRepository, OwnerScope, PhotoRecord } from './clinics.repository.ts';
 import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
-import { isAdmin } from '../shared/access.ts';
 import type { FileStore } from '../shared/storage.ts';
 
 export const PHOTO_SIZES = { small: 320, medium: 800, large: 1600 } as const;
@@ -54,7 +54,14 @@ const WRITE_PERMISSION: Record<ClinicWrite, string> = {
 
 /** Clinic profiles, opening hours and photos, and the ownership rules every clinic resource shares. */
 export class ClinicsService {
-  constructor(private readonly deps: { clinics: ClinicsRepository; files: FileStore; photoMaxCount: number }) {}
+  constructor(
+    private readonly deps: {
+      clinics: ClinicsRepository;
+      files: FileStore;
+      photoMaxCount: number;
+      uploads: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> };
+    },
+  ) {}
 
   /** True when the principal owns the clinic or is an admin. */
   isManager(p: Principal | undefined, clinic: ClinicRecord): boolean {
@@ -64,8 +71,7 @@ export class ClinicsService {
   /** A clinic the caller may see: published ones for everyone, unpublished ones for the owner and admins; 404 otherwise. */
   async readable(p: Principal | undefined, id: string): Promise<ClinicRecord> {
     const clinic = await this.deps.clinics.findById(id);
-    if (!clinic || (!clinic.published && !this.isManager(p, clinic)))
-      throw new NotFoundError('clinic_not_found', 'No such clinic');
+    if (!clinic || (!clinic.published && !this.isManager(p, clinic))) throw clinicNotFound();
     return clinic;
   }
 
@@ -75,11 +81,10 @@ export class ClinicsService {
    */
   async writable(p: Principal, id: string, what: ClinicWrite = 'clinic'): Promise<ClinicRecord> {
     const clinic = await this.readable(p, id);
-    if (isAdmin(p)) return clinic;
-    if (clinic.ownerUserId !== p.userId)
-      throw new ForbiddenError('not_clinic_owner', 'Only the clinic owner can change this clinic');
-    if (!hasPermission(p, WRITE_PERMISSION[what]))
-      throw new ForbiddenError('forbidden', `This needs the permission ${WRITE_PERMISSION[what]}`);
+    assertPermission(p, WRITE_PERMISSION[what], {
+      linked: clinic.ownerUserId === p.userId,
+      notLinked: () => new ForbiddenError('not_clinic_owner', 'Only the clinic owner can change this clinic'),
+    });
     return clinic;
   }
 
@@ -119,7 +124,7 @@ export class ClinicsService {
     p: Principal,
     input: Partial<ClinicFields> & { name: string; ownerUserId?: string },
   ): Promise<ClinicRecord> {
-    if (!isAdmin(p) && !hasPermission(p, 'clinic:write:own'))
+    if (!hasPermission(p, 'clinic:write:own'))
       throw new ForbiddenError('vendor_required', 'Only approved vendors can create clinics');
     const owner = isAdmin(p) && input.ownerUserId ? input.ownerUserId : p.userId;
     const fields: ClinicFields = {
@@ -142,14 +147,14 @@ export class ClinicsService {
     const clinic = await this.writable(p, id);
     const merged: ClinicFields = { ...clinic, ...patch };
     if (merged.published) assertPublishable(merged);
-    const updated = await this.deps.clinics.update(id, patch);
-    if (!updated) throw new NotFoundError('clinic_not_found', 'No such clinic');
+    const updated = await this.deps.clinics.update(id, ownerScope(p), patch);
+    if (!updated) throw clinicNotFound();
     return updated;
   }
 
   async remove(p: Principal, id: string): Promise<void> {
     await this.writable(p, id);
-    await this.deps.clinics.softDelete(id);
+    if (!(await this.deps.clinics.softDelete(id, ownerScope(p)))) throw clinicNotFound();
   }
 
   /** Replaces the opening hours after validating them (400 naming each bad range). */
@@ -157,40 +162,35 @@ export class ClinicsService {
     await this.writable(p, id);
     const errors = validateOpeningHours(hours);
     if (errors.length) throw new ValidationError(errors, 'The opening hours are not valid');
-    await this.deps.clinics.setOpeningHours(id, normaliseOpeningHours(hours));
+    if (!(await this.deps.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours))))
+      throw clinicNotFound();
     return (await this.deps.clinics.findById(id))!;
   }
 
   // Photos ---------------------------------------------------------------------------------------
 
-  /** Stores an uploaded photo re-encoded (WebP, metadata stripped) in each size; 415 unless its bytes are JPEG, PNG or WebP. */
+  /**
+   * Stores an uploaded photo re-encoded (WebP, metadata stripped) in each size, decoding it once;
+   * counts against the uploader's hourly budget (429), 415 unless its bytes are JPEG, PNG or WebP,
+   * 413 past the pixel limit.
+   */
   async addPhoto(p: Principal, clinicId: string, data: Buffer): Promise<PhotoDto> {
     await this.writable(p, clinicId);
     if ((await this.deps.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount)
       throw new ConflictError('too_many_photos', `A clinic can have at most ${this.deps.photoMaxCount} photos`);
-    const type = await fileTypeFromBuffer(data);
-    if (!type || !['image/jpeg', 'image/png', 'image/webp'].includes(type.mime))
-      throw new UnsupportedMediaTypeError('Photos must be JPEG, PNG or WebP images');
-    const id = randomUUID();
+    await this.deps.uploads.quota.consume(`upload:${p.userId}`);
     const sizes = Object.keys(PHOTO_SIZES) as PhotoSize[];
+    const rendered = await renderImageSizes(data, {
+      sizes: sizes.map((s) => PHOTO_SIZES[s]),
+      fit: 'inside',
+      maxPixels: this.deps.uploads.maxPixels,
+    });
+    const id = randomUUID();
     try {
-      for (const size of sizes) {
-        const width = PHOTO_SIZES[size];
-        // Re-encoding drops whatever else the file carried (EXIF location, scripts in metadata).
-        const out = await sharp(data, { limitInputPixels: 60_000_000 })
-          .rotate()
-          .resize({ width, height: width, fit: 'inside', withoutEnlargement: true })
-          .webp({ quality: 82 })
-          .toBuffer();
-        await this.deps.files.put(photoKey(clinicId, id, size), out);
-      }
+      for (const [i, size] of sizes.entries())
+        await this.deps.files.put(photoKey(clinicId, id, size), rendered[i]!.data);
     } catch (err) {
       await Promise.all(sizes.map((s) => this.deps.files.remove(photoKey(clinicId, id, s))));
-      if (
-        err instanceof Error &&
-        /unsupported image format|Input buffer|corrupt|bad seek|VipsJpeg|pngload/i.test(err.message)
-      )
-        throw new UnsupportedMediaTypeError('The image could not be read');
       throw err;
     }
     return toPhotoDto(await this.deps.clinics.addPhoto({ id, clinicId, sizes }));
@@ -212,6 +212,13 @@ export class ClinicsService {
     if (!stream) throw new NotFoundError('photo_not_found', 'No such photo');
     return stream;
   }
+}
+
+const clinicNotFound = () => new NotFoundError('clinic_not_found', 'No such clinic');
+
+/** The clinics a principal's writes may touch: their own, or any for an admin. */
+function ownerScope(p: Principal): OwnerScope {
+  return isAdmin(p) ? { anyOwner: true } : { ownerUserId: p.userId };
 }
 
 function photoKey(clinicId: string, photoId: string, size: string): string {

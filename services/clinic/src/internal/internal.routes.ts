@@ -21,7 +21,8 @@ export function internalRoutes(deps: {
   catalogue: CatalogueRepository;
 }): Router {
   const router = express.Router();
-  router.use(deps.credentials.require());
+  // Only the booking service reads clinics this way (availability, bookings).
+  router.use(deps.credentials.require('booking'));
 
   // A clinic with what availability needs: zone, opening hours and staff (published or not: the owner's own calendar works before publishing).
   router.get('/clinics/:id', async (req, res) => {

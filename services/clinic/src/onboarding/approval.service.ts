@@ -60,6 +60,7 @@ export class ApprovalService {
       if (app.status === 'submitted') {
         await this.deps.repo.transition(
           id,
+          { anyApplicant: true },
           ['submitted'],
           to,
           { reviewedBy: p.userId, reviewReason: null, approvalNextAttemptAt: lease, resetApproval: true },
@@ -78,7 +79,14 @@ export class ApprovalService {
           trx,
         );
       } else {
-        await this.deps.repo.transition(id, ['approving'], to, { approvalNextAttemptAt: lease }, trx);
+        await this.deps.repo.transition(
+          id,
+          { anyApplicant: true },
+          ['approving'],
+          to,
+          { approvalNextAttemptAt: lease },
+          trx,
+        );
       }
     });
     return this.advance(id, { kind: 'admin', userId: p.userId });
@@ -106,6 +114,7 @@ export class ApprovalService {
       const to = requireTransition(current.status, 'complete_approval', actor.kind === 'admin' ? 'admin' : 'system');
       await this.deps.repo.transition(
         id,
+        { anyApplicant: true },
         ['approving'],
         to,
         { decidedAt: new Date(), approvalNextAttemptAt: null },

@@ -95,6 +95,9 @@ function toApplication(r: Selectable<OnboardingApplicationsTable>): ApplicationR
   };
 }
 
+/** Whose application a status change may touch: the applicant's own, or any (reviewers, the approval saga). */
+export type ApplicantScope = { applicantUserId: string } | { anyApplicant: true };
+
 const OPEN_STATUSES: Status[] = ['draft', 'submitted', 'changes_requested', 'approving'];
 
 /** The only SQL for vendor applications, their documents, contact codes and history. */
@@ -172,25 +175,35 @@ export class OnboardingRepository {
     return rows.map(toApplication);
   }
 
-  async saveStep(id: string, step: Step, value: unknown, db: Db = this.db): Promise<void> {
-    await db
+  /** Saves a step of the applicant's own application; false when it is not theirs (nothing written). */
+  async saveStep(id: string, applicantUserId: string, step: Step, value: unknown, db: Db): Promise<boolean> {
+    const r = await db
       .updateTable('onboarding_applications')
       .set({ [step]: JSON.stringify(value), updated_at: new Date() })
       .where('id', '=', id)
-      .execute();
+      .where('applicant_user_id', '=', applicantUserId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
-  async setContactVerified(id: string, email: string | null, db: Db = this.db): Promise<void> {
-    await db
+  /** Records (or clears) the verified contact address of the applicant's own application. */
+  async setContactVerified(id: string, applicantUserId: string, email: string | null, db: Db): Promise<boolean> {
+    const r = await db
       .updateTable('onboarding_applications')
       .set({ contact_verified_email: email, contact_verified_at: email ? new Date() : null, updated_at: new Date() })
       .where('id', '=', id)
-      .execute();
+      .where('applicant_user_id', '=', applicantUserId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Moves the status from one of `from` to `to` with the given extra columns; false when the status had already changed. */
+  /**
+   * Moves the status from one of `from` to `to` with the given extra columns; false when the status
+   * had already changed or the application is outside the scope.
+   */
   async transition(
     id: string,
+    scope: ApplicantScope,
     from: readonly Status[],
     to: Status,
     set: {
@@ -217,6 +230,9 @@ export class OnboardingRepository {
       })
       .where('id', '=', id)
       .where('status', 'in', [...from])
+      .$if('applicantUserId' in scope, (q) =>
+        q.where('applicant_user_id', '=', (scope as { applicantUserId: string }).applicantUserId),
+      )
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }

@@ -11,10 +11,12 @@ import {
   TooManyRequestsError,
   UnsupportedMediaTypeError,
   hasPermission,
+  inspectImage,
   withTransaction,
   type Logger,
   type Mailer,
   type Principal,
+  type WindowQuota,
 } from '@petpro/kit';
 import type { DB } from '../db.ts';
 import type { ApplicationRecord, DocumentRecord, EventRecord, OnboardingRepository } from './onboarding.repository.ts';
@@ -138,6 +140,7 @@ export class OnboardingService {
       mailer: Mailer;
       log: Logger;
       config: OnboardingConfig;
+      uploads: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> };
     },
   ) {}
 
@@ -274,7 +277,7 @@ export class OnboardingService {
       if (!app || app.applicantUserId !== p.userId)
         throw new NotFoundError('onboarding_not_found', 'No such application');
       assertEditable(app);
-      await this.deps.repo.saveStep(id, step, value, trx);
+      if (!(await this.deps.repo.saveStep(id, p.userId, step, value, trx))) throw applicationNotFound();
       await this.deps.repo.addEvent(
         id,
         uuidv7(),
@@ -284,7 +287,7 @@ export class OnboardingService {
       if (step === 'contact') {
         const email = (value as ContactStep).email;
         if (email !== app.contactVerifiedEmail) {
-          await this.deps.repo.setContactVerified(id, null, trx);
+          await this.deps.repo.setContactVerified(id, p.userId, null, trx);
           codeFor = { email, code: await this.issueCode(id, email, trx) };
         }
       }
@@ -388,7 +391,7 @@ export class OnboardingService {
         return current.attemptsLeft - 1;
       }
       await this.deps.repo.deleteContactCode(id, trx);
-      await this.deps.repo.setContactVerified(id, email, trx);
+      if (!(await this.deps.repo.setContactVerified(id, p.userId, email, trx))) throw applicationNotFound();
       await this.deps.repo.addEvent(
         id,
         uuidv7(),
@@ -423,9 +426,13 @@ export class OnboardingService {
   ): Promise<DocumentDto> {
     const app = await this.visible(p, id);
     assertEditable(app);
+    await this.deps.uploads.quota.consume(`upload:${p.userId}`);
     const detected = await fileTypeFromBuffer(file.buffer);
     const ext = detected && DOCUMENT_MIME[detected.mime];
     if (!detected || !ext) throw new UnsupportedMediaTypeError('Documents must be PDF, JPEG or PNG files');
+    // A scanned page is kept as sent, but its header must not announce a picture too large to ever view.
+    if (detected.mime !== 'application/pdf')
+      await inspectImage(file.buffer, { maxPixels: this.deps.uploads.maxPixels, accepted: [detected.mime] });
     const docId = uuidv7();
     const storageKey = `documents/${id}/${docId}.${ext}`;
     const record: DocumentRecord = {
@@ -522,7 +529,17 @@ export class OnboardingService {
           errors: missing.map((m) => ({ field: m, message: 'is missing', code: 'missing' })),
         });
       }
-      await this.deps.repo.transition(id, [app.status], to, { submittedAt: new Date() }, trx);
+      if (
+        !(await this.deps.repo.transition(
+          id,
+          { applicantUserId: p.userId },
+          [app.status],
+          to,
+          { submittedAt: new Date() },
+          trx,
+        ))
+      )
+        throw applicationNotFound();
       await this.deps.repo.addEvent(
         id,
         uuidv7(),
@@ -557,6 +574,7 @@ export class OnboardingService {
       const to = requireTransition(app.status, action, 'admin');
       await this.deps.repo.transition(
         id,
+        { anyApplicant: true },
         [app.status],
         to,
         { reviewReason: reason, reviewedBy: p.userId, decidedAt: to === 'rejected' ? new Date() : null },
@@ -607,6 +625,8 @@ export function requireTransition(from: Status, action: Action, actor: ActorKind
     });
   return to;
 }
+
+const applicationNotFound = () => new NotFoundError('onboarding_not_found', 'No such application');
 
 function actorKindOf(p: Principal, app: ApplicationRecord): ActorKind {
   return p.userId === app.applicantUserId ? 'applicant' : 'admin';

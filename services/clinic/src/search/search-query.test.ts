@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundingBox, distanceKm, parseNear, ringRadii, textQuery, tsQueryText } from './search-query.ts';
+import { MAX_RINGS, boundingBox, distanceKm, parseNear, ringRadii, textQuery, tsQueryText } from './search-query.ts';
 
 describe('bounding box', () => {
   it('holds every point of the circle', () => {
@@ -63,5 +63,13 @@ describe('expanding ring', () => {
     expect(ringRadii(25)).toEqual([2, 8, 25]);
     expect(ringRadii(1)).toEqual([1]);
     expect(ringRadii(500, 3.5)).toEqual([5.5, 11.5, 35.5, 131.5, 500]);
+  });
+
+  it('never takes more than MAX_RINGS queries, whatever the cursor says (a forged -1e300 took 500)', () => {
+    expect(ringRadii(500, -1e300)).toEqual([2, 8, 32, 128, 500]);
+    expect(ringRadii(500, 0, 0.001).length).toBe(MAX_RINGS);
+    expect(ringRadii(500, 0, 0.001).at(-1)).toBe(500);
+    expect(ringRadii(25, 1e300)).toEqual([25]);
+    expect(ringRadii(25, Number.NaN)).toEqual([2, 8, 25]);
   });
 });

@@ -85,15 +85,20 @@ export function textQuery(input: string): string | undefined {
   return tsQueryText(searchWords(input));
 }
 
+/** Most queries one `near` page may cost: the last ring is always the whole radius. */
+export const MAX_RINGS = 6;
+
 /**
  * Radii for the expanding-ring `near` search, in km: start small, grow fourfold, end at the
- * requested radius. `fromKm` is the distance already paged past (the cursor).
+ * requested radius, in at most MAX_RINGS steps whatever `fromKm` (the distance already paged past,
+ * from the cursor) says: a forged distance of -1e300 once made one request run 500 queries.
  */
 export function ringRadii(radiusKm: number, fromKm = 0, firstStepKm = 2): number[] {
+  const from = Number.isFinite(fromKm) ? Math.min(Math.max(fromKm, 0), radiusKm) : 0;
   const out: number[] = [];
   let step = firstStepKm;
   for (;;) {
-    const r = Math.min(radiusKm, fromKm + step);
+    const r = out.length === MAX_RINGS - 1 ? radiusKm : Math.min(radiusKm, from + step);
     out.push(r);
     if (r >= radiusKm) return out;
     step *= 4;

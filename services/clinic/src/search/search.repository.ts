@@ -13,6 +13,8 @@ export interface SearchCriteria {
   limit: number;
   /** Keyset of the previous page's last row, matching the sort in use. */
   after?: { distance?: number; tier?: number; name?: string; id: string };
+  /** Aborts (between queries) when the client has gone. */
+  signal?: AbortSignal;
 }
 
 export interface SearchHit {
@@ -71,6 +73,7 @@ export class SearchRepository {
     if (c.near) {
       let rows: HitRow[] = [];
       for (const r of ringRadii(c.near.radiusKm, c.after?.distance ?? 0)) {
+        c.signal?.throwIfAborted();
         rows = await this.nearWithin(c, c.near, r);
         if (rows.length >= c.limit) break;
       }
@@ -139,6 +142,7 @@ export class SearchRepository {
     const a = c.after;
     const out: HitRow[] = [];
     for (let t = a?.tier ?? 0; t < tiers.length && out.length < c.limit; t++) {
+      c.signal?.throwIfAborted();
       const need = c.limit - out.length;
       const where = [...filters(c), tiers[t]!];
       const after = a?.tier === t ? sql`c.id < ${a.id}::uuid` : sql`true`;
@@ -156,6 +160,7 @@ export class SearchRepository {
         out.push(...windowed.rows);
         break;
       }
+      c.signal?.throwIfAborted();
       const rare = await sql<HitRow>`
         select ${COLUMNS}, null::float8 as distance_km, ${sql.lit(t)}::int as tier from clinics c
         where ${sql.join([...where, after], sql` and `)} order by c.id::text desc limit ${need}`.execute(this.db);

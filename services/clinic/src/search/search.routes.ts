@@ -1,4 +1,4 @@
-import type { ApiRouter } from '@petpro/kit';
+import { clientGoneSignal, type ApiRouter } from '@petpro/kit';
 import type { SearchService } from './search.service.ts';
 import { SearchQuery, SearchResultSchema } from './search.schemas.ts';
 
@@ -14,7 +14,7 @@ export function searchRoutes(api: ApiRouter, deps: { service: SearchService }) {
       responses: { 200: { description: 'A page of clinics', schema: SearchResultSchema } },
     },
     async (req, res) => {
-      res.json(await deps.service.search(req.valid.query));
+      res.json(await deps.service.search(req.valid.query, { signal: clientGoneSignal(res) }));
     },
   );
   return api;

@@ -41,7 +41,12 @@ export interface SearchItemDto {
 export class SearchService {
   constructor(private readonly deps: { search: SearchRepository; clinics: ClinicsRepository }) {}
 
-  async search(input: SearchInput, now = new Date()): Promise<{ items: SearchItemDto[]; nextCursor: string | null }> {
+  /** One page of results; `signal` stops the work between queries when the client has gone. */
+  async search(
+    input: SearchInput,
+    opts: { now?: Date; signal?: AbortSignal } = {},
+  ): Promise<{ items: SearchItemDto[]; nextCursor: string | null }> {
+    const now = opts.now ?? new Date();
     const words = input.q ? searchWords(input.q) : [];
     // A q of only punctuation matches nothing rather than everything.
     if (input.q && !words.length) return { items: [], nextCursor: null };
@@ -67,6 +72,7 @@ export class SearchService {
       near: input.near && { ...input.near, radiusKm: input.radiusKm },
       limit: input.limit + 1,
       after,
+      signal: opts.signal,
     });
     const page = hits.slice(0, input.limit);
     const photos = await this.deps.clinics.photosOf(page.map((h) => h.clinic.id));

@@ -1,11 +1,6 @@
-import type { Principal } from '@petpro/kit';
-
-/** Platform administrators act on any clinic and application. */
-export function isAdmin(p: Principal | undefined): boolean {
-  return !!p && (p.roles.includes('admin') || p.permissions.includes('*'));
-}
+import { hasPermission, type Principal } from '@petpro/kit';
 
 /** Reviewers of vendor applications: admins, or whoever was given `onboarding:review`. */
 export function canReview(p: Principal | undefined): boolean {
-  return isAdmin(p) || (!!p && p.permissions.includes('onboarding:review'));
+  return hasPermission(p, 'onboarding:review');
 }

@@ -123,17 +123,18 @@ export class StaffRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Replaces the services a staff member performs. */
-  async setServices(staffId: string, serviceIds: string[], db: Db = this.db): Promise<void> {
-    await db.deleteFrom('staff_services').where('staff_id', '=', staffId).execute();
+  /** Replaces the services a staff member of the clinic performs (the foreign keys keep both in that clinic). */
+  async setServices(clinicId: string, staffId: string, serviceIds: string[], db: Db): Promise<void> {
+    await db.deleteFrom('staff_services').where('clinic_id', '=', clinicId).where('staff_id', '=', staffId).execute();
     if (serviceIds.length)
       await db
         .insertInto('staff_services')
-        .values(serviceIds.map((service_id) => ({ staff_id: staffId, service_id })))
+        .values(serviceIds.map((service_id) => ({ clinic_id: clinicId, staff_id: staffId, service_id })))
         .execute();
   }
 
-  async softDelete(clinicId: string, id: string, db: Db = this.db): Promise<boolean> {
+  /** Soft delete and unlink from services; false (and nothing written) when the clinic has no such staff member. */
+  async softDelete(clinicId: string, id: string, db: Db): Promise<boolean> {
     const r = await db
       .updateTable('clinic_staff')
       .set({ deleted_at: new Date(), updated_at: new Date() })
@@ -141,8 +142,9 @@ export class StaffRepository {
       .where('clinic_id', '=', clinicId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
-    await db.deleteFrom('staff_services').where('staff_id', '=', id).execute();
-    return Number(r.numUpdatedRows) > 0;
+    if (Number(r.numUpdatedRows) === 0) return false;
+    await db.deleteFrom('staff_services').where('clinic_id', '=', clinicId).where('staff_id', '=', id).execute();
+    return true;
   }
 
   /** Whether the user is still linked as staff anywhere (decides whether `clinic_staff` may be revoked). */

@@ -123,7 +123,7 @@ export class StaffService {
           { id, clinicId, name: input.name, role: input.role, userId: input.userId ?? null },
           trx,
         );
-        await this.deps.staff.setServices(id, serviceIds, trx);
+        await this.deps.staff.setServices(clinicId, id, serviceIds, trx);
       });
     } catch (err) {
       if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq'))
@@ -146,13 +146,14 @@ export class StaffService {
     if (patch.userId && patch.userId !== before.userId) await this.linkUser(patch.userId);
     try {
       await withTransaction(this.deps.db, async (trx) => {
-        await this.deps.staff.update(
+        const found = await this.deps.staff.update(
           clinicId,
           staffId,
           { name: patch.name, role: patch.role, userId: patch.userId },
           trx,
         );
-        if (serviceIds) await this.deps.staff.setServices(staffId, serviceIds, trx);
+        if (!found) throw new NotFoundError('staff_not_found', 'No such staff member');
+        if (serviceIds) await this.deps.staff.setServices(clinicId, staffId, serviceIds, trx);
       });
     } catch (err) {
       if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq'))
@@ -167,8 +168,9 @@ export class StaffService {
   async remove(p: Principal, clinicId: string, staffId: string): Promise<void> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
     const before = await this.deps.staff.findById(clinicId, staffId);
-    if (!before || !(await this.deps.staff.softDelete(clinicId, staffId)))
-      throw new NotFoundError('staff_not_found', 'No such staff member');
+    const removed =
+      before && (await withTransaction(this.deps.db, (trx) => this.deps.staff.softDelete(clinicId, staffId, trx)));
+    if (!removed) throw new NotFoundError('staff_not_found', 'No such staff member');
     if (before.userId) await this.unlinkUser(before.userId);
   }
 }

@@ -1,5 +1,13 @@
 import express, { type Router } from 'express';
-import { jsonBody, type ServiceCredentials, ValidationError, zodFieldErrors, z, type Registry } from '@petpro/kit';
+import {
+  ForbiddenError,
+  jsonBody,
+  type ServiceCredentials,
+  ValidationError,
+  zodFieldErrors,
+  z,
+  type Registry,
+} from '@petpro/kit';
 
 const InstanceBody = z.strictObject({
   id: z.string().min(1).max(200),
@@ -16,15 +24,20 @@ const InstanceBody = z.strictObject({
  */
 export function registryRouter(registry: Registry, credentials: ServiceCredentials, onChange: () => void): Router {
   const router = express.Router();
-  router.use(credentials.require(), jsonBody('16kb'));
+  router.use(credentials.require('auth', 'user', 'clinic', 'booking'), jsonBody('16kb'));
   router.post('/instances', async (req, res) => {
     const parsed = InstanceBody.safeParse(req.body);
     if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error));
+    // A service registers only itself: the clinic service cannot put its URL in place of auth's.
+    if (parsed.data.name !== req.callerService || !parsed.data.id.startsWith(`${parsed.data.name}-`))
+      throw new ForbiddenError('service_not_allowed', 'A service may register only its own instances');
     await registry.register(parsed.data);
     onChange();
     res.status(204).end();
   });
   router.delete('/instances/:id', async (req, res) => {
+    if (!req.params.id.startsWith(`${req.callerService}-`))
+      throw new ForbiddenError('service_not_allowed', 'A service may deregister only its own instances');
     await registry.deregister(req.params.id);
     onChange();
     res.status(204).end();

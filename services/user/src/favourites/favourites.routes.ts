@@ -1,4 +1,11 @@
-import { ApiRouter, requireAuth, z, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import {
+  ApiRouter,
+  requireAuth,
+  requirePermission,
+  z,
+  type AccessTokenVerifier,
+  type OpenAPIRegistry,
+} from '@petpro/kit';
 import type { FavouritesService } from './favourites.service.ts';
 import { PageQuery, pageOf } from '../shared/pagination.ts';
 import { IdParam } from '../shared/strings.ts';
@@ -10,6 +17,9 @@ const ClinicParams = z.object({ clinicId: IdParam });
 export function favouritesRoutes(openapi: OpenAPIRegistry, service: FavouritesService, verifier: AccessTokenVerifier) {
   const api = new ApiRouter(openapi, '/api/v1');
   const auth = requireAuth(verifier);
+  // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
+  const read = [auth, requirePermission('profile:read:own')];
+  const write = [auth, requirePermission('profile:write:own')];
   const tags = ['users'];
   api.route(
     {
@@ -23,7 +33,7 @@ export function favouritesRoutes(openapi: OpenAPIRegistry, service: FavouritesSe
         200: { description: 'A page of favourites', schema: pageOf(FavouriteSchema).openapi('FavouritePage') },
       },
     },
-    auth,
+    ...read,
     async (req, res) => {
       res.json(await service.list(req.principal!.userId, req.valid.query));
     },
@@ -42,7 +52,7 @@ export function favouritesRoutes(openapi: OpenAPIRegistry, service: FavouritesSe
         409: { description: 'favourites_limit_reached' },
       },
     },
-    auth,
+    ...write,
     async (req, res) => {
       const { favourite, created } = await service.add(req.principal!.userId, req.valid.params.clinicId);
       res.status(created ? 201 : 200).json(favourite);
@@ -58,7 +68,7 @@ export function favouritesRoutes(openapi: OpenAPIRegistry, service: FavouritesSe
       params: ClinicParams,
       responses: { 204: { description: 'Removed' } },
     },
-    auth,
+    ...write,
     async (req, res) => {
       await service.remove(req.principal!.userId, req.valid.params.clinicId);
       res.status(204).end();

@@ -36,6 +36,7 @@ export function internalRoutes(deps: {
 }): Router {
   const api = new ApiRouter(createOpenApiRegistry(), '/internal');
   const tags = ['internal'];
+  const only = deps.credentials.require.bind(deps.credentials);
 
   // Booking reminders and clinic mails: which channels a user wants, in which language.
   api.route(
@@ -52,6 +53,7 @@ export function internalRoutes(deps: {
         },
       },
     },
+    only('booking', 'clinic'),
     async (req, res) => {
       const prefs = await deps.preferences.get(req.valid.params.userId);
       res.json({ userId: req.valid.params.userId, ...prefs });
@@ -68,6 +70,7 @@ export function internalRoutes(deps: {
       query: PetIdsQuery,
       responses: { 200: { description: 'The user’s pets among the ids' } },
     },
+    only('booking'),
     async (req, res) => {
       res.json({ items: await deps.pets.ownedAmong(req.valid.params.userId, req.valid.query.ids) });
     },
@@ -85,6 +88,7 @@ export function internalRoutes(deps: {
         404: { description: 'The user never opened their profile' },
       },
     },
+    only('booking', 'clinic'),
     async (req, res) => {
       const p = await deps.profiles.findById(req.valid.params.userId);
       if (!p) throw new NotFoundError('profile_not_found', 'This user has no profile yet');
@@ -99,13 +103,13 @@ export function internalRoutes(deps: {
       tags,
       responses: { 200: { description: 'How many were purged' } },
     },
+    only('ops'),
     async (_req, res) => {
       res.json({ purged: await deps.pets.purgeExpired() });
     },
   );
 
   const router = express.Router();
-  router.use(deps.credentials.require());
   router.use(api.finish());
   return router;
 }

@@ -143,9 +143,10 @@ export class ImagesRepository {
     return toImage(row);
   }
 
-  async deletePetPhoto(petId: string, imageId: string, db: Db): Promise<ImageRecord | undefined> {
+  async deletePetPhoto(ownerId: string, petId: string, imageId: string, db: Db): Promise<ImageRecord | undefined> {
     const r = await db
       .deleteFrom('images')
+      .where('owner_id', '=', ownerId)
       .where('pet_id', '=', petId)
       .where('id', '=', imageId)
       .returning(cols)
@@ -153,11 +154,12 @@ export class ImagesRepository {
     return r && toImage(r);
   }
 
-  /** Makes one photo the pet's primary (clearing the previous one first, for the unique index). */
-  async setPrimary(petId: string, imageId: string, db: Db): Promise<void> {
+  /** Makes one photo of the owner's pet its primary (clearing the previous one first, for the unique index). */
+  async setPrimary(ownerId: string, petId: string, imageId: string, db: Db): Promise<void> {
     await db
       .updateTable('images')
       .set({ is_primary: false })
+      .where('owner_id', '=', ownerId)
       .where('pet_id', '=', petId)
       .where('is_primary', '=', true)
       .where('id', '!=', imageId)
@@ -165,6 +167,7 @@ export class ImagesRepository {
     await db
       .updateTable('images')
       .set({ is_primary: true })
+      .where('owner_id', '=', ownerId)
       .where('pet_id', '=', petId)
       .where('id', '=', imageId)
       .execute();

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@petpro/kit';
+import { renderImageSizes, type Logger, type WindowQuota } from '@petpro/kit';
 import type { StoredVariant } from '../db.ts';
 import type { MediaStorage } from './storage.ts';
-import { DEFAULT_SIZE, detectImageType, renderVariants } from './image-processor.ts';
 import type { ImageRecord } from './images.repository.ts';
+
+/** The square box sizes (px) every image is stored in. */
+export const IMAGE_SIZES = [64, 256, 1024] as const;
+/** The size a single `url` points at when a client wants just one. */
+export const DEFAULT_SIZE = 256;
 
 /** What clients see of a stored image: a URL per size, served through the gateway. */
 export interface ImageView {
@@ -19,15 +23,25 @@ export class MediaService {
     private readonly storage: MediaStorage,
     private readonly publicUrl: string,
     private readonly log: Logger,
+    private readonly limits: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> },
   ) {}
 
   /**
-   * Checks the bytes, re-encodes every size and stores them under fresh random names. On a failure
-   * part-way, the files already written are removed again.
+   * Counts the upload against the owner's hourly budget (429 past it), checks the bytes and the
+   * pixel count, re-encodes every size (decoding once) and stores them under fresh random names. On a
+   * failure part-way, the files already written are removed again.
    */
-  async store(data: Buffer, folder: 'avatars' | 'pets'): Promise<{ id: string; variants: StoredVariant[] }> {
-    await detectImageType(data);
-    const rendered = await renderVariants(data, folder === 'avatars' ? 'cover' : 'inside');
+  async store(
+    ownerId: string,
+    data: Buffer,
+    folder: 'avatars' | 'pets',
+  ): Promise<{ id: string; variants: StoredVariant[] }> {
+    await this.limits.quota.consume(`upload:${ownerId}`);
+    const rendered = await renderImageSizes(data, {
+      sizes: IMAGE_SIZES,
+      fit: folder === 'avatars' ? 'cover' : 'inside',
+      maxPixels: this.limits.maxPixels,
+    });
     const id = randomUUID();
     // Random (v4) rather than time-ordered: the name is the only thing guarding a public image URL.
     const name = randomUUID();

@@ -92,14 +92,18 @@ export interface RecordListQuery {
   limit: number;
 }
 
-/** The only SQL for medical records. Callers have already checked that the pet is the caller's. */
+/**
+ * The only SQL for medical records. Callers check that the pet is the caller's; every write also
+ * carries the owner in its query (owner_id, under a foreign key to that owner's pet), so a missed
+ * check upstream writes nothing.
+ */
 export class MedicalRecordsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async create(id: string, petId: string, fields: RecordFields): Promise<MedicalRecord> {
+  async create(ownerId: string, id: string, petId: string, fields: RecordFields): Promise<MedicalRecord> {
     const r = await this.db
       .insertInto('medical_records')
-      .values({ id, pet_id: petId, ...toColumns(fields) })
+      .values({ id, owner_id: ownerId, pet_id: petId, ...toColumns(fields) })
       .returning(cols)
       .executeTakeFirstOrThrow();
     return toRecord(r);
@@ -132,10 +136,11 @@ export class MedicalRecordsRepository {
     return rows.map(toRecord);
   }
 
-  async update(petId: string, id: string, fields: RecordFields): Promise<MedicalRecord | undefined> {
+  async update(ownerId: string, petId: string, id: string, fields: RecordFields): Promise<MedicalRecord | undefined> {
     const r = await this.db
       .updateTable('medical_records')
       .set({ ...toColumns(fields), updated_at: new Date() })
+      .where('owner_id', '=', ownerId)
       .where('pet_id', '=', petId)
       .where('id', '=', id)
       .returning(cols)
@@ -143,9 +148,10 @@ export class MedicalRecordsRepository {
     return r && toRecord(r);
   }
 
-  async delete(petId: string, id: string): Promise<boolean> {
+  async delete(ownerId: string, petId: string, id: string): Promise<boolean> {
     const r = await this.db
       .deleteFrom('medical_records')
+      .where('owner_id', '=', ownerId)
       .where('pet_id', '=', petId)
       .where('id', '=', id)
       .executeTakeFirst();

@@ -1,4 +1,4 @@
-import { ApiRouter, requireAuth, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import { ApiRouter, requireAuth, requirePermission, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
 import type { MedicalRecordsService } from './medical-records.service.ts';
 import {
   CreateRecordBody,
@@ -20,6 +20,9 @@ export function medicalRecordsRoutes(
 ) {
   const api = new ApiRouter(openapi, '/api/v1');
   const auth = requireAuth(verifier);
+  // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
+  const read = [auth, requirePermission('pet:read:own')];
+  const write = [auth, requirePermission('pet:write:own')];
   const tags = ['pets'];
   const base = '/pets/{id}/medical-records';
 
@@ -34,7 +37,7 @@ export function medicalRecordsRoutes(
       query: ListRecordsQuery,
       responses: { 200: { description: 'A page of records', schema: RecordPage }, 404: notFound },
     },
-    auth,
+    ...read,
     async (req, res) => {
       res.json(await service.list(req.principal!.userId, req.valid.params.id, req.valid.query));
     },
@@ -50,7 +53,7 @@ export function medicalRecordsRoutes(
       body: CreateRecordBody,
       responses: { 201: { description: 'The record', schema: RecordSchema }, 404: notFound },
     },
-    auth,
+    ...write,
     async (req, res) => {
       const record = await service.create(req.principal!.userId, req.valid.params.id, req.valid.body);
       res.status(201).location(`/api/v1/pets/${record.petId}/medical-records/${record.id}`).json(record);
@@ -66,7 +69,7 @@ export function medicalRecordsRoutes(
       params: RecordParams,
       responses: { 200: { description: 'The record', schema: RecordSchema }, 404: notFound },
     },
-    auth,
+    ...read,
     async (req, res) => {
       res.json(await service.get(req.principal!.userId, req.valid.params.id, req.valid.params.recordId));
     },
@@ -82,7 +85,7 @@ export function medicalRecordsRoutes(
       body: UpdateRecordBody,
       responses: { 200: { description: 'The record', schema: RecordSchema }, 404: notFound },
     },
-    auth,
+    ...write,
     async (req, res) => {
       res.json(
         await service.update(req.principal!.userId, req.valid.params.id, req.valid.params.recordId, req.valid.body),
@@ -99,7 +102,7 @@ export function medicalRecordsRoutes(
       params: RecordParams,
       responses: { 204: { description: 'Deleted' }, 404: notFound },
     },
-    auth,
+    ...write,
     async (req, res) => {
       await service.remove(req.principal!.userId, req.valid.params.id, req.valid.params.recordId);
       res.status(204).end();

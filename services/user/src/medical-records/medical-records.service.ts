@@ -63,7 +63,7 @@ export class MedicalRecordsService {
     };
     const problems = recordProblems(fields);
     if (problems.length) throw new ValidationError(problems);
-    return view(await this.deps.records.create(uuidv7(), petId, fields));
+    return view(await this.deps.records.create(ownerId, uuidv7(), petId, fields));
   }
 
   async get(ownerId: string, petId: string, recordId: string): Promise<RecordView> {
@@ -109,13 +109,13 @@ export class MedicalRecordsService {
     };
     const problems = recordProblems(merged);
     if (problems.length) throw new ValidationError(problems);
-    const updated = await this.deps.records.update(petId, recordId, merged);
+    const updated = await this.deps.records.update(ownerId, petId, recordId, merged);
     if (!updated) throw notFound();
     return view(updated);
   }
 
   async remove(ownerId: string, petId: string, recordId: string): Promise<void> {
     await this.deps.pets.requireActive(ownerId, petId);
-    if (!(await this.deps.records.delete(petId, recordId))) throw notFound();
+    if (!(await this.deps.records.delete(ownerId, petId, recordId))) throw notFound();
   }
 }

@@ -2,6 +2,7 @@ import {
   ApiRouter,
   ValidationError,
   requireAuth,
+  requirePermission,
   zodFieldErrors,
   z,
   type AccessTokenVerifier,
@@ -33,6 +34,9 @@ export function petsRoutes(
 ) {
   const api = new ApiRouter(openapi, '/api/v1');
   const auth = requireAuth(verifier);
+  // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
+  const read = [auth, requirePermission('pet:read:own')];
+  const write = [auth, requirePermission('pet:write:own')];
   const upload = singleFileUpload(uploadMaxBytes);
   const tags = ['pets'];
 
@@ -46,7 +50,7 @@ export function petsRoutes(
       query: ListPetsQuery,
       responses: { 200: { description: 'A page of pets', schema: PetPage } },
     },
-    auth,
+    ...read,
     async (req, res) => {
       res.json(await service.list(req.principal!.userId, req.valid.query));
     },
@@ -61,7 +65,7 @@ export function petsRoutes(
       body: CreatePetBody,
       responses: { 201: { description: 'The pet', schema: PetSchema }, 409: { description: 'pet_limit_reached' } },
     },
-    auth,
+    ...write,
     async (req, res) => {
       const pet = await service.create(req.principal!.userId, req.valid.body);
       res.status(201).location(`/api/v1/pets/${pet.id}`).json(pet);
@@ -77,7 +81,7 @@ export function petsRoutes(
       params: PetParams,
       responses: { 200: { description: 'The pet', schema: PetSchema }, 404: notFound },
     },
-    auth,
+    ...read,
     async (req, res) => {
       res.json(await service.get(req.principal!.userId, req.valid.params.id));
     },
@@ -93,7 +97,7 @@ export function petsRoutes(
       body: UpdatePetBody,
       responses: { 200: { description: 'The pet', schema: PetSchema }, 404: notFound },
     },
-    auth,
+    ...write,
     async (req, res) => {
       res.json(await service.update(req.principal!.userId, req.valid.params.id, req.valid.body));
     },
@@ -108,7 +112,7 @@ export function petsRoutes(
       params: PetParams,
       responses: { 204: { description: 'Deleted' }, 404: notFound },
     },
-    auth,
+    ...write,
     async (req, res) => {
       await service.remove(req.principal!.userId, req.valid.params.id);
       res.status(204).end();
@@ -128,7 +132,7 @@ export function petsRoutes(
         409: { description: 'restore_window_passed' },
       },
     },
-    auth,
+    ...write,
     async (req, res) => {
       res.json(await service.restore(req.principal!.userId, req.valid.params.id));
     },
@@ -147,7 +151,7 @@ export function petsRoutes(
         404: notFound,
       },
     },
-    auth,
+    ...read,
     async (req, res) => {
       res.json({ items: await service.listPhotos(req.principal!.userId, req.valid.params.id) });
     },
@@ -170,7 +174,7 @@ export function petsRoutes(
         422: { description: 'The image could not be read' },
       },
     },
-    auth,
+    ...write,
     upload,
     async (req, res) => {
       const fields = PhotoUploadFields.safeParse(req.body ?? {});
@@ -194,7 +198,7 @@ export function petsRoutes(
       params: PetImageParams,
       responses: { 200: { description: 'The photo', schema: PhotoSchema }, 404: notFound },
     },
-    auth,
+    ...read,
     async (req, res) => {
       res.json(await service.getPhoto(req.principal!.userId, req.valid.params.id, req.valid.params.imageId));
     },
@@ -210,7 +214,7 @@ export function petsRoutes(
       body: SetPrimaryBody,
       responses: { 200: { description: 'The photo', schema: PhotoSchema }, 404: notFound },
     },
-    auth,
+    ...write,
     async (req, res) => {
       res.json(await service.setPrimaryPhoto(req.principal!.userId, req.valid.params.id, req.valid.params.imageId));
     },
@@ -225,7 +229,7 @@ export function petsRoutes(
       params: PetImageParams,
       responses: { 204: { description: 'Removed' }, 404: notFound },
     },
-    auth,
+    ...write,
     async (req, res) => {
       await service.deletePhoto(req.principal!.userId, req.valid.params.id, req.valid.params.imageId);
       res.status(204).end();

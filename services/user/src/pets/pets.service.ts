@@ -257,7 +257,7 @@ export class PetsService {
     await this.requireActive(ownerId, petId);
     // A cheap check first, so that a full pet does not cost an image re-encode; the locked one below decides.
     if ((await this.deps.images.countPetPhotos(petId)) >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
-    const stored = await this.deps.media.store(data, 'pets');
+    const stored = await this.deps.media.store(ownerId, data, 'pets');
     try {
       const image = await withTransaction(this.deps.db, async (trx) => {
         // The pet row lock serialises concurrent uploads, so the limit and the single primary hold.
@@ -269,7 +269,7 @@ export class PetsService {
           { id: stored.id, ownerId, petId, isPrimary: false, variants: stored.variants },
           trx,
         );
-        if (makePrimary) await this.deps.images.setPrimary(petId, inserted.id, trx);
+        if (makePrimary) await this.deps.images.setPrimary(ownerId, petId, inserted.id, trx);
         return { ...inserted, isPrimary: makePrimary };
       });
       return this.photoView(image);
@@ -285,7 +285,7 @@ export class PetsService {
       if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
       const found = await this.deps.images.findPetPhoto(petId, imageId, trx);
       if (!found) throw new NotFoundError('photo_not_found', 'No such photo');
-      await this.deps.images.setPrimary(petId, imageId, trx);
+      await this.deps.images.setPrimary(ownerId, petId, imageId, trx);
       return { ...found, isPrimary: true };
     });
     return this.photoView(image);
@@ -295,11 +295,11 @@ export class PetsService {
   async deletePhoto(ownerId: string, petId: string, imageId: string): Promise<void> {
     const removed = await withTransaction(this.deps.db, async (trx) => {
       if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
-      const gone = await this.deps.images.deletePetPhoto(petId, imageId, trx);
+      const gone = await this.deps.images.deletePetPhoto(ownerId, petId, imageId, trx);
       if (!gone) throw new NotFoundError('photo_not_found', 'No such photo');
       if (gone.isPrimary) {
         const next = await this.deps.images.oldestPetPhoto(petId, trx);
-        if (next) await this.deps.images.setPrimary(petId, next.id, trx);
+        if (next) await this.deps.images.setPrimary(ownerId, petId, next.id, trx);
       }
       return gone;
     });

@@ -1,4 +1,4 @@
-import { ApiRouter, requireAuth, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import { ApiRouter, requireAuth, requirePermission, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
 import type { PreferencesService } from './preferences.service.ts';
 import { PreferencesBody, PreferencesSchema } from './preferences.schemas.ts';
 
@@ -10,6 +10,9 @@ export function preferencesRoutes(
 ) {
   const api = new ApiRouter(openapi, '/api/v1');
   const auth = requireAuth(verifier);
+  // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
+  const read = [auth, requirePermission('profile:read:own')];
+  const write = [auth, requirePermission('profile:write:own')];
   const tags = ['users'];
   api.route(
     {
@@ -20,7 +23,7 @@ export function preferencesRoutes(
       auth: true,
       responses: { 200: { description: 'Preferences', schema: PreferencesSchema } },
     },
-    auth,
+    ...read,
     async (req, res) => {
       res.json(await service.get(req.principal!.userId));
     },
@@ -35,7 +38,7 @@ export function preferencesRoutes(
       body: PreferencesBody,
       responses: { 200: { description: 'The saved preferences', schema: PreferencesSchema } },
     },
-    auth,
+    ...write,
     async (req, res) => {
       res.json(await service.update(req.principal!.userId, req.valid.body));
     },

@@ -1,4 +1,11 @@
-import { ApiRouter, requireAuth, type AccessTokenVerifier, type OpenAPIRegistry, singleFileUpload } from '@petpro/kit';
+import {
+  ApiRouter,
+  requireAuth,
+  requirePermission,
+  type AccessTokenVerifier,
+  type OpenAPIRegistry,
+  singleFileUpload,
+} from '@petpro/kit';
 import type { ProfilesService } from './profiles.service.ts';
 import { ProfilePatchBody, ProfileSchema } from './profiles.schemas.ts';
 import { ImageSchema } from '../media/media.schemas.ts';
@@ -12,6 +19,9 @@ export function profilesRoutes(
 ) {
   const api = new ApiRouter(openapi, '/api/v1');
   const auth = requireAuth(verifier);
+  // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
+  const read = [auth, requirePermission('profile:read:own')];
+  const write = [auth, requirePermission('profile:write:own')];
   const upload = singleFileUpload(uploadMaxBytes);
   const tags = ['users'];
 
@@ -24,7 +34,7 @@ export function profilesRoutes(
       auth: true,
       responses: { 200: { description: 'Profile', schema: ProfileSchema } },
     },
-    auth,
+    ...read,
     async (req, res) => {
       res.json(await service.get(req.principal!));
     },
@@ -39,7 +49,7 @@ export function profilesRoutes(
       body: ProfilePatchBody,
       responses: { 200: { description: 'Profile', schema: ProfileSchema } },
     },
-    auth,
+    ...write,
     async (req, res) => {
       res.json(await service.update(req.principal!, req.valid.body));
     },
@@ -59,7 +69,7 @@ export function profilesRoutes(
         422: { description: 'The image could not be read' },
       },
     },
-    auth,
+    ...write,
     upload,
     async (req, res) => {
       res.json(await service.setAvatar(req.principal!, req.file!.buffer));
@@ -74,7 +84,7 @@ export function profilesRoutes(
       auth: true,
       responses: { 204: { description: 'Removed (or there was none)' } },
     },
-    auth,
+    ...write,
     async (req, res) => {
       await service.deleteAvatar(req.principal!);
       res.status(204).end();

@@ -61,7 +61,7 @@ export class ProfilesService {
   /** Stores a new avatar (every size) and removes the files of the one it replaces. */
   async setAvatar(principal: Principal, data: Buffer): Promise<ImageView> {
     await this.deps.profiles.findOrCreate(principal.userId, principal.email ?? null);
-    const stored = await this.deps.media.store(data, 'avatars');
+    const stored = await this.deps.media.store(principal.userId, data, 'avatars');
     let result: Awaited<ReturnType<typeof this.deps.images.replaceAvatar>>;
     try {
       result = await this.deps.images.replaceAvatar({
