@@ -12,3 +12,4 @@ export * from './mail.ts';
 export * from './service.ts';
 export * from './cursor.ts';
 export * from './upload.ts';
+export * from './ip.ts';

@@ -98,6 +98,15 @@ export class AccountsService {
     })();
   }
 
+  /** Records a password attempt against the account's lock before the password is checked (429 while locked). */
+  private lockable(accountKey: string) {
+    return this.deps.throttle.recordAttempt(
+      accountKey,
+      this.deps.config.LOGIN_LOCK_AFTER_FAILURES,
+      this.deps.config.LOGIN_LOCK_BASE_SECONDS,
+    );
+  }
+
   async view(user: UserRecord): Promise<UserView> {
     const { roles } = await this.deps.rbac.rolesAndPermissions(user.id);
     return {
@@ -198,15 +207,11 @@ export class AccountsService {
     const email = normaliseEmail(input.email);
     const accountKey = this.deps.throttle.accountKey(email);
     await this.deps.throttle.check('loginPerIp', meta.ip ?? 'unknown');
-    await this.deps.throttle.assertNotLocked(accountKey);
+    // Counted before the password is checked, so that parallel guesses cannot outrun the lock.
+    const { failures, lockedUntil } = await this.lockable(accountKey);
     const user = await this.deps.accounts.findByEmail(email);
     const ok = await argon2.verify(user?.passwordHash ?? (await this.dummy()), input.password).catch(() => false);
     if (!user?.passwordHash || !ok) {
-      const { failures, lockedUntil } = await this.deps.throttle.recordFailure(
-        accountKey,
-        this.deps.config.LOGIN_LOCK_AFTER_FAILURES,
-        this.deps.config.LOGIN_LOCK_BASE_SECONDS,
-      );
       await this.deps.audit.record({
         type: 'login_failed',
         targetId: user?.id ?? null,
@@ -222,10 +227,10 @@ export class AccountsService {
         });
       throw new UnauthorizedError('invalid_credentials', 'The email or password is not correct');
     }
+    await this.deps.throttle.clearFailures(accountKey);
     // Only someone who knows the password learns that the address is unverified.
     if (!user.emailVerifiedAt)
       throw new ForbiddenError('email_not_verified', 'Verify your email address before logging in');
-    await this.deps.throttle.clearFailures(accountKey);
     // A second factor (a later issue) hooks in here: an account with MFA answers with an MFA challenge
     // instead of tokens, and the session is created once the challenge is met.
     const tokens = await this.startSession(user, input.deviceId, meta);
@@ -360,13 +365,8 @@ export class AccountsService {
     const user = await this.deps.accounts.findById(principal.userId);
     if (!user) throw new NotFoundError('user_not_found', 'The account no longer exists');
     const accountKey = this.deps.throttle.accountKey(user.email);
-    await this.deps.throttle.assertNotLocked(accountKey);
+    await this.lockable(accountKey);
     if (!user.passwordHash || !(await argon2.verify(user.passwordHash, current).catch(() => false))) {
-      await this.deps.throttle.recordFailure(
-        accountKey,
-        this.deps.config.LOGIN_LOCK_AFTER_FAILURES,
-        this.deps.config.LOGIN_LOCK_BASE_SECONDS,
-      );
       throw new ValidationError(
         [
           {
@@ -378,6 +378,7 @@ export class AccountsService {
         'The current password is not correct',
       );
     }
+    await this.deps.throttle.clearFailures(accountKey);
     const problems = checkPassword(next, { email: user.email }, 'newPassword');
     if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
     await this.deps.accounts.setPassword(user.id, await this.hash(next));
