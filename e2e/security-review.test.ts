@@ -5,8 +5,54 @@
  * Items 11.3, 11.6, 11.7, 11.9, 11.10 and 11.11 are here.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startService } from '@petpro/kit';
+import { definition as authService } from '../services/auth/src/app.ts';
 import { startPlatform, type Platform } from '../test/platform.ts';
-import { createVerifiedUser } from '../test/users.ts';
+import { createVerifiedUser, login } from '../test/users.ts';
+
+describe('11.3 bootstrap admin takeover', () => {
+  let p: Platform;
+  beforeAll(async () => {
+    p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth'] });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  /** Starts the auth service again (same database) with PETPRO_ADMIN_EMAIL set, as a restart of the platform would. */
+  async function restartAuthWithAdmin(email: string, password: string): Promise<void> {
+    const auth = await startService(authService, {
+      env: { ...p.env, PETPRO_ADMIN_EMAIL: email, PETPRO_ADMIN_PASSWORD: password },
+      registry: p.registry,
+      noSignals: true,
+    });
+    await auth.stop();
+  }
+
+  it('an unverified squatter of the admin address loses it: its password no longer logs in, the configured one does', async () => {
+    const email = `boss-${Date.now()}@petpro.test`;
+    const squatter = 'squatter passphrase 123';
+    const reg = await p.http.post('/api/v1/auth/register', { email, password: squatter, name: 'Not the admin' });
+    expect(reg.status).toBe(201);
+    const configured = 'the configured admin password 1';
+    await restartAuthWithAdmin(email, configured);
+
+    const bySquatter = await p.http.post('/api/v1/auth/login', { email, password: squatter });
+    expect(bySquatter.status).toBe(401);
+    const admin = await login(p, email, configured);
+    const me = await p.http.get('/api/v1/auth/me', { token: admin.accessToken });
+    expect(me.body.roles).toContain('admin');
+    expect(me.body.emailVerified).toBe(true);
+    expect(me.body.name).not.toBe('Not the admin');
+  });
+
+  it('a verified account at the admin address is promoted and keeps its own password', async () => {
+    const owner = await createVerifiedUser(p, { name: 'Real Admin' });
+    await restartAuthWithAdmin(owner.email, 'some other configured password');
+    const again = await login(p, owner.email, owner.password);
+    expect((await p.http.get('/api/v1/auth/me', { token: again.accessToken })).body.roles).toContain('admin');
+  });
+});
 
 describe('11.7 lockout race and IPv6 clients of the auth service', () => {
   const LOCK_AFTER = 5;

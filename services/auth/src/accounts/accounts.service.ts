@@ -23,6 +23,8 @@ import type { KeysService } from '../tokens/keys.service.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
 import { templates, type RenderedMail } from '../mail/templates.ts';
 
+const ADMIN_NAME = 'PetPro Admin';
+
 /** OWASP's minimum for argon2id: 19 MiB memory, 2 iterations, 1 lane. */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -403,14 +405,18 @@ export class AccountsService {
     };
   }
 
-  /** Creates or promotes the bootstrap admin (verified, with `admin`); an existing password is kept. */
+  /**
+   * Creates or promotes the bootstrap admin (verified, with `admin`). An existing verified account
+   * keeps its password. An unverified one never proved it owns the address (anyone may register it
+   * before it is configured), so it is taken over: the configured password, its sessions revoked.
+   */
   async ensureAdmin(rawEmail: string, password: string): Promise<void> {
     const email = normaliseEmail(rawEmail);
     let user = await this.deps.accounts.findByEmail(email);
     if (!user) {
       user = await this.deps.accounts.createWithPassword({
         email,
-        name: 'PetPro Admin',
+        name: ADMIN_NAME,
         phone: null,
         passwordHash: await this.hash(password),
         language: 'id',
@@ -419,6 +425,18 @@ export class AccountsService {
       });
       user ??= await this.deps.accounts.findByEmail(email);
       this.deps.log.info({ email }, 'bootstrap admin created');
+    } else if (!user.emailVerifiedAt) {
+      await this.deps.accounts.takeOver(user.id, { name: ADMIN_NAME, passwordHash: await this.hash(password) });
+      const revoked = await this.deps.sessions.revoke({ userId: user.id }, 'bootstrap_admin');
+      await this.deps.audit.record({
+        type: 'bootstrap_admin_takeover',
+        targetId: user.id,
+        detail: { sessionsRevoked: revoked.length },
+      });
+      this.deps.log.warn(
+        { email, userId: user.id, sessionsRevoked: revoked.length },
+        'the bootstrap admin address had an unverified account: it now has the configured password, and its sessions were revoked',
+      );
     }
     if (!user) return;
     await this.deps.accounts.markVerified(user.id);
