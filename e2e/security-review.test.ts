@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startService } from '@petpro/kit';
+import { eventually } from '@petpro/kit/testing';
 import { definition as authService } from '../services/auth/src/app.ts';
 import { startPlatform, type Platform } from '../test/platform.ts';
 import { createVerifiedUser, login } from '../test/users.ts';
@@ -105,5 +106,141 @@ describe('11.7 lockout race and IPv6 clients of the auth service', () => {
     expect(sameNet.body.code).toBe('too_many_attempts');
     // The next /64 is someone else.
     expect((await forgot('2001:db8:7:2::1', 11)).status).toBe(202);
+  });
+});
+
+describe('11.6 mail abuse', () => {
+  const PER_ADDRESS = 3;
+  const PER_ACCOUNT = 4;
+  const COOLDOWN_SECONDS = 2;
+  let p: Platform;
+  beforeAll(async () => {
+    p = await startPlatform({
+      databaseUrl: inject('databaseUrl'),
+      services: ['auth', 'clinic'],
+      env: {
+        MAIL_PER_ADDRESS_PER_HOUR: String(PER_ADDRESS),
+        MAIL_PER_ACCOUNT_PER_HOUR: String(PER_ACCOUNT),
+        CLINIC_CONTACT_CODE_RESEND_SECONDS: String(COOLDOWN_SECONDS),
+      },
+    });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  const mailsTo = (email: string) => p.smtp.mails.filter((m) => m.to.includes(email));
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const address = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
+  const contact = (email: string) => ({ contactName: 'Dewi Lestari', email, phone: '+62 812 3456 7890' });
+
+  /** A fresh applicant with a draft application. */
+  async function applicant(): Promise<{ token: string; id: string }> {
+    const user = await createVerifiedUser(p);
+    const start = await p.http.post('/api/v1/vendor/onboarding', undefined, { token: user.accessToken });
+    expect(start.status, start.text).toBe(201);
+    return { token: user.accessToken, id: start.body.id };
+  }
+  const saveContact = (a: { token: string; id: string }, body: Record<string, unknown>) =>
+    p.http.put(`/api/v1/vendor/onboarding/${a.id}/steps/contact`, body, { token: a.token });
+
+  it('re-saving the contact step mails no new code while one is live; a new address within the cooldown is 429', async () => {
+    const a = await applicant();
+    const first = address('contact');
+    expect((await saveContact(a, contact(first))).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await saveContact(a, contact(first))).status).toBe(200);
+    await pause(300);
+    expect(mailsTo(first)).toHaveLength(1);
+    // The resend cooldown applies to saves that would mail a code.
+    const second = address('contact');
+    const tooSoon = await saveContact(a, contact(second));
+    expect(tooSoon.status).toBe(429);
+    expect(tooSoon.body.code).toBe('resend_too_soon');
+    expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(mailsTo(second)).toHaveLength(0);
+    const app = await p.http.get('/api/v1/vendor/onboarding', { token: a.token });
+    expect(app.body.steps.contact.email).toBe(first);
+  });
+
+  it('caps contact codes per address across accounts, with 429 mail_limit_reached', async () => {
+    const victim = address('victim');
+    for (let i = 0; i < PER_ADDRESS; i++)
+      expect((await saveContact(await applicant(), contact(victim))).status).toBe(200);
+    const over = await saveContact(await applicant(), contact(victim));
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('mail_limit_reached');
+    await pause(300);
+    expect(mailsTo(victim)).toHaveLength(PER_ADDRESS);
+  });
+
+  it('caps contact codes per account across addresses', async () => {
+    const a = await applicant();
+    for (let i = 0; i < PER_ACCOUNT; i++) {
+      if (i) await pause(COOLDOWN_SECONDS * 1000 + 100);
+      const r = await saveContact(a, contact(address(`spray${i}`)));
+      expect(r.status, r.text).toBe(200);
+    }
+    await pause(COOLDOWN_SECONDS * 1000 + 100);
+    const over = await saveContact(a, contact(address('spray-over')));
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('mail_limit_reached');
+    const resend = await p.http.post(`/api/v1/vendor/onboarding/${a.id}/verify-contact/resend`, undefined, {
+      token: a.token,
+    });
+    expect(resend.status).toBe(429);
+    expect(resend.body.code).toBe('mail_limit_reached');
+  });
+
+  it('keeps names the applicant wrote out of the code mail', async () => {
+    const a = await applicant();
+    const business = {
+      legalName: 'Hadiah besar di www.evil.example',
+      businessType: 'grooming',
+      taxId: '01.234.567.8-901.000',
+      licenceNumber: 'SIP/123/2026',
+    };
+    expect(
+      (await p.http.put(`/api/v1/vendor/onboarding/${a.id}/steps/business`, business, { token: a.token })).status,
+    ).toBe(200);
+    const to = address('named');
+    const r = await saveContact(a, { ...contact(to), contactName: 'Klik http://evil.example/hadiah' });
+    expect(r.status).toBe(200);
+    const mail = await p.smtp.waitFor(to);
+    for (const part of [mail.subject, mail.text, mail.html])
+      expect(part).not.toMatch(/evil\.example|Hadiah besar|Klik/);
+  });
+
+  it('registering an existing address mails its owner at most MAIL_PER_ADDRESS_PER_HOUR times, answering 201 alike', async () => {
+    const owner = await createVerifiedUser(p);
+    const answers = [];
+    for (let i = 0; i < PER_ADDRESS + 3; i++)
+      answers.push(
+        await p.http.post('/api/v1/auth/register', { email: owner.email, password: `long passphrase ${i}`, name: 'X' }),
+      );
+    const fresh = await p.http.post('/api/v1/auth/register', {
+      email: address('fresh'),
+      password: 'long passphrase fresh',
+      name: 'X',
+    });
+    for (const a of answers) {
+      expect(a.status).toBe(201);
+      expect(Object.keys(a.body).sort()).toEqual(Object.keys(fresh.body).sort());
+    }
+    const notices = () => mailsTo(owner.email).filter((m) => /mencoba mendaftar|tried to register/i.test(m.subject));
+    await eventually(() => notices().length >= PER_ADDRESS);
+    await pause(1_000);
+    expect(notices()).toHaveLength(PER_ADDRESS);
+  });
+
+  it('keeps the name a self-service sign-up typed out of the verification mail', async () => {
+    const email = address('signup');
+    const r = await p.http.post('/api/v1/auth/register', {
+      email,
+      password: 'long passphrase signup',
+      name: 'Menang undian, buka http://evil.example',
+    });
+    expect(r.status).toBe(201);
+    const mail = await p.smtp.waitFor(email);
+    for (const part of [mail.subject, mail.text, mail.html]) expect(part).not.toMatch(/evil\.example|undian/);
   });
 });

@@ -12,4 +12,5 @@ export * from './mail.ts';
 export * from './service.ts';
 export * from './cursor.ts';
 export * from './upload.ts';
+export * from './quota.ts';
 export * from './ip.ts';

@@ -32,6 +32,7 @@ import { onboardingRoutes } from './onboarding/onboarding.routes.ts';
 import { adminOnboardingRoutes } from './onboarding/admin.routes.ts';
 import { OutboxRepository } from './mail/outbox.repository.ts';
 import { OutboxDispatcher } from './mail/outbox.service.ts';
+import { MailQuota } from './mail/mail-quota.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
 import { startWorker } from './worker.ts';
 
@@ -73,6 +74,10 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     retryBaseMs: config.CLINIC_RETRY_BASE_MS,
     retryMaxMs: config.CLINIC_RETRY_MAX_MS,
   });
+  const mailQuota = new MailQuota(ctx.db, {
+    perAddress: config.MAIL_PER_ADDRESS_PER_HOUR,
+    perAccount: config.MAIL_PER_ACCOUNT_PER_HOUR,
+  });
   const onboardingService = new OnboardingService({
     db: ctx.db,
     repo: onboarding,
@@ -89,6 +94,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
       codeResendSeconds: config.CLINIC_CONTACT_CODE_RESEND_SECONDS,
       codeSecret: ctx.config.SERVICE_SECRET!,
     },
+    mailQuota,
   });
   const approvals = new ApprovalService({
     db: ctx.db,

@@ -145,7 +145,9 @@ export class AccountsService {
     if (!user) {
       // The address is taken: answer exactly as for a new account, and tell the owner by mail.
       const existing = await this.deps.accounts.findByEmail(email);
-      if (existing)
+      // Capped per address (which is the account here): past the cap the notice is silently not sent,
+      // since a 429 would tell that the address is registered.
+      if (existing && (await this.deps.throttle.allowsMailTo(email, this.deps.config.MAIL_PER_ADDRESS_PER_HOUR)))
         this.deliver(
           existing.email,
           templates.alreadyRegistered(existing.language, {
@@ -181,7 +183,7 @@ export class AccountsService {
     const url = `${this.deps.config.publicUrl}/api/v1/auth/verify-email?token=${token}`;
     this.deliver(
       user.email,
-      templates.verifyEmail(user.language, { name: user.name, url, token, hours }),
+      templates.verifyEmail(user.language, { url, token, hours }),
       `verify ${user.email}: ${url}`,
     );
   }

@@ -30,6 +30,16 @@ export class ThrottleService {
     return sha256(`account:${email}`);
   }
 
+  /**
+   * Counts one mail that someone else's action sends to `email` (an "already registered" notice) and
+   * says whether it is within `perHour` (0 = no limit). The caller skips the mail past it, silently.
+   */
+  async allowsMailTo(email: string, perHour: number): Promise<boolean> {
+    if (perHour <= 0) return true;
+    const { count } = await this.repo.hit(`mail:${this.accountKey(email)}`, 3_600);
+    return count <= perHour;
+  }
+
   /** Counts a hit and throws 429 with Retry-After past the limit (`subject`: an IP for per-IP limits). */
   async check(limit: LimitName, subject: string): Promise<void> {
     const { max: base, windowSeconds, perIp } = LIMITS[limit];
