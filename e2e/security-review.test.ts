@@ -5,8 +5,8 @@
  * Items 11.3, 11.6, 11.7, 11.9, 11.10 and 11.11 are here.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startService } from '@petpro/kit';
-import { eventually } from '@petpro/kit/testing';
+import { MemoryRegistry, startService } from '@petpro/kit';
+import { eventually, httpClient } from '@petpro/kit/testing';
 import { definition as authService } from '../services/auth/src/app.ts';
 import { startPlatform, type Platform } from '../test/platform.ts';
 import { createVerifiedUser, login } from '../test/users.ts';
@@ -242,5 +242,120 @@ describe('11.6 mail abuse', () => {
     expect(r.status).toBe(201);
     const mail = await p.smtp.waitFor(email);
     for (const part of [mail.subject, mail.text, mail.html]) expect(part).not.toMatch(/evil\.example|undian/);
+  });
+});
+
+describe('11.10 links that lead somewhere', () => {
+  let p: Platform;
+  beforeAll(async () => {
+    p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth'] });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  /** The URL of a mail's action button (its plain-text part ends the paragraph with `label: url`). */
+  const linkIn = (text: string) => /(https?:\/\/\S+token=\S+)/.exec(text)?.[1] ?? '';
+  const form = (fields: Record<string, string>) => ({
+    raw: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const expectPage = (res: { status: number; headers: Headers; text: string }, status = 200) => {
+    expect(res.status, res.text).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(res.text).not.toMatch(/<script/i);
+  };
+
+  it('the verification mail links to a page of the platform whose form confirms the address', async () => {
+    const email = `page-${Date.now()}@example.test`;
+    const password = 'kucing oranye di sofa';
+    expect((await p.http.post('/api/v1/auth/register', { email, password, name: 'Budi' })).status).toBe(201);
+    const mail = await p.smtp.waitFor(email);
+    expect(mail.text).toContain('orang lain');
+    const link = linkIn(mail.text);
+    expect(link.startsWith(`${p.url}/verify-email?token=`)).toBe(true);
+    const page = await p.http.get(link.slice(p.url.length));
+    expectPage(page);
+    expect(page.text).toContain('Konfirmasi email');
+    // Opening the page changes nothing (mail scanners open links); its form does.
+    expect((await p.http.post('/api/v1/auth/login', { email, password })).status).toBe(403);
+    const url = new URL(link);
+    const done = await p.http.call(
+      'POST',
+      '/verify-email',
+      form({ token: url.searchParams.get('token')!, lang: url.searchParams.get('lang')! }),
+    );
+    expectPage(done);
+    expect((await p.http.post('/api/v1/auth/login', { email, password })).status).toBe(200);
+  });
+
+  it('the reset mail links to a page whose form sets the new password', async () => {
+    const u = await createVerifiedUser(p, { language: 'en' });
+    expect((await p.http.post('/api/v1/auth/password/forgot', { email: u.email })).status).toBe(202);
+    const mail = await p.smtp.waitFor(u.email, (m) => /reset/i.test(m.subject));
+    const link = linkIn(mail.text);
+    expect(link.startsWith(`${p.url}/reset-password?token=`)).toBe(true);
+    const page = await p.http.get(link.slice(p.url.length));
+    expectPage(page);
+    expect(page.text).toContain('Choose a new password');
+    expect(page.text).toMatch(/<form method="post"/);
+    const token = new URL(link).searchParams.get('token')!;
+    const weak = await p.http.call(
+      'POST',
+      '/reset-password',
+      form({ token, lang: 'en', password: 'short', confirm: 'short' }),
+    );
+    expectPage(weak, 400);
+    expect(weak.text).toContain('too short');
+    const fresh = 'a brand new passphrase 7';
+    const done = await p.http.call(
+      'POST',
+      '/reset-password',
+      form({ token, lang: 'en', password: fresh, confirm: fresh }),
+    );
+    expectPage(done);
+    expect((await p.http.post('/api/v1/auth/login', { email: u.email, password: fresh })).status).toBe(200);
+    expect((await p.http.post('/api/v1/auth/login', { email: u.email, password: u.password })).status).toBe(401);
+    // The token was single-use.
+    const again = await p.http.call(
+      'POST',
+      '/reset-password',
+      form({ token, lang: 'en', password: fresh, confirm: fresh }),
+    );
+    expectPage(again, 400);
+  });
+
+  it('speaks the language of the link, else of the browser, else Bahasa Indonesia', async () => {
+    expect((await p.http.get('/reset-password?token=x&lang=en')).text).toContain('Choose a new password');
+    expect(
+      (await p.http.get('/reset-password?token=x', { headers: { 'accept-language': 'en-GB,en;q=0.8' } })).text,
+    ).toContain('Choose a new password');
+    expect((await p.http.get('/reset-password?token=x')).text).toContain('Buat kata sandi baru');
+  });
+
+  it('links go to PUBLIC_APP_URL when it is set', async () => {
+    const email = `app-${Date.now()}@example.test`;
+    expect(
+      (await p.http.post('/api/v1/auth/register', { email, password: 'long passphrase app', name: 'A' })).status,
+    ).toBe(201);
+    await p.smtp.waitFor(email);
+    const withApp = await startService(authService, {
+      env: { ...p.env, PUBLIC_APP_URL: 'https://app.petpro.test/' },
+      registry: new MemoryRegistry(),
+      noSignals: true,
+    });
+    try {
+      const direct = httpClient(withApp.url);
+      expect((await direct.post('/api/v1/auth/resend-verification', { email })).status).toBe(202);
+      expect((await direct.post('/api/v1/auth/password/forgot', { email })).status).toBe(202);
+      const verify = await p.smtp.waitFor(email, (m) =>
+        linkIn(m.text).startsWith('https://app.petpro.test/verify-email?'),
+      );
+      expect(verify).toBeTruthy();
+      await p.smtp.waitFor(email, (m) => linkIn(m.text).startsWith('https://app.petpro.test/reset-password?'));
+    } finally {
+      await withApp.stop();
+    }
   });
 });

@@ -5,6 +5,7 @@ import {
   createOpenApiRegistry,
   createServiceApp,
   finishApp,
+  publicUrls,
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
@@ -41,7 +42,7 @@ export type { DB };
 /** The clinic service: everything wired, nothing listening (the background worker runs until ctx.onClose). */
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseClinicConfig(ctx.env);
-  const publicUrl = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.GATEWAY_PORT}`).replace(/\/$/, '');
+  const urls = publicUrls(ctx.config);
   const openapi = createOpenApiRegistry();
   const { app } = createServiceApp({
     name: ctx.name,
@@ -70,7 +71,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     auth,
     mailer: ctx.mailer,
     log: ctx.log,
-    publicUrl,
+    appUrl: urls.app,
     retryBaseMs: config.CLINIC_RETRY_BASE_MS,
     retryMaxMs: config.CLINIC_RETRY_MAX_MS,
   });

@@ -70,7 +70,7 @@ export class AccountsService {
       keys: KeysService;
       mailer: Mailer;
       log: Logger;
-      config: AuthConfig & { publicUrl: string };
+      config: AuthConfig & { urls: { gateway: string; app: string | undefined } };
     },
   ) {}
 
@@ -98,6 +98,14 @@ export class AccountsService {
         }
       }
     })();
+  }
+
+  /**
+   * A link in a mail: to the client app (PUBLIC_APP_URL) when there is one, else to the page the
+   * platform serves itself at the same path (pages.routes.ts), in the reader's language.
+   */
+  private mailLink(page: 'verify-email' | 'reset-password', token: string, lang: Language): string {
+    return `${this.deps.config.urls.app ?? this.deps.config.urls.gateway}/${page}?token=${token}&lang=${lang}`;
   }
 
   /** Records a password attempt against the account's lock before the password is checked (429 while locked). */
@@ -152,7 +160,7 @@ export class AccountsService {
           existing.email,
           templates.alreadyRegistered(existing.language, {
             name: existing.name,
-            loginUrl: `${this.deps.config.publicUrl}/api/v1/auth/login`,
+            loginUrl: this.deps.config.urls.app && `${this.deps.config.urls.app}/login`,
           }),
         );
       return {
@@ -180,7 +188,7 @@ export class AccountsService {
       sha256(token),
       new Date(Date.now() + hours * 3_600_000),
     );
-    const url = `${this.deps.config.publicUrl}/api/v1/auth/verify-email?token=${token}`;
+    const url = this.mailLink('verify-email', token, user.language);
     this.deliver(
       user.email,
       templates.verifyEmail(user.language, { url, token, hours }),
@@ -340,11 +348,11 @@ export class AccountsService {
       sha256(token),
       new Date(Date.now() + minutes * 60_000),
     );
-    const url = `${this.deps.config.publicUrl}/reset-password?token=${token}`;
+    const url = this.mailLink('reset-password', token, user.language);
     this.deliver(
       user.email,
       templates.passwordReset(user.language, { name: user.name, url, token, minutes }),
-      `reset for ${user.email}: POST /api/v1/auth/password/reset {"token":"${token}","password":"…"}`,
+      `reset for ${user.email}: ${url}`,
     );
     await this.deps.audit.record({ type: 'password_reset_requested', targetId: user.id, ip: meta.ip });
   }

@@ -33,7 +33,7 @@ export const templates = {
   },
   decision(
     lang: Language,
-    v: { name: string; business: string; decision: Decision; reason?: string | null; url: string },
+    v: { name: string; business: string; decision: Decision; reason?: string | null; url?: string },
   ): RenderedMail {
     const reason = v.reason ? [lang === 'en' ? `Reason: ${v.reason}` : `Alasan: ${v.reason}`] : [];
     // The business name as the applicant wrote it, only when it is plain text (no links).
@@ -54,7 +54,7 @@ export const templates = {
             paragraphs: [
               `Good news: ${application} is approved. Your clinic has been created; log in again to manage it, then add opening hours, staff and services and publish it.`,
             ],
-            action: { label: 'Open PetPro', url: v.url },
+            action: v.url ? { label: 'Open PetPro', url: v.url } : undefined,
           })
         : render(lang, {
             subject: 'Pendaftaran mitra PetPro Anda disetujui',
@@ -62,7 +62,7 @@ export const templates = {
             paragraphs: [
               `Kabar baik: ${application} telah disetujui. Klinik Anda sudah dibuat; silakan masuk kembali untuk mengelolanya, lalu tambahkan jam buka, staf, dan layanan sebelum menerbitkannya.`,
             ],
-            action: { label: 'Buka PetPro', url: v.url },
+            action: v.url ? { label: 'Buka PetPro', url: v.url } : undefined,
           });
     }
     if (v.decision === 'rejected') {
@@ -86,7 +86,7 @@ export const templates = {
             `Our team reviewed ${application} and asks for some changes before it can be approved. Update it and submit it again.`,
             ...reason,
           ],
-          action: { label: 'Update the application', url: v.url },
+          action: v.url ? { label: 'Update the application', url: v.url } : undefined,
         })
       : render(lang, {
           subject: 'Pendaftaran mitra PetPro Anda perlu diperbaiki',
@@ -95,7 +95,7 @@ export const templates = {
             `Tim kami telah meninjau ${application} dan meminta beberapa perbaikan sebelum dapat disetujui. Perbarui lalu kirim kembali.`,
             ...reason,
           ],
-          action: { label: 'Perbarui pendaftaran', url: v.url },
+          action: v.url ? { label: 'Perbarui pendaftaran', url: v.url } : undefined,
         });
   },
 };
