@@ -4,12 +4,31 @@
  * block starts its own platform (test/platform.ts) with the settings it needs, so blocks stand alone.
  * Items 11.3, 11.6, 11.7, 11.9, 11.10 and 11.11 are here.
  */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MemoryRegistry, startService } from '@petpro/kit';
 import { eventually, httpClient } from '@petpro/kit/testing';
 import { definition as authService } from '../services/auth/src/app.ts';
 import { startPlatform, type Platform } from '../test/platform.ts';
-import { createVerifiedUser, login } from '../test/users.ts';
+import { createVerifiedUser, login, loginAdmin, relogin, type TestUser } from '../test/users.ts';
+import { invitationToken, linkStaffAccount } from '../test/staff.ts';
+
+/** One query on a service's own database (assertions only). */
+async function serviceDb(
+  p: Platform,
+  service: 'auth' | 'user' | 'clinic' | 'booking',
+  text: string,
+  values: unknown[] = [],
+) {
+  const client = new pg.Client({ connectionString: p.dbUrls[service] });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
 
 describe('11.3 bootstrap admin takeover', () => {
   let p: Platform;
@@ -357,5 +376,163 @@ describe('11.10 links that lead somewhere', () => {
     } finally {
       await withApp.stop();
     }
+  });
+});
+
+describe('11.9 staff linking by invitation', () => {
+  let p: Platform;
+  let admin: TestUser;
+  beforeAll(async () => {
+    p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth', 'clinic'] });
+    admin = await loginAdmin(p);
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  const setRoles = async (u: TestUser, roles: string[]) =>
+    expect(
+      (await p.http.put(`/api/v1/admin/users/${u.userId}/roles`, { roles }, { token: admin.accessToken })).status,
+    ).toBe(200);
+  const rolesOf = async (u: TestUser) =>
+    ((await p.http.get('/api/v1/auth/me', { token: (await relogin(p, u)).accessToken })).body.roles as string[]) ?? [];
+
+  /** A vendor with a published clinic and one unlinked staff entry per name. */
+  async function clinicWithStaff(...names: string[]) {
+    const vendor = await createVerifiedUser(p, { name: 'Vendor' });
+    await setRoles(vendor, ['pet_owner', 'vendor']);
+    const v = await relogin(p, vendor);
+    const c = await p.http.post(
+      '/api/v1/clinics',
+      {
+        name: 'Klinik Undangan',
+        address: 'Jl. Merdeka 1',
+        city: 'Bandung',
+        location: { lat: -6.9, lng: 107.6 },
+        published: true,
+      },
+      { token: v.accessToken },
+    );
+    expect(c.status, c.text).toBe(201);
+    const staffIds: string[] = [];
+    for (const name of names) {
+      const s = await p.http.post(
+        `/api/v1/clinics/${c.body.id}/staff`,
+        { name, role: 'vet', serviceIds: [] },
+        { token: v.accessToken },
+      );
+      expect(s.status, s.text).toBe(201);
+      staffIds.push(s.body.id);
+    }
+    return { vendor: v, clinicId: c.body.id as string, staffIds };
+  }
+
+  it('a vendor can no longer attach a user id (existing or not), so no one gets clinic_staff without consent', async () => {
+    const { vendor, clinicId, staffIds } = await clinicWithStaff('drh. Ayu');
+    const victim = await createVerifiedUser(p);
+    const post = (userId: string) =>
+      p.http.post(
+        `/api/v1/clinics/${clinicId}/staff`,
+        { name: 'X', role: 'vet', serviceIds: [], userId },
+        { token: vendor.accessToken },
+      );
+    const real = await post(victim.userId);
+    const ghost = await post(randomUUID());
+    expect(real.status).toBe(400);
+    expect(real.body.code).toBe('invitation_required');
+    expect({ ...ghost.body, requestId: undefined }).toEqual({ ...real.body, requestId: undefined });
+    const patch = await p.http.patch(
+      `/api/v1/clinics/${clinicId}/staff/${staffIds[0]}`,
+      { userId: victim.userId },
+      { token: vendor.accessToken },
+    );
+    expect(patch.status).toBe(400);
+    expect(patch.body.code).toBe('invitation_required');
+    expect(await rolesOf(victim)).not.toContain('clinic_staff');
+  });
+
+  it('an invitation answers alike for any address, and only the invited verified account can accept it, once', async () => {
+    const { vendor, clinicId, staffIds } = await clinicWithStaff('drh. Ayu', 'drh. Budi');
+    const invitee = await createVerifiedUser(p);
+    const nobody = `nobody-${randomUUID()}@example.test`;
+    const invite = (staffId: string, email: string) =>
+      p.http.post(`/api/v1/clinics/${clinicId}/staff/${staffId}/invitation`, { email }, { token: vendor.accessToken });
+    const known = await invite(staffIds[0]!, invitee.email);
+    const unknown = await invite(staffIds[1]!, nobody);
+    expect(known.status).toBe(202);
+    expect(unknown.status).toBe(202);
+    expect(Object.keys(known.body).sort()).toEqual(Object.keys(unknown.body).sort());
+    await p.smtp.waitFor(nobody);
+    const token = invitationToken((await p.smtp.waitFor(invitee.email, (m) => /undang/i.test(m.subject))).text);
+
+    expect((await p.http.post(`/api/v1/staff-invitations/${token}/accept`)).status).toBe(401);
+    const stranger = await createVerifiedUser(p);
+    const wrong = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
+      token: stranger.accessToken,
+    });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.code).toBe('invitation_email_mismatch');
+    const ok = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
+      token: invitee.accessToken,
+    });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body).toMatchObject({ id: staffIds[0], clinicId, userId: invitee.userId });
+    expect(await rolesOf(invitee)).toContain('clinic_staff');
+    const again = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
+      token: invitee.accessToken,
+    });
+    expect(again.status).toBe(404);
+    expect(again.body.code).toBe('invitation_not_found');
+    // Only the stored hash exists; the token is nowhere in the database.
+    const rows = await serviceDb(p, 'clinic', 'select token_hash from staff_invitations where staff_id = $1', [
+      staffIds[0],
+    ]);
+    expect(rows.map((r) => r.token_hash)).not.toContain(token);
+  });
+
+  it('unlinking never removes an admin-granted clinic_staff, and removes a linking grant only with the last link', async () => {
+    const one = await clinicWithStaff('drh. Ayu');
+    const two = await clinicWithStaff('drh. Ayu');
+    const byAdmin = await createVerifiedUser(p);
+    await setRoles(byAdmin, ['pet_owner', 'clinic_staff']);
+    const linked = await createVerifiedUser(p);
+    await linkStaffAccount(p, one.vendor.accessToken, one.clinicId, one.staffIds[0]!, byAdmin);
+    await linkStaffAccount(p, two.vendor.accessToken, two.clinicId, two.staffIds[0]!, linked);
+    // The second user is linked in the first clinic too, through a new staff entry.
+    const extra = await p.http.post(
+      `/api/v1/clinics/${one.clinicId}/staff`,
+      { name: 'Budi', role: 'nurse', serviceIds: [] },
+      {
+        token: one.vendor.accessToken,
+      },
+    );
+    await linkStaffAccount(p, one.vendor.accessToken, one.clinicId, extra.body.id, linked);
+
+    expect(
+      (
+        await p.http.delete(`/api/v1/clinics/${one.clinicId}/staff/${one.staffIds[0]}`, {
+          token: one.vendor.accessToken,
+        })
+      ).status,
+    ).toBe(204);
+    expect(await rolesOf(byAdmin)).toContain('clinic_staff');
+
+    const unlink = await p.http.patch(
+      `/api/v1/clinics/${one.clinicId}/staff/${extra.body.id}`,
+      { userId: null },
+      {
+        token: one.vendor.accessToken,
+      },
+    );
+    expect(unlink.status).toBe(200);
+    expect(await rolesOf(linked)).toContain('clinic_staff');
+    expect(
+      (
+        await p.http.delete(`/api/v1/clinics/${two.clinicId}/staff/${two.staffIds[0]}`, {
+          token: two.vendor.accessToken,
+        })
+      ).status,
+    ).toBe(204);
+    expect(await rolesOf(linked)).not.toContain('clinic_staff');
   });
 });

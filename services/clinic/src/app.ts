@@ -26,6 +26,8 @@ import { catalogueRoutes } from './catalogue/catalogue.routes.ts';
 import { StaffRepository } from './staff/staff.repository.ts';
 import { StaffService } from './staff/staff.service.ts';
 import { staffRoutes } from './staff/staff.routes.ts';
+import { InvitationsRepository } from './staff/invitations.repository.ts';
+import { InvitationsService } from './staff/invitations.service.ts';
 import { OnboardingRepository } from './onboarding/onboarding.repository.ts';
 import { OnboardingService } from './onboarding/onboarding.service.ts';
 import { ApprovalService } from './onboarding/approval.service.ts';
@@ -79,6 +81,19 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     perAddress: config.MAIL_PER_ADDRESS_PER_HOUR,
     perAccount: config.MAIL_PER_ACCOUNT_PER_HOUR,
   });
+  const invitationsService = new InvitationsService({
+    db: ctx.db,
+    staff,
+    invitations: new InvitationsRepository(ctx.db),
+    staffService,
+    clinicsService,
+    auth,
+    mailer: ctx.mailer,
+    mailQuota,
+    log: ctx.log,
+    ttlDays: config.CLINIC_STAFF_INVITATION_TTL_DAYS,
+    appUrl: urls.app,
+  });
   const onboardingService = new OnboardingService({
     db: ctx.db,
     repo: onboarding,
@@ -115,7 +130,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   searchRoutes(api, { service: searchService });
   clinicRoutes(api, { service: clinicsService, verifier: ctx.verifier, photoMaxBytes: config.CLINIC_PHOTO_MAX_BYTES });
   catalogueRoutes(api, { service: catalogueService, verifier: ctx.verifier });
-  staffRoutes(api, { service: staffService, verifier: ctx.verifier });
+  staffRoutes(api, { service: staffService, invitations: invitationsService, verifier: ctx.verifier });
   vendorClinicRoutes(api, { service: clinicsService, clinics, verifier: ctx.verifier });
   onboardingRoutes(api, {
     service: onboardingService,

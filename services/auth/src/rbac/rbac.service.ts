@@ -84,7 +84,7 @@ export class RbacService {
     if (!(await this.deps.accounts.findById(userId))) throw new NotFoundError('user_not_found', 'No such user');
     if ((await this.deps.rbac.unknownRoles([role])).length)
       throw new BadRequestError('unknown_role', `Unknown role ${role}`);
-    await this.deps.rbac.grantRole(userId, role, null);
+    await this.deps.rbac.grantRole(userId, role, null, `service:${service}`);
     await this.deps.audit.record({
       type: 'role_changed',
       targetId: userId,
@@ -92,8 +92,12 @@ export class RbacService {
     });
   }
 
+  /**
+   * Takes back a role on behalf of a service: only a grant that service made (an admin's grant of
+   * the same role stays); nothing happens when there is none.
+   */
   async revokeFromService(service: string, userId: string, role: string): Promise<void> {
-    await this.deps.rbac.revokeRole(userId, role);
+    if (!(await this.deps.rbac.revokeGrant(userId, role, `service:${service}`))) return;
     await this.deps.audit.record({
       type: 'role_changed',
       targetId: userId,

@@ -31,6 +31,35 @@ export const templates = {
           ],
         });
   },
+  /**
+   * An invitation to join a clinic's staff on PetPro, to an address the clinic typed: it names the
+   * clinic only when its name is plain text (no links) and nothing else the clinic wrote. `url` when a
+   * client app can open it (PUBLIC_APP_URL); otherwise the code is accepted in the app.
+   */
+  staffInvitation(lang: Language, v: { clinic: string; token: string; days: number; url?: string }): RenderedMail {
+    const clinic = mailSafeText(v.clinic, 80);
+    return lang === 'en'
+      ? render(lang, {
+          subject: 'You are invited to join a clinic on PetPro',
+          heading: greeting(lang),
+          paragraphs: [
+            `${clinic ? `${clinic}, a clinic on PetPro,` : 'A clinic on PetPro'} invites you to join its staff, so that you can see its schedule and bookings. To accept, log in to PetPro with this email address and accept the invitation${v.url ? ' from the link below' : ' with the code below'}. It is valid for ${v.days} days and works once.`,
+            `Invitation code: ${v.token}`,
+            'If you do not know this clinic, ignore this email: nothing changes without your acceptance.',
+          ],
+          action: v.url ? { label: 'Accept the invitation', url: v.url } : undefined,
+        })
+      : render(lang, {
+          subject: 'Anda diundang bergabung dengan klinik di PetPro',
+          heading: greeting(lang),
+          paragraphs: [
+            `${clinic ? `${clinic}, klinik di PetPro,` : 'Sebuah klinik di PetPro'} mengundang Anda bergabung sebagai staf, agar Anda dapat melihat jadwal dan pemesanannya. Untuk menerima, masuk ke PetPro dengan alamat email ini lalu terima undangan${v.url ? ' melalui tautan di bawah' : ' dengan kode di bawah'}. Undangan berlaku ${v.days} hari dan hanya dapat digunakan sekali.`,
+            `Kode undangan: ${v.token}`,
+            'Jika Anda tidak mengenal klinik ini, abaikan email ini: tidak ada yang berubah tanpa persetujuan Anda.',
+          ],
+          action: v.url ? { label: 'Terima undangan', url: v.url } : undefined,
+        });
+  },
   decision(
     lang: Language,
     v: { name: string; business: string; decision: Decision; reason?: string | null; url?: string },
