@@ -5,7 +5,9 @@
  * Items 11.3, 11.6, 11.7, 11.9, 11.10 and 11.11 are here.
  */
 import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
 import pg from 'pg';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MemoryRegistry, startService } from '@petpro/kit';
 import { eventually, httpClient } from '@petpro/kit/testing';
@@ -13,6 +15,15 @@ import { definition as authService } from '../services/auth/src/app.ts';
 import { startPlatform, type Platform } from '../test/platform.ts';
 import { createVerifiedUser, login, loginAdmin, relogin, type TestUser } from '../test/users.ts';
 import { invitationToken, linkStaffAccount } from '../test/staff.ts';
+import {
+  LUNCH_BREAK,
+  createClinic,
+  createOwner,
+  localIso,
+  mondayAhead,
+  putRules,
+  weeklyRules,
+} from '../services/booking/test/helpers.ts';
 
 /** One query on a service's own database (assertions only). */
 async function serviceDb(
@@ -534,5 +545,137 @@ describe('11.9 staff linking by invitation', () => {
       ).status,
     ).toBe(204);
     expect(await rolesOf(linked)).not.toContain('clinic_staff');
+  });
+});
+
+describe('11.11 contract corrections', () => {
+  let p: Platform;
+  beforeAll(async () => {
+    p = await startPlatform({ databaseUrl: inject('databaseUrl') });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it("a published clinic's opening hours and staff are public, and staff never show userId to the public", async () => {
+    const clinic = await createClinic(p, { staff: [{ name: 'drh. Ayu', account: true }] });
+    const staffId = clinic.staff[0]!.id;
+    const hours = await p.http.get(`/api/v1/clinics/${clinic.id}/hours`);
+    expect(hours.status).toBe(200);
+    expect(hours.body.weekly.length).toBeGreaterThan(0);
+    const stranger = await createVerifiedUser(p);
+    for (const token of [undefined, stranger.accessToken]) {
+      const list = await p.http.get(`/api/v1/clinics/${clinic.id}/staff`, { token });
+      expect(list.status).toBe(200);
+      expect(list.body.items.map((s: { name: string }) => s.name)).toEqual(['drh. Ayu']);
+      expect(list.body.items[0]).not.toHaveProperty('userId');
+      const one = await p.http.get(`/api/v1/clinics/${clinic.id}/staff/${staffId}`, { token });
+      expect(one.status).toBe(200);
+      expect(one.body).not.toHaveProperty('userId');
+    }
+    const owner = await p.http.get(`/api/v1/clinics/${clinic.id}/staff`, { token: clinic.vendor.accessToken });
+    expect(owner.body.items[0].userId).toBe(clinic.staff[0]!.user!.userId);
+  });
+
+  it("a deleted pet's photos stop being served at deletion, and a restore brings them back", async () => {
+    const owner = await createVerifiedUser(p);
+    const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'cat' }, { token: owner.accessToken });
+    const form = new FormData();
+    const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#f59e0b' } })
+      .png()
+      .toBuffer();
+    form.append('file', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'milo.png');
+    const photo = await p.http.call('POST', `/api/v1/pets/${pet.body.id}/images`, {
+      token: owner.accessToken,
+      raw: form,
+    });
+    expect(photo.status, photo.text).toBe(201);
+    const urls: string[] = photo.body.variants.map((v: { url: string }) => v.url);
+    const status = (url: string) => fetch(url).then((r) => r.status);
+    for (const url of urls) expect(await status(url)).toBe(200);
+    expect((await p.http.delete(`/api/v1/pets/${pet.body.id}`, { token: owner.accessToken })).status).toBe(204);
+    for (const url of urls) expect(await status(url)).toBe(404);
+    const restored = await p.http.post(`/api/v1/pets/${pet.body.id}/restore`, undefined, { token: owner.accessToken });
+    expect(restored.status).toBe(200);
+    for (const url of urls) expect(await status(url)).toBe(200);
+  });
+
+  it("ages and due dates count 'today' in the user's time zone", async () => {
+    // Kiritimati (UTC+14) and Pago Pago (UTC-11) sit on either side of Jakarta (UTC+7); at any moment
+    // one of them has another date than Jakarta.
+    const now = DateTime.utc();
+    const jakarta = now.setZone('Asia/Jakarta').toISODate()!;
+    const zone = now.setZone('Pacific/Kiritimati').toISODate() !== jakarta ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+    const userToday = now.setZone(zone).toISODate()!;
+    const [earlier, later] = [userToday, jakarta].sort();
+    const owner = await createVerifiedUser(p);
+    const prefs = await p.http.put('/api/v1/users/me/preferences', { timeZone: zone }, { token: owner.accessToken });
+    expect(prefs.status, prefs.text).toBe(200);
+    expect(prefs.body.timeZone).toBe(zone);
+    // Born a year before the later of the two dates: one year old there, not yet on the earlier date.
+    const birthDate = DateTime.fromISO(later!).minus({ years: 1 }).toISODate()!;
+    const pet = await p.http.post(
+      '/api/v1/pets',
+      { name: 'Milo', species: 'cat', birthDate },
+      { token: owner.accessToken },
+    );
+    expect(pet.status, pet.text).toBe(201);
+    expect(pet.body.ageYears).toBe(userToday === later ? 1 : 0);
+    // Due on the earlier date: still upcoming there, overdue on the later one.
+    const record = await p.http.post(
+      `/api/v1/pets/${pet.body.id}/medical-records`,
+      { type: 'vaccination', title: 'Rabies', date: birthDate, nextDueDate: earlier },
+      { token: owner.accessToken },
+    );
+    expect(record.status, record.text).toBe(201);
+    const upcoming = await p.http.get(`/api/v1/pets/${pet.body.id}/medical-records?due=upcoming`, {
+      token: owner.accessToken,
+    });
+    expect(upcoming.body.items.length).toBe(userToday === earlier ? 1 : 0);
+  });
+
+  it('cancellation and rescheduling cut-offs follow the policy in force when the booking was made', async () => {
+    const clinic = await createClinic(p);
+    await putRules(p, clinic, weeklyRules([1, 2, 3, 4, 5, 6], LUNCH_BREAK));
+    const owner = await createOwner(p);
+    const day = mondayAhead(clinic.timeZone);
+    const base = { clinicId: clinic.id, serviceId: clinic.services[0]!.id, petIds: [owner.petId] };
+    const book = async (time: string) => {
+      const r = await p.http.post(
+        '/api/v1/bookings',
+        { ...base, start: localIso(day, time, clinic.timeZone) },
+        {
+          token: owner.accessToken,
+        },
+      );
+      expect(r.status, r.text).toBe(201);
+      return r.body.id as string;
+    };
+    const first = await book('08:00');
+    const second = await book('09:00');
+    // After the bookings, the clinic puts a 30-day cut-off (which covers a booking two weeks ahead).
+    const policy = await p.http.put(
+      `/api/v1/schedules/${clinic.id}/policy`,
+      { cancellationCutoffMinutes: 43_200 },
+      {
+        token: clinic.vendor.accessToken,
+      },
+    );
+    expect(policy.status).toBe(200);
+    const cancel = await p.http.post(`/api/v1/bookings/${first}/cancel`, {}, { token: owner.accessToken });
+    expect(cancel.status, cancel.text).toBe(200);
+    const moved = await p.http.patch(
+      `/api/v1/bookings/${second}`,
+      { start: localIso(day, '10:00', clinic.timeZone) },
+      {
+        token: owner.accessToken,
+      },
+    );
+    expect(moved.status, moved.text).toBe(200);
+    // A booking made under the new policy is held to it.
+    const third = await book('11:00');
+    const late = await p.http.post(`/api/v1/bookings/${third}/cancel`, {}, { token: owner.accessToken });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('cancellation_cutoff_passed');
   });
 });
