@@ -60,7 +60,7 @@ describe('11.3 bootstrap admin takeover', () => {
     await auth.stop();
   }
 
-  it('an unverified squatter of the admin address loses it: its password no longer logs in, the configured one does', async () => {
+  it('an unverified squatter of the admin address loses it (its password no longer logs in, the configured one does); a verified owner keeps theirs', async () => {
     const email = `boss-${Date.now()}@petpro.test`;
     const squatter = 'squatter passphrase 123';
     const reg = await p.http.post('/api/v1/auth/register', { email, password: squatter, name: 'Not the admin' });
@@ -75,9 +75,8 @@ describe('11.3 bootstrap admin takeover', () => {
     expect(me.body.roles).toContain('admin');
     expect(me.body.emailVerified).toBe(true);
     expect(me.body.name).not.toBe('Not the admin');
-  });
 
-  it('a verified account at the admin address is promoted and keeps its own password', async () => {
+    // Whereas a verified account at the admin address is promoted and keeps its own password.
     const owner = await createVerifiedUser(p, { name: 'Real Admin' });
     await restartAuthWithAdmin(owner.email, 'some other configured password');
     const again = await login(p, owner.email, owner.password);
