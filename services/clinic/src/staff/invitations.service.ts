@@ -98,9 +98,10 @@ export class InvitationsService {
   }
 
   /**
-   * Accepts an invitation as the logged-in user, whose verified address must be the invited one:
-   * grants `clinic_staff` (before the link, so a failure leaves no half-made link), links the
-   * account, and spends the invitation, all under the user's staff lock.
+   * Accepts an invitation as the logged-in user, whose verified address must be the invited one.
+   * Under the user's staff lock, one transaction links the account and spends the invitation, then
+   * `clinic_staff` is granted before it commits: if the auth service is down the request fails
+   * (503) with nothing saved, and a retry repeats an idempotent grant.
    */
   async accept(p: Principal, token: string): Promise<StaffDto> {
     const tokenHash = sha256(token);
@@ -114,22 +115,23 @@ export class InvitationsService {
       );
     const { clinicId, staffId } = invitation;
     try {
-      await withTransaction(this.deps.db, async (trx) => {
+      const entry = await withTransaction(this.deps.db, async (trx) => {
         await this.deps.staff.lockUser(p.userId, trx);
         if (!(await this.deps.invitations.findOpenByTokenHash(tokenHash, trx, true))) throw notFound();
-        const entry = await this.deps.staff.findById(clinicId, staffId, trx);
-        if (!entry) throw notFound();
-        if (entry.userId)
+        const found = await this.deps.staff.findById(clinicId, staffId, trx);
+        if (!found) throw notFound();
+        if (found.userId)
           throw new ConflictError('staff_already_linked', 'This staff member is already linked to an account');
-        await this.deps.auth.grantRole(p.userId, STAFF_ROLE);
         if (!(await this.deps.staff.linkUser(clinicId, staffId, p.userId, trx))) throw notFound();
         await this.deps.invitations.markAccepted(clinicId, invitation.id, p.userId, trx);
+        await this.deps.auth.grantRole(p.userId, STAFF_ROLE);
+        return { ...found, userId: p.userId };
       });
+      return this.deps.staffService.toDto(entry, true);
     } catch (err) {
       if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq'))
         throw new ConflictError('user_already_staff', 'You are already a staff member of this clinic');
       throw err;
     }
-    return this.deps.staffService.toDto((await this.deps.staff.findById(clinicId, staffId))!, true);
   }
 }
