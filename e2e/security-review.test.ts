@@ -1,16 +1,20 @@
 /**
- * Issue 11, the security review: each block reproduces one attack the review found, through the
- * real gateway (or straight at a service's port where that is the attack), and asserts the refusal.
- * Items 11.1, 11.2, 11.4, 11.5, 11.8 and 11.12 are here; the other items have their own blocks.
+ * Issue 11, the security review, closed item by item (11.1 to 11.12): each block reproduces one
+ * attack the review found, through the real gateway (or straight at a service's port where that is
+ * the attack), and asserts the refusal. Blocks 11.1, 11.2, 11.4, 11.5, 11.8 and 11.12 share the
+ * platform started below; the others start their own with the settings they need.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import express from 'express';
 import { SignJWT } from 'jose';
+import { DateTime } from 'luxon';
 import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import express from 'express';
 import {
   ClientClosedRequestError,
+  MemoryRegistry,
   ServiceCredentials,
   clientGoneSignal,
   closeServer,
@@ -18,13 +22,25 @@ import {
   deriveServiceKey,
   encodeCursor,
   listen,
+  startService,
   toAppError,
 } from '@petpro/kit';
-import { createTestDatabase, eventually } from '@petpro/kit/testing';
+import { createTestDatabase, eventually, httpClient } from '@petpro/kit/testing';
+import { definition as authService } from '../services/auth/src/app.ts';
 import { TEST_SECRET, startPlatform, type Platform } from '../test/platform.ts';
 import { runScript } from '../test/process.ts';
-import { createVerifiedUser, loginAdmin, relogin, setRoles, type TestUser } from '../test/users.ts';
+import { createVerifiedUser, login, loginAdmin, relogin, setRoles, type TestUser } from '../test/users.ts';
+import { invitationToken, linkStaffAccount } from '../test/staff.ts';
 import { PDF } from '../services/clinic/test/helpers.ts';
+import {
+  LUNCH_BREAK,
+  createClinic,
+  createOwner,
+  localIso,
+  mondayAhead,
+  putRules,
+  weeklyRules,
+} from '../services/booking/test/helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 /** Small enough for tests to cross (the defaults are 40 MP and 30 uploads an hour). */
@@ -66,7 +82,7 @@ interface Clinic {
 }
 
 /** A published clinic of a fresh vendor, open every day, with one service and one vet qualified for it. */
-async function createClinic(): Promise<Clinic> {
+async function createOwnedClinic(): Promise<Clinic> {
   const vendor = await createVendor();
   const token = vendor.accessToken;
   const c = await p.http.post(
@@ -144,10 +160,26 @@ function upload(urlPath: string, token: string, bytes: Buffer, fields: Record<st
 
 // 11.1 ---------------------------------------------------------------------------------------------
 
+/** One query on a service's own database (assertions only). */
+async function serviceDb(
+  p: Platform,
+  service: 'auth' | 'user' | 'clinic' | 'booking',
+  text: string,
+  values: unknown[] = [],
+) {
+  const client = new pg.Client({ connectionString: p.dbUrls[service] });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 describe('11.1 cross-clinic writes', () => {
   it("removing another clinic's service through one's own clinic URL is a 404 and changes nothing", async () => {
-    const victim = await createClinic();
-    const attacker = await createClinic();
+    const victim = await createOwnedClinic();
+    const attacker = await createOwnedClinic();
     const before = await p.http.get(`/api/v1/clinics/${victim.id}/services/${victim.serviceId}`);
     expect(before.body.qualifiedStaffIds).toEqual([victim.staffId]);
 
@@ -168,8 +200,8 @@ describe('11.1 cross-clinic writes', () => {
   });
 
   it("a staff member cannot be qualified for another clinic's service, even by a write that skips the checks", async () => {
-    const a = await createClinic();
-    const b = await createClinic();
+    const a = await createOwnedClinic();
+    const b = await createOwnedClinic();
     // Straight at the clinic database, as a repository bug would: the composite keys refuse it.
     const client = new pg.Client({ connectionString: p.dbUrls.clinic });
     await client.connect();
@@ -214,8 +246,8 @@ describe('11.2 search denial of service', () => {
   });
 
   it('a real deep page of a 500 km search costs a bounded number of queries', async () => {
-    await createClinic();
-    await createClinic();
+    await createOwnedClinic();
+    await createOwnedClinic();
     const first = await p.http.get('/api/v1/clinics?near=-6.2,106.8&radiusKm=500&limit=1');
     expectStatus(first, 200);
     expect(first.body.nextCursor).toBeTruthy();
@@ -275,9 +307,52 @@ describe('11.2 search denial of service', () => {
 
 // 11.4 ---------------------------------------------------------------------------------------------
 
+describe('11.3 bootstrap admin takeover', () => {
+  let p: Platform;
+  beforeAll(async () => {
+    p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth'] });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  /** Starts the auth service again (same database) with PETPRO_ADMIN_EMAIL set, as a restart of the platform would. */
+  async function restartAuthWithAdmin(email: string, password: string): Promise<void> {
+    const auth = await startService(authService, {
+      env: { ...p.env, PETPRO_ADMIN_EMAIL: email, PETPRO_ADMIN_PASSWORD: password },
+      registry: p.registry,
+      noSignals: true,
+    });
+    await auth.stop();
+  }
+
+  it('an unverified squatter of the admin address loses it (its password no longer logs in, the configured one does); a verified owner keeps theirs', async () => {
+    const email = `boss-${Date.now()}@petpro.test`;
+    const squatter = 'squatter passphrase 123';
+    const reg = await p.http.post('/api/v1/auth/register', { email, password: squatter, name: 'Not the admin' });
+    expect(reg.status).toBe(201);
+    const configured = 'the configured admin password 1';
+    await restartAuthWithAdmin(email, configured);
+
+    const bySquatter = await p.http.post('/api/v1/auth/login', { email, password: squatter });
+    expect(bySquatter.status).toBe(401);
+    const admin = await login(p, email, configured);
+    const me = await p.http.get('/api/v1/auth/me', { token: admin.accessToken });
+    expect(me.body.roles).toContain('admin');
+    expect(me.body.emailVerified).toBe(true);
+    expect(me.body.name).not.toBe('Not the admin');
+
+    // Whereas a verified account at the admin address is promoted and keeps its own password.
+    const owner = await createVerifiedUser(p, { name: 'Real Admin' });
+    await restartAuthWithAdmin(owner.email, 'some other configured password');
+    const again = await login(p, owner.email, owner.password);
+    expect((await p.http.get('/api/v1/auth/me', { token: again.accessToken })).body.roles).toContain('admin');
+  });
+});
+
 describe('11.4 roles that do something', () => {
   it('a vendor whose vendor role an admin withdrew cannot edit schedules or read customers bookings', async () => {
-    const clinic = await createClinic();
+    const clinic = await createOwnedClinic();
     await createBooking(clinic);
     const rules = { rules: [{ weekday: 1, start: '08:00', end: '12:00' }] };
     const vt = clinic.vendor.accessToken;
@@ -302,7 +377,7 @@ describe('11.4 roles that do something', () => {
   });
 
   it('removing a permission from a role in the role map takes effect', async () => {
-    const clinic = await createClinic();
+    const clinic = await createOwnedClinic();
     const { bookingId } = await createBooking(clinic);
     const vendorRole = await p.http.get('/api/v1/admin/roles', { token: admin.accessToken });
     const original = (vendorRole.body.items as Array<{ name: string; permissions: string[] }>).find(
@@ -353,7 +428,7 @@ describe('11.4 roles that do something', () => {
 
 describe('11.5 role changes take effect at once', () => {
   it("reducing a user's roles refuses their tokens at the gateway within 3 s", async () => {
-    const clinic = await createClinic();
+    const clinic = await createOwnedClinic();
     const token = clinic.vendor.accessToken;
     const read = () => p.http.get(`/api/v1/schedules/${clinic.id}/rules`, { token });
     expectStatus(await read(), 200);
@@ -417,6 +492,196 @@ describe('11.5 role changes take effect at once', () => {
 
 // 11.8 ---------------------------------------------------------------------------------------------
 
+describe('11.6 mail abuse', () => {
+  const PER_ADDRESS = 3;
+  const PER_ACCOUNT = 4;
+  const COOLDOWN_SECONDS = 2;
+  let p: Platform;
+  beforeAll(async () => {
+    p = await startPlatform({
+      databaseUrl: inject('databaseUrl'),
+      services: ['auth', 'clinic'],
+      env: {
+        MAIL_PER_ADDRESS_PER_HOUR: String(PER_ADDRESS),
+        MAIL_PER_ACCOUNT_PER_HOUR: String(PER_ACCOUNT),
+        CLINIC_CONTACT_CODE_RESEND_SECONDS: String(COOLDOWN_SECONDS),
+      },
+    });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  const mailsTo = (email: string) => p.smtp.mails.filter((m) => m.to.includes(email));
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const address = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
+  const contact = (email: string) => ({ contactName: 'Dewi Lestari', email, phone: '+62 812 3456 7890' });
+
+  /** A fresh applicant with a draft application. */
+  async function applicant(): Promise<{ token: string; id: string }> {
+    const user = await createVerifiedUser(p);
+    const start = await p.http.post('/api/v1/vendor/onboarding', undefined, { token: user.accessToken });
+    expect(start.status, start.text).toBe(201);
+    return { token: user.accessToken, id: start.body.id };
+  }
+  const saveContact = (a: { token: string; id: string }, body: Record<string, unknown>) =>
+    p.http.put(`/api/v1/vendor/onboarding/${a.id}/steps/contact`, body, { token: a.token });
+
+  it('re-saving the contact step mails no new code while one is live; a new address within the cooldown is 429', async () => {
+    const a = await applicant();
+    const first = address('contact');
+    expect((await saveContact(a, contact(first))).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await saveContact(a, contact(first))).status).toBe(200);
+    await pause(300);
+    expect(mailsTo(first)).toHaveLength(1);
+    // The resend cooldown applies to saves that would mail a code.
+    const second = address('contact');
+    const tooSoon = await saveContact(a, contact(second));
+    expect(tooSoon.status).toBe(429);
+    expect(tooSoon.body.code).toBe('resend_too_soon');
+    expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(mailsTo(second)).toHaveLength(0);
+    const app = await p.http.get('/api/v1/vendor/onboarding', { token: a.token });
+    expect(app.body.steps.contact.email).toBe(first);
+  });
+
+  it('caps contact codes per address across accounts, with 429 mail_limit_reached', async () => {
+    const victim = address('victim');
+    for (let i = 0; i < PER_ADDRESS; i++)
+      expect((await saveContact(await applicant(), contact(victim))).status).toBe(200);
+    const over = await saveContact(await applicant(), contact(victim));
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('mail_limit_reached');
+    await pause(300);
+    expect(mailsTo(victim)).toHaveLength(PER_ADDRESS);
+  });
+
+  it('caps contact codes per account across addresses', async () => {
+    const a = await applicant();
+    for (let i = 0; i < PER_ACCOUNT; i++) {
+      if (i) await pause(COOLDOWN_SECONDS * 1000 + 100);
+      const r = await saveContact(a, contact(address(`spray${i}`)));
+      expect(r.status, r.text).toBe(200);
+    }
+    await pause(COOLDOWN_SECONDS * 1000 + 100);
+    const over = await saveContact(a, contact(address('spray-over')));
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('mail_limit_reached');
+    const resend = await p.http.post(`/api/v1/vendor/onboarding/${a.id}/verify-contact/resend`, undefined, {
+      token: a.token,
+    });
+    expect(resend.status).toBe(429);
+    expect(resend.body.code).toBe('mail_limit_reached');
+  });
+
+  it('keeps names the applicant wrote out of the code mail', async () => {
+    const a = await applicant();
+    const business = {
+      legalName: 'Hadiah besar di www.evil.example',
+      businessType: 'grooming',
+      taxId: '01.234.567.8-901.000',
+      licenceNumber: 'SIP/123/2026',
+    };
+    expect(
+      (await p.http.put(`/api/v1/vendor/onboarding/${a.id}/steps/business`, business, { token: a.token })).status,
+    ).toBe(200);
+    const to = address('named');
+    const r = await saveContact(a, { ...contact(to), contactName: 'Klik http://evil.example/hadiah' });
+    expect(r.status).toBe(200);
+    const mail = await p.smtp.waitFor(to);
+    for (const part of [mail.subject, mail.text, mail.html])
+      expect(part).not.toMatch(/evil\.example|Hadiah besar|Klik/);
+  });
+
+  it('registering an existing address mails its owner at most MAIL_PER_ADDRESS_PER_HOUR times, answering 201 alike', async () => {
+    const owner = await createVerifiedUser(p);
+    const answers = [];
+    for (let i = 0; i < PER_ADDRESS + 3; i++)
+      answers.push(
+        await p.http.post('/api/v1/auth/register', { email: owner.email, password: `long passphrase ${i}`, name: 'X' }),
+      );
+    const fresh = await p.http.post('/api/v1/auth/register', {
+      email: address('fresh'),
+      password: 'long passphrase fresh',
+      name: 'X',
+    });
+    for (const a of answers) {
+      expect(a.status).toBe(201);
+      expect(Object.keys(a.body).sort()).toEqual(Object.keys(fresh.body).sort());
+    }
+    const notices = () => mailsTo(owner.email).filter((m) => /mencoba mendaftar|tried to register/i.test(m.subject));
+    await eventually(() => notices().length >= PER_ADDRESS);
+    await pause(1_000);
+    expect(notices()).toHaveLength(PER_ADDRESS);
+  });
+
+  it('keeps the name a self-service sign-up typed out of the verification mail', async () => {
+    const email = address('signup');
+    const r = await p.http.post('/api/v1/auth/register', {
+      email,
+      password: 'long passphrase signup',
+      name: 'Menang undian, buka http://evil.example',
+    });
+    expect(r.status).toBe(201);
+    const mail = await p.smtp.waitFor(email);
+    for (const part of [mail.subject, mail.text, mail.html]) expect(part).not.toMatch(/evil\.example|undian/);
+  });
+});
+
+describe('11.7 lockout race and IPv6 clients of the auth service', () => {
+  const LOCK_AFTER = 5;
+  let p: Platform;
+  beforeAll(async () => {
+    p = await startPlatform({
+      databaseUrl: inject('databaseUrl'),
+      services: ['auth'],
+      env: {
+        LOGIN_LOCK_AFTER_FAILURES: String(LOCK_AFTER),
+        // The auth service's own per-IP limits as shipped, and the test runner as a trusted proxy so that
+        // the gateway forwards the client addresses this test names.
+        AUTH_IP_LIMIT_FACTOR: '1',
+        TRUST_PROXY: '127.0.0.1/32',
+      },
+    });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('20 parallel wrong passwords get at most LOGIN_LOCK_AFTER_FAILURES 401s, then 429 account_locked', async () => {
+    const u = await createVerifiedUser(p);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        p.http.post('/api/v1/auth/login', { email: u.email, password: `wrong password ${i}` }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(LOCK_AFTER);
+    expect(statuses.filter((s) => s === 401 || s === 429).length).toBe(20);
+    expect(answers.find((a) => a.status === 429)!.body.code).toBe('account_locked');
+    // The lock holds for the right password too.
+    expect((await p.http.post('/api/v1/auth/login', { email: u.email, password: u.password })).status).toBe(429);
+  });
+
+  it('counts two IPv6 addresses of one /64 as one client in its own per-IP limits', async () => {
+    // `forgot` allows 10 requests per IP in 5 minutes (AUTH_IP_LIMIT_FACTOR=1); each uses a fresh address
+    // so that the per-account limit stays out of the way.
+    const forgot = (ip: string, i: number) =>
+      p.http.post(
+        '/api/v1/auth/password/forgot',
+        { email: `nobody-${i}-${Date.now()}@example.test` },
+        { headers: { 'x-forwarded-for': ip } },
+      );
+    for (let i = 0; i < 10; i++) expect((await forgot(`2001:db8:7:1::${i + 1}`, i)).status).toBe(202);
+    // Another address in the same /64: the same client.
+    const sameNet = await forgot('2001:db8:7:1:ffff:ffff:ffff:fffe', 10);
+    expect(sameNet.status).toBe(429);
+    expect(sameNet.body.code).toBe('too_many_attempts');
+    // The next /64 is someone else.
+    expect((await forgot('2001:db8:7:2::1', 11)).status).toBe(202);
+  });
+});
+
 describe('11.8 trust between services', () => {
   /** Calls a service's internal endpoint straight at its port with a service credential. */
   async function internal(service: 'auth' | 'clinic', method: string, urlPath: string, token: string) {
@@ -449,7 +714,7 @@ describe('11.8 trust between services', () => {
   });
 
   it("a token signed with the clinic service's derived key but claiming to be booking is refused", async () => {
-    const clinic = await createClinic();
+    const clinic = await createOwnedClinic();
     const forged = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer('petpro-service')
@@ -505,6 +770,411 @@ describe('11.8 trust between services', () => {
 
 // 11.12 --------------------------------------------------------------------------------------------
 
+describe('11.9 staff linking by invitation', () => {
+  let p: Platform;
+  let admin: TestUser;
+  beforeAll(async () => {
+    p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth', 'clinic'] });
+    admin = await loginAdmin(p);
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  const setRoles = async (u: TestUser, roles: string[]) =>
+    expect(
+      (await p.http.put(`/api/v1/admin/users/${u.userId}/roles`, { roles }, { token: admin.accessToken })).status,
+    ).toBe(200);
+  const rolesOf = async (u: TestUser) =>
+    ((await p.http.get('/api/v1/auth/me', { token: (await relogin(p, u)).accessToken })).body.roles as string[]) ?? [];
+
+  /** A vendor with a published clinic and one unlinked staff entry per name. */
+  async function clinicWithStaff(...names: string[]) {
+    const vendor = await createVerifiedUser(p, { name: 'Vendor' });
+    await setRoles(vendor, ['pet_owner', 'vendor']);
+    const v = await relogin(p, vendor);
+    const c = await p.http.post(
+      '/api/v1/clinics',
+      {
+        name: 'Klinik Undangan',
+        address: 'Jl. Merdeka 1',
+        city: 'Bandung',
+        location: { lat: -6.9, lng: 107.6 },
+        published: true,
+      },
+      { token: v.accessToken },
+    );
+    expect(c.status, c.text).toBe(201);
+    const staffIds: string[] = [];
+    for (const name of names) {
+      const s = await p.http.post(
+        `/api/v1/clinics/${c.body.id}/staff`,
+        { name, role: 'vet', serviceIds: [] },
+        { token: v.accessToken },
+      );
+      expect(s.status, s.text).toBe(201);
+      staffIds.push(s.body.id);
+    }
+    return { vendor: v, clinicId: c.body.id as string, staffIds };
+  }
+
+  it('a vendor can no longer attach a user id (existing or not), so no one gets clinic_staff without consent', async () => {
+    const { vendor, clinicId, staffIds } = await clinicWithStaff('drh. Ayu');
+    const victim = await createVerifiedUser(p);
+    const post = (userId: string) =>
+      p.http.post(
+        `/api/v1/clinics/${clinicId}/staff`,
+        { name: 'X', role: 'vet', serviceIds: [], userId },
+        { token: vendor.accessToken },
+      );
+    const real = await post(victim.userId);
+    const ghost = await post(randomUUID());
+    expect(real.status).toBe(400);
+    expect(real.body.code).toBe('invitation_required');
+    expect({ ...ghost.body, requestId: undefined }).toEqual({ ...real.body, requestId: undefined });
+    const patch = await p.http.patch(
+      `/api/v1/clinics/${clinicId}/staff/${staffIds[0]}`,
+      { userId: victim.userId },
+      { token: vendor.accessToken },
+    );
+    expect(patch.status).toBe(400);
+    expect(patch.body.code).toBe('invitation_required');
+    expect(await rolesOf(victim)).not.toContain('clinic_staff');
+  });
+
+  it('an invitation answers alike for any address, and only the invited verified account can accept it, once', async () => {
+    const { vendor, clinicId, staffIds } = await clinicWithStaff('drh. Ayu', 'drh. Budi');
+    const invitee = await createVerifiedUser(p);
+    const nobody = `nobody-${randomUUID()}@example.test`;
+    const invite = (staffId: string, email: string) =>
+      p.http.post(`/api/v1/clinics/${clinicId}/staff/${staffId}/invitation`, { email }, { token: vendor.accessToken });
+    const known = await invite(staffIds[0]!, invitee.email);
+    const unknown = await invite(staffIds[1]!, nobody);
+    expect(known.status).toBe(202);
+    expect(unknown.status).toBe(202);
+    expect(Object.keys(known.body).sort()).toEqual(Object.keys(unknown.body).sort());
+    await p.smtp.waitFor(nobody);
+    const token = invitationToken((await p.smtp.waitFor(invitee.email, (m) => /undang/i.test(m.subject))).text);
+
+    expect((await p.http.post(`/api/v1/staff-invitations/${token}/accept`)).status).toBe(401);
+    const stranger = await createVerifiedUser(p);
+    const wrong = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
+      token: stranger.accessToken,
+    });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.code).toBe('invitation_email_mismatch');
+    const ok = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
+      token: invitee.accessToken,
+    });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body).toMatchObject({ id: staffIds[0], clinicId, userId: invitee.userId });
+    expect(await rolesOf(invitee)).toContain('clinic_staff');
+    const again = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
+      token: invitee.accessToken,
+    });
+    expect(again.status).toBe(404);
+    expect(again.body.code).toBe('invitation_not_found');
+    // Only the stored hash exists; the token is nowhere in the database.
+    const rows = await serviceDb(p, 'clinic', 'select token_hash from staff_invitations where staff_id = $1', [
+      staffIds[0],
+    ]);
+    expect(rows.map((r) => r.token_hash)).not.toContain(token);
+  });
+
+  it('unlinking never removes an admin-granted clinic_staff, and removes a linking grant only with the last link', async () => {
+    const one = await clinicWithStaff('drh. Ayu');
+    const two = await clinicWithStaff('drh. Ayu');
+    const byAdmin = await createVerifiedUser(p);
+    await setRoles(byAdmin, ['pet_owner', 'clinic_staff']);
+    const linked = await createVerifiedUser(p);
+    await linkStaffAccount(p, one.vendor.accessToken, one.clinicId, one.staffIds[0]!, byAdmin);
+    await linkStaffAccount(p, two.vendor.accessToken, two.clinicId, two.staffIds[0]!, linked);
+    // The second user is linked in the first clinic too, through a new staff entry.
+    const extra = await p.http.post(
+      `/api/v1/clinics/${one.clinicId}/staff`,
+      { name: 'Budi', role: 'nurse', serviceIds: [] },
+      {
+        token: one.vendor.accessToken,
+      },
+    );
+    await linkStaffAccount(p, one.vendor.accessToken, one.clinicId, extra.body.id, linked);
+
+    expect(
+      (
+        await p.http.delete(`/api/v1/clinics/${one.clinicId}/staff/${one.staffIds[0]}`, {
+          token: one.vendor.accessToken,
+        })
+      ).status,
+    ).toBe(204);
+    expect(await rolesOf(byAdmin)).toContain('clinic_staff');
+
+    const unlink = await p.http.patch(
+      `/api/v1/clinics/${one.clinicId}/staff/${extra.body.id}`,
+      { userId: null },
+      {
+        token: one.vendor.accessToken,
+      },
+    );
+    expect(unlink.status).toBe(200);
+    expect(await rolesOf(linked)).toContain('clinic_staff');
+    expect(
+      (
+        await p.http.delete(`/api/v1/clinics/${two.clinicId}/staff/${two.staffIds[0]}`, {
+          token: two.vendor.accessToken,
+        })
+      ).status,
+    ).toBe(204);
+    expect(await rolesOf(linked)).not.toContain('clinic_staff');
+  });
+});
+
+describe('11.10 links that lead somewhere', () => {
+  let p: Platform;
+  beforeAll(async () => {
+    p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth'] });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  /** The URL of a mail's action button (its plain-text part ends the paragraph with `label: url`). */
+  const linkIn = (text: string) => /(https?:\/\/\S+token=\S+)/.exec(text)?.[1] ?? '';
+  const form = (fields: Record<string, string>) => ({
+    raw: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const expectPage = (res: { status: number; headers: Headers; text: string }, status = 200) => {
+    expect(res.status, res.text).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(res.text).not.toMatch(/<script/i);
+  };
+
+  it('the verification mail links to a page of the platform whose form confirms the address', async () => {
+    const email = `page-${Date.now()}@example.test`;
+    const password = 'kucing oranye di sofa';
+    expect((await p.http.post('/api/v1/auth/register', { email, password, name: 'Budi' })).status).toBe(201);
+    const mail = await p.smtp.waitFor(email);
+    expect(mail.text).toContain('orang lain');
+    const link = linkIn(mail.text);
+    expect(link.startsWith(`${p.url}/verify-email?token=`)).toBe(true);
+    const page = await p.http.get(link.slice(p.url.length));
+    expectPage(page);
+    expect(page.text).toContain('Konfirmasi email');
+    // Opening the page changes nothing (mail scanners open links); its form does.
+    expect((await p.http.post('/api/v1/auth/login', { email, password })).status).toBe(403);
+    const url = new URL(link);
+    const done = await p.http.call(
+      'POST',
+      '/verify-email',
+      form({ token: url.searchParams.get('token')!, lang: url.searchParams.get('lang')! }),
+    );
+    expectPage(done);
+    expect((await p.http.post('/api/v1/auth/login', { email, password })).status).toBe(200);
+  });
+
+  it('the reset mail links to a page whose form sets the new password', async () => {
+    const u = await createVerifiedUser(p, { language: 'en' });
+    expect((await p.http.post('/api/v1/auth/password/forgot', { email: u.email })).status).toBe(202);
+    const mail = await p.smtp.waitFor(u.email, (m) => /reset/i.test(m.subject));
+    const link = linkIn(mail.text);
+    expect(link.startsWith(`${p.url}/reset-password?token=`)).toBe(true);
+    const page = await p.http.get(link.slice(p.url.length));
+    expectPage(page);
+    expect(page.text).toContain('Choose a new password');
+    expect(page.text).toMatch(/<form method="post"/);
+    const token = new URL(link).searchParams.get('token')!;
+    const weak = await p.http.call(
+      'POST',
+      '/reset-password',
+      form({ token, lang: 'en', password: 'short', confirm: 'short' }),
+    );
+    expectPage(weak, 400);
+    expect(weak.text).toContain('too short');
+    const fresh = 'a brand new passphrase 7';
+    const done = await p.http.call(
+      'POST',
+      '/reset-password',
+      form({ token, lang: 'en', password: fresh, confirm: fresh }),
+    );
+    expectPage(done);
+    expect((await p.http.post('/api/v1/auth/login', { email: u.email, password: fresh })).status).toBe(200);
+    expect((await p.http.post('/api/v1/auth/login', { email: u.email, password: u.password })).status).toBe(401);
+    // The token was single-use.
+    const again = await p.http.call(
+      'POST',
+      '/reset-password',
+      form({ token, lang: 'en', password: fresh, confirm: fresh }),
+    );
+    expectPage(again, 400);
+  });
+
+  it('speaks the language of the link, else of the browser, else Bahasa Indonesia', async () => {
+    expect((await p.http.get('/reset-password?token=x&lang=en')).text).toContain('Choose a new password');
+    expect(
+      (await p.http.get('/reset-password?token=x', { headers: { 'accept-language': 'en-GB,en;q=0.8' } })).text,
+    ).toContain('Choose a new password');
+    expect((await p.http.get('/reset-password?token=x')).text).toContain('Buat kata sandi baru');
+  });
+
+  it('links go to PUBLIC_APP_URL when it is set', async () => {
+    const email = `app-${Date.now()}@example.test`;
+    expect(
+      (await p.http.post('/api/v1/auth/register', { email, password: 'long passphrase app', name: 'A' })).status,
+    ).toBe(201);
+    await p.smtp.waitFor(email);
+    const withApp = await startService(authService, {
+      env: { ...p.env, PUBLIC_APP_URL: 'https://app.petpro.test/' },
+      registry: new MemoryRegistry(),
+      noSignals: true,
+    });
+    try {
+      const direct = httpClient(withApp.url);
+      expect((await direct.post('/api/v1/auth/resend-verification', { email })).status).toBe(202);
+      expect((await direct.post('/api/v1/auth/password/forgot', { email })).status).toBe(202);
+      const verify = await p.smtp.waitFor(email, (m) =>
+        linkIn(m.text).startsWith('https://app.petpro.test/verify-email?'),
+      );
+      expect(verify).toBeTruthy();
+      await p.smtp.waitFor(email, (m) => linkIn(m.text).startsWith('https://app.petpro.test/reset-password?'));
+    } finally {
+      await withApp.stop();
+    }
+  });
+});
+
+describe('11.11 contract corrections', () => {
+  let p: Platform;
+  beforeAll(async () => {
+    p = await startPlatform({ databaseUrl: inject('databaseUrl') });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it("a published clinic's opening hours and staff are public, and staff never show userId to the public", async () => {
+    const clinic = await createClinic(p, { staff: [{ name: 'drh. Ayu', account: true }] });
+    const staffId = clinic.staff[0]!.id;
+    const hours = await p.http.get(`/api/v1/clinics/${clinic.id}/hours`);
+    expect(hours.status).toBe(200);
+    expect(hours.body.weekly.length).toBeGreaterThan(0);
+    const stranger = await createVerifiedUser(p);
+    for (const token of [undefined, stranger.accessToken]) {
+      const list = await p.http.get(`/api/v1/clinics/${clinic.id}/staff`, { token });
+      expect(list.status).toBe(200);
+      expect(list.body.items.map((s: { name: string }) => s.name)).toEqual(['drh. Ayu']);
+      expect(list.body.items[0]).not.toHaveProperty('userId');
+      const one = await p.http.get(`/api/v1/clinics/${clinic.id}/staff/${staffId}`, { token });
+      expect(one.status).toBe(200);
+      expect(one.body).not.toHaveProperty('userId');
+    }
+    const owner = await p.http.get(`/api/v1/clinics/${clinic.id}/staff`, { token: clinic.vendor.accessToken });
+    expect(owner.body.items[0].userId).toBe(clinic.staff[0]!.user!.userId);
+  });
+
+  it("a deleted pet's photos stop being served at deletion, and a restore brings them back", async () => {
+    const owner = await createVerifiedUser(p);
+    const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'cat' }, { token: owner.accessToken });
+    const form = new FormData();
+    const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#f59e0b' } })
+      .png()
+      .toBuffer();
+    form.append('file', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'milo.png');
+    const photo = await p.http.call('POST', `/api/v1/pets/${pet.body.id}/images`, {
+      token: owner.accessToken,
+      raw: form,
+    });
+    expect(photo.status, photo.text).toBe(201);
+    const urls: string[] = photo.body.variants.map((v: { url: string }) => v.url);
+    const status = (url: string) => fetch(url).then((r) => r.status);
+    for (const url of urls) expect(await status(url)).toBe(200);
+    expect((await p.http.delete(`/api/v1/pets/${pet.body.id}`, { token: owner.accessToken })).status).toBe(204);
+    for (const url of urls) expect(await status(url)).toBe(404);
+    const restored = await p.http.post(`/api/v1/pets/${pet.body.id}/restore`, undefined, { token: owner.accessToken });
+    expect(restored.status).toBe(200);
+    for (const url of urls) expect(await status(url)).toBe(200);
+  });
+
+  it("ages and due dates count 'today' in the user's time zone", async () => {
+    // Kiritimati (UTC+14) and Pago Pago (UTC-11) sit on either side of Jakarta (UTC+7); at any moment
+    // one of them has another date than Jakarta.
+    const now = DateTime.utc();
+    const jakarta = now.setZone('Asia/Jakarta').toISODate()!;
+    const zone = now.setZone('Pacific/Kiritimati').toISODate() !== jakarta ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+    const userToday = now.setZone(zone).toISODate()!;
+    const [earlier, later] = [userToday, jakarta].sort();
+    const owner = await createVerifiedUser(p);
+    const prefs = await p.http.put('/api/v1/users/me/preferences', { timeZone: zone }, { token: owner.accessToken });
+    expect(prefs.status, prefs.text).toBe(200);
+    expect(prefs.body.timeZone).toBe(zone);
+    // Born a year before the later of the two dates: one year old there, not yet on the earlier date.
+    const birthDate = DateTime.fromISO(later!).minus({ years: 1 }).toISODate()!;
+    const pet = await p.http.post(
+      '/api/v1/pets',
+      { name: 'Milo', species: 'cat', birthDate },
+      { token: owner.accessToken },
+    );
+    expect(pet.status, pet.text).toBe(201);
+    expect(pet.body.ageYears).toBe(userToday === later ? 1 : 0);
+    // Due on the earlier date: still upcoming there, overdue on the later one.
+    const record = await p.http.post(
+      `/api/v1/pets/${pet.body.id}/medical-records`,
+      { type: 'vaccination', title: 'Rabies', date: birthDate, nextDueDate: earlier },
+      { token: owner.accessToken },
+    );
+    expect(record.status, record.text).toBe(201);
+    const upcoming = await p.http.get(`/api/v1/pets/${pet.body.id}/medical-records?due=upcoming`, {
+      token: owner.accessToken,
+    });
+    expect(upcoming.body.items.length).toBe(userToday === earlier ? 1 : 0);
+  });
+
+  it('cancellation and rescheduling cut-offs follow the policy in force when the booking was made', async () => {
+    const clinic = await createClinic(p);
+    await putRules(p, clinic, weeklyRules([1, 2, 3, 4, 5, 6], LUNCH_BREAK));
+    const owner = await createOwner(p);
+    const day = mondayAhead(clinic.timeZone);
+    const base = { clinicId: clinic.id, serviceId: clinic.services[0]!.id, petIds: [owner.petId] };
+    const book = async (time: string) => {
+      const r = await p.http.post(
+        '/api/v1/bookings',
+        { ...base, start: localIso(day, time, clinic.timeZone) },
+        {
+          token: owner.accessToken,
+        },
+      );
+      expect(r.status, r.text).toBe(201);
+      return r.body.id as string;
+    };
+    const first = await book('08:00');
+    const second = await book('09:00');
+    // After the bookings, the clinic puts a 30-day cut-off (which covers a booking two weeks ahead).
+    const policy = await p.http.put(
+      `/api/v1/schedules/${clinic.id}/policy`,
+      { cancellationCutoffMinutes: 43_200 },
+      {
+        token: clinic.vendor.accessToken,
+      },
+    );
+    expect(policy.status).toBe(200);
+    const cancel = await p.http.post(`/api/v1/bookings/${first}/cancel`, {}, { token: owner.accessToken });
+    expect(cancel.status, cancel.text).toBe(200);
+    const moved = await p.http.patch(
+      `/api/v1/bookings/${second}`,
+      { start: localIso(day, '10:00', clinic.timeZone) },
+      {
+        token: owner.accessToken,
+      },
+    );
+    expect(moved.status, moved.text).toBe(200);
+    // A booking made under the new policy is held to it.
+    const third = await book('11:00');
+    const late = await p.http.post(`/api/v1/bookings/${third}/cancel`, {}, { token: owner.accessToken });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('cancellation_cutoff_passed');
+  });
+});
+
 describe('11.12 cost caps', () => {
   it('images over IMAGE_MAX_PIXELS are refused before decoding: avatars, pet photos, clinic photos, documents', async () => {
     const big = await png(1200, 1000); // 1.2 MP, a few kB on the wire
@@ -514,7 +1184,7 @@ describe('11.12 cost caps', () => {
     expect(avatar.body.code).toBe('image_too_large');
     const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'dog' }, { token: user.accessToken });
     expectStatus(await upload(`/api/v1/pets/${pet.body.id}/images`, user.accessToken, big), 413);
-    const clinic = await createClinic();
+    const clinic = await createOwnedClinic();
     expectStatus(await upload(`/api/v1/clinics/${clinic.id}/photos`, clinic.vendor.accessToken, big), 413);
     const applicant = await createVerifiedUser(p);
     const app = await p.http.post('/api/v1/vendor/onboarding', undefined, { token: applicant.accessToken });
@@ -540,7 +1210,7 @@ describe('11.12 cost caps', () => {
     // Another account is not affected; the clinic service counts its uploads the same way.
     const other = await createVerifiedUser(p);
     expectStatus(await upload('/api/v1/users/me/avatar', other.accessToken, small), 200);
-    const vendor = await createClinic();
+    const vendor = await createOwnedClinic();
     for (let i = 0; i < UPLOADS_PER_HOUR; i++)
       expectStatus(await upload(`/api/v1/clinics/${vendor.id}/photos`, vendor.vendor.accessToken, small), 201);
     const photo = await upload(`/api/v1/clinics/${vendor.id}/photos`, vendor.vendor.accessToken, small);

@@ -64,6 +64,7 @@ export const baseEnv = {
   SMTP_URL: optionalEmpty(urlVar('smtp', 'smtps')),
   MAIL_FROM: z.string().default('PetPro <no-reply@petpro.local>'),
   PUBLIC_URL: optionalEmpty(urlVar('http', 'https')),
+  PUBLIC_APP_URL: optionalEmpty(urlVar('http', 'https')),
   PETPRO_ADMIN_EMAIL: optionalEmpty(z.email({ error: 'must be an email address' })),
   PETPRO_ADMIN_PASSWORD: optionalEmpty(z.string().min(8, 'must be at least 8 characters')),
   SERVICE_SECRET: optionalEmpty(secretVar()),
@@ -118,6 +119,21 @@ export function exitOnConfigError<T>(fn: () => T): T {
     }
     throw err;
   }
+}
+
+/**
+ * Where links in mail point. `gateway`: the public URL of the platform (PUBLIC_URL, else the local
+ * gateway). `app`: the client app (PUBLIC_APP_URL) when there is one; without it, mail links go to
+ * the small pages the platform serves itself, or are left out where no such page exists.
+ */
+export function publicUrls(config: { PUBLIC_URL?: string; PUBLIC_APP_URL?: string; GATEWAY_PORT: number }): {
+  gateway: string;
+  app: string | undefined;
+} {
+  return {
+    gateway: (config.PUBLIC_URL ?? `http://localhost:${config.GATEWAY_PORT}`).replace(/\/$/, ''),
+    app: config.PUBLIC_APP_URL?.replace(/\/$/, ''),
+  };
 }
 
 export const SERVICE_NAMES = ['auth', 'user', 'clinic', 'booking'] as const;

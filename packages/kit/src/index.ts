@@ -15,3 +15,4 @@ export * from './upload.ts';
 export * from './revocations.ts';
 export * from './image.ts';
 export * from './quota.ts';
+export * from './ip.ts';

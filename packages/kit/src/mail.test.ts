@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { Mailer } from './mail.ts';
+import { Mailer, greeting, mailSafeText } from './mail.ts';
 
 describe('Mailer without SMTP_URL', () => {
   it('writes the message to the outbox folder and logs the hint line', async () => {
@@ -25,5 +25,22 @@ describe('Mailer without SMTP_URL', () => {
     expect(eml).toContain('Subject: Konfirmasi');
     expect(eml).toContain('token=abc');
     expect(lines.join('')).toContain('verify budi: https://x.test/v?token=abc');
+  });
+});
+
+describe('user-written text in mail', () => {
+  it('keeps plain names and labels, collapsing spaces and dropping control characters', () => {
+    expect(mailSafeText('  Klinik  Hewan\u0000 Sehat\n', 80)).toBe('Klinik Hewan Sehat');
+    expect(mailSafeText('drh. Ayu', 80)).toBe('drh. Ayu');
+    expect(greeting('id', 'Dewi Lestari')).toBe('Halo Dewi Lestari,');
+    expect(greeting('en', "Siti Nur'aini")).toBe("Hi Siti Nur'aini,");
+  });
+
+  it('drops anything link-like, too long, or (in a greeting) with digits', () => {
+    for (const t of ['buka http://x.test', 'www.hadiah.id', 'hadiah.example', 'a@b.c', 'x'.repeat(81)])
+      expect(mailSafeText(t, 80)).toBeUndefined();
+    expect(greeting('id', 'Hubungi 0812 3456')).toBe('Halo,');
+    expect(greeting('en', 'Visit evil.example')).toBe('Hi,');
+    expect(greeting('en', null)).toBe('Hi,');
   });
 });

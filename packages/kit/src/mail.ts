@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { z } from 'zod';
 import type { Logger } from './log.ts';
 
 export interface MailMessage {
@@ -119,4 +120,49 @@ export function renderMail(lang: Language, p: MailParts): RenderedMail {
     text,
     html: mailHtml({ heading: p.heading, paragraphs: p.paragraphs, action: p.action, footer: FOOTER[lang] }),
   };
+}
+
+const hourlyCap = (def: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0 (0 = no limit)')
+    .max(10_000, 'must be at most 10000')
+    .default(def);
+
+/**
+ * Caps on mail that someone's action sends to an address (a contact code, a staff invitation, an
+ * "already registered" notice): per recipient address and per acting account, per hour. Services
+ * that send such mail spread this into their configuration.
+ */
+export const mailLimitEnv = {
+  MAIL_PER_ADDRESS_PER_HOUR: hourlyCap(5),
+  MAIL_PER_ACCOUNT_PER_HOUR: hourlyCap(20),
+};
+
+/**
+ * Text a user wrote, fit to appear in a mail to someone else: control and format characters
+ * removed, spaces collapsed, at most `max` characters; undefined when empty or when it carries
+ * anything link-like (a scheme, `www.`, a domain name) that would turn PetPro's mail into the
+ * writer's advertisement or phishing.
+ */
+export function mailSafeText(text: string | null | undefined, max: number): string | undefined {
+  const clean = (text ?? '')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!clean || clean.length > max) return undefined;
+  if (/:\/\/|www\.|@|\p{L}\.\p{L}{2}/iu.test(clean)) return undefined;
+  return clean;
+}
+
+/**
+ * The greeting of a mail: with the account's own name when it is a plain, short name (letters,
+ * spaces, `.'-`; no digits, no links), else without a name.
+ */
+export function greeting(lang: Language, name?: string | null): string {
+  const safe = mailSafeText(name, 40);
+  const plain = safe && /^[\p{L}\p{M}][\p{L}\p{M} .'’-]*$/u.test(safe) ? safe : undefined;
+  const hello = lang === 'en' ? 'Hi' : 'Halo';
+  return plain ? `${hello} ${plain},` : `${hello},`;
 }

@@ -5,6 +5,7 @@ import {
   createOpenApiRegistry,
   createServiceApp,
   finishApp,
+  publicUrls,
   servicePath,
   z,
   type ServiceContext,
@@ -27,13 +28,14 @@ import { RbacService } from './rbac/rbac.service.ts';
 import { adminRoutes } from './rbac/admin.routes.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
+import { pagesRoutes } from './pages/pages.routes.ts';
 
 export type { DB };
 
 /** The auth service: everything wired, nothing listening. */
 export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const config = parseAuthConfig(ctx.env);
-  const publicUrl = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.GATEWAY_PORT}`).replace(/\/$/, '');
+  const urls = publicUrls(ctx.config);
   const openapi = createOpenApiRegistry();
   const { app } = createServiceApp({
     name: ctx.name,
@@ -73,7 +75,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     keys,
     mailer: ctx.mailer,
     log: ctx.log,
-    config: { ...config, publicUrl },
+    config: { ...config, urls },
   });
   const rbacService = new RbacService({ rbac, audit, accounts, sessions });
 
@@ -115,6 +117,8 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     '/api/v1/admin',
     adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, keys, auth }).finish(),
   );
+  // The pages mail links open when there is no client app; the gateway routes them publicly.
+  app.use(pagesRoutes(accountsService));
   app.use(
     '/internal',
     internalRoutes({

@@ -1,4 +1,4 @@
-import { z, parseConfig, secretVar } from '@petpro/kit';
+import { mailLimitEnv, z, parseConfig, secretVar } from '@petpro/kit';
 
 const int = (_name: string, min: number, max: number, def: number) =>
   z.coerce
@@ -21,6 +21,7 @@ export function parseAuthConfig(env: NodeJS.ProcessEnv) {
       LOGIN_LOCK_AFTER_FAILURES: int('LOGIN_LOCK_AFTER_FAILURES', 3, 50, 5),
       LOGIN_LOCK_BASE_SECONDS: int('LOGIN_LOCK_BASE_SECONDS', 1, 3600, 30),
       AUTH_IP_LIMIT_FACTOR: int('AUTH_IP_LIMIT_FACTOR', 1, 10_000, 1),
+      ...mailLimitEnv,
       JWT_KEY_SECRET: secretVar().optional(),
     },
     env,

@@ -47,6 +47,8 @@ export interface UserRolesTable {
   role: string;
   granted_at: Timestamp;
   granted_by: string | null;
+  /** 'system', 'admin' or 'service:<name>' (see the migration that added it). */
+  granted_via: Generated<string>;
 }
 
 export interface OneTimeTokensTable {

@@ -33,7 +33,7 @@ describe('account lifecycle through the gateway', () => {
     const normalised = email.trim().toLowerCase();
     const mail = await p.smtp.waitFor(normalised);
     expect(mail.subject).toMatch(/Konfirmasi/); // Bahasa Indonesia by default
-    expect(mail.text).toContain('/api/v1/auth/verify-email?token=');
+    expect(mail.text).toContain(`${p.url}/verify-email?token=`);
 
     const early = await p.http.post('/api/v1/auth/login', { email: normalised, password: 'kucing oranye di sofa' });
     expect(early.status).toBe(403);

@@ -80,6 +80,8 @@ export interface BookingsTable {
   cancelled_by: string | null;
   cancelled_by_role: 'owner' | 'clinic' | null;
   cancellation_reason: string | null;
+  /** The policy's cut-off when the booking was made (null: made before it was kept; the current policy applies). */
+  cancellation_cutoff_minutes: ColumnType<number | null, number | null | undefined, number | null>;
   version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;

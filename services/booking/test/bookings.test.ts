@@ -442,13 +442,13 @@ describe('status machine', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.cancellation).toMatchObject({ by: 'owner', reason: null });
 
-    const late = (await book(owner.accessToken, { ...base, start: `${day}T09:00:00+07:00` })).body.id as string;
-    // A cut-off of 30 days puts a booking two weeks ahead inside it.
+    // A cut-off of 30 days puts a booking two weeks ahead inside it (a booking keeps the cut-off in force when it was made).
     await p.http.put(
       `/api/v1/schedules/${clinic.id}/policy`,
       { cancellationCutoffMinutes: 43_200 },
       { token: clinic.vendor.accessToken },
     );
+    const late = (await book(owner.accessToken, { ...base, start: `${day}T09:00:00+07:00` })).body.id as string;
     const refused = await p.http.post(
       `/api/v1/bookings/${late}/cancel`,
       { reason: 'change of plans' },

@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import pg from 'pg';
 import type { Platform } from '../../../test/platform.ts';
 import { createVerifiedUser, loginAdmin, relogin, setRoles, type TestUser } from '../../../test/users.ts';
+import { linkStaffAccount } from '../../../test/staff.ts';
 
 export const LUNCH_BREAK = [
   { start: '08:00', end: '12:00' },
@@ -107,10 +108,11 @@ export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<
         : m.services.map((i) => services[i]!.id);
     const r = await p.http.post(
       `/api/v1/clinics/${id}/staff`,
-      { name: m.name, role: 'vet', serviceIds, ...(user ? { userId: user.userId } : {}) },
+      { name: m.name, role: 'vet', serviceIds },
       { token: a.accessToken },
     );
     expectStatus(r, 201, 'create staff');
+    if (user) await linkStaffAccount(p, a.accessToken, id, r.body.id, user);
     // Logged in again: the link granted clinic_staff, which the earlier token does not carry.
     staff.push({ id: r.body.id, name: m.name, user: user && (await relogin(p, user)) });
   }

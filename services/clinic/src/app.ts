@@ -5,6 +5,7 @@ import {
   createOpenApiRegistry,
   createServiceApp,
   finishApp,
+  publicUrls,
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
@@ -26,6 +27,8 @@ import { catalogueRoutes } from './catalogue/catalogue.routes.ts';
 import { StaffRepository } from './staff/staff.repository.ts';
 import { StaffService } from './staff/staff.service.ts';
 import { staffRoutes } from './staff/staff.routes.ts';
+import { InvitationsRepository } from './staff/invitations.repository.ts';
+import { InvitationsService } from './staff/invitations.service.ts';
 import { OnboardingRepository } from './onboarding/onboarding.repository.ts';
 import { OnboardingService } from './onboarding/onboarding.service.ts';
 import { ApprovalService } from './onboarding/approval.service.ts';
@@ -33,6 +36,7 @@ import { onboardingRoutes } from './onboarding/onboarding.routes.ts';
 import { adminOnboardingRoutes } from './onboarding/admin.routes.ts';
 import { OutboxRepository } from './mail/outbox.repository.ts';
 import { OutboxDispatcher } from './mail/outbox.service.ts';
+import { MailQuota } from './mail/mail-quota.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
 import { startWorker } from './worker.ts';
 
@@ -41,7 +45,7 @@ export type { DB };
 /** The clinic service: everything wired, nothing listening (the background worker runs until ctx.onClose). */
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseClinicConfig(ctx.env);
-  const publicUrl = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.GATEWAY_PORT}`).replace(/\/$/, '');
+  const urls = publicUrls(ctx.config);
   const openapi = createOpenApiRegistry();
   const { app } = createServiceApp({
     name: ctx.name,
@@ -72,9 +76,26 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     auth,
     mailer: ctx.mailer,
     log: ctx.log,
-    publicUrl,
+    appUrl: urls.app,
     retryBaseMs: config.CLINIC_RETRY_BASE_MS,
     retryMaxMs: config.CLINIC_RETRY_MAX_MS,
+  });
+  const mailQuota = new MailQuota(ctx.db, {
+    perAddress: config.MAIL_PER_ADDRESS_PER_HOUR,
+    perAccount: config.MAIL_PER_ACCOUNT_PER_HOUR,
+  });
+  const invitationsService = new InvitationsService({
+    db: ctx.db,
+    staff,
+    invitations: new InvitationsRepository(ctx.db),
+    staffService,
+    clinicsService,
+    auth,
+    mailer: ctx.mailer,
+    mailQuota,
+    log: ctx.log,
+    ttlDays: config.CLINIC_STAFF_INVITATION_TTL_DAYS,
+    appUrl: urls.app,
   });
   const onboardingService = new OnboardingService({
     db: ctx.db,
@@ -93,6 +114,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
       codeResendSeconds: config.CLINIC_CONTACT_CODE_RESEND_SECONDS,
       codeSecret: ctx.config.SERVICE_SECRET!,
     },
+    mailQuota,
   });
   const approvals = new ApprovalService({
     db: ctx.db,
@@ -112,7 +134,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   searchRoutes(api, { service: searchService });
   clinicRoutes(api, { service: clinicsService, verifier: ctx.verifier, photoMaxBytes: config.CLINIC_PHOTO_MAX_BYTES });
   catalogueRoutes(api, { service: catalogueService, verifier: ctx.verifier });
-  staffRoutes(api, { service: staffService, verifier: ctx.verifier });
+  staffRoutes(api, { service: staffService, invitations: invitationsService, verifier: ctx.verifier });
   vendorClinicRoutes(api, { service: clinicsService, clinics, verifier: ctx.verifier });
   onboardingRoutes(api, {
     service: onboardingService,

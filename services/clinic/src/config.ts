@@ -1,4 +1,4 @@
-import { z, parseConfig, uploadEnv } from '@petpro/kit';
+import { mailLimitEnv, z, parseConfig, uploadEnv } from '@petpro/kit';
 
 const int = (min: number, max: number, def: number) =>
   z.coerce
@@ -20,6 +20,8 @@ export function parseClinicConfig(env: NodeJS.ProcessEnv) {
       CLINIC_CONTACT_CODE_TTL_MINUTES: int(1, 1_440, 15),
       CLINIC_CONTACT_CODE_MAX_ATTEMPTS: int(1, 20, 5),
       CLINIC_CONTACT_CODE_RESEND_SECONDS: int(0, 3_600, 60),
+      CLINIC_STAFF_INVITATION_TTL_DAYS: int(1, 30, 7),
+      ...mailLimitEnv,
       CLINIC_WORKER_INTERVAL_MS: int(50, 600_000, 5_000),
       CLINIC_RETRY_BASE_MS: int(10, 3_600_000, 5_000),
       CLINIC_RETRY_MAX_MS: int(10, 86_400_000, 10 * 60_000),

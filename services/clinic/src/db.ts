@@ -78,6 +78,20 @@ export interface ClinicStaffTable {
   deleted_at: NullableTimestamp;
 }
 
+export interface StaffInvitationsTable {
+  id: string;
+  clinic_id: string;
+  staff_id: string;
+  email: string;
+  token_hash: string;
+  invited_by: string;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+  accepted_at: NullableTimestamp;
+  accepted_by: string | null;
+  revoked_at: NullableTimestamp;
+}
+
 export interface StaffServicesTable {
   clinic_id: string;
   staff_id: string;
@@ -157,6 +171,7 @@ export interface DB {
   clinic_services: ClinicServicesTable;
   clinic_staff: ClinicStaffTable;
   staff_services: StaffServicesTable;
+  staff_invitations: StaffInvitationsTable;
   onboarding_applications: OnboardingApplicationsTable;
   onboarding_documents: OnboardingDocumentsTable;
   onboarding_contact_codes: OnboardingContactCodesTable;

@@ -3,6 +3,7 @@ import { ServiceCredentials, type RunningService } from '@petpro/kit';
 import { eventually } from '@petpro/kit/testing';
 import { startPlatform, TEST_SECRET, type Platform } from '../../../test/platform.ts';
 import { createVerifiedUser, loginAdmin, relogin, type TestUser } from '../../../test/users.ts';
+import { linkStaffAccount } from '../../../test/staff.ts';
 import {
   PDF,
   completeApplication,
@@ -348,12 +349,13 @@ describe('vendor onboarding through the gateway', () => {
         name: 'Drh. Budi',
         role: 'vet',
         serviceIds: [services.body.items[0].id, services.body.items[1].id],
-        userId: staffUser.userId,
       },
       { token: vt },
     );
     expect(staff.status, staff.text).toBe(201);
-    expect(staff.body).toMatchObject({ role: 'vet', userId: staffUser.userId });
+    await linkStaffAccount(p, vt, clinicId, staff.body.id, staffUser);
+    const linked = await p.http.get(`/api/v1/clinics/${clinicId}/staff/${staff.body.id}`, { token: vt });
+    expect(linked.body).toMatchObject({ role: 'vet', userId: staffUser.userId });
     expect((await me(await relogin(p, staffUser))).roles).toContain('clinic_staff');
     const groomer = await p.http.post(
       `/api/v1/clinics/${clinicId}/staff`,

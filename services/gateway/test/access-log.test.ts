@@ -50,7 +50,7 @@ describe('gateway access log', () => {
   });
 
   it('never writes the token of a reset or verification link', async () => {
-    expect((await fetch(`${url}/reset-password?token=live-reset-token`)).status).toBe(404);
+    await fetch(`${url}/reset-password?token=live-reset-token`);
     await fetch(`${url}/api/v1/auth/verify-email?token=live-verify-token`);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const log = lines.join('\n');

@@ -78,6 +78,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const profilesRepo = new ProfilesRepository(ctx.db);
   const petsRepo = new PetsRepository(ctx.db);
   const profiles = new ProfilesService({ profiles: profilesRepo, images, pets: petsRepo, media });
+  const preferences = new PreferencesService(new PreferencesRepository(ctx.db));
   const pets = new PetsService({
     db: ctx.db,
     pets: petsRepo,
@@ -86,9 +87,13 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     log: ctx.log,
     restoreDays: config.PET_RESTORE_DAYS,
     maxPetsPerUser: config.PETS_PER_USER_MAX,
+    today: (ownerId) => preferences.today(ownerId),
   });
-  const records = new MedicalRecordsService({ records: new MedicalRecordsRepository(ctx.db), pets });
-  const preferences = new PreferencesService(new PreferencesRepository(ctx.db));
+  const records = new MedicalRecordsService({
+    records: new MedicalRecordsRepository(ctx.db),
+    pets,
+    today: (ownerId) => preferences.today(ownerId),
+  });
   const favourites = new FavouritesService(new FavouritesRepository(ctx.db));
 
   // Pets past the restore window go for good: at start and hourly (any replica may do it; rows are locked).
@@ -108,7 +113,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   app.use('/api/v1', favouritesRoutes(openapi, favourites, ctx.verifier).finish());
   app.use('/api/v1', petsRoutes(openapi, pets, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
   app.use('/api/v1', medicalRecordsRoutes(openapi, records, ctx.verifier).finish());
-  app.use('/api/v1/media/user', mediaRoutes(storage));
+  app.use('/api/v1/media/user', mediaRoutes(storage, pets));
   app.use('/internal', internalRoutes({ credentials: ctx.credentials, preferences, pets, profiles: profilesRepo }));
   return finishApp(app);
 }

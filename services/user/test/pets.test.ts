@@ -180,13 +180,14 @@ describe('pets', () => {
     const listed = deleted.body.items.find((x: { id: string }) => x.id === pet.id);
     expect(listed.deletedAt).toEqual(expect.any(String));
     expect(new Date(listed.restorableUntil).getTime() - new Date(listed.deletedAt).getTime()).toBe(30 * 86_400_000);
-    // The photo files stay while the pet can come back.
-    expect((await fetchImage(photo.body.url)).status).toBe(200);
+    // The photo files stay while the pet can come back, but are not served while it is deleted.
+    expect((await fetchImage(photo.body.url)).status).toBe(404);
 
     const restored = await p.http.post(`/api/v1/pets/${pet.id}/restore`, undefined, { token: u.accessToken });
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ id: pet.id, deletedAt: null, restorableUntil: null });
     expect(restored.body.photos.map((x: { id: string }) => x.id)).toEqual([photo.body.id]);
+    expect((await fetchImage(photo.body.url)).status).toBe(200);
     const records = await p.http.get(`/api/v1/pets/${pet.id}/medical-records`, { token: u.accessToken });
     expect(records.body.items.map((x: { id: string }) => x.id)).toEqual([record.body.id]);
   });

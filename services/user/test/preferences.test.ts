@@ -23,6 +23,7 @@ const defaults = {
     reminderOffsetsMinutes: [1440, 120],
   },
   language: 'id',
+  timeZone: 'Asia/Jakarta',
   display: { theme: 'system', timeFormat: '24h', units: 'metric' },
 };
 
@@ -43,6 +44,7 @@ describe('preferences', () => {
         reminderOffsetsMinutes: [2880, 60, 15],
       },
       language: 'en',
+      timeZone: 'Asia/Makassar',
       display: { theme: 'dark', timeFormat: '12h', units: 'imperial' },
     };
     const put = await p.http.put('/api/v1/users/me/preferences', wanted, { token: u.accessToken });

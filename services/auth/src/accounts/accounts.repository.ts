@@ -114,6 +114,22 @@ export class AccountsRepository {
       .execute();
   }
 
+  /** An unverified account claimed by configuration: new name and password, no phone, verified. */
+  async takeOver(userId: string, v: { name: string; passwordHash: string }): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({
+        name: v.name,
+        phone: null,
+        password_hash: v.passwordHash,
+        email_verified_at: new Date(),
+        updated_at: new Date(),
+      })
+      .where('id', '=', userId)
+      .where('email_verified_at', 'is', null)
+      .execute();
+  }
+
   async markVerified(userId: string, db: Db = this.db): Promise<void> {
     await db
       .updateTable('users')

@@ -23,6 +23,8 @@ import type { KeysService } from '../tokens/keys.service.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
 import { templates, type RenderedMail } from '../mail/templates.ts';
 
+const ADMIN_NAME = 'PetPro Admin';
+
 /** OWASP's minimum for argon2id: 19 MiB memory, 2 iterations, 1 lane. */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -68,7 +70,7 @@ export class AccountsService {
       keys: KeysService;
       mailer: Mailer;
       log: Logger;
-      config: AuthConfig & { publicUrl: string };
+      config: AuthConfig & { urls: { gateway: string; app: string | undefined } };
     },
   ) {}
 
@@ -96,6 +98,23 @@ export class AccountsService {
         }
       }
     })();
+  }
+
+  /**
+   * A link in a mail: to the client app (PUBLIC_APP_URL) when there is one, else to the page the
+   * platform serves itself at the same path (pages.routes.ts), in the reader's language.
+   */
+  private mailLink(page: 'verify-email' | 'reset-password', token: string, lang: Language): string {
+    return `${this.deps.config.urls.app ?? this.deps.config.urls.gateway}/${page}?token=${token}&lang=${lang}`;
+  }
+
+  /** Records a password attempt against the account's lock before the password is checked (429 while locked). */
+  private lockable(accountKey: string) {
+    return this.deps.throttle.recordAttempt(
+      accountKey,
+      this.deps.config.LOGIN_LOCK_AFTER_FAILURES,
+      this.deps.config.LOGIN_LOCK_BASE_SECONDS,
+    );
   }
 
   async view(user: UserRecord): Promise<UserView> {
@@ -134,12 +153,14 @@ export class AccountsService {
     if (!user) {
       // The address is taken: answer exactly as for a new account, and tell the owner by mail.
       const existing = await this.deps.accounts.findByEmail(email);
-      if (existing)
+      // Capped per address (which is the account here): past the cap the notice is silently not sent,
+      // since a 429 would tell that the address is registered.
+      if (existing && (await this.deps.throttle.allowsMailTo(email, this.deps.config.MAIL_PER_ADDRESS_PER_HOUR)))
         this.deliver(
           existing.email,
           templates.alreadyRegistered(existing.language, {
             name: existing.name,
-            loginUrl: `${this.deps.config.publicUrl}/api/v1/auth/login`,
+            loginUrl: this.deps.config.urls.app && `${this.deps.config.urls.app}/login`,
           }),
         );
       return {
@@ -167,10 +188,10 @@ export class AccountsService {
       sha256(token),
       new Date(Date.now() + hours * 3_600_000),
     );
-    const url = `${this.deps.config.publicUrl}/api/v1/auth/verify-email?token=${token}`;
+    const url = this.mailLink('verify-email', token, user.language);
     this.deliver(
       user.email,
-      templates.verifyEmail(user.language, { name: user.name, url, token, hours }),
+      templates.verifyEmail(user.language, { url, token, hours }),
       `verify ${user.email}: ${url}`,
     );
   }
@@ -198,15 +219,11 @@ export class AccountsService {
     const email = normaliseEmail(input.email);
     const accountKey = this.deps.throttle.accountKey(email);
     await this.deps.throttle.check('loginPerIp', meta.ip ?? 'unknown');
-    await this.deps.throttle.assertNotLocked(accountKey);
+    // Counted before the password is checked, so that parallel guesses cannot outrun the lock.
+    const { failures, lockedUntil } = await this.lockable(accountKey);
     const user = await this.deps.accounts.findByEmail(email);
     const ok = await argon2.verify(user?.passwordHash ?? (await this.dummy()), input.password).catch(() => false);
     if (!user?.passwordHash || !ok) {
-      const { failures, lockedUntil } = await this.deps.throttle.recordFailure(
-        accountKey,
-        this.deps.config.LOGIN_LOCK_AFTER_FAILURES,
-        this.deps.config.LOGIN_LOCK_BASE_SECONDS,
-      );
       await this.deps.audit.record({
         type: 'login_failed',
         targetId: user?.id ?? null,
@@ -222,10 +239,10 @@ export class AccountsService {
         });
       throw new UnauthorizedError('invalid_credentials', 'The email or password is not correct');
     }
+    await this.deps.throttle.clearFailures(accountKey);
     // Only someone who knows the password learns that the address is unverified.
     if (!user.emailVerifiedAt)
       throw new ForbiddenError('email_not_verified', 'Verify your email address before logging in');
-    await this.deps.throttle.clearFailures(accountKey);
     // A second factor (a later issue) hooks in here: an account with MFA answers with an MFA challenge
     // instead of tokens, and the session is created once the challenge is met.
     const tokens = await this.startSession(user, input.deviceId, meta);
@@ -331,11 +348,11 @@ export class AccountsService {
       sha256(token),
       new Date(Date.now() + minutes * 60_000),
     );
-    const url = `${this.deps.config.publicUrl}/reset-password?token=${token}`;
+    const url = this.mailLink('reset-password', token, user.language);
     this.deliver(
       user.email,
       templates.passwordReset(user.language, { name: user.name, url, token, minutes }),
-      `reset for ${user.email}: POST /api/v1/auth/password/reset {"token":"${token}","password":"…"}`,
+      `reset for ${user.email}: ${url}`,
     );
     await this.deps.audit.record({ type: 'password_reset_requested', targetId: user.id, ip: meta.ip });
   }
@@ -360,13 +377,8 @@ export class AccountsService {
     const user = await this.deps.accounts.findById(principal.userId);
     if (!user) throw new NotFoundError('user_not_found', 'The account no longer exists');
     const accountKey = this.deps.throttle.accountKey(user.email);
-    await this.deps.throttle.assertNotLocked(accountKey);
+    await this.lockable(accountKey);
     if (!user.passwordHash || !(await argon2.verify(user.passwordHash, current).catch(() => false))) {
-      await this.deps.throttle.recordFailure(
-        accountKey,
-        this.deps.config.LOGIN_LOCK_AFTER_FAILURES,
-        this.deps.config.LOGIN_LOCK_BASE_SECONDS,
-      );
       throw new ValidationError(
         [
           {
@@ -378,6 +390,7 @@ export class AccountsService {
         'The current password is not correct',
       );
     }
+    await this.deps.throttle.clearFailures(accountKey);
     const problems = checkPassword(next, { email: user.email }, 'newPassword');
     if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
     await this.deps.accounts.setPassword(user.id, await this.hash(next));
@@ -402,14 +415,18 @@ export class AccountsService {
     };
   }
 
-  /** Creates or promotes the bootstrap admin (verified, with `admin`); an existing password is kept. */
+  /**
+   * Creates or promotes the bootstrap admin (verified, with `admin`). An existing verified account
+   * keeps its password. An unverified one never proved it owns the address (anyone may register it
+   * before it is configured), so it is taken over: the configured password, its sessions revoked.
+   */
   async ensureAdmin(rawEmail: string, password: string): Promise<void> {
     const email = normaliseEmail(rawEmail);
     let user = await this.deps.accounts.findByEmail(email);
     if (!user) {
       user = await this.deps.accounts.createWithPassword({
         email,
-        name: 'PetPro Admin',
+        name: ADMIN_NAME,
         phone: null,
         passwordHash: await this.hash(password),
         language: 'id',
@@ -418,6 +435,18 @@ export class AccountsService {
       });
       user ??= await this.deps.accounts.findByEmail(email);
       this.deps.log.info({ email }, 'bootstrap admin created');
+    } else if (!user.emailVerifiedAt) {
+      await this.deps.accounts.takeOver(user.id, { name: ADMIN_NAME, passwordHash: await this.hash(password) });
+      const revoked = await this.deps.sessions.revoke({ userId: user.id }, 'bootstrap_admin');
+      await this.deps.audit.record({
+        type: 'bootstrap_admin_takeover',
+        targetId: user.id,
+        detail: { sessionsRevoked: revoked.length },
+      });
+      this.deps.log.warn(
+        { email, userId: user.id, sessionsRevoked: revoked.length },
+        'the bootstrap admin address had an unverified account: it now has the configured password, and its sessions were revoked',
+      );
     }
     if (!user) return;
     await this.deps.accounts.markVerified(user.id);

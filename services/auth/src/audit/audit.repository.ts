@@ -19,7 +19,8 @@ export type AuditType =
   | 'role_updated'
   | 'role_deleted'
   | 'forced_logout'
-  | 'signing_key_rotated';
+  | 'signing_key_rotated'
+  | 'bootstrap_admin_takeover';
 
 export interface AuditEvent {
   id: string;

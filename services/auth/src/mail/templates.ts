@@ -1,25 +1,31 @@
-import { renderMail as render, type Language, type RenderedMail } from '@petpro/kit';
+import { greeting, renderMail as render, type Language, type RenderedMail } from '@petpro/kit';
 
 export type { RenderedMail };
 
-/** Every mail the auth service sends, in Bahasa Indonesia (default) and English. */
+/**
+ * Every mail the auth service sends, in Bahasa Indonesia (default) and English. A name appears only
+ * in mail to an account's proven address, and only as a plain short name (kit `greeting`): the
+ * verification mail goes to an address that anyone may have typed, so it names nobody.
+ */
 export const templates = {
-  verifyEmail(lang: Language, v: { name: string; url: string; token: string; hours: number }): RenderedMail {
+  verifyEmail(lang: Language, v: { url: string; token: string; hours: number }): RenderedMail {
     return lang === 'en'
       ? render(lang, {
           subject: 'Confirm your PetPro email address',
-          heading: `Hi ${v.name},`,
+          heading: greeting(lang),
           paragraphs: [
-            `Welcome to PetPro! Please confirm your email address. The link is valid for ${v.hours} hours and works once.`,
+            `A PetPro account was just created with this email address. To confirm that the address is yours, open the link below; it is valid for ${v.hours} hours and works once.`,
+            'If you did not sign up, someone else may have typed your address: ignore this email and the account stays unconfirmed.',
             `Verification code: ${v.token}`,
           ],
           action: { label: 'Confirm email', url: v.url },
         })
       : render(lang, {
           subject: 'Konfirmasi alamat email PetPro Anda',
-          heading: `Halo ${v.name},`,
+          heading: greeting(lang),
           paragraphs: [
-            `Selamat datang di PetPro! Silakan konfirmasi alamat email Anda. Tautan ini berlaku ${v.hours} jam dan hanya dapat digunakan sekali.`,
+            `Akun PetPro baru saja dibuat dengan alamat email ini. Untuk mengonfirmasi bahwa alamat ini milik Anda, buka tautan di bawah; tautan berlaku ${v.hours} jam dan hanya dapat digunakan sekali.`,
+            'Jika Anda tidak mendaftar, mungkin orang lain salah mengetik alamat Anda: abaikan email ini dan akun tersebut tidak akan dikonfirmasi.',
             `Kode verifikasi: ${v.token}`,
           ],
           action: { label: 'Konfirmasi email', url: v.url },
@@ -29,7 +35,7 @@ export const templates = {
     return lang === 'en'
       ? render(lang, {
           subject: 'Reset your PetPro password',
-          heading: `Hi ${v.name},`,
+          heading: greeting(lang, v.name),
           paragraphs: [
             `Someone asked to reset the password of your PetPro account. The link is valid for ${v.minutes} minutes and works once. After the reset, every device is logged out.`,
             `Reset code: ${v.token}`,
@@ -38,7 +44,7 @@ export const templates = {
         })
       : render(lang, {
           subject: 'Atur ulang kata sandi PetPro Anda',
-          heading: `Halo ${v.name},`,
+          heading: greeting(lang, v.name),
           paragraphs: [
             `Ada permintaan untuk mengatur ulang kata sandi akun PetPro Anda. Tautan ini berlaku ${v.minutes} menit dan hanya dapat digunakan sekali. Setelah diatur ulang, semua perangkat akan keluar.`,
             `Kode atur ulang: ${v.token}`,
@@ -46,37 +52,38 @@ export const templates = {
           action: { label: 'Buat kata sandi baru', url: v.url },
         });
   },
-  alreadyRegistered(lang: Language, v: { name: string; loginUrl: string }): RenderedMail {
+  /** `loginUrl` only when a client app can open it (PUBLIC_APP_URL); the login API itself is no page. */
+  alreadyRegistered(lang: Language, v: { name: string; loginUrl?: string }): RenderedMail {
     return lang === 'en'
       ? render(lang, {
           subject: 'Someone tried to register with your email',
-          heading: `Hi ${v.name},`,
+          heading: greeting(lang, v.name),
           paragraphs: [
             'Someone tried to create a PetPro account with your email address, which already has an account. If it was you, just log in, or reset your password if you forgot it.',
           ],
-          action: { label: 'Log in', url: v.loginUrl },
+          action: v.loginUrl ? { label: 'Log in', url: v.loginUrl } : undefined,
         })
       : render(lang, {
           subject: 'Ada yang mencoba mendaftar dengan email Anda',
-          heading: `Halo ${v.name},`,
+          heading: greeting(lang, v.name),
           paragraphs: [
             'Seseorang mencoba membuat akun PetPro dengan alamat email Anda, padahal email ini sudah terdaftar. Jika itu Anda, silakan masuk, atau atur ulang kata sandi jika lupa.',
           ],
-          action: { label: 'Masuk', url: v.loginUrl },
+          action: v.loginUrl ? { label: 'Masuk', url: v.loginUrl } : undefined,
         });
   },
   passwordChanged(lang: Language, v: { name: string }): RenderedMail {
     return lang === 'en'
       ? render(lang, {
           subject: 'Your PetPro password was changed',
-          heading: `Hi ${v.name},`,
+          heading: greeting(lang, v.name),
           paragraphs: [
             'The password of your PetPro account was just changed, and your other devices were logged out. If this was not you, reset your password now.',
           ],
         })
       : render(lang, {
           subject: 'Kata sandi PetPro Anda telah diubah',
-          heading: `Halo ${v.name},`,
+          heading: greeting(lang, v.name),
           paragraphs: [
             'Kata sandi akun PetPro Anda baru saja diubah, dan perangkat lain telah dikeluarkan. Jika ini bukan Anda, segera atur ulang kata sandi.',
           ],

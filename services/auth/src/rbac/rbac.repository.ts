@@ -106,31 +106,40 @@ export class RbacRepository {
     return { roles: names, permissions: perms.map((p) => p.permission) };
   }
 
+  /**
+   * Makes the user's roles exactly `roles`. Roles the user keeps keep their grant (and its source);
+   * only the added ones are recorded as granted by the admin.
+   */
   async setUserRoles(userId: string, roles: string[], grantedBy: string | null): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('user_roles').where('user_id', '=', userId).execute();
+      let removal = trx.deleteFrom('user_roles').where('user_id', '=', userId);
+      if (roles.length) removal = removal.where('role', 'not in', roles);
+      await removal.execute();
       if (roles.length)
         await trx
           .insertInto('user_roles')
-          .values(roles.map((role) => ({ user_id: userId, role, granted_by: grantedBy })))
+          .values(roles.map((role) => ({ user_id: userId, role, granted_by: grantedBy, granted_via: 'admin' })))
+          .onConflict((oc) => oc.columns(['user_id', 'role']).doNothing())
           .execute();
     });
   }
 
-  async grantRole(userId: string, role: string, grantedBy: string | null): Promise<void> {
+  /** Grants a role unless the user has it already (an existing grant keeps its source). */
+  async grantRole(userId: string, role: string, grantedBy: string | null, via = 'system'): Promise<void> {
     await this.db
       .insertInto('user_roles')
-      .values({ user_id: userId, role, granted_by: grantedBy })
+      .values({ user_id: userId, role, granted_by: grantedBy, granted_via: via })
       .onConflict((oc) => oc.columns(['user_id', 'role']).doNothing())
       .execute();
   }
 
-  /** Takes a role from a user; false when they did not hold it. */
-  async revokeRole(userId: string, role: string): Promise<boolean> {
+  /** Takes a role back only when it was granted `via` that source; false when there was no such grant. */
+  async revokeGrant(userId: string, role: string, via: string): Promise<boolean> {
     const r = await this.db
       .deleteFrom('user_roles')
       .where('user_id', '=', userId)
       .where('role', '=', role)
+      .where('granted_via', '=', via)
       .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }

@@ -105,7 +105,7 @@ export class RbacService {
     if (!(await this.deps.accounts.findById(userId))) throw new NotFoundError('user_not_found', 'No such user');
     if ((await this.deps.rbac.unknownRoles([role])).length)
       throw new BadRequestError('unknown_role', `Unknown role ${role}`);
-    await this.deps.rbac.grantRole(userId, role, null);
+    await this.deps.rbac.grantRole(userId, role, null, `service:${service}`);
     await this.deps.audit.record({
       type: 'role_changed',
       targetId: userId,
@@ -113,9 +113,13 @@ export class RbacService {
     });
   }
 
-  /** Takes a role back on behalf of another service; a user who held it loses their sessions (see setUserRoles). */
+  /**
+   * Takes back a role on behalf of a service: only a grant that service made (an admin's grant of
+   * the same role stays); nothing happens when there is none. The user's sessions are revoked, as for any role reduction.
+   */
   async revokeFromService(service: string, userId: string, role: string): Promise<void> {
-    if (!(await this.deps.rbac.revokeRole(userId, role))) return;
+    if (!(await this.deps.rbac.revokeGrant(userId, role, `service:${service}`))) return;
+    // A user who lost a role loses their sessions at once (see setUserRoles).
     const sessionsRevoked = (await this.deps.sessions.revoke({ userId }, 'roles_reduced')).length;
     await this.deps.audit.record({
       type: 'role_changed',

@@ -17,51 +17,47 @@ export class ThrottleRepository {
     return { count: row.count, resetAt: new Date(row.window_start.getTime() + windowSeconds * 1000) };
   }
 
-  async lockedUntil(accountKey: string): Promise<Date | undefined> {
-    const r = await this.db
-      .selectFrom('login_failures')
-      .select('locked_until')
-      .where('account_key', '=', accountKey)
-      .executeTakeFirst();
-    return r?.locked_until && r.locked_until > new Date() ? r.locked_until : undefined;
-  }
-
   /**
-   * Records a failed login. From the `lockAfter`-th consecutive failure the account is locked for
-   * base·2^(n−lockAfter) seconds (at most an hour); at 100 failures within an hour it is locked for
-   * the rest of that hour, so no account ever sees more than 100 failed tries an hour.
+   * Records a login attempt BEFORE its password is checked, atomically (the row stays locked until
+   * the decision is written), so that parallel guesses cannot all pass a lock check before the
+   * first failure lands. A locked account records nothing and answers `{ locked: until }`. Otherwise
+   * the attempt counts as a failure (cleared again when the password proves right): from the
+   * `lockAfter`-th consecutive one the account is locked for base·2^(n−lockAfter) seconds (at most an
+   * hour), and at 100 within an hour for the rest of that hour, so no account sees more than 100
+   * failed tries an hour.
    */
-  async recordFailure(
+  async recordAttempt(
     accountKey: string,
     lockAfter: number,
     baseSeconds: number,
-  ): Promise<{ failures: number; lockedUntil: Date | null }> {
-    const r = await sql<{ failures: number; locked_until: Date | null }>`
-      insert into login_failures (account_key, failures, window_start, hour_failures, locked_until, updated_at)
-      values (${accountKey}, 1, now(), 1, null, now())
-      on conflict (account_key) do update set
-        failures = login_failures.failures + 1,
-        hour_failures = case when login_failures.window_start <= now() - interval '1 hour' then 1 else login_failures.hour_failures + 1 end,
-        window_start = case when login_failures.window_start <= now() - interval '1 hour' then now() else login_failures.window_start end,
-        updated_at = now()
-      returning failures, hour_failures, window_start, locked_until`.execute(this.db);
-    const row = r.rows[0] as unknown as { failures: number; hour_failures: number; window_start: Date };
-    let lockedUntil: Date | null = null;
-    if (row.failures >= lockAfter) {
-      const seconds = Math.min(3600, baseSeconds * 2 ** (row.failures - lockAfter));
-      lockedUntil = new Date(Date.now() + seconds * 1000);
-    }
-    if (row.hour_failures >= 100) {
-      const endOfHour = new Date(row.window_start.getTime() + 3_600_000);
-      if (!lockedUntil || endOfHour > lockedUntil) lockedUntil = endOfHour;
-    }
-    if (lockedUntil)
-      await this.db
+  ): Promise<{ locked: Date } | { failures: number; lockedUntil: Date | null }> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await sql<{ failures: number; hour_failures: number; window_start: Date; locked_until: Date | null }>`
+        insert into login_failures (account_key, failures, window_start, hour_failures, locked_until, updated_at)
+        values (${accountKey}, 0, now(), 0, null, now())
+        on conflict (account_key) do update set updated_at = now()
+        returning failures, hour_failures, window_start, locked_until`.execute(trx);
+      const row = r.rows[0]!;
+      const now = Date.now();
+      if (row.locked_until && row.locked_until.getTime() > now) return { locked: row.locked_until };
+      const newWindow = row.window_start.getTime() <= now - 3_600_000;
+      const windowStart = newWindow ? new Date(now) : row.window_start;
+      const hourFailures = newWindow ? 1 : row.hour_failures + 1;
+      const failures = row.failures + 1;
+      let lockedUntil: Date | null = null;
+      if (failures >= lockAfter)
+        lockedUntil = new Date(now + Math.min(3600, baseSeconds * 2 ** (failures - lockAfter)) * 1000);
+      if (hourFailures >= 100) {
+        const endOfHour = new Date(windowStart.getTime() + 3_600_000);
+        if (!lockedUntil || endOfHour > lockedUntil) lockedUntil = endOfHour;
+      }
+      await trx
         .updateTable('login_failures')
-        .set({ locked_until: lockedUntil })
+        .set({ failures, hour_failures: hourFailures, window_start: windowStart, locked_until: lockedUntil })
         .where('account_key', '=', accountKey)
         .execute();
-    return { failures: row.failures, lockedUntil };
+      return { failures, lockedUntil };
+    });
   }
 
   async clearFailures(accountKey: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { TooManyRequestsError } from '@petpro/kit';
+import { TooManyRequestsError, clientKey } from '@petpro/kit';
 import { sha256 } from '../shared/crypto.ts';
 import type { ThrottleRepository } from './throttle.repository.ts';
 
@@ -30,11 +30,23 @@ export class ThrottleService {
     return sha256(`account:${email}`);
   }
 
-  /** Counts a hit and throws 429 with Retry-After past the limit. */
+  /**
+   * Counts one mail that someone else's action sends to `email` (an "already registered" notice) and
+   * says whether it is within `perHour` (0 = no limit). The caller skips the mail past it, silently.
+   */
+  async allowsMailTo(email: string, perHour: number): Promise<boolean> {
+    if (perHour <= 0) return true;
+    const { count } = await this.repo.hit(`mail:${this.accountKey(email)}`, 3_600);
+    return count <= perHour;
+  }
+
+  /** Counts a hit and throws 429 with Retry-After past the limit (`subject`: an IP for per-IP limits). */
   async check(limit: LimitName, subject: string): Promise<void> {
     const { max: base, windowSeconds, perIp } = LIMITS[limit];
     const max = perIp ? base * this.ipFactor : base;
-    const { count, resetAt } = await this.repo.hit(`${limit}:${subject}`, windowSeconds);
+    // An IPv6 client is its /64, as at the gateway: rotating addresses inside it earns no fresh budget.
+    const key = perIp ? clientKey(subject) : subject;
+    const { count, resetAt } = await this.repo.hit(`${limit}:${key}`, windowSeconds);
     if (count > max)
       throw new TooManyRequestsError(
         (resetAt.getTime() - Date.now()) / 1000,
@@ -43,19 +55,24 @@ export class ThrottleService {
       );
   }
 
-  /** Throws 429 `account_locked` while the account is locked after failed logins. */
-  async assertNotLocked(accountKey: string): Promise<void> {
-    const until = await this.repo.lockedUntil(accountKey);
-    if (until)
+  /**
+   * Counts a login (or password change) attempt before its password is checked; 429
+   * `account_locked` with Retry-After while the account is locked. Returns the consecutive failures
+   * including this attempt, and the lock this attempt starts should its password prove wrong.
+   */
+  async recordAttempt(
+    accountKey: string,
+    lockAfter: number,
+    baseSeconds: number,
+  ): Promise<{ failures: number; lockedUntil: Date | null }> {
+    const r = await this.repo.recordAttempt(accountKey, lockAfter, baseSeconds);
+    if ('locked' in r)
       throw new TooManyRequestsError(
-        (until.getTime() - Date.now()) / 1000,
+        (r.locked.getTime() - Date.now()) / 1000,
         'account_locked',
         'Too many failed attempts; this account is locked for a while',
       );
-  }
-
-  recordFailure(accountKey: string, lockAfter: number, baseSeconds: number) {
-    return this.repo.recordFailure(accountKey, lockAfter, baseSeconds);
+    return r;
   }
 
   clearFailures(accountKey: string): Promise<void> {

@@ -46,6 +46,8 @@ export interface BookingRecord {
   cancelledBy: string | null;
   cancelledByRole: 'owner' | 'clinic' | null;
   cancellationReason: string | null;
+  /** The clinic's cancellation cut-off when the booking was made; null for bookings older than that snapshot. */
+  cancellationCutoffMinutes: number | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;

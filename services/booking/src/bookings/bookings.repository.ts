@@ -33,6 +33,7 @@ const cols = [
   'cancelled_by',
   'cancelled_by_role',
   'cancellation_reason',
+  'cancellation_cutoff_minutes',
   'version',
   'created_at',
   'updated_at',
@@ -68,6 +69,7 @@ function toBooking(r: Row): BookingRecord {
     cancelledBy: r.cancelled_by,
     cancelledByRole: r.cancelled_by_role,
     cancellationReason: r.cancellation_reason,
+    cancellationCutoffMinutes: r.cancellation_cutoff_minutes,
     version: r.version,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -88,6 +90,7 @@ export interface NewBooking {
   timeZone: string;
   notes: string | null;
   service: BookingRecord['service'];
+  cancellationCutoffMinutes: number;
 }
 
 /** Fields a change may set; the version always moves on. */
@@ -158,6 +161,7 @@ export class BookingsRepository {
         buffer_minutes: b.service.bufferMinutes,
         price_amount: b.service.price.amount,
         price_currency: b.service.price.currency,
+        cancellation_cutoff_minutes: b.cancellationCutoffMinutes,
       })
       .returning(cols)
       .executeTakeFirstOrThrow();

@@ -69,6 +69,8 @@ interface Placement {
   start: Date;
   end: Date;
   heldUntil: Date;
+  /** The cut-off of the policy the slot was checked against (snapshotted on a new booking). */
+  cancellationCutoffMinutes: number;
 }
 
 export interface BookingsDeps {
@@ -174,6 +176,7 @@ export class BookingsService {
             timeZone: clinic.timeZone,
             notes: body.notes || null,
             service: snapshot,
+            cancellationCutoffMinutes: place.cancellationCutoffMinutes,
           });
           await repos.outbox.append([
             bookingEvent('booking.created', booking, actor),
@@ -273,6 +276,7 @@ export class BookingsService {
       start: new Date(a.start),
       end: new Date(a.start + durationMs),
       heldUntil: new Date(a.start + heldMs),
+      cancellationCutoffMinutes: calendar.policy.cancellationCutoffMinutes,
     };
   }
 
@@ -493,15 +497,21 @@ export class BookingsService {
     return 'clinic';
   }
 
+  /**
+   * The owner's cancellation and reschedule deadline: the cut-off of the policy in force when the
+   * booking was made (the clinic's current one only for bookings older than that snapshot).
+   */
   private async assertBeforeCutoff(
     repos: Repositories,
     booking: BookingRecord,
     code: string,
     message: string,
   ): Promise<void> {
-    const policy = (await repos.schedules.findPolicy(booking.clinicId)) ?? DEFAULT_POLICY;
-    if (this.now() > booking.start.getTime() - policy.cancellationCutoffMinutes * MINUTE_MS) {
-      throw new ConflictError(code, message, { cutoffMinutes: policy.cancellationCutoffMinutes });
+    const cutoffMinutes =
+      booking.cancellationCutoffMinutes ??
+      ((await repos.schedules.findPolicy(booking.clinicId)) ?? DEFAULT_POLICY).cancellationCutoffMinutes;
+    if (this.now() > booking.start.getTime() - cutoffMinutes * MINUTE_MS) {
+      throw new ConflictError(code, message, { cutoffMinutes });
     }
   }
 }

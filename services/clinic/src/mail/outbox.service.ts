@@ -32,7 +32,8 @@ export class OutboxDispatcher {
       auth: AuthClient;
       mailer: Mailer;
       log: Logger;
-      publicUrl: string;
+      /** The client app (PUBLIC_APP_URL): decision mails link to its onboarding screen; without one, no link. */
+      appUrl: string | undefined;
       retryBaseMs: number;
       retryMaxMs: number;
     },
@@ -77,7 +78,7 @@ export class OutboxDispatcher {
       business: p.business,
       decision: p.decision,
       reason: p.reason,
-      url: `${this.deps.publicUrl}/api/v1/vendor/onboarding/${p.applicationId}`,
+      url: this.deps.appUrl && `${this.deps.appUrl}/vendor/onboarding`,
     });
     await this.deps.mailer.send({ to: user.email, ...mail });
   }

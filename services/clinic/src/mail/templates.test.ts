@@ -27,16 +27,23 @@ describe('mail templates', () => {
     );
   });
 
-  it('puts the code in the subject and the body, and escapes names in HTML', () => {
-    const m = templates.contactCode('id', {
-      name: '<b>Budi</b>',
-      code: '012345',
-      minutes: 15,
-      business: 'Klinik & Co',
-    });
+  it('puts the code in the subject and the body, and nothing the applicant wrote', () => {
+    const m = templates.contactCode('id', { code: '012345', minutes: 15 });
     expect(m.subject).toContain('012345');
     expect(m.text).toContain('Kode verifikasi: 012345');
-    expect(m.html).toContain('&lt;b&gt;Budi&lt;/b&gt;');
-    expect(m.html).not.toContain('<b>Budi</b>');
+    expect(m.text).toMatch(/^Halo,\n/);
+  });
+
+  it('names the business in a decision only when it is plain text', () => {
+    const plain = templates.decision('en', { name: 'Jane', business: 'Happy Paws', decision: 'approved', url: 'u' });
+    expect(plain.text).toContain('the application for Happy Paws is approved');
+    const linked = templates.decision('en', {
+      name: 'Jane',
+      business: 'Prizes at www.evil.example',
+      decision: 'approved',
+      url: 'u',
+    });
+    expect(linked.text).not.toContain('evil');
+    expect(linked.text).toContain('your application is approved');
   });
 });

@@ -19,7 +19,13 @@ import {
   type WindowQuota,
 } from '@petpro/kit';
 import type { DB } from '../db.ts';
-import type { ApplicationRecord, DocumentRecord, EventRecord, OnboardingRepository } from './onboarding.repository.ts';
+import type {
+  ApplicationRecord,
+  ContactCodeRecord,
+  DocumentRecord,
+  EventRecord,
+  OnboardingRepository,
+} from './onboarding.repository.ts';
 import type { BusinessStep, ContactStep, LocationStep, ServicesStep, StepValue } from './onboarding.schemas.ts';
 import {
   allowedFrom,
@@ -39,6 +45,7 @@ import type { AuthClient } from '../shared/auth-client.ts';
 import type { OutboxRepository } from '../mail/outbox.repository.ts';
 import { DECISION_MAIL, type DecisionMailPayload, type OutboxDispatcher } from '../mail/outbox.service.ts';
 import { templates } from '../mail/templates.ts';
+import type { MailQuota } from '../mail/mail-quota.ts';
 
 /** File types accepted as onboarding documents, judged from the bytes (never the name or the declared type). */
 const DOCUMENT_MIME: Record<string, string> = { 'application/pdf': 'pdf', 'image/jpeg': 'jpg', 'image/png': 'png' };
@@ -108,6 +115,11 @@ export interface QueueItemDto {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** True when `code` was sent to `email` and can still be used. */
+function isLive(code: ContactCodeRecord | undefined, email: string, now = Date.now()): boolean {
+  return !!code && code.email === email && code.attemptsLeft > 0 && code.expiresAt.getTime() > now;
+}
+
 /** True when the contact step's address is the one that was verified. */
 export function contactVerified(app: ApplicationRecord): boolean {
   return !!app.contact && !!app.contactVerifiedEmail && app.contactVerifiedEmail === app.contact.email;
@@ -141,6 +153,7 @@ export class OnboardingService {
       log: Logger;
       config: OnboardingConfig;
       uploads: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> };
+      mailQuota: Pick<MailQuota, 'consume'>;
     },
   ) {}
 
@@ -269,7 +282,11 @@ export class OnboardingService {
     return app;
   }
 
-  /** Saves one step (already validated by its schema). Saving the contact step with a new address mails a fresh code. */
+  /**
+   * Saves one step (already validated by its schema). Saving the contact step mails a code only when
+   * the address is not verified and has no live code; such a save is held to the resend cooldown and
+   * to the mail caps (429, nothing saved), so re-saving is not a way to mail an address without end.
+   */
   async saveStep(p: Principal, id: string, step: Step, value: StepValue): Promise<ApplicationRecord> {
     let codeFor: { email: string; code: string } | undefined;
     await withTransaction(this.deps.db, async (trx) => {
@@ -288,13 +305,29 @@ export class OnboardingService {
         const email = (value as ContactStep).email;
         if (email !== app.contactVerifiedEmail) {
           await this.deps.repo.setContactVerified(id, p.userId, null, trx);
-          codeFor = { email, code: await this.issueCode(id, email, trx) };
+          const current = await this.deps.repo.findContactCode(id, trx, true);
+          if (!isLive(current, email)) {
+            await this.assertMayMailCode(p, current, email);
+            codeFor = { email, code: await this.issueCode(id, email, trx) };
+          }
         }
       }
     });
     const app = (await this.deps.repo.findById(id))!;
     if (codeFor) await this.mailCode(app, codeFor.email, codeFor.code);
     return app;
+  }
+
+  /** 429 `resend_too_soon` within the cooldown of the last code, 429 `mail_limit_reached` past the caps. */
+  private async assertMayMailCode(p: Principal, current: ContactCodeRecord | undefined, email: string): Promise<void> {
+    const wait = current ? current.sentAt.getTime() + this.deps.config.codeResendSeconds * 1000 - Date.now() : 0;
+    if (wait > 0)
+      throw new TooManyRequestsError(
+        wait / 1000,
+        'resend_too_soon',
+        'A code was sent a moment ago; wait before asking for another',
+      );
+    await this.deps.mailQuota.consume(p.userId, email);
   }
 
   /** A new 6-digit code for `email`; only its keyed hash is stored. */
@@ -340,12 +373,7 @@ export class OnboardingService {
     } catch (err) {
       this.deps.log.warn({ err }, 'could not read the applicant language; mailing in Bahasa Indonesia');
     }
-    const mail = templates.contactCode(lang, {
-      name: app.contact?.contactName ?? '',
-      code,
-      minutes: this.deps.config.codeTtlMinutes,
-      business: app.business?.legalName ?? 'PetPro',
-    });
+    const mail = templates.contactCode(lang, { code, minutes: this.deps.config.codeTtlMinutes });
     try {
       await this.deps.mailer.send({ to: email, ...mail, outboxHint: `contact code ${code}` });
     } catch (err) {
@@ -361,14 +389,7 @@ export class OnboardingService {
       throw new ConflictError('contact_already_verified', 'The contact address is already verified');
     const email = app.contact.email;
     const code = await withTransaction(this.deps.db, async (trx) => {
-      const current = await this.deps.repo.findContactCode(id, trx, true);
-      const wait = current ? current.sentAt.getTime() + this.deps.config.codeResendSeconds * 1000 - Date.now() : 0;
-      if (wait > 0)
-        throw new TooManyRequestsError(
-          wait / 1000,
-          'resend_too_soon',
-          'A code was sent a moment ago; wait before asking for another',
-        );
+      await this.assertMayMailCode(p, await this.deps.repo.findContactCode(id, trx, true), email);
       return this.issueCode(id, email, trx);
     });
     await this.mailCode(app, email, code);

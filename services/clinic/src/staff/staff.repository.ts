@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -84,10 +84,7 @@ export class StaffRepository {
     }));
   }
 
-  async insert(
-    s: { id: string; clinicId: string; name: string; role: string; userId: string | null },
-    db: Db = this.db,
-  ): Promise<void> {
+  async insert(s: { id: string; clinicId: string; name: string; role: string }, db: Db = this.db): Promise<void> {
     await db
       .insertInto('clinic_staff')
       .values({
@@ -95,7 +92,7 @@ export class StaffRepository {
         clinic_id: s.clinicId,
         name: s.name,
         role: s.role,
-        user_id: s.userId,
+        user_id: null,
         created_at: new Date(),
         updated_at: new Date(),
       })
@@ -105,7 +102,7 @@ export class StaffRepository {
   async update(
     clinicId: string,
     id: string,
-    patch: { name?: string; role?: string; userId?: string | null },
+    patch: { name?: string; role?: string; userId?: null },
     db: Db = this.db,
   ): Promise<boolean> {
     const r = await db
@@ -147,9 +144,30 @@ export class StaffRepository {
     return true;
   }
 
+  /**
+   * Serialises staff links and unlinks of one user account (until the transaction ends), so that
+   * "is this user still staff anywhere?" and the role grant or revocation that follows cannot race.
+   */
+  async lockUser(userId: string, db: Transaction<DB>): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`clinic-staff-user:${userId}`}, 0))`.execute(db);
+  }
+
+  /** Links a user account to an unlinked staff entry of the clinic; false when the entry is gone or already linked. */
+  async linkUser(clinicId: string, id: string, userId: string, db: Db): Promise<boolean> {
+    const r = await db
+      .updateTable('clinic_staff')
+      .set({ user_id: userId, updated_at: new Date() })
+      .where('id', '=', id)
+      .where('clinic_id', '=', clinicId)
+      .where('deleted_at', 'is', null)
+      .where('user_id', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   /** Whether the user is still linked as staff anywhere (decides whether `clinic_staff` may be revoked). */
-  async isLinkedAnywhere(userId: string): Promise<boolean> {
-    const r = await this.db
+  async isLinkedAnywhere(userId: string, db: Db): Promise<boolean> {
+    const r = await db
       .selectFrom('clinic_staff')
       .select('id')
       .where('user_id', '=', userId)

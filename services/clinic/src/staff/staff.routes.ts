@@ -1,12 +1,25 @@
 import { optionalAuth, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { StaffService } from './staff.service.ts';
-import { CreateStaffBody, PatchStaffBody, StaffListSchema, StaffParams, StaffSchema } from './staff.schemas.ts';
+import type { InvitationsService } from './invitations.service.ts';
+import {
+  CreateStaffBody,
+  InvitationBody,
+  InvitationSchema,
+  InvitationTokenParams,
+  PatchStaffBody,
+  StaffListSchema,
+  StaffParams,
+  StaffSchema,
+} from './staff.schemas.ts';
 import { IdParams } from '../shared/schemas.ts';
 
 const tags = ['clinic staff'];
 
 /** Staff endpoints (under /api/v1). */
-export function staffRoutes(api: ApiRouter, deps: { service: StaffService; verifier: AccessTokenVerifier }) {
+export function staffRoutes(
+  api: ApiRouter,
+  deps: { service: StaffService; invitations: InvitationsService; verifier: AccessTokenVerifier },
+) {
   const auth = requireAuth(deps.verifier);
   const maybeAuth = optionalAuth(deps.verifier);
   const { service } = deps;
@@ -28,17 +41,16 @@ export function staffRoutes(api: ApiRouter, deps: { service: StaffService; verif
     {
       method: 'post',
       path: '/clinics/{id}/staff',
-      summary: 'Add a staff member (owner or admin); a userId gets the clinic_staff role',
+      summary: 'Add a staff member (owner or admin); an account is linked by invitation, not by userId',
       tags,
       auth: true,
       params: IdParams,
       body: CreateStaffBody,
       responses: {
         201: { description: 'The staff member', schema: StaffSchema },
+        400: { description: 'invitation_required (a userId was sent)' },
         403: { description: 'Not the owner' },
         404: { description: 'No such clinic' },
-        409: { description: 'user_already_staff' },
-        503: { description: 'The auth service is unavailable (nothing saved)' },
       },
     },
     auth,
@@ -67,7 +79,7 @@ export function staffRoutes(api: ApiRouter, deps: { service: StaffService; verif
     {
       method: 'patch',
       path: '/clinics/{id}/staff/{staffId}',
-      summary: 'Change a staff member (owner or admin)',
+      summary: 'Change a staff member (owner or admin); userId null unlinks the account',
       tags,
       auth: true,
       params: StaffParams,
@@ -101,6 +113,53 @@ export function staffRoutes(api: ApiRouter, deps: { service: StaffService; verif
     async (req, res) => {
       await service.remove(req.principal!, req.valid.params.id, req.valid.params.staffId);
       res.status(204).end();
+    },
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/clinics/{id}/staff/{staffId}/invitation',
+      summary: 'Mail an invitation to link the account of that address to this staff member (owner or admin)',
+      tags,
+      auth: true,
+      params: StaffParams,
+      body: InvitationBody,
+      responses: {
+        202: {
+          description: 'Mailed (the same answer whether or not the address has an account)',
+          schema: InvitationSchema,
+        },
+        403: { description: 'Not the owner' },
+        404: { description: 'No such staff member' },
+        409: { description: 'staff_already_linked' },
+        429: { description: 'mail_limit_reached' },
+      },
+    },
+    auth,
+    async (req, res) => {
+      const { id, staffId } = req.valid.params;
+      res.status(202).json(await deps.invitations.invite(req.principal!, id, staffId, req.valid.body));
+    },
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/staff-invitations/{token}/accept',
+      summary: 'Accept a staff invitation as the logged-in user (whose verified email must be the invited one)',
+      tags,
+      auth: true,
+      params: InvitationTokenParams,
+      responses: {
+        200: { description: 'The staff member now linked to the caller', schema: StaffSchema },
+        403: { description: 'invitation_email_mismatch' },
+        404: { description: 'invitation_not_found (used, replaced, expired or unknown)' },
+        409: { description: 'staff_already_linked, user_already_staff' },
+        503: { description: 'The auth service is unavailable (nothing saved)' },
+      },
+    },
+    auth,
+    async (req, res) => {
+      res.json(await deps.invitations.accept(req.principal!, req.valid.params.token));
     },
   );
   return api;

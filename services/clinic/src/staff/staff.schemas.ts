@@ -1,5 +1,5 @@
 import { z } from '@petpro/kit';
-import { text } from '../shared/schemas.ts';
+import { emailField, text } from '../shared/schemas.ts';
 
 export const STAFF_ROLES = ['vet', 'groomer', 'nurse', 'other'] as const;
 
@@ -7,7 +7,11 @@ const staffFields = {
   name: text(200),
   role: z.enum(STAFF_ROLES),
   serviceIds: z.array(z.uuid()).max(200),
-  userId: z.uuid().nullable(),
+  // Accounts are linked only by invitation (POST .../invitation, then the invitee accepts): a user id
+  // here is refused with 400 invitation_required; null unlinks the account.
+  userId: z.uuid().nullable().openapi({
+    description: 'Only null (unlink the account) is accepted; accounts are linked by invitation',
+  }),
 };
 
 export const CreateStaffBody = z
@@ -42,3 +46,14 @@ export const StaffListSchema = z
   .object({ items: z.array(StaffSchema), nextCursor: z.string().nullable() })
   .openapi('ClinicStaffList');
 export const StaffParams = z.object({ id: z.uuid(), staffId: z.uuid() });
+
+export const InvitationBody = z
+  .strictObject({
+    email: emailField,
+    language: z.enum(['id', 'en']).default('id').openapi({ description: 'Language of the invitation mail' }),
+  })
+  .openapi('StaffInvitationRequest');
+export const InvitationSchema = z
+  .object({ staffId: z.uuid(), email: z.string(), expiresAt: z.string() })
+  .openapi('StaffInvitation');
+export const InvitationTokenParams = z.object({ token: z.string().min(16).max(128) });

@@ -1,14 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
-import {
-  BadRequestError,
-  ConflictError,
-  NotFoundError,
-  isConstraintViolation,
-  withTransaction,
-  type Logger,
-  type Principal,
-} from '@petpro/kit';
-import type { Kysely } from 'kysely';
+import { BadRequestError, NotFoundError, withTransaction, type Logger, type Principal } from '@petpro/kit';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db.ts';
 import type { StaffRecord, StaffRepository } from './staff.repository.ts';
 import type { CatalogueRepository } from '../catalogue/catalogue.repository.ts';
@@ -28,7 +20,11 @@ export interface StaffDto {
   updatedAt: string;
 }
 
-/** Staff of a clinic: the owner (or an admin) manages them; linking a user account grants `clinic_staff` through the auth service. */
+/**
+ * Staff of a clinic: the owner (or an admin) manages them. A user account is linked only when its
+ * owner accepts an invitation (invitations.service.ts), which grants `clinic_staff`; unlinking the
+ * last staff entry of an account takes that grant back.
+ */
 export class StaffService {
   constructor(
     private readonly deps: {
@@ -41,7 +37,8 @@ export class StaffService {
     },
   ) {}
 
-  private toDto(s: StaffRecord, showUser: boolean): StaffDto {
+  /** The response shape; `showUser` (the owner, admins, the linked user) adds the linked account's id. */
+  toDto(s: StaffRecord, showUser: boolean): StaffDto {
     return {
       id: s.id,
       clinicId: s.clinicId,
@@ -86,21 +83,13 @@ export class StaffService {
   }
 
   /**
-   * Grants `clinic_staff` before the link is saved: if the auth service is down the request fails
-   * (503) with nothing saved, and a retry repeats an idempotent grant.
+   * Takes `clinic_staff` back when the user is linked to no other staff entry, inside the
+   * transaction that unlinked them and under the user's lock (see StaffRepository.lockUser). The
+   * auth service removes only a grant that came from staff linking, never an admin's. Best effort:
+   * the role alone opens no clinic.
    */
-  private async linkUser(userId: string): Promise<void> {
-    const user = await this.deps.auth.getUser(userId);
-    if (!user)
-      throw new BadRequestError('user_not_found', 'No user has this id', [
-        { field: 'userId', message: 'no such user', code: 'user_not_found' },
-      ]);
-    await this.deps.auth.grantRole(userId, STAFF_ROLE);
-  }
-
-  /** Revokes `clinic_staff` when the user is no longer staff anywhere; best effort (the role alone opens no clinic). */
-  private async unlinkUser(userId: string): Promise<void> {
-    if (await this.deps.staff.isLinkedAnywhere(userId)) return;
+  private async releaseRole(userId: string, trx: Transaction<DB>): Promise<void> {
+    if (await this.deps.staff.isLinkedAnywhere(userId, trx)) return;
     await this.deps.auth
       .revokeRole(userId, STAFF_ROLE)
       .catch((err: unknown) =>
@@ -114,25 +103,17 @@ export class StaffService {
     input: { name: string; role: string; serviceIds: string[]; userId?: string | null },
   ): Promise<StaffDto> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
+    if (input.userId) throw invitationRequired();
     const serviceIds = await this.checkServices(clinicId, input.serviceIds);
-    if (input.userId) await this.linkUser(input.userId);
     const id = uuidv7();
-    try {
-      await withTransaction(this.deps.db, async (trx) => {
-        await this.deps.staff.insert(
-          { id, clinicId, name: input.name, role: input.role, userId: input.userId ?? null },
-          trx,
-        );
-        await this.deps.staff.setServices(clinicId, id, serviceIds, trx);
-      });
-    } catch (err) {
-      if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq'))
-        throw new ConflictError('user_already_staff', 'This user is already a staff member of this clinic');
-      throw err;
-    }
+    await withTransaction(this.deps.db, async (trx) => {
+      await this.deps.staff.insert({ id, clinicId, name: input.name, role: input.role }, trx);
+      await this.deps.staff.setServices(clinicId, id, serviceIds, trx);
+    });
     return this.toDto((await this.deps.staff.findById(clinicId, id))!, true);
   }
 
+  /** Changes a staff member; `userId: null` unlinks the account (a user id is refused: that takes an invitation). */
   async update(
     p: Principal,
     clinicId: string,
@@ -140,37 +121,43 @@ export class StaffService {
     patch: { name?: string; role?: string; serviceIds?: string[]; userId?: string | null },
   ): Promise<StaffDto> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
+    if (patch.userId) throw invitationRequired();
     const before = await this.deps.staff.findById(clinicId, staffId);
     if (!before) throw new NotFoundError('staff_not_found', 'No such staff member');
     const serviceIds = patch.serviceIds && (await this.checkServices(clinicId, patch.serviceIds));
-    if (patch.userId && patch.userId !== before.userId) await this.linkUser(patch.userId);
-    try {
-      await withTransaction(this.deps.db, async (trx) => {
-        const found = await this.deps.staff.update(
-          clinicId,
-          staffId,
-          { name: patch.name, role: patch.role, userId: patch.userId },
-          trx,
-        );
-        if (!found) throw new NotFoundError('staff_not_found', 'No such staff member');
-        if (serviceIds) await this.deps.staff.setServices(clinicId, staffId, serviceIds, trx);
-      });
-    } catch (err) {
-      if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq'))
-        throw new ConflictError('user_already_staff', 'This user is already a staff member of this clinic');
-      throw err;
-    }
-    if (before.userId && patch.userId !== undefined && patch.userId !== before.userId)
-      await this.unlinkUser(before.userId);
+    const unlink = patch.userId === null && before.userId ? before.userId : undefined;
+    await withTransaction(this.deps.db, async (trx) => {
+      if (unlink) await this.deps.staff.lockUser(unlink, trx);
+      const found = await this.deps.staff.update(
+        clinicId,
+        staffId,
+        { name: patch.name, role: patch.role, userId: patch.userId === null ? null : undefined },
+        trx,
+      );
+      if (!found) throw new NotFoundError('staff_not_found', 'No such staff member');
+      if (serviceIds) await this.deps.staff.setServices(clinicId, staffId, serviceIds, trx);
+      if (unlink) await this.releaseRole(unlink, trx);
+    });
     return this.toDto((await this.deps.staff.findById(clinicId, staffId))!, true);
   }
 
   async remove(p: Principal, clinicId: string, staffId: string): Promise<void> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
     const before = await this.deps.staff.findById(clinicId, staffId);
-    const removed =
-      before && (await withTransaction(this.deps.db, (trx) => this.deps.staff.softDelete(clinicId, staffId, trx)));
-    if (!removed) throw new NotFoundError('staff_not_found', 'No such staff member');
-    if (before.userId) await this.unlinkUser(before.userId);
+    if (!before) throw new NotFoundError('staff_not_found', 'No such staff member');
+    await withTransaction(this.deps.db, async (trx) => {
+      if (before.userId) await this.deps.staff.lockUser(before.userId, trx);
+      if (!(await this.deps.staff.softDelete(clinicId, staffId, trx)))
+        throw new NotFoundError('staff_not_found', 'No such staff member');
+      if (before.userId) await this.releaseRole(before.userId, trx);
+    });
   }
+}
+
+function invitationRequired(): BadRequestError {
+  return new BadRequestError(
+    'invitation_required',
+    'A user account is linked to a staff member only by invitation: POST /api/v1/clinics/{id}/staff/{staffId}/invitation',
+    [{ field: 'userId', message: 'link accounts by invitation', code: 'invitation_required' }],
+  );
 }

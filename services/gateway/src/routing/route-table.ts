@@ -47,6 +47,9 @@ export const ROUTES: RouteRule[] = [
   ),
   { prefix: '/api/v1/auth', service: 'auth', access: { '*': AUTH } },
   { prefix: '/.well-known/jwks.json', service: 'auth', access: { '*': PUBLIC } },
+  // The pages mail links open when there is no client app (PUBLIC_APP_URL).
+  { prefix: '/verify-email', service: 'auth', access: { '*': PUBLIC }, limitClass: 'auth' },
+  { prefix: '/reset-password', service: 'auth', access: { '*': PUBLIC }, limitClass: 'auth' },
   { prefix: '/api/v1/admin/roles', service: 'auth', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/permissions', service: 'auth', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/users', service: 'auth', access: { '*': ADMIN } },
@@ -71,6 +74,7 @@ export const ROUTES: RouteRule[] = [
     bodyClass: 'upload',
   },
   { prefix: '/api/v1/vendor', service: 'clinic', access: { '*': AUTH }, bodyClass: 'upload' },
+  { prefix: '/api/v1/staff-invitations', service: 'clinic', access: { '*': AUTH } },
   { prefix: '/api/v1/media/clinic', service: 'clinic', access: { '*': PUBLIC } },
   // Booking service.
   { prefix: '/api/v1/availability', service: 'booking', access: { '*': PUBLIC } },

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, StoredVariant } from '../db.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -184,6 +184,20 @@ export class ImagesRepository {
       .limit(1)
       .executeTakeFirst();
     return r && toImage(r);
+  }
+
+  /** Whether a stored file (by its storage key) is a photo of a pet that is not deleted. */
+  async isLivePetPhoto(key: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('images')
+      .innerJoin('pets', 'pets.id', 'images.pet_id')
+      .select('images.id')
+      .where('images.kind', '=', 'pet')
+      .where(sql<boolean>`images.variants @> ${JSON.stringify([{ key }])}::jsonb`)
+      .where('pets.deleted_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
+    return !!r;
   }
 
   /** Every stored variant of the given pets' photos (before the pets are purged). */

@@ -9,7 +9,6 @@ import type {
 import type { PetsService } from '../pets/pets.service.ts';
 import { recordProblems } from './record-rules.ts';
 import { toPage } from '../shared/pagination.ts';
-import { todayIn } from '../shared/dates.ts';
 
 /** What the record endpoints answer. */
 export interface RecordView extends Omit<MedicalRecord, 'createdAt' | 'updatedAt'> {
@@ -44,7 +43,14 @@ type RecordInput = Partial<Omit<RecordFields, 'nextDueDate' | 'vet' | 'clinicId'
 
 /** Medical history of the caller's pets. Every call first checks the pet is the caller's and not deleted. */
 export class MedicalRecordsService {
-  constructor(private readonly deps: { records: MedicalRecordsRepository; pets: PetsService }) {}
+  constructor(
+    private readonly deps: {
+      records: MedicalRecordsRepository;
+      pets: PetsService;
+      /** The owner's "today" (their time zone from preferences): it splits upcoming from overdue. */
+      today: (ownerId: string) => Promise<string>;
+    },
+  ) {}
 
   async create(
     ownerId: string,
@@ -84,7 +90,7 @@ export class MedicalRecordsService {
     const after: [string, string] | undefined = key && [key.date, key.id];
     const rows = await this.deps.records.list(petId, {
       types: q.type,
-      due: q.due && { mode: q.due, today: todayIn() },
+      due: q.due && { mode: q.due, today: await this.deps.today(ownerId) },
       order: q.due ? 'asc' : q.sort === 'date' ? 'asc' : 'desc',
       after,
       limit: q.limit + 1,

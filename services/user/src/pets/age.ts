@@ -1,10 +1,9 @@
 import { DateTime } from 'luxon';
-import { HOME_ZONE, todayIn } from '../shared/dates.ts';
 
-/** Age in completed years and months on `today` (YYYY-MM-DD) for a birth date; null without one. */
+/** Age in completed years and months on `today` (YYYY-MM-DD, the owner's date) for a birth date; null without one. */
 export function deriveAge(
   birthDate: string | null,
-  today: string = todayIn(HOME_ZONE),
+  today: string,
 ): { ageYears: number | null; ageMonths: number | null } {
   if (!birthDate) return { ageYears: null, ageMonths: null };
   const born = DateTime.fromISO(birthDate, { zone: 'utc' });
@@ -19,7 +18,7 @@ export function deriveAge(
  * The birth date implied by an estimated age ("about 3 years", "about 0.5 years"): the age is
  * rounded to whole months and counted back from `today`.
  */
-export function birthDateFromEstimatedAge(years: number, today: string = todayIn(HOME_ZONE)): string {
+export function birthDateFromEstimatedAge(years: number, today: string): string {
   const months = Math.round(years * 12);
   return DateTime.fromISO(today, { zone: 'utc' }).minus({ months }).toISODate()!;
 }

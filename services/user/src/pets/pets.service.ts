@@ -64,6 +64,8 @@ export class PetsService {
       log: Logger;
       restoreDays: number;
       maxPetsPerUser: number;
+      /** The owner's "today" (their time zone from preferences): ages and estimated birth dates count from it. */
+      today: (ownerId: string) => Promise<string>;
     },
   ) {}
 
@@ -75,7 +77,7 @@ export class PetsService {
     return { ...this.deps.media.view(image), isPrimary: image.isPrimary };
   }
 
-  private view(p: PetRecord, photos: ImageRecord[]): PetView {
+  private view(p: PetRecord, photos: ImageRecord[], today: string): PetView {
     const photoViews = photos.filter((i) => i.petId === p.id).map((i) => this.photoView(i));
     return {
       id: p.id,
@@ -85,7 +87,7 @@ export class PetsService {
       sex: p.sex,
       birthDate: p.birthDate,
       birthDateEstimated: p.birthDateEstimated,
-      ...deriveAge(p.birthDate),
+      ...deriveAge(p.birthDate, today),
       weightKg: p.weightKg,
       microchipId: p.microchipId,
       sterilised: p.sterilised,
@@ -101,17 +103,21 @@ export class PetsService {
     };
   }
 
-  private async views(pets: PetRecord[]): Promise<PetView[]> {
-    const photos = await this.deps.images.listPetPhotos(pets.map((p) => p.id));
-    return pets.map((p) => this.view(p, photos));
+  /** Views of one owner's pets. */
+  private async views(ownerId: string, pets: PetRecord[]): Promise<PetView[]> {
+    const [photos, today] = await Promise.all([
+      this.deps.images.listPetPhotos(pets.map((p) => p.id)),
+      this.deps.today(ownerId),
+    ]);
+    return pets.map((p) => this.view(p, photos, today));
   }
 
   /** Maps API input to stored fields: an estimated age becomes an estimated birth date. */
-  private toFields(input: PetInput): Partial<PetFields> {
+  private async toFields(ownerId: string, input: PetInput): Promise<Partial<PetFields>> {
     const { estimatedAgeYears, ...rest } = input;
     const out: Partial<PetFields> = { ...rest };
     if (estimatedAgeYears !== undefined) {
-      out.birthDate = birthDateFromEstimatedAge(estimatedAgeYears);
+      out.birthDate = birthDateFromEstimatedAge(estimatedAgeYears, await this.deps.today(ownerId));
       out.birthDateEstimated = true;
     } else if (input.birthDate !== undefined) {
       out.birthDateEstimated = false;
@@ -127,7 +133,7 @@ export class PetsService {
   }
 
   async create(ownerId: string, input: PetInput & { name: string; species: Species }): Promise<PetView> {
-    const f = this.toFields(input);
+    const f = await this.toFields(ownerId, input);
     const pet = await this.deps.pets.createWithinLimit(
       uuidv7(),
       ownerId,
@@ -146,7 +152,7 @@ export class PetsService {
       this.deps.maxPetsPerUser,
     );
     if (!pet) throw this.limitReached();
-    return this.view(pet, []);
+    return this.view(pet, [], await this.deps.today(ownerId));
   }
 
   private limitReached() {
@@ -154,7 +160,7 @@ export class PetsService {
   }
 
   async get(ownerId: string, petId: string): Promise<PetView> {
-    const [view] = await this.views([await this.requireActive(ownerId, petId)]);
+    const [view] = await this.views(ownerId, [await this.requireActive(ownerId, petId)]);
     return view!;
   }
 
@@ -171,7 +177,7 @@ export class PetsService {
         after,
       });
       const page = toPage(rows, q.limit, (p) => ({ deletedAt: p.deletedAt!.toISOString(), id: p.id }));
-      return { items: await this.views(page.items), nextCursor: page.nextCursor };
+      return { items: await this.views(ownerId, page.items), nextCursor: page.nextCursor };
     }
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { id: 'uuid' });
     const rows = await this.deps.pets.listActive(ownerId, {
@@ -180,13 +186,13 @@ export class PetsService {
       species: q.species,
     });
     const page = toPage(rows, q.limit, (p) => ({ id: p.id }));
-    return { items: await this.views(page.items), nextCursor: page.nextCursor };
+    return { items: await this.views(ownerId, page.items), nextCursor: page.nextCursor };
   }
 
   async update(ownerId: string, petId: string, input: PetInput): Promise<PetView> {
-    const pet = await this.deps.pets.update(ownerId, petId, this.toFields(input));
+    const pet = await this.deps.pets.update(ownerId, petId, await this.toFields(ownerId, input));
     if (!pet) throw notFound();
-    const [view] = await this.views([pet]);
+    const [view] = await this.views(ownerId, [pet]);
     return view!;
   }
 
@@ -214,7 +220,7 @@ export class PetsService {
     );
     if (restored === 'limit') throw this.limitReached();
     if (!restored) throw notFound();
-    const [view] = await this.views([restored]);
+    const [view] = await this.views(ownerId, [restored]);
     return view!;
   }
 
@@ -304,6 +310,11 @@ export class PetsService {
       return gone;
     });
     await this.deps.media.remove(removed.variants);
+  }
+
+  /** Whether a stored photo file (by storage key) is served: only while its pet is not deleted. */
+  isPhotoServed(key: string): Promise<boolean> {
+    return this.deps.images.isLivePetPhoto(key);
   }
 
   private photoLimit() {

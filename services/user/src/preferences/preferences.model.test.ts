@@ -51,4 +51,10 @@ describe('mergePreferences', () => {
     expect(p.notifications.reminderOffsetsMinutes).toEqual([1440, 120]);
     expect(p.display).toEqual(DEFAULT_PREFERENCES.display);
   });
+
+  it('keeps a valid time zone and falls back to Asia/Jakarta for one the zone database does not know', () => {
+    expect(mergePreferences(undefined).timeZone).toBe('Asia/Jakarta');
+    expect(mergePreferences(undefined, { timeZone: 'Asia/Jayapura' }).timeZone).toBe('Asia/Jayapura');
+    expect(mergePreferences({ timeZone: 'Mars/Olympus_Mons' }).timeZone).toBe('Asia/Jakarta');
+  });
 });

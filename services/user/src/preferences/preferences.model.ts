@@ -1,3 +1,6 @@
+import { IANAZone } from 'luxon';
+import { HOME_ZONE } from '../shared/dates.ts';
+
 /**
  * The preferences document: its defaults and how a change is merged into it. Kept free of I/O so
  * that the rules are unit-tested; the zod schemas mirror these lists.
@@ -19,6 +22,8 @@ export type ChannelSettings = Record<NotificationEvent, boolean>;
 export interface Preferences {
   notifications: Record<Channel, ChannelSettings> & { reminderOffsetsMinutes: number[] };
   language: (typeof LANGUAGES)[number];
+  /** IANA zone whose calendar gives the user's "today" (pet ages, due dates). */
+  timeZone: string;
   display: { theme: (typeof THEMES)[number]; timeFormat: (typeof TIME_FORMATS)[number]; units: (typeof UNITS)[number] };
 }
 
@@ -26,6 +31,7 @@ export interface Preferences {
 export interface PreferencesPatch {
   notifications?: Partial<Record<Channel, Partial<ChannelSettings>>> & { reminderOffsetsMinutes?: number[] };
   language?: Preferences['language'];
+  timeZone?: string;
   display?: Partial<Preferences['display']>;
 }
 
@@ -46,8 +52,14 @@ export const DEFAULT_PREFERENCES: Preferences = {
     reminderOffsetsMinutes: [1440, 120],
   },
   language: 'id',
+  timeZone: HOME_ZONE,
   display: { theme: 'system', timeFormat: '24h', units: 'metric' },
 };
+
+/** True for a zone name the IANA database (through Luxon) knows. */
+export function isTimeZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
 
 const pick = <T>(value: unknown, allowed: readonly T[], fallback: T): T =>
   allowed.includes(value as T) ? (value as T) : fallback;
@@ -86,6 +98,11 @@ export function mergePreferences(base: unknown, patch: PreferencesPatch = {}): P
   return {
     notifications,
     language: patch.language ?? pick(stored.language, ['id', 'en'] as const, DEFAULT_PREFERENCES.language),
+    timeZone:
+      patch.timeZone ??
+      (typeof stored.timeZone === 'string' && isTimeZone(stored.timeZone)
+        ? stored.timeZone
+        : DEFAULT_PREFERENCES.timeZone),
     display: {
       theme: patch.display?.theme ?? pick(storedDisplay.theme, THEMES, DEFAULT_PREFERENCES.display.theme),
       timeFormat:

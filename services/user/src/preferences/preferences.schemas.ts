@@ -1,5 +1,13 @@
 import { z } from '@petpro/kit';
-import { CHANNELS, LANGUAGES, NOTIFICATION_EVENTS, THEMES, TIME_FORMATS, UNITS } from './preferences.model.ts';
+import {
+  CHANNELS,
+  LANGUAGES,
+  NOTIFICATION_EVENTS,
+  THEMES,
+  TIME_FORMATS,
+  UNITS,
+  isTimeZone,
+} from './preferences.model.ts';
 
 const bool = z.boolean({ error: 'must be true or false' });
 const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -10,6 +18,13 @@ const offset = z
   .int('must be a whole number of minutes')
   .min(5, 'must be at least 5 minutes')
   .max(20_160, 'must be at most 20160 minutes (14 days)');
+
+const timeZone = z
+  .string()
+  .trim()
+  .max(64)
+  .refine(isTimeZone, 'must be an IANA time zone such as Asia/Jakarta')
+  .openapi({ example: 'Asia/Makassar', description: 'Gives "today" for pet ages and due dates' });
 
 const channelSettings = z.object(
   Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool])) as Record<
@@ -36,6 +51,7 @@ export const PreferencesSchema = z
         .openapi({ description: 'Minutes before an appointment a reminder goes out, latest first' }),
     }),
     language: enumOf(LANGUAGES),
+    timeZone: z.string(),
     display: z.object({ theme: enumOf(THEMES), timeFormat: enumOf(TIME_FORMATS), units: enumOf(UNITS) }),
   })
   .openapi('Preferences');
@@ -52,6 +68,7 @@ export const PreferencesBody = z
       })
       .optional(),
     language: enumOf(LANGUAGES).optional(),
+    timeZone: timeZone.optional(),
     display: z
       .strictObject({
         theme: enumOf(THEMES).optional(),

@@ -1,5 +1,6 @@
 import type { PreferencesRepository } from './preferences.repository.ts';
 import { mergePreferences, type Preferences, type PreferencesPatch } from './preferences.model.ts';
+import { todayIn } from '../shared/dates.ts';
 
 /** A user's preferences: defaults until changed, changed part by part. */
 export class PreferencesService {
@@ -7,6 +8,11 @@ export class PreferencesService {
 
   async get(userId: string): Promise<Preferences> {
     return mergePreferences(await this.repo.find(userId));
+  }
+
+  /** Today's date (YYYY-MM-DD) in the user's time zone (Asia/Jakarta until they choose another). */
+  async today(userId: string, now = new Date()): Promise<string> {
+    return todayIn((await this.get(userId)).timeZone, now);
   }
 
   async update(userId: string, patch: PreferencesPatch): Promise<Preferences> {

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from '@petpro/kit';
 
-/** The zone whose calendar gives "today" for ages and due dates: most users are in western Indonesia. */
+/** The default time zone of a user (preferences), whose calendar gives "today": most users are in western Indonesia. */
 export const HOME_ZONE = 'Asia/Jakarta';
 /**
  * The zone where the calendar date changes first on Earth (UTC+14). A date is "in the future" only
