@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   if (config.REDIS_URL) {
     const redis = createRedis(config.REDIS_URL);
     redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-    registry = new RedisRegistry(redis);
+    registry = new RedisRegistry(redis, config.REDIS_KEY_PREFIX);
   }
   const gateway = buildGateway({
     config,
