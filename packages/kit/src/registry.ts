@@ -71,6 +71,16 @@ export class RedisRegistry implements Registry {
   }
 
   async register(instance: InstanceInfo): Promise<void> {
+    // The first registration comes as the process starts, usually before the connection is up.
+    if (this.redis.status === 'connecting' || this.redis.status === 'connect' || this.redis.status === 'wait') {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2_000);
+        this.redis.once('ready', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
     const now = new Date().toISOString();
     const prevRaw = await this.redis.hget(this.key, instance.id);
     const prev = prevRaw ? (JSON.parse(prevRaw) as RegisteredInstance) : undefined;
