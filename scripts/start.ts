@@ -114,6 +114,8 @@ class Child {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    const port = this.name === 'gateway' ? this.env.GATEWAY_PORT : this.env.PORT;
+    say('launcher', `${this.label} started (pid ${this.proc.pid}, port ${port})`);
     pipeLines(this.proc.stdout, this.label);
     pipeLines(this.proc.stderr, this.label);
     this.proc.on('exit', (code, signal) => {

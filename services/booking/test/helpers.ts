@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import pg from 'pg';
-import type { Platform } from '../../../test/platform.ts';
+import type { Platform, PlatformClient } from '../../../test/platform.ts';
 import { createVerifiedUser, loginAdmin, type TestUser } from '../../../test/users.ts';
 
 export const LUNCH_BREAK = [
@@ -35,17 +35,17 @@ function expectStatus(res: { status: number; text: string }, status: number, wha
   if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text}`);
 }
 
-const adminCache = new WeakMap<Platform, Promise<TestUser>>();
+const adminCache = new WeakMap<PlatformClient, Promise<TestUser>>();
 
 /** The bootstrap admin, logged in once per platform. */
-export function admin(p: Platform): Promise<TestUser> {
+export function admin(p: PlatformClient): Promise<TestUser> {
   let a = adminCache.get(p);
   if (!a) adminCache.set(p, (a = loginAdmin(p)));
   return a;
 }
 
 /** A published clinic with opening hours, services and staff, owned by a fresh vendor account. */
-export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<ClinicFixture> {
+export async function createClinic(p: PlatformClient, spec: ClinicSpec = {}): Promise<ClinicFixture> {
   const a = await admin(p);
   const vendor = await createVerifiedUser(p, { name: 'Vendor' });
   const timeZone = spec.timeZone ?? 'Asia/Jakarta';
@@ -115,7 +115,7 @@ export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<
 
 /** Sets the clinic-wide weekly rules (same days and ranges as the opening hours by default). */
 export async function putRules(
-  p: Platform,
+  p: PlatformClient,
   clinic: ClinicFixture,
   rules: Array<Record<string, unknown>>,
 ): Promise<void> {
@@ -135,7 +135,7 @@ export function weeklyRules(
 }
 
 /** A verified pet owner with one dog. */
-export async function createOwner(p: Platform, name = 'Pemilik'): Promise<TestUser & { petId: string }> {
+export async function createOwner(p: PlatformClient, name = 'Pemilik'): Promise<TestUser & { petId: string }> {
   const user = await createVerifiedUser(p, { name });
   const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'dog' }, { token: user.accessToken });
   expectStatus(pet, 201, 'create pet');
@@ -154,7 +154,7 @@ export function localIso(date: string, time: string, zone: string): string {
 
 /** Runs one query against the booking service's own database (assertions only; the service owns it). */
 export async function bookingDb<T extends pg.QueryResultRow = Record<string, unknown>>(
-  p: Platform,
+  p: Pick<Platform, 'dbUrls'>,
   text: string,
   values: unknown[] = [],
 ): Promise<T[]> {
