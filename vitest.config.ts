@@ -8,6 +8,7 @@ export default defineConfig({
       'services/*/test/**/*.test.ts',
       'e2e/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'deploy/**/*.test.ts',
     ],
     globalSetup: ['./test/global-setup.ts'],
     pool: 'forks',
