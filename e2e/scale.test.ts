@@ -7,7 +7,7 @@
  * replica, of a gateway, Redis stopped for 10 s and PostgreSQL restarted, with no acknowledged booking
  * lost or duplicated and errors only 503/504 problem+json.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -35,9 +35,8 @@ import {
   weeklyRules,
   type ClinicFixture,
 } from '../services/booking/test/helpers.ts';
-import { request } from '../services/gateway/test/harness.ts';
+import { startLauncher, type Launcher } from '../test/launcher.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 const ZONE = 'Asia/Jakarta';
 const OPEN = { start: '06:00', end: '22:00' };
@@ -49,48 +48,15 @@ let pgDir: string | undefined;
 let db: EmbeddedDatabase | undefined;
 let redis: RedisServer | undefined;
 let smtp: SmtpCapture | undefined;
-let launcher: ChildProcess | undefined;
-let output = '';
+let launcher: Launcher | undefined;
 
 afterAll(async () => {
-  if (launcher && launcher.exitCode === null) {
-    launcher.kill('SIGTERM');
-    await exited(launcher, 15_000).catch(() => launcher!.kill('SIGKILL'));
-  }
+  await launcher?.stop();
   await redis?.stop();
   await db?.stop();
   await smtp?.close();
   for (const d of [dataDir, pgDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
-
-function exited(child: ChildProcess, timeoutMs: number): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    const t = setTimeout(() => reject(new Error(`launcher still running after ${timeoutMs} ms`)), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      resolve(code);
-    });
-  });
-}
-
-/** `n` consecutive free ports (the launcher puts gateways on consecutive ports). */
-async function consecutivePorts(n: number): Promise<number> {
-  for (;;) {
-    const first = await freePort();
-    let ok = first + n - 1 <= 65_535;
-    for (let i = 1; ok && i < n; i++) ok = (await freePort(first + i)) === first + i;
-    if (ok) return first;
-  }
-}
-
-/** The latest pid and port the launcher reported for a child (`booking#1`, `gateway#2`…). */
-function childOf(label: string): { pid: number; port: number } {
-  const all = [...output.matchAll(/(\S+) started \(pid (\d+), port (\d+)\)/g)].filter((m) => m[1] === label);
-  const last = all.at(-1);
-  if (!last) throw new Error(`the launcher reported no ${label}; output: ${output.slice(-2000)}`);
-  return { pid: Number(last[2]), port: Number(last[3]) };
-}
 
 /** POST requests a booking replica has answered (from its own Prometheus metrics); undefined while it is down. */
 async function postsServed(port: number): Promise<number | undefined> {
@@ -133,28 +99,19 @@ describe.skipIf(!hasRedisServer)('scale-out: 2 gateways, 2 booking replicas, sha
       startRedisServer(),
       startSmtpCapture(),
     ]);
-    const gw0 = await consecutivePorts(2);
-    const gateways = [`http://127.0.0.1:${gw0}`, `http://127.0.0.1:${gw0 + 1}`];
     const bookingPort = await freePort();
-    launcher = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--scale', 'gateway=2,booking=2'], {
-      cwd: ROOT,
+    launcher = await startLauncher({
+      args: ['--scale', 'gateway=2,booking=2'],
+      gateways: 2,
       env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
         DATABASE_URL: db.url,
         REDIS_URL: redis.url,
         SMTP_URL: smtp.url,
         PETPRO_DATA_DIR: dataDir,
-        GATEWAY_PORT: String(gw0),
-        GATEWAY_INTERNAL_PORT: String(await freePort()),
-        AUTH_PORT: String(await freePort()),
-        USER_PORT: String(await freePort()),
-        CLINIC_PORT: String(await freePort()),
         BOOKING_PORT: String(bookingPort),
         PETPRO_ADMIN_EMAIL: ADMIN.email,
         PETPRO_ADMIN_PASSWORD: ADMIN.password,
         LOG_LEVEL: 'warn',
-        LOG_FORMAT: 'json',
         RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
         // Set-up registers users from this one address: keep the per-IP auth limits out of the way.
         RATE_LIMIT_AUTH_PER_MINUTE: '10000',
@@ -163,25 +120,13 @@ describe.skipIf(!hasRedisServer)('scale-out: 2 gateways, 2 booking replicas, sha
         // Client addresses below come from X-Forwarded-For only when the peer (this test) is trusted.
         TRUST_PROXY: '127.0.0.1/32',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    launcher.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    launcher.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-
-    // Readiness is polled from an address of its own, so it spends no budget of 127.0.0.1.
-    const ready = async (url: string, bookingReplicas = 2) => {
-      const r = await request(url, '/readyz', { from: '127.9.9.9' }).catch(() => undefined);
-      const upstreams = r?.body.upstreams as Record<string, { healthy: number }> | undefined;
-      return r?.status === 200 && upstreams?.booking?.healthy === bookingReplicas;
-    };
-    await eventually(async () => (await ready(gateways[0]!)) && (await ready(gateways[1]!)), 90_000, 250).catch(
-      (err) => {
-        throw new Error(`${(err as Error).message}; output: ${output.slice(-3000)}`);
-      },
-    );
+    const { gateways, child: childOf } = launcher;
+    const ready = (url: string) => launcher!.isReady(url, 2);
+    await launcher.ready(90_000, 2);
     timings.platformReady = Date.now() - t0;
-    await eventually(() => output.includes('PetPro is running'), 5_000);
-    for (const g of gateways) expect(output).toContain(g.replace('127.0.0.1', 'localhost'));
+    await eventually(() => launcher!.output().includes('PetPro is running'), 5_000);
+    for (const g of gateways) expect(launcher.output()).toContain(g.replace('127.0.0.1', 'localhost'));
     const bookingPorts = [childOf('booking#1').port, childOf('booking#2').port];
     expect(bookingPorts[0]).toBe(bookingPort);
 
@@ -475,8 +420,7 @@ describe.skipIf(!hasRedisServer)('scale-out: 2 gateways, 2 booking replicas, sha
     expect(timings.gatewayTrafficBackAfterRestart).toBeLessThan(10_000);
 
     // Ctrl-C stops every replica cleanly.
-    launcher.kill('SIGTERM');
-    expect(await exited(launcher, 12_000)).toBe(0);
+    expect(await launcher.stop(12_000)).toBe(0);
     for (const label of ['gateway#1', 'gateway#2', 'booking#1', 'booking#2', 'auth', 'user', 'clinic']) {
       const { pid } = childOf(label);
       expect(() => process.kill(pid, 0), `${label} still running`).toThrow();

@@ -21,6 +21,8 @@ export interface ClinicSpec {
   /** Staff members; `account: true` links a user account (who then reads the clinic's schedule as staff). */
   staff?: Array<{ name: string; account?: boolean; services?: 'all' | number[] }>;
   published?: boolean;
+  /** The owner; a fresh verified account when not given. */
+  vendor?: TestUser;
 }
 
 export interface ClinicFixture {
@@ -47,7 +49,7 @@ export function admin(p: PlatformClient): Promise<TestUser> {
 /** A published clinic with opening hours, services and staff, owned by a fresh vendor account. */
 export async function createClinic(p: PlatformClient, spec: ClinicSpec = {}): Promise<ClinicFixture> {
   const a = await admin(p);
-  const vendor = await createVerifiedUser(p, { name: 'Vendor' });
+  const vendor = spec.vendor ?? (await createVerifiedUser(p, { name: 'Vendor' }));
   const timeZone = spec.timeZone ?? 'Asia/Jakarta';
   const created = await p.http.post(
     '/api/v1/clinics',
