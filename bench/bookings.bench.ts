@@ -10,7 +10,7 @@
  * BENCH_SECONDS (10) sets each load's length, BENCH_CONNECTIONS (64) its clients, BENCH_SCALE=0 skips
  * the scaled run, BENCH_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to every process.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -42,8 +42,8 @@ const SLOTS_PER_DAY = 64; // 06:00-22:00 every 15 minutes
 const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
 const line = (what: string, figure: string) => console.log(`  ${what.padEnd(58)} ${figure}`);
 
-/** Resident memory of a process and all its descendants (RSS sum, and PSS which counts shared pages once). */
-function treeMemory(root: number): { rssMb: number; pssMb: number; processes: number } {
+/** Every process under `root` (itself included), with its parent map read from /proc. */
+function processTree(root: number): number[] {
   const parent = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -58,11 +58,15 @@ function treeMemory(root: number): { rssMb: number; pssMb: number; processes: nu
     for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) if (p === root) return true;
     return false;
   };
+  return [...parent.keys()].filter(inTree);
+}
+
+/** Resident memory of a process and all its descendants (RSS sum, and PSS which counts shared pages once). */
+function treeMemory(root: number): { rssMb: number; pssMb: number; processes: number } {
   let rss = 0;
   let pss = 0;
   let processes = 0;
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue;
+  for (const pid of processTree(root)) {
     try {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
       rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
@@ -73,6 +77,36 @@ function treeMemory(root: number): { rssMb: number; pssMb: number; processes: nu
     }
   }
   return { rssMb: rss / 1024, pssMb: pss / 1024, processes };
+}
+
+/** CPU seconds used so far by each kind of process in the tree (gateway, booking, postgres…), and by this one (the load). */
+function treeCpu(root: number): Map<string, number> {
+  const tick = 100; // USER_HZ on Linux
+  const out = new Map<string, number>();
+  for (const pid of processTree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const kind = /services\/(\w+)\//.exec(cmd)?.[1] ?? (/postgres/.test(cmd) ? 'postgres' : 'launcher');
+      out.set(kind, (out.get(kind) ?? 0) + (Number(fields[11]) + Number(fields[12])) / tick);
+    } catch {
+      /* gone */
+    }
+  }
+  const self = process.cpuUsage();
+  out.set('load generator', (self.user + self.system) / 1e6);
+  return out;
+}
+
+/** CPU milliseconds per operation of each kind of process between two treeCpu readings. */
+function cpuPerOp(before: Map<string, number>, after: Map<string, number>, ops: number): string {
+  const parts = [...after.entries()]
+    .map(([k, v]) => [k, ((v - (before.get(k) ?? 0)) * 1000) / Math.max(1, ops)] as const)
+    .filter(([, v]) => v >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+  const total = parts.reduce((t, [, v]) => t + v, 0);
+  return `${total.toFixed(1)} ms (${parts.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`;
 }
 
 interface Fixture {
@@ -124,10 +158,13 @@ function slot(i: number): { clinic: number; start: string } {
   return { clinic: i % CLINICS, start: day.plus({ minutes: 6 * 60 + (k % SLOTS_PER_DAY) * 15 }).toISO()! };
 }
 
+/** autocannon spreads its connections over several URLs, though its type declarations take one. */
+const several = (urls: string[]) => urls as unknown as string;
+
 async function bookingLoad(gateways: string[], fx: Fixture, first: number, seconds: number) {
   let next = first;
   const result = await autocannon({
-    url: gateways,
+    url: several(gateways),
     connections: CONNECTIONS,
     duration: seconds,
     requests: [
@@ -166,7 +203,7 @@ async function availabilityLoad(gateways: string[], fx: Fixture, seconds: number
   const to = month.endOf('month').toISODate()!;
   let n = 0;
   return autocannon({
-    url: gateways,
+    url: several(gateways),
     connections: CONNECTIONS,
     duration: seconds,
     requests: [
@@ -233,7 +270,7 @@ async function scenario(name: string, args: string[], gatewayCount: number, extr
         // Access logs off (a production deployment ships them; here they would load the launcher's pipe).
         LOG_LEVEL: 'warn',
         // The limiter runs (with Redis when scaled) but never refuses: the bench measures bookings.
-        RATE_LIMIT_PER_MINUTE: '10000000',
+        RATE_LIMIT_PER_MINUTE: '1000000',
         RATE_LIMIT_AUTH_PER_MINUTE: '100000',
         AUTH_IP_LIMIT_FACTOR: '100',
         AUTO_BLOCK_THRESHOLD: '0',
@@ -260,13 +297,20 @@ async function scenario(name: string, args: string[], gatewayCount: number, extr
     );
 
     const warm = await bookingLoad(gateways, fx, 0, 3);
+    const cpu0 = treeCpu(launcher.proc.pid!);
+    const mark0 = process.hrtime.bigint() / 1000n;
     const { result, next } = await bookingLoad(gateways, fx, warm.next, SECONDS);
+    const cpu1 = treeCpu(launcher.proc.pid!);
+    // Monotonic microseconds, the clock of --cpu-prof profiles: to cut a profile to the booking load.
+    if (process.env.BENCH_NODE_OPTIONS)
+      line('  booking load window (monotonic µs)', `${mark0}-${process.hrtime.bigint() / 1000n}`);
     const created = result['2xx'];
     line(
       `bookings/s, ${CONNECTIONS} clients over ${CLINICS} clinics (${SECONDS} s)`,
       `${(created / SECONDS).toFixed(0)}/s, p50 ${ms(result.latency.p50)}, p99 ${ms(result.latency.p99)}` +
         (result.non2xx || result.errors ? ` (${result.non2xx} non-2xx, ${result.errors} errors)` : ''),
     );
+    line('  CPU per booking, by process', cpuPerOp(cpu0, cpu1, created));
     const c = await crowd(gateways, fx, next + CLINICS * SLOTS_PER_DAY * 30);
     line(
       `crowd of ${CROWD} for one slot`,
@@ -274,16 +318,24 @@ async function scenario(name: string, args: string[], gatewayCount: number, extr
         .map(([k, v]) => `${v}× ${k}`)
         .join(', ')}`,
     );
+    const cpu2 = treeCpu(launcher.proc.pid!);
     const avail = await availabilityLoad(gateways, fx, SECONDS);
+    const cpu3 = treeCpu(launcher.proc.pid!);
     line(
       `availability reads/s, a month view, ${CONNECTIONS} clients`,
       `${(avail['2xx'] / SECONDS).toFixed(0)}/s, p50 ${ms(avail.latency.p50)}, p99 ${ms(avail.latency.p99)}` +
         (avail.non2xx || avail.errors ? ` (${avail.non2xx} non-2xx, ${avail.errors} errors)` : ''),
     );
+    line('  CPU per availability read, by process', cpuPerOp(cpu2, cpu3, avail['2xx']));
     const after = treeMemory(launcher.proc.pid!);
     line('memory after the load (RSS sum; PSS)', `${after.rssMb.toFixed(0)} MB; ${after.pssMb.toFixed(0)} MB`);
   } finally {
     await launcher?.stop(20_000);
+    if (launcher) {
+      const log = path.join(os.tmpdir(), `petpro-bench-${gatewayCount}gw.log`);
+      writeFileSync(log, launcher.output());
+      line('  platform log (warnings and errors)', log);
+    }
     await smtp.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

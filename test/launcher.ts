@@ -90,16 +90,23 @@ export async function startLauncher(opts: LauncherOptions) {
     isReady,
     /** Waits until every gateway is ready (and sees `bookingReplicas` healthy booking instances). */
     async ready(timeoutMs = 90_000, bookingReplicas?: number): Promise<void> {
-      await eventually(
+      const died = new Promise<never>((_, reject) => {
+        if (proc.exitCode !== null) reject(new Error(`the launcher exited (code ${proc.exitCode})`));
+        proc.once('exit', (code) => reject(new Error(`the launcher exited (code ${code})`)));
+      });
+      const allReady = eventually(
         async () => {
           for (const g of gateways) if (!(await isReady(g, bookingReplicas))) return false;
           return true;
         },
         timeoutMs,
         100,
-      ).catch((err) => {
+      );
+      await Promise.race([allReady, died]).catch((err) => {
         throw new Error(`${(err as Error).message}; launcher output: ${output.slice(-3000)}`);
       });
+      died.catch(() => {});
+      allReady.catch(() => {});
     },
     exited,
     /** SIGTERM (Ctrl-C) and wait; SIGKILL if it does not stop in time. */
