@@ -6,9 +6,13 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 // Asynchronous on purpose: a blocking spawnSync starves the test worker's RPC with vitest.
-function run(script: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function run(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -35,6 +39,18 @@ describe('configuration errors', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('the launcher refuses replicas without REDIS_URL, and a malformed --scale', { timeout: 60_000 }, async () => {
+    const noRedis = await run('scripts/start.ts', {}, ['--scale', 'gateway=2,booking=2']);
+    expect(noRedis.code).toBe(2);
+    expect(noRedis.stderr).toBe(
+      'Configuration error: REDIS_URL is required to run replicas (gateway=2,booking=2): they share the service registry, rate limits and IP blocks through Redis (e.g. REDIS_URL=redis://127.0.0.1:6379)',
+    );
+    const env = await run('scripts/start.ts', { PETPRO_SCALE: 'booking=3' });
+    expect([env.code, env.stderr]).toEqual([2, expect.stringMatching(/^Configuration error: REDIS_URL is required/)]);
+    const bad = await run('scripts/start.ts', { REDIS_URL: 'redis://127.0.0.1:1' }, ['--scale', 'booking:2']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/--scale must look like gateway=2,booking=2/)]);
   });
 
   it('a service started alone refuses a bad PORT and a missing SERVICE_SECRET', { timeout: 120_000 }, async () => {

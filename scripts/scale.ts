@@ -2,7 +2,7 @@
  * What the launcher runs: which processes, and how many replicas of each. Pure, so that the rules
  * (names, counts, the Redis requirement, gateway ports) are unit-tested without starting anything.
  */
-import { ConfigError } from '@petpro/kit';
+import { ConfigError } from '@petpro/kit/config';
 
 export const PROCESSES = ['gateway', 'auth', 'user', 'clinic', 'booking'] as const;
 export type ProcessName = (typeof PROCESSES)[number];

@@ -11,7 +11,16 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { ConfigError, DEFAULT_PORTS, type SERVICE_NAMES, baseEnv, parseConfig, portVar, urlVar, z } from '@petpro/kit';
+import { z } from 'zod';
+import {
+  ConfigError,
+  DEFAULT_PORTS,
+  type SERVICE_NAMES,
+  baseEnv,
+  parseConfig,
+  portVar,
+  urlVar,
+} from '@petpro/kit/config';
 import { freePort } from '@petpro/kit/embedded-db';
 import { type ProcessName, gatewayPorts, planLaunch } from './scale.ts';
 
