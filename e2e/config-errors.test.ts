@@ -16,6 +16,18 @@ describe('configuration errors', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('the launcher refuses replicas without REDIS_URL, and a malformed --scale', { timeout: 60_000 }, async () => {
+    const noRedis = await runScript('scripts/start.ts', {}, ['--scale', 'gateway=2,booking=2']);
+    expect(noRedis.code).toBe(2);
+    expect(noRedis.stderr).toBe(
+      'Configuration error: REDIS_URL is required to run replicas (gateway=2,booking=2): they share the service registry, rate limits and IP blocks through Redis (e.g. REDIS_URL=redis://127.0.0.1:6379)',
+    );
+    const env = await runScript('scripts/start.ts', { PETPRO_SCALE: 'booking=3' });
+    expect([env.code, env.stderr]).toEqual([2, expect.stringMatching(/^Configuration error: REDIS_URL is required/)]);
+    const bad = await runScript('scripts/start.ts', { REDIS_URL: 'redis://127.0.0.1:1' }, ['--scale', 'booking:2']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/--scale must look like gateway=2,booking=2/)]);
+  });
+
   it('a service started alone refuses a bad PORT and a missing SERVICE_SECRET', { timeout: 120_000 }, async () => {
     const bad = await runScript('services/auth/src/main.ts', {
       PORT: '-1',

@@ -2,7 +2,8 @@
  * `npm start`: runs the whole platform on one machine. Without DATABASE_URL it starts an embedded
  * PostgreSQL with its data under PETPRO_DATA_DIR; it starts the gateway and the four services as
  * child processes, restarts a child that crashes (with backoff), prints where to go, and stops
- * everything on Ctrl-C or SIGTERM. `npm start -- auth` (or several names) runs only those processes.
+ * everything on Ctrl-C or SIGTERM. `npm start -- auth` (or several names) runs only those processes;
+ * `npm start -- --scale gateway=2,booking=2` (or PETPRO_SCALE) runs replicas, which share Redis.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,11 +11,20 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { ConfigError, DEFAULT_PORTS, SERVICE_NAMES, baseEnv, parseConfig, portVar, urlVar, z } from '@petpro/kit';
+import { z } from 'zod';
+import {
+  ConfigError,
+  DEFAULT_PORTS,
+  type SERVICE_NAMES,
+  baseEnv,
+  parseConfig,
+  portVar,
+  urlVar,
+} from '@petpro/kit/config';
+import { freePort } from '@petpro/kit/embedded-db';
+import { type ProcessName, gatewayPorts, planLaunch } from './scale.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PROCESSES = ['gateway', ...SERVICE_NAMES] as const;
-type ProcessName = (typeof PROCESSES)[number];
 
 const launcherEnv = {
   ...baseEnv,
@@ -26,6 +36,8 @@ const launcherEnv = {
   USER_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
   CLINIC_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
   BOOKING_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
+  /** Replicas, as `--scale` takes them: gateway=2,booking=2 (checked by planLaunch). */
+  PETPRO_SCALE: z.string().optional(),
   UPSTREAM_TIMEOUT_MS: z.coerce
     .number({ error: 'must be a number of milliseconds' })
     .int()
@@ -45,8 +57,11 @@ const COLOURS: Record<string, number> = {
   booking: 31,
 };
 function say(source: string, line: string): void {
-  process.stdout.write(`${colour(COLOURS[source] ?? 0, source.padEnd(8))} ${line}\n`);
+  const base = source.split('#')[0]!;
+  process.stdout.write(`${colour(COLOURS[base] ?? 0, source.padEnd(width))} ${line}\n`);
 }
+/** Log prefix width: `booking#2` needs more room than `booking`. */
+let width = 8;
 
 /** Renders a pino JSON line readably (time, level, message, a few fields); other lines pass as they are. */
 function render(line: string): string {
@@ -85,6 +100,7 @@ function pipeLines(stream: NodeJS.ReadableStream | null, source: string): void {
   });
 }
 
+/** One child process (a replica of `name`, logged as `label`), restarted with back-off when it dies. */
 class Child {
   private proc?: ChildProcess;
   private restarts = 0;
@@ -94,6 +110,7 @@ class Child {
 
   constructor(
     readonly name: ProcessName,
+    readonly label: string,
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
@@ -106,13 +123,15 @@ class Child {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    pipeLines(this.proc.stdout, this.name);
-    pipeLines(this.proc.stderr, this.name);
+    const port = this.name === 'gateway' ? this.env.GATEWAY_PORT : this.env.PORT;
+    say('launcher', `${this.label} started (pid ${this.proc.pid}, port ${port})`);
+    pipeLines(this.proc.stdout, this.label);
+    pipeLines(this.proc.stderr, this.label);
     this.proc.on('exit', (code, signal) => {
       this.proc = undefined;
       if (this.stopping) return;
       if (code === 2) {
-        say('launcher', `${this.name} stopped on a configuration error (see above); not restarting it`);
+        say('launcher', `${this.label} stopped on a configuration error (see above); not restarting it`);
         void shutdown(2);
         return;
       }
@@ -121,7 +140,7 @@ class Child {
       this.restarts++;
       say(
         'launcher',
-        `${this.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s (restart #${this.restarts})`,
+        `${this.label} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s (restart #${this.restarts})`,
       );
       this.timer = setTimeout(() => this.start(), delay);
     });
@@ -145,7 +164,7 @@ class Child {
         resolve();
       });
       const sent = proc.kill('SIGTERM');
-      if (process.env.PETPRO_LAUNCHER_DEBUG) say('launcher', `SIGTERM to ${this.name} (${proc.pid}): ${sent}`);
+      if (process.env.PETPRO_LAUNCHER_DEBUG) say('launcher', `SIGTERM to ${this.label} (${proc.pid}): ${sent}`);
     });
   }
 }
@@ -206,12 +225,12 @@ async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2).filter((a) => a !== '--');
-  const unknown = args.filter((a) => !(PROCESSES as readonly string[]).includes(a));
-  if (unknown.length)
-    throw new ConfigError(`Unknown process name ${unknown.join(', ')}: choose from ${PROCESSES.join(', ')}`);
-  const selected: ProcessName[] = args.length ? (args as ProcessName[]) : [...PROCESSES];
   const config = parseConfig(launcherEnv);
+  const plan = planLaunch(process.argv.slice(2), {
+    PETPRO_SCALE: process.env.PETPRO_SCALE,
+    REDIS_URL: config.REDIS_URL,
+  });
+  const selected = Object.keys(plan.replicas) as ProcessName[];
   const dataDir = path.resolve(ROOT, config.PETPRO_DATA_DIR);
   await fs.mkdir(dataDir, { recursive: true });
 
@@ -242,41 +261,63 @@ async function main(): Promise<void> {
       );
   }
 
-  const ports: Record<ProcessName, number> = {
-    gateway: config.GATEWAY_PORT,
+  const servicePorts: Record<(typeof SERVICE_NAMES)[number], number> = {
     auth: config.AUTH_PORT,
     user: config.USER_PORT,
     clinic: config.CLINIC_PORT,
     booking: config.BOOKING_PORT,
   };
-  const gatewayUrl = `http://localhost:${config.GATEWAY_PORT}`;
+  // Gateways on consecutive ports from GATEWAY_PORT, so a load balancer (or a client) has a plain list.
+  const gwPorts = await Promise.all(
+    gatewayPorts(config.GATEWAY_PORT, plan.replicas.gateway ?? 1).map((p) => (p === 0 ? freePort() : p)),
+  );
+  const gatewayUrls = gwPorts.map((p) => `http://localhost:${p}`);
+  const gatewayUrl = gatewayUrls[0]!;
+  const common: NodeJS.ProcessEnv = {
+    ...process.env,
+    PETPRO_DATA_DIR: dataDir,
+    PETPRO_PARENT_PID: String(process.pid),
+    SERVICE_SECRET: secret,
+    // Services register on the first gateway's internal listener (loopback only by default).
+    REGISTRY_URL: config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_INTERNAL_PORT}`,
+    PUBLIC_URL: config.PUBLIC_URL ?? gatewayUrl,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  };
   for (const name of selected) {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PETPRO_DATA_DIR: dataDir,
-      PETPRO_PARENT_PID: String(process.pid),
-      SERVICE_SECRET: secret,
-      // Services register on the gateway's internal listener (loopback only by default).
-      REGISTRY_URL: config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_INTERNAL_PORT}`,
-      PUBLIC_URL: config.PUBLIC_URL ?? gatewayUrl,
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    };
-    if (name === 'gateway') {
-      env.GATEWAY_PORT = String(ports.gateway);
-      env.GATEWAY_INTERNAL_PORT = String(config.GATEWAY_INTERNAL_PORT);
-    } else env.PORT = String(ports[name]);
-    children.push(new Child(name, env));
+    const count = plan.replicas[name]!;
+    for (let i = 0; i < count; i++) {
+      const label = count > 1 ? `${name}#${i + 1}` : name;
+      width = Math.max(width, label.length);
+      const env: NodeJS.ProcessEnv = { ...common };
+      if (name === 'gateway') {
+        env.GATEWAY_PORT = String(gwPorts[i]);
+        // A second gateway on this machine needs its own internal (registry, metrics) listener.
+        env.GATEWAY_INTERNAL_PORT = String(i === 0 ? config.GATEWAY_INTERNAL_PORT : await freePort());
+      } else {
+        // The first replica keeps its configured port; the others take free ones and advertise those
+        // (a fixed ADVERTISE_URL would send every replica's traffic to the first).
+        env.PORT = String(i === 0 ? servicePorts[name] : await freePort());
+        if (i > 0) delete env.ADVERTISE_URL;
+      }
+      children.push(new Child(name, label, env));
+    }
   }
   for (const c of children) c.start();
 
   if (selected.includes('gateway')) {
-    const ready = await waitReady(`http://127.0.0.1:${config.GATEWAY_PORT}/readyz`, 60_000);
+    const ready = await Promise.all(gwPorts.map((p) => waitReady(`http://127.0.0.1:${p}/readyz`, 60_000)));
+    const scaled = selected.filter((p) => plan.replicas[p]! > 1).map((p) => `${p} ×${plan.replicas[p]}`);
     const lines = [
       '',
-      ready ? 'PetPro is running.' : 'PetPro started, but not every service is ready yet (see the log above).',
-      `  Gateway:   ${gatewayUrl}`,
+      ready.every(Boolean)
+        ? 'PetPro is running.'
+        : 'PetPro started, but not every service is ready yet (see the log above).',
+      gatewayUrls.length > 1
+        ? `  Gateways:  ${gatewayUrls.join(', ')}   (any of them; put a load balancer in front)`
+        : `  Gateway:   ${gatewayUrl}`,
       `  API docs:  ${gatewayUrl}/docs   (OpenAPI: ${gatewayUrl}/openapi.json)`,
       `  Health:    ${gatewayUrl}/readyz`,
+      ...(scaled.length ? [`  Replicas:  ${scaled.join(', ')} (shared state in Redis)`] : []),
       config.PETPRO_ADMIN_EMAIL
         ? `  Admin:     log in as ${config.PETPRO_ADMIN_EMAIL} (POST ${gatewayUrl}/api/v1/auth/login)`
         : '  Admin:     set PETPRO_ADMIN_EMAIL and PETPRO_ADMIN_PASSWORD before `npm start` to create one',
@@ -289,7 +330,7 @@ async function main(): Promise<void> {
     ];
     for (const l of lines) say('launcher', l);
   } else {
-    say('launcher', `started ${selected.join(', ')}`);
+    say('launcher', `started ${children.map((c) => c.label).join(', ')}`);
   }
 }
 

@@ -1,5 +1,5 @@
 /** Links a user account to a clinic staff entry the way a client does: invitation, real mail, acceptance. */
-import type { Platform } from './platform.ts';
+import type { PlatformClient } from './platform.ts';
 import type { TestUser } from './users.ts';
 
 /** The token in a staff invitation mail (the `code: …` line of its plain-text part). */
@@ -11,7 +11,7 @@ export function invitationToken(text: string): string {
 
 /** Invites `user` (as the clinic's owner or an admin, `managerToken`) to the staff entry, and accepts as `user`. */
 export async function linkStaffAccount(
-  p: Platform,
+  p: PlatformClient,
   managerToken: string,
   clinicId: string,
   staffId: string,

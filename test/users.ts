@@ -1,6 +1,6 @@
 /** Test helpers that go through the real auth service, as a client would. */
 import { randomBytes } from 'node:crypto';
-import { ADMIN, type Platform } from './platform.ts';
+import { ADMIN, type PlatformClient } from './platform.ts';
 
 export interface TestUser {
   userId: string;
@@ -13,7 +13,7 @@ export interface TestUser {
 
 /** Registers a user, takes the verification token from the real mail, verifies, logs in. */
 export async function createVerifiedUser(
-  p: Platform,
+  p: PlatformClient,
   opts: { email?: string; name?: string; password?: string; language?: 'id' | 'en' } = {},
 ): Promise<TestUser> {
   const email = opts.email ?? `user-${randomBytes(5).toString('hex')}@example.test`;
@@ -40,7 +40,7 @@ export function verificationToken(text: string): string {
   return m[1]!;
 }
 
-export async function login(p: Platform, email: string, password: string, name = ''): Promise<TestUser> {
+export async function login(p: PlatformClient, email: string, password: string, name = ''): Promise<TestUser> {
   const res = await p.http.post('/api/v1/auth/login', { email, password });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
   return {
@@ -54,17 +54,17 @@ export async function login(p: Platform, email: string, password: string, name =
 }
 
 /** Logs in as the bootstrap admin that test/platform.ts configures. */
-export function loginAdmin(p: Platform): Promise<TestUser> {
+export function loginAdmin(p: PlatformClient): Promise<TestUser> {
   return login(p, ADMIN.email, ADMIN.password, 'PetPro Admin');
 }
 
 /** Logs in again to get a token that carries roles granted since the last login. */
-export async function relogin(p: Platform, u: TestUser): Promise<TestUser> {
+export async function relogin(p: PlatformClient, u: TestUser): Promise<TestUser> {
   return login(p, u.email, u.password, u.name);
 }
 
 /** Replaces a user's roles as an admin would (PUT /api/v1/admin/users/{id}/roles); throws unless 200. */
-export async function setRoles(p: Platform, admin: TestUser, userId: string, roles: string[]): Promise<void> {
+export async function setRoles(p: PlatformClient, admin: TestUser, userId: string, roles: string[]): Promise<void> {
   const res = await p.http.put(`/api/v1/admin/users/${userId}/roles`, { roles }, { token: admin.accessToken });
   if (res.status !== 200) throw new Error(`setting roles failed: ${res.status} ${res.text}`);
 }

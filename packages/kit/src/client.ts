@@ -31,13 +31,17 @@ export class UpstreamHttpError extends Error {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
+/** How long instances seen in the registry are still tried while the registry fails or comes back empty. */
+const STALE_INSTANCES_MS = 30_000;
+
 /**
  * Service-to-service HTTP: finds instances through the registry, balances round-robin, presents the
  * service credential, propagates the request id, times out, retries only idempotent calls (or calls
  * that never reached a server), and runs every call through the service's circuit breaker.
  */
 export class ServiceClient {
-  private readonly cache = new Map<string, { at: number; items: RegisteredInstance[] }>();
+  /** `at`: when the registry was last asked; `lastSeen`: when it last listed any instance. */
+  private readonly cache = new Map<string, { at: number; items: RegisteredInstance[]; lastSeen: number }>();
   private readonly rr = new Map<string, number>();
   private readonly badUntil = new Map<string, number>();
 
@@ -59,9 +63,25 @@ export class ServiceClient {
     const hit = this.cache.get(service);
     let items = hit && Date.now() - hit.at < 1_000 ? hit.items : undefined;
     if (!items) {
-      items = await this.deps.registry.list(service);
-      // An empty answer is not kept: the first instance to register is used at once.
-      if (items.length) this.cache.set(service, { at: Date.now(), items });
+      try {
+        items = await this.deps.registry.list(service);
+      } catch (err) {
+        // The registry (Redis) is down: the instances known a moment ago are still the best guess,
+        // and a dead one is skipped below when its connection is refused.
+        if (!hit?.items.length || Date.now() - hit.lastSeen > STALE_INSTANCES_MS) throw err;
+        items = hit.items;
+      }
+      const now = Date.now();
+      if (items.length) this.cache.set(service, { at: now, items, lastSeen: now });
+      else if (hit?.items.length && now - hit.lastSeen <= STALE_INSTANCES_MS) {
+        // An empty answer right after a Redis restart (its data gone until every instance's next
+        // heartbeat) is not "no instance": keep trying the known ones for a while.
+        items = hit.items;
+        this.cache.set(service, { ...hit, at: now });
+      } else {
+        // An empty answer is not kept: the first instance to register is used at once.
+        this.cache.delete(service);
+      }
     }
     const now = Date.now();
     const good = items.filter((i) => (this.badUntil.get(i.url) ?? 0) < now);

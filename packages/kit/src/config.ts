@@ -61,6 +61,11 @@ export const baseEnv = {
   PETPRO_DATA_DIR: z.string().default('.petpro'),
   DATABASE_URL: optionalEmpty(urlVar('postgres', 'postgresql')),
   REDIS_URL: optionalEmpty(urlVar('redis', 'rediss')),
+  /** Prefix of every Redis key and channel PetPro writes, so several platforms can share one Redis. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -')
+    .default('petpro:'),
   SMTP_URL: optionalEmpty(urlVar('smtp', 'smtps')),
   MAIL_FROM: z.string().default('PetPro <no-reply@petpro.local>'),
   PUBLIC_URL: optionalEmpty(urlVar('http', 'https')),

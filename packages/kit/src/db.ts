@@ -117,3 +117,12 @@ export function isConstraintViolation(err: unknown, constraint?: string): boolea
   if (e?.code !== '23505' && e?.code !== '23P01') return false;
   return constraint === undefined || e.constraint === constraint;
 }
+
+/**
+ * True when PostgreSQL aborted the transaction to break a deadlock (40P01). Concurrent inserts into
+ * an exclusion constraint can wait on each other this way; the survivor goes on, and a retry of the
+ * loser sees its row.
+ */
+export function isDeadlock(err: unknown): boolean {
+  return (err as { code?: string })?.code === '40P01';
+}

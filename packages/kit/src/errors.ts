@@ -151,6 +151,27 @@ export function sendProblem(res: import('express').Response, err: AppError, requ
     );
 }
 
+/** SQLSTATEs and socket errors that mean "the database cannot answer right now", not "this request is wrong". */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]$|53300$)/;
+const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended unexpectedly/;
+
+/**
+ * True for a database that is down, restarting or out of connections (pg's errors for a lost or
+ * refused connection, PostgreSQL's shutdown and connection-limit codes): the request may succeed if
+ * retried shortly, so it is a 503, not a 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown[] } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET.has(code)) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  // A refused connection to a host with several addresses arrives as an AggregateError.
+  return Array.isArray(e.errors) && e.errors.some(isDatabaseUnavailable);
+}
+
 interface HttpishError {
   type?: string;
   status?: number;
@@ -182,6 +203,8 @@ export function toAppError(err: unknown): AppError {
   if (status && status >= 400 && status < 500 && e.expose !== false) {
     return new AppError(status, 'bad_request', e.message ?? 'Bad request');
   }
+  if (isDatabaseUnavailable(err))
+    return new ServiceUnavailableError('database_unavailable', 'The database is unavailable; try again shortly', 2);
   return new AppError(500, 'internal_error', 'An unexpected error occurred');
 }
 
@@ -189,9 +212,8 @@ export function toAppError(err: unknown): AppError {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const appErr = toAppError(err);
   const requestId = req.id as string | undefined;
-  if (appErr.status >= 500 && !(err instanceof AppError)) {
-    req.log?.error({ err }, 'unhandled error');
-  }
+  if (appErr.code === 'database_unavailable') req.log?.warn({ err: (err as Error).message }, 'database unavailable');
+  else if (appErr.status >= 500 && !(err instanceof AppError)) req.log?.error({ err }, 'unhandled error');
   if (res.headersSent) {
     res.destroy();
     return;

@@ -28,6 +28,8 @@ export interface Registry {
   deregister(id: string): Promise<void>;
   /** Alive instances, of one service or of all. */
   list(name?: string): Promise<RegisteredInstance[]>;
+  /** Calls `fn` whenever the backing store is reachable again after an outage (re-register at once). */
+  onReconnect?(fn: () => void): void;
   close?(): Promise<void>;
 }
 
@@ -57,15 +59,28 @@ export class MemoryRegistry implements Registry {
   }
 }
 
-/** Registry in one Redis hash shared by every gateway and service replica. */
+/** Registry in one Redis hash (`<REDIS_KEY_PREFIX>registry`) shared by every gateway and service replica. */
 export class RedisRegistry implements Registry {
-  private readonly key = 'petpro:registry';
+  private readonly key: string;
   constructor(
     private readonly redis: Redis,
+    keyPrefix = 'petpro:',
     private readonly ttlMs = INSTANCE_TTL_MS,
-  ) {}
+  ) {
+    this.key = `${keyPrefix}registry`;
+  }
 
   async register(instance: InstanceInfo): Promise<void> {
+    // The first registration comes as the process starts, usually before the connection is up.
+    if (this.redis.status === 'connecting' || this.redis.status === 'connect' || this.redis.status === 'wait') {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2_000);
+        this.redis.once('ready', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
     const now = new Date().toISOString();
     const prevRaw = await this.redis.hget(this.key, instance.id);
     const prev = prevRaw ? (JSON.parse(prevRaw) as RegisteredInstance) : undefined;
@@ -94,6 +109,10 @@ export class RedisRegistry implements Registry {
     );
     if (dead.length) await this.redis.hdel(this.key, ...dead);
     return out;
+  }
+  onReconnect(fn: () => void): void {
+    // 'ready' also fires on the first connection; a registration then is harmless.
+    this.redis.on('ready', fn);
   }
   async close(): Promise<void> {
     this.redis.disconnect();
@@ -140,7 +159,9 @@ export function keepRegistered(
   intervalMs = HEARTBEAT_INTERVAL_MS,
 ) {
   let failing = false;
+  let stopped = false;
   const beat = async () => {
+    if (stopped) return;
     try {
       await registry.register(instance);
       if (failing) log.info({ instance: instance.id }, 'registered with the service registry again');
@@ -151,10 +172,13 @@ export function keepRegistered(
     }
   };
   void beat();
+  // A Redis restarted without persistence has forgotten us: come back now, not at the next beat.
+  registry.onReconnect?.(() => void beat());
   const timer = setInterval(beat, intervalMs);
   timer.unref();
   return {
     async stop() {
+      stopped = true;
       clearInterval(timer);
       await registry.deregister(instance.id).catch(() => {});
     },

@@ -107,7 +107,7 @@ export async function createContext<DB>(
     if (config.REDIS_URL) {
       const redis = createRedis(config.REDIS_URL);
       redis.on('error', () => {});
-      registry = new RedisRegistry(redis);
+      registry = new RedisRegistry(redis, config.REDIS_KEY_PREFIX);
       onClose.push(() => redis.disconnect());
     } else {
       registry = new HttpRegistry(config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_INTERNAL_PORT}`, () =>

@@ -1,5 +1,8 @@
 /** Helpers for tests that run against real components: a real PostgreSQL, a real SMTP server, real HTTP. */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from './embedded-db.ts';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
@@ -176,3 +179,53 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/**
+ * A private redis-server (no persistence) on a free loopback port, for tests and benchmarks that
+ * must stop Redis without touching the shared one. `stop()` kills it (its data is gone, as after a
+ * real restart without persistence); `start()` brings it back on the same port.
+ */
+export async function startRedisServer(opts: { port?: number } = {}) {
+  const port = opts.port ?? (await freePort());
+  let proc: ChildProcess | undefined;
+  const start = async () => {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    proc = child;
+    // Ready when it answers PING (redis-server prints nothing at this log level).
+    await eventually(
+      () =>
+        new Promise<boolean>((resolve) => {
+          if (child.exitCode !== null) return resolve(false);
+          const s = net.connect(port, '127.0.0.1');
+          s.setTimeout(500);
+          s.once('connect', () => s.write('PING\r\n'));
+          s.once('data', (d) => {
+            s.destroy();
+            resolve(d.toString().startsWith('+PONG'));
+          });
+          s.once('error', () => resolve(false));
+          s.once('timeout', () => {
+            s.destroy();
+            resolve(false);
+          });
+        }),
+      10_000,
+      50,
+    );
+  };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      const p = proc;
+      proc = undefined;
+      if (!p || p.exitCode !== null) return resolve();
+      p.once('exit', () => resolve());
+      p.kill('SIGKILL');
+    });
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+}
+export type RedisServer = Awaited<ReturnType<typeof startRedisServer>>;

@@ -5,7 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import pg from 'pg';
-import type { Platform } from '../../../test/platform.ts';
+import type { Platform, PlatformClient } from '../../../test/platform.ts';
 import { createVerifiedUser, loginAdmin, relogin, setRoles, type TestUser } from '../../../test/users.ts';
 import { linkStaffAccount } from '../../../test/staff.ts';
 
@@ -22,6 +22,8 @@ export interface ClinicSpec {
   /** Staff members; `account: true` links a user account (who then reads the clinic's schedule as staff). */
   staff?: Array<{ name: string; account?: boolean; services?: 'all' | number[] }>;
   published?: boolean;
+  /** The owner (with the vendor role, see createVendor); a fresh vendor account when not given. */
+  vendor?: TestUser;
 }
 
 export interface ClinicFixture {
@@ -36,22 +38,29 @@ function expectStatus(res: { status: number; text: string }, status: number, wha
   if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text}`);
 }
 
-const adminCache = new WeakMap<Platform, Promise<TestUser>>();
+const adminCache = new WeakMap<PlatformClient, Promise<TestUser>>();
 
 /** The bootstrap admin, logged in once per platform. */
-export function admin(p: Platform): Promise<TestUser> {
+export function admin(p: PlatformClient): Promise<TestUser> {
   let a = adminCache.get(p);
   if (!a) adminCache.set(p, (a = loginAdmin(p)));
   return a;
 }
 
+/**
+ * A verified account with the `vendor` role, logged in again so its token carries it: the role's
+ * permissions, not the link alone, let an owner manage schedules and see bookings.
+ */
+export async function createVendor(p: PlatformClient, name = 'Vendor'): Promise<TestUser> {
+  const user = await createVerifiedUser(p, { name });
+  await setRoles(p, await admin(p), user.userId, ['pet_owner', 'vendor']);
+  return relogin(p, user);
+}
+
 /** A published clinic with opening hours, services and staff, owned by a fresh vendor account. */
-export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<ClinicFixture> {
+export async function createClinic(p: PlatformClient, spec: ClinicSpec = {}): Promise<ClinicFixture> {
   const a = await admin(p);
-  // The vendor role is what lets the owner manage schedules and see bookings (its permissions, not the link alone).
-  const user = await createVerifiedUser(p, { name: 'Vendor' });
-  await setRoles(p, a, user.userId, ['pet_owner', 'vendor']);
-  const vendor = await relogin(p, user);
+  const vendor = spec.vendor ?? (await createVendor(p));
   const timeZone = spec.timeZone ?? 'Asia/Jakarta';
   const created = await p.http.post(
     '/api/v1/clinics',
@@ -121,7 +130,7 @@ export async function createClinic(p: Platform, spec: ClinicSpec = {}): Promise<
 
 /** Sets the clinic-wide weekly rules (same days and ranges as the opening hours by default). */
 export async function putRules(
-  p: Platform,
+  p: PlatformClient,
   clinic: ClinicFixture,
   rules: Array<Record<string, unknown>>,
 ): Promise<void> {
@@ -141,7 +150,7 @@ export function weeklyRules(
 }
 
 /** A verified pet owner with one dog. */
-export async function createOwner(p: Platform, name = 'Pemilik'): Promise<TestUser & { petId: string }> {
+export async function createOwner(p: PlatformClient, name = 'Pemilik'): Promise<TestUser & { petId: string }> {
   const user = await createVerifiedUser(p, { name });
   const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'dog' }, { token: user.accessToken });
   expectStatus(pet, 201, 'create pet');
@@ -160,7 +169,7 @@ export function localIso(date: string, time: string, zone: string): string {
 
 /** Runs one query against the booking service's own database (assertions only; the service owns it). */
 export async function bookingDb<T extends pg.QueryResultRow = Record<string, unknown>>(
-  p: Platform,
+  p: Pick<Platform, 'dbUrls'>,
   text: string,
   values: unknown[] = [],
 ): Promise<T[]> {

@@ -72,6 +72,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const catalogueService = new CatalogueService({ db: ctx.db, catalogue, clinics, clinicsService });
   const staffService = new StaffService({ db: ctx.db, staff, catalogue, clinicsService, auth, log: ctx.log });
   const dispatcher = new OutboxDispatcher({
+    db: ctx.db,
     outbox,
     auth,
     mailer: ctx.mailer,

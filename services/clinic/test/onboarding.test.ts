@@ -511,4 +511,39 @@ describe('vendor onboarding through the gateway', () => {
     expect(history.filter((e) => e.type === 'clinic_created')).toHaveLength(1);
     expect(history.find((e) => e.type === 'approved')!.actor.kind).toBe('system');
   });
+
+  it('three clinic replicas racing over the mail outbox send each decision mail once', async () => {
+    const applicants = await Promise.all([createVerifiedUser(p), createVerifiedUser(p), createVerifiedUser(p)]);
+    const ids: string[] = [];
+    for (const a of applicants) {
+      const id = await completeApplication(p, a);
+      await p.http.post(`/api/v1/vendor/onboarding/${id}/submit`, undefined, { token: a.accessToken });
+      ids.push(id);
+    }
+    // With auth down the decision mails cannot be rendered (no language, no address): they wait in the outbox.
+    await p.services.auth!.stop();
+    for (const id of ids) {
+      const r = await p.http.post(
+        `/api/v1/admin/onboarding/${id}/reject`,
+        { reason: 'Dokumen kurang jelas' },
+        {
+          token: admin.accessToken,
+        },
+      );
+      expect(r.status, r.text).toBe(200);
+    }
+    for (let i = 0; i < 2; i++) extra.push(await p.startInstance('clinic'));
+    const auth = await p.startInstance('auth');
+    extra.push(auth);
+    p.services.auth = auth;
+    for (const a of applicants)
+      await p.smtp.waitFor(a.email, (m) => /tidak disetujui|not approved/.test(m.subject), 20_000);
+    // Every worker (200 ms period) has had several passes at the outbox since.
+    await new Promise((r) => setTimeout(r, 1_500));
+    for (const a of applicants) {
+      expect(
+        p.smtp.mails.filter((m) => m.to.includes(a.email) && /tidak disetujui|not approved/.test(m.subject)),
+      ).toHaveLength(1);
+    }
+  });
 });

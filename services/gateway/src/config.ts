@@ -36,11 +36,6 @@ export const gatewayEnv = {
   RATE_LIMIT_AUTH_PER_MINUTE: int('a number of requests', 0, 1_000_000_000).default(20),
   AUTO_BLOCK_THRESHOLD: int('a number of rejections', 0, 1_000_000).default(50),
   AUTO_BLOCK_MINUTES: int('a number of minutes', 1, 525_600).default(15),
-  /** Prefix of every Redis key and channel the gateway writes (rate limits, IP blocks). */
-  REDIS_KEY_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -')
-    .default('petpro:'),
 
   // Client identity and IP lists.
   TRUST_PROXY: cidrListVar().default([]),

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   if (config.REDIS_URL) {
     const redis = createRedis(config.REDIS_URL);
     redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-    registry = new RedisRegistry(redis);
+    registry = new RedisRegistry(redis, config.REDIS_KEY_PREFIX);
   } else if (clustered && cluster.isWorker && config.REGISTRY_URL) {
     // Workers read the registry the primary holds.
     registry = new HttpRegistry(config.REGISTRY_URL, () => credentials.token());

@@ -8,6 +8,7 @@ import {
   ValidationError,
   assertPermission,
   isConstraintViolation,
+  isDeadlock,
   type Principal,
 } from '@petpro/kit';
 import type { Repositories, Store } from '../store.ts';
@@ -199,6 +200,12 @@ export class BookingsService {
           if (requestedStaff === undefined && attempt < AUTO_ASSIGN_ATTEMPTS) continue;
           throw slotUnavailable();
         }
+        // Two inserts for the same time waited on each other and PostgreSQL aborted this one: look
+        // again, which sees the winner's booking (a 500 under a crowd before).
+        if (isDeadlock(err)) {
+          if (attempt < AUTO_ASSIGN_ATTEMPTS) continue;
+          throw slotUnavailable();
+        }
         throw err;
       }
     }
@@ -358,7 +365,7 @@ export class BookingsService {
         }
       }
       const updated = await repos.bookings.update(id, scopeOf(as, principal, booking), change).catch((err: unknown) => {
-        if (isConstraintViolation(err, NO_OVERLAP_CONSTRAINT)) throw slotUnavailable();
+        if (isConstraintViolation(err, NO_OVERLAP_CONSTRAINT) || isDeadlock(err)) throw slotUnavailable();
         throw err;
       });
       if (!updated) throw notFound();

@@ -22,27 +22,30 @@ export class OutboxRepository {
       .execute();
   }
 
-  /** Claims due messages with a lease, so concurrent dispatchers (replicas) never send one twice at once. */
-  async claimDue(limit: number, leaseMs: number): Promise<OutboxMessage[]> {
-    const r = await sql<{ id: string; kind: string; payload: Record<string, unknown>; attempts: number }>`
-      update mail_outbox set next_attempt_at = now() + ${`${leaseMs} milliseconds`}::interval
-      where id in (
-        select id from mail_outbox where sent_at is null and next_attempt_at <= now()
-        order by next_attempt_at limit ${limit} for update skip locked)
-      returning id, kind, payload, attempts`.execute(this.db);
-    return r.rows.map((x) => ({ id: x.id, kind: x.kind, payload: x.payload, attempts: x.attempts }));
+  /**
+   * The oldest due message, row-locked until `trx` ends; rows other transactions hold are skipped, so
+   * concurrent dispatchers (replicas) each take a different message and none is sent twice.
+   */
+  async lockNextDue(trx: Transaction<DB>): Promise<OutboxMessage | undefined> {
+    const r = await trx
+      .selectFrom('mail_outbox')
+      .select(['id', 'kind', 'payload', 'attempts'])
+      .where('sent_at', 'is', null)
+      .where('next_attempt_at', '<=', sql<Date>`now()`)
+      .orderBy('next_attempt_at')
+      .limit(1)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+    return r && { id: r.id, kind: r.kind, payload: r.payload as Record<string, unknown>, attempts: r.attempts };
   }
 
-  async markSent(id: string): Promise<void> {
-    await this.db
-      .updateTable('mail_outbox')
-      .set({ sent_at: new Date(), last_error: null })
-      .where('id', '=', id)
-      .execute();
+  async markSent(id: string, trx: Transaction<DB>): Promise<void> {
+    await trx.updateTable('mail_outbox').set({ sent_at: new Date(), last_error: null }).where('id', '=', id).execute();
   }
 
-  async markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void> {
-    await this.db
+  async markFailed(id: string, error: string, nextAttemptAt: Date, trx: Transaction<DB>): Promise<void> {
+    await trx
       .updateTable('mail_outbox')
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),

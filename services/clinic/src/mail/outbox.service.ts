@@ -1,4 +1,6 @@
-import { z, type Logger, type Mailer } from '@petpro/kit';
+import type { Kysely } from 'kysely';
+import { withTransaction, z, type Logger, type Mailer } from '@petpro/kit';
+import type { DB } from '../db.ts';
 import type { OutboxRepository } from './outbox.repository.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
 import { templates, type Decision } from './templates.ts';
@@ -28,6 +30,7 @@ export class OutboxDispatcher {
 
   constructor(
     private readonly deps: {
+      db: Kysely<DB>;
       outbox: OutboxRepository;
       auth: AuthClient;
       mailer: Mailer;
@@ -47,20 +50,27 @@ export class OutboxDispatcher {
     return this.running;
   }
 
+  /**
+   * One message per transaction, its row locked while it is sent: another replica skips it, and a
+   * replica that dies mid-send releases it for a retry. (A lease that can run out during a slow SMTP
+   * exchange would let a second replica send the same mail.)
+   */
   private async run(): Promise<void> {
     for (;;) {
-      const batch = await this.deps.outbox.claimDue(20, 60_000);
-      if (!batch.length) return;
-      for (const msg of batch) {
+      const handled = await withTransaction(this.deps.db, async (trx) => {
+        const msg = await this.deps.outbox.lockNextDue(trx);
+        if (!msg) return false;
         try {
           await this.send(msg.kind, msg.payload);
-          await this.deps.outbox.markSent(msg.id);
+          await this.deps.outbox.markSent(msg.id, trx);
         } catch (err) {
           const next = new Date(Date.now() + backoffMs(msg.attempts, this.deps.retryBaseMs, this.deps.retryMaxMs));
           this.deps.log.warn({ err, mail: msg.id, attempts: msg.attempts + 1 }, 'mail not sent; will retry');
-          await this.deps.outbox.markFailed(msg.id, (err as Error).message ?? String(err), next);
+          await this.deps.outbox.markFailed(msg.id, (err as Error).message ?? String(err), next, trx);
         }
-      }
+        return true;
+      });
+      if (!handled) return;
     }
   }
 
