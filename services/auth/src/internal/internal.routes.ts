@@ -46,8 +46,9 @@ export function internalRoutes(deps: {
 }): Router {
   const router = express.Router();
   const only = deps.credentials.require.bind(deps.credentials);
-  // Sessions revoked since a time: gateways refuse their access tokens until those expire.
-  router.get('/sessions/revocations', only('gateway'), async (req, res) => {
+  // Sessions revoked since a time: gateways and services (the kit's RevocationList) refuse their
+  // access tokens until those expire.
+  router.get('/sessions/revocations', only('gateway', 'user', 'clinic', 'booking'), async (req, res) => {
     const { since, after } = parse(
       z.object({ since: z.iso.datetime({ offset: true }), after: z.uuid().optional() }),
       req.query,

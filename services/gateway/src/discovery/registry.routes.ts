@@ -24,7 +24,8 @@ const InstanceBody = z.strictObject({
  */
 export function registryRouter(registry: Registry, credentials: ServiceCredentials, onChange: () => void): Router {
   const router = express.Router();
-  router.use(credentials.require('auth', 'user', 'clinic', 'booking'), jsonBody('16kb'));
+  // Gateway workers (GATEWAY_WORKERS) read the primary's registry; only services register.
+  router.use(credentials.require('gateway', 'auth', 'user', 'clinic', 'booking'), jsonBody('16kb'));
   router.post('/instances', async (req, res) => {
     const parsed = InstanceBody.safeParse(req.body);
     if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error));
