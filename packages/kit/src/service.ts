@@ -12,6 +12,7 @@ import {
   serviceDatabaseUrl,
   ConfigError,
   DEFAULT_PORTS,
+  publicUrls,
   type ServiceName,
 } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -35,6 +36,8 @@ export interface ServiceContext<DB> {
   name: string;
   version: string;
   config: BaseConfig;
+  /** Where links in mail point (PUBLIC_URL, PUBLIC_APP_URL), computed once here. */
+  urls: ReturnType<typeof publicUrls>;
   env: NodeJS.ProcessEnv;
   log: Logger;
   db: Kysely<DB>;
@@ -145,6 +148,7 @@ export async function createContext<DB>(
     name: def.name,
     version: def.version ?? '0.1.0',
     config,
+    urls: publicUrls(config),
     env,
     log,
     db: database.db,

@@ -5,7 +5,6 @@ import {
   createOpenApiRegistry,
   createServiceApp,
   finishApp,
-  publicUrls,
   servicePath,
   z,
   type ServiceContext,
@@ -35,7 +34,6 @@ export type { DB };
 /** The auth service: everything wired, nothing listening. */
 export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const config = parseAuthConfig(ctx.env);
-  const urls = publicUrls(ctx.config);
   const openapi = createOpenApiRegistry();
   const { app } = createServiceApp({
     name: ctx.name,
@@ -75,7 +73,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     keys,
     mailer: ctx.mailer,
     log: ctx.log,
-    config: { ...config, urls },
+    config: { ...config, urls: ctx.urls },
   });
   const rbacService = new RbacService({ rbac, audit, accounts, sessions });
 

@@ -5,7 +5,6 @@ import {
   createOpenApiRegistry,
   createServiceApp,
   finishApp,
-  publicUrls,
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
@@ -45,7 +44,6 @@ export type { DB };
 /** The clinic service: everything wired, nothing listening (the background worker runs until ctx.onClose). */
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseClinicConfig(ctx.env);
-  const urls = publicUrls(ctx.config);
   const openapi = createOpenApiRegistry();
   const { app } = createServiceApp({
     name: ctx.name,
@@ -77,7 +75,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     auth,
     mailer: ctx.mailer,
     log: ctx.log,
-    appUrl: urls.app,
+    appUrl: ctx.urls.app,
     retryBaseMs: config.CLINIC_RETRY_BASE_MS,
     retryMaxMs: config.CLINIC_RETRY_MAX_MS,
   });
@@ -96,7 +94,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     mailQuota,
     log: ctx.log,
     ttlDays: config.CLINIC_STAFF_INVITATION_TTL_DAYS,
-    appUrl: urls.app,
+    appUrl: ctx.urls.app,
   });
   const onboardingService = new OnboardingService({
     db: ctx.db,

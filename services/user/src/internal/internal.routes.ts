@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import { ApiRouter, NotFoundError, createOpenApiRegistry, z, type ServiceCredentials } from '@petpro/kit';
+import { ApiRouter, NotFoundError, createOpenApiRegistry, z, type ServiceCredentials, splitList } from '@petpro/kit';
 import type { PreferencesService } from '../preferences/preferences.service.ts';
 import type { PetsService } from '../pets/pets.service.ts';
 import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
@@ -12,14 +12,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PetIdsQuery = z.strictObject({
   ids: z
     .string()
-    .transform((v) => [
-      ...new Set(
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ),
-    ])
+    .transform((v) => [...new Set(splitList(v))])
     .pipe(z.array(z.string()).min(1, 'must name at least one pet').max(50, 'must name at most 50 pets'))
     .transform((ids) => ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase())),
 });
