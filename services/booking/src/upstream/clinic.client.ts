@@ -3,8 +3,7 @@
  * and staff, and one service of its catalogue. Answers are checked against the contract, so a drift
  * shows up as a clear 502 instead of a wrong slot.
  */
-import { AppError, NotFoundError, UpstreamHttpError, z, type ServiceClient } from '@petpro/kit';
-import { isValidTimeZone } from '../shared/time.ts';
+import { AppError, NotFoundError, UpstreamHttpError, isValidTimeZone, z, type ServiceClient } from '@petpro/kit';
 
 const hhmm = z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$|^24:00$/);
 const range = z.object({ start: hhmm, end: hhmm });

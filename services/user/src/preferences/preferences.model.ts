@@ -1,4 +1,4 @@
-import { IANAZone } from 'luxon';
+import { isValidTimeZone } from '@petpro/kit';
 import { HOME_ZONE } from '../shared/dates.ts';
 
 /**
@@ -56,11 +56,6 @@ export const DEFAULT_PREFERENCES: Preferences = {
   display: { theme: 'system', timeFormat: '24h', units: 'metric' },
 };
 
-/** True for a zone name the IANA database (through Luxon) knows. */
-export function isTimeZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
-}
-
 const pick = <T>(value: unknown, allowed: readonly T[], fallback: T): T =>
   allowed.includes(value as T) ? (value as T) : fallback;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -100,7 +95,7 @@ export function mergePreferences(base: unknown, patch: PreferencesPatch = {}): P
     language: patch.language ?? pick(stored.language, ['id', 'en'] as const, DEFAULT_PREFERENCES.language),
     timeZone:
       patch.timeZone ??
-      (typeof stored.timeZone === 'string' && isTimeZone(stored.timeZone)
+      (typeof stored.timeZone === 'string' && isValidTimeZone(stored.timeZone)
         ? stored.timeZone
         : DEFAULT_PREFERENCES.timeZone),
     display: {

@@ -1,13 +1,5 @@
-import { z } from '@petpro/kit';
-import {
-  CHANNELS,
-  LANGUAGES,
-  NOTIFICATION_EVENTS,
-  THEMES,
-  TIME_FORMATS,
-  UNITS,
-  isTimeZone,
-} from './preferences.model.ts';
+import { timeZoneString, z } from '@petpro/kit';
+import { CHANNELS, LANGUAGES, NOTIFICATION_EVENTS, THEMES, TIME_FORMATS, UNITS } from './preferences.model.ts';
 
 const bool = z.boolean({ error: 'must be true or false' });
 const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -19,12 +11,10 @@ const offset = z
   .min(5, 'must be at least 5 minutes')
   .max(20_160, 'must be at most 20160 minutes (14 days)');
 
-const timeZone = z
-  .string()
-  .trim()
-  .max(64)
-  .refine(isTimeZone, 'must be an IANA time zone such as Asia/Jakarta')
-  .openapi({ example: 'Asia/Makassar', description: 'Gives "today" for pet ages and due dates' });
+const timeZone = timeZoneString().openapi({
+  example: 'Asia/Makassar',
+  description: 'Gives "today" for pet ages and due dates',
+});
 
 const channelSettings = z.object(
   Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool])) as Record<
