@@ -17,3 +17,4 @@ export * from './image.ts';
 export * from './quota.ts';
 export * from './ip.ts';
 export * from './time.ts';
+export * from './background.ts';

@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import {
   AccessTokenVerifier,
   requireAuth,
+  runEvery,
   createOpenApiRegistry,
   createServiceApp,
   finishApp,
@@ -79,9 +80,9 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
     await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
-  const housekeeping = setInterval(() => void throttleRepo.purge().catch(() => {}), 3_600_000);
-  housekeeping.unref();
-  ctx.onClose.push(() => clearInterval(housekeeping));
+  ctx.onClose.push(
+    runEvery(3_600_000, () => throttleRepo.purge(), { log: ctx.log, failure: 'login throttle purge failed' }),
+  );
 
   // The auth service verifies the tokens it signs with its own published keys, like everyone else.
   // The auth service owns the sessions, so it refuses a revoked session's token at once (the gateway

@@ -3,6 +3,7 @@ import {
   createOpenApiRegistry,
   createServiceApp,
   finishApp,
+  runEvery,
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
@@ -50,15 +51,12 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   });
 
   // Expired idempotency keys are refused by the queries already; this only keeps the table small.
-  const housekeeping = setInterval(
-    () =>
-      void store.repos.idempotency
-        .purgeExpired()
-        .catch((err: unknown) => ctx.log.warn({ err }, 'idempotency key purge failed')),
-    3_600_000,
+  ctx.onClose.push(
+    runEvery(3_600_000, () => store.repos.idempotency.purgeExpired(), {
+      log: ctx.log,
+      failure: 'idempotency key purge failed',
+    }),
   );
-  housekeeping.unref();
-  ctx.onClose.push(() => clearInterval(housekeeping));
 
   app.use('/api/v1/schedules', schedulesRoutes(openapi, schedules, ctx.verifier).finish());
   app.use('/api/v1', availabilityRoutes(openapi, availability, ctx.verifier).finish());

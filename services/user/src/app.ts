@@ -3,6 +3,7 @@ import {
   createOpenApiRegistry,
   createServiceApp,
   finishApp,
+  runEvery,
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
@@ -97,16 +98,13 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const favourites = new FavouritesService(new FavouritesRepository(ctx.db));
 
   // Pets past the restore window go for good: at start and hourly (any replica may do it; rows are locked).
-  const purge = () =>
-    void pets.purgeExpired().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'pet purge failed'));
-  const startup = setTimeout(purge, 5_000);
-  startup.unref();
-  const housekeeping = setInterval(purge, PURGE_EVERY_MS);
-  housekeeping.unref();
-  ctx.onClose.push(() => {
-    clearTimeout(startup);
-    clearInterval(housekeeping);
-  });
+  ctx.onClose.push(
+    runEvery(PURGE_EVERY_MS, () => pets.purgeExpired(), {
+      log: ctx.log,
+      failure: 'pet purge failed',
+      firstAfterMs: 5_000,
+    }),
+  );
 
   app.use('/api/v1', profilesRoutes(openapi, profiles, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
   app.use('/api/v1', preferencesRoutes(openapi, preferences, ctx.verifier).finish());
