@@ -3,8 +3,7 @@ import {
   AccessTokenVerifier,
   requireAuth,
   runEvery,
-  createOpenApiRegistry,
-  createServiceApp,
+  createAppFor,
   finishApp,
   servicePath,
   z,
@@ -35,15 +34,7 @@ export type { DB };
 /** The auth service: everything wired, nothing listening. */
 export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const config = parseAuthConfig(ctx.env);
-  const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({
-    name: ctx.name,
-    version: ctx.version,
-    log: ctx.log,
-    openapi,
-    metrics: ctx.metrics,
-    checks: [{ name: 'database', check: () => ctx.database.ping() }],
-  });
+  const { app, openapi } = createAppFor(ctx);
 
   const keys = new KeysService(
     new KeysRepository(ctx.db),

@@ -1,7 +1,6 @@
 import type { Express } from 'express';
 import {
-  createOpenApiRegistry,
-  createServiceApp,
+  createAppFor,
   finishApp,
   runEvery,
   servicePath,
@@ -26,15 +25,7 @@ export type { DB };
 /** The booking service: everything wired, nothing listening. */
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseBookingConfig(ctx.env);
-  const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({
-    name: ctx.name,
-    version: ctx.version,
-    log: ctx.log,
-    openapi,
-    metrics: ctx.metrics,
-    checks: [{ name: 'database', check: () => ctx.database.ping() }],
-  });
+  const { app, openapi } = createAppFor(ctx);
 
   const store = new Store(ctx.db);
   const clinics = new ClinicDirectory(ctx.client, config.BOOKING_CLINIC_CACHE_SECONDS * 1000);

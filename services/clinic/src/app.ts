@@ -2,8 +2,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import {
   ApiRouter,
-  createOpenApiRegistry,
-  createServiceApp,
+  createAppFor,
   finishApp,
   servicePath,
   type ServiceContext,
@@ -44,15 +43,7 @@ export type { DB };
 /** The clinic service: everything wired, nothing listening (the background worker runs until ctx.onClose). */
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseClinicConfig(ctx.env);
-  const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({
-    name: ctx.name,
-    version: ctx.version,
-    log: ctx.log,
-    openapi,
-    metrics: ctx.metrics,
-    checks: [{ name: 'database', check: () => ctx.database.ping() }],
-  });
+  const { app, openapi } = createAppFor(ctx);
 
   // Photos and private onboarding documents live on disk under the data folder, outside any web root.
   const files = new FileStore(path.resolve(ctx.config.PETPRO_DATA_DIR, 'clinic'));

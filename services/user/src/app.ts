@@ -1,7 +1,6 @@
 import type { Express } from 'express';
 import {
-  createOpenApiRegistry,
-  createServiceApp,
+  createAppFor,
   finishApp,
   runEvery,
   servicePath,
@@ -60,15 +59,7 @@ export function createMediaStorage(config: UserConfig): MediaStorage {
 /** The user service: everything wired, nothing listening. */
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseUserConfig(ctx.env, ctx.config);
-  const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({
-    name: ctx.name,
-    version: ctx.version,
-    log: ctx.log,
-    openapi,
-    metrics: ctx.metrics,
-    checks: [{ name: 'database', check: () => ctx.database.ping() }],
-  });
+  const { app, openapi } = createAppFor(ctx);
 
   const storage = createMediaStorage(config);
   const media = new MediaService(storage, config.MEDIA_PUBLIC_URL, ctx.log, {
