@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './log.ts';
+export * from './context.ts';
 export * from './config.ts';
 export * from './db.ts';
 export * from './openapi.ts';

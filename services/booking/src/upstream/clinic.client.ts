@@ -64,7 +64,6 @@ interface CacheEntry<T> {
 export interface FetchOptions {
   /** Skip the cache: used for every decision that creates or changes a booking or a schedule. */
   fresh?: boolean;
-  requestId?: string;
 }
 
 /** Reads clinics and services from the clinic service, with a short cache for reads. */
@@ -82,7 +81,6 @@ export class ClinicDirectory {
     return this.cached(this.clinics, clinicId, opts, async () => {
       const body = await this.get(
         `/internal/clinics/${encodeURIComponent(clinicId)}`,
-        opts.requestId,
         () => new NotFoundError('clinic_not_found', 'No such clinic'),
       );
       return parseContract(ClinicContract, body, 'clinic');
@@ -94,7 +92,6 @@ export class ClinicDirectory {
     return this.cached(this.services, `${clinicId}/${serviceId}`, opts, async () => {
       const body = await this.get(
         `/internal/clinics/${encodeURIComponent(clinicId)}/services/${encodeURIComponent(serviceId)}`,
-        opts.requestId,
         () => new NotFoundError('service_not_found', 'No such service at this clinic'),
       );
       const service = parseContract(ServiceContract, body, 'clinic');
@@ -131,9 +128,9 @@ export class ClinicDirectory {
     return value;
   }
 
-  private async get(path: string, requestId: string | undefined, notFound: () => AppError): Promise<unknown> {
+  private async get(path: string, notFound: () => AppError): Promise<unknown> {
     try {
-      return await this.client.json<unknown>('clinic', { path, requestId });
+      return await this.client.json<unknown>('clinic', { path });
     } catch (err) {
       if (err instanceof UpstreamHttpError && (err.status === 404 || err.status === 400)) throw notFound();
       if (err instanceof UpstreamHttpError)

@@ -12,12 +12,11 @@ export class PetDirectory {
    * The user's pets among `petIds`, in the requested order; 422 `pet_not_found` unless every id is
    * one of the user's (non-deleted) pets, so nobody books with someone else's pet.
    */
-  async ownedPets(userId: string, petIds: readonly string[], requestId?: string): Promise<PetSnapshot[]> {
+  async ownedPets(userId: string, petIds: readonly string[]): Promise<PetSnapshot[]> {
     let body: unknown;
     try {
       body = await this.client.json<unknown>('user', {
         path: `/internal/users/${encodeURIComponent(userId)}/pets?ids=${petIds.map(encodeURIComponent).join(',')}`,
-        requestId,
       });
     } catch (err) {
       if (err instanceof UpstreamHttpError && err.status === 404) body = { items: [] };
