@@ -1,8 +1,6 @@
-import { AppError, UnprocessableError, UpstreamHttpError, z, type ServiceClient } from '@petpro/kit';
+import { AppError, UnprocessableError, UpstreamHttpError, type ServiceClient } from '@petpro/kit';
+import { InternalPets, parseContract } from '@petpro/contracts';
 import type { PetSnapshot } from '../db.ts';
-import { parseContract } from './clinic.client.ts';
-
-const PetsContract = z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), species: z.string() })) });
 
 /** Asks the user service which pets belong to a user. */
 export class PetDirectory {
@@ -24,7 +22,7 @@ export class PetDirectory {
         throw new AppError(502, 'upstream_error', `The user service answered ${err.status}`);
       else throw err;
     }
-    const { items } = parseContract(PetsContract, body, 'user');
+    const { items } = parseContract(InternalPets, body, 'user');
     const byId = new Map(items.map((p) => [p.id, p]));
     const missing = petIds.filter((id) => !byId.has(id));
     if (missing.length)

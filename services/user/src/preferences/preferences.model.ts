@@ -1,18 +1,11 @@
 import { isValidTimeZone } from '@petpro/kit';
+import { CHANNELS, type LANGUAGES, NOTIFICATION_EVENTS, THEMES, TIME_FORMATS, UNITS } from '@petpro/contracts';
 import { HOME_ZONE } from '../shared/dates.ts';
 
 /**
  * The preferences document: its defaults and how a change is merged into it. Kept free of I/O so
  * that the rules are unit-tested; the zod schemas mirror these lists.
  */
-
-/** Kinds of notification a user can turn on or off per channel. Security mails (verification, password) are always sent. */
-export const NOTIFICATION_EVENTS = ['bookingUpdates', 'bookingReminders', 'healthReminders', 'promotions'] as const;
-export const CHANNELS = ['email', 'sms', 'push', 'inApp'] as const;
-export const LANGUAGES = ['id', 'en'] as const;
-export const THEMES = ['system', 'light', 'dark'] as const;
-export const TIME_FORMATS = ['24h', '12h'] as const;
-export const UNITS = ['metric', 'imperial'] as const;
 
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export type Channel = (typeof CHANNELS)[number];

@@ -1,5 +1,14 @@
 import { timeZoneString, z } from '@petpro/kit';
-import { CHANNELS, LANGUAGES, NOTIFICATION_EVENTS, THEMES, TIME_FORMATS, UNITS } from './preferences.model.ts';
+import {
+  CHANNELS,
+  InternalPreferences,
+  LANGUAGES,
+  NOTIFICATION_EVENTS,
+  PreferencesDocument,
+  THEMES,
+  TIME_FORMATS,
+  UNITS,
+} from '@petpro/contracts';
 
 const bool = z.boolean({ error: 'must be true or false' });
 const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -16,12 +25,6 @@ const timeZone = timeZoneString().openapi({
   description: 'Gives "today" for pet ages and due dates',
 });
 
-const channelSettings = z.object(
-  Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool])) as Record<
-    (typeof NOTIFICATION_EVENTS)[number],
-    typeof bool
-  >,
-);
 const channelPatch = z.strictObject(
   Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool.optional()])) as Record<
     (typeof NOTIFICATION_EVENTS)[number],
@@ -29,22 +32,8 @@ const channelPatch = z.strictObject(
   >,
 );
 
-export const PreferencesSchema = z
-  .object({
-    notifications: z.object({
-      ...(Object.fromEntries(CHANNELS.map((c) => [c, channelSettings])) as Record<
-        (typeof CHANNELS)[number],
-        typeof channelSettings
-      >),
-      reminderOffsetsMinutes: z
-        .array(z.number().int())
-        .openapi({ description: 'Minutes before an appointment a reminder goes out, latest first' }),
-    }),
-    language: enumOf(LANGUAGES),
-    timeZone: z.string(),
-    display: z.object({ theme: enumOf(THEMES), timeFormat: enumOf(TIME_FORMATS), units: enumOf(UNITS) }),
-  })
-  .openapi('Preferences');
+/** The preferences document (its shape is the internal contract's, @petpro/contracts). */
+export const PreferencesSchema = PreferencesDocument.openapi('Preferences');
 
 export const PreferencesBody = z
   .strictObject({
@@ -71,4 +60,4 @@ export const PreferencesBody = z
     description: 'The whole document or any part of it: what is left out keeps its current value.',
   });
 
-export const InternalPreferencesSchema = PreferencesSchema.extend({ userId: z.uuid() }).openapi('InternalPreferences');
+export const InternalPreferencesSchema = InternalPreferences.openapi('InternalPreferences');
