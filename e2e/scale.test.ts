@@ -7,6 +7,7 @@
  * replica, of a gateway, Redis stopped for 10 s and PostgreSQL restarted, with no acknowledged booking
  * lost or duplicated and errors only 503/504 problem+json.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -69,8 +70,6 @@ async function postsServed(port: number): Promise<number | undefined> {
     return undefined;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Attempt {
   gateway: number;

@@ -5,6 +5,7 @@
  * platform started below; the others start their own with the settings they need.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import express from 'express';
 import { SignJWT } from 'jose';
@@ -487,7 +488,6 @@ describe('11.6 mail abuse', () => {
   });
 
   const mailsTo = (email: string) => p.smtp.mails.filter((m) => m.to.includes(email));
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const address = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
   const contact = (email: string) => ({ contactName: 'Dewi Lestari', email, phone: '+62 812 3456 7890' });
 
@@ -506,7 +506,7 @@ describe('11.6 mail abuse', () => {
     const first = address('contact');
     expect((await saveContact(a, contact(first))).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await saveContact(a, contact(first))).status).toBe(200);
-    await pause(300);
+    await sleep(300);
     expect(mailsTo(first)).toHaveLength(1);
     // The resend cooldown applies to saves that would mail a code.
     const second = address('contact');
@@ -526,18 +526,18 @@ describe('11.6 mail abuse', () => {
     const over = await saveContact(await applicant(), contact(victim));
     expect(over.status).toBe(429);
     expect(over.body.code).toBe('mail_limit_reached');
-    await pause(300);
+    await sleep(300);
     expect(mailsTo(victim)).toHaveLength(PER_ADDRESS);
   });
 
   it('caps contact codes per account across addresses', async () => {
     const a = await applicant();
     for (let i = 0; i < PER_ACCOUNT; i++) {
-      if (i) await pause(COOLDOWN_SECONDS * 1000 + 100);
+      if (i) await sleep(COOLDOWN_SECONDS * 1000 + 100);
       const r = await saveContact(a, contact(address(`spray${i}`)));
       expect(r.status, r.text).toBe(200);
     }
-    await pause(COOLDOWN_SECONDS * 1000 + 100);
+    await sleep(COOLDOWN_SECONDS * 1000 + 100);
     const over = await saveContact(a, contact(address('spray-over')));
     expect(over.status).toBe(429);
     expect(over.body.code).toBe('mail_limit_reached');
@@ -585,7 +585,7 @@ describe('11.6 mail abuse', () => {
     }
     const notices = () => mailsTo(owner.email).filter((m) => /mencoba mendaftar|tried to register/i.test(m.subject));
     await eventually(() => notices().length >= PER_ADDRESS);
-    await pause(1_000);
+    await sleep(1_000);
     expect(notices()).toHaveLength(PER_ADDRESS);
   });
 
