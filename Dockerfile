@@ -5,6 +5,7 @@ ENV NODE_ENV=production HOST=0.0.0.0 PETPRO_DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/kit/package.json packages/kit/
+COPY packages/contracts/package.json packages/contracts/
 COPY services/gateway/package.json services/gateway/
 COPY services/auth/package.json services/auth/
 COPY services/user/package.json services/user/

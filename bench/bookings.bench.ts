@@ -18,12 +18,11 @@ import autocannon from 'autocannon';
 import { DateTime } from 'luxon';
 import { startRedisServer, startSmtpCapture, type SmtpCapture } from '@petpro/kit/testing';
 import { ADMIN } from '../test/platform.ts';
-import type { TestUser } from '../test/users.ts';
+import { createVendor, type TestUser } from '../test/users.ts';
 import { startLauncher, type Launcher } from '../test/launcher.ts';
 import {
   createClinic,
   createOwner,
-  createVendor,
   putRules,
   weeklyRules,
   type ClinicFixture,
@@ -130,7 +129,7 @@ async function runAll<T>(items: T[], parallel: number, fn: (item: T, i: number) 
 /** 200 clinics of one vendor (open every day 06:00-22:00, one 15-minute service, two vets) and 16 owners with a pet. */
 async function fixtures(gateway: string, smtp: SmtpCapture): Promise<Fixture> {
   const p = { http: httpClient(gateway), smtp };
-  const vendor = await createVendor(p, 'Vendor Bench');
+  const vendor = await createVendor(p, { name: 'Vendor Bench' });
   const clinics: ClinicFixture[] = [];
   await runAll(Array.from({ length: CLINICS }), 8, async () => {
     const clinic = await createClinic(p, {

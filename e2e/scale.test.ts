@@ -7,6 +7,7 @@
  * replica, of a gateway, Redis stopped for 10 s and PostgreSQL restarted, with no acknowledged booking
  * lost or duplicated and errors only 503/504 problem+json.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,10 +25,9 @@ import {
   type SmtpCapture,
 } from '@petpro/kit/testing';
 import { ADMIN } from '../test/platform.ts';
-import { createVerifiedUser, type TestUser } from '../test/users.ts';
+import { adminOf, createVerifiedUser, type TestUser } from '../test/users.ts';
+import { serviceDb } from '../test/databases.ts';
 import {
-  admin,
-  bookingDb,
   createClinic,
   createOwner,
   localIso,
@@ -70,8 +70,6 @@ async function postsServed(port: number): Promise<number | undefined> {
     return undefined;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Attempt {
   gateway: number;
@@ -181,7 +179,7 @@ describe.skipIf(!hasRedisServer)('scale-out: 2 gateways, 2 booking replicas, sha
     }
 
     // --- An IP block made on one gateway reaches the other within 2 s -------------------------------
-    const adminUser = await admin(p);
+    const adminUser = await adminOf(p);
     const blocked = { 'x-forwarded-for': '203.0.113.9' };
     expect((await http2.get('/api/v1/clinics', { headers: blocked })).status).toBe(200);
     const block = await p.http.post(
@@ -222,7 +220,7 @@ describe.skipIf(!hasRedisServer)('scale-out: 2 gateways, 2 booking replicas, sha
     expect(replays.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(new Set(replays.map((r) => r.body.id)).size).toBe(1);
     expect(
-      await bookingDb(dbView, 'select id from bookings where clinic_id = $1 and starts_at = $2', [
+      await serviceDb(dbView, 'booking', 'select id from bookings where clinic_id = $1 and starts_at = $2', [
         clinic.id,
         sameBody.start,
       ]),
@@ -385,8 +383,9 @@ describe.skipIf(!hasRedisServer)('scale-out: 2 gateways, 2 booking replicas, sha
       [],
     );
 
-    const stored = await bookingDb<{ id: string; starts_at: Date; n: string }>(
+    const stored = await serviceDb<{ id: string; starts_at: Date; n: string }>(
       dbView,
+      'booking',
       `select id, starts_at, count(*) over (partition by starts_at) as n from bookings
         where clinic_id = $1 and starts_at >= $2 and starts_at < $3`,
       [clinic.id, slot(0), slot(next)],
@@ -394,8 +393,9 @@ describe.skipIf(!hasRedisServer)('scale-out: 2 gateways, 2 booking replicas, sha
     const acked = new Set(logical.map((l) => l.acks[0]!.id));
     expect(stored.filter((r) => Number(r.n) > 1)).toEqual([]);
     expect(stored.map((r) => r.id).sort()).toEqual([...acked].sort());
-    const keys = await bookingDb<{ key: string; booking_id: string }>(
+    const keys = await serviceDb<{ key: string; booking_id: string }>(
       dbView,
+      'booking',
       'select key, booking_id from idempotency_keys where key = any($1)',
       [logical.map((l) => l.key)],
     );

@@ -5,12 +5,11 @@
  * platform started below; the others start their own with the settings they need.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import express from 'express';
 import { SignJWT } from 'jose';
 import { DateTime } from 'luxon';
-import pg from 'pg';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   ClientClosedRequestError,
@@ -29,9 +28,18 @@ import { createTestDatabase, eventually, httpClient } from '@petpro/kit/testing'
 import { definition as authService } from '../services/auth/src/app.ts';
 import { TEST_SECRET, startPlatform, type Platform } from '../test/platform.ts';
 import { runScript } from '../test/process.ts';
-import { createVerifiedUser, login, loginAdmin, relogin, setRoles, type TestUser } from '../test/users.ts';
+import {
+  createVendor,
+  createVerifiedUser,
+  login,
+  loginAdmin,
+  relogin,
+  setRoles,
+  type TestUser,
+} from '../test/users.ts';
 import { invitationToken, linkStaffAccount } from '../test/staff.ts';
-import { PDF } from '../services/clinic/test/helpers.ts';
+import { PDF, form, png, upload } from '../test/media.ts';
+import { serviceDb } from '../test/databases.ts';
 import {
   LUNCH_BREAK,
   createClinic,
@@ -67,13 +75,6 @@ function expectStatus(res: { status: number; text: string }, status: number): vo
   expect(res.status, res.text).toBe(status);
 }
 
-/** A user given the `vendor` role by the admin, logged in again so the token carries it. */
-async function createVendor(): Promise<TestUser> {
-  const user = await createVerifiedUser(p, { name: 'Vendor' });
-  await setRoles(p, admin, user.userId, ['pet_owner', 'vendor']);
-  return relogin(p, user);
-}
-
 interface Clinic {
   id: string;
   vendor: TestUser;
@@ -83,7 +84,7 @@ interface Clinic {
 
 /** A published clinic of a fresh vendor, open every day, with one service and one vet qualified for it. */
 async function createOwnedClinic(): Promise<Clinic> {
-  const vendor = await createVendor();
+  const vendor = await createVendor(p, { admin });
   const token = vendor.accessToken;
   const c = await p.http.post(
     '/api/v1/clinics',
@@ -144,37 +145,17 @@ async function msUntilStatus(request: () => Promise<{ status: number }>, status:
   }
 }
 
-/** A real PNG of the given size (one colour: tiny on disk, large in pixels). */
-const png = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, background: '#3b82f6' } })
-    .png()
-    .toBuffer();
-
 /** Uploads a PNG as multipart (PUT for the avatar, POST elsewhere). */
-function upload(urlPath: string, token: string, bytes: Buffer, fields: Record<string, string> = {}) {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append('file', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), 'photo.png');
-  return p.http.call(urlPath.endsWith('/avatar') ? 'PUT' : 'POST', urlPath, { token, raw: form });
-}
+const uploadPng = (urlPath: string, token: string, bytes: Buffer, fields: Record<string, string> = {}) =>
+  upload(
+    p,
+    urlPath.endsWith('/avatar') ? 'PUT' : 'POST',
+    urlPath,
+    token,
+    form(bytes, 'photo.png', 'image/png', fields),
+  );
 
 // 11.1 ---------------------------------------------------------------------------------------------
-
-/** One query on a service's own database (assertions only). */
-async function serviceDb(
-  p: Platform,
-  service: 'auth' | 'user' | 'clinic' | 'booking',
-  text: string,
-  values: unknown[] = [],
-) {
-  const client = new pg.Client({ connectionString: p.dbUrls[service] });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('11.1 cross-clinic writes', () => {
   it("removing another clinic's service through one's own clinic URL is a 404 and changes nothing", async () => {
@@ -203,19 +184,13 @@ describe('11.1 cross-clinic writes', () => {
     const a = await createOwnedClinic();
     const b = await createOwnedClinic();
     // Straight at the clinic database, as a repository bug would: the composite keys refuse it.
-    const client = new pg.Client({ connectionString: p.dbUrls.clinic });
-    await client.connect();
-    try {
-      await expect(
-        client.query('insert into staff_services (clinic_id, staff_id, service_id) values ($1, $2, $3)', [
-          a.id,
-          a.staffId,
-          b.serviceId,
-        ]),
-      ).rejects.toThrow(/foreign key/);
-    } finally {
-      await client.end();
-    }
+    await expect(
+      serviceDb(p, 'clinic', 'insert into staff_services (clinic_id, staff_id, service_id) values ($1, $2, $3)', [
+        a.id,
+        a.staffId,
+        b.serviceId,
+      ]),
+    ).rejects.toThrow(/foreign key/);
   });
 });
 
@@ -513,7 +488,6 @@ describe('11.6 mail abuse', () => {
   });
 
   const mailsTo = (email: string) => p.smtp.mails.filter((m) => m.to.includes(email));
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const address = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}@example.test`;
   const contact = (email: string) => ({ contactName: 'Dewi Lestari', email, phone: '+62 812 3456 7890' });
 
@@ -532,7 +506,7 @@ describe('11.6 mail abuse', () => {
     const first = address('contact');
     expect((await saveContact(a, contact(first))).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await saveContact(a, contact(first))).status).toBe(200);
-    await pause(300);
+    await sleep(300);
     expect(mailsTo(first)).toHaveLength(1);
     // The resend cooldown applies to saves that would mail a code.
     const second = address('contact');
@@ -552,18 +526,18 @@ describe('11.6 mail abuse', () => {
     const over = await saveContact(await applicant(), contact(victim));
     expect(over.status).toBe(429);
     expect(over.body.code).toBe('mail_limit_reached');
-    await pause(300);
+    await sleep(300);
     expect(mailsTo(victim)).toHaveLength(PER_ADDRESS);
   });
 
   it('caps contact codes per account across addresses', async () => {
     const a = await applicant();
     for (let i = 0; i < PER_ACCOUNT; i++) {
-      if (i) await pause(COOLDOWN_SECONDS * 1000 + 100);
+      if (i) await sleep(COOLDOWN_SECONDS * 1000 + 100);
       const r = await saveContact(a, contact(address(`spray${i}`)));
       expect(r.status, r.text).toBe(200);
     }
-    await pause(COOLDOWN_SECONDS * 1000 + 100);
+    await sleep(COOLDOWN_SECONDS * 1000 + 100);
     const over = await saveContact(a, contact(address('spray-over')));
     expect(over.status).toBe(429);
     expect(over.body.code).toBe('mail_limit_reached');
@@ -611,7 +585,7 @@ describe('11.6 mail abuse', () => {
     }
     const notices = () => mailsTo(owner.email).filter((m) => /mencoba mendaftar|tried to register/i.test(m.subject));
     await eventually(() => notices().length >= PER_ADDRESS);
-    await pause(1_000);
+    await sleep(1_000);
     expect(notices()).toHaveLength(PER_ADDRESS);
   });
 
@@ -1075,15 +1049,13 @@ describe('11.11 contract corrections', () => {
   it("a deleted pet's photos stop being served at deletion, and a restore brings them back", async () => {
     const owner = await createVerifiedUser(p);
     const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'cat' }, { token: owner.accessToken });
-    const form = new FormData();
-    const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#f59e0b' } })
-      .png()
-      .toBuffer();
-    form.append('file', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'milo.png');
-    const photo = await p.http.call('POST', `/api/v1/pets/${pet.body.id}/images`, {
-      token: owner.accessToken,
-      raw: form,
-    });
+    const photo = await upload(
+      p,
+      'POST',
+      `/api/v1/pets/${pet.body.id}/images`,
+      owner.accessToken,
+      form(await png(64, 48), 'milo.png', 'image/png'),
+    );
     expect(photo.status, photo.text).toBe(201);
     const urls: string[] = photo.body.variants.map((v: { url: string }) => v.url);
     const status = (url: string) => fetch(url).then((r) => r.status);
@@ -1179,56 +1151,56 @@ describe('11.12 cost caps', () => {
   it('images over IMAGE_MAX_PIXELS are refused before decoding: avatars, pet photos, clinic photos, documents', async () => {
     const big = await png(1200, 1000); // 1.2 MP, a few kB on the wire
     const user = await createVerifiedUser(p);
-    const avatar = await upload('/api/v1/users/me/avatar', user.accessToken, big);
+    const avatar = await uploadPng('/api/v1/users/me/avatar', user.accessToken, big);
     expectStatus(avatar, 413);
     expect(avatar.body.code).toBe('image_too_large');
     const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'dog' }, { token: user.accessToken });
-    expectStatus(await upload(`/api/v1/pets/${pet.body.id}/images`, user.accessToken, big), 413);
+    expectStatus(await uploadPng(`/api/v1/pets/${pet.body.id}/images`, user.accessToken, big), 413);
     const clinic = await createOwnedClinic();
-    expectStatus(await upload(`/api/v1/clinics/${clinic.id}/photos`, clinic.vendor.accessToken, big), 413);
+    expectStatus(await uploadPng(`/api/v1/clinics/${clinic.id}/photos`, clinic.vendor.accessToken, big), 413);
     const applicant = await createVerifiedUser(p);
     const app = await p.http.post('/api/v1/vendor/onboarding', undefined, { token: applicant.accessToken });
     expectStatus(app, 201);
-    const doc = await upload(`/api/v1/vendor/onboarding/${app.body.id}/documents`, applicant.accessToken, big, {
+    const doc = await uploadPng(`/api/v1/vendor/onboarding/${app.body.id}/documents`, applicant.accessToken, big, {
       type: 'business_licence',
     });
     expectStatus(doc, 413);
     expect(doc.body.code).toBe('image_too_large');
     // Within the limit is fine.
-    expectStatus(await upload('/api/v1/users/me/avatar', user.accessToken, await png(800, 600)), 200);
+    expectStatus(await uploadPng('/api/v1/users/me/avatar', user.accessToken, await png(800, 600)), 200);
   });
 
   it('uploads are limited per account per hour: 429 with Retry-After and a stable code', async () => {
     const small = await png(40, 30);
     const user = await createVerifiedUser(p);
     for (let i = 0; i < UPLOADS_PER_HOUR; i++)
-      expectStatus(await upload('/api/v1/users/me/avatar', user.accessToken, small), 200);
-    const over = await upload('/api/v1/users/me/avatar', user.accessToken, small);
+      expectStatus(await uploadPng('/api/v1/users/me/avatar', user.accessToken, small), 200);
+    const over = await uploadPng('/api/v1/users/me/avatar', user.accessToken, small);
     expectStatus(over, 429);
     expect(over.body.code).toBe('upload_limit_reached');
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another account is not affected; the clinic service counts its uploads the same way.
     const other = await createVerifiedUser(p);
-    expectStatus(await upload('/api/v1/users/me/avatar', other.accessToken, small), 200);
+    expectStatus(await uploadPng('/api/v1/users/me/avatar', other.accessToken, small), 200);
     const vendor = await createOwnedClinic();
     for (let i = 0; i < UPLOADS_PER_HOUR; i++)
-      expectStatus(await upload(`/api/v1/clinics/${vendor.id}/photos`, vendor.vendor.accessToken, small), 201);
-    const photo = await upload(`/api/v1/clinics/${vendor.id}/photos`, vendor.vendor.accessToken, small);
+      expectStatus(await uploadPng(`/api/v1/clinics/${vendor.id}/photos`, vendor.vendor.accessToken, small), 201);
+    const photo = await uploadPng(`/api/v1/clinics/${vendor.id}/photos`, vendor.vendor.accessToken, small);
     expectStatus(photo, 429);
     expect(photo.body.code).toBe('upload_limit_reached');
     const applicant = await createVerifiedUser(p);
     const app = await p.http.post('/api/v1/vendor/onboarding', undefined, { token: applicant.accessToken });
     for (let i = 0; i < UPLOADS_PER_HOUR; i++) {
-      const form = new FormData();
-      form.append('type', 'business_licence');
-      form.append('file', new Blob([new Uint8Array(PDF)], { type: 'application/pdf' }), 'licence.pdf');
-      const r = await p.http.call('POST', `/api/v1/vendor/onboarding/${app.body.id}/documents`, {
-        token: applicant.accessToken,
-        raw: form,
-      });
+      const r = await upload(
+        p,
+        'POST',
+        `/api/v1/vendor/onboarding/${app.body.id}/documents`,
+        applicant.accessToken,
+        form(PDF, 'licence.pdf', 'application/pdf', { type: 'business_licence' }),
+      );
       expect([201, 409]).toContain(r.status);
     }
-    const doc = await upload(`/api/v1/vendor/onboarding/${app.body.id}/documents`, applicant.accessToken, small, {
+    const doc = await uploadPng(`/api/v1/vendor/onboarding/${app.body.id}/documents`, applicant.accessToken, small, {
       type: 'business_licence',
     });
     expectStatus(doc, 429);

@@ -2,7 +2,7 @@
  * What the launcher runs: which processes, and how many replicas of each. Pure, so that the rules
  * (names, counts, the Redis requirement, gateway ports) are unit-tested without starting anything.
  */
-import { ConfigError } from '@petpro/kit/config';
+import { ConfigError, splitList } from '@petpro/kit/config';
 
 export const PROCESSES = ['gateway', 'auth', 'user', 'clinic', 'booking'] as const;
 export type ProcessName = (typeof PROCESSES)[number];
@@ -18,10 +18,7 @@ const isProcess = (s: string): s is ProcessName => (PROCESSES as readonly string
  */
 export function parseScale(spec: string, source: string): Partial<Record<ProcessName, number>> {
   const out: Partial<Record<ProcessName, number>> = {};
-  for (const part of spec
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
+  for (const part of splitList(spec)) {
     const m = /^([a-z]+)=(\d+)$/.exec(part);
     if (!m) throw new ConfigError(`Configuration error: ${source} must look like gateway=2,booking=2 (got "${spec}")`);
     const [, name, count] = m as unknown as [string, string, string];

@@ -18,6 +18,7 @@ import {
   type SERVICE_NAMES,
   baseEnv,
   parseConfig,
+  msVar,
   portVar,
   urlVar,
 } from '@petpro/kit/config';
@@ -38,11 +39,7 @@ const launcherEnv = {
   BOOKING_DATABASE_URL: urlVar('postgres', 'postgresql').optional(),
   /** Replicas, as `--scale` takes them: gateway=2,booking=2 (checked by planLaunch). */
   PETPRO_SCALE: z.string().optional(),
-  UPSTREAM_TIMEOUT_MS: z.coerce
-    .number({ error: 'must be a number of milliseconds' })
-    .int()
-    .min(100, 'must be at least 100')
-    .optional(),
+  UPSTREAM_TIMEOUT_MS: msVar(100, 300_000).optional(),
 };
 
 const tty = process.stdout.isTTY;

@@ -63,6 +63,29 @@ export async function relogin(p: PlatformClient, u: TestUser): Promise<TestUser>
   return login(p, u.email, u.password, u.name);
 }
 
+const admins = new WeakMap<PlatformClient, Promise<TestUser>>();
+
+/** The bootstrap admin, logged in once per platform. */
+export function adminOf(p: PlatformClient): Promise<TestUser> {
+  let a = admins.get(p);
+  if (!a) admins.set(p, (a = loginAdmin(p)));
+  return a;
+}
+
+/**
+ * A verified account given the `vendor` role by the admin (`admin`, else the bootstrap admin), logged
+ * in again so its token carries it: the role's permissions, not a link alone, let an owner manage
+ * clinics, schedules and bookings.
+ */
+export async function createVendor(
+  p: PlatformClient,
+  opts: { name?: string; admin?: TestUser } = {},
+): Promise<TestUser> {
+  const user = await createVerifiedUser(p, { name: opts.name ?? 'Vendor' });
+  await setRoles(p, opts.admin ?? (await adminOf(p)), user.userId, ['pet_owner', 'vendor']);
+  return relogin(p, user);
+}
+
 /** Replaces a user's roles as an admin would (PUT /api/v1/admin/users/{id}/roles); throws unless 200. */
 export async function setRoles(p: PlatformClient, admin: TestUser, userId: string, roles: string[]): Promise<void> {
   const res = await p.http.put(`/api/v1/admin/users/${userId}/roles`, { roles }, { token: admin.accessToken });

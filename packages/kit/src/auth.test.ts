@@ -1,7 +1,15 @@
 import type { Request, Response } from 'express';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { AccessTokenVerifier, optionalAuth, requireAuth } from './auth.ts';
+import {
+  AccessTokenVerifier,
+  type Principal,
+  hasPermission,
+  hasRole,
+  isAdmin,
+  optionalAuth,
+  requireAuth,
+} from './auth.ts';
 
 async function setup() {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
@@ -45,5 +53,25 @@ describe('optional and required auth', () => {
     // A fresh verification (not the cached one) is refused the same way.
     revoked.add('s2');
     expect((await run(requireAuth(verifier), await token('s2'))).err).toMatchObject({ code: 'session_revoked' });
+  });
+});
+
+describe('the admin check', () => {
+  const who = (roles: string[], permissions: string[] = []) =>
+    ({ userId: 'u', sessionId: 's', roles, permissions, token: 't', expiresAt: 0 }) satisfies Principal;
+
+  it('knows admins by the admin role or the * permission, and nobody else', () => {
+    expect(isAdmin(who(['pet_owner', 'admin']))).toBe(true);
+    expect(isAdmin(who([], ['*']))).toBe(true);
+    expect(isAdmin({ roles: ['admin'] })).toBe(true);
+    expect(isAdmin(who(['vendor'], ['admin:users']))).toBe(false);
+    expect(isAdmin(undefined)).toBe(false);
+  });
+
+  it('gives an admin every permission, and a role only to who holds it', () => {
+    expect(hasPermission(who(['admin']), 'schedule:manage:own')).toBe(true);
+    expect(hasPermission(who(['vendor']), 'schedule:manage:own')).toBe(false);
+    expect(hasRole(who(['vendor']), 'vendor')).toBe(true);
+    expect(hasRole(who(['vendor']), 'admin')).toBe(false);
   });
 });

@@ -188,9 +188,20 @@ export function optionalAuth(verifier: AccessTokenVerifier): RequestHandler {
   };
 }
 
-/** True for platform administrators (the `admin` role, or the `*` permission). */
-export function isAdmin(p: Principal | undefined): boolean {
-  return !!p && (p.roles.includes('admin') || p.permissions.includes('*'));
+/** The role of platform administrators. */
+export const ADMIN_ROLE = 'admin';
+
+/** True when the principal holds the role. */
+export function hasRole(p: Pick<Principal, 'roles'> | undefined, role: string): boolean {
+  return !!p && p.roles.includes(role);
+}
+
+/**
+ * True for platform administrators (the `admin` role, or the `*` permission): the one admin check of
+ * every service.
+ */
+export function isAdmin(p: (Pick<Principal, 'roles'> & { permissions?: readonly string[] }) | undefined): boolean {
+  return hasRole(p, ADMIN_ROLE) || !!p?.permissions?.includes('*');
 }
 
 /** True when the principal holds the permission (directly, or as an admin). */
@@ -234,7 +245,7 @@ export function requirePermission(permission: string): RequestHandler {
 export function requireRole(...roles: string[]): RequestHandler {
   return (req, _res, next) => {
     if (!req.principal) return next(new UnauthorizedError());
-    if (!roles.some((r) => req.principal!.roles.includes(r)))
+    if (!roles.some((r) => hasRole(req.principal, r)))
       return next(new ForbiddenError('forbidden', `This needs one of the roles ${roles.join(', ')}`));
     next();
   };

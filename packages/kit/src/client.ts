@@ -3,13 +3,13 @@ import { type BreakerSet, CircuitOpen, NotAFailure } from './breaker.ts';
 import type { Registry, RegisteredInstance } from './registry.ts';
 import type { ServiceCredentials } from './auth.ts';
 import { SERVICE_TOKEN_HEADER } from './auth.ts';
+import { currentRequestId } from './context.ts';
 
 export interface ServiceRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
-  requestId?: string;
   timeoutMs?: number;
 }
 
@@ -140,10 +140,12 @@ export class ServiceClient {
     method: string,
     req: ServiceRequest,
   ): Promise<ServiceResponse<T>> {
+    // The request this call is made for, if any (the kit's request context), so logs join up across services.
+    const requestId = currentRequestId();
     const headers: Record<string, string> = {
       accept: 'application/json',
       [SERVICE_TOKEN_HEADER]: await this.deps.credentials.token(),
-      ...(req.requestId ? { 'x-request-id': req.requestId } : {}),
+      ...(requestId ? { 'x-request-id': requestId } : {}),
       ...req.headers,
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';

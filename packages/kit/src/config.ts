@@ -5,6 +5,44 @@ export class ConfigError extends Error {}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * A whole number from `min` to `max`. `what` names the unit in the message for a value that is no
+ * number at all ("must be a number of milliseconds"); `zeroMeans` documents what 0 turns off
+ * ("must be 0 (no limit) or more"). Every configuration number is built here, so that the messages
+ * read the same for every variable of every process.
+ */
+export const intVar = (min: number, max: number, opts: { what?: string; zeroMeans?: string } = {}) =>
+  z.coerce
+    .number({ error: opts.what ? `must be ${opts.what}` : 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, min === 0 && opts.zeroMeans ? `must be 0 (${opts.zeroMeans}) or more` : `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+/** A duration in milliseconds from `min` to `max`. */
+export const msVar = (min: number, max: number, opts: { zeroMeans?: string } = {}) =>
+  intVar(min, max, { ...opts, what: 'a number of milliseconds' });
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`). */
+export const boolVar = () =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Splits a comma-separated list, trimmed, without empty entries. */
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** A comma-separated list of strings. */
+export const csvVar = () => z.string().transform(splitList);
+
+/** An optional variable for which an empty value (`FOO=`) means "not set". */
+export const optionalVar = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 /** A TCP port (0 lets the OS pick one). */
 export const portVar = () =>
   z.coerce
@@ -50,47 +88,34 @@ export const secretVar = () =>
       error: 'is a placeholder from an example; generate a real one (openssl rand -base64 32)',
     });
 
-const optionalEmpty = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
-
 /** Variables every process reads (later issues use some of them). */
 export const baseEnv = {
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   HOST: z.string().default('127.0.0.1'),
   PETPRO_DATA_DIR: z.string().default('.petpro'),
-  DATABASE_URL: optionalEmpty(urlVar('postgres', 'postgresql')),
-  REDIS_URL: optionalEmpty(urlVar('redis', 'rediss')),
+  DATABASE_URL: optionalVar(urlVar('postgres', 'postgresql')),
+  REDIS_URL: optionalVar(urlVar('redis', 'rediss')),
   /** Prefix of every Redis key and channel PetPro writes, so several platforms can share one Redis. */
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 letters, digits or : _ . -')
     .default('petpro:'),
-  SMTP_URL: optionalEmpty(urlVar('smtp', 'smtps')),
+  SMTP_URL: optionalVar(urlVar('smtp', 'smtps')),
   MAIL_FROM: z.string().default('PetPro <no-reply@petpro.local>'),
-  PUBLIC_URL: optionalEmpty(urlVar('http', 'https')),
-  PUBLIC_APP_URL: optionalEmpty(urlVar('http', 'https')),
-  PETPRO_ADMIN_EMAIL: optionalEmpty(z.email({ error: 'must be an email address' })),
-  PETPRO_ADMIN_PASSWORD: optionalEmpty(z.string().min(8, 'must be at least 8 characters')),
-  SERVICE_SECRET: optionalEmpty(secretVar()),
-  REGISTRY_URL: optionalEmpty(urlVar('http', 'https')),
-  ADVERTISE_URL: optionalEmpty(urlVar('http', 'https')),
+  PUBLIC_URL: optionalVar(urlVar('http', 'https')),
+  PUBLIC_APP_URL: optionalVar(urlVar('http', 'https')),
+  PETPRO_ADMIN_EMAIL: optionalVar(z.email({ error: 'must be an email address' })),
+  PETPRO_ADMIN_PASSWORD: optionalVar(z.string().min(8, 'must be at least 8 characters')),
+  SERVICE_SECRET: optionalVar(secretVar()),
+  REGISTRY_URL: optionalVar(urlVar('http', 'https')),
+  ADVERTISE_URL: optionalVar(urlVar('http', 'https')),
   GATEWAY_PORT: portVar().default(8080),
   /** The gateway's internal listener (service registry, metrics); services register there by default. */
   GATEWAY_INTERNAL_PORT: portVar().default(8090),
-  SERVICE_CLIENT_TIMEOUT_MS: z.coerce
-    .number({ error: 'must be a number of milliseconds' })
-    .int('must be a whole number')
-    .min(100, 'must be at least 100')
-    .max(120_000, 'must be at most 120000')
-    .default(5_000),
+  SERVICE_CLIENT_TIMEOUT_MS: msVar(100, 120_000).default(5_000),
   /** Longest a single SQL statement may run (0 = no limit); a timed-out statement is a 503. */
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
-    .number({ error: 'must be a number of milliseconds' })
-    .int('must be a whole number')
-    .min(0, 'must be 0 (no limit) or more')
-    .max(600_000, 'must be at most 600000')
-    .default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: msVar(0, 600_000, { zeroMeans: 'no limit' }).default(5_000),
   JWT_ISSUER: z.string().default('petpro-auth'),
   JWT_AUDIENCE: z.string().default('petpro'),
 };

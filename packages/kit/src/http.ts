@@ -8,6 +8,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { ClientClosedRequestError, errorHandler, notFoundHandler } from './errors.ts';
 import { generateOpenApi } from './openapi.ts';
 import { redactUrl, type Logger } from './log.ts';
+import { requestContext } from './context.ts';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -65,14 +66,18 @@ export function createServiceApp(opts: AppOptions): { app: Express; metrics: Met
   });
 
   app.use(helmet({ contentSecurityPolicy: false }));
+  // The request id first, and everything after it (routes, logs, calls to other services) runs in
+  // the request's context.
+  app.use((req, res, next) => {
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    req.id = requestId;
+    res.setHeader('x-request-id', requestId);
+    requestContext.run({ requestId }, next);
+  });
   app.use(
     pinoHttp({
       logger: opts.log,
-      genReqId: (req, res) => {
-        const id = requestIdOf(req.headers['x-request-id']);
-        res.setHeader('x-request-id', id);
-        return id;
-      },
+      genReqId: (req) => req.id as string,
       customLogLevel: (req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : req.url?.startsWith('/internal/') ? 'debug' : 'info',
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },

@@ -1,6 +1,6 @@
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
-import { z } from 'zod';
+import { intVar } from './config.ts';
 import { AppError, UnprocessableError, UnsupportedMediaTypeError } from './errors.ts';
 
 /** Image types accepted for photos and avatars, told by the file's bytes. */
@@ -10,19 +10,9 @@ export type PhotoType = (typeof PHOTO_TYPES)[number];
 /** Settings of every service that takes uploads (read with the service's own configuration). */
 export const uploadEnv = {
   /** Largest image accepted, in pixels (width × height), judged from its header before any decoding. */
-  IMAGE_MAX_PIXELS: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(10_000, 'must be at least 10000')
-    .max(268_402_689, 'must be at most 268402689')
-    .default(40_000_000),
+  IMAGE_MAX_PIXELS: intVar(10_000, 268_402_689).default(40_000_000),
   /** Uploads one account may make per hour and service (0 = no limit). */
-  UPLOADS_PER_HOUR: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(0, 'must be 0 (no limit) or more')
-    .max(100_000, 'must be at most 100000')
-    .default(30),
+  UPLOADS_PER_HOUR: intVar(0, 100_000, { zeroMeans: 'no limit' }).default(30),
 };
 
 /** 413 `image_too_large`: the picture has more pixels than the service decodes. */

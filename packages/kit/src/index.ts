@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './log.ts';
+export * from './context.ts';
 export * from './config.ts';
 export * from './db.ts';
 export * from './openapi.ts';
@@ -17,3 +18,5 @@ export * from './image.ts';
 export * from './quota.ts';
 export * from './ip.ts';
 export * from './sms.ts';
+export * from './time.ts';
+export * from './background.ts';

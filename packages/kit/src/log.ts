@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from './context.ts';
 
 export type { Logger };
 
@@ -47,15 +48,25 @@ export function redactUrl(url: string | undefined): string | undefined {
 /**
  * The service's root logger: JSON lines, level from LOG_LEVEL. `buffered` (the gateway, which
  * writes a line per request) collects lines into 4 KiB writes instead of one write per line; they
- * are flushed at exit (`flushLogger`) and at least every second.
+ * are flushed at exit (`flushLogger`) and at least every second. `destination`: elsewhere than stdout (tests).
  */
-export function createLogger(service: string, level = 'info', opts: { buffered?: boolean } = {}): Logger {
+export function createLogger(
+  service: string,
+  level = 'info',
+  opts: { buffered?: boolean; destination?: pino.DestinationStream } = {},
+): Logger {
   const options = {
     level,
     base: { service, pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Every line written while serving a request names it.
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId ? { requestId } : {};
+    },
   };
+  if (opts.destination) return pino(options, opts.destination);
   if (!opts.buffered) return pino(options);
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4_096 });
   const timer = setInterval(() => destination.flush(), 1_000);

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { z } from 'zod';
+import { intVar } from './config.ts';
 import type { Logger } from './log.ts';
 
 export interface MailMessage {
@@ -122,13 +122,7 @@ export function renderMail(lang: Language, p: MailParts): RenderedMail {
   };
 }
 
-const hourlyCap = (def: number) =>
-  z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(0, 'must be at least 0 (0 = no limit)')
-    .max(10_000, 'must be at most 10000')
-    .default(def);
+const hourlyCap = (def: number) => intVar(0, 10_000, { zeroMeans: 'no limit' }).default(def);
 
 /**
  * Caps on mail that someone's action sends to an address (a contact code, a staff invitation, an

@@ -1,3 +1,4 @@
+import { runEvery } from './background.ts';
 import type { ServiceClient } from './client.ts';
 import type { Logger } from './log.ts';
 
@@ -8,9 +9,12 @@ const MAX_PAGES = 20;
 /** Failures to read the feed in the first seconds after start are not reported (auth may be starting too). */
 const STARTUP_GRACE_MS = 15_000;
 
-interface RevocationPage {
+/** One page of the auth service's revocation feed (GET /internal/sessions/revocations), as it sends and this reads it. */
+export interface RevocationPage {
   items: Array<{ sessionId: string; expiresAt: string }>;
   now: string;
+  /** False when the page was full (more may follow). */
+  complete?: boolean;
   /** Set when the page was full: read on from here at once. */
   next?: { since: string; after: string } | null;
 }
@@ -25,7 +29,7 @@ interface RevocationPage {
 export class RevocationList {
   private readonly revoked = new Map<string, number>();
   private since: string;
-  private timer?: NodeJS.Timeout;
+  private stopPolling?: () => Promise<void>;
   private failing = false;
   private readonly startedAt = Date.now();
 
@@ -39,13 +43,16 @@ export class RevocationList {
   }
 
   start(): void {
-    void this.poll();
-    this.timer = setInterval(() => void this.poll(), this.intervalMs);
-    this.timer.unref();
+    // poll() logs its own failures (once per outage), so the loop's failure line never shows.
+    this.stopPolling = runEvery(this.intervalMs, () => this.poll(), {
+      log: this.log,
+      failure: 'revocation poll failed',
+      firstAfterMs: 0,
+    });
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    void this.stopPolling?.();
   }
 
   /** Reads every revocation since the last poll (all pages of a mass revocation, up to a bound). */

@@ -12,6 +12,7 @@ import {
   serviceDatabaseUrl,
   ConfigError,
   DEFAULT_PORTS,
+  publicUrls,
   type ServiceName,
 } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -20,7 +21,8 @@ import { AccessTokenVerifier, ServiceCredentials } from './auth.ts';
 import { ServiceClient } from './client.ts';
 import { BreakerSet } from './breaker.ts';
 import { HttpRegistry, keepRegistered, RedisRegistry, createRedis, type Registry } from './registry.ts';
-import { closeServer, listen } from './http.ts';
+import { closeServer, createServiceApp, listen } from './http.ts';
+import { createOpenApiRegistry, type OpenAPIRegistry } from './openapi.ts';
 import { Mailer } from './mail.ts';
 import { RevocationList } from './revocations.ts';
 
@@ -35,6 +37,8 @@ export interface ServiceContext<DB> {
   name: string;
   version: string;
   config: BaseConfig;
+  /** Where links in mail point (PUBLIC_URL, PUBLIC_APP_URL), computed once here. */
+  urls: ReturnType<typeof publicUrls>;
   env: NodeJS.ProcessEnv;
   log: Logger;
   db: Kysely<DB>;
@@ -145,6 +149,7 @@ export async function createContext<DB>(
     name: def.name,
     version: def.version ?? '0.1.0',
     config,
+    urls: publicUrls(config),
     env,
     log,
     db: database.db,
@@ -158,6 +163,24 @@ export async function createContext<DB>(
     mailer,
     onClose,
   };
+}
+
+/**
+ * The Express app of a service, from its context: the kit's app (access log, request context,
+ * `/healthz`, `/readyz` on the database, `/metrics`, `/openapi.json`) and the OpenAPI registry its
+ * routes document themselves in. Add the routes, then call finishApp(app).
+ */
+export function createAppFor<DB>(ctx: ServiceContext<DB>): { app: Express; openapi: OpenAPIRegistry } {
+  const openapi = createOpenApiRegistry();
+  const { app } = createServiceApp({
+    name: ctx.name,
+    version: ctx.version,
+    log: ctx.log,
+    openapi,
+    metrics: ctx.metrics,
+    checks: [{ name: 'database', check: () => ctx.database.ping() }],
+  });
+  return { app, openapi };
 }
 
 /** Starts a service: context, app, listen, register and heartbeat; graceful shutdown on SIGTERM/SIGINT. */

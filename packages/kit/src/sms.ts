@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from './log.ts';
+import { intVar, msVar, optionalVar, urlVar } from './config.ts';
 
 /** What a text is for: shown to webhook receivers and in logs, never the text itself. */
 export type SmsPurpose = 'mfa_code' | 'mfa_setup' | 'mfa_recovery' | 'reminder' | 'notice';
@@ -41,7 +42,7 @@ export function isE164(phone: string): boolean {
 const PROVIDERS = ['outbox', 'webhook', 'twilio'] as const;
 export type SmsProvider = (typeof PROVIDERS)[number];
 
-const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const optionalText = optionalVar(z.string());
 
 /**
  * SMS settings, spread into the configuration of services that text users. `SMS_SENDER_ID` is the
@@ -50,22 +51,17 @@ const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().
  */
 export const smsEnv = {
   SMS_PROVIDER: z.enum(PROVIDERS, { error: `must be one of ${PROVIDERS.join(', ')}` }).default('outbox'),
-  SMS_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  SMS_WEBHOOK_URL: optionalVar(urlVar('http', 'https')),
   /** Sent as `Authorization: Bearer …` to the webhook when set. */
   SMS_WEBHOOK_TOKEN: optionalText,
   TWILIO_ACCOUNT_SID: optionalText,
   TWILIO_AUTH_TOKEN: optionalText,
   /** Overrides Twilio's API host, so tests (and acceptance tests) run against a local fake of its HTTP API. */
-  TWILIO_API_BASE: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+  TWILIO_API_BASE: urlVar('http', 'https').default('https://api.twilio.com'),
   SMS_SENDER_ID: z.string().max(20).default('PetPro'),
   /** Texts one phone number may receive from this service per day (0 = no cap): stops runaway bills. */
-  SMS_PER_PHONE_PER_DAY: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(0, 'must be at least 0 (0 = no cap)')
-    .max(10_000, 'must be at most 10000')
-    .default(10),
-  SMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  SMS_PER_PHONE_PER_DAY: intVar(0, 10_000, { zeroMeans: 'no cap' }).default(10),
+  SMS_TIMEOUT_MS: msVar(100, 60_000).default(5_000),
 };
 
 export type SmsConfig = z.output<z.ZodObject<typeof smsEnv>> & { PETPRO_DATA_DIR: string };

@@ -2,10 +2,9 @@ import type { Express } from 'express';
 import {
   AccessTokenVerifier,
   requireAuth,
-  createOpenApiRegistry,
-  createServiceApp,
+  runEvery,
+  createAppFor,
   finishApp,
-  publicUrls,
   servicePath,
   z,
   type ServiceContext,
@@ -35,16 +34,7 @@ export type { DB };
 /** The auth service: everything wired, nothing listening. */
 export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const config = parseAuthConfig(ctx.env);
-  const urls = publicUrls(ctx.config);
-  const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({
-    name: ctx.name,
-    version: ctx.version,
-    log: ctx.log,
-    openapi,
-    metrics: ctx.metrics,
-    checks: [{ name: 'database', check: () => ctx.database.ping() }],
-  });
+  const { app, openapi } = createAppFor(ctx);
 
   const keys = new KeysService(
     new KeysRepository(ctx.db),
@@ -75,15 +65,15 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     keys,
     mailer: ctx.mailer,
     log: ctx.log,
-    config: { ...config, urls },
+    config: { ...config, urls: ctx.urls },
   });
   const rbacService = new RbacService({ rbac, audit, accounts, sessions });
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
     await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
-  const housekeeping = setInterval(() => void throttleRepo.purge().catch(() => {}), 3_600_000);
-  housekeeping.unref();
-  ctx.onClose.push(() => clearInterval(housekeeping));
+  ctx.onClose.push(
+    runEvery(3_600_000, () => throttleRepo.purge(), { log: ctx.log, failure: 'login throttle purge failed' }),
+  );
 
   // The auth service verifies the tokens it signs with its own published keys, like everyone else.
   // The auth service owns the sessions, so it refuses a revoked session's token at once (the gateway

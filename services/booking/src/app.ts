@@ -1,8 +1,8 @@
 import type { Express } from 'express';
 import {
-  createOpenApiRegistry,
-  createServiceApp,
+  createAppFor,
   finishApp,
+  runEvery,
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
@@ -25,15 +25,7 @@ export type { DB };
 /** The booking service: everything wired, nothing listening. */
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseBookingConfig(ctx.env);
-  const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({
-    name: ctx.name,
-    version: ctx.version,
-    log: ctx.log,
-    openapi,
-    metrics: ctx.metrics,
-    checks: [{ name: 'database', check: () => ctx.database.ping() }],
-  });
+  const { app, openapi } = createAppFor(ctx);
 
   const store = new Store(ctx.db);
   const clinics = new ClinicDirectory(ctx.client, config.BOOKING_CLINIC_CACHE_SECONDS * 1000);
@@ -50,15 +42,12 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   });
 
   // Expired idempotency keys are refused by the queries already; this only keeps the table small.
-  const housekeeping = setInterval(
-    () =>
-      void store.repos.idempotency
-        .purgeExpired()
-        .catch((err: unknown) => ctx.log.warn({ err }, 'idempotency key purge failed')),
-    3_600_000,
+  ctx.onClose.push(
+    runEvery(3_600_000, () => store.repos.idempotency.purgeExpired(), {
+      log: ctx.log,
+      failure: 'idempotency key purge failed',
+    }),
   );
-  housekeeping.unref();
-  ctx.onClose.push(() => clearInterval(housekeeping));
 
   app.use('/api/v1/schedules', schedulesRoutes(openapi, schedules, ctx.verifier).finish());
   app.use('/api/v1', availabilityRoutes(openapi, availability, ctx.verifier).finish());

@@ -1,21 +1,13 @@
-import { z, parseConfig } from '@petpro/kit';
-
-const int = (min: number, max: number, def: number) =>
-  z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
-    .default(def);
+import { intVar, parseConfig } from '@petpro/kit';
 
 /** Booking-specific settings (the kit's base settings are read separately). */
 export function parseBookingConfig(env: NodeJS.ProcessEnv) {
   return parseConfig(
     {
       /** How long clinic data (hours, staff, services) is reused for availability and reads; bookings always refetch. */
-      BOOKING_CLINIC_CACHE_SECONDS: int(0, 300, 5),
+      BOOKING_CLINIC_CACHE_SECONDS: intVar(0, 300).default(5),
       /** How long an Idempotency-Key of POST /bookings is remembered. */
-      BOOKING_IDEMPOTENCY_TTL_HOURS: int(1, 168, 24),
+      BOOKING_IDEMPOTENCY_TTL_HOURS: intVar(1, 168).default(24),
     },
     env,
   );

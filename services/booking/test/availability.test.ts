@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { DateTime } from 'luxon';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
+import { adminOf } from '../../../test/users.ts';
 import {
-  admin,
   createClinic,
   createOwner,
   LUNCH_BREAK,
@@ -222,7 +222,7 @@ describe('GET /api/v1/availability', () => {
     await putRules(p, clinic, weeklyRules(MON_SAT, LUNCH_BREAK));
     expect((await availability(clinic, day, day)).body.slots.length).toBe(26);
 
-    const a = await admin(p);
+    const a = await adminOf(p);
     const off = await p.http.patch(
       `/api/v1/clinics/${clinic.id}/services/${clinic.services[0]!.id}`,
       { active: false },

@@ -6,10 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { DateTime } from 'luxon';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
-import { createVerifiedUser, relogin } from '../../../test/users.ts';
+import { serviceDb } from '../../../test/databases.ts';
+import { adminOf, createVerifiedUser, relogin } from '../../../test/users.ts';
 import {
-  admin,
-  bookingDb,
   createClinic,
   createOwner,
   LUNCH_BREAK,
@@ -47,8 +46,9 @@ function slotsOf(clinic: ClinicFixture, day: string) {
 
 /** Moves a booking into the past in the database, as time passing would (completing needs a started booking). */
 async function moveIntoPast(bookingId: string): Promise<void> {
-  await bookingDb(
+  await serviceDb(
     p,
+    'booking',
     `update bookings set starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour', held_until = now() - interval '1 hour' where id = $1`,
     [bookingId],
   );
@@ -141,8 +141,9 @@ describe('POST /api/v1/bookings', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
     expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'slot_unavailable')).toBe(true);
-    const rows = await bookingDb<{ n: string }>(
+    const rows = await serviceDb<{ n: string }>(
       p,
+      'booking',
       `select count(*) as n from bookings where staff_id = $1 and starts_at = $2`,
       [staffId, start],
     );
@@ -203,9 +204,12 @@ describe('POST /api/v1/bookings', () => {
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(first.body.id);
 
-    const rows = await bookingDb<{ n: string }>(p, `select count(*) as n from bookings where owner_id = $1`, [
-      owner.userId,
-    ]);
+    const rows = await serviceDb<{ n: string }>(
+      p,
+      'booking',
+      `select count(*) as n from bookings where owner_id = $1`,
+      [owner.userId],
+    );
     expect(Number(rows[0]!.n)).toBe(1);
     expect((await book(owner.accessToken, body, { 'Idempotency-Key': 'has spaces in it' })).status).toBe(400);
   });
@@ -226,9 +230,12 @@ describe('POST /api/v1/bookings', () => {
     );
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
-    const rows = await bookingDb<{ n: string }>(p, `select count(*) as n from bookings where owner_id = $1`, [
-      owner.userId,
-    ]);
+    const rows = await serviceDb<{ n: string }>(
+      p,
+      'booking',
+      `select count(*) as n from bookings where owner_id = $1`,
+      [owner.userId],
+    );
     expect(Number(rows[0]!.n)).toBe(1);
   });
 
@@ -270,7 +277,7 @@ describe('POST /api/v1/bookings', () => {
     });
     expect(res.status).toBe(201);
     expect(res.body.end).toBe(`${day}T08:30:00+07:00`);
-    const a = await admin(p);
+    const a = await adminOf(p);
     const changed = await p.http.patch(
       `/api/v1/clinics/${clinic.id}/services/${clinic.services[0]!.id}`,
       { name: 'Vaksinasi Lengkap', price: { amount: 350_000, currency: 'IDR' }, durationMinutes: 45 },
@@ -311,8 +318,9 @@ describe('the exclusion constraint', () => {
     expect(made.status).toBe(201);
     // Bypass the service: a row starting in the held buffer (09:00-09:30) is refused by the database.
     const insert = (start: string, end: string, status = 'pending') =>
-      bookingDb(
+      serviceDb(
         p,
+        'booking',
         `insert into bookings (id, clinic_id, service_id, staff_id, staff_requested, owner_id, pet_ids, pets, starts_at, ends_at, held_until, time_zone, status,
            service_name, duration_minutes, buffer_minutes, price_amount, price_currency)
          values ($1, $2, $3, $4, true, $5, '{}', '[]', $6, $7, $7, 'Asia/Jakarta', $8, 'x', 30, 0, 0, 'IDR')`,
@@ -360,7 +368,7 @@ describe('who may see and change a booking', () => {
     expect(unchanged.body).toMatchObject({ status: 'pending', notes: null, start: `${day}T13:00:00+07:00` });
 
     const staffUser = clinic.staff[0]!.user!;
-    const a = await admin(p);
+    const a = await adminOf(p);
     for (const viewer of [owner, clinic.vendor, staffUser, a]) {
       expect((await p.http.get(`/api/v1/bookings/${id}`, { token: viewer.accessToken })).status).toBe(200);
     }
@@ -616,7 +624,7 @@ describe('outbox', () => {
     // A refused change writes nothing.
     await p.http.post(`/api/v1/bookings/${id}/confirm`, {}, { token: clinic.vendor.accessToken });
 
-    const events = await bookingDb<{
+    const events = await serviceDb<{
       type: string;
       owner_id: string | null;
       clinic_id: string;
@@ -624,6 +632,7 @@ describe('outbox', () => {
       published_at: Date | null;
     }>(
       p,
+      'booking',
       `select type, owner_id, clinic_id, payload, published_at from outbox_events where aggregate_id = $1 order by id`,
       [id],
     );
@@ -642,8 +651,9 @@ describe('outbox', () => {
       actor: { userId: clinic.vendor.userId, as: 'clinic' },
     });
 
-    const availability = await bookingDb<{ payload: { cause: string; staffIds?: string[] } }>(
+    const availability = await serviceDb<{ payload: { cause: string; staffIds?: string[] } }>(
       p,
+      'booking',
       `select payload from outbox_events where type = 'availability.changed' and clinic_id = $1 order by id`,
       [clinic.id],
     );
@@ -676,7 +686,7 @@ describe('unknown and unavailable', () => {
     expect((await p.http.get(`/api/v1/bookings/${randomUUID()}`, { token: owner.accessToken })).status).toBe(404);
     expect((await p.http.get('/api/v1/bookings/not-a-uuid', { token: owner.accessToken })).status).toBe(400);
     // Booking is a permission of the pet_owner role: without it, 403.
-    const a = await admin(p);
+    const a = await adminOf(p);
     const roles = await p.http.put(
       `/api/v1/admin/users/${owner.userId}/roles`,
       { roles: ['clinic_staff'] },

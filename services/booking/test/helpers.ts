@@ -1,12 +1,11 @@
 /**
  * Test set-up through the real services, as a client would: a clinic created by an admin for a vendor
  * (the clinic service lets an admin name the owner, which skips the long onboarding), its hours,
- * services and staff; pet owners with pets; and direct reads of the booking database for assertions.
+ * services and staff; pet owners with pets.
  */
 import { DateTime } from 'luxon';
-import pg from 'pg';
-import type { Platform, PlatformClient } from '../../../test/platform.ts';
-import { createVerifiedUser, loginAdmin, relogin, setRoles, type TestUser } from '../../../test/users.ts';
+import type { PlatformClient } from '../../../test/platform.ts';
+import { adminOf, createVendor, createVerifiedUser, relogin, type TestUser } from '../../../test/users.ts';
 import { linkStaffAccount } from '../../../test/staff.ts';
 
 export const LUNCH_BREAK = [
@@ -38,28 +37,9 @@ function expectStatus(res: { status: number; text: string }, status: number, wha
   if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text}`);
 }
 
-const adminCache = new WeakMap<PlatformClient, Promise<TestUser>>();
-
-/** The bootstrap admin, logged in once per platform. */
-export function admin(p: PlatformClient): Promise<TestUser> {
-  let a = adminCache.get(p);
-  if (!a) adminCache.set(p, (a = loginAdmin(p)));
-  return a;
-}
-
-/**
- * A verified account with the `vendor` role, logged in again so its token carries it: the role's
- * permissions, not the link alone, let an owner manage schedules and see bookings.
- */
-export async function createVendor(p: PlatformClient, name = 'Vendor'): Promise<TestUser> {
-  const user = await createVerifiedUser(p, { name });
-  await setRoles(p, await admin(p), user.userId, ['pet_owner', 'vendor']);
-  return relogin(p, user);
-}
-
 /** A published clinic with opening hours, services and staff, owned by a fresh vendor account. */
 export async function createClinic(p: PlatformClient, spec: ClinicSpec = {}): Promise<ClinicFixture> {
-  const a = await admin(p);
+  const a = await adminOf(p);
   const vendor = spec.vendor ?? (await createVendor(p));
   const timeZone = spec.timeZone ?? 'Asia/Jakarta';
   const created = await p.http.post(
@@ -165,19 +145,4 @@ export function mondayAhead(zone: string, weeksAhead = 2): string {
 /** An ISO instant of a local wall-clock time on a date, with the zone's offset (as the API writes them). */
 export function localIso(date: string, time: string, zone: string): string {
   return DateTime.fromISO(`${date}T${time}`, { zone }).toISO({ suppressMilliseconds: true })!;
-}
-
-/** Runs one query against the booking service's own database (assertions only; the service owns it). */
-export async function bookingDb<T extends pg.QueryResultRow = Record<string, unknown>>(
-  p: Pick<Platform, 'dbUrls'>,
-  text: string,
-  values: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: p.dbUrls.booking });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
 }

@@ -1,8 +1,8 @@
 /** Malformed input that once made the booking (and clinic) services answer 500. */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
+import { adminOf } from '../../../test/users.ts';
 import {
-  admin,
   createClinic,
   createOwner,
   LUNCH_BREAK,
@@ -49,7 +49,7 @@ describe('malformed input', () => {
       `/api/v1/availability?clinicId=${clinic.id}&serviceId=${clinic.services[0]!.id}&from=1900-01-01&to=1900-01-02`,
     );
     expect(slots.status).toBe(400);
-    const a = await admin(p);
+    const a = await adminOf(p);
     const block = await p.http.post(
       `/api/v1/schedules/${clinic.id}/blocks`,
       { start: '0000-01-01T00:00:00Z', end: '0000-01-02T00:00:00Z', reason: 'x' },

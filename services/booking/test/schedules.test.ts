@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
-import { admin, bookingDb, createClinic, createOwner, localIso, mondayAhead, type ClinicFixture } from './helpers.ts';
+import { serviceDb } from '../../../test/databases.ts';
+import { adminOf } from '../../../test/users.ts';
+import { createClinic, createOwner, localIso, mondayAhead, type ClinicFixture } from './helpers.ts';
 
 let p: Platform;
 let clinic: ClinicFixture;
@@ -85,7 +87,7 @@ describe('schedule rules', () => {
         403,
       );
     }
-    const a = await admin(p);
+    const a = await adminOf(p);
     expect((await p.http.put(`/api/v1/schedules/${clinic.id}/rules`, { rules }, { token: a.accessToken })).status).toBe(
       200,
     );
@@ -173,8 +175,9 @@ describe('blocked times', () => {
     expect((await p.http.delete(`/api/v1/schedules/${clinic.id}/blocks/${whole.body.id}`, t)).status).toBe(204);
     expect((await p.http.delete(`/api/v1/schedules/${clinic.id}/blocks/${whole.body.id}`, t)).status).toBe(404);
 
-    const causes = await bookingDb<{ cause: string }>(
+    const causes = await serviceDb<{ cause: string }>(
       p,
+      'booking',
       `select payload->>'cause' as cause from outbox_events where clinic_id = $1 and type = 'availability.changed' order by id`,
       [clinic.id],
     );

@@ -2,10 +2,8 @@ import path from 'node:path';
 import type { Express } from 'express';
 import {
   ApiRouter,
-  createOpenApiRegistry,
-  createServiceApp,
+  createAppFor,
   finishApp,
-  publicUrls,
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
@@ -45,16 +43,7 @@ export type { DB };
 /** The clinic service: everything wired, nothing listening (the background worker runs until ctx.onClose). */
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseClinicConfig(ctx.env);
-  const urls = publicUrls(ctx.config);
-  const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({
-    name: ctx.name,
-    version: ctx.version,
-    log: ctx.log,
-    openapi,
-    metrics: ctx.metrics,
-    checks: [{ name: 'database', check: () => ctx.database.ping() }],
-  });
+  const { app, openapi } = createAppFor(ctx);
 
   // Photos and private onboarding documents live on disk under the data folder, outside any web root.
   const files = new FileStore(path.resolve(ctx.config.PETPRO_DATA_DIR, 'clinic'));
@@ -77,7 +66,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     auth,
     mailer: ctx.mailer,
     log: ctx.log,
-    appUrl: urls.app,
+    appUrl: ctx.urls.app,
     retryBaseMs: config.CLINIC_RETRY_BASE_MS,
     retryMaxMs: config.CLINIC_RETRY_MAX_MS,
   });
@@ -96,7 +85,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     mailQuota,
     log: ctx.log,
     ttlDays: config.CLINIC_STAFF_INVITATION_TTL_DAYS,
-    appUrl: urls.app,
+    appUrl: ctx.urls.app,
   });
   const onboardingService = new OnboardingService({
     db: ctx.db,

@@ -1,4 +1,4 @@
-import type { Logger } from '@petpro/kit';
+import { type Logger, runEvery } from '@petpro/kit';
 import type { ApprovalService } from './onboarding/approval.service.ts';
 import type { OutboxDispatcher } from './mail/outbox.service.ts';
 
@@ -13,26 +13,12 @@ export function startWorker(deps: {
   dispatcher: OutboxDispatcher;
   log: Logger;
 }): () => Promise<void> {
-  let current: Promise<void> | undefined;
-  let stopped = false;
-  const tick = () => {
-    if (current || stopped) return;
-    current = (async () => {
-      try {
-        await deps.approvals.retryDue();
-        await deps.dispatcher.dispatch();
-      } catch (err) {
-        deps.log.error({ err }, 'background pass failed');
-      } finally {
-        current = undefined;
-      }
-    })();
-  };
-  const timer = setInterval(tick, deps.intervalMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await current;
-  };
+  return runEvery(
+    deps.intervalMs,
+    async () => {
+      await deps.approvals.retryDue();
+      await deps.dispatcher.dispatch();
+    },
+    { log: deps.log, failure: 'background pass failed', level: 'error' },
+  );
 }

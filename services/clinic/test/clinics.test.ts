@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
-import { createVerifiedUser, loginAdmin, type TestUser } from '../../../test/users.ts';
+import { createVendor, createVerifiedUser, loginAdmin, type TestUser } from '../../../test/users.ts';
 import { distanceKm } from '../src/search/search-query.ts';
-import { createVendor } from './helpers.ts';
 
 let p: Platform;
 let admin: TestUser;
@@ -76,8 +75,8 @@ const serviceIds = new Map<string, string>();
 beforeAll(async () => {
   p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth', 'clinic'] });
   admin = await loginAdmin(p);
-  vendorA = await createVendor(p, admin);
-  vendorB = await createVendor(p, admin);
+  vendorA = await createVendor(p, { admin });
+  vendorB = await createVendor(p, { admin });
   for (const s of SEEDS) {
     const res = await p.http.post(
       '/api/v1/clinics',

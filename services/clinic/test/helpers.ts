@@ -1,61 +1,9 @@
-/** Helpers for the clinic service's integration tests: uploads, vendors, complete applications. */
+/** Helpers for the clinic service's integration tests: onboarding steps, contact codes, complete applications. */
 import { randomBytes } from 'node:crypto';
-import sharp from 'sharp';
 import { expect } from 'vitest';
 import type { Platform } from '../../../test/platform.ts';
-import {
-  createVerifiedUser,
-  login,
-  loginAdmin,
-  relogin,
-  verificationToken,
-  type TestUser,
-} from '../../../test/users.ts';
-
-/** A minimal but real PDF (file-type recognises it by its `%PDF-` header). */
-export const PDF = Buffer.from(
-  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
-);
-
-/** A real PNG image. */
-export function png(width = 40, height = 30): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: '#3b82f6' } })
-    .png()
-    .toBuffer();
-}
-
-/** Posts a multipart form with `file` (and other fields) through the gateway. */
-export async function upload(
-  p: Platform,
-  path: string,
-  token: string,
-  file: { bytes: Buffer; name: string; type: string },
-  fields: Record<string, string> = {},
-) {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
-  return p.http.call('POST', path, { token, raw: form });
-}
-
-/** Downloads raw bytes through the gateway. */
-export async function download(p: Platform, path: string, token?: string) {
-  const res = await fetch(new URL(path, p.url), { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
-}
-
-/** A user with the vendor role granted by the admin (skipping onboarding), logged in again to carry it. */
-export async function createVendor(p: Platform, admin?: TestUser): Promise<TestUser> {
-  const user = await createVerifiedUser(p);
-  const a = admin ?? (await loginAdmin(p));
-  const res = await p.http.put(
-    `/api/v1/admin/users/${user.userId}/roles`,
-    { roles: ['pet_owner', 'vendor'] },
-    { token: a.accessToken },
-  );
-  expect(res.status, res.text).toBe(200);
-  return relogin(p, user);
-}
+import type { TestUser } from '../../../test/users.ts';
+import { PDF, form, upload } from '../../../test/media.ts';
 
 export const unique = () => randomBytes(4).toString('hex');
 
@@ -125,26 +73,12 @@ export async function completeApplication(p: Platform, user: TestUser): Promise<
   for (const type of ['business_licence', 'tax_registration', 'vet_licence']) {
     const r = await upload(
       p,
+      'POST',
       `/api/v1/vendor/onboarding/${id}/documents`,
       token,
-      { bytes: PDF, name: `${type}.pdf`, type: 'application/pdf' },
-      { type },
+      form(PDF, `${type}.pdf`, 'application/pdf', { type }),
     );
     expect(r.status, r.text).toBe(201);
   }
   return id;
-}
-
-/**
- * A verified user whose language is English. (test/users.ts waits for an Indonesian-looking
- * verification subject, which an English account does not get.)
- */
-export async function createEnglishUser(p: Platform): Promise<TestUser> {
-  const email = `user-${unique()}@example.test`;
-  const password = `Kata-sandi-${unique()}`;
-  const reg = await p.http.post('/api/v1/auth/register', { email, password, name: 'Jane', language: 'en' });
-  expect(reg.status, reg.text).toBe(201);
-  const mail = await p.smtp.waitFor(email, (m) => /confirm|verif/i.test(m.subject));
-  expect((await p.http.post('/api/v1/auth/verify-email', { token: verificationToken(mail.text) })).status).toBe(200);
-  return login(p, email, password, 'Jane');
 }

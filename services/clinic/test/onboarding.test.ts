@@ -4,17 +4,8 @@ import { eventually } from '@petpro/kit/testing';
 import { startPlatform, TEST_SECRET, type Platform } from '../../../test/platform.ts';
 import { createVerifiedUser, loginAdmin, relogin, type TestUser } from '../../../test/users.ts';
 import { linkStaffAccount } from '../../../test/staff.ts';
-import {
-  PDF,
-  completeApplication,
-  createEnglishUser,
-  contactCode,
-  download,
-  png,
-  sampleSteps,
-  unique,
-  upload,
-} from './helpers.ts';
+import { PDF, download, form, png, upload } from '../../../test/media.ts';
+import { completeApplication, contactCode, sampleSteps, unique } from './helpers.ts';
 
 let p: Platform;
 let admin: TestUser;
@@ -91,35 +82,35 @@ describe('vendor onboarding through the gateway', () => {
     // Documents: bytes decide the type; a renamed text file is refused.
     const fake = await upload(
       p,
+      'POST',
       `${base}/${id}/documents`,
       token,
-      { bytes: Buffer.from('just some text, not a PDF'), name: 'licence.pdf', type: 'application/pdf' },
-      { type: 'business_licence' },
+      form(Buffer.from('just some text, not a PDF'), 'licence.pdf', 'application/pdf', { type: 'business_licence' }),
     );
     expect(fake.status).toBe(415);
     expect(fake.body.code).toBe('unsupported_media_type');
     const huge = await upload(
       p,
+      'POST',
       `${base}/${id}/documents`,
       token,
-      { bytes: Buffer.concat([PDF, Buffer.alloc(300_000)]), name: 'big.pdf', type: 'application/pdf' },
-      { type: 'business_licence' },
+      form(Buffer.concat([PDF, Buffer.alloc(300_000)]), 'big.pdf', 'application/pdf', { type: 'business_licence' }),
     );
     expect(huge.status).toBe(413);
     const badType = await upload(
       p,
+      'POST',
       `${base}/${id}/documents`,
       token,
-      { bytes: PDF, name: 'x.pdf', type: 'application/pdf' },
-      { type: 'passport' },
+      form(PDF, 'x.pdf', 'application/pdf', { type: 'passport' }),
     );
     expect(badType.status).toBe(400);
     const licence = await upload(
       p,
+      'POST',
       `${base}/${id}/documents`,
       token,
-      { bytes: PDF, name: 'izin usaha.pdf', type: 'application/pdf' },
-      { type: 'business_licence' },
+      form(PDF, 'izin usaha.pdf', 'application/pdf', { type: 'business_licence' }),
     );
     expect(licence.status, licence.text).toBe(201);
     expect(licence.body).toMatchObject({
@@ -130,10 +121,10 @@ describe('vendor onboarding through the gateway', () => {
     const taxPng = await png();
     const tax = await upload(
       p,
+      'POST',
       `${base}/${id}/documents`,
       token,
-      { bytes: taxPng, name: 'npwp.png', type: 'image/png' },
-      { type: 'tax_registration' },
+      form(taxPng, 'npwp.png', 'image/png', { type: 'tax_registration' }),
     );
     expect(tax.status).toBe(201);
 
@@ -162,10 +153,10 @@ describe('vendor onboarding through the gateway', () => {
 
     const vet = await upload(
       p,
+      'POST',
       `${base}/${id}/documents`,
       token,
-      { bytes: PDF, name: 'sip-dokter.pdf', type: 'application/pdf' },
-      { type: 'vet_licence' },
+      form(PDF, 'sip-dokter.pdf', 'application/pdf', { type: 'vet_licence' }),
     );
     expect(vet.status).toBe(201);
     const submitted = await p.http.post(`${base}/${id}/submit`, undefined, { token });
@@ -373,11 +364,13 @@ describe('vendor onboarding through the gateway', () => {
     expect(publicStaff.body.items.map((s: { name: string }) => s.name)).toEqual(['Drh. Budi', 'Sari']);
     expect(publicStaff.body.items[0].userId).toBeUndefined();
 
-    const photo = await upload(p, `/api/v1/clinics/${clinicId}/photos`, vt, {
-      bytes: await png(2000, 1000),
-      name: 'front.png',
-      type: 'image/png',
-    });
+    const photo = await upload(
+      p,
+      'POST',
+      `/api/v1/clinics/${clinicId}/photos`,
+      vt,
+      form(await png(2000, 1000), 'front.png', 'image/png'),
+    );
     expect(photo.status, photo.text).toBe(201);
     const large = await download(p, photo.body.urls.large);
     expect(large.status).toBe(200);
@@ -385,8 +378,7 @@ describe('vendor onboarding through the gateway', () => {
     const small = await download(p, photo.body.urls.small);
     expect(small.bytes.length).toBeLessThan(large.bytes.length);
     expect(
-      (await upload(p, `/api/v1/clinics/${clinicId}/photos`, vt, { bytes: PDF, name: 'x.png', type: 'image/png' }))
-        .status,
+      (await upload(p, 'POST', `/api/v1/clinics/${clinicId}/photos`, vt, form(PDF, 'x.png', 'image/png'))).status,
     ).toBe(415);
 
     // The booking service's view, with a service credential, directly on the clinic service.
@@ -435,7 +427,7 @@ describe('vendor onboarding through the gateway', () => {
   });
 
   it('rejection is final and mailed in the applicant language', async () => {
-    const applicant = await createEnglishUser(p);
+    const applicant = await createVerifiedUser(p, { name: 'Jane', language: 'en' });
     const id = await completeApplication(p, applicant);
     expect(
       (await p.http.post(`/api/v1/vendor/onboarding/${id}/submit`, undefined, { token: applicant.accessToken })).status,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '@petpro/kit';
 import { eventually } from '@petpro/kit/testing';
@@ -13,7 +14,6 @@ import {
   type TestGateway,
 } from './harness.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const slow =
   (ms: number): Handler =>
   (_req, res) => {

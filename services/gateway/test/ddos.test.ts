@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import net from 'node:net';
@@ -12,8 +13,6 @@ import {
   type Handler,
   type TestGateway,
 } from './harness.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A raw client that sends a request line and then one header line every `everyMs`, never finishing. */
 function slowloris(

@@ -1,8 +1,8 @@
 import type { Express } from 'express';
 import {
-  createOpenApiRegistry,
-  createServiceApp,
+  createAppFor,
   finishApp,
+  runEvery,
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
@@ -59,15 +59,7 @@ export function createMediaStorage(config: UserConfig): MediaStorage {
 /** The user service: everything wired, nothing listening. */
 export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseUserConfig(ctx.env, ctx.config);
-  const openapi = createOpenApiRegistry();
-  const { app } = createServiceApp({
-    name: ctx.name,
-    version: ctx.version,
-    log: ctx.log,
-    openapi,
-    metrics: ctx.metrics,
-    checks: [{ name: 'database', check: () => ctx.database.ping() }],
-  });
+  const { app, openapi } = createAppFor(ctx);
 
   const storage = createMediaStorage(config);
   const media = new MediaService(storage, config.MEDIA_PUBLIC_URL, ctx.log, {
@@ -97,16 +89,13 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const favourites = new FavouritesService(new FavouritesRepository(ctx.db));
 
   // Pets past the restore window go for good: at start and hourly (any replica may do it; rows are locked).
-  const purge = () =>
-    void pets.purgeExpired().catch((err: unknown) => ctx.log.warn({ err: (err as Error).message }, 'pet purge failed'));
-  const startup = setTimeout(purge, 5_000);
-  startup.unref();
-  const housekeeping = setInterval(purge, PURGE_EVERY_MS);
-  housekeeping.unref();
-  ctx.onClose.push(() => {
-    clearTimeout(startup);
-    clearInterval(housekeeping);
-  });
+  ctx.onClose.push(
+    runEvery(PURGE_EVERY_MS, () => pets.purgeExpired(), {
+      log: ctx.log,
+      failure: 'pet purge failed',
+      firstAfterMs: 5_000,
+    }),
+  );
 
   app.use('/api/v1', profilesRoutes(openapi, profiles, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
   app.use('/api/v1', preferencesRoutes(openapi, preferences, ctx.verifier).finish());

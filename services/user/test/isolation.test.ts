@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
 import { createVerifiedUser, type TestUser } from '../../../test/users.ts';
-import { form, jpeg, upload } from './helpers.ts';
+import { form, jpeg, upload } from '../../../test/media.ts';
 
 let p: Platform;
 let owner: TestUser;

@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import { ServiceCredentials, SERVICE_TOKEN_HEADER } from '@petpro/kit';
 import { startPlatform, TEST_SECRET, type Platform } from '../../../test/platform.ts';
 import { createVerifiedUser, type TestUser } from '../../../test/users.ts';
-import { fetchImage, form, isWebp, jpeg, png, upload } from './helpers.ts';
+import { download, form, isWebp, jpeg, png, upload } from '../../../test/media.ts';
 
 let p: Platform;
 let u: TestUser;
@@ -181,13 +181,13 @@ describe('pets', () => {
     expect(listed.deletedAt).toEqual(expect.any(String));
     expect(new Date(listed.restorableUntil).getTime() - new Date(listed.deletedAt).getTime()).toBe(30 * 86_400_000);
     // The photo files stay while the pet can come back, but are not served while it is deleted.
-    expect((await fetchImage(photo.body.url)).status).toBe(404);
+    expect((await download(p, photo.body.url)).status).toBe(404);
 
     const restored = await p.http.post(`/api/v1/pets/${pet.id}/restore`, undefined, { token: u.accessToken });
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ id: pet.id, deletedAt: null, restorableUntil: null });
     expect(restored.body.photos.map((x: { id: string }) => x.id)).toEqual([photo.body.id]);
-    expect((await fetchImage(photo.body.url)).status).toBe(200);
+    expect((await download(p, photo.body.url)).status).toBe(200);
     const records = await p.http.get(`/api/v1/pets/${pet.id}/medical-records`, { token: u.accessToken });
     expect(records.body.items.map((x: { id: string }) => x.id)).toEqual([record.body.id]);
   });
@@ -229,7 +229,7 @@ describe('pets', () => {
     } finally {
       await db.end();
     }
-    expect((await fetchImage(photo.body.url)).status).toBe(404);
+    expect((await download(p, photo.body.url)).status).toBe(404);
     expect((await p.http.post(`/api/v1/pets/${pet.id}/restore`, undefined, { token: u.accessToken })).status).toBe(404);
   });
 });
@@ -252,7 +252,7 @@ describe('pet photos', () => {
       [256, 128],
       [1024, 512],
     ]);
-    const large = await fetchImage(first.body.variants[2].url);
+    const large = await download(p, first.body.variants[2].url);
     expect(isWebp(large.bytes)).toBe(true);
     expect(await sharp(large.bytes).metadata()).toMatchObject({ format: 'webp', width: 1024, height: 512 });
 
@@ -291,7 +291,7 @@ describe('pet photos', () => {
     expect(
       (await p.http.delete(`/api/v1/pets/${pet.id}/images/${second.body.id}`, { token: u.accessToken })).status,
     ).toBe(204);
-    for (const v of second.body.variants) expect((await fetchImage(v.url)).status).toBe(404);
+    for (const v of second.body.variants) expect((await download(p, v.url)).status).toBe(404);
     view = (await p.http.get(`/api/v1/pets/${pet.id}`, { token: u.accessToken })).body;
     expect(view.primaryPhoto.id).toBe(first.body.id);
     const list = await p.http.get(`/api/v1/pets/${pet.id}/images`, { token: u.accessToken });

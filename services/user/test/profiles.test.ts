@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import sharp from 'sharp';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
 import { createVerifiedUser, type TestUser } from '../../../test/users.ts';
-import { fetchImage, form, hugePng, isWebp, jpeg, png, upload } from './helpers.ts';
+import { download, form, hugePng, isWebp, jpeg, png, upload } from '../../../test/media.ts';
 
 let p: Platform;
 let u: TestUser;
@@ -117,7 +117,7 @@ describe('avatar', () => {
     expect(res.body.url).toBe(res.body.variants[1].url);
     for (const v of res.body.variants as Array<{ size: number; width: number; height: number; url: string }>) {
       expect(v.url.startsWith(`${p.url}/api/v1/media/user/avatars/`)).toBe(true);
-      const img = await fetchImage(v.url);
+      const img = await download(p, v.url);
       expect(img.status).toBe(200);
       expect(img.headers.get('content-type')).toBe('image/webp');
       expect(img.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -176,8 +176,8 @@ describe('avatar', () => {
     );
     expect(second.status).toBe(200);
     expect(second.body.id).not.toBe(first.body.id);
-    for (const v of first.body.variants) expect((await fetchImage(v.url)).status).toBe(404);
-    for (const v of second.body.variants) expect((await fetchImage(v.url)).status).toBe(200);
+    for (const v of first.body.variants) expect((await download(p, v.url)).status).toBe(404);
+    for (const v of second.body.variants) expect((await download(p, v.url)).status).toBe(200);
   });
 
   it('concurrent uploads replace one another: one avatar remains, the others’ files are removed', async () => {
@@ -189,8 +189,8 @@ describe('avatar', () => {
     const current = (await p.http.get('/api/v1/users/me', { token: u.accessToken })).body.avatar;
     const losers = results.filter((r) => r.body.id !== current.id);
     expect(losers).toHaveLength(2);
-    for (const r of losers) for (const v of r.body.variants) expect((await fetchImage(v.url)).status).toBe(404);
-    for (const v of current.variants) expect((await fetchImage(v.url)).status).toBe(200);
+    for (const r of losers) for (const v of r.body.variants) expect((await download(p, v.url)).status).toBe(404);
+    for (const v of current.variants) expect((await download(p, v.url)).status).toBe(200);
   });
 
   it('deleting the avatar removes its files and the profile shows none', async () => {
@@ -203,7 +203,7 @@ describe('avatar', () => {
     );
     const del = await p.http.delete('/api/v1/users/me/avatar', { token: u.accessToken });
     expect(del.status).toBe(204);
-    for (const v of current.body.variants) expect((await fetchImage(v.url)).status).toBe(404);
+    for (const v of current.body.variants) expect((await download(p, v.url)).status).toBe(404);
     const me = await p.http.get('/api/v1/users/me', { token: u.accessToken });
     expect(me.body.avatar).toBeNull();
     expect(me.body.completeness.missing).toContain('avatar');

@@ -1,6 +1,7 @@
 import argon2 from 'argon2';
 import { v7 as uuidv7 } from 'uuid';
 import {
+  ADMIN_ROLE,
   BadRequestError,
   ForbiddenError,
   NotFoundError,
@@ -431,7 +432,7 @@ export class AccountsService {
         passwordHash: await this.hash(password),
         language: 'id',
         verified: true,
-        roles: ['pet_owner', 'admin'],
+        roles: ['pet_owner', ADMIN_ROLE],
       });
       user ??= await this.deps.accounts.findByEmail(email);
       this.deps.log.info({ email }, 'bootstrap admin created');
@@ -450,6 +451,6 @@ export class AccountsService {
     }
     if (!user) return;
     await this.deps.accounts.markVerified(user.id);
-    await this.deps.rbac.grantRole(user.id, 'admin', null);
+    await this.deps.rbac.grantRole(user.id, ADMIN_ROLE, null);
   }
 }

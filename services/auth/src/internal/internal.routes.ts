@@ -1,16 +1,18 @@
 import express, { type Router } from 'express';
+import { RoleGrantParams, type InternalUserContactView } from '@petpro/contracts';
 import {
   ForbiddenError,
   NotFoundError,
   ValidationError,
   z,
   zodFieldErrors,
+  type RevocationPage,
   type ServiceCaller,
   type ServiceCredentials,
 } from '@petpro/kit';
 import type { SessionsRepository } from '../sessions/sessions.repository.ts';
 import type { RbacService } from '../rbac/rbac.service.ts';
-import type { AccountsRepository } from '../accounts/accounts.repository.ts';
+import type { AccountsRepository, UserRecord } from '../accounts/accounts.repository.ts';
 import { normaliseEmail } from '../accounts/password-policy.ts';
 
 const parse = <T extends z.ZodType>(schema: T, value: unknown): z.output<T> => {
@@ -34,6 +36,17 @@ function assertRoleAllowed(
 ) {
   if (!policy[caller]?.includes(role))
     throw new ForbiddenError('role_not_allowed', `The ${caller} service may not change the role ${role}`);
+}
+
+/** A user's contact details as other services read them (the contract of @petpro/contracts). */
+function userContact(user: UserRecord): InternalUserContactView {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    language: user.language,
+    emailVerified: !!user.emailVerifiedAt,
+  };
 }
 
 /** Endpoints for other PetPro services only (service credential); never routed by the gateway. */
@@ -65,17 +78,17 @@ export function internalRoutes(deps: {
         sessionId: r.id,
         expiresAt: new Date(r.revokedAt.getTime() + deps.accessTtlSeconds * 1000 + 60_000).toISOString(),
       })),
-    });
+    } satisfies RevocationPage);
   });
   // Which roles each service may grant or take back: never `admin`, and only what its own flow gives.
   router.put('/users/:id/roles/:role', only('clinic'), async (req, res) => {
-    const { id, role } = parse(z.object({ id: z.uuid(), role: z.string().max(50) }), req.params);
+    const { id, role } = parse(RoleGrantParams, req.params);
     assertRoleAllowed(SERVICE_GRANTS, req.callerService!, role);
     await deps.rbacService.grantFromService(req.callerService!, id, role);
     res.status(204).end();
   });
   router.delete('/users/:id/roles/:role', only('clinic'), async (req, res) => {
-    const { id, role } = parse(z.object({ id: z.uuid(), role: z.string().max(50) }), req.params);
+    const { id, role } = parse(RoleGrantParams, req.params);
     assertRoleAllowed(SERVICE_REVOCATIONS, req.callerService!, role);
     await deps.rbacService.revokeFromService(req.callerService!, id, role);
     res.status(204).end();
@@ -85,25 +98,13 @@ export function internalRoutes(deps: {
     const { id } = parse(z.object({ id: z.uuid() }), req.params);
     const user = await deps.accounts.findById(id);
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
-    res.json({
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      language: user.language,
-      emailVerified: !!user.emailVerifiedAt,
-    });
+    res.json(userContact(user));
   });
   router.get('/users', only('clinic'), async (req, res) => {
     const { email } = parse(z.object({ email: z.string().max(254) }), req.query);
     const user = await deps.accounts.findByEmail(normaliseEmail(email));
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
-    res.json({
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      language: user.language,
-      emailVerified: !!user.emailVerifiedAt,
-    });
+    res.json(userContact(user));
   });
   return router;
 }

@@ -1,4 +1,4 @@
-import { BadRequestError, ConflictError, NotFoundError, type Principal } from '@petpro/kit';
+import { ADMIN_ROLE, BadRequestError, ConflictError, NotFoundError, type Principal } from '@petpro/kit';
 import type { RbacRepository } from './rbac.repository.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
@@ -84,7 +84,7 @@ export class RbacService {
         unknown.map((r) => ({ field: 'roles', message: `unknown role ${r}` })),
       );
     // An admin cannot lock the platform out by removing their own admin role.
-    if (actor.userId === userId && !roles.includes('admin'))
+    if (actor.userId === userId && !roles.includes(ADMIN_ROLE))
       throw new ConflictError('cannot_remove_own_admin', 'You cannot remove your own admin role');
     const before = await this.deps.rbac.rolesAndPermissions(userId);
     await this.deps.rbac.setUserRoles(userId, [...new Set(roles)], actor.userId);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { ACCESS_TOKEN_ALG } from '@petpro/kit';
+import { ACCESS_TOKEN_ALG, runEvery } from '@petpro/kit';
 import type { Logger } from '@petpro/kit';
 import type { KeyBox } from '../shared/crypto.ts';
 import type { KeysRepository, StoredKey } from './keys.repository.ts';
@@ -95,11 +95,11 @@ export class KeysService {
   }
 
   /** Starts periodic rotation checks (hourly); returns a stop function. */
-  startRotation(): () => void {
-    const timer = setInterval(() => {
-      this.ensureKey().catch((err) => this.log.error({ err }, 'signing key rotation failed'));
-    }, 3_600_000);
-    timer.unref();
-    return () => clearInterval(timer);
+  startRotation(): () => Promise<void> {
+    return runEvery(3_600_000, () => this.ensureKey(), {
+      log: this.log,
+      failure: 'signing key rotation failed',
+      level: 'error',
+    });
   }
 }

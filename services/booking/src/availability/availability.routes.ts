@@ -28,7 +28,7 @@ export function availabilityRoutes(
     },
     optionalAuth(verifier),
     async (req, res) => {
-      const r = await service.availability(req.valid.query, req.principal, req.id as string);
+      const r = await service.availability(req.valid.query, req.principal);
       const fmt = instantFormatter(r.clinic.timeZone);
       res.json({
         clinicId: r.clinic.id,

@@ -35,16 +35,12 @@ export class AvailabilityService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async availability(
-    q: AvailabilityQuery,
-    principal: Principal | undefined,
-    requestId?: string,
-  ): Promise<AvailabilityResult> {
-    const clinic = await this.clinics.clinic(q.clinicId, { requestId });
+  async availability(q: AvailabilityQuery, principal: Principal | undefined): Promise<AvailabilityResult> {
+    const clinic = await this.clinics.clinic(q.clinicId);
     // An unpublished clinic is invisible to the public, but its own people can try their calendar out.
     if (!clinic.published && !clinicRoleOf(principal, clinic))
       throw new NotFoundError('clinic_not_found', 'No such clinic');
-    const service = await this.clinics.service(q.clinicId, q.serviceId, { requestId });
+    const service = await this.clinics.service(q.clinicId, q.serviceId);
     const window = parseWindow(q.from, q.to, clinic.timeZone);
     // The engine checks the exact limit; refusing clearly longer ranges here avoids loading their bookings first.
     if (window.to - window.from > (MAX_AVAILABILITY_RANGE_DAYS + 1) * DAY_MS) throw new AvailabilityRangeTooLongError();

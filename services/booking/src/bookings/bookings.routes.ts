@@ -89,7 +89,7 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
     requirePermission('booking:create'),
     async (req, res) => {
       const key = idempotencyKeyOf(req.headers[IDEMPOTENCY_HEADER]);
-      const out = await service.create(req.principal!, req.valid.body, key, req.id as string);
+      const out = await service.create(req.principal!, req.valid.body, key);
       if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
       res.status(out.statusCode).location(`/api/v1/bookings/${out.booking.id}`).json(toBookingView(out.booking));
     },
@@ -111,7 +111,7 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
     },
     auth,
     async (req, res) => {
-      const page = await service.list(req.principal!, req.valid.query, req.id as string);
+      const page = await service.list(req.principal!, req.valid.query);
       res.json({ items: page.items.map(toBookingView), nextCursor: page.next ? encodeCursor(page.next) : null });
     },
   );
@@ -128,7 +128,7 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
     },
     auth,
     async (req, res) => {
-      res.json(toBookingView(await service.get(req.principal!, req.valid.params.id, req.id as string)));
+      res.json(toBookingView(await service.get(req.principal!, req.valid.params.id)));
     },
   );
 
@@ -149,9 +149,7 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
     },
     auth,
     async (req, res) => {
-      res.json(
-        toBookingView(await service.update(req.principal!, req.valid.params.id, req.valid.body, req.id as string)),
-      );
+      res.json(toBookingView(await service.update(req.principal!, req.valid.params.id, req.valid.body)));
     },
   );
 
@@ -193,11 +191,7 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
       auth,
       async (req, res) => {
         const body = (req.valid.body ?? {}) as { reason?: string };
-        res.json(
-          toBookingView(
-            await service.transition(req.principal!, req.valid.params.id, a.action, body, req.id as string),
-          ),
-        );
+        res.json(toBookingView(await service.transition(req.principal!, req.valid.params.id, a.action, body)));
       },
     );
   }

@@ -1,4 +1,4 @@
-import { z } from '@petpro/kit';
+import { z, splitList } from '@petpro/kit';
 import { DateOrInstant, Instant, Uuid } from '../shared/schemas.ts';
 import { BOOKING_STATUSES } from './bookings.model.ts';
 
@@ -45,12 +45,7 @@ export const BookingParams = z.object({ id: Uuid });
 /** A status or a comma-separated list of statuses. */
 const StatusFilter = z
   .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
-  )
+  .transform(splitList)
   .pipe(z.array(z.enum(BOOKING_STATUSES, { error: `must be among ${BOOKING_STATUSES.join(', ')}` })).min(1))
   .openapi({ type: 'string', example: 'pending,confirmed' });
 

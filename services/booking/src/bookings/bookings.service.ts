@@ -110,7 +110,6 @@ export class BookingsService {
     principal: Principal,
     body: CreateBookingBody,
     idempotencyKey: string | undefined,
-    requestId?: string,
   ): Promise<CreateOutcome> {
     assertPermission(principal, 'booking:create');
     const userId = principal.userId;
@@ -120,10 +119,10 @@ export class BookingsService {
       if (replay) return replay;
     }
 
-    const clinic = await this.clinics.clinic(body.clinicId, { fresh: true, requestId });
+    const clinic = await this.clinics.clinic(body.clinicId, { fresh: true });
     if (!clinic.published && !clinicRoleOf(principal, clinic))
       throw new NotFoundError('clinic_not_found', 'No such clinic');
-    const service = await this.clinics.service(body.clinicId, body.serviceId, { fresh: true, requestId });
+    const service = await this.clinics.service(body.clinicId, body.serviceId, { fresh: true });
     if (!service.active) throw new ConflictError('service_not_bookable', 'This service is not offered at the moment');
     const requestedStaff = body.staffId ?? undefined;
     if (requestedStaff !== undefined && !clinic.staff.some((s) => s.id === requestedStaff)) {
@@ -131,7 +130,7 @@ export class BookingsService {
         { field: 'staffId', message: 'is not a staff member of this clinic', code: 'unknown_staff' },
       ]);
     }
-    const pets = await this.pets.ownedPets(userId, body.petIds, requestId);
+    const pets = await this.pets.ownedPets(userId, body.petIds);
     const staffIds = bookableStaff(clinic, service);
     const snapshot = {
       name: service.name,
@@ -288,10 +287,10 @@ export class BookingsService {
   }
 
   /** The booking, when the caller may see it (owner, the clinic's vendor or staff, admin); else 404. */
-  async get(principal: Principal, id: string, requestId?: string): Promise<BookingRecord> {
+  async get(principal: Principal, id: string): Promise<BookingRecord> {
     const booking = await this.store.repos.bookings.findById(id);
     if (!booking) throw notFound();
-    await this.actingAs(principal, booking, READ, { requestId });
+    await this.actingAs(principal, booking, READ);
     return booking;
   }
 
@@ -300,10 +299,10 @@ export class BookingsService {
    * same check as a new booking (the booking itself left out of the busy time), with the duration and
    * buffer of its snapshot.
    */
-  async update(principal: Principal, id: string, body: UpdateBookingBody, requestId?: string): Promise<BookingRecord> {
+  async update(principal: Principal, id: string, body: UpdateBookingBody): Promise<BookingRecord> {
     const current = await this.store.repos.bookings.findById(id);
     if (!current) throw notFound();
-    const as = await this.actingAs(principal, current, CHANGE, { fresh: true, requestId });
+    const as = await this.actingAs(principal, current, CHANGE, { fresh: true });
     const newStart = body.start !== undefined ? Date.parse(body.start) : undefined;
     const moves =
       (newStart !== undefined && newStart !== current.start.getTime()) ||
@@ -312,14 +311,14 @@ export class BookingsService {
     let clinic: ClinicInfo | undefined;
     let service: ServiceInfo | undefined;
     if (moves) {
-      clinic = await this.clinics.clinic(current.clinicId, { fresh: true, requestId });
+      clinic = await this.clinics.clinic(current.clinicId, { fresh: true });
       if (body.staffId !== undefined && !clinic.staff.some((s) => s.id === body.staffId)) {
         throw new ValidationError([
           { field: 'staffId', message: 'is not a staff member of this clinic', code: 'unknown_staff' },
         ]);
       }
       service = await this.clinics
-        .service(current.clinicId, current.serviceId, { fresh: true, requestId })
+        .service(current.clinicId, current.serviceId, { fresh: true })
         .catch((err: unknown) => {
           if (err instanceof NotFoundError)
             throw new ConflictError('service_not_bookable', 'This service is no longer offered');
@@ -389,14 +388,10 @@ export class BookingsService {
     id: string,
     action: BookingAction,
     input: { reason?: string },
-    requestId?: string,
   ): Promise<BookingRecord> {
     const current = await this.store.repos.bookings.findById(id);
     if (!current) throw notFound();
-    const as = await this.actingAs(principal, current, action === 'cancel' ? CANCEL : CLINIC_ONLY, {
-      fresh: true,
-      requestId,
-    });
+    const as = await this.actingAs(principal, current, action === 'cancel' ? CANCEL : CLINIC_ONLY, { fresh: true });
     if (action === 'cancel' && as === 'clinic' && !input.reason) {
       throw new ValidationError([
         { field: 'reason', message: 'is required when the clinic cancels', code: 'required' },
@@ -444,7 +439,6 @@ export class BookingsService {
   async list(
     principal: Principal,
     q: ListBookingsQuery,
-    requestId?: string,
   ): Promise<{ items: BookingRecord[]; next: Cursor | undefined }> {
     const filter: BookingListFilter = { statuses: q.status };
     if (q.role === 'clinic') {
@@ -452,7 +446,7 @@ export class BookingsService {
         throw new BadRequestError('clinic_id_required', 'role=clinic needs a clinicId', [
           { field: 'clinicId', message: 'is required with role=clinic', code: 'required' },
         ]);
-      await this.access.assert(principal, q.clinicId, 'read_bookings', requestId);
+      await this.access.assert(principal, q.clinicId, 'read_bookings');
       filter.clinicId = q.clinicId;
     } else {
       assertPermission(principal, 'booking:read:own');
@@ -481,12 +475,12 @@ export class BookingsService {
     principal: Principal,
     booking: BookingRecord,
     use: BookingUse,
-    opts: { fresh?: boolean; requestId?: string },
+    opts: { fresh?: boolean } = {},
   ): Promise<Actor['as']> {
     const owner = booking.ownerId === principal.userId;
     let clinic: ClinicInfo | undefined;
     try {
-      clinic = await this.clinics.clinic(booking.clinicId, { fresh: opts.fresh, requestId: opts.requestId });
+      clinic = await this.clinics.clinic(booking.clinicId, { fresh: opts.fresh });
     } catch (err) {
       // The owner still sees their booking when the clinic is gone or the clinic service is down.
       if (!owner) throw err instanceof NotFoundError ? notFound() : err;

@@ -68,7 +68,7 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
     },
     auth,
     async (req, res) => {
-      const { clinic, rules } = await service.getRules(req.principal!, req.valid.params.clinicId, req.id as string);
+      const { clinic, rules } = await service.getRules(req.principal!, req.valid.params.clinicId);
       res.json({ clinicId: clinic.id, timeZone: clinic.timeZone, rules: rules.map(ruleView) });
     },
   );
@@ -85,12 +85,7 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
     },
     auth,
     async (req, res) => {
-      const { clinic, rules } = await service.putRules(
-        req.principal!,
-        req.valid.params.clinicId,
-        req.valid.body,
-        req.id as string,
-      );
+      const { clinic, rules } = await service.putRules(req.principal!, req.valid.params.clinicId, req.valid.body);
       res.json({ clinicId: clinic.id, timeZone: clinic.timeZone, rules: rules.map(ruleView) });
     },
   );
@@ -107,12 +102,7 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
     },
     auth,
     async (req, res) => {
-      const { clinic, blocks } = await service.listBlocks(
-        req.principal!,
-        req.valid.params.clinicId,
-        req.valid.query,
-        req.id as string,
-      );
+      const { clinic, blocks } = await service.listBlocks(req.principal!, req.valid.params.clinicId, req.valid.query);
       res.json({ items: blocks.map((b) => blockView(b, clinic.timeZone)) });
     },
   );
@@ -129,12 +119,7 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
     },
     auth,
     async (req, res) => {
-      const { clinic, block } = await service.createBlock(
-        req.principal!,
-        req.valid.params.clinicId,
-        req.valid.body,
-        req.id as string,
-      );
+      const { clinic, block } = await service.createBlock(req.principal!, req.valid.params.clinicId, req.valid.body);
       res.status(201).json(blockView(block, clinic.timeZone));
     },
   );
@@ -150,7 +135,7 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
     },
     auth,
     async (req, res) => {
-      await service.deleteBlock(req.principal!, req.valid.params.clinicId, req.valid.params.blockId, req.id as string);
+      await service.deleteBlock(req.principal!, req.valid.params.clinicId, req.valid.params.blockId);
       res.status(204).end();
     },
   );
@@ -167,10 +152,7 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
     auth,
     async (req, res) => {
       res.json(
-        policyView(
-          req.valid.params.clinicId,
-          await service.getPolicy(req.principal!, req.valid.params.clinicId, req.id as string),
-        ),
+        policyView(req.valid.params.clinicId, await service.getPolicy(req.principal!, req.valid.params.clinicId)),
       );
     },
   );
@@ -190,7 +172,7 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
       res.json(
         policyView(
           req.valid.params.clinicId,
-          await service.putPolicy(req.principal!, req.valid.params.clinicId, req.valid.body, req.id as string),
+          await service.putPolicy(req.principal!, req.valid.params.clinicId, req.valid.body),
         ),
       );
     },

@@ -23,12 +23,8 @@ export class SchedulesService {
     private readonly access: ClinicAccess,
   ) {}
 
-  async getRules(
-    principal: Principal,
-    clinicId: string,
-    requestId?: string,
-  ): Promise<{ clinic: ClinicInfo; rules: RuleRecord[] }> {
-    const { clinic } = await this.access.assert(principal, clinicId, 'read_schedule', requestId);
+  async getRules(principal: Principal, clinicId: string): Promise<{ clinic: ClinicInfo; rules: RuleRecord[] }> {
+    const { clinic } = await this.access.assert(principal, clinicId, 'read_schedule');
     return { clinic, rules: await this.store.repos.schedules.listRules(clinicId) };
   }
 
@@ -37,9 +33,8 @@ export class SchedulesService {
     principal: Principal,
     clinicId: string,
     body: RulesBody,
-    requestId?: string,
   ): Promise<{ clinic: ClinicInfo; rules: RuleRecord[] }> {
-    const { clinic } = await this.access.assert(principal, clinicId, 'manage_schedule', requestId);
+    const { clinic } = await this.access.assert(principal, clinicId, 'manage_schedule');
     checkStaff(
       clinic,
       body.rules.map((r, i) => ({ staffId: r.staffId, field: `rules.${i}.staffId` })),
@@ -67,9 +62,8 @@ export class SchedulesService {
     principal: Principal,
     clinicId: string,
     q: { from?: string; to?: string },
-    requestId?: string,
   ): Promise<{ clinic: ClinicInfo; blocks: BlockRecord[] }> {
-    const { clinic } = await this.access.assert(principal, clinicId, 'read_schedule', requestId);
+    const { clinic } = await this.access.assert(principal, clinicId, 'read_schedule');
     const window = parseWindow(q.from ?? new Date().toISOString(), q.to ?? '9999-12-31T00:00:00Z', clinic.timeZone);
     return {
       clinic,
@@ -81,9 +75,8 @@ export class SchedulesService {
     principal: Principal,
     clinicId: string,
     body: BlockBody,
-    requestId?: string,
   ): Promise<{ clinic: ClinicInfo; block: BlockRecord }> {
-    const { clinic } = await this.access.assert(principal, clinicId, 'manage_schedule', requestId);
+    const { clinic } = await this.access.assert(principal, clinicId, 'manage_schedule');
     checkStaff(clinic, [{ staffId: body.staffId, field: 'staffId' }]);
     const block = await this.store.transaction(async (repos) => {
       const created = await repos.schedules.insertBlock({
@@ -101,8 +94,8 @@ export class SchedulesService {
     return { clinic, block };
   }
 
-  async deleteBlock(principal: Principal, clinicId: string, blockId: string, requestId?: string): Promise<void> {
-    const { clinic } = await this.access.assert(principal, clinicId, 'manage_schedule', requestId);
+  async deleteBlock(principal: Principal, clinicId: string, blockId: string): Promise<void> {
+    const { clinic } = await this.access.assert(principal, clinicId, 'manage_schedule');
     await this.store.transaction(async (repos) => {
       const deleted = await repos.schedules.deleteBlock(clinicId, blockId);
       if (!deleted) throw new NotFoundError('block_not_found', 'No such block at this clinic');
@@ -110,12 +103,8 @@ export class SchedulesService {
     });
   }
 
-  async getPolicy(
-    principal: Principal,
-    clinicId: string,
-    requestId?: string,
-  ): Promise<{ policy: PolicyRecord; isDefault: boolean }> {
-    await this.access.assert(principal, clinicId, 'read_schedule', requestId);
+  async getPolicy(principal: Principal, clinicId: string): Promise<{ policy: PolicyRecord; isDefault: boolean }> {
+    await this.access.assert(principal, clinicId, 'read_schedule');
     const saved = await this.store.repos.schedules.findPolicy(clinicId);
     return { policy: saved ?? { ...DEFAULT_POLICY }, isDefault: !saved };
   }
@@ -124,9 +113,8 @@ export class SchedulesService {
     principal: Principal,
     clinicId: string,
     body: PolicyBody,
-    requestId?: string,
   ): Promise<{ policy: PolicyRecord; isDefault: boolean }> {
-    await this.access.assert(principal, clinicId, 'manage_schedule', requestId);
+    await this.access.assert(principal, clinicId, 'manage_schedule');
     const policy: PolicyRecord = { ...DEFAULT_POLICY, ...stripUndefined(body) };
     await this.store.transaction(async (repos) => {
       await repos.schedules.upsertPolicy(clinicId, policy, principal.userId);

@@ -1,4 +1,4 @@
-import { type AppError, assertPermission, hasPermission, type Principal } from '@petpro/kit';
+import { type AppError, assertPermission, hasPermission, isAdmin, type Principal } from '@petpro/kit';
 
 /** How a caller relates to a clinic: decides what they may read and change. */
 export type ClinicRole = 'admin' | 'vendor' | 'staff';
@@ -15,7 +15,7 @@ export function clinicRoleOf(
   clinic: ClinicMembership,
 ): ClinicRole | undefined {
   if (!principal) return undefined;
-  if (principal.roles.includes('admin')) return 'admin';
+  if (isAdmin(principal)) return 'admin';
   if (clinic.ownerUserId === principal.userId) return 'vendor';
   if (clinic.staff.some((s) => s.userId === principal.userId)) return 'staff';
   return undefined;

@@ -21,9 +21,8 @@ export class ClinicAccess {
     principal: Principal,
     clinicId: string,
     action: ClinicAction,
-    requestId?: string,
   ): Promise<{ clinic: ClinicInfo; role: ClinicRole }> {
-    const clinic = await this.clinics.clinic(clinicId, { fresh: true, requestId });
+    const clinic = await this.clinics.clinic(clinicId, { fresh: true });
     return { clinic, role: assertClinicAction(principal, clinic, action, REFUSALS[action]) };
   }
 }

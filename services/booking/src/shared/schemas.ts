@@ -1,16 +1,10 @@
 /** Zod pieces shared by the booking service's endpoints. */
-import { z } from '@petpro/kit';
+import { localEndTimeString, localTimeString, z } from '@petpro/kit';
 
 /** A local wall-clock time `HH:MM` (24 h). */
-export const LocalTime = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM (00:00-23:59)')
-  .openapi({ example: '09:00' });
+export const LocalTime = localTimeString().openapi({ example: '09:00' });
 /** A local end time: `HH:MM` or `24:00` (until midnight). */
-export const LocalEndTime = z
-  .string()
-  .regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'must be a time HH:MM (00:00-24:00)')
-  .openapi({ example: '17:00' });
+export const LocalEndTime = localEndTimeString().openapi({ example: '17:00' });
 /**
  * Years a date or instant may fall in. PostgreSQL has no year 0 (`0000-01-01` made a 500), and before
  * the 20th century zones had local mean time offsets of fractional minutes that no ISO offset can carry.

@@ -3,25 +3,11 @@
  * instants carrying the clinic's offset out. Luxon does the zone arithmetic; the formatter memoises
  * offsets per day so that formatting a month of slots does not call the library once per slot.
  */
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
 import { BadRequestError } from '@petpro/kit';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-
-/** Zone names already checked: luxon's check builds an Intl.DateTimeFormat, ~1 ms, on every call. */
-const knownZones = new Map<string, boolean>();
-
-/** True for a time zone name the runtime knows (e.g. `Asia/Jakarta`). */
-export function isValidTimeZone(zone: string): boolean {
-  let valid = knownZones.get(zone);
-  if (valid === undefined) {
-    valid = IANAZone.isValidZone(zone);
-    // Bounded: names come from clinic records and query strings; a flood of junk must not grow it.
-    if (knownZones.size < 1_000) knownZones.set(zone, valid);
-  }
-  return valid;
-}
 
 /** `+07:00` for 420 minutes; always numeric so every instant carries an explicit offset. */
 function offsetString(minutes: number): string {

@@ -1,61 +1,20 @@
 /**
  * The clinic service's internal API as the booking service needs it: a clinic with its opening hours
- * and staff, and one service of its catalogue. Answers are checked against the contract, so a drift
- * shows up as a clear 502 instead of a wrong slot.
+ * and staff, and one service of its catalogue. Answers are parsed with the shared contract
+ * (@petpro/contracts), so a drift shows up as a clear 502 instead of a wrong slot.
  */
-import { AppError, NotFoundError, UpstreamHttpError, z, type ServiceClient } from '@petpro/kit';
-import { isValidTimeZone } from '../shared/time.ts';
+import { AppError, NotFoundError, UpstreamHttpError, type ServiceClient } from '@petpro/kit';
+import {
+  InternalClinic,
+  InternalService,
+  parseContract,
+  type InternalClinicView,
+  type InternalServiceView,
+} from '@petpro/contracts';
 
-const hhmm = z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$|^24:00$/);
-const range = z.object({ start: hhmm, end: hhmm });
-
-const ClinicContract = z.object({
-  id: z.string(),
-  ownerUserId: z.string(),
-  name: z.string(),
-  timeZone: z.string().refine(isValidTimeZone, 'unknown time zone'),
-  published: z.boolean(),
-  openingHours: z.object({
-    weekly: z.array(z.object({ weekday: z.number().int().min(1).max(7), ranges: z.array(range) })),
-    closures: z
-      .array(
-        z.object({
-          date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-          reason: z
-            .string()
-            .nullish()
-            .transform((v) => v ?? undefined),
-          ranges: z.array(range).nullish(),
-        }),
-      )
-      .default([]),
-  }),
-  staff: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      role: z.string(),
-      serviceIds: z.array(z.string()).default([]),
-      userId: z.string().nullish(),
-    }),
-  ),
-});
-
-const ServiceContract = z.object({
-  id: z.string(),
-  clinicId: z.string(),
-  name: z.string(),
-  category: z.string().nullish(),
-  durationMinutes: z.number().int().positive(),
-  bufferMinutes: z.number().int().min(0).nullish(),
-  price: z.object({ amount: z.number().int().min(0), currency: z.string() }),
-  active: z.boolean(),
-  qualifiedStaffIds: z.array(z.string()),
-});
-
-export type ClinicInfo = z.output<typeof ClinicContract>;
+export type ClinicInfo = InternalClinicView;
 export type StaffInfo = ClinicInfo['staff'][number];
-export type ServiceInfo = z.output<typeof ServiceContract>;
+export type ServiceInfo = InternalServiceView;
 
 interface CacheEntry<T> {
   at: number;
@@ -65,7 +24,6 @@ interface CacheEntry<T> {
 export interface FetchOptions {
   /** Skip the cache: used for every decision that creates or changes a booking or a schedule. */
   fresh?: boolean;
-  requestId?: string;
 }
 
 /** Reads clinics and services from the clinic service, with a short cache for reads. */
@@ -83,10 +41,9 @@ export class ClinicDirectory {
     return this.cached(this.clinics, clinicId, opts, async () => {
       const body = await this.get(
         `/internal/clinics/${encodeURIComponent(clinicId)}`,
-        opts.requestId,
         () => new NotFoundError('clinic_not_found', 'No such clinic'),
       );
-      return parseContract(ClinicContract, body, 'clinic');
+      return parseContract(InternalClinic, body, 'clinic');
     });
   }
 
@@ -95,10 +52,9 @@ export class ClinicDirectory {
     return this.cached(this.services, `${clinicId}/${serviceId}`, opts, async () => {
       const body = await this.get(
         `/internal/clinics/${encodeURIComponent(clinicId)}/services/${encodeURIComponent(serviceId)}`,
-        opts.requestId,
         () => new NotFoundError('service_not_found', 'No such service at this clinic'),
       );
-      const service = parseContract(ServiceContract, body, 'clinic');
+      const service = parseContract(InternalService, body, 'clinic');
       // A service of another clinic must never be bookable here, whatever the upstream answered.
       if (service.clinicId !== clinicId) throw new NotFoundError('service_not_found', 'No such service at this clinic');
       return service;
@@ -132,9 +88,9 @@ export class ClinicDirectory {
     return value;
   }
 
-  private async get(path: string, requestId: string | undefined, notFound: () => AppError): Promise<unknown> {
+  private async get(path: string, notFound: () => AppError): Promise<unknown> {
     try {
-      return await this.client.json<unknown>('clinic', { path, requestId });
+      return await this.client.json<unknown>('clinic', { path });
     } catch (err) {
       if (err instanceof UpstreamHttpError && (err.status === 404 || err.status === 400)) throw notFound();
       if (err instanceof UpstreamHttpError)
@@ -142,16 +98,4 @@ export class ClinicDirectory {
       throw err;
     }
   }
-}
-
-/** Parses an upstream answer; a mismatch is the upstream's fault (502), not the caller's. */
-export function parseContract<T extends z.ZodType>(schema: T, body: unknown, service: string): z.output<T> {
-  const r = schema.safeParse(body);
-  if (!r.success)
-    throw new AppError(
-      502,
-      'upstream_invalid_response',
-      `The ${service} service sent an answer this service cannot read`,
-    );
-  return r.data;
 }

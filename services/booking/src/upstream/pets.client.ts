@@ -1,8 +1,6 @@
-import { AppError, UnprocessableError, UpstreamHttpError, z, type ServiceClient } from '@petpro/kit';
+import { AppError, UnprocessableError, UpstreamHttpError, type ServiceClient } from '@petpro/kit';
+import { InternalPets, parseContract } from '@petpro/contracts';
 import type { PetSnapshot } from '../db.ts';
-import { parseContract } from './clinic.client.ts';
-
-const PetsContract = z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), species: z.string() })) });
 
 /** Asks the user service which pets belong to a user. */
 export class PetDirectory {
@@ -12,12 +10,11 @@ export class PetDirectory {
    * The user's pets among `petIds`, in the requested order; 422 `pet_not_found` unless every id is
    * one of the user's (non-deleted) pets, so nobody books with someone else's pet.
    */
-  async ownedPets(userId: string, petIds: readonly string[], requestId?: string): Promise<PetSnapshot[]> {
+  async ownedPets(userId: string, petIds: readonly string[]): Promise<PetSnapshot[]> {
     let body: unknown;
     try {
       body = await this.client.json<unknown>('user', {
         path: `/internal/users/${encodeURIComponent(userId)}/pets?ids=${petIds.map(encodeURIComponent).join(',')}`,
-        requestId,
       });
     } catch (err) {
       if (err instanceof UpstreamHttpError && err.status === 404) body = { items: [] };
@@ -25,7 +22,7 @@ export class PetDirectory {
         throw new AppError(502, 'upstream_error', `The user service answered ${err.status}`);
       else throw err;
     }
-    const { items } = parseContract(PetsContract, body, 'user');
+    const { items } = parseContract(InternalPets, body, 'user');
     const byId = new Map(items.map((p) => [p.id, p]));
     const missing = petIds.filter((id) => !byId.has(id));
     if (missing.length)

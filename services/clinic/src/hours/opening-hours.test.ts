@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isOpenAt,
-  isValidTimeZone,
-  normaliseOpeningHours,
-  validateOpeningHours,
-  type OpeningHours,
-} from './opening-hours.ts';
+import { isValidTimeZone } from '@petpro/kit';
+import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from './opening-hours.ts';
 
 const week: OpeningHours = {
   weekly: [

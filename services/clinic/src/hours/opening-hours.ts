@@ -4,8 +4,8 @@
  * day can run to midnight. A range never crosses midnight: overnight hours are two ranges, one on
  * each day (the booking service's availability engine reads the same shape).
  */
-import { DateTime, IANAZone } from 'luxon';
-import type { FieldError } from '@petpro/kit';
+import { DateTime } from 'luxon';
+import { MINUTES_PER_DAY, parseLocalTime, type FieldError } from '@petpro/kit';
 
 export interface TimeRange {
   start: string;
@@ -29,21 +29,6 @@ export interface OpeningHours {
 export const DEFAULT_TIME_ZONE = 'Asia/Jakarta';
 export const EMPTY_HOURS: OpeningHours = { weekly: [], closures: [] };
 
-const TIME_RE = /^([01]\d|2[0-4]):([0-5]\d)$/;
-
-/** Minutes since local midnight for `HH:MM` (`24:00` = 1440), or undefined when malformed. */
-export function parseTime(value: string): number | undefined {
-  const m = TIME_RE.exec(value);
-  if (!m) return undefined;
-  const minutes = Number(m[1]) * 60 + Number(m[2]);
-  return minutes <= 1_440 ? minutes : undefined;
-}
-
-/** True for a zone name the runtime's time zone database knows (e.g. `Asia/Jakarta`). */
-export function isValidTimeZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
-}
-
 /** True for a real calendar date written `YYYY-MM-DD`. */
 export function isValidDate(date: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(date) && DateTime.fromISO(date, { zone: 'UTC' }).isValid;
@@ -52,9 +37,9 @@ export function isValidDate(date: string): boolean {
 function checkRanges(ranges: TimeRange[], field: string, errors: FieldError[]): void {
   const parsed: Array<{ start: number; end: number; i: number }> = [];
   ranges.forEach((r, i) => {
-    const start = parseTime(r.start);
-    const end = parseTime(r.end);
-    if (start === undefined || start >= 1_440)
+    const start = parseLocalTime(r.start);
+    const end = parseLocalTime(r.end);
+    if (start === undefined || start >= MINUTES_PER_DAY)
       errors.push({
         field: `${field}.${i}.start`,
         message: 'must be a time HH:MM from 00:00 to 23:59',
@@ -66,7 +51,7 @@ function checkRanges(ranges: TimeRange[], field: string, errors: FieldError[]): 
         message: 'must be a time HH:MM from 00:01 to 24:00',
         code: 'invalid_time',
       });
-    if (start === undefined || end === undefined || start >= 1_440) return;
+    if (start === undefined || end === undefined || start >= MINUTES_PER_DAY) return;
     if (start >= end) {
       errors.push({ field: `${field}.${i}`, message: 'start must be before end', code: 'start_not_before_end' });
       return;
@@ -120,7 +105,7 @@ export function validateOpeningHours(hours: OpeningHours): FieldError[] {
 
 /** Sorted copy: weekdays in order, ranges by start, closures by date (a stable shape for storage and responses). */
 export function normaliseOpeningHours(hours: OpeningHours): OpeningHours {
-  const byStart = (a: TimeRange, b: TimeRange) => (parseTime(a.start) ?? 0) - (parseTime(b.start) ?? 0);
+  const byStart = (a: TimeRange, b: TimeRange) => (parseLocalTime(a.start) ?? 0) - (parseLocalTime(b.start) ?? 0);
   return {
     weekly: [...hours.weekly]
       .sort((a, b) => a.weekday - b.weekday)
@@ -148,8 +133,8 @@ export function isOpenAt(hours: OpeningHours, timeZone: string, now: Date = new 
   if (!local.isValid) return false;
   const minute = local.hour * 60 + local.minute;
   return rangesOn(hours, local.toISODate()!, local.weekday).some((r) => {
-    const start = parseTime(r.start);
-    const end = parseTime(r.end);
+    const start = parseLocalTime(r.start);
+    const end = parseLocalTime(r.end);
     return start !== undefined && end !== undefined && minute >= start && minute < end;
   });
 }

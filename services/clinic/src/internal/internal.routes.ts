@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import type { InternalClinicAnswer, InternalServiceAnswer } from '@petpro/contracts';
 import { NotFoundError, ValidationError, z, zodFieldErrors, type ServiceCredentials } from '@petpro/kit';
 import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
 import type { StaffRepository } from '../staff/staff.repository.ts';
@@ -12,7 +13,7 @@ const parse = <T extends z.ZodType>(schema: T, value: unknown): z.output<T> => {
 
 /**
  * Endpoints for other PetPro services only (service credential); never routed by the gateway.
- * The booking service builds against exactly these shapes: keep the field names.
+ * Their answers are the contracts the booking service parses (@petpro/contracts).
  */
 export function internalRoutes(deps: {
   credentials: ServiceCredentials;
@@ -38,7 +39,7 @@ export function internalRoutes(deps: {
       published: clinic.published,
       openingHours: { weekly: clinic.openingHours.weekly, closures: clinic.openingHours.closures },
       staff: staff.map((s) => ({ id: s.id, name: s.name, role: s.role, serviceIds: s.serviceIds, userId: s.userId })),
-    });
+    } satisfies InternalClinicAnswer);
   });
 
   // One service with its timing and the staff qualified to perform it.
@@ -57,7 +58,7 @@ export function internalRoutes(deps: {
       price: { amount: s.price.amount, currency: s.price.currency },
       active: s.active,
       qualifiedStaffIds: s.qualifiedStaffIds,
-    });
+    } satisfies InternalServiceAnswer);
   });
   return router;
 }

@@ -1,4 +1,4 @@
-import { z } from '@petpro/kit';
+import { z, splitList } from '@petpro/kit';
 import {
   LocationSchema,
   PriceSchema,
@@ -102,10 +102,7 @@ export const QueueQuery = z.object({
     .optional()
     .transform((v, ctx) => {
       if (!v) return undefined;
-      const list = v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+      const list = splitList(v);
       const bad = list.filter((s) => !(STATUSES as readonly string[]).includes(s));
       if (bad.length) {
         ctx.addIssue({ code: 'custom', message: `unknown status ${bad.join(', ')}; use ${STATUSES.join(', ')}` });

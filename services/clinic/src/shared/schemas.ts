@@ -1,5 +1,5 @@
-import { z } from '@petpro/kit';
-import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../hours/opening-hours.ts';
+import { timeZoneString, z } from '@petpro/kit';
+import { DEFAULT_TIME_ZONE } from '../hours/opening-hours.ts';
 
 /** Trimmed text with length bounds. */
 export const text = (max: number, min = 1) =>
@@ -27,11 +27,7 @@ export const LocationSchema = z
   })
   .openapi('ClinicLocation');
 
-export const timeZoneField = z
-  .string()
-  .trim()
-  .refine(isValidTimeZone, { error: 'must be an IANA time zone such as Asia/Jakarta' })
-  .openapi({ example: DEFAULT_TIME_ZONE });
+export const timeZoneField = timeZoneString().openapi({ example: DEFAULT_TIME_ZONE });
 
 export const CATEGORIES = [
   'consultation',

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import {
+  ADMIN_ROLE,
   type AccessTokenVerifier,
   ApiRouter,
   requireAuth,
@@ -48,7 +49,7 @@ export function adminRouter(deps: {
   inFlight: InFlightLimiter;
 }): Router {
   const api = new ApiRouter(deps.openapi, '/api/v1/admin');
-  const admin = [requireAuth(deps.verifier), requireRole('admin')];
+  const admin = [requireAuth(deps.verifier), requireRole(ADMIN_ROLE)];
   api.route(
     {
       method: 'get',

@@ -1,4 +1,4 @@
-import type { Logger, Registry, RegisteredInstance } from '@petpro/kit';
+import { type Logger, type Registry, type RegisteredInstance, runEvery } from '@petpro/kit';
 
 export interface InstanceView extends RegisteredInstance {
   healthy: boolean;
@@ -16,7 +16,7 @@ export class InstancePool {
   private readonly counters = new Map<string, number>();
   /** Healthy instances per service, rebuilt when the snapshot or a health changes (read on every request). */
   private healthyByService?: Map<string, RegisteredInstance[]>;
-  private timer?: NodeJS.Timeout;
+  private stopTicking?: () => Promise<void>;
   private refreshing?: Promise<void>;
 
   constructor(
@@ -26,13 +26,15 @@ export class InstancePool {
   ) {}
 
   start(): void {
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.stopTicking = runEvery(this.intervalMs, () => this.tick(), {
+      log: this.log,
+      failure: 'instance health pass failed',
+      firstAfterMs: 0,
+    });
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    void this.stopTicking?.();
   }
 
   /** Re-reads the registry now (after a registration, so a new instance is used at once). */

@@ -1,16 +1,10 @@
-import { z } from '@petpro/kit';
+import { splitList, z } from '@petpro/kit';
 import { parseCidr } from './cidr.ts';
-
-const split = (v: string) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 /** A comma-separated list of IP addresses or CIDRs (IPv4 and IPv6); a bad entry is named in the error. */
 export const cidrListVar = () =>
   z.string().transform((v, ctx) => {
-    const entries = split(v);
+    const entries = splitList(v);
     const bad = entries.find((e) => !parseCidr(e));
     if (bad !== undefined) {
       ctx.addIssue({
@@ -41,7 +35,7 @@ export function canonicalOrigin(text: string): string | undefined {
 /** CORS_ORIGINS: `*`, or a comma-separated list of exact origins such as `https://app.petpro.id`. */
 export const originListVar = () =>
   z.string().transform((v, ctx) => {
-    const entries = split(v);
+    const entries = splitList(v);
     if (entries.includes('*')) {
       if (entries.length > 1) {
         ctx.addIssue({ code: 'custom', message: 'must be either * alone or a list of origins, not both' });

@@ -7,6 +7,7 @@ import {
   NotFoundError,
   ServiceUnavailableError,
   type Logger,
+  runEvery,
 } from '@petpro/kit';
 import { type CidrSet, cidrContains, clientCidrOf, parseCidr, type Cidr, type IpAddress } from './cidr.ts';
 import type { IpBlock, IpBlockStore } from './ip-blocks.store.ts';
@@ -74,7 +75,7 @@ export class IpBlockService {
   /** Blocks of exactly one client network (/32, /64) by CIDR text: the common case, looked up in O(1). */
   private exact = new Map<string, ActiveBlock>();
   private wide: ActiveBlock[] = [];
-  private timer?: NodeJS.Timeout;
+  private stopPolling?: () => Promise<void>;
   private lastPurge = 0;
   private failing = false;
   private refreshing?: Promise<void>;
@@ -111,15 +112,17 @@ export class IpBlockService {
 
   /** Loads the blocks, then keeps them fresh. Resolves after the first load (or its failure). */
   async start(): Promise<void> {
-    this.timer = setInterval(() => void this.refresh(), this.pollMs);
-    this.timer.unref();
+    this.stopPolling = runEvery(this.pollMs, () => this.refresh(), {
+      log: this.log,
+      failure: 'IP-block refresh failed',
+    });
     this.store.watch?.(() => void this.refresh());
     await this.store.ready?.(3_000);
     await this.refresh();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    await this.stopPolling?.();
     await this.refreshing;
     await this.store.close();
   }

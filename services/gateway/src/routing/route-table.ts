@@ -3,6 +3,7 @@
  * Paths are matched after normalisation (see normalise-path.ts). The first matching rule wins,
  * so more specific prefixes come first.
  */
+import { ADMIN_ROLE } from '@petpro/kit';
 
 export type Access =
   | { kind: 'public' }
@@ -27,7 +28,7 @@ export interface RouteRule {
 
 const PUBLIC: Access = { kind: 'public' };
 const AUTH: Access = { kind: 'auth' };
-const ADMIN: Access = { kind: 'role', role: 'admin' };
+const ADMIN: Access = { kind: 'role', role: ADMIN_ROLE };
 
 export const ROUTES: RouteRule[] = [
   // Auth service: public entry points, then everything else needs a token.

@@ -6,6 +6,7 @@ import {
   UnauthorizedError,
   bearerToken,
   hasPermission,
+  hasRole,
   type Principal,
 } from '@petpro/kit';
 import type { Access } from '../routing/route-table.ts';
@@ -52,7 +53,7 @@ export function authorize(identity: Identity, access: Access): Principal | undef
   if (identity.error) throw identity.error;
   const principal = identity.principal;
   if (!principal) throw new UnauthorizedError('invalid_token', 'The access token is not valid');
-  if (access.kind === 'role' && !principal.roles.includes(access.role))
+  if (access.kind === 'role' && !hasRole(principal, access.role))
     throw new ForbiddenError('forbidden', `This needs the role ${access.role}`);
   if (access.kind === 'permission' && !hasPermission(principal, access.permission))
     throw new ForbiddenError('forbidden', `This needs the permission ${access.permission}`);

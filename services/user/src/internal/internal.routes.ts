@@ -1,9 +1,16 @@
 import express, { type Router } from 'express';
-import { ApiRouter, NotFoundError, createOpenApiRegistry, z, type ServiceCredentials } from '@petpro/kit';
+import { ApiRouter, NotFoundError, createOpenApiRegistry, z, type ServiceCredentials, splitList } from '@petpro/kit';
 import type { PreferencesService } from '../preferences/preferences.service.ts';
 import type { PetsService } from '../pets/pets.service.ts';
 import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
 import { InternalPreferencesSchema } from '../preferences/preferences.schemas.ts';
+import {
+  InternalPets,
+  InternalProfile,
+  type InternalPetsAnswer,
+  type InternalPreferencesAnswer,
+  type InternalProfileAnswer,
+} from '@petpro/contracts';
 import { IdParam } from '../shared/strings.ts';
 
 const UserParams = z.object({ userId: IdParam });
@@ -12,14 +19,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PetIdsQuery = z.strictObject({
   ids: z
     .string()
-    .transform((v) => [
-      ...new Set(
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ),
-    ])
+    .transform((v) => [...new Set(splitList(v))])
     .pipe(z.array(z.string()).min(1, 'must name at least one pet').max(50, 'must name at most 50 pets'))
     .transform((ids) => ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase())),
 });
@@ -56,7 +56,7 @@ export function internalRoutes(deps: {
     only('booking', 'clinic'),
     async (req, res) => {
       const prefs = await deps.preferences.get(req.valid.params.userId);
-      res.json({ userId: req.valid.params.userId, ...prefs });
+      res.json({ userId: req.valid.params.userId, ...prefs } satisfies InternalPreferencesAnswer);
     },
   );
   // Booking checks that the pets of a booking belong to the booker.
@@ -68,11 +68,13 @@ export function internalRoutes(deps: {
       tags,
       params: UserParams,
       query: PetIdsQuery,
-      responses: { 200: { description: 'The user’s pets among the ids' } },
+      responses: { 200: { description: 'The user’s pets among the ids', schema: InternalPets } },
     },
     only('booking'),
     async (req, res) => {
-      res.json({ items: await deps.pets.ownedAmong(req.valid.params.userId, req.valid.query.ids) });
+      res.json({
+        items: await deps.pets.ownedAmong(req.valid.params.userId, req.valid.query.ids),
+      } satisfies InternalPetsAnswer);
     },
   );
   // Clinics see who booked: the owner's name and phone.
@@ -84,7 +86,7 @@ export function internalRoutes(deps: {
       tags,
       params: UserParams,
       responses: {
-        200: { description: 'Profile contact fields' },
+        200: { description: 'Profile contact fields', schema: InternalProfile },
         404: { description: 'The user never opened their profile' },
       },
     },
@@ -92,7 +94,13 @@ export function internalRoutes(deps: {
     async (req, res) => {
       const p = await deps.profiles.findById(req.valid.params.userId);
       if (!p) throw new NotFoundError('profile_not_found', 'This user has no profile yet');
-      res.json({ userId: p.userId, email: p.email, displayName: p.displayName, phone: p.phone, city: p.city });
+      res.json({
+        userId: p.userId,
+        email: p.email,
+        displayName: p.displayName,
+        phone: p.phone,
+        city: p.city,
+      } satisfies InternalProfileAnswer);
     },
   );
   api.route(

@@ -1,4 +1,4 @@
-import { z } from '@petpro/kit';
+import { z, splitList } from '@petpro/kit';
 import { IdParam, line, text } from '../shared/strings.ts';
 import { dateString, pastDateString } from '../shared/dates.ts';
 import { PageQuery, pageOf } from '../shared/pagination.ts';
@@ -31,12 +31,7 @@ export const ListRecordsQuery = z.strictObject({
   ...PageQuery,
   type: z
     .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
+    .transform(splitList)
     .pipe(z.array(type).min(1, 'must name at least one type'))
     .optional()
     .openapi({ type: 'string', description: `One type or several separated by commas: ${RECORD_TYPES.join(', ')}` }),

@@ -1,18 +1,11 @@
-import { IANAZone } from 'luxon';
+import { isValidTimeZone } from '@petpro/kit';
+import { CHANNELS, type LANGUAGES, NOTIFICATION_EVENTS, THEMES, TIME_FORMATS, UNITS } from '@petpro/contracts';
 import { HOME_ZONE } from '../shared/dates.ts';
 
 /**
  * The preferences document: its defaults and how a change is merged into it. Kept free of I/O so
  * that the rules are unit-tested; the zod schemas mirror these lists.
  */
-
-/** Kinds of notification a user can turn on or off per channel. Security mails (verification, password) are always sent. */
-export const NOTIFICATION_EVENTS = ['bookingUpdates', 'bookingReminders', 'healthReminders', 'promotions'] as const;
-export const CHANNELS = ['email', 'sms', 'push', 'inApp'] as const;
-export const LANGUAGES = ['id', 'en'] as const;
-export const THEMES = ['system', 'light', 'dark'] as const;
-export const TIME_FORMATS = ['24h', '12h'] as const;
-export const UNITS = ['metric', 'imperial'] as const;
 
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export type Channel = (typeof CHANNELS)[number];
@@ -56,11 +49,6 @@ export const DEFAULT_PREFERENCES: Preferences = {
   display: { theme: 'system', timeFormat: '24h', units: 'metric' },
 };
 
-/** True for a zone name the IANA database (through Luxon) knows. */
-export function isTimeZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
-}
-
 const pick = <T>(value: unknown, allowed: readonly T[], fallback: T): T =>
   allowed.includes(value as T) ? (value as T) : fallback;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -100,7 +88,7 @@ export function mergePreferences(base: unknown, patch: PreferencesPatch = {}): P
     language: patch.language ?? pick(stored.language, ['id', 'en'] as const, DEFAULT_PREFERENCES.language),
     timeZone:
       patch.timeZone ??
-      (typeof stored.timeZone === 'string' && isTimeZone(stored.timeZone)
+      (typeof stored.timeZone === 'string' && isValidTimeZone(stored.timeZone)
         ? stored.timeZone
         : DEFAULT_PREFERENCES.timeZone),
     display: {

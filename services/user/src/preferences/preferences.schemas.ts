@@ -1,13 +1,14 @@
-import { z } from '@petpro/kit';
+import { timeZoneString, z } from '@petpro/kit';
 import {
   CHANNELS,
+  InternalPreferences,
   LANGUAGES,
   NOTIFICATION_EVENTS,
+  PreferencesDocument,
   THEMES,
   TIME_FORMATS,
   UNITS,
-  isTimeZone,
-} from './preferences.model.ts';
+} from '@petpro/contracts';
 
 const bool = z.boolean({ error: 'must be true or false' });
 const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -19,19 +20,11 @@ const offset = z
   .min(5, 'must be at least 5 minutes')
   .max(20_160, 'must be at most 20160 minutes (14 days)');
 
-const timeZone = z
-  .string()
-  .trim()
-  .max(64)
-  .refine(isTimeZone, 'must be an IANA time zone such as Asia/Jakarta')
-  .openapi({ example: 'Asia/Makassar', description: 'Gives "today" for pet ages and due dates' });
+const timeZone = timeZoneString().openapi({
+  example: 'Asia/Makassar',
+  description: 'Gives "today" for pet ages and due dates',
+});
 
-const channelSettings = z.object(
-  Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool])) as Record<
-    (typeof NOTIFICATION_EVENTS)[number],
-    typeof bool
-  >,
-);
 const channelPatch = z.strictObject(
   Object.fromEntries(NOTIFICATION_EVENTS.map((e) => [e, bool.optional()])) as Record<
     (typeof NOTIFICATION_EVENTS)[number],
@@ -39,22 +32,8 @@ const channelPatch = z.strictObject(
   >,
 );
 
-export const PreferencesSchema = z
-  .object({
-    notifications: z.object({
-      ...(Object.fromEntries(CHANNELS.map((c) => [c, channelSettings])) as Record<
-        (typeof CHANNELS)[number],
-        typeof channelSettings
-      >),
-      reminderOffsetsMinutes: z
-        .array(z.number().int())
-        .openapi({ description: 'Minutes before an appointment a reminder goes out, latest first' }),
-    }),
-    language: enumOf(LANGUAGES),
-    timeZone: z.string(),
-    display: z.object({ theme: enumOf(THEMES), timeFormat: enumOf(TIME_FORMATS), units: enumOf(UNITS) }),
-  })
-  .openapi('Preferences');
+/** The preferences document (its shape is the internal contract's, @petpro/contracts). */
+export const PreferencesSchema = PreferencesDocument.openapi('Preferences');
 
 export const PreferencesBody = z
   .strictObject({
@@ -81,4 +60,4 @@ export const PreferencesBody = z
     description: 'The whole document or any part of it: what is left out keeps its current value.',
   });
 
-export const InternalPreferencesSchema = PreferencesSchema.extend({ userId: z.uuid() }).openapi('InternalPreferences');
+export const InternalPreferencesSchema = InternalPreferences.openapi('InternalPreferences');

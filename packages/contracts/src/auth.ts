@@ -1,0 +1,23 @@
+/**
+ * The auth service's internal endpoints the clinic service calls: a user's contact details and
+ * language (for mail), and the roles a service may grant or take back.
+ */
+import { z } from '@petpro/kit';
+
+/** GET /internal/users/{id} and GET /internal/users?email=…: a user's contact details. */
+export const InternalUserContact = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  language: z.enum(['id', 'en']),
+  emailVerified: z.boolean(),
+});
+export type InternalUserContactView = z.output<typeof InternalUserContact>;
+
+/** PUT and DELETE /internal/users/{id}/roles/{role}: grant or take back one role (204). */
+export const RoleGrantParams = z.object({ id: z.uuid(), role: z.string().max(50) });
+
+/** The path of one role of a user, as the role grant routes take it. */
+export function roleGrantPath(userId: string, role: string): string {
+  return `/internal/users/${encodeURIComponent(userId)}/roles/${encodeURIComponent(role)}`;
+}
