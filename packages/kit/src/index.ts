@@ -2,7 +2,7 @@ export * from './errors.ts';
 export * from './log.ts';
 export * from './config.ts';
 export * from './db.ts';
-export * from './openapi.ts';
+export * from './api-router.ts';
 export * from './http.ts';
 export * from './auth.ts';
 export * from './breaker.ts';
