@@ -16,3 +16,4 @@ export * from './revocations.ts';
 export * from './image.ts';
 export * from './quota.ts';
 export * from './ip.ts';
+export * from './store.ts';
