@@ -147,6 +147,9 @@ describe('ApiRouter typed replies', () => {
       const missing = await http.fetch('/api/v1/things/t2', { method: 'DELETE' });
       expect([missing.status, (await missing.json()).code]).toEqual([404, 'thing_not_found']);
 
+      const wrongMethod = await http.fetch('/api/v1/things', { method: 'PUT' });
+      expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST']);
+
       const file = await http.fetch('/api/v1/things/t1/file');
       expect([file.status, file.headers.get('content-type'), await file.text()]).toEqual([
         200,

@@ -1,5 +1,5 @@
 import { NotFoundError, type Principal } from '@petpro/kit';
-import type { Store } from '../store.ts';
+import type { BookingStore } from '../store.ts';
 import type { ClinicDirectory, ClinicInfo, ServiceInfo } from '../upstream/clinic.client.ts';
 import { clinicRoleOf } from '../shared/access.ts';
 import { DAY_MS, MINUTE_MS, parseWindow } from '../shared/time.ts';
@@ -10,14 +10,7 @@ import {
   type Slot,
 } from './availability.engine.ts';
 import { bookableStaff, loadCalendar } from './calendar.ts';
-
-export interface AvailabilityQuery {
-  clinicId: string;
-  serviceId: string;
-  from: string;
-  to: string;
-  staffId?: string;
-}
+import type { AvailabilityQuery } from './availability.schemas.ts';
 
 export interface AvailabilityResult {
   clinic: ClinicInfo;
@@ -30,7 +23,7 @@ export interface AvailabilityResult {
 /** Bookable slots of one service, for anyone. */
 export class AvailabilityService {
   constructor(
-    private readonly store: Store,
+    private readonly store: BookingStore,
     private readonly clinics: ClinicDirectory,
     private readonly now: () => number = Date.now,
   ) {}
