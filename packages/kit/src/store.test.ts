@@ -9,18 +9,21 @@ interface DB {
   audit: { note_id: number };
 }
 
+/** Rows in a table, as the executor a repository was built with sees them. */
+async function countRows(db: Kysely<DB>, table: keyof DB): Promise<number> {
+  const r = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 class NotesRepository {
   constructor(private readonly db: Kysely<DB>) {}
   async insert(id: number, text: string): Promise<void> {
     await this.db.insertInto('notes').values({ id, text }).execute();
   }
-  async count(): Promise<number> {
-    const r = await this.db
-      .selectFrom('notes')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
+  count = () => countRows(this.db, 'notes');
 }
 
 class AuditRepository {
@@ -28,13 +31,7 @@ class AuditRepository {
   async record(noteId: number): Promise<void> {
     await this.db.insertInto('audit').values({ note_id: noteId }).execute();
   }
-  async count(): Promise<number> {
-    const r = await this.db
-      .selectFrom('audit')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
+  count = () => countRows(this.db, 'audit');
 }
 
 const repositoriesOver = (db: Kysely<DB>) => ({ notes: new NotesRepository(db), audit: new AuditRepository(db) });
