@@ -26,7 +26,7 @@ export function availabilityRoutes(
     },
     optionalAuth(deps.verifier),
     async (req, reply) => {
-      const result = await deps.availability.availability(req.valid.query, req.principal, req.id as string);
+      const result = await deps.availability.findSlots(req.valid.query, req.principal, req.id as string);
       return reply(200, toAvailabilityView(result));
     },
   );

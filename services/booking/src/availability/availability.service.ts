@@ -28,7 +28,8 @@ export class AvailabilityService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async availability(
+  /** The bookable slots of one service in the query's window; an unpublished clinic only for its own people. */
+  async findSlots(
     q: AvailabilityQuery,
     principal: Principal | undefined,
     requestId?: string,

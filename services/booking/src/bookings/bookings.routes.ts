@@ -114,7 +114,7 @@ export function bookingsRoutes(api: ApiRouter, deps: { bookings: BookingsService
     },
     auth,
     async (req, reply) => {
-      const page = await bookings.list(req.principal!, req.valid.query, req.id as string);
+      const page = await bookings.listPage(req.principal!, req.valid.query, req.id as string);
       return reply(200, { items: page.items.map(toBookingView), nextCursor: page.nextCursor });
     },
   );

@@ -445,7 +445,7 @@ export class BookingsService {
   }
 
   /** A page of the caller's bookings (role=owner) or of a clinic they belong to (role=clinic). */
-  async list(
+  async listPage(
     principal: Principal,
     q: ListBookingsQuery,
     requestId?: string,
