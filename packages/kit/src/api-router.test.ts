@@ -122,9 +122,20 @@ describe('ApiRouter typed replies', () => {
         path: '/api/v1/things/{id}/file',
         summary: 'A thing’s file',
         params: z.object({ id: z.string() }),
-        responses: { 200: { description: 'The file', stream: 'text/plain', headers: { 'Content-Type': z.string() } } },
+        responses: {
+          200: {
+            description: 'The file',
+            stream: 'text/plain',
+            headers: { 'Content-Type': z.string(), 'Cache-Control': z.string() },
+          },
+        },
       },
-      (req, reply) => reply(200, Readable.from([`file of ${req.valid.params.id}`]), { 'Content-Type': 'text/plain' }),
+      (req, reply) => {
+        // A file that turns out unreadable only once it is read.
+        const broken = new Readable({ read: () => broken.destroy(new NotFoundError('file_gone', 'The file is gone')) });
+        const stream = req.valid.params.id === 'broken' ? broken : Readable.from([`file of ${req.valid.params.id}`]);
+        return reply(200, stream, { 'Content-Type': 'text/plain', 'Cache-Control': 'public, immutable' });
+      },
     );
     return api;
   }
@@ -155,6 +166,13 @@ describe('ApiRouter typed replies', () => {
         200,
         'text/plain',
         'file of t1',
+      ]);
+      // A stream failing before its first byte is answered by the error handler, without the reply's headers.
+      const broken = await http.fetch('/api/v1/things/broken/file');
+      expect([broken.status, broken.headers.get('cache-control'), (await broken.json()).code]).toEqual([
+        404,
+        null,
+        'file_gone',
       ]);
     } finally {
       await http.close();

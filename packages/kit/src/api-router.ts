@@ -185,8 +185,13 @@ function send(reply: Reply<unknown>, res: Response, next: NextFunction) {
   }
   if (reply.body !== undefined) res.json(reply.body);
   else if (reply.stream) {
-    // Before the first byte the error handler still answers; after it the client sees a cut connection.
-    reply.stream.on('error', (err) => (res.headersSent ? res.destroy(err) : next(err)));
+    // Before the first byte the error handler still answers (without the reply's caching or type
+    // headers); after it the client sees a cut connection.
+    reply.stream.on('error', (err) => {
+      if (res.headersSent) return res.destroy(err);
+      for (const name of Object.keys(reply.headers ?? {})) res.removeHeader(name);
+      next(err);
+    });
     reply.stream.pipe(res);
   } else res.end();
 }
