@@ -11,10 +11,9 @@ import {
   type AvailabilityInput,
   type BlockedTime,
   type BusyBooking,
-  type OpeningHours,
-  type ScheduleRule,
   type ServiceTiming,
 } from '../services/booking/src/availability/availability.engine.ts';
+import type { OpeningHours, ScheduleRule } from '../services/booking/src/availability/local-days.ts';
 import { instantFormatter } from '../services/booking/src/shared/time.ts';
 
 const STAFF_COUNT = 20;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor, toPage } from './cursor.ts';
 
 const bad = (cursor: string, shape: Parameters<typeof decodeCursor>[1]) => () => decodeCursor(cursor, shape);
 const invalid = expect.objectContaining({ status: 400, code: 'invalid_cursor' });
@@ -70,5 +70,20 @@ describe('keyset cursors', () => {
       '1',
     ])
       expect(bad(encodeCursor({ at }), { at: 'instant' }), at).toThrow(invalid);
+  });
+});
+
+describe('toPage', () => {
+  const rows = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+
+  it('keeps `limit` items and makes the next cursor from the last one when the extra row came', () => {
+    const page = toPage(rows, 2, (r) => ({ id: r.id }));
+    expect(page.items).toEqual([{ id: 'a' }, { id: 'b' }]);
+    expect(decodeCursor(page.nextCursor!, { id: 'string' })).toEqual({ id: 'b' });
+  });
+
+  it('has no next cursor on the last page', () => {
+    expect(toPage(rows, 3, (r) => ({ id: r.id }))).toEqual({ items: rows, nextCursor: null });
+    expect(toPage([], 3, (r: { id: string }) => ({ id: r.id }))).toEqual({ items: [], nextCursor: null });
   });
 });

@@ -1,3 +1,4 @@
+import { z } from './api-router.ts';
 import { BadRequestError } from './errors.ts';
 
 /**
@@ -92,3 +93,21 @@ export function decodeCursor<K extends Record<string, CursorField>>(
   }
   return obj as { [F in keyof K]: FieldValue<K[F]> };
 }
+
+/**
+ * Cuts a `limit + 1` fetch into a page and the cursor of the next one: the extra row only says that
+ * more follow; the cursor is the sort key of the page's last item (`keyOf`), read back by decodeCursor.
+ */
+export function toPage<T>(
+  rows: T[],
+  limit: number,
+  keyOf: (last: T) => Record<string, string | number>,
+): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+}
+
+/** The response schema of a page of `item` (what toPage returns, items mapped to their view). */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });

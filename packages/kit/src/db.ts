@@ -51,7 +51,10 @@ export function createDatabase<DB>(
   };
 }
 
-/** Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws. */
+/**
+ * Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws.
+ * @deprecated Services open transactions through their Store (`store.transaction(fn)`, store.ts).
+ */
 export function withTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);
 }

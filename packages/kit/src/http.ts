@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { collectDefaultMetrics, Histogram, Registry as MetricsRegistry } from 'prom-client';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { ClientClosedRequestError, errorHandler, notFoundHandler } from './errors.ts';
-import { generateOpenApi } from './openapi.ts';
+import { generateOpenApi } from './api-router.ts';
 import { redactUrl, type Logger } from './log.ts';
 import { requestContext } from './context.ts';
 

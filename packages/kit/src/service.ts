@@ -22,7 +22,7 @@ import { ServiceClient } from './client.ts';
 import { BreakerSet } from './breaker.ts';
 import { HttpRegistry, keepRegistered, RedisRegistry, createRedis, type Registry } from './registry.ts';
 import { closeServer, createServiceApp, listen } from './http.ts';
-import { createOpenApiRegistry, type OpenAPIRegistry } from './openapi.ts';
+import { createOpenApiRegistry, type OpenAPIRegistry } from './api-router.ts';
 import { Mailer } from './mail.ts';
 import { RevocationList } from './revocations.ts';
 

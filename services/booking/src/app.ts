@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import {
+  ApiRouter,
   createAppFor,
+  createStore,
   finishApp,
   runEvery,
   servicePath,
@@ -9,7 +11,7 @@ import {
 } from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseBookingConfig } from './config.ts';
-import { Store } from './store.ts';
+import { repositoriesOver } from './store.ts';
 import { ClinicDirectory } from './upstream/clinic.client.ts';
 import { PetDirectory } from './upstream/pets.client.ts';
 import { ClinicAccess } from './shared/clinic-access.ts';
@@ -27,7 +29,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseBookingConfig(ctx.env);
   const { app, openapi } = createAppFor(ctx);
 
-  const store = new Store(ctx.db);
+  const store = createStore(ctx.db, repositoriesOver);
   const clinics = new ClinicDirectory(ctx.client, config.BOOKING_CLINIC_CACHE_SECONDS * 1000);
   const pets = new PetDirectory(ctx.client);
   const access = new ClinicAccess(clinics);
@@ -49,9 +51,13 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     }),
   );
 
-  app.use('/api/v1/schedules', schedulesRoutes(openapi, schedules, ctx.verifier).finish());
-  app.use('/api/v1', availabilityRoutes(openapi, availability, ctx.verifier).finish());
-  app.use('/api/v1', bookingsRoutes(openapi, bookings, ctx.verifier).finish());
+  // Every feature declares its endpoints, paths written out whole, on the service's one router.
+  const api = new ApiRouter(openapi);
+  const deps = { verifier: ctx.verifier, schedules, availability, bookings };
+  schedulesRoutes(api, deps);
+  availabilityRoutes(api, deps);
+  bookingsRoutes(api, deps);
+  app.use(api.finish());
   return finishApp(app);
 }
 

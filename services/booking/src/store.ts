@@ -1,4 +1,4 @@
-import { withTransaction } from '@petpro/kit';
+import type { Store } from '@petpro/kit';
 import type { Kysely } from 'kysely';
 import type { DB } from './db.ts';
 import { SchedulesRepository } from './schedules/schedules.repository.ts';
@@ -14,7 +14,8 @@ export interface Repositories {
   outbox: OutboxRepository;
 }
 
-function repositoriesOver(db: Kysely<DB>): Repositories {
+/** Builds the repositories on one executor: the pool, or a transaction (the kit's Store decides which). */
+export function repositoriesOver(db: Kysely<DB>): Repositories {
   return {
     schedules: new SchedulesRepository(db),
     bookings: new BookingsRepository(db),
@@ -23,18 +24,5 @@ function repositoriesOver(db: Kysely<DB>): Repositories {
   };
 }
 
-/**
- * Repositories for plain reads, and a unit of work: `transaction` hands out the same repositories
- * bound to one transaction, so a change and its outbox event commit together or not at all.
- */
-export class Store {
-  readonly repos: Repositories;
-
-  constructor(private readonly db: Kysely<DB>) {
-    this.repos = repositoriesOver(db);
-  }
-
-  transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T> {
-    return withTransaction(this.db, (trx) => fn(repositoriesOver(trx)));
-  }
-}
+/** The booking service's store: `repos` for plain reads, `transaction(fn)` so a change and its outbox event commit together. */
+export type BookingStore = Store<Repositories>;

@@ -214,6 +214,34 @@ describe('POST /api/v1/bookings', () => {
     expect((await book(owner.accessToken, body, { 'Idempotency-Key': 'has spaces in it' })).status).toBe(400);
   });
 
+  // Issue 12 moved the header into the route's spec (documented and read by the router); the answers stay.
+  it('answers a new booking with its Location and no Idempotent-Replayed, and a malformed key with 400 invalid_idempotency_key', async () => {
+    const clinic = await openClinic();
+    const owner = await createOwner(p);
+    const day = mondayAhead(clinic.timeZone, 3);
+    const body = { clinicId: clinic.id, serviceId: clinic.services[0]!.id, petIds: [owner.petId] };
+    const made = await book(
+      owner.accessToken,
+      { ...body, start: `${day}T09:00:00+07:00` },
+      { 'Idempotency-Key': 'k1' },
+    );
+    expect(made.status).toBe(201);
+    expect(made.headers.get('location')).toBe(`/api/v1/bookings/${made.body.id}`);
+    expect(made.headers.has('idempotent-replayed')).toBe(false);
+    for (const key of ['has spaces in it', 'k'.repeat(256), 'clé']) {
+      const bad = await book(
+        owner.accessToken,
+        { ...body, start: `${day}T10:00:00+07:00` },
+        { 'Idempotency-Key': key },
+      );
+      expect([bad.status, bad.body.code, bad.body.errors]).toEqual([
+        400,
+        'invalid_idempotency_key',
+        [{ field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }],
+      ]);
+    }
+  });
+
   it('creates one booking for concurrent requests with the same Idempotency-Key', async () => {
     const clinic = await openClinic();
     const owner = await createOwner(p);

@@ -6,10 +6,10 @@ import {
   computeAvailability,
   pickBalancedStaff,
   type AvailabilityInput,
-  type OpeningHours,
-  type ScheduleRule,
+  type BookingPolicy,
   type Slot,
 } from './availability.engine.ts';
+import type { OpeningHours, ScheduleRule } from './local-days.ts';
 
 const JAKARTA = 'Asia/Jakarta';
 const BERLIN = 'Europe/Berlin';
@@ -46,6 +46,8 @@ const LUNCH: Array<[string, string]> = [
   ['13:00', '17:00'],
 ];
 
+const POLICY: BookingPolicy = { minNoticeMinutes: 60, maxAdvanceDays: 90, slotStepMinutes: 15 };
+
 // Monday 3 May 2027 in Jakarta (UTC+7, no DST); "now" is the Saturday before, so notice never interferes.
 function base(overrides: Partial<AvailabilityInput> = {}): AvailabilityInput {
   return {
@@ -53,7 +55,7 @@ function base(overrides: Partial<AvailabilityInput> = {}): AvailabilityInput {
     from: at('2027-05-03T00:00'),
     to: at('2027-05-04T00:00'),
     now: at('2027-05-01T00:00'),
-    policy: { minNoticeMinutes: 60, maxAdvanceDays: 90, slotStepMinutes: 15 },
+    policy: POLICY,
     service: { durationMinutes: 60, bufferMinutes: 0, qualifiedStaffIds: ['vet-a', 'vet-b'] },
     openingHours: weekly(MON_SAT, LUNCH),
     rules: rulesFor(MON_SAT, LUNCH),
@@ -131,13 +133,19 @@ describe('computeAvailability', () => {
   });
 
   it('respects the minimum notice and keeps the grid', () => {
-    const slots = computeAvailability(base({ now: at('2027-05-03T08:10'), policy: { minNoticeMinutes: 60 } }));
+    const slots = computeAvailability(
+      base({ now: at('2027-05-03T08:10'), policy: { ...POLICY, minNoticeMinutes: 60 } }),
+    );
     expect(times(slots)[0]).toBe('09:15'); // 09:10 is the earliest start; the grid from 08:00 gives 09:15
   });
 
-  it('uses the default policy (60 min notice, 15 min step) when none is given', () => {
-    const { policy: _omit, ...rest } = base({ now: at('2027-05-03T08:00') });
-    expect(times(computeAvailability(rest)).slice(0, 2)).toEqual(['09:00', '09:15']);
+  // Issue 12: the engine had a default policy of its own beside the service's; the caller's policy is now required.
+  it('has no default policy: a policy missing a field is refused, not completed', () => {
+    const { slotStepMinutes: _omit, ...partial } = POLICY;
+    const input = base({ now: at('2027-05-03T08:00'), policy: partial as BookingPolicy });
+    expect(() => computeAvailability(input)).toThrow(new RangeError('slotStepMinutes must be a positive integer'));
+    const { from: _f, to: _t, ...rest } = input;
+    expect(() => checkSlot({ ...rest, start: at('2027-05-03T09:00') })).toThrow(RangeError);
   });
 
   it('offers nothing beyond the maximum advance horizon', () => {
@@ -145,7 +153,7 @@ describe('computeAvailability', () => {
       base({
         now: at('2027-05-03T10:00'),
         to: at('2027-05-07T00:00'),
-        policy: { minNoticeMinutes: 0, maxAdvanceDays: 1 },
+        policy: { ...POLICY, minNoticeMinutes: 0, maxAdvanceDays: 1 },
       }),
     );
     expect(local(slots[0]!.start)).toBe('2027-05-03 10:00');
@@ -217,7 +225,7 @@ describe('computeAvailability', () => {
   it('anchors the grid at the start of each open range, unmoved by bookings', () => {
     const slots = computeAvailability(
       base({
-        policy: { slotStepMinutes: 30 },
+        policy: { ...POLICY, slotStepMinutes: 30 },
         service: { durationMinutes: 20, qualifiedStaffIds: ['vet-a'] },
         rules: rulesFor([1], [['08:10', '10:00']]),
         bookings: [{ staffId: 'vet-a', start: at('2027-05-03T09:00'), end: at('2027-05-03T09:20') }],
@@ -294,7 +302,7 @@ describe('computeAvailability', () => {
       const slots = computeAvailability(
         berlin({
           rules: rulesFor([7], [['00:00', '06:00']]),
-          policy: { slotStepMinutes: 60 },
+          policy: { ...POLICY, slotStepMinutes: 60 },
           from: at('2027-03-28T00:00', BERLIN),
           to: at('2027-03-29T00:00', BERLIN),
           now: at('2027-03-20T00:00', BERLIN),
@@ -357,7 +365,9 @@ describe('checkSlot', () => {
     expect(checkSlot({ ...rest, start: at('2027-05-03T09:05') }).reason).toBe('unavailable');
     expect(checkSlot({ ...rest, start: at('2027-05-03T11:30') }).reason).toBe('unavailable'); // runs into lunch
     expect(checkSlot({ ...rest, now: at('2027-05-03T09:00'), start: at('2027-05-03T09:45') }).reason).toBe('too_soon');
-    expect(checkSlot({ ...rest, policy: { maxAdvanceDays: 1 }, start: at('2027-05-03T09:00') }).reason).toBe('too_far');
+    expect(checkSlot({ ...rest, policy: { ...POLICY, maxAdvanceDays: 1 }, start: at('2027-05-03T09:00') }).reason).toBe(
+      'too_far',
+    );
   });
 });
 

@@ -1,12 +1,12 @@
 /**
  * Availability engine: turns a clinic's opening hours, staff rules, blocked times and existing bookings
- * into bookable slots for one service. Pure: no I/O, no clock (the caller passes `now`), same input
- * gives the same output.
+ * into bookable slots for one service. Pure: no I/O, no clock (the caller passes `now` and the clinic's
+ * policy), same input gives the same output.
  *
- * Time model. Rules and opening hours are wall-clock times in the clinic's IANA zone. Luxon is used
- * only once per local day (to find that day's midnight and whether its UTC offset changes); each day's
- * open ranges then become epoch-millisecond intervals and everything after that is integer arithmetic,
- * so the per-slot loop never touches a date library.
+ * Time model. Rules and opening hours are wall-clock times in the clinic's IANA zone; local-days.ts
+ * turns each local day's open ranges into epoch-millisecond intervals (ranges.ts holds the interval
+ * arithmetic), and everything after that is integer arithmetic, so the per-slot loop never touches a
+ * date library.
  *
  * Slot grid. A staff member's open ranges on a day are (union of the rules that apply to them) ∩ (the
  * clinic's opening ranges that day). Slots start every `slotStepMinutes` from the start of each such
@@ -16,58 +16,15 @@
 import { DateTime } from 'luxon';
 // The kit's error hierarchy is how typed errors reach problem+json; importing it performs no I/O.
 import { BadRequestError } from '@petpro/kit';
-
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
-const MINUTES_PER_DAY = 1_440;
+import { DAY_MS, MINUTE_MS } from '../shared/time.ts';
+import { buildDays, indexStaffRules, openFor, type OpeningHours, type ScheduleRule } from './local-days.ts';
+import { EMPTY_INTERVALS, mergeIntervals, type Intervals } from './ranges.ts';
 
 /** Longest `to - from` the engine accepts, in days. */
 export const MAX_AVAILABILITY_RANGE_DAYS = 31;
 
-/** Policy used for any field the clinic has not set (matches the API defaults). */
-export const DEFAULT_BOOKING_POLICY: Readonly<BookingPolicy> = Object.freeze({
-  minNoticeMinutes: 60,
-  maxAdvanceDays: 90,
-  slotStepMinutes: 15,
-});
-
 /** An instant: a Date or epoch milliseconds. */
 export type Instant = Date | number;
-
-/** A local wall-clock range, `"HH:MM"` to `"HH:MM"` (end exclusive; `"24:00"` allowed as an end). */
-export interface LocalTimeRange {
-  start: string;
-  end: string;
-}
-
-/** Weekly opening hours for one weekday (1 = Monday .. 7 = Sunday). */
-export interface WeeklyOpeningHours {
-  weekday: number;
-  ranges: readonly LocalTimeRange[];
-}
-
-/** A dated exception: no `ranges` (or none) = closed all day; `ranges` = that day's opening hours instead of the weekly ones. */
-export interface Closure {
-  date: string;
-  reason?: string;
-  ranges?: readonly LocalTimeRange[] | null;
-}
-
-/** The clinic's opening hours, in its zone. No weekly entry for a weekday means closed that weekday. */
-export interface OpeningHours {
-  weekly: readonly WeeklyOpeningHours[];
-  closures?: readonly Closure[];
-}
-
-/** A recurring weekly working rule; without `staffId` it applies to every staff member. Dates are inclusive `YYYY-MM-DD`. */
-export interface ScheduleRule {
-  staffId?: string | null;
-  weekday: number;
-  start: string;
-  end: string;
-  validFrom?: string | null;
-  validUntil?: string | null;
-}
 
 /** A blocked time: the whole clinic when `staffId` is null/absent, else one staff member. */
 export interface BlockedTime {
@@ -83,7 +40,7 @@ export interface BusyBooking {
   end: Instant;
 }
 
-/** Booking policy of a clinic. */
+/** The clinic's booking policy, as the engine needs it (the caller's record; there is no default here). */
 export interface BookingPolicy {
   minNoticeMinutes: number;
   maxAdvanceDays: number;
@@ -103,7 +60,7 @@ export interface AvailabilityInput {
   from: Instant;
   to: Instant;
   now: Instant;
-  policy?: Partial<BookingPolicy>;
+  policy: BookingPolicy;
   service: ServiceTiming;
   /** Only this staff member (still subject to qualification). */
   staffId?: string;
@@ -157,7 +114,7 @@ export function computeAvailability(input: AvailabilityInput): Slot[] {
   const toMsExcl = toMs(input.to);
   assertRangeLength(fromMs, toMsExcl, input.timeZone);
 
-  const policy = resolvePolicy(input.policy);
+  const policy = checkPolicy(input.policy);
   const durationMs = positiveMinutes(input.service.durationMinutes, 'durationMinutes') * MINUTE_MS;
   const bufferMs = nonNegativeMinutes(input.service.bufferMinutes ?? 0, 'bufferMinutes') * MINUTE_MS;
   const heldMs = durationMs + bufferMs;
@@ -182,7 +139,7 @@ export function computeAvailability(input: AvailabilityInput): Slot[] {
   // Staff are visited in sorted order, so each slot's staffIds list is built already sorted.
   for (const staffId of staff) {
     const own = staffRules.get(staffId);
-    const intervals = busy.get(staffId) ?? EMPTY_BUSY;
+    const intervals = busy.get(staffId) ?? EMPTY_INTERVALS;
     const bStart = intervals.starts;
     const bEnd = intervals.ends;
     const n = bStart.length;
@@ -232,7 +189,7 @@ export function computeAvailability(input: AvailabilityInput): Slot[] {
 export function checkSlot(input: SlotCheckInput): SlotCheck {
   const start = toMs(input.start);
   const end = start + input.service.durationMinutes * MINUTE_MS;
-  const policy = resolvePolicy(input.policy);
+  const policy = checkPolicy(input.policy);
   const nowMs = toMs(input.now);
   if (start < nowMs + policy.minNoticeMinutes * MINUTE_MS)
     return { bookable: false, start, end, staffIds: [], reason: 'too_soon' };
@@ -269,58 +226,19 @@ export function pickBalancedStaff(
 // ---------------------------------------------------------------------------------------------------
 // Internals
 
-/** Minute-of-day ranges as a flat list [start0, end0, start1, end1, ...], sorted and disjoint. */
-type MinuteRanges = readonly number[];
-
-interface PreparedRule {
-  weekday: number;
-  start: number;
-  end: number;
-  validFrom: string | undefined;
-  validUntil: string | undefined;
-}
-
-/** Rules indexed by weekday (index 1..7). */
-type RulesByWeekday = PreparedRule[][];
-
-interface Day {
-  isoDate: string;
-  weekday: number;
-  opening: MinuteRanges;
-  /** Clinic-wide rules ∩ opening hours: the open ranges of a staff member with no rules of their own that weekday. */
-  clinicOpen: MinuteRanges;
-  clinicRules: MinuteRanges;
-  toEpoch: (minuteOfDay: number) => number;
-}
-
-interface BusyIntervals {
-  starts: number[];
-  ends: number[];
-}
-
-const EMPTY_BUSY: BusyIntervals = { starts: [], ends: [] };
-
 function toMs(value: Instant): number {
   const ms = typeof value === 'number' ? value : value.getTime();
   if (!Number.isFinite(ms)) throw new RangeError('Invalid instant');
   return ms;
 }
 
-function resolvePolicy(policy: Partial<BookingPolicy> | undefined): BookingPolicy {
+/** The policy's fields checked, so a missing or broken one fails loudly instead of making a wrong grid. */
+function checkPolicy(policy: BookingPolicy): BookingPolicy {
   return {
-    minNoticeMinutes: nonNegativeMinutes(
-      policy?.minNoticeMinutes ?? DEFAULT_BOOKING_POLICY.minNoticeMinutes,
-      'minNoticeMinutes',
-    ),
-    maxAdvanceDays: nonNegativeMinutes(
-      policy?.maxAdvanceDays ?? DEFAULT_BOOKING_POLICY.maxAdvanceDays,
-      'maxAdvanceDays',
-    ),
+    minNoticeMinutes: nonNegativeMinutes(policy.minNoticeMinutes, 'minNoticeMinutes'),
+    maxAdvanceDays: nonNegativeMinutes(policy.maxAdvanceDays, 'maxAdvanceDays'),
     // A zero step would never advance the grid.
-    slotStepMinutes: positiveMinutes(
-      policy?.slotStepMinutes ?? DEFAULT_BOOKING_POLICY.slotStepMinutes,
-      'slotStepMinutes',
-    ),
+    slotStepMinutes: positiveMinutes(policy.slotStepMinutes, 'slotStepMinutes'),
   };
 }
 
@@ -361,191 +279,6 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Parses `"HH:MM"` to minutes since local midnight; `"24:00"` is the end of the day. */
-function parseLocalTime(value: string): number {
-  const match = /^(\d{1,2}):(\d{2})$/.exec(value);
-  const minutes = match ? Number(match[1]) * 60 + Number(match[2]) : NaN;
-  if (!match || Number(match[2]) >= 60 || !(minutes <= MINUTES_PER_DAY))
-    throw new RangeError(`Invalid local time: ${value}`);
-  return minutes;
-}
-
-/** Sorts and merges [start, end) pairs; touching ranges merge because the staff member is continuously open across them. */
-function normalise(pairs: number[]): MinuteRanges {
-  const count = pairs.length / 2;
-  if (count === 0) return EMPTY_RANGES;
-  const idx: number[] = [];
-  for (let i = 0; i < count; i++) if (pairs[2 * i + 1]! > pairs[2 * i]!) idx.push(i);
-  idx.sort((x, y) => pairs[2 * x]! - pairs[2 * y]!);
-  const out: number[] = [];
-  for (const i of idx) {
-    const s = pairs[2 * i]!;
-    const e = pairs[2 * i + 1]!;
-    const last = out.length - 1;
-    if (last > 0 && s <= out[last]!) {
-      if (e > out[last]!) out[last] = e;
-    } else {
-      out.push(s, e);
-    }
-  }
-  return out;
-}
-
-const EMPTY_RANGES: MinuteRanges = Object.freeze([]) as MinuteRanges;
-
-function intersect(a: MinuteRanges, b: MinuteRanges): MinuteRanges {
-  if (a.length === 0 || b.length === 0) return EMPTY_RANGES;
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const s = Math.max(a[i]!, b[j]!);
-    const e = Math.min(a[i + 1]!, b[j + 1]!);
-    if (s < e) out.push(s, e);
-    if (a[i + 1]! < b[j + 1]!) i += 2;
-    else j += 2;
-  }
-  return out;
-}
-
-function localRanges(ranges: readonly LocalTimeRange[]): number[] {
-  const pairs: number[] = [];
-  for (const r of ranges) pairs.push(parseLocalTime(r.start), parseLocalTime(r.end));
-  return pairs;
-}
-
-function prepareRule(rule: ScheduleRule): PreparedRule {
-  return {
-    weekday: rule.weekday,
-    start: parseLocalTime(rule.start),
-    end: parseLocalTime(rule.end),
-    validFrom: rule.validFrom ?? undefined,
-    validUntil: rule.validUntil ?? undefined,
-  };
-}
-
-function emptyWeek(): RulesByWeekday {
-  return [[], [], [], [], [], [], [], []];
-}
-
-/** Staff-specific rules per staff member and weekday. */
-function indexStaffRules(rules: readonly ScheduleRule[]): Map<string, RulesByWeekday> {
-  const out = new Map<string, RulesByWeekday>();
-  for (const rule of rules) {
-    if (rule.staffId == null || rule.weekday < 1 || rule.weekday > 7) continue;
-    let week = out.get(rule.staffId);
-    if (!week) out.set(rule.staffId, (week = emptyWeek()));
-    week[rule.weekday]!.push(prepareRule(rule));
-  }
-  return out;
-}
-
-/** Ranges of the rules valid on `isoDate` (YYYY-MM-DD compares correctly as a string). */
-function ruleRanges(rules: readonly PreparedRule[], isoDate: string): number[] {
-  const pairs: number[] = [];
-  for (const r of rules) {
-    if (r.validFrom !== undefined && isoDate < r.validFrom) continue;
-    if (r.validUntil !== undefined && isoDate > r.validUntil) continue;
-    pairs.push(r.start, r.end);
-  }
-  return pairs;
-}
-
-function openFor(day: Day, own: RulesByWeekday): MinuteRanges {
-  const mine = ruleRanges(own[day.weekday]!, day.isoDate);
-  if (mine.length === 0) return day.clinicOpen;
-  return intersect(normalise([...day.clinicRules, ...mine]), day.opening);
-}
-
-/** The local days from the one holding `lo` to the one holding `hi`, with their opening hours and clock. */
-function buildDays(lo: number, hi: number, zone: string, hours: OpeningHours, rules: readonly ScheduleRule[]): Day[] {
-  const weekly: number[][] = [[], [], [], [], [], [], [], []];
-  for (const w of hours.weekly) if (w.weekday >= 1 && w.weekday <= 7) weekly[w.weekday]!.push(...localRanges(w.ranges));
-  const weeklyRanges = weekly.map(normalise);
-  const closures = new Map<string, number[]>();
-  for (const c of hours.closures ?? []) {
-    // Several entries for one date add up: their ranges together are that day's opening hours.
-    const list = closures.get(c.date) ?? [];
-    if (c.ranges) list.push(...localRanges(c.ranges));
-    closures.set(c.date, list);
-  }
-  const clinicRules = emptyWeek();
-  for (const rule of rules)
-    if (rule.staffId == null && rule.weekday >= 1 && rule.weekday <= 7)
-      clinicRules[rule.weekday]!.push(prepareRule(rule));
-
-  const first = DateTime.fromMillis(lo, { zone });
-  const last = DateTime.fromMillis(hi, { zone });
-  // Calendar dates are walked as UTC dates: pure civil-date arithmetic, no zone involved.
-  let civil = Date.UTC(first.year, first.month - 1, first.day);
-  const lastCivil = Date.UTC(last.year, last.month - 1, last.day);
-  let dayStart = localMidnight(civil, zone);
-  const days: Day[] = [];
-  for (; civil <= lastCivil; civil += DAY_MS) {
-    const date = new Date(civil);
-    const isoDate = date.toISOString().slice(0, 10);
-    const weekday = ((date.getUTCDay() + 6) % 7) + 1;
-    const nextStart = localMidnight(civil + DAY_MS, zone);
-    const closure = closures.get(isoDate);
-    const opening = closure ? normalise(closure) : weeklyRanges[weekday]!;
-    const clinicRuleRanges = normalise(ruleRanges(clinicRules[weekday]!, isoDate));
-    days.push({
-      isoDate,
-      weekday,
-      opening,
-      clinicRules: clinicRuleRanges,
-      clinicOpen: intersect(clinicRuleRanges, opening),
-      toEpoch: dayClock(civil, dayStart.ms, nextStart.ms, dayStart.offset === nextStart.offset, zone),
-    });
-    dayStart = nextStart;
-  }
-  return days;
-}
-
-function localMidnight(civil: number, zone: string): { ms: number; offset: number } {
-  const d = new Date(civil);
-  const dt = DateTime.fromObject(
-    { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() },
-    { zone },
-  );
-  return { ms: dt.toMillis(), offset: dt.offset };
-}
-
-/**
- * Converts a minute of the local day to epoch ms. On a day whose UTC offset is the same at both
- * midnights (every day but DST-change days) that is plain addition; on a change day each distinct
- * minute is resolved once by luxon (which moves times in a spring gap forward) and memoised.
- */
-function dayClock(
-  civil: number,
-  startMs: number,
-  nextStartMs: number,
-  uniform: boolean,
-  zone: string,
-): (minute: number) => number {
-  if (uniform && nextStartMs - startMs === DAY_MS) return (minute) => startMs + minute * MINUTE_MS;
-  const d = new Date(civil);
-  const memo = new Map<number, number>();
-  return (minute) => {
-    if (minute >= MINUTES_PER_DAY) return nextStartMs;
-    let ms = memo.get(minute);
-    if (ms === undefined) {
-      ms = DateTime.fromObject(
-        {
-          year: d.getUTCFullYear(),
-          month: d.getUTCMonth() + 1,
-          day: d.getUTCDate(),
-          hour: Math.floor(minute / 60),
-          minute: minute % 60,
-        },
-        { zone },
-      ).toMillis();
-      memo.set(minute, ms);
-    }
-    return ms;
-  };
-}
-
 /** Per candidate staff member: their bookings, their blocks and clinic-wide blocks, sorted and merged. */
 function indexBusy(
   staff: readonly string[],
@@ -553,7 +286,7 @@ function indexBusy(
   blocks: readonly BlockedTime[],
   windowStart: number,
   windowEnd: number,
-): Map<string, BusyIntervals> {
+): Map<string, Intervals> {
   const wanted = new Set(staff);
   const own = new Map<string, number[]>();
   const clinicWide: number[] = [];
@@ -572,32 +305,11 @@ function indexBusy(
   };
   for (const b of bookings) add(b.staffId, b.start, b.end);
   for (const b of blocks) add(b.staffId, b.start, b.end);
-  const out = new Map<string, BusyIntervals>();
+  const out = new Map<string, Intervals>();
   for (const id of staff) {
     const pairs = own.get(id);
     const all = pairs ? (clinicWide.length ? pairs.concat(clinicWide) : pairs) : clinicWide;
     if (all.length) out.set(id, mergeIntervals(all));
   }
   return out;
-}
-
-function mergeIntervals(pairs: readonly number[]): BusyIntervals {
-  const count = pairs.length / 2;
-  const idx: number[] = [];
-  for (let i = 0; i < count; i++) if (pairs[2 * i + 1]! > pairs[2 * i]!) idx.push(i);
-  idx.sort((x, y) => pairs[2 * x]! - pairs[2 * y]!);
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (const i of idx) {
-    const s = pairs[2 * i]!;
-    const e = pairs[2 * i + 1]!;
-    const last = ends.length - 1;
-    if (last >= 0 && s <= ends[last]!) {
-      if (e > ends[last]!) ends[last] = e;
-    } else {
-      starts.push(s);
-      ends.push(e);
-    }
-  }
-  return { starts, ends };
 }

@@ -1,19 +1,17 @@
-import { ApiRouter, ProblemSchema, optionalAuth, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
-import { instantFormatter } from '../shared/time.ts';
+import { ProblemSchema, optionalAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { AvailabilityService } from './availability.service.ts';
 import { AvailabilityQuery, AvailabilityResponse } from './availability.schemas.ts';
+import { toAvailabilityView } from './availability.view.ts';
 
 /** Public availability of a clinic's service. */
 export function availabilityRoutes(
-  openapi: OpenAPIRegistry,
-  service: AvailabilityService,
-  verifier: AccessTokenVerifier,
+  api: ApiRouter,
+  deps: { availability: AvailabilityService; verifier: AccessTokenVerifier },
 ) {
-  const api = new ApiRouter(openapi, '/api/v1');
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/availability',
+      path: '/api/v1/availability',
       summary: 'Bookable slots of a service at a clinic',
       tags: ['availability'],
       query: AvailabilityQuery,
@@ -26,19 +24,10 @@ export function availabilityRoutes(
         404: { description: 'No such clinic or service', schema: ProblemSchema },
       },
     },
-    optionalAuth(verifier),
-    async (req, res) => {
-      const r = await service.availability(req.valid.query, req.principal);
-      const fmt = instantFormatter(r.clinic.timeZone);
-      res.json({
-        clinicId: r.clinic.id,
-        serviceId: r.service.id,
-        timeZone: r.clinic.timeZone,
-        from: fmt(r.from),
-        to: fmt(r.to),
-        slots: r.slots.map((s) => ({ start: fmt(s.start), end: fmt(s.end), staffIds: s.staffIds })),
-      });
+    optionalAuth(deps.verifier),
+    async (req, reply) => {
+      const result = await deps.availability.findSlots(req.valid.query, req.principal);
+      return reply(200, toAvailabilityView(result));
     },
   );
-  return api;
 }

@@ -10,6 +10,7 @@ export const AvailabilityQuery = z.object({
   }),
   staffId: Uuid.optional(),
 });
+export type AvailabilityQuery = z.output<typeof AvailabilityQuery>;
 
 export const SlotSchema = z.object({
   start: z.string().openapi({ example: '2027-05-03T09:00:00+07:00' }),
@@ -30,3 +31,4 @@ export const AvailabilityResponse = z
     slots: z.array(SlotSchema),
   })
   .openapi('Availability', { description: 'Bookable slots; instants carry the clinic’s UTC offset' });
+export type AvailabilityView = z.output<typeof AvailabilityResponse>;

@@ -1,5 +1,5 @@
 import { NotFoundError, type Principal } from '@petpro/kit';
-import type { Store } from '../store.ts';
+import type { BookingStore } from '../store.ts';
 import type { ClinicDirectory, ClinicInfo, ServiceInfo } from '../upstream/clinic.client.ts';
 import { clinicRoleOf } from '../shared/access.ts';
 import { DAY_MS, MINUTE_MS, parseWindow } from '../shared/time.ts';
@@ -10,14 +10,7 @@ import {
   type Slot,
 } from './availability.engine.ts';
 import { bookableStaff, loadCalendar } from './calendar.ts';
-
-export interface AvailabilityQuery {
-  clinicId: string;
-  serviceId: string;
-  from: string;
-  to: string;
-  staffId?: string;
-}
+import type { AvailabilityQuery } from './availability.schemas.ts';
 
 export interface AvailabilityResult {
   clinic: ClinicInfo;
@@ -30,12 +23,13 @@ export interface AvailabilityResult {
 /** Bookable slots of one service, for anyone. */
 export class AvailabilityService {
   constructor(
-    private readonly store: Store,
+    private readonly store: BookingStore,
     private readonly clinics: ClinicDirectory,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async availability(q: AvailabilityQuery, principal: Principal | undefined): Promise<AvailabilityResult> {
+  /** The bookable slots of one service in the query's window; an unpublished clinic only for its own people. */
+  async findSlots(q: AvailabilityQuery, principal: Principal | undefined): Promise<AvailabilityResult> {
     const clinic = await this.clinics.clinic(q.clinicId);
     // An unpublished clinic is invisible to the public, but its own people can try their calendar out.
     if (!clinic.published && !clinicRoleOf(principal, clinic))

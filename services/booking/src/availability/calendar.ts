@@ -5,7 +5,8 @@
  */
 import type { Repositories } from '../store.ts';
 import { DEFAULT_POLICY, expandBlocks, type PolicyRecord } from '../schedules/schedules.model.ts';
-import type { BlockedTime, BusyBooking, ScheduleRule } from './availability.engine.ts';
+import type { BlockedTime, BusyBooking } from './availability.engine.ts';
+import type { ScheduleRule } from './local-days.ts';
 import type { ClinicInfo, ServiceInfo } from '../upstream/clinic.client.ts';
 
 export interface Calendar {

@@ -243,12 +243,8 @@ export class BookingsRepository {
     return row && toBooking(row);
   }
 
-  /** One page of bookings ordered by start then id, after `cursor`; fetches one extra row to tell whether more follow. */
-  async list(
-    filter: BookingListFilter,
-    cursor: ListCursor | undefined,
-    limit: number,
-  ): Promise<{ items: BookingRecord[]; next: ListCursor | undefined }> {
+  /** Up to `limit + 1` bookings ordered by start then id, after `cursor` (the extra one tells that more follow). */
+  async listPage(filter: BookingListFilter, cursor: ListCursor | undefined, limit: number): Promise<BookingRecord[]> {
     let q = this.db.selectFrom('bookings').select(cols);
     if (filter.ownerId) q = q.where('owner_id', '=', filter.ownerId);
     if (filter.clinicId) q = q.where('clinic_id', '=', filter.clinicId);
@@ -279,8 +275,6 @@ export class BookingsRepository {
       .orderBy('id')
       .limit(limit + 1)
       .execute();
-    const items = rows.slice(0, limit).map(toBooking);
-    const last = items.at(-1);
-    return { items, next: rows.length > limit && last ? { start: last.start, id: last.id } : undefined };
+    return rows.map(toBooking);
   }
 }

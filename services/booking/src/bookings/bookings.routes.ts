@@ -1,82 +1,84 @@
 import {
-  ApiRouter,
   BadRequestError,
   ProblemSchema,
   requireAuth,
   requirePermission,
-  z,
   type AccessTokenVerifier,
-  type OpenAPIRegistry,
+  type ApiRouter,
 } from '@petpro/kit';
-import { encodeCursor } from '../shared/cursor.ts';
 import type { BookingsService } from './bookings.service.ts';
 import type { BookingAction } from './bookings.model.ts';
 import { toBookingView } from './bookings.view.ts';
-import { IDEMPOTENCY_HEADER, isValidIdempotencyKey } from './idempotency.ts';
+import { isValidIdempotencyKey } from './idempotency.ts';
 import {
+  BookingCreatedHeaders,
   BookingListResponse,
   BookingParams,
   BookingSchema,
   CancelBookingBody,
   CreateBookingBody,
+  CreateBookingHeaders,
   ListBookingsQuery,
   UpdateBookingBody,
 } from './bookings.schemas.ts';
 
 const tags = ['bookings'];
 const problem = (description: string) => ({ description, schema: ProblemSchema });
+const hidden = problem('No such booking, or not yours to see');
 
-/**
- * ApiRouter documents body, query and path parameters; the Idempotency-Key header is added to the
- * already registered operation so the published document still says everything about it.
- */
-function documentIdempotencyHeader(openapi: OpenAPIRegistry, path: string): void {
-  for (const def of openapi.definitions) {
-    if (def.type === 'route' && def.route.method === 'post' && def.route.path === path) {
-      def.route.request = {
-        ...def.route.request,
-        headers: z.object({
-          'Idempotency-Key': z.string().max(255).optional().openapi({
-            description:
-              'Repeat a POST safely: the same key with the same body returns the same booking (kept 24 h); with another body 422',
-          }),
-        }),
-      };
-    }
-  }
-}
-
-function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
+function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  const key = Array.isArray(header) ? header[0] : header;
-  if (key === undefined || !isValidIdempotencyKey(key)) {
+  if (!isValidIdempotencyKey(header)) {
     throw new BadRequestError(
       'invalid_idempotency_key',
       'The Idempotency-Key must be 1 to 255 visible ASCII characters',
       [{ field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }],
     );
   }
-  return key;
+  return header;
 }
 
-/** Bookings of pet owners and clinics. */
-export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsService, verifier: AccessTokenVerifier) {
-  const api = new ApiRouter(openapi, '/api/v1');
-  const auth = requireAuth(verifier);
-  const hidden = problem('No such booking, or not yours to see');
+/** The status steps only the clinic takes; each is POST /api/v1/bookings/{id}/<step> without a body. */
+const CLINIC_STEPS: Array<{ path: string; action: BookingAction; summary: string }> = [
+  { path: '/api/v1/bookings/{id}/confirm', action: 'confirm', summary: 'Confirm a pending booking (clinic)' },
+  {
+    path: '/api/v1/bookings/{id}/complete',
+    action: 'complete',
+    summary: 'Mark a confirmed booking as completed, once it has started (clinic)',
+  },
+  {
+    path: '/api/v1/bookings/{id}/no-show',
+    action: 'no_show',
+    summary: 'Mark a confirmed booking as a no-show, once it has started (clinic)',
+  },
+];
 
-  api.route(
+const STEP_RESPONSES = {
+  200: { description: 'The booking in its new status', schema: BookingSchema },
+  403: problem('Only the clinic can do this'),
+  404: hidden,
+  409: problem('`invalid_transition`; `cancellation_cutoff_passed`; `booking_not_started`'),
+};
+
+/** Bookings of pet owners and clinics. */
+export function bookingsRoutes(api: ApiRouter, deps: { bookings: BookingsService; verifier: AccessTokenVerifier }) {
+  const { bookings } = deps;
+  const auth = requireAuth(deps.verifier);
+
+  api.endpoint(
     {
       method: 'post',
-      path: '/bookings',
+      path: '/api/v1/bookings',
       summary: 'Book a slot for my pets',
       tags,
       auth: true,
       body: CreateBookingBody,
+      headers: CreateBookingHeaders,
       responses: {
         201: {
           description: 'Booked (also the answer to a retry with the same Idempotency-Key)',
           schema: BookingSchema,
+          headers: BookingCreatedHeaders,
         },
         403: problem('The caller lacks the permission booking:create'),
         404: problem('No such clinic or service'),
@@ -87,19 +89,20 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
     auth,
     // Booking is a capability of a role (pet_owner by default) that admins can withdraw; the rest is ownership.
     requirePermission('booking:create'),
-    async (req, res) => {
-      const key = idempotencyKeyOf(req.headers[IDEMPOTENCY_HEADER]);
-      const out = await service.create(req.principal!, req.valid.body, key);
-      if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
-      res.status(out.statusCode).location(`/api/v1/bookings/${out.booking.id}`).json(toBookingView(out.booking));
+    async (req, reply) => {
+      const key = idempotencyKeyOf(req.valid.headers['Idempotency-Key']);
+      const out = await bookings.create(req.principal!, req.valid.body, key);
+      return reply(201, toBookingView(out.booking), {
+        Location: `/api/v1/bookings/${out.booking.id}`,
+        'Idempotent-Replayed': out.replayed ? 'true' : undefined,
+      });
     },
   );
-  documentIdempotencyHeader(openapi, '/api/v1/bookings');
 
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/bookings',
+      path: '/api/v1/bookings',
       summary: 'My bookings (role=owner) or a clinic’s bookings (role=clinic)',
       tags,
       auth: true,
@@ -110,16 +113,16 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
       },
     },
     auth,
-    async (req, res) => {
-      const page = await service.list(req.principal!, req.valid.query);
-      res.json({ items: page.items.map(toBookingView), nextCursor: page.next ? encodeCursor(page.next) : null });
+    async (req, reply) => {
+      const page = await bookings.listPage(req.principal!, req.valid.query);
+      return reply(200, { items: page.items.map(toBookingView), nextCursor: page.nextCursor });
     },
   );
 
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/bookings/{id}',
+      path: '/api/v1/bookings/{id}',
       summary: 'One booking',
       tags,
       auth: true,
@@ -127,15 +130,13 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
       responses: { 200: { description: 'The booking', schema: BookingSchema }, 404: hidden },
     },
     auth,
-    async (req, res) => {
-      res.json(toBookingView(await service.get(req.principal!, req.valid.params.id)));
-    },
+    async (req, reply) => reply(200, toBookingView(await bookings.get(req.principal!, req.valid.params.id))),
   );
 
-  api.route(
+  api.endpoint(
     {
       method: 'patch',
-      path: '/bookings/{id}',
+      path: '/api/v1/bookings/{id}',
       summary: 'Reschedule, change the staff member or the notes',
       tags,
       auth: true,
@@ -148,52 +149,47 @@ export function bookingsRoutes(openapi: OpenAPIRegistry, service: BookingsServic
       },
     },
     auth,
-    async (req, res) => {
-      res.json(toBookingView(await service.update(req.principal!, req.valid.params.id, req.valid.body)));
+    async (req, reply) => {
+      const changed = await bookings.update(req.principal!, req.valid.params.id, req.valid.body);
+      return reply(200, toBookingView(changed));
     },
   );
 
-  const actions: Array<{ segment: string; action: BookingAction; summary: string }> = [
+  api.endpoint(
     {
-      segment: 'cancel',
-      action: 'cancel',
+      method: 'post',
+      path: '/api/v1/bookings/{id}/cancel',
       summary: 'Cancel (owner until the cancellation cut-off; the clinic any time, with a reason)',
+      tags,
+      auth: true,
+      params: BookingParams,
+      body: CancelBookingBody,
+      responses: STEP_RESPONSES,
     },
-    { segment: 'confirm', action: 'confirm', summary: 'Confirm a pending booking (clinic)' },
-    {
-      segment: 'complete',
-      action: 'complete',
-      summary: 'Mark a confirmed booking as completed, once it has started (clinic)',
+    auth,
+    async (req, reply) => {
+      const { id } = req.valid.params;
+      const cancelled = await bookings.transition(req.principal!, id, 'cancel', req.valid.body);
+      return reply(200, toBookingView(cancelled));
     },
-    {
-      segment: 'no-show',
-      action: 'no_show',
-      summary: 'Mark a confirmed booking as a no-show, once it has started (clinic)',
-    },
-  ];
-  for (const a of actions) {
-    api.route(
+  );
+
+  for (const step of CLINIC_STEPS) {
+    api.endpoint(
       {
         method: 'post',
-        path: `/bookings/{id}/${a.segment}`,
-        summary: a.summary,
+        path: step.path,
+        summary: step.summary,
         tags,
         auth: true,
         params: BookingParams,
-        ...(a.action === 'cancel' ? { body: CancelBookingBody } : {}),
-        responses: {
-          200: { description: 'The booking in its new status', schema: BookingSchema },
-          403: problem('Only the clinic can do this'),
-          404: hidden,
-          409: problem('`invalid_transition`; `cancellation_cutoff_passed`; `booking_not_started`'),
-        },
+        responses: STEP_RESPONSES,
       },
       auth,
-      async (req, res) => {
-        const body = (req.valid.body ?? {}) as { reason?: string };
-        res.json(toBookingView(await service.transition(req.principal!, req.valid.params.id, a.action, body)));
+      async (req, reply) => {
+        const moved = await bookings.transition(req.principal!, req.valid.params.id, step.action, {});
+        return reply(200, toBookingView(moved));
       },
     );
   }
-  return api;
 }

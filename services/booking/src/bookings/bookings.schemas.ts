@@ -1,4 +1,4 @@
-import { z, splitList } from '@petpro/kit';
+import { pageOf, splitList, z } from '@petpro/kit';
 import { DateOrInstant, Instant, Uuid } from '../shared/schemas.ts';
 import { BOOKING_STATUSES } from './bookings.model.ts';
 
@@ -22,6 +22,27 @@ export const CreateBookingBody = z
   .openapi('CreateBookingRequest');
 export type CreateBookingBody = z.output<typeof CreateBookingBody>;
 
+/**
+ * POST /bookings's request header. Its format (1-255 visible ASCII characters) is checked by the route,
+ * which answers the specific 400 `invalid_idempotency_key` clients know, rather than by this schema.
+ */
+export const CreateBookingHeaders = z.object({
+  'Idempotency-Key': z.string().optional().openapi({
+    maxLength: 255,
+    description:
+      'Repeat a POST safely: the same key with the same body returns the same booking (kept 24 h); with another body 422',
+  }),
+});
+
+/** Headers of the 201 answer to POST /bookings. */
+export const BookingCreatedHeaders = {
+  Location: z.string().openapi({ description: 'The booking’s URL' }),
+  'Idempotent-Replayed': z
+    .literal('true')
+    .optional()
+    .openapi({ description: 'Present when this answers a retry with the same Idempotency-Key' }),
+};
+
 export const UpdateBookingBody = z
   .strictObject({
     start: Instant.optional(),
@@ -39,6 +60,7 @@ export type UpdateBookingBody = z.output<typeof UpdateBookingBody>;
 export const CancelBookingBody = z
   .strictObject({ reason: z.string().trim().min(1, 'is required').max(500).optional() })
   .openapi('CancelBookingRequest', { description: 'The clinic must give a reason; the owner may' });
+export type CancelBookingBody = z.output<typeof CancelBookingBody>;
 
 export const BookingParams = z.object({ id: Uuid });
 
@@ -104,6 +126,4 @@ export const BookingSchema = z
   .openapi('Booking');
 export type BookingView = z.output<typeof BookingSchema>;
 
-export const BookingListResponse = z
-  .object({ items: z.array(BookingSchema), nextCursor: z.string().nullable() })
-  .openapi('BookingList');
+export const BookingListResponse = pageOf(BookingSchema).openapi('BookingList');

@@ -7,16 +7,17 @@ import {
   UnprocessableError,
   ValidationError,
   assertPermission,
+  decodeCursor,
   isConstraintViolation,
   isDeadlock,
+  toPage,
   type Principal,
 } from '@petpro/kit';
-import type { Repositories, Store } from '../store.ts';
+import type { BookingStore, Repositories } from '../store.ts';
 import type { ClinicDirectory, ClinicInfo, ServiceInfo } from '../upstream/clinic.client.ts';
 import type { PetDirectory } from '../upstream/pets.client.ts';
 import { assertClinicAction, clinicRoleFor, clinicRoleOf, type ClinicAction } from '../shared/access.ts';
 import type { ClinicAccess } from '../shared/clinic-access.ts';
-import { decodeCursor, type Cursor } from '../shared/cursor.ts';
 import { isLocalDate, localDayBounds, MINUTE_MS } from '../shared/time.ts';
 import { checkSlot, pickBalancedStaff, type SlotRefusal } from '../availability/availability.engine.ts';
 import { bookableStaff, loadCalendar } from '../availability/calendar.ts';
@@ -32,6 +33,9 @@ import type { CreateBookingBody, ListBookingsQuery, UpdateBookingBody } from './
 import { bookingAvailabilityChanged, bookingEvent, type Actor } from './bookings.events.ts';
 import { requestHash } from './idempotency.ts';
 import type { BookingEventType } from '../outbox/events.ts';
+
+/** A page of bookings ends at a (start, id) position; short keys keep the opaque cursor short. */
+const BOOKING_CURSOR = { s: 'instant', i: 'uuid' } as const;
 
 /** When the staff member was picked automatically, a lost race retries with the next free one this often. */
 const AUTO_ASSIGN_ATTEMPTS = 3;
@@ -59,9 +63,9 @@ const CLINIC_ONLY: BookingUse = { clinic: 'manage_bookings' };
 /** Thrown inside the transaction when the Idempotency-Key already belongs to a (just committed) request. */
 class KeyTaken extends Error {}
 
+/** A new booking, or the one an Idempotency-Key already made (`replayed`); both are answered 201. */
 export interface CreateOutcome {
   booking: BookingRecord;
-  statusCode: number;
   replayed: boolean;
 }
 
@@ -75,7 +79,7 @@ interface Placement {
 }
 
 export interface BookingsDeps {
-  store: Store;
+  store: BookingStore;
   clinics: ClinicDirectory;
   pets: PetDirectory;
   access: ClinicAccess;
@@ -85,7 +89,7 @@ export interface BookingsDeps {
 
 /** Bookings: create (idempotent), change, move through the status machine, list. */
 export class BookingsService {
-  private readonly store: Store;
+  private readonly store: BookingStore;
   private readonly clinics: ClinicDirectory;
   private readonly pets: PetDirectory;
   private readonly access: ClinicAccess;
@@ -182,7 +186,7 @@ export class BookingsService {
             bookingEvent('booking.created', booking, actor),
             bookingAvailabilityChanged('booking.created', booking),
           ]);
-          return { booking, statusCode: 201, replayed: false };
+          return { booking, replayed: false };
         });
       } catch (err) {
         if (err instanceof KeyTaken) {
@@ -222,7 +226,7 @@ export class BookingsService {
     }
     const booking = await this.store.repos.bookings.findById(stored.bookingId);
     if (!booking) return undefined;
-    return { booking, statusCode: stored.statusCode, replayed: true };
+    return { booking, replayed: true };
   }
 
   /**
@@ -436,10 +440,10 @@ export class BookingsService {
   }
 
   /** A page of the caller's bookings (role=owner) or of a clinic they belong to (role=clinic). */
-  async list(
+  async listPage(
     principal: Principal,
     q: ListBookingsQuery,
-  ): Promise<{ items: BookingRecord[]; next: Cursor | undefined }> {
+  ): Promise<{ items: BookingRecord[]; nextCursor: string | null }> {
     const filter: BookingListFilter = { statuses: q.status };
     if (q.role === 'clinic') {
       if (!q.clinicId)
@@ -461,8 +465,13 @@ export class BookingsService {
       if (isLocalDate(q.to)) filter.localDateTo = q.to;
       else filter.startsBefore = new Date(q.to);
     }
-    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
-    return this.store.repos.bookings.list(filter, cursor, q.limit);
+    const after = q.cursor ? decodeCursor(q.cursor, BOOKING_CURSOR) : undefined;
+    const rows = await this.store.repos.bookings.listPage(
+      filter,
+      after && { start: new Date(after.s), id: after.i },
+      q.limit,
+    );
+    return toPage(rows, q.limit, (b) => ({ s: b.start.toISOString(), i: b.id }));
   }
 
   /**

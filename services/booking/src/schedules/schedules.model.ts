@@ -3,7 +3,8 @@
  * expansion of weekly recurring blocks into the instants the availability engine takes.
  */
 import { DateTime } from 'luxon';
-import type { BlockedTime, ScheduleRule } from '../availability/availability.engine.ts';
+import type { BlockedTime } from '../availability/availability.engine.ts';
+import type { ScheduleRule } from '../availability/local-days.ts';
 
 /** A stored weekly rule. */
 export interface RuleRecord extends ScheduleRule {

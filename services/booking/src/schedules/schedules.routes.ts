@@ -1,8 +1,7 @@
-import { ApiRouter, ProblemSchema, requireAuth, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import { ProblemSchema, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import { ClinicParams } from '../shared/schemas.ts';
-import { formatInstant } from '../shared/time.ts';
 import type { SchedulesService } from './schedules.service.ts';
-import type { BlockRecord, PolicyRecord, RuleRecord } from './schedules.model.ts';
+import { toBlockView, toPolicyView, toRulesView } from './schedules.view.ts';
 import {
   BlockBody,
   BlockListResponse,
@@ -17,49 +16,20 @@ import {
 
 const tags = ['schedules'];
 const problem = (description: string) => ({ description, schema: ProblemSchema });
-
-function ruleView(r: RuleRecord) {
-  return {
-    id: r.id,
-    staffId: r.staffId,
-    weekday: r.weekday,
-    start: r.start,
-    end: r.end,
-    validFrom: r.validFrom,
-    validUntil: r.validUntil,
-  };
-}
-
-function blockView(b: BlockRecord, zone: string) {
-  return {
-    id: b.id,
-    clinicId: b.clinicId,
-    staffId: b.staffId,
-    start: formatInstant(b.start, zone),
-    end: formatInstant(b.end, zone),
-    reason: b.reason,
-    recurrence: b.recurrence,
-    createdAt: b.createdAt.toISOString(),
-  };
-}
-
-function policyView(clinicId: string, p: { policy: PolicyRecord; isDefault: boolean }) {
-  return { clinicId, ...p.policy, isDefault: p.isDefault };
-}
+const denied = {
+  403: problem('Not the clinic’s vendor, staff (for reading) or an admin'),
+  404: problem('No such clinic'),
+};
 
 /** Rules, blocked times and policy of a clinic: its vendor and admins write, its staff read. */
-export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesService, verifier: AccessTokenVerifier) {
-  const api = new ApiRouter(openapi, '/api/v1/schedules');
-  const auth = requireAuth(verifier);
-  const denied = {
-    403: problem('Not the clinic’s vendor, staff (for reading) or an admin'),
-    404: problem('No such clinic'),
-  };
+export function schedulesRoutes(api: ApiRouter, deps: { schedules: SchedulesService; verifier: AccessTokenVerifier }) {
+  const { schedules } = deps;
+  const auth = requireAuth(deps.verifier);
 
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/{clinicId}/rules',
+      path: '/api/v1/schedules/{clinicId}/rules',
       summary: 'Weekly working rules of a clinic',
       tags,
       auth: true,
@@ -67,15 +37,15 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
       responses: { 200: { description: 'Rules', schema: RulesResponse }, ...denied },
     },
     auth,
-    async (req, res) => {
-      const { clinic, rules } = await service.getRules(req.principal!, req.valid.params.clinicId);
-      res.json({ clinicId: clinic.id, timeZone: clinic.timeZone, rules: rules.map(ruleView) });
+    async (req, reply) => {
+      const { clinic, rules } = await schedules.getRules(req.principal!, req.valid.params.clinicId);
+      return reply(200, toRulesView(clinic, rules));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'put',
-      path: '/{clinicId}/rules',
+      path: '/api/v1/schedules/{clinicId}/rules',
       summary: 'Replace the weekly working rules of a clinic',
       tags,
       auth: true,
@@ -84,15 +54,15 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
       responses: { 200: { description: 'The saved rules', schema: RulesResponse }, ...denied },
     },
     auth,
-    async (req, res) => {
-      const { clinic, rules } = await service.putRules(req.principal!, req.valid.params.clinicId, req.valid.body);
-      res.json({ clinicId: clinic.id, timeZone: clinic.timeZone, rules: rules.map(ruleView) });
+    async (req, reply) => {
+      const { clinic, rules } = await schedules.putRules(req.principal!, req.valid.params.clinicId, req.valid.body);
+      return reply(200, toRulesView(clinic, rules));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/{clinicId}/blocks',
+      path: '/api/v1/schedules/{clinicId}/blocks',
       summary: 'Blocked times of a clinic touching a range (default: from now on)',
       tags,
       auth: true,
@@ -101,15 +71,15 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
       responses: { 200: { description: 'Blocks', schema: BlockListResponse }, ...denied },
     },
     auth,
-    async (req, res) => {
-      const { clinic, blocks } = await service.listBlocks(req.principal!, req.valid.params.clinicId, req.valid.query);
-      res.json({ items: blocks.map((b) => blockView(b, clinic.timeZone)) });
+    async (req, reply) => {
+      const { clinic, blocks } = await schedules.listBlocks(req.principal!, req.valid.params.clinicId, req.valid.query);
+      return reply(200, { items: blocks.map((b) => toBlockView(b, clinic.timeZone)) });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/{clinicId}/blocks',
+      path: '/api/v1/schedules/{clinicId}/blocks',
       summary: 'Block time for the whole clinic or one staff member, once or weekly',
       tags,
       auth: true,
@@ -118,15 +88,15 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
       responses: { 201: { description: 'The block', schema: BlockSchema }, ...denied },
     },
     auth,
-    async (req, res) => {
-      const { clinic, block } = await service.createBlock(req.principal!, req.valid.params.clinicId, req.valid.body);
-      res.status(201).json(blockView(block, clinic.timeZone));
+    async (req, reply) => {
+      const { clinic, block } = await schedules.createBlock(req.principal!, req.valid.params.clinicId, req.valid.body);
+      return reply(201, toBlockView(block, clinic.timeZone));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/{clinicId}/blocks/{blockId}',
+      path: '/api/v1/schedules/{clinicId}/blocks/{blockId}',
       summary: 'Remove a blocked time',
       tags,
       auth: true,
@@ -134,15 +104,16 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
       responses: { 204: { description: 'Removed' }, ...denied },
     },
     auth,
-    async (req, res) => {
-      await service.deleteBlock(req.principal!, req.valid.params.clinicId, req.valid.params.blockId);
-      res.status(204).end();
+    async (req, reply) => {
+      const { clinicId, blockId } = req.valid.params;
+      await schedules.deleteBlock(req.principal!, clinicId, blockId);
+      return reply(204);
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/{clinicId}/policy',
+      path: '/api/v1/schedules/{clinicId}/policy',
       summary: 'Booking policy of a clinic (defaults until one is saved)',
       tags,
       auth: true,
@@ -150,16 +121,15 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
       responses: { 200: { description: 'Policy', schema: PolicyResponse }, ...denied },
     },
     auth,
-    async (req, res) => {
-      res.json(
-        policyView(req.valid.params.clinicId, await service.getPolicy(req.principal!, req.valid.params.clinicId)),
-      );
+    async (req, reply) => {
+      const { clinicId } = req.valid.params;
+      return reply(200, toPolicyView(clinicId, await schedules.getPolicy(req.principal!, clinicId)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'put',
-      path: '/{clinicId}/policy',
+      path: '/api/v1/schedules/{clinicId}/policy',
       summary: 'Replace the booking policy of a clinic',
       tags,
       auth: true,
@@ -168,14 +138,10 @@ export function schedulesRoutes(openapi: OpenAPIRegistry, service: SchedulesServ
       responses: { 200: { description: 'The saved policy', schema: PolicyResponse }, ...denied },
     },
     auth,
-    async (req, res) => {
-      res.json(
-        policyView(
-          req.valid.params.clinicId,
-          await service.putPolicy(req.principal!, req.valid.params.clinicId, req.valid.body),
-        ),
-      );
+    async (req, reply) => {
+      const { clinicId } = req.valid.params;
+      const saved = await schedules.putPolicy(req.principal!, clinicId, req.valid.body);
+      return reply(200, toPolicyView(clinicId, saved));
     },
   );
-  return api;
 }

@@ -34,12 +34,14 @@ export const RuleSchema = z.object({
   validFrom: z.string().nullable(),
   validUntil: z.string().nullable(),
 });
+export type RuleView = z.output<typeof RuleSchema>;
 
 export const RulesResponse = z
   .object({ clinicId: z.string(), timeZone: z.string(), rules: z.array(RuleSchema) })
   .openapi('ScheduleRules', {
     description: 'Weekly working hours in the clinic’s zone; a rule without staffId applies to every staff member',
   });
+export type RulesView = z.output<typeof RulesResponse>;
 
 const minutesBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 60_000;
 
@@ -79,6 +81,7 @@ export const BlockSchema = z
     createdAt: z.string(),
   })
   .openapi('ScheduleBlock');
+export type BlockView = z.output<typeof BlockSchema>;
 
 export const BlockListResponse = z.object({ items: z.array(BlockSchema) }).openapi('ScheduleBlockList');
 
@@ -111,3 +114,4 @@ export type PolicyBody = z.output<typeof PolicyBody>;
 export const PolicyResponse = z
   .object({ clinicId: z.string(), ...PolicyFields, isDefault: z.boolean() })
   .openapi('BookingPolicy');
+export type PolicyView = z.output<typeof PolicyResponse>;

@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError, type FieldError, type Principal } from '@petpro/kit';
-import type { Store } from '../store.ts';
+import type { BookingStore } from '../store.ts';
 import type { ClinicAccess } from '../shared/clinic-access.ts';
 import type { ClinicInfo } from '../upstream/clinic.client.ts';
 import { availabilityChanged } from '../outbox/events.ts';
@@ -19,7 +19,7 @@ function checkStaff(clinic: ClinicInfo, refs: Array<{ staffId: string | null | u
 /** Schedules of a clinic: weekly rules, blocked times and the booking policy. */
 export class SchedulesService {
   constructor(
-    private readonly store: Store,
+    private readonly store: BookingStore,
     private readonly access: ClinicAccess,
   ) {}
 

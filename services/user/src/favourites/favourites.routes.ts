@@ -1,5 +1,6 @@
 import {
   ApiRouter,
+  pageOf,
   requireAuth,
   requirePermission,
   z,
@@ -7,7 +8,7 @@ import {
   type OpenAPIRegistry,
 } from '@petpro/kit';
 import type { FavouritesService } from './favourites.service.ts';
-import { PageQuery, pageOf } from '../shared/pagination.ts';
+import { PageQuery } from '../shared/pagination.ts';
 import { IdParam } from '../shared/strings.ts';
 
 const FavouriteSchema = z.object({ clinicId: z.uuid(), createdAt: z.string() }).openapi('Favourite');

@@ -1,6 +1,5 @@
-import { ConflictError, decodeCursor } from '@petpro/kit';
+import { ConflictError, decodeCursor, toPage } from '@petpro/kit';
 import type { FavouritesRepository, FavouriteRecord } from './favourites.repository.ts';
-import { toPage } from '../shared/pagination.ts';
 
 export const MAX_FAVOURITES = 500;
 

@@ -1,7 +1,7 @@
-import { z, splitList } from '@petpro/kit';
+import { pageOf, splitList, z } from '@petpro/kit';
 import { IdParam, line, text } from '../shared/strings.ts';
 import { dateString, pastDateString } from '../shared/dates.ts';
-import { PageQuery, pageOf } from '../shared/pagination.ts';
+import { PageQuery } from '../shared/pagination.ts';
 import { RECORD_TYPES } from './medical-records.repository.ts';
 
 const type = z.enum(RECORD_TYPES, { error: `must be one of ${RECORD_TYPES.join(', ')}` });

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError, ValidationError, decodeCursor } from '@petpro/kit';
+import { NotFoundError, ValidationError, decodeCursor, toPage } from '@petpro/kit';
 import type {
   MedicalRecord,
   MedicalRecordsRepository,
@@ -8,7 +8,6 @@ import type {
 } from './medical-records.repository.ts';
 import type { PetsService } from '../pets/pets.service.ts';
 import { recordProblems } from './record-rules.ts';
-import { toPage } from '../shared/pagination.ts';
 
 /** What the record endpoints answer. */
 export interface RecordView extends Omit<MedicalRecord, 'createdAt' | 'updatedAt'> {

@@ -1,7 +1,7 @@
-import { z } from '@petpro/kit';
+import { pageOf, z } from '@petpro/kit';
 import { line, text, IdParam } from '../shared/strings.ts';
 import { pastDateString } from '../shared/dates.ts';
-import { PageQuery, pageOf } from '../shared/pagination.ts';
+import { PageQuery } from '../shared/pagination.ts';
 import { ImageSchema } from '../media/media.schemas.ts';
 import { SEXES, SPECIES } from './pets.repository.ts';
 

@@ -1,12 +1,11 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Kysely } from 'kysely';
-import { ConflictError, NotFoundError, decodeCursor, withTransaction, type Logger } from '@petpro/kit';
+import { ConflictError, NotFoundError, decodeCursor, toPage, withTransaction, type Logger } from '@petpro/kit';
 import type { DB } from '../db.ts';
 import type { PetFields, PetRecord, PetsRepository, Species, Sex } from './pets.repository.ts';
 import type { ImageRecord, ImagesRepository } from '../media/images.repository.ts';
 import type { ImageView, MediaService } from '../media/media.service.ts';
 import { birthDateFromEstimatedAge, deriveAge } from './age.ts';
-import { toPage } from '../shared/pagination.ts';
 
 export const MAX_PHOTOS_PER_PET = 10;
 const DAY_MS = 86_400_000;
