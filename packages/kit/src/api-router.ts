@@ -25,6 +25,11 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
+/** A documented error response: `409: problem('`slot_unavailable`: taken meanwhile')`. */
+export function problem(description: string): ResponseSpec {
+  return { description, schema: ProblemSchema };
+}
+
 /** Response headers by name (`Location`, `Idempotent-Replayed`): documented, and required in the reply by type. */
 export type HeaderSchemas = Record<string, AnyZod>;
 
@@ -37,6 +42,11 @@ export interface ResponseSpec {
   headers?: HeaderSchemas;
   /** A binary body of this media type (`image/webp`; `application/octet-stream` for any): the reply gives a `stream`. */
   stream?: string;
+  /**
+   * A 4xx/5xx status that is an answer, not an error, so the handler replies it (a readiness probe's
+   * 503 with the state of each dependency). Errors are still thrown as the kit's typed errors.
+   */
+  answer?: true;
 }
 
 export type ResponseSpecs = Record<number, ResponseSpec>;
@@ -84,9 +94,15 @@ export type TypedHandler<B, Q, P> = (
   next: NextFunction,
 ) => unknown;
 
-/** Statuses a handler returns; 4xx and 5xx are thrown as the kit's typed errors instead. */
+/** Statuses a handler returns; 4xx and 5xx are thrown as the kit's typed errors, unless marked `answer`. */
 type SuccessStatus<R> = {
-  [S in keyof R]: S extends number ? (`${S}` extends `4${string}` | `5${string}` ? never : S) : never;
+  [S in keyof R]: S extends number
+    ? `${S}` extends `4${string}` | `5${string}`
+      ? R[S] extends { answer: true }
+        ? S
+        : never
+      : S
+    : never;
 }[keyof R];
 
 type Optional<T> = { [K in keyof T as undefined extends T[K] ? K : never]?: T[K] };
@@ -275,7 +291,11 @@ export class ApiRouter {
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       const content = r.schema
-        ? { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: r.schema } }
+        ? {
+            [Number(status) >= 400 && !r.answer ? 'application/problem+json' : 'application/json']: {
+              schema: r.schema,
+            },
+          }
         : r.stream
           ? { [r.stream]: { schema: z.string().openapi({ type: 'string', format: 'binary' }) } }
           : undefined;
