@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import {
   ApiRouter,
   createAppFor,
+  createStore,
   finishApp,
   servicePath,
   type ServiceContext,
@@ -11,28 +12,22 @@ import {
 } from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseClinicConfig } from './config.ts';
+import { repositoriesOver } from './store.ts';
 import { FileStore } from './shared/storage.ts';
 import { AuthClient } from './shared/auth-client.ts';
-import { ClinicsRepository } from './clinics/clinics.repository.ts';
 import { ClinicsService } from './clinics/clinics.service.ts';
 import { clinicRoutes, mediaRoutes, vendorClinicRoutes } from './clinics/clinics.routes.ts';
-import { SearchRepository } from './search/search.repository.ts';
 import { SearchService } from './search/search.service.ts';
 import { searchRoutes } from './search/search.routes.ts';
-import { CatalogueRepository } from './catalogue/catalogue.repository.ts';
 import { CatalogueService } from './catalogue/catalogue.service.ts';
 import { catalogueRoutes } from './catalogue/catalogue.routes.ts';
-import { StaffRepository } from './staff/staff.repository.ts';
 import { StaffService } from './staff/staff.service.ts';
 import { staffRoutes } from './staff/staff.routes.ts';
-import { InvitationsRepository } from './staff/invitations.repository.ts';
 import { InvitationsService } from './staff/invitations.service.ts';
-import { OnboardingRepository } from './onboarding/onboarding.repository.ts';
 import { OnboardingService } from './onboarding/onboarding.service.ts';
 import { ApprovalService } from './onboarding/approval.service.ts';
 import { onboardingRoutes } from './onboarding/onboarding.routes.ts';
 import { adminOnboardingRoutes } from './onboarding/admin.routes.ts';
-import { OutboxRepository } from './mail/outbox.repository.ts';
 import { OutboxDispatcher } from './mail/outbox.service.ts';
 import { MailQuota } from './mail/mail-quota.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
@@ -48,21 +43,17 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   // Photos and private onboarding documents live on disk under the data folder, outside any web root.
   const files = new FileStore(path.resolve(ctx.config.PETPRO_DATA_DIR, 'clinic'));
   const auth = new AuthClient(ctx.client);
-  const clinics = new ClinicsRepository(ctx.db);
-  const catalogue = new CatalogueRepository(ctx.db);
-  const staff = new StaffRepository(ctx.db);
-  const onboarding = new OnboardingRepository(ctx.db);
-  const outbox = new OutboxRepository(ctx.db);
+  const store = createStore(ctx.db, repositoriesOver);
+  const { clinics, catalogue, staff, onboarding } = store.repos;
 
   // One upload budget per account for photos and documents alike.
   const uploads = { maxPixels: config.IMAGE_MAX_PIXELS, quota: uploadQuota(ctx.db, config.UPLOADS_PER_HOUR) };
-  const clinicsService = new ClinicsService({ clinics, files, photoMaxCount: config.CLINIC_MAX_PHOTOS, uploads });
-  const searchService = new SearchService({ search: new SearchRepository(ctx.db), clinics });
-  const catalogueService = new CatalogueService({ db: ctx.db, catalogue, clinics, clinicsService });
-  const staffService = new StaffService({ db: ctx.db, staff, catalogue, clinicsService, auth, log: ctx.log });
+  const clinicsService = new ClinicsService({ store, files, photoMaxCount: config.CLINIC_MAX_PHOTOS, uploads });
+  const searchService = new SearchService({ store });
+  const catalogueService = new CatalogueService({ store, clinicsService });
+  const staffService = new StaffService({ store, clinicsService, auth, log: ctx.log });
   const dispatcher = new OutboxDispatcher({
-    db: ctx.db,
-    outbox,
+    store,
     auth,
     mailer: ctx.mailer,
     log: ctx.log,
@@ -75,9 +66,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     perAccount: config.MAIL_PER_ACCOUNT_PER_HOUR,
   });
   const invitationsService = new InvitationsService({
-    db: ctx.db,
-    staff,
-    invitations: new InvitationsRepository(ctx.db),
+    store,
     staffService,
     clinicsService,
     auth,
@@ -88,10 +77,8 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     appUrl: ctx.urls.app,
   });
   const onboardingService = new OnboardingService({
-    db: ctx.db,
+    store,
     uploads,
-    repo: onboarding,
-    outbox,
     dispatcher,
     files,
     auth,
@@ -107,11 +94,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     mailQuota,
   });
   const approvals = new ApprovalService({
-    db: ctx.db,
-    repo: onboarding,
-    clinics,
-    catalogue,
-    outbox,
+    store,
     dispatcher,
     auth,
     log: ctx.log,

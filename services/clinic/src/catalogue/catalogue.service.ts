@@ -1,10 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError, withTransaction, type Principal, decodeCursor, encodeCursor } from '@petpro/kit';
-import type { Kysely } from 'kysely';
-import type { DB } from '../db.ts';
-import type { CatalogueRepository, ServiceFields, ServiceRecord } from './catalogue.repository.ts';
-import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
+import { NotFoundError, type Principal, decodeCursor, encodeCursor } from '@petpro/kit';
+import type { ServiceFields, ServiceRecord } from './catalogue.repository.ts';
 import type { ClinicsService } from '../clinics/clinics.service.ts';
+import type { ClinicStore } from '../store.ts';
 
 export interface ServiceDto extends Omit<ServiceRecord, 'createdAt' | 'updatedAt'> {
   createdAt: string;
@@ -27,9 +25,7 @@ export function toServiceDto(s: ServiceRecord): ServiceDto {
 export class CatalogueService {
   constructor(
     private readonly deps: {
-      db: Kysely<DB>;
-      catalogue: CatalogueRepository;
-      clinics: ClinicsRepository;
+      store: ClinicStore;
       clinicsService: ClinicsService;
     },
   ) {}
@@ -42,7 +38,7 @@ export class CatalogueService {
     const clinic = await this.deps.clinicsService.readable(p, clinicId);
     const after = q.cursor ? decodeCursor(q.cursor, { name: 'string', id: 'uuid' }) : undefined;
     // Managers also see inactive services, so that they can switch them back on.
-    const rows = await this.deps.catalogue.list(clinicId, {
+    const rows = await this.deps.store.repos.catalogue.list(clinicId, {
       activeOnly: !this.deps.clinicsService.isManager(p, clinic),
       category: q.category,
       limit: q.limit + 1,
@@ -58,7 +54,7 @@ export class CatalogueService {
 
   async get(p: Principal | undefined, clinicId: string, serviceId: string): Promise<ServiceDto> {
     const clinic = await this.deps.clinicsService.readable(p, clinicId);
-    const s = await this.deps.catalogue.findById(clinicId, serviceId);
+    const s = await this.deps.store.repos.catalogue.findById(clinicId, serviceId);
     if (!s || (!s.active && !this.deps.clinicsService.isManager(p, clinic))) throw serviceNotFound();
     return toServiceDto(s);
   }
@@ -66,28 +62,28 @@ export class CatalogueService {
   async create(p: Principal, clinicId: string, f: ServiceFields): Promise<ServiceDto> {
     await this.deps.clinicsService.writable(p, clinicId, 'services');
     const id = uuidv7();
-    await withTransaction(this.deps.db, async (trx) => {
-      await this.deps.catalogue.insert(clinicId, id, f, trx);
-      await this.deps.clinics.refreshDerived(clinicId, trx);
+    await this.deps.store.transaction(async (repos) => {
+      await repos.catalogue.insert(clinicId, id, f);
+      await repos.clinics.refreshDerived(clinicId);
     });
-    return toServiceDto((await this.deps.catalogue.findById(clinicId, id))!);
+    return toServiceDto((await this.deps.store.repos.catalogue.findById(clinicId, id))!);
   }
 
   async update(p: Principal, clinicId: string, serviceId: string, patch: Partial<ServiceFields>): Promise<ServiceDto> {
     await this.deps.clinicsService.writable(p, clinicId, 'services');
-    await withTransaction(this.deps.db, async (trx) => {
-      if (!(await this.deps.catalogue.update(clinicId, serviceId, patch, trx))) throw serviceNotFound();
-      await this.deps.clinics.refreshDerived(clinicId, trx);
+    await this.deps.store.transaction(async (repos) => {
+      if (!(await repos.catalogue.update(clinicId, serviceId, patch))) throw serviceNotFound();
+      await repos.clinics.refreshDerived(clinicId);
     });
-    return toServiceDto((await this.deps.catalogue.findById(clinicId, serviceId))!);
+    return toServiceDto((await this.deps.store.repos.catalogue.findById(clinicId, serviceId))!);
   }
 
   async remove(p: Principal, clinicId: string, serviceId: string): Promise<void> {
     await this.deps.clinicsService.writable(p, clinicId, 'services');
     // Thrown inside the transaction: a service of another clinic is a 404 with nothing written.
-    await withTransaction(this.deps.db, async (trx) => {
-      if (!(await this.deps.catalogue.softDelete(clinicId, serviceId, trx))) throw serviceNotFound();
-      await this.deps.clinics.refreshDerived(clinicId, trx);
+    await this.deps.store.transaction(async (repos) => {
+      if (!(await repos.catalogue.softDelete(clinicId, serviceId))) throw serviceNotFound();
+      await repos.clinics.refreshDerived(clinicId);
     });
   }
 }

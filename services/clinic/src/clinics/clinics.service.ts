@@ -13,9 +13,10 @@ import {
   type Principal,
   type WindowQuota,
 } from '@petpro/kit';
-import type { ClinicFields, ClinicRecord, ClinicsRepository, OwnerScope, PhotoRecord } from './clinics.repository.ts';
+import type { ClinicFields, ClinicRecord, OwnerScope, PhotoRecord } from './clinics.repository.ts';
 import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
 import type { FileStore } from '../shared/storage.ts';
+import type { ClinicStore } from '../store.ts';
 
 export const PHOTO_SIZES = { small: 320, medium: 800, large: 1600 } as const;
 type PhotoSize = keyof typeof PHOTO_SIZES;
@@ -56,7 +57,7 @@ const WRITE_PERMISSION: Record<ClinicWrite, string> = {
 export class ClinicsService {
   constructor(
     private readonly deps: {
-      clinics: ClinicsRepository;
+      store: ClinicStore;
       files: FileStore;
       photoMaxCount: number;
       uploads: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> };
@@ -70,7 +71,7 @@ export class ClinicsService {
 
   /** A clinic the caller may see: published ones for everyone, unpublished ones for the owner and admins; 404 otherwise. */
   async readable(p: Principal | undefined, id: string): Promise<ClinicRecord> {
-    const clinic = await this.deps.clinics.findById(id);
+    const clinic = await this.deps.store.repos.clinics.findById(id);
     if (!clinic || (!clinic.published && !this.isManager(p, clinic))) throw clinicNotFound();
     return clinic;
   }
@@ -95,7 +96,7 @@ export class ClinicsService {
   }
 
   async toDtos(p: Principal | undefined, clinics: ClinicRecord[], now = new Date()): Promise<ClinicDto[]> {
-    const photos = await this.deps.clinics.photosOf(clinics.map((c) => c.id));
+    const photos = await this.deps.store.repos.clinics.photosOf(clinics.map((c) => c.id));
     return clinics.map((c) => ({
       id: c.id,
       ...(this.isManager(p, c) ? { ownerUserId: c.ownerUserId } : {}),
@@ -140,21 +141,21 @@ export class ClinicsService {
       published: input.published ?? false,
     };
     if (fields.published) assertPublishable(fields);
-    return this.deps.clinics.insert({ ...fields, id: uuidv7(), ownerUserId: owner });
+    return this.deps.store.repos.clinics.insert({ ...fields, id: uuidv7(), ownerUserId: owner });
   }
 
   async update(p: Principal, id: string, patch: Partial<ClinicFields>): Promise<ClinicRecord> {
     const clinic = await this.writable(p, id);
     const merged: ClinicFields = { ...clinic, ...patch };
     if (merged.published) assertPublishable(merged);
-    const updated = await this.deps.clinics.update(id, ownerScope(p), patch);
+    const updated = await this.deps.store.repos.clinics.update(id, ownerScope(p), patch);
     if (!updated) throw clinicNotFound();
     return updated;
   }
 
   async remove(p: Principal, id: string): Promise<void> {
     await this.writable(p, id);
-    if (!(await this.deps.clinics.softDelete(id, ownerScope(p)))) throw clinicNotFound();
+    if (!(await this.deps.store.repos.clinics.softDelete(id, ownerScope(p)))) throw clinicNotFound();
   }
 
   /** Replaces the opening hours after validating them (400 naming each bad range). */
@@ -162,9 +163,9 @@ export class ClinicsService {
     await this.writable(p, id);
     const errors = validateOpeningHours(hours);
     if (errors.length) throw new ValidationError(errors, 'The opening hours are not valid');
-    if (!(await this.deps.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours))))
+    if (!(await this.deps.store.repos.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours))))
       throw clinicNotFound();
-    return (await this.deps.clinics.findById(id))!;
+    return (await this.deps.store.repos.clinics.findById(id))!;
   }
 
   // Photos ---------------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ export class ClinicsService {
    */
   async addPhoto(p: Principal, clinicId: string, data: Buffer): Promise<PhotoDto> {
     await this.writable(p, clinicId);
-    if ((await this.deps.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount)
+    if ((await this.deps.store.repos.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount)
       throw new ConflictError('too_many_photos', `A clinic can have at most ${this.deps.photoMaxCount} photos`);
     await this.deps.uploads.quota.consume(`upload:${p.userId}`);
     const sizes = Object.keys(PHOTO_SIZES) as PhotoSize[];
@@ -193,20 +194,20 @@ export class ClinicsService {
       await Promise.all(sizes.map((s) => this.deps.files.remove(photoKey(clinicId, id, s))));
       throw err;
     }
-    return toPhotoDto(await this.deps.clinics.addPhoto({ id, clinicId, sizes }));
+    return toPhotoDto(await this.deps.store.repos.clinics.addPhoto({ id, clinicId, sizes }));
   }
 
   async deletePhoto(p: Principal, clinicId: string, photoId: string): Promise<void> {
     await this.writable(p, clinicId);
-    const photo = await this.deps.clinics.findPhoto(photoId);
-    if (!photo || photo.clinicId !== clinicId || !(await this.deps.clinics.deletePhoto(clinicId, photoId)))
+    const photo = await this.deps.store.repos.clinics.findPhoto(photoId);
+    if (!photo || photo.clinicId !== clinicId || !(await this.deps.store.repos.clinics.deletePhoto(clinicId, photoId)))
       throw new NotFoundError('photo_not_found', 'No such photo');
     await Promise.all(photo.sizes.map((s) => this.deps.files.remove(photoKey(clinicId, photoId, s))));
   }
 
   /** The bytes of one photo size (public: photo ids are random and only listed on visible clinics). */
   async openPhoto(photoId: string, size: string): Promise<Readable> {
-    const photo = await this.deps.clinics.findPhoto(photoId);
+    const photo = await this.deps.store.repos.clinics.findPhoto(photoId);
     if (!photo?.sizes.includes(size)) throw new NotFoundError('photo_not_found', 'No such photo');
     const stream = await this.deps.files.open(photoKey(photo.clinicId, photo.id, size));
     if (!stream) throw new NotFoundError('photo_not_found', 'No such photo');

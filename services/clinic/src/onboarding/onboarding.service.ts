@@ -1,7 +1,6 @@
 import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { v7 as uuidv7 } from 'uuid';
-import type { Kysely } from 'kysely';
 import { fileTypeFromBuffer } from 'file-type';
 import {
   BadRequestError,
@@ -12,20 +11,12 @@ import {
   UnsupportedMediaTypeError,
   hasPermission,
   inspectImage,
-  withTransaction,
   type Logger,
   type Mailer,
   type Principal,
   type WindowQuota,
 } from '@petpro/kit';
-import type { DB } from '../db.ts';
-import type {
-  ApplicationRecord,
-  ContactCodeRecord,
-  DocumentRecord,
-  EventRecord,
-  OnboardingRepository,
-} from './onboarding.repository.ts';
+import type { ApplicationRecord, ContactCodeRecord, DocumentRecord, EventRecord } from './onboarding.repository.ts';
 import type { BusinessStep, ContactStep, LocationStep, ServicesStep, StepValue } from './onboarding.schemas.ts';
 import {
   allowedFrom,
@@ -42,10 +33,10 @@ import { formatNpwp } from './npwp.ts';
 import { canReview } from '../shared/access.ts';
 import type { FileStore } from '../shared/storage.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
-import type { OutboxRepository } from '../mail/outbox.repository.ts';
 import { DECISION_MAIL, type DecisionMailPayload, type OutboxDispatcher } from '../mail/outbox.service.ts';
 import { templates } from '../mail/templates.ts';
 import type { MailQuota } from '../mail/mail-quota.ts';
+import type { ClinicStore, Repositories } from '../store.ts';
 
 /** File types accepted as onboarding documents, judged from the bytes (never the name or the declared type). */
 const DOCUMENT_MIME: Record<string, string> = { 'application/pdf': 'pdf', 'image/jpeg': 'jpg', 'image/png': 'png' };
@@ -143,9 +134,7 @@ export function missingFor(app: ApplicationRecord, documents: readonly { type: s
 export class OnboardingService {
   constructor(
     private readonly deps: {
-      db: Kysely<DB>;
-      repo: OnboardingRepository;
-      outbox: OutboxRepository;
+      store: ClinicStore;
       dispatcher: OutboxDispatcher;
       files: FileStore;
       auth: AuthClient;
@@ -161,7 +150,7 @@ export class OnboardingService {
 
   /** An application its applicant or a reviewer may see; 404 for anyone else (its existence is private). */
   async visible(p: Principal, id: string): Promise<ApplicationRecord> {
-    const app = await this.deps.repo.findById(id);
+    const app = await this.deps.store.repos.onboarding.findById(id);
     if (!app || (app.applicantUserId !== p.userId && !canReview(p)))
       throw new NotFoundError('onboarding_not_found', 'No such application');
     return app;
@@ -169,7 +158,7 @@ export class OnboardingService {
 
   /** The caller's own application, still editable (draft or changes requested); 409 otherwise. */
   private async editableOwn(p: Principal, id: string): Promise<ApplicationRecord> {
-    const app = await this.deps.repo.findById(id);
+    const app = await this.deps.store.repos.onboarding.findById(id);
     if (!app || app.applicantUserId !== p.userId)
       throw new NotFoundError('onboarding_not_found', 'No such application');
     assertEditable(app);
@@ -192,7 +181,7 @@ export class OnboardingService {
 
   /** The application as its applicant or a reviewer sees it; `withHistory` adds the transitions (admin ids only for reviewers). */
   async toDto(p: Principal | undefined, app: ApplicationRecord, withHistory = false): Promise<ApplicationDto> {
-    const docs = await this.deps.repo.documents(app.id);
+    const docs = await this.deps.store.repos.onboarding.documents(app.id);
     const dto: ApplicationDto = {
       id: app.id,
       applicantUserId: app.applicantUserId,
@@ -223,7 +212,7 @@ export class OnboardingService {
     };
     if (withHistory) {
       const reviewer = canReview(p);
-      dto.history = (await this.deps.repo.events(app.id)).map((e: EventRecord) => ({
+      dto.history = (await this.deps.store.repos.onboarding.events(app.id)).map((e: EventRecord) => ({
         id: e.id,
         at: e.at.toISOString(),
         type: e.type,
@@ -257,27 +246,27 @@ export class OnboardingService {
   async start(p: Principal): Promise<ApplicationRecord> {
     if (!hasPermission(p, 'onboarding:apply'))
       throw new ForbiddenError('forbidden', 'This needs the permission onboarding:apply');
-    return withTransaction(this.deps.db, async (trx) => {
-      await this.deps.repo.lockApplicant(p.userId, trx);
-      const open = await this.deps.repo.findOpenByApplicant(p.userId, trx);
+    return this.deps.store.transaction(async (repos) => {
+      await repos.onboarding.lockApplicant(p.userId);
+      const open = await repos.onboarding.findOpenByApplicant(p.userId);
       if (open)
         throw new ConflictError('onboarding_in_progress', 'You already have an application in progress', {
           applicationId: open.id,
           status: open.status,
         });
-      const app = await this.deps.repo.create(uuidv7(), p.userId, trx);
-      await this.deps.repo.addEvent(
-        app.id,
-        uuidv7(),
-        { type: 'created', actorKind: 'applicant', actorUserId: p.userId, toStatus: 'draft' },
-        trx,
-      );
+      const app = await repos.onboarding.create(uuidv7(), p.userId);
+      await repos.onboarding.addEvent(app.id, uuidv7(), {
+        type: 'created',
+        actorKind: 'applicant',
+        actorUserId: p.userId,
+        toStatus: 'draft',
+      });
       return app;
     });
   }
 
   async latest(p: Principal): Promise<ApplicationRecord> {
-    const app = await this.deps.repo.findLatestByApplicant(p.userId);
+    const app = await this.deps.store.repos.onboarding.findLatestByApplicant(p.userId);
     if (!app) throw new NotFoundError('onboarding_not_found', 'You have not started an application');
     return app;
   }
@@ -289,31 +278,31 @@ export class OnboardingService {
    */
   async saveStep(p: Principal, id: string, step: Step, value: StepValue): Promise<ApplicationRecord> {
     let codeFor: { email: string; code: string } | undefined;
-    await withTransaction(this.deps.db, async (trx) => {
-      const app = await this.deps.repo.findById(id, trx, true);
+    await this.deps.store.transaction(async (repos) => {
+      const app = await repos.onboarding.findById(id, { forUpdate: true });
       if (!app || app.applicantUserId !== p.userId)
         throw new NotFoundError('onboarding_not_found', 'No such application');
       assertEditable(app);
-      if (!(await this.deps.repo.saveStep(id, p.userId, step, value, trx))) throw applicationNotFound();
-      await this.deps.repo.addEvent(
-        id,
-        uuidv7(),
-        { type: 'step_saved', actorKind: 'applicant', actorUserId: p.userId, detail: { step } },
-        trx,
-      );
+      if (!(await repos.onboarding.saveStep(id, p.userId, step, value))) throw applicationNotFound();
+      await repos.onboarding.addEvent(id, uuidv7(), {
+        type: 'step_saved',
+        actorKind: 'applicant',
+        actorUserId: p.userId,
+        detail: { step },
+      });
       if (step === 'contact') {
         const email = (value as ContactStep).email;
         if (email !== app.contactVerifiedEmail) {
-          await this.deps.repo.setContactVerified(id, p.userId, null, trx);
-          const current = await this.deps.repo.findContactCode(id, trx, true);
+          await repos.onboarding.setContactVerified(id, p.userId, null);
+          const current = await repos.onboarding.findContactCode(id, { forUpdate: true });
           if (!isLive(current, email)) {
             await this.assertMayMailCode(p, current, email);
-            codeFor = { email, code: await this.issueCode(id, email, trx) };
+            codeFor = { email, code: await this.issueCode(repos, id, email) };
           }
         }
       }
     });
-    const app = (await this.deps.repo.findById(id))!;
+    const app = (await this.deps.store.repos.onboarding.findById(id))!;
     if (codeFor) await this.mailCode(app, codeFor.email, codeFor.code);
     return app;
   }
@@ -331,30 +320,23 @@ export class OnboardingService {
   }
 
   /** A new 6-digit code for `email`; only its keyed hash is stored. */
-  private async issueCode(
-    applicationId: string,
-    email: string,
-    db: Parameters<OnboardingRepository['saveContactCode']>[1],
-  ): Promise<string> {
+  private async issueCode(repos: Repositories, applicationId: string, email: string): Promise<string> {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const now = new Date();
-    await this.deps.repo.saveContactCode(
-      {
-        applicationId,
-        email,
-        codeHash: this.codeHash(applicationId, email, code),
-        expiresAt: new Date(now.getTime() + this.deps.config.codeTtlMinutes * 60_000),
-        attemptsLeft: this.deps.config.codeMaxAttempts,
-        sentAt: now,
-      },
-      db,
-    );
-    await this.deps.repo.addEvent(
+    await repos.onboarding.saveContactCode({
       applicationId,
-      uuidv7(),
-      { type: 'contact_code_sent', actorKind: 'system', actorUserId: null, detail: { email } },
-      db,
-    );
+      email,
+      codeHash: this.codeHash(applicationId, email, code),
+      expiresAt: new Date(now.getTime() + this.deps.config.codeTtlMinutes * 60_000),
+      attemptsLeft: this.deps.config.codeMaxAttempts,
+      sentAt: now,
+    });
+    await repos.onboarding.addEvent(applicationId, uuidv7(), {
+      type: 'contact_code_sent',
+      actorKind: 'system',
+      actorUserId: null,
+      detail: { email },
+    });
     return code;
   }
 
@@ -388,9 +370,9 @@ export class OnboardingService {
     if (contactVerified(app))
       throw new ConflictError('contact_already_verified', 'The contact address is already verified');
     const email = app.contact.email;
-    const code = await withTransaction(this.deps.db, async (trx) => {
-      await this.assertMayMailCode(p, await this.deps.repo.findContactCode(id, trx, true), email);
-      return this.issueCode(id, email, trx);
+    const code = await this.deps.store.transaction(async (repos) => {
+      await this.assertMayMailCode(p, await repos.onboarding.findContactCode(id, { forUpdate: true }), email);
+      return this.issueCode(repos, id, email);
     });
     await this.mailCode(app, email, code);
   }
@@ -401,24 +383,24 @@ export class OnboardingService {
     if (!app.contact) throw new ConflictError('contact_step_missing', 'Save the contact step first');
     if (contactVerified(app)) return app;
     const email = app.contact.email;
-    const outcome = await withTransaction(this.deps.db, async (trx) => {
-      const current = await this.deps.repo.findContactCode(id, trx, true);
+    const outcome = await this.deps.store.transaction(async (repos) => {
+      const current = await repos.onboarding.findContactCode(id, { forUpdate: true });
       if (!current || current.email !== email || current.attemptsLeft <= 0) return 'no_code' as const;
       if (current.expiresAt.getTime() <= Date.now()) return 'expired' as const;
       const expected = Buffer.from(current.codeHash, 'hex');
       const given = Buffer.from(this.codeHash(id, email, code), 'hex');
       if (!timingSafeEqual(expected, given)) {
-        await this.deps.repo.spendContactAttempt(id, trx);
+        await repos.onboarding.spendContactAttempt(id);
         return current.attemptsLeft - 1;
       }
-      await this.deps.repo.deleteContactCode(id, trx);
-      if (!(await this.deps.repo.setContactVerified(id, p.userId, email, trx))) throw applicationNotFound();
-      await this.deps.repo.addEvent(
-        id,
-        uuidv7(),
-        { type: 'contact_verified', actorKind: 'applicant', actorUserId: p.userId, detail: { email } },
-        trx,
-      );
+      await repos.onboarding.deleteContactCode(id);
+      if (!(await repos.onboarding.setContactVerified(id, p.userId, email))) throw applicationNotFound();
+      await repos.onboarding.addEvent(id, uuidv7(), {
+        type: 'contact_verified',
+        actorKind: 'applicant',
+        actorUserId: p.userId,
+        detail: { email },
+      });
       return 'ok' as const;
     });
     if (outcome === 'no_code')
@@ -433,7 +415,7 @@ export class OnboardingService {
         [{ field: 'code', message: 'is not right', code: 'code_invalid' }],
       );
     }
-    return (await this.deps.repo.findById(id))!;
+    return (await this.deps.store.repos.onboarding.findById(id))!;
   }
 
   // Documents --------------------------------------------------------------------------------------
@@ -470,27 +452,22 @@ export class OnboardingService {
     };
     await this.deps.files.put(storageKey, file.buffer);
     try {
-      await withTransaction(this.deps.db, async (trx) => {
-        const locked = await this.deps.repo.findById(id, trx, true);
+      await this.deps.store.transaction(async (repos) => {
+        const locked = await repos.onboarding.findById(id, { forUpdate: true });
         if (!locked) throw new NotFoundError('onboarding_not_found', 'No such application');
         assertEditable(locked);
-        if ((await this.deps.repo.documents(id, trx)).length >= this.deps.config.documentMaxCount)
+        if ((await repos.onboarding.documents(id)).length >= this.deps.config.documentMaxCount)
           throw new ConflictError(
             'too_many_documents',
             `An application can hold at most ${this.deps.config.documentMaxCount} documents`,
           );
-        await this.deps.repo.addDocument(record, trx);
-        await this.deps.repo.addEvent(
-          id,
-          uuidv7(),
-          {
-            type: 'document_uploaded',
-            actorKind: actorKindOf(p, app),
-            actorUserId: p.userId,
-            detail: { documentId: docId, type, sizeBytes: record.sizeBytes },
-          },
-          trx,
-        );
+        await repos.onboarding.addDocument(record);
+        await repos.onboarding.addEvent(id, uuidv7(), {
+          type: 'document_uploaded',
+          actorKind: actorKindOf(p, app),
+          actorUserId: p.userId,
+          detail: { documentId: docId, type, sizeBytes: record.sizeBytes },
+        });
       });
     } catch (err) {
       await this.deps.files.remove(storageKey);
@@ -502,7 +479,7 @@ export class OnboardingService {
   /** A document's bytes, for its applicant and reviewers only (404 for anyone else). */
   async openDocument(p: Principal, id: string, docId: string): Promise<{ doc: DocumentDto; stream: Readable }> {
     await this.visible(p, id);
-    const doc = (await this.deps.repo.documents(id)).find((d) => d.id === docId);
+    const doc = (await this.deps.store.repos.onboarding.documents(id)).find((d) => d.id === docId);
     const stream = doc && (await this.deps.files.open(doc.storageKey));
     if (!doc || !stream) throw new NotFoundError('document_not_found', 'No such document');
     return { doc: this.documentDto(doc), stream };
@@ -511,25 +488,20 @@ export class OnboardingService {
   async deleteDocument(p: Principal, id: string, docId: string): Promise<void> {
     const app = await this.visible(p, id);
     assertEditable(app);
-    const doc = (await this.deps.repo.documents(id)).find((d) => d.id === docId);
+    const doc = (await this.deps.store.repos.onboarding.documents(id)).find((d) => d.id === docId);
     if (!doc) throw new NotFoundError('document_not_found', 'No such document');
-    await withTransaction(this.deps.db, async (trx) => {
-      const locked = await this.deps.repo.findById(id, trx, true);
+    await this.deps.store.transaction(async (repos) => {
+      const locked = await repos.onboarding.findById(id, { forUpdate: true });
       if (!locked) throw new NotFoundError('onboarding_not_found', 'No such application');
       assertEditable(locked);
-      if (!(await this.deps.repo.deleteDocument(id, docId, trx)))
+      if (!(await repos.onboarding.deleteDocument(id, docId)))
         throw new NotFoundError('document_not_found', 'No such document');
-      await this.deps.repo.addEvent(
-        id,
-        uuidv7(),
-        {
-          type: 'document_deleted',
-          actorKind: actorKindOf(p, app),
-          actorUserId: p.userId,
-          detail: { documentId: docId, type: doc.type },
-        },
-        trx,
-      );
+      await repos.onboarding.addEvent(id, uuidv7(), {
+        type: 'document_deleted',
+        actorKind: actorKindOf(p, app),
+        actorUserId: p.userId,
+        detail: { documentId: docId, type: doc.type },
+      });
     });
     await this.deps.files.remove(doc.storageKey);
   }
@@ -538,12 +510,12 @@ export class OnboardingService {
 
   /** Submits (or resubmits) a complete application; 409 `onboarding_incomplete` listing what is missing. */
   async submit(p: Principal, id: string): Promise<ApplicationRecord> {
-    await withTransaction(this.deps.db, async (trx) => {
-      const app = await this.deps.repo.findById(id, trx, true);
+    await this.deps.store.transaction(async (repos) => {
+      const app = await repos.onboarding.findById(id, { forUpdate: true });
       if (!app || app.applicantUserId !== p.userId)
         throw new NotFoundError('onboarding_not_found', 'No such application');
       const to = requireTransition(app.status, 'submit', 'applicant');
-      const missing = missingFor(app, await this.deps.repo.documents(id, trx));
+      const missing = missingFor(app, await repos.onboarding.documents(id));
       if (missing.length) {
         throw new ConflictError('onboarding_incomplete', `The application is not complete: ${missing.join(', ')}`, {
           missing,
@@ -551,30 +523,20 @@ export class OnboardingService {
         });
       }
       if (
-        !(await this.deps.repo.transition(
-          id,
-          { applicantUserId: p.userId },
-          [app.status],
-          to,
-          { submittedAt: new Date() },
-          trx,
-        ))
+        !(await repos.onboarding.transition(id, { applicantUserId: p.userId }, [app.status], to, {
+          submittedAt: new Date(),
+        }))
       )
         throw applicationNotFound();
-      await this.deps.repo.addEvent(
-        id,
-        uuidv7(),
-        {
-          type: app.status === 'changes_requested' ? 'resubmitted' : 'submitted',
-          actorKind: 'applicant',
-          actorUserId: p.userId,
-          fromStatus: app.status,
-          toStatus: to,
-        },
-        trx,
-      );
+      await repos.onboarding.addEvent(id, uuidv7(), {
+        type: app.status === 'changes_requested' ? 'resubmitted' : 'submitted',
+        actorKind: 'applicant',
+        actorUserId: p.userId,
+        fromStatus: app.status,
+        toStatus: to,
+      });
     });
-    return (await this.deps.repo.findById(id))!;
+    return (await this.deps.store.repos.onboarding.findById(id))!;
   }
 
   /** Rejects (final) or asks for changes (back to editable); both need a reason, which is mailed to the applicant. */
@@ -589,31 +551,23 @@ export class OnboardingService {
       throw new BadRequestError('reason_required', 'Give a reason; the applicant will read it', [
         { field: 'reason', message: 'is required', code: 'reason_required' },
       ]);
-    await withTransaction(this.deps.db, async (trx) => {
-      const app = await this.deps.repo.findById(id, trx, true);
+    await this.deps.store.transaction(async (repos) => {
+      const app = await repos.onboarding.findById(id, { forUpdate: true });
       if (!app) throw new NotFoundError('onboarding_not_found', 'No such application');
       const to = requireTransition(app.status, action, 'admin');
-      await this.deps.repo.transition(
-        id,
-        { anyApplicant: true },
-        [app.status],
-        to,
-        { reviewReason: reason, reviewedBy: p.userId, decidedAt: to === 'rejected' ? new Date() : null },
-        trx,
-      );
-      await this.deps.repo.addEvent(
-        id,
-        uuidv7(),
-        {
-          type: to,
-          actorKind: 'admin',
-          actorUserId: p.userId,
-          fromStatus: app.status,
-          toStatus: to,
-          detail: { reason },
-        },
-        trx,
-      );
+      await repos.onboarding.transition(id, { anyApplicant: true }, [app.status], to, {
+        reviewReason: reason,
+        reviewedBy: p.userId,
+        decidedAt: to === 'rejected' ? new Date() : null,
+      });
+      await repos.onboarding.addEvent(id, uuidv7(), {
+        type: to,
+        actorKind: 'admin',
+        actorUserId: p.userId,
+        fromStatus: app.status,
+        toStatus: to,
+        detail: { reason },
+      });
       const payload: DecisionMailPayload = {
         applicationId: id,
         applicantUserId: app.applicantUserId,
@@ -621,10 +575,10 @@ export class OnboardingService {
         reason,
         business: app.business?.legalName ?? '',
       };
-      await this.deps.outbox.enqueue(uuidv7(), DECISION_MAIL, { ...payload }, trx);
+      await repos.outbox.enqueue(uuidv7(), DECISION_MAIL, { ...payload });
     });
     void this.deps.dispatcher.dispatch().catch((err: unknown) => this.deps.log.error({ err }, 'mail dispatch failed'));
-    return (await this.deps.repo.findById(id))!;
+    return (await this.deps.store.repos.onboarding.findById(id))!;
   }
 }
 

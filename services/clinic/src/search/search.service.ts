@@ -1,10 +1,10 @@
 import { decodeCursor, encodeCursor } from '@petpro/kit';
-import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
 import { toPhotoDto, type PhotoDto } from '../clinics/clinics.service.ts';
 import { isOpenAt } from '../hours/opening-hours.ts';
-import type { SearchCriteria, SearchRepository } from './search.repository.ts';
+import type { SearchCriteria } from './search.repository.ts';
 import { searchWords } from './search-query.ts';
 import { MAX_RADIUS_KM } from './search.schemas.ts';
+import type { ClinicStore } from '../store.ts';
 
 /** A distance cursor is a distance within the widest radius; a tier cursor one of the two text relevance tiers. */
 const DISTANCE_CURSOR = { d: { type: 'number', min: 0, max: MAX_RADIUS_KM }, id: 'uuid' } as const;
@@ -39,7 +39,7 @@ export interface SearchItemDto {
 
 /** Public clinic search: filters, the sort they imply, and opaque keyset cursors. */
 export class SearchService {
-  constructor(private readonly deps: { search: SearchRepository; clinics: ClinicsRepository }) {}
+  constructor(private readonly deps: { store: ClinicStore }) {}
 
   /** One page of results; `signal` stops the work between queries when the client has gone. */
   async search(
@@ -64,7 +64,7 @@ export class SearchService {
         after = { name: k.n, id: k.id };
       }
     }
-    const hits = await this.deps.search.search({
+    const hits = await this.deps.store.repos.search.search({
       words,
       city: input.city,
       category: input.category,
@@ -75,7 +75,7 @@ export class SearchService {
       signal: opts.signal,
     });
     const page = hits.slice(0, input.limit);
-    const photos = await this.deps.clinics.photosOf(page.map((h) => h.clinic.id));
+    const photos = await this.deps.store.repos.clinics.photosOf(page.map((h) => h.clinic.id));
     const items = page.map(({ clinic: c, distanceKm }) => {
       const first = photos.find((p) => p.clinicId === c.id);
       return {
