@@ -33,5 +33,5 @@ export function repositoriesOver(db: Kysely<DB>): Repositories {
   };
 }
 
-/** The clinic service's store: `repos` for plain reads, `transaction(fn)` so a change and its history or mail commit together. */
+/** The clinic service's store: `repos` for plain reads, `transaction(fn)` so a change and its history commit as one. */
 export type ClinicStore = Store<Repositories>;

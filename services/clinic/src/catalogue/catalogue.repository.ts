@@ -1,10 +1,11 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClinicServicesTable, DB } from '../db.ts';
+import type { Category } from '../shared/schemas.ts';
 
 /** A service's editable fields. */
 export interface ServiceFields {
   name: string;
-  category: string;
+  category: Category;
   description: string;
   price: { amount: number; currency: string };
   durationMinutes: number;
@@ -44,7 +45,8 @@ function toService(r: Row, staffIds: string[]): ServiceRecord {
     id: r.id,
     clinicId: r.clinic_id,
     name: r.name,
-    category: r.category,
+    // Written only through categoryField.
+    category: r.category as Category,
     description: r.description,
     price: { amount: Number(r.price_amount), currency: r.currency },
     durationMinutes: r.duration_minutes,
@@ -102,10 +104,10 @@ export class CatalogueRepository {
     return toService(r, (await this.staffIdsFor([r.id])).get(r.id) ?? []);
   }
 
-  /** A clinic's services by name (then id), optionally only active ones or one category. */
-  async list(
+  /** Up to `limit + 1` of a clinic's services by name (then id) after `after`; only active ones, one category. */
+  async listPage(
     clinicId: string,
-    opts: { activeOnly: boolean; category?: string; limit: number; after?: { name: string; id: string } },
+    opts: { activeOnly: boolean; category?: string; after?: { name: string; id: string }; limit: number },
   ): Promise<ServiceRecord[]> {
     let q = this.db
       .selectFrom('clinic_services')
@@ -115,7 +117,11 @@ export class CatalogueRepository {
     if (opts.activeOnly) q = q.where('active', '=', true);
     if (opts.category) q = q.where('category', '=', opts.category);
     if (opts.after) q = q.where(sql<boolean>`(name, id) > (${opts.after.name}, ${opts.after.id}::uuid)`);
-    const rows = await q.orderBy('name').orderBy('id').limit(opts.limit).execute();
+    const rows = await q
+      .orderBy('name')
+      .orderBy('id')
+      .limit(opts.limit + 1)
+      .execute();
     const staff = await this.staffIdsFor(rows.map((r) => r.id));
     return rows.map((r) => toService(r, staff.get(r.id) ?? []));
   }

@@ -146,15 +146,18 @@ export class ClinicsRepository {
     return r && toClinic(r);
   }
 
-  /** Live clinics of an owner, newest first (ids are UUIDv7, so id order is creation order). */
-  async findByOwner(ownerUserId: string, limit: number, afterId?: string): Promise<ClinicRecord[]> {
+  /** Up to `limit + 1` live clinics of an owner after `afterId`, newest first (UUIDv7: id order is creation order). */
+  async listPageByOwner(ownerUserId: string, afterId: string | undefined, limit: number): Promise<ClinicRecord[]> {
     let q = this.db
       .selectFrom('clinics')
       .select(clinicColumns)
       .where('owner_user_id', '=', ownerUserId)
       .where('deleted_at', 'is', null);
     if (afterId) q = q.where('id', '<', afterId);
-    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+    const rows = await q
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     return rows.map(toClinic);
   }
 

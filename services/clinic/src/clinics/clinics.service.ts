@@ -7,6 +7,8 @@ import {
   NotFoundError,
   ValidationError,
   assertPermission,
+  decodeCursor,
+  toPage,
   hasPermission,
   isAdmin,
   renderImageSizes,
@@ -14,35 +16,18 @@ import {
   type WindowQuota,
 } from '@petpro/kit';
 import type { ClinicFields, ClinicRecord, OwnerScope, PhotoRecord } from './clinics.repository.ts';
-import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
+import { normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
 import type { FileStore } from '../shared/storage.ts';
 import type { ClinicStore } from '../store.ts';
 
 export const PHOTO_SIZES = { small: 320, medium: 800, large: 1600 } as const;
 type PhotoSize = keyof typeof PHOTO_SIZES;
 
-export interface PhotoDto {
-  id: string;
-  urls: Record<string, string>;
-}
-
-/** A clinic as answered: the stored fields with times as ISO strings, `openNow` and photo URLs. */
-export interface ClinicDto extends Omit<ClinicRecord, 'ownerUserId' | 'onboardingId' | 'createdAt' | 'updatedAt'> {
-  ownerUserId?: string;
-  openNow: boolean;
-  photos: PhotoDto[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** Public URL of one stored photo size (served by the media route, through the gateway). */
-export function photoUrl(photoId: string, size: string): string {
-  return `/api/v1/media/clinic/photos/${photoId}/${size}.webp`;
-}
-
-/** The photo DTO: one URL per stored size. */
-export function toPhotoDto(p: PhotoRecord): PhotoDto {
-  return { id: p.id, urls: Object.fromEntries(p.sizes.map((s) => [s, photoUrl(p.id, s)])) };
+/** A clinic with what its view shows besides the record: its photos, and whether the caller sees the owner. */
+export interface ClinicDetails {
+  clinic: ClinicRecord;
+  photos: PhotoRecord[];
+  showOwner: boolean;
 }
 
 /** The kinds of change a caller may make to a clinic, each tied to the vendor permission it needs. */
@@ -89,35 +74,38 @@ export class ClinicsService {
     return clinic;
   }
 
-  /** The response shape; the owner id is shown only to the owner and admins. */
-  async toDto(p: Principal | undefined, clinic: ClinicRecord, now = new Date()): Promise<ClinicDto> {
-    const [dto] = await this.toDtos(p, [clinic], now);
-    return dto!;
+  /** What the view of each clinic needs: its photos, and the owner id only for the owner and admins. */
+  async detailsOf(p: Principal | undefined, clinics: ClinicRecord[]): Promise<ClinicDetails[]> {
+    const photos = await this.deps.store.repos.clinics.photosOf(clinics.map((c) => c.id));
+    return clinics.map((clinic) => ({
+      clinic,
+      photos: photos.filter((ph) => ph.clinicId === clinic.id),
+      showOwner: this.isManager(p, clinic),
+    }));
   }
 
-  async toDtos(p: Principal | undefined, clinics: ClinicRecord[], now = new Date()): Promise<ClinicDto[]> {
-    const photos = await this.deps.store.repos.clinics.photosOf(clinics.map((c) => c.id));
-    return clinics.map((c) => ({
-      id: c.id,
-      ...(this.isManager(p, c) ? { ownerUserId: c.ownerUserId } : {}),
-      name: c.name,
-      description: c.description,
-      phone: c.phone,
-      email: c.email,
-      address: c.address,
-      city: c.city,
-      province: c.province,
-      location: c.location,
-      timeZone: c.timeZone,
-      published: c.published,
-      openingHours: c.openingHours,
-      openNow: isOpenAt(c.openingHours, c.timeZone, now),
-      categories: c.categories,
-      species: c.species,
-      photos: photos.filter((ph) => ph.clinicId === c.id).map(toPhotoDto),
-      createdAt: c.createdAt.toISOString(),
-      updatedAt: c.updatedAt.toISOString(),
-    }));
+  /** The same for one clinic. */
+  async detailOf(p: Principal | undefined, clinic: ClinicRecord): Promise<ClinicDetails> {
+    const [details] = await this.detailsOf(p, [clinic]);
+    return details!;
+  }
+
+  /** A page of the caller's own live clinics, newest first (the cursor holds the last id). */
+  async listOwnPage(
+    p: Principal,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: ClinicDetails[]; nextCursor: string | null }> {
+    const after = q.cursor ? decodeCursor(q.cursor, { id: 'uuid' }).id : undefined;
+    const rows = await this.deps.store.repos.clinics.listPageByOwner(p.userId, after, q.limit);
+    const page = toPage(rows, q.limit, (last) => ({ id: last.id }));
+    return { items: await this.detailsOf(p, page.items), nextCursor: page.nextCursor };
+  }
+
+  /** Any live clinic, published or not (for other services: a calendar works before publishing); 404 when none. */
+  async findById(id: string): Promise<ClinicRecord> {
+    const clinic = await this.deps.store.repos.clinics.findById(id);
+    if (!clinic) throw clinicNotFound();
+    return clinic;
   }
 
   /** Creates a clinic owned by the caller (an admin may name another owner). */
@@ -175,7 +163,7 @@ export class ClinicsService {
    * counts against the uploader's hourly budget (429), 415 unless its bytes are JPEG, PNG or WebP,
    * 413 past the pixel limit.
    */
-  async addPhoto(p: Principal, clinicId: string, data: Buffer): Promise<PhotoDto> {
+  async addPhoto(p: Principal, clinicId: string, data: Buffer): Promise<PhotoRecord> {
     await this.writable(p, clinicId);
     if ((await this.deps.store.repos.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount)
       throw new ConflictError('too_many_photos', `A clinic can have at most ${this.deps.photoMaxCount} photos`);
@@ -194,7 +182,7 @@ export class ClinicsService {
       await Promise.all(sizes.map((s) => this.deps.files.remove(photoKey(clinicId, id, s))));
       throw err;
     }
-    return toPhotoDto(await this.deps.store.repos.clinics.addPhoto({ id, clinicId, sizes }));
+    return this.deps.store.repos.clinics.addPhoto({ id, clinicId, sizes });
   }
 
   async deletePhoto(p: Principal, clinicId: string, photoId: string): Promise<void> {

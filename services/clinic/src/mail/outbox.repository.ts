@@ -21,8 +21,8 @@ export class OutboxRepository {
   }
 
   /**
-   * The oldest due message, row-locked until the transaction it runs in ends; rows other transactions hold are skipped, so
-   * concurrent dispatchers (replicas) each take a different message and none is sent twice.
+   * The oldest due message, row-locked until the transaction it runs in ends; rows other transactions hold
+   * are skipped, so concurrent dispatchers (replicas) each take a different message and none is sent twice.
    */
   async lockNextDue(): Promise<OutboxMessage | undefined> {
     const r = await this.db

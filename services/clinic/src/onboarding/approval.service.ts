@@ -1,10 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
-import { ForbiddenError, NotFoundError, type Logger, type Principal } from '@petpro/kit';
+import { ForbiddenError, type Logger, type Principal } from '@petpro/kit';
 import type { ApplicationRecord } from './onboarding.repository.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
 import { DECISION_MAIL, backoffMs, type DecisionMailPayload, type OutboxDispatcher } from '../mail/outbox.service.ts';
 import { canReview } from '../shared/access.ts';
-import { requireTransition } from './onboarding.service.ts';
+import { applicationNotFound, requireTransition } from './onboarding.model.ts';
 import type { ActorKind } from './state-machine.ts';
 import type { ClinicStore } from '../store.ts';
 
@@ -45,7 +45,7 @@ export class ApprovalService {
     if (!canReview(p)) throw new ForbiddenError('forbidden', 'Only reviewers can decide on applications');
     await this.deps.store.transaction(async (repos) => {
       const app = await repos.onboarding.findById(id, { forUpdate: true });
-      if (!app) throw new NotFoundError('onboarding_not_found', 'No such application');
+      if (!app) throw applicationNotFound();
       const to = requireTransition(app.status, 'approve', 'admin');
       // The lease keeps the background worker off while this request runs the saga itself.
       const lease = new Date(Date.now() + LEASE_MS);
@@ -124,7 +124,7 @@ export class ApprovalService {
   ): Promise<ApplicationRecord> {
     return this.deps.store.transaction(async (repos) => {
       const app = await repos.onboarding.findById(id, { forUpdate: true });
-      if (!app) throw new NotFoundError('onboarding_not_found', 'No such application');
+      if (!app) throw applicationNotFound();
       if (app.status !== 'approving' || app.clinicId) return app;
       const existing = await repos.clinics.findByOnboardingId(id);
       let clinicId = existing?.id;

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB, OnboardingApplicationsTable } from '../db.ts';
 import type { BusinessStep, ContactStep, LocationStep, ServicesStep } from './onboarding.schemas.ts';
-import type { ActorKind, Status, Step } from './state-machine.ts';
+import type { ActorKind, DocumentType, Status, Step } from './state-machine.ts';
 
 export interface ApplicationRecord {
   id: string;
@@ -28,7 +28,7 @@ export interface ApplicationRecord {
 export interface DocumentRecord {
   id: string;
   applicationId: string;
-  type: string;
+  type: DocumentType;
   fileName: string;
   contentType: string;
   sizeBytes: number;
@@ -153,13 +153,13 @@ export class OnboardingRepository {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`onboarding:${userId}`}, 0))`.execute(this.db);
   }
 
-  /** The review queue: oldest waiting first (since submission, else creation). */
-  async queue(opts: {
+  /** Up to `limit + 1` of the review queue after `after`: oldest waiting first (since submission, else creation). */
+  async queuePage(opts: {
     statuses: string[];
     olderThan?: Date;
     newerThan?: Date;
-    limit: number;
     after?: { waitingSince: string; id: string };
+    limit: number;
   }): Promise<ApplicationRecord[]> {
     const since = sql<Date>`coalesce(submitted_at, created_at)`;
     let q = this.db.selectFrom('onboarding_applications').selectAll().where('status', 'in', opts.statuses);
@@ -169,7 +169,11 @@ export class OnboardingRepository {
       q = q.where(
         sql<boolean>`(coalesce(submitted_at, created_at), id) > (${opts.after.waitingSince}::timestamptz, ${opts.after.id}::uuid)`,
       );
-    const rows = await q.orderBy(since).orderBy('id').limit(opts.limit).execute();
+    const rows = await q
+      .orderBy(since)
+      .orderBy('id')
+      .limit(opts.limit + 1)
+      .execute();
     return rows.map(toApplication);
   }
 
@@ -345,7 +349,8 @@ export class OnboardingRepository {
     return rows.map((r) => ({
       id: r.id,
       applicationId: r.application_id,
-      type: r.type,
+      // Written only through the DocumentForm type enum.
+      type: r.type as DocumentType,
       fileName: r.file_name,
       contentType: r.content_type,
       sizeBytes: r.size_bytes,

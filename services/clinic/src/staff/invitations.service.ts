@@ -10,7 +10,8 @@ import {
   type Mailer,
   type Principal,
 } from '@petpro/kit';
-import { STAFF_ROLE, type StaffDto, type StaffService } from './staff.service.ts';
+import { STAFF_ROLE, type StaffService } from './staff.service.ts';
+import type { StaffRecord } from './staff.repository.ts';
 import type { ClinicsService } from '../clinics/clinics.service.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
 import type { MailQuota } from '../mail/mail-quota.ts';
@@ -52,7 +53,7 @@ export class InvitationsService {
     clinicId: string,
     staffId: string,
     input: { email: string; language: Language },
-  ): Promise<{ staffId: string; email: string; expiresAt: string }> {
+  ): Promise<{ staffId: string; email: string; expiresAt: Date }> {
     const clinic = await this.deps.clinicsService.writable(p, clinicId, 'staff');
     const entry = await this.deps.store.repos.staff.findById(clinicId, staffId);
     if (!entry) throw new NotFoundError('staff_not_found', 'No such staff member');
@@ -85,7 +86,7 @@ export class InvitationsService {
       // The vendor can invite again; the answer does not depend on the mail server.
       this.deps.log.error({ err, clinic: clinicId, staff: staffId }, 'staff invitation mail failed');
     }
-    return { staffId, email: input.email, expiresAt: expiresAt.toISOString() };
+    return { staffId, email: input.email, expiresAt };
   }
 
   /**
@@ -94,7 +95,7 @@ export class InvitationsService {
    * `clinic_staff` is granted before it commits: if the auth service is down the request fails
    * (503) with nothing saved, and a retry repeats an idempotent grant.
    */
-  async accept(p: Principal, token: string): Promise<StaffDto> {
+  async accept(p: Principal, token: string): Promise<StaffRecord> {
     const tokenHash = sha256(token);
     const invitation = await this.deps.store.repos.invitations.findOpenByTokenHash(tokenHash);
     if (!invitation) throw notFound();
@@ -118,7 +119,7 @@ export class InvitationsService {
         await this.deps.auth.grantRole(p.userId, STAFF_ROLE);
         return { ...found, userId: p.userId };
       });
-      return this.deps.staffService.toDto(entry, true);
+      return entry;
     } catch (err) {
       if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq'))
         throw new ConflictError('user_already_staff', 'You are already a staff member of this clinic');

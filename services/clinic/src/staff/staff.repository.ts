@@ -1,11 +1,12 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../db.ts';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { ClinicStaffTable, DB } from '../db.ts';
+import type { StaffRole } from './staff.schemas.ts';
 
 export interface StaffRecord {
   id: string;
   clinicId: string;
   name: string;
-  role: string;
+  role: StaffRole;
   userId: string | null;
   serviceIds: string[];
   createdAt: Date;
@@ -13,6 +14,21 @@ export interface StaffRecord {
 }
 
 const columns = ['id', 'clinic_id', 'name', 'role', 'user_id', 'created_at', 'updated_at'] as const;
+type Row = Pick<Selectable<ClinicStaffTable>, (typeof columns)[number]>;
+
+function toStaff(r: Row, serviceIds: string[]): StaffRecord {
+  return {
+    id: r.id,
+    clinicId: r.clinic_id,
+    name: r.name,
+    // Written only through the StaffSchema role enum.
+    role: r.role as StaffRole,
+    userId: r.user_id,
+    serviceIds,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
 
 /** The only SQL for clinic staff and the services each can perform. */
 export class StaffRepository {
@@ -43,17 +59,7 @@ export class StaffRepository {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (!r) return undefined;
-    const services = await this.serviceIdsFor([r.id]);
-    return {
-      id: r.id,
-      clinicId: r.clinic_id,
-      name: r.name,
-      role: r.role,
-      userId: r.user_id,
-      serviceIds: services.get(r.id) ?? [],
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    };
+    return toStaff(r, (await this.serviceIdsFor([r.id])).get(r.id) ?? []);
   }
 
   /** Every live staff member of a clinic, by name (clinics have tens, not thousands). */
@@ -67,16 +73,7 @@ export class StaffRepository {
       .orderBy('id')
       .execute();
     const services = await this.serviceIdsFor(rows.map((r) => r.id));
-    return rows.map((r) => ({
-      id: r.id,
-      clinicId: r.clinic_id,
-      name: r.name,
-      role: r.role,
-      userId: r.user_id,
-      serviceIds: services.get(r.id) ?? [],
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    }));
+    return rows.map((r) => toStaff(r, services.get(r.id) ?? []));
   }
 
   async insert(s: { id: string; clinicId: string; name: string; role: string }): Promise<void> {

@@ -1,22 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import { BadRequestError, NotFoundError, type Logger, type Principal } from '@petpro/kit';
 import type { StaffRecord } from './staff.repository.ts';
+import type { StaffRole } from './staff.schemas.ts';
 import type { ClinicsService } from '../clinics/clinics.service.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
 import type { ClinicStore, Repositories } from '../store.ts';
 
 export const STAFF_ROLE = 'clinic_staff';
-
-export interface StaffDto {
-  id: string;
-  clinicId: string;
-  name: string;
-  role: string;
-  serviceIds: string[];
-  userId?: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /**
  * Staff of a clinic: the owner (or an admin) manages them. A user account is linked only when its
@@ -33,32 +23,27 @@ export class StaffService {
     },
   ) {}
 
-  /** The response shape; `showUser` (the owner, admins, the linked user) adds the linked account's id. */
-  toDto(s: StaffRecord, showUser: boolean): StaffDto {
-    return {
-      id: s.id,
-      clinicId: s.clinicId,
-      name: s.name,
-      role: s.role,
-      serviceIds: s.serviceIds,
-      ...(showUser ? { userId: s.userId } : {}),
-      createdAt: s.createdAt.toISOString(),
-      updatedAt: s.updatedAt.toISOString(),
-    };
-  }
-
-  /** Staff of a visible clinic; the linked user ids only for the owner and admins. */
-  async list(p: Principal | undefined, clinicId: string): Promise<StaffDto[]> {
+  /** Staff of a visible clinic; `showUser` (the owner and admins) says whether their view shows the linked accounts. */
+  async listVisible(p: Principal | undefined, clinicId: string): Promise<{ items: StaffRecord[]; showUser: boolean }> {
     const clinic = await this.deps.clinicsService.readable(p, clinicId);
-    const manager = this.deps.clinicsService.isManager(p, clinic);
-    return (await this.deps.store.repos.staff.listByClinic(clinicId)).map((s) => this.toDto(s, manager));
+    const showUser = this.deps.clinicsService.isManager(p, clinic);
+    return { items: await this.deps.store.repos.staff.listByClinic(clinicId), showUser };
   }
 
-  async get(p: Principal | undefined, clinicId: string, staffId: string): Promise<StaffDto> {
+  async findVisible(
+    p: Principal | undefined,
+    clinicId: string,
+    staffId: string,
+  ): Promise<{ staff: StaffRecord; showUser: boolean }> {
     const clinic = await this.deps.clinicsService.readable(p, clinicId);
     const s = await this.deps.store.repos.staff.findById(clinicId, staffId);
     if (!s) throw new NotFoundError('staff_not_found', 'No such staff member');
-    return this.toDto(s, this.deps.clinicsService.isManager(p, clinic));
+    return { staff: s, showUser: this.deps.clinicsService.isManager(p, clinic) };
+  }
+
+  /** Every live staff member of a clinic, whatever the caller (for other services; the clinic is checked by them). */
+  async listOfClinic(clinicId: string): Promise<StaffRecord[]> {
+    return this.deps.store.repos.staff.listByClinic(clinicId);
   }
 
   private async checkServices(clinicId: string, serviceIds: string[]): Promise<string[]> {
@@ -96,8 +81,8 @@ export class StaffService {
   async create(
     p: Principal,
     clinicId: string,
-    input: { name: string; role: string; serviceIds: string[]; userId?: string | null },
-  ): Promise<StaffDto> {
+    input: { name: string; role: StaffRole; serviceIds: string[]; userId?: string | null },
+  ): Promise<StaffRecord> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
     if (input.userId) throw invitationRequired();
     const serviceIds = await this.checkServices(clinicId, input.serviceIds);
@@ -106,7 +91,7 @@ export class StaffService {
       await repos.staff.insert({ id, clinicId, name: input.name, role: input.role });
       await repos.staff.setServices(clinicId, id, serviceIds);
     });
-    return this.toDto((await this.deps.store.repos.staff.findById(clinicId, id))!, true);
+    return (await this.deps.store.repos.staff.findById(clinicId, id))!;
   }
 
   /** Changes a staff member; `userId: null` unlinks the account (a user id is refused: that takes an invitation). */
@@ -114,8 +99,8 @@ export class StaffService {
     p: Principal,
     clinicId: string,
     staffId: string,
-    patch: { name?: string; role?: string; serviceIds?: string[]; userId?: string | null },
-  ): Promise<StaffDto> {
+    patch: { name?: string; role?: StaffRole; serviceIds?: string[]; userId?: string | null },
+  ): Promise<StaffRecord> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
     if (patch.userId) throw invitationRequired();
     const before = await this.deps.store.repos.staff.findById(clinicId, staffId);
@@ -133,7 +118,7 @@ export class StaffService {
       if (serviceIds) await repos.staff.setServices(clinicId, staffId, serviceIds);
       if (unlink) await this.releaseRole(repos, unlink);
     });
-    return this.toDto((await this.deps.store.repos.staff.findById(clinicId, staffId))!, true);
+    return (await this.deps.store.repos.staff.findById(clinicId, staffId))!;
   }
 
   async remove(p: Principal, clinicId: string, staffId: string): Promise<void> {
