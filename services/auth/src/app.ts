@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import {
   AccessTokenVerifier,
+  createStore,
   requireAuth,
   runEvery,
   createAppFor,
@@ -13,19 +14,14 @@ import {
 import type { DB } from './db.ts';
 import { parseAuthConfig } from './config.ts';
 import { KeyBox } from './shared/crypto.ts';
-import { KeysRepository } from './tokens/keys.repository.ts';
+import { repositoriesOver } from './store.ts';
 import { KeysService } from './tokens/keys.service.ts';
-import { AccountsRepository } from './accounts/accounts.repository.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
-import { SessionsRepository } from './sessions/sessions.repository.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
-import { ThrottleRepository } from './throttle/throttle.repository.ts';
 import { ThrottleService } from './throttle/throttle.service.ts';
-import { RbacRepository } from './rbac/rbac.repository.ts';
 import { RbacService } from './rbac/rbac.service.ts';
 import { adminRoutes } from './rbac/admin.routes.ts';
-import { AuditRepository } from './audit/audit.repository.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
 import { pagesRoutes } from './pages/pages.routes.ts';
 
@@ -36,8 +32,10 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const config = parseAuthConfig(ctx.env);
   const { app, openapi } = createAppFor(ctx);
 
+  const store = createStore(ctx.db, repositoriesOver);
+  const { accounts, sessions, rbac, audit } = store.repos;
   const keys = new KeysService(
-    new KeysRepository(ctx.db),
+    store,
     new KeyBox(config.JWT_KEY_SECRET ?? ctx.config.SERVICE_SECRET!),
     {
       issuer: ctx.config.JWT_ISSUER,
@@ -50,29 +48,24 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   await keys.ensureKey();
   ctx.onClose.push(keys.startRotation());
 
-  const accounts = new AccountsRepository(ctx.db);
-  const sessions = new SessionsRepository(ctx.db);
-  const throttleRepo = new ThrottleRepository(ctx.db);
-  const throttle = new ThrottleService(throttleRepo, config.AUTH_IP_LIMIT_FACTOR);
-  const rbac = new RbacRepository(ctx.db);
-  const audit = new AuditRepository(ctx.db);
+  const throttle = new ThrottleService(store, config.AUTH_IP_LIMIT_FACTOR);
   const accountsService = new AccountsService({
-    accounts,
-    sessions,
-    rbac,
-    audit,
+    store,
     throttle,
     keys,
     mailer: ctx.mailer,
     log: ctx.log,
     config: { ...config, urls: ctx.urls },
   });
-  const rbacService = new RbacService({ rbac, audit, accounts, sessions });
+  const rbacService = new RbacService(store);
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
     await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
   ctx.onClose.push(
-    runEvery(3_600_000, () => throttleRepo.purge(), { log: ctx.log, failure: 'login throttle purge failed' }),
+    runEvery(3_600_000, () => store.repos.throttle.purgeExpired(), {
+      log: ctx.log,
+      failure: 'login throttle purge failed',
+    }),
   );
 
   // The auth service verifies the tokens it signs with its own published keys, like everyone else.

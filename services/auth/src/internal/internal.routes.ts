@@ -67,7 +67,7 @@ export function internalRoutes(deps: {
       req.query,
     );
     const now = new Date();
-    const rows = await deps.sessions.revokedSince(since, REVOCATION_PAGE, after);
+    const rows = await deps.sessions.listRevokedSince(since, REVOCATION_PAGE, after);
     // A full page means more may follow: the reader continues from the last one it got, not from now.
     const complete = rows.length < REVOCATION_PAGE;
     res.json({
