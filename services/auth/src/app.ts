@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import {
   AccessTokenVerifier,
+  ApiRouter,
   createStore,
   requireAuth,
   runEvery,
@@ -78,6 +79,12 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   });
   const auth = requireAuth(verifier);
 
+  // Every feature declares its endpoints, paths written out whole, on the service's one router.
+  const api = new ApiRouter(openapi);
+  const deps = { verifier, accounts: accountsService };
+  accountsRoutes(api, deps);
+  app.use(api.finish());
+
   app.get('/.well-known/jwks.json', async (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=60');
     res.json(await keys.jwks());
@@ -94,7 +101,6 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
       },
     },
   });
-  app.use('/api/v1/auth', accountsRoutes(openapi, accountsService, auth).finish());
   app.use('/api/v1/auth', sessionsRoutes(openapi, sessions, audit, auth).finish());
   app.use(
     '/api/v1/admin',

@@ -68,3 +68,9 @@ export const ChangeBody = z
   .strictObject({ currentPassword: password, newPassword: password })
   .openapi('PasswordChangeRequest');
 export const Accepted = z.object({ status: z.literal('accepted'), message: z.string() }).openapi('Accepted');
+export const VerifiedSchema = z.object({ status: z.literal('verified') }).openapi('Verified');
+
+export type RegisterBody = z.output<typeof RegisterBody>;
+export type UserView = z.output<typeof UserSchema>;
+export type MeView = z.output<typeof MeSchema>;
+export type TokensView = z.output<typeof TokensSchema>;

@@ -41,15 +41,17 @@ export interface TokenPair {
   sessionId: string;
 }
 
-export interface UserView {
-  id: string;
-  email: string;
-  name: string;
-  phone: string | null;
-  emailVerified: boolean;
-  language: Language;
+/** A user with their roles: what the user views are made of (accounts.view.ts). */
+export interface UserWithRoles {
+  user: UserRecord;
   roles: string[];
-  createdAt: string;
+}
+
+/** What GET /me shows: the user, their roles and permissions, linked providers and the current session. */
+export interface MeRecord extends UserWithRoles {
+  permissions: string[];
+  providers: string[];
+  sessionId: string;
 }
 
 /**
@@ -117,24 +119,16 @@ export class AccountsService {
     );
   }
 
-  async view(user: UserRecord): Promise<UserView> {
+  /** The user with their roles. */
+  async withRoles(user: UserRecord): Promise<UserWithRoles> {
     const { roles } = await this.repos.rbac.findRolesAndPermissions(user.id);
-    return {
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      phone: user.phone,
-      emailVerified: !!user.emailVerifiedAt,
-      language: user.language,
-      roles,
-      createdAt: user.createdAt.toISOString(),
-    };
+    return { user, roles };
   }
 
   async register(
     input: { email: string; password: string; name: string; phone?: string; language?: Language },
     meta: RequestMeta,
-  ): Promise<UserView> {
+  ): Promise<UserWithRoles> {
     const email = normaliseEmail(input.email);
     const problems = checkPassword(input.password, { email, name: input.name });
     if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
@@ -165,20 +159,22 @@ export class AccountsService {
             loginUrl: this.deps.config.urls.app && `${this.deps.config.urls.app}/login`,
           }),
         );
-      return {
+      const unsaved: UserRecord = {
         id: uuidv7(),
         email,
         name: input.name.trim(),
         phone: input.phone ?? null,
-        emailVerified: false,
+        passwordHash: null,
+        emailVerifiedAt: null,
         language,
-        roles: ['pet_owner'],
-        createdAt: new Date().toISOString(),
+        mfaEnabled: false,
+        createdAt: new Date(),
       };
+      return { user: unsaved, roles: ['pet_owner'] };
     }
     await this.sendVerification(user);
     await this.repos.audit.record({ type: 'register', actorId: user.id, targetId: user.id, ip: meta.ip });
-    return this.view(user);
+    return this.withRoles(user);
   }
 
   private async sendVerification(user: UserRecord): Promise<void> {
@@ -217,7 +213,7 @@ export class AccountsService {
   async login(
     input: { email: string; password: string; deviceId?: string },
     meta: RequestMeta,
-  ): Promise<{ tokens: TokenPair; user: UserView }> {
+  ): Promise<{ tokens: TokenPair; user: UserWithRoles }> {
     const email = normaliseEmail(input.email);
     const accountKey = this.deps.throttle.accountKey(email);
     await this.deps.throttle.check('loginPerIp', meta.ip ?? 'unknown');
@@ -255,7 +251,7 @@ export class AccountsService {
       ip: meta.ip,
       detail: { sessionId: tokens.sessionId },
     });
-    return { tokens, user: await this.view(user) };
+    return { tokens, user: await this.withRoles(user) };
   }
 
   private async startSession(user: UserRecord, deviceId: string | undefined, meta: RequestMeta): Promise<TokenPair> {
@@ -403,20 +399,12 @@ export class AccountsService {
     this.deliver(user.email, templates.passwordChanged(user.language, { name: user.name }));
   }
 
-  async me(principal: Principal) {
+  async findMe(principal: Principal): Promise<MeRecord> {
     const user = await this.repos.accounts.findById(principal.userId);
     if (!user) throw new NotFoundError('user_not_found', 'The account no longer exists');
     const { roles, permissions } = await this.repos.rbac.findRolesAndPermissions(user.id);
     const providers = await this.repos.accounts.listProviders(user.id);
-    return {
-      ...(await this.view(user)),
-      roles,
-      permissions,
-      mfa: { enabled: user.mfaEnabled, methods: [] as string[] },
-      providers: providers.filter((p) => p !== 'password'),
-      hasPassword: !!user.passwordHash,
-      sessionId: principal.sessionId,
-    };
+    return { user, roles, permissions, providers, sessionId: principal.sessionId };
   }
 
   /**

@@ -6,6 +6,7 @@ import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { AccountsService } from '../accounts/accounts.service.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { KeysService } from '../tokens/keys.service.ts';
+import { toUserView } from '../accounts/accounts.view.ts';
 
 const roleName = z
   .string()
@@ -146,7 +147,7 @@ export function adminRoutes(
       const page = users.slice(0, n);
       const last = page[page.length - 1];
       res.json({
-        items: await Promise.all(page.map((u) => deps.accountsService.view(u))),
+        items: await Promise.all(page.map(async (u) => toUserView(await deps.accountsService.withRoles(u)))),
         nextCursor:
           users.length > n && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
       });
