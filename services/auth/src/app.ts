@@ -19,6 +19,7 @@ import { repositoriesOver } from './store.ts';
 import { KeysService } from './tokens/keys.service.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
+import { SessionsService } from './sessions/sessions.service.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
 import { ThrottleService } from './throttle/throttle.service.ts';
 import { RbacService } from './rbac/rbac.service.ts';
@@ -59,6 +60,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     config: { ...config, urls: ctx.urls },
   });
   const rbacService = new RbacService(store);
+  const sessionsService = new SessionsService(store, { accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
     await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
@@ -75,14 +77,15 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const verifier = new AccessTokenVerifier(() => keys.jwks(), {
     issuer: ctx.config.JWT_ISSUER,
     audience: ctx.config.JWT_AUDIENCE,
-    isRevoked: (sid) => sessions.isRevoked(sid),
+    isRevoked: (sid) => sessionsService.isRevoked(sid),
   });
   const auth = requireAuth(verifier);
 
   // Every feature declares its endpoints, paths written out whole, on the service's one router.
   const api = new ApiRouter(openapi);
-  const deps = { verifier, accounts: accountsService };
+  const deps = { verifier, accounts: accountsService, sessions: sessionsService };
   accountsRoutes(api, deps);
+  sessionsRoutes(api, deps);
   app.use(api.finish());
 
   app.get('/.well-known/jwks.json', async (_req, res) => {
@@ -101,7 +104,6 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
       },
     },
   });
-  app.use('/api/v1/auth', sessionsRoutes(openapi, sessions, audit, auth).finish());
   app.use(
     '/api/v1/admin',
     adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, keys, auth }).finish(),
