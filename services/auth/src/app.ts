@@ -8,7 +8,6 @@ import {
   createAppFor,
   finishApp,
   servicePath,
-  z,
   type ServiceContext,
   type ServiceDefinition,
 } from '@petpro/kit';
@@ -17,6 +16,7 @@ import { parseAuthConfig } from './config.ts';
 import { KeyBox } from './shared/crypto.ts';
 import { repositoriesOver } from './store.ts';
 import { KeysService } from './tokens/keys.service.ts';
+import { tokensRoutes } from './tokens/tokens.routes.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
@@ -83,30 +83,15 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
 
   // Every feature declares its endpoints, paths written out whole, on the service's one router.
   const api = new ApiRouter(openapi);
-  const deps = { verifier, accounts: accountsService, sessions: sessionsService };
+  const deps = { verifier, keys, accounts: accountsService, sessions: sessionsService };
+  tokensRoutes(api, deps);
   accountsRoutes(api, deps);
   sessionsRoutes(api, deps);
   app.use(api.finish());
 
-  app.get('/.well-known/jwks.json', async (_req, res) => {
-    res.setHeader('Cache-Control', 'public, max-age=60');
-    res.json(await keys.jwks());
-  });
-  openapi.registerPath({
-    method: 'get',
-    path: '/.well-known/jwks.json',
-    summary: 'Public keys that verify access tokens',
-    tags: ['auth'],
-    responses: {
-      200: {
-        description: 'JWK set',
-        content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } },
-      },
-    },
-  });
   app.use(
     '/api/v1/admin',
-    adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, keys, auth }).finish(),
+    adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, auth }).finish(),
   );
   // The pages mail links open when there is no client app; the gateway routes them publicly.
   app.use(pagesRoutes(accountsService));

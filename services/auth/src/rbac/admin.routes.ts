@@ -5,7 +5,6 @@ import type { RbacRepository } from './rbac.repository.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { AccountsService } from '../accounts/accounts.service.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
-import type { KeysService } from '../tokens/keys.service.ts';
 import { toUserView } from '../accounts/accounts.view.ts';
 
 const roleName = z
@@ -40,7 +39,6 @@ export function adminRoutes(
     accounts: AccountsRepository;
     accountsService: AccountsService;
     audit: AuditRepository;
-    keys: KeysService;
     auth: RequestHandler;
   },
 ) {
@@ -208,22 +206,6 @@ export function adminRoutes(
         items: page.map((e) => ({ ...e, at: e.at.toISOString() })),
         nextCursor: rows.length > n ? page[page.length - 1]!.id : null,
       });
-    },
-  );
-  api.route(
-    {
-      method: 'post',
-      path: '/keys/rotate',
-      summary: 'Rotate the token signing key now (the old public key stays published until its tokens expire)',
-      tags,
-      auth: true,
-      responses: { 200: { description: 'Rotated' } },
-    },
-    ...can('admin:keys'),
-    async (req, res) => {
-      await deps.keys.ensureKey(true);
-      await deps.audit.record({ type: 'signing_key_rotated', actorId: req.principal!.userId });
-      res.json(await deps.keys.jwks());
     },
   );
   return api;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { ACCESS_TOKEN_ALG, runEvery } from '@petpro/kit';
-import type { Logger } from '@petpro/kit';
+import type { Logger, Principal } from '@petpro/kit';
 import type { KeyBox } from '../shared/crypto.ts';
 import type { StoredKey } from './keys.repository.ts';
 import type { AuthStore } from '../store.ts';
@@ -87,6 +87,13 @@ export class KeysService {
   async jwks(): Promise<{ keys: JWK[] }> {
     await this.reloadIfStale();
     return { keys: this.published };
+  }
+
+  /** The admin's rotation: a new active key at once (recorded in the audit trail); answers the keys now published. */
+  async rotateNow(actor: Principal): Promise<{ keys: JWK[] }> {
+    await this.ensureKey(true);
+    await this.store.repos.audit.record({ type: 'signing_key_rotated', actorId: actor.userId });
+    return this.jwks();
   }
 
   async sign(input: AccessTokenInput): Promise<{ token: string; expiresIn: number }> {
