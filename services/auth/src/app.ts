@@ -24,6 +24,8 @@ import { sessionsRoutes } from './sessions/sessions.routes.ts';
 import { ThrottleService } from './throttle/throttle.service.ts';
 import { RbacService } from './rbac/rbac.service.ts';
 import { adminRoutes } from './rbac/admin.routes.ts';
+import { AuditService } from './audit/audit.service.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
 import { pagesRoutes } from './pages/pages.routes.ts';
 
@@ -35,7 +37,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const { app, openapi } = createAppFor(ctx);
 
   const store = createStore(ctx.db, repositoriesOver);
-  const { accounts, sessions, rbac, audit } = store.repos;
+  const { accounts, sessions, rbac } = store.repos;
   const keys = new KeysService(
     store,
     new KeyBox(config.JWT_KEY_SECRET ?? ctx.config.SERVICE_SECRET!),
@@ -83,16 +85,15 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
 
   // Every feature declares its endpoints, paths written out whole, on the service's one router.
   const api = new ApiRouter(openapi);
-  const deps = { verifier, keys, accounts: accountsService, sessions: sessionsService };
+  const audit = new AuditService(store);
+  const deps = { verifier, keys, accounts: accountsService, sessions: sessionsService, audit };
   tokensRoutes(api, deps);
   accountsRoutes(api, deps);
   sessionsRoutes(api, deps);
+  auditRoutes(api, deps);
   app.use(api.finish());
 
-  app.use(
-    '/api/v1/admin',
-    adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, auth }).finish(),
-  );
+  app.use('/api/v1/admin', adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, auth }).finish());
   // The pages mail links open when there is no client app; the gateway routes them publicly.
   app.use(pagesRoutes(accountsService));
   app.use(

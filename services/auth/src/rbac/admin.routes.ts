@@ -4,7 +4,6 @@ import type { RbacService } from './rbac.service.ts';
 import type { RbacRepository } from './rbac.repository.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { AccountsService } from '../accounts/accounts.service.ts';
-import type { AuditRepository } from '../audit/audit.repository.ts';
 import { toUserView } from '../accounts/accounts.view.ts';
 
 const roleName = z
@@ -38,7 +37,6 @@ export function adminRoutes(
     rbac: RbacRepository;
     accounts: AccountsRepository;
     accountsService: AccountsService;
-    audit: AuditRepository;
     auth: RequestHandler;
   },
 ) {
@@ -180,32 +178,6 @@ export function adminRoutes(
     ...can('admin:users'),
     async (req, res) => {
       res.json({ revoked: await deps.rbacService.forceLogout(req.principal!, req.valid.params.id) });
-    },
-  );
-  api.route(
-    {
-      method: 'get',
-      path: '/audit',
-      summary: 'Security audit events, newest first',
-      tags,
-      auth: true,
-      query: z.object({
-        type: z.string().max(50).optional(),
-        userId: z.uuid().optional(),
-        limit,
-        cursor: z.uuid().optional(),
-      }),
-      responses: { 200: { description: 'Events' } },
-    },
-    ...can('admin:audit'),
-    async (req, res) => {
-      const { type, userId, limit: n, cursor } = req.valid.query;
-      const rows = await deps.audit.list({ type, userId, before: cursor, limit: n + 1 });
-      const page = rows.slice(0, n);
-      res.json({
-        items: page.map((e) => ({ ...e, at: e.at.toISOString() })),
-        nextCursor: rows.length > n ? page[page.length - 1]!.id : null,
-      });
     },
   );
   return api;
