@@ -3,7 +3,6 @@ import {
   AccessTokenVerifier,
   ApiRouter,
   createStore,
-  requireAuth,
   runEvery,
   createAppFor,
   finishApp,
@@ -23,7 +22,7 @@ import { SessionsService } from './sessions/sessions.service.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
 import { ThrottleService } from './throttle/throttle.service.ts';
 import { RbacService } from './rbac/rbac.service.ts';
-import { adminRoutes } from './rbac/admin.routes.ts';
+import { rbacRoutes } from './rbac/rbac.routes.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
@@ -37,7 +36,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const { app, openapi } = createAppFor(ctx);
 
   const store = createStore(ctx.db, repositoriesOver);
-  const { accounts, sessions, rbac } = store.repos;
+  const { accounts, sessions } = store.repos;
   const keys = new KeysService(
     store,
     new KeyBox(config.JWT_KEY_SECRET ?? ctx.config.SERVICE_SECRET!),
@@ -63,6 +62,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   });
   const rbacService = new RbacService(store);
   const sessionsService = new SessionsService(store, { accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+  const audit = new AuditService(store);
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
     await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
@@ -81,19 +81,16 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     audience: ctx.config.JWT_AUDIENCE,
     isRevoked: (sid) => sessionsService.isRevoked(sid),
   });
-  const auth = requireAuth(verifier);
 
   // Every feature declares its endpoints, paths written out whole, on the service's one router.
   const api = new ApiRouter(openapi);
-  const audit = new AuditService(store);
-  const deps = { verifier, keys, accounts: accountsService, sessions: sessionsService, audit };
+  const deps = { verifier, keys, accounts: accountsService, sessions: sessionsService, rbac: rbacService, audit };
   tokensRoutes(api, deps);
   accountsRoutes(api, deps);
   sessionsRoutes(api, deps);
+  rbacRoutes(api, deps);
   auditRoutes(api, deps);
   app.use(api.finish());
-
-  app.use('/api/v1/admin', adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, auth }).finish());
   // The pages mail links open when there is no client app; the gateway routes them publicly.
   app.use(pagesRoutes(accountsService));
   app.use(

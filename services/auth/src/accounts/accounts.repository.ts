@@ -142,11 +142,11 @@ export class AccountsRepository {
     return rows.map((r) => r.provider);
   }
 
-  /** Admin search: exact or prefix match on the email, newest first. */
-  async search(
+  /** Admin search: exact or prefix match on the email, newest first, up to `limit` after `cursor`. */
+  async searchPage(
     emailPrefix: string | undefined,
+    cursor: { createdAt: Date; id: string } | undefined,
     limit: number,
-    cursor?: { createdAt: Date; id: string },
   ): Promise<UserRecord[]> {
     let q = this.db.selectFrom('users').select(userColumns);
     if (emailPrefix) q = q.where('email', 'like', `${emailPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);

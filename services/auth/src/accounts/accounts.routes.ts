@@ -1,4 +1,4 @@
-import { requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { requireAuth, requirePermission, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { AccountsService } from './accounts.service.ts';
 import {
   Accepted,
@@ -9,8 +9,10 @@ import {
   RefreshBody,
   RegisterBody,
   ResetBody,
+  SearchUsersQuery,
   TokenBody,
   TokensSchema,
+  UserPage,
   UserSchema,
   VerifiedSchema,
 } from './accounts.schemas.ts';
@@ -20,7 +22,7 @@ import { requestMeta } from '../shared/request-meta.ts';
 const tags = ['auth'];
 const accepted = (message: string) => ({ status: 'accepted' as const, message });
 
-/** Accounts and tokens: registration, verification, login, refresh, logout, passwords, me. */
+/** Accounts and tokens: registration, verification, login, refresh, logout, passwords, me; the admin's user search. */
 export function accountsRoutes(api: ApiRouter, deps: { accounts: AccountsService; verifier: AccessTokenVerifier }) {
   const { accounts } = deps;
   const auth = requireAuth(deps.verifier);
@@ -190,5 +192,22 @@ export function accountsRoutes(api: ApiRouter, deps: { accounts: AccountsService
     },
     auth,
     async (req, reply) => reply(200, toMeView(await accounts.findMe(req.principal!))),
+  );
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/api/v1/admin/users',
+      summary: 'Find users by email (prefix)',
+      tags: ['admin'],
+      auth: true,
+      query: SearchUsersQuery,
+      responses: { 200: { description: 'Users', schema: UserPage } },
+    },
+    auth,
+    requirePermission('admin:users'),
+    async (req, reply) => {
+      const page = await accounts.searchPage(req.valid.query);
+      return reply(200, { items: page.items.map(toUserView), nextCursor: page.nextCursor });
+    },
   );
 }

@@ -7,6 +7,8 @@ import {
   NotFoundError,
   UnauthorizedError,
   ValidationError,
+  decodeCursor,
+  toPage,
   type Language,
   type Logger,
   type Mailer,
@@ -21,6 +23,10 @@ import type { AuthStore } from '../store.ts';
 import type { KeysService } from '../tokens/keys.service.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
 import { templates, type RenderedMail } from '../mail/templates.ts';
+import type { SearchUsersQuery } from './accounts.schemas.ts';
+
+/** A page of the admin's user search ends at a (created, id) position. */
+const USER_CURSOR = { createdAt: 'instant', id: 'uuid' } as const;
 
 const ADMIN_NAME = 'PetPro Admin';
 
@@ -123,6 +129,15 @@ export class AccountsService {
   async withRoles(user: UserRecord): Promise<UserWithRoles> {
     const { roles } = await this.repos.rbac.findRolesAndPermissions(user.id);
     return { user, roles };
+  }
+
+  /** The admin's user search: exact or prefix match on the email, newest first, with each user's roles. */
+  async searchPage(q: SearchUsersQuery): Promise<{ items: UserWithRoles[]; nextCursor: string | null }> {
+    const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, USER_CURSOR);
+    const after = key && { createdAt: new Date(key.createdAt), id: key.id };
+    const rows = await this.repos.accounts.searchPage(q.email, after, q.limit + 1);
+    const page = toPage(rows, q.limit, (last) => ({ createdAt: last.createdAt.toISOString(), id: last.id }));
+    return { items: await Promise.all(page.items.map((u) => this.withRoles(u))), nextCursor: page.nextCursor };
   }
 
   async register(

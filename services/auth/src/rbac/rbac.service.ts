@@ -1,5 +1,7 @@
 import { ADMIN_ROLE, BadRequestError, ConflictError, NotFoundError, type Principal } from '@petpro/kit';
 import type { AuthStore } from '../store.ts';
+import type { RoleRecord } from './rbac.repository.ts';
+import type { CreateRoleBody, UpdateRoleBody } from './rbac.schemas.ts';
 
 /** Roles, permissions and admin user tools. */
 export class RbacService {
@@ -9,7 +11,15 @@ export class RbacService {
     return this.store.repos;
   }
 
-  private async assertPermissions(permissions: string[]): Promise<void> {
+  listRoles(): Promise<RoleRecord[]> {
+    return this.repos.rbac.listRoles();
+  }
+
+  listPermissions(): Promise<Array<{ name: string; description: string }>> {
+    return this.repos.rbac.listPermissions();
+  }
+
+  private async assertPermissionsExist(permissions: string[]): Promise<void> {
     const unknown = await this.repos.rbac.unknownPermissions(permissions);
     if (unknown.length)
       throw new BadRequestError(
@@ -19,8 +29,8 @@ export class RbacService {
       );
   }
 
-  async createRole(actor: Principal, input: { name: string; description?: string; permissions: string[] }) {
-    await this.assertPermissions(input.permissions);
+  async createRole(actor: Principal, input: CreateRoleBody): Promise<RoleRecord> {
+    await this.assertPermissionsExist(input.permissions);
     const permissions = [...new Set(input.permissions)];
     const created = await this.store.transaction((repos) =>
       repos.rbac.createRole(input.name, input.description ?? '', permissions),
@@ -39,10 +49,10 @@ export class RbacService {
    * access tokens still list the permission, and the gateway refuses them within seconds instead of
    * at expiry (they log in again and get what the role gives now).
    */
-  async updateRole(actor: Principal, name: string, patch: { description?: string; permissions?: string[] }) {
+  async updateRole(actor: Principal, name: string, patch: UpdateRoleBody): Promise<RoleRecord> {
     const role = await this.repos.rbac.findRole(name);
     if (!role) throw new NotFoundError('role_not_found', `No role ${name}`);
-    if (patch.permissions) await this.assertPermissions(patch.permissions);
+    if (patch.permissions) await this.assertPermissionsExist(patch.permissions);
     const change = { ...patch, permissions: patch.permissions && [...new Set(patch.permissions)] };
     await this.store.transaction((repos) => repos.rbac.updateRole(name, change));
     const removed = patch.permissions ? role.permissions.filter((x) => !patch.permissions!.includes(x)) : [];
