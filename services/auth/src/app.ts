@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import {
   AccessTokenVerifier,
   ApiRouter,
+  createOpenApiRegistry,
   createStore,
   runEvery,
   createAppFor,
@@ -36,7 +37,6 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const { app, openapi } = createAppFor(ctx);
 
   const store = createStore(ctx.db, repositoriesOver);
-  const { accounts, sessions } = store.repos;
   const keys = new KeysService(
     store,
     new KeyBox(config.JWT_KEY_SECRET ?? ctx.config.SERVICE_SECRET!),
@@ -52,7 +52,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   ctx.onClose.push(keys.startRotation());
 
   const throttle = new ThrottleService(store, config.AUTH_IP_LIMIT_FACTOR);
-  const accountsService = new AccountsService({
+  const accounts = new AccountsService({
     store,
     throttle,
     keys,
@@ -60,12 +60,12 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     log: ctx.log,
     config: { ...config, urls: ctx.urls },
   });
-  const rbacService = new RbacService(store);
-  const sessionsService = new SessionsService(store, { accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+  const rbac = new RbacService(store);
+  const sessions = new SessionsService(store, { accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
   const audit = new AuditService(store);
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
-    await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
+    await accounts.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
   ctx.onClose.push(
     runEvery(3_600_000, () => store.repos.throttle.purgeExpired(), {
       log: ctx.log,
@@ -79,12 +79,20 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const verifier = new AccessTokenVerifier(() => keys.jwks(), {
     issuer: ctx.config.JWT_ISSUER,
     audience: ctx.config.JWT_AUDIENCE,
-    isRevoked: (sid) => sessionsService.isRevoked(sid),
+    isRevoked: (sid) => sessions.isRevoked(sid),
   });
 
   // Every feature declares its endpoints, paths written out whole, on the service's one router.
   const api = new ApiRouter(openapi);
-  const deps = { verifier, keys, accounts: accountsService, sessions: sessionsService, rbac: rbacService, audit };
+  const deps = {
+    verifier,
+    credentials: ctx.credentials,
+    keys,
+    accounts,
+    sessions,
+    rbac,
+    audit,
+  };
   tokensRoutes(api, deps);
   accountsRoutes(api, deps);
   sessionsRoutes(api, deps);
@@ -92,17 +100,11 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   auditRoutes(api, deps);
   app.use(api.finish());
   // The pages mail links open when there is no client app; the gateway routes them publicly.
-  app.use(pagesRoutes(accountsService));
-  app.use(
-    '/internal',
-    internalRoutes({
-      credentials: ctx.credentials,
-      sessions,
-      rbacService,
-      accounts,
-      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    }),
-  );
+  app.use(pagesRoutes(accounts));
+  // Service-to-service endpoints: a second router, its registry unpublished (the gateway never routes /internal).
+  const internal = new ApiRouter(createOpenApiRegistry());
+  internalRoutes(internal, deps);
+  app.use(internal.finish());
   return finishApp(app);
 }
 

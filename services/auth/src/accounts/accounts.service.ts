@@ -131,6 +131,20 @@ export class AccountsService {
     return { user, roles };
   }
 
+  /** A user by id (another service's lookup); 404 `user_not_found`. */
+  async findUserById(id: string): Promise<UserRecord> {
+    const user = await this.repos.accounts.findById(id);
+    if (!user) throw new NotFoundError('user_not_found', 'No such user');
+    return user;
+  }
+
+  /** A user by email, as typed (another service's lookup); 404 `user_not_found`. */
+  async findUserByEmail(rawEmail: string): Promise<UserRecord> {
+    const user = await this.repos.accounts.findByEmail(normaliseEmail(rawEmail));
+    if (!user) throw new NotFoundError('user_not_found', 'No such user');
+    return user;
+  }
+
   /** The admin's user search: exact or prefix match on the email, newest first, with each user's roles. */
   async searchPage(q: SearchUsersQuery): Promise<{ items: UserWithRoles[]; nextCursor: string | null }> {
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, USER_CURSOR);

@@ -1,7 +1,30 @@
-import { ADMIN_ROLE, BadRequestError, ConflictError, NotFoundError, type Principal } from '@petpro/kit';
+import {
+  ADMIN_ROLE,
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  type Principal,
+  type ServiceCaller,
+} from '@petpro/kit';
 import type { AuthStore } from '../store.ts';
 import type { RoleRecord } from './rbac.repository.ts';
 import type { CreateRoleBody, UpdateRoleBody } from './rbac.schemas.ts';
+
+/** Roles a service may grant: the clinic service gives `vendor` (approved onboarding) and `clinic_staff` (staff link). */
+export const SERVICE_GRANTS: Partial<Record<ServiceCaller, readonly string[]>> = { clinic: ['vendor', 'clinic_staff'] };
+/** Roles a service may take back: the clinic service only `clinic_staff` (a staff link ended). */
+export const SERVICE_REVOCATIONS: Partial<Record<ServiceCaller, readonly string[]>> = { clinic: ['clinic_staff'] };
+
+/** Which roles each service may grant or take back: never `admin`, and only what its own flow gives. */
+function assertServiceMayChangeRole(
+  policy: Partial<Record<ServiceCaller, readonly string[]>>,
+  caller: ServiceCaller,
+  role: string,
+) {
+  if (!policy[caller]?.includes(role))
+    throw new ForbiddenError('role_not_allowed', `The ${caller} service may not change the role ${role}`);
+}
 
 /** Roles, permissions and admin user tools. */
 export class RbacService {
@@ -106,7 +129,8 @@ export class RbacService {
   }
 
   /** Grants a role on behalf of another service (e.g. `vendor` when an onboarding is approved); idempotent. */
-  async grantFromService(service: string, userId: string, role: string): Promise<void> {
+  async grantFromService(service: ServiceCaller, userId: string, role: string): Promise<void> {
+    assertServiceMayChangeRole(SERVICE_GRANTS, service, role);
     if (!(await this.repos.accounts.findById(userId))) throw new NotFoundError('user_not_found', 'No such user');
     if ((await this.repos.rbac.unknownRoles([role])).length)
       throw new BadRequestError('unknown_role', `Unknown role ${role}`);
@@ -122,7 +146,8 @@ export class RbacService {
    * Takes back a role on behalf of a service: only a grant that service made (an admin's grant of
    * the same role stays); nothing happens when there is none. The user's sessions are revoked, as for any role reduction.
    */
-  async revokeFromService(service: string, userId: string, role: string): Promise<void> {
+  async revokeFromService(service: ServiceCaller, userId: string, role: string): Promise<void> {
+    assertServiceMayChangeRole(SERVICE_REVOCATIONS, service, role);
     if (!(await this.repos.rbac.revokeGrant(userId, role, `service:${service}`))) return;
     // A user who lost a role loses their sessions at once (see setUserRoles).
     const sessionsRevoked = (await this.repos.sessions.revoke({ userId }, 'roles_reduced')).length;
