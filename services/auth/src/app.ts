@@ -1,31 +1,31 @@
 import type { Express } from 'express';
 import {
   AccessTokenVerifier,
-  requireAuth,
+  ApiRouter,
+  createOpenApiRegistry,
+  createStore,
   runEvery,
   createAppFor,
   finishApp,
   servicePath,
-  z,
   type ServiceContext,
   type ServiceDefinition,
 } from '@petpro/kit';
 import type { DB } from './db.ts';
 import { parseAuthConfig } from './config.ts';
 import { KeyBox } from './shared/crypto.ts';
-import { KeysRepository } from './tokens/keys.repository.ts';
+import { repositoriesOver } from './store.ts';
 import { KeysService } from './tokens/keys.service.ts';
-import { AccountsRepository } from './accounts/accounts.repository.ts';
+import { tokensRoutes } from './tokens/tokens.routes.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
-import { SessionsRepository } from './sessions/sessions.repository.ts';
+import { SessionsService } from './sessions/sessions.service.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
-import { ThrottleRepository } from './throttle/throttle.repository.ts';
 import { ThrottleService } from './throttle/throttle.service.ts';
-import { RbacRepository } from './rbac/rbac.repository.ts';
 import { RbacService } from './rbac/rbac.service.ts';
-import { adminRoutes } from './rbac/admin.routes.ts';
-import { AuditRepository } from './audit/audit.repository.ts';
+import { rbacRoutes } from './rbac/rbac.routes.ts';
+import { AuditService } from './audit/audit.service.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
 import { pagesRoutes } from './pages/pages.routes.ts';
 
@@ -36,8 +36,9 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const config = parseAuthConfig(ctx.env);
   const { app, openapi } = createAppFor(ctx);
 
+  const store = createStore(ctx.db, repositoriesOver);
   const keys = new KeysService(
-    new KeysRepository(ctx.db),
+    store,
     new KeyBox(config.JWT_KEY_SECRET ?? ctx.config.SERVICE_SECRET!),
     {
       issuer: ctx.config.JWT_ISSUER,
@@ -50,29 +51,26 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   await keys.ensureKey();
   ctx.onClose.push(keys.startRotation());
 
-  const accounts = new AccountsRepository(ctx.db);
-  const sessions = new SessionsRepository(ctx.db);
-  const throttleRepo = new ThrottleRepository(ctx.db);
-  const throttle = new ThrottleService(throttleRepo, config.AUTH_IP_LIMIT_FACTOR);
-  const rbac = new RbacRepository(ctx.db);
-  const audit = new AuditRepository(ctx.db);
-  const accountsService = new AccountsService({
-    accounts,
-    sessions,
-    rbac,
-    audit,
+  const throttle = new ThrottleService(store, config.AUTH_IP_LIMIT_FACTOR);
+  const accounts = new AccountsService({
+    store,
     throttle,
     keys,
     mailer: ctx.mailer,
     log: ctx.log,
     config: { ...config, urls: ctx.urls },
   });
-  const rbacService = new RbacService({ rbac, audit, accounts, sessions });
+  const rbac = new RbacService(store);
+  const sessions = new SessionsService(store, { accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+  const audit = new AuditService(store);
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
-    await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
+    await accounts.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
   ctx.onClose.push(
-    runEvery(3_600_000, () => throttleRepo.purge(), { log: ctx.log, failure: 'login throttle purge failed' }),
+    runEvery(3_600_000, () => store.repos.throttle.purgeExpired(), {
+      log: ctx.log,
+      failure: 'login throttle purge failed',
+    }),
   );
 
   // The auth service verifies the tokens it signs with its own published keys, like everyone else.
@@ -83,42 +81,30 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     audience: ctx.config.JWT_AUDIENCE,
     isRevoked: (sid) => sessions.isRevoked(sid),
   });
-  const auth = requireAuth(verifier);
 
-  app.get('/.well-known/jwks.json', async (_req, res) => {
-    res.setHeader('Cache-Control', 'public, max-age=60');
-    res.json(await keys.jwks());
-  });
-  openapi.registerPath({
-    method: 'get',
-    path: '/.well-known/jwks.json',
-    summary: 'Public keys that verify access tokens',
-    tags: ['auth'],
-    responses: {
-      200: {
-        description: 'JWK set',
-        content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } },
-      },
-    },
-  });
-  app.use('/api/v1/auth', accountsRoutes(openapi, accountsService, auth).finish());
-  app.use('/api/v1/auth', sessionsRoutes(openapi, sessions, audit, auth).finish());
-  app.use(
-    '/api/v1/admin',
-    adminRoutes(openapi, { rbacService, rbac, accounts, accountsService, audit, keys, auth }).finish(),
-  );
+  // Every feature declares its endpoints, paths written out whole, on the service's one router.
+  const api = new ApiRouter(openapi);
+  const deps = {
+    verifier,
+    credentials: ctx.credentials,
+    keys,
+    accounts,
+    sessions,
+    rbac,
+    audit,
+  };
+  tokensRoutes(api, deps);
+  accountsRoutes(api, deps);
+  sessionsRoutes(api, deps);
+  rbacRoutes(api, deps);
+  auditRoutes(api, deps);
+  app.use(api.finish());
   // The pages mail links open when there is no client app; the gateway routes them publicly.
-  app.use(pagesRoutes(accountsService));
-  app.use(
-    '/internal',
-    internalRoutes({
-      credentials: ctx.credentials,
-      sessions,
-      rbacService,
-      accounts,
-      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    }),
-  );
+  app.use(pagesRoutes(accounts));
+  // Service-to-service endpoints: a second router, its registry unpublished (the gateway never routes /internal).
+  const internal = new ApiRouter(createOpenApiRegistry());
+  internalRoutes(internal, deps);
+  app.use(internal.finish());
   return finishApp(app);
 }
 

@@ -77,7 +77,7 @@ function toSession(r: Row): SessionRecord {
 export class SessionsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Creates a session with its first refresh token. */
+  /** Creates a session with its first refresh token (two statements: run it in a `store.transaction`). */
   async create(
     userId: string,
     device: DeviceInfo,
@@ -85,30 +85,28 @@ export class SessionsRepository {
     expiresAt: Date,
     refreshHash: string,
   ): Promise<SessionRecord> {
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('sessions')
-        .values({
-          id: uuidv7(),
-          user_id: userId,
-          idle_expires_at: idleExpiresAt,
-          expires_at: expiresAt,
-          ip: device.ip,
-          user_agent: device.userAgent,
-          browser: device.browser,
-          os: device.os,
-          device: device.device,
-          device_id: device.deviceId,
-          fingerprint: device.fingerprint,
-        })
-        .returning(cols)
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('refresh_tokens')
-        .values({ id: uuidv7(), session_id: row.id, token_hash: refreshHash })
-        .execute();
-      return toSession(row);
-    });
+    const row = await this.db
+      .insertInto('sessions')
+      .values({
+        id: uuidv7(),
+        user_id: userId,
+        idle_expires_at: idleExpiresAt,
+        expires_at: expiresAt,
+        ip: device.ip,
+        user_agent: device.userAgent,
+        browser: device.browser,
+        os: device.os,
+        device: device.device,
+        device_id: device.deviceId,
+        fingerprint: device.fingerprint,
+      })
+      .returning(cols)
+      .executeTakeFirstOrThrow();
+    await this.db
+      .insertInto('refresh_tokens')
+      .values({ id: uuidv7(), session_id: row.id, token_hash: refreshHash })
+      .execute();
+    return toSession(row);
   }
 
   async findById(id: string): Promise<SessionRecord | undefined> {
@@ -117,7 +115,7 @@ export class SessionsRepository {
   }
 
   /** The refresh token and its session, whatever their state. */
-  async findRefresh(
+  async findRefreshToken(
     tokenHash: string,
   ): Promise<{ tokenId: string; usedAt: Date | null; session: SessionRecord } | undefined> {
     const t = await this.db
@@ -131,36 +129,34 @@ export class SessionsRepository {
   }
 
   /**
-   * Spends a refresh token and stores its successor in one transaction. Returns false when the
-   * token was already spent (a concurrent or replayed use), which the caller treats as theft.
+   * Spends a refresh token and stores its successor (run it in a `store.transaction`). Returns false
+   * when the token was already spent (a concurrent or replayed use), which the caller treats as theft.
    */
-  async rotate(
+  async rotateRefreshToken(
     tokenId: string,
     sessionId: string,
     newHash: string,
     idleExpiresAt: Date,
     device: { ip: string | null },
   ): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const spent = await trx
-        .updateTable('refresh_tokens')
-        .set({ used_at: new Date() })
-        .where('id', '=', tokenId)
-        .where('used_at', 'is', null)
-        .returning('id')
-        .executeTakeFirst();
-      if (!spent) return false;
-      await trx
-        .insertInto('refresh_tokens')
-        .values({ id: uuidv7(), session_id: sessionId, token_hash: newHash })
-        .execute();
-      await trx
-        .updateTable('sessions')
-        .set({ last_seen_at: new Date(), idle_expires_at: idleExpiresAt, ...(device.ip ? { ip: device.ip } : {}) })
-        .where('id', '=', sessionId)
-        .execute();
-      return true;
-    });
+    const spent = await this.db
+      .updateTable('refresh_tokens')
+      .set({ used_at: new Date() })
+      .where('id', '=', tokenId)
+      .where('used_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (!spent) return false;
+    await this.db
+      .insertInto('refresh_tokens')
+      .values({ id: uuidv7(), session_id: sessionId, token_hash: newHash })
+      .execute();
+    await this.db
+      .updateTable('sessions')
+      .set({ last_seen_at: new Date(), idle_expires_at: idleExpiresAt, ...(device.ip ? { ip: device.ip } : {}) })
+      .where('id', '=', sessionId)
+      .execute();
+    return true;
   }
 
   /** True when the session was revoked (or never existed): its access tokens must not be accepted. */
@@ -216,7 +212,7 @@ export class SessionsRepository {
   }
 
   /** Sessions revoked since `since` (for gateways to refuse their still-unexpired access tokens). */
-  async revokedSince(
+  async listRevokedSince(
     since: string,
     limit: number,
     afterId?: string,
