@@ -1,11 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { NotFoundError, ValidationError, decodeCursor, toPage } from '@petpro/kit';
-import type {
-  MedicalRecord,
-  MedicalRecordsRepository,
-  RecordFields,
-  RecordType,
-} from './medical-records.repository.ts';
+import type { MedicalRecord, RecordFields, RecordType } from './medical-records.repository.ts';
+import type { UserStore } from '../store.ts';
 import type { PetsService } from '../pets/pets.service.ts';
 import { recordProblems } from './record-rules.ts';
 
@@ -44,7 +40,7 @@ type RecordInput = Partial<Omit<RecordFields, 'nextDueDate' | 'vet' | 'clinicId'
 export class MedicalRecordsService {
   constructor(
     private readonly deps: {
-      records: MedicalRecordsRepository;
+      store: UserStore;
       pets: PetsService;
       /** The owner's "today" (their time zone from preferences): it splits upcoming from overdue. */
       today: (ownerId: string) => Promise<string>;
@@ -68,12 +64,12 @@ export class MedicalRecordsService {
     };
     const problems = recordProblems(fields);
     if (problems.length) throw new ValidationError(problems);
-    return view(await this.deps.records.create(ownerId, uuidv7(), petId, fields));
+    return view(await this.deps.store.repos.medicalRecords.create(ownerId, uuidv7(), petId, fields));
   }
 
   async get(ownerId: string, petId: string, recordId: string): Promise<RecordView> {
     await this.deps.pets.requireActive(ownerId, petId);
-    const r = await this.deps.records.findById(petId, recordId);
+    const r = await this.deps.store.repos.medicalRecords.findById(petId, recordId);
     if (!r) throw notFound();
     return view(r);
   }
@@ -87,7 +83,7 @@ export class MedicalRecordsService {
     await this.deps.pets.requireActive(ownerId, petId);
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { date: 'date', id: 'uuid' });
     const after: [string, string] | undefined = key && [key.date, key.id];
-    const rows = await this.deps.records.list(petId, {
+    const rows = await this.deps.store.repos.medicalRecords.list(petId, {
       types: q.type,
       due: q.due && { mode: q.due, today: await this.deps.today(ownerId) },
       order: q.due ? 'asc' : q.sort === 'date' ? 'asc' : 'desc',
@@ -101,7 +97,7 @@ export class MedicalRecordsService {
   /** Changes the given fields; the whole record must still make sense afterwards. */
   async update(ownerId: string, petId: string, recordId: string, patch: RecordInput): Promise<RecordView> {
     await this.deps.pets.requireActive(ownerId, petId);
-    const current = await this.deps.records.findById(petId, recordId);
+    const current = await this.deps.store.repos.medicalRecords.findById(petId, recordId);
     if (!current) throw notFound();
     const merged: RecordFields = {
       type: patch.type ?? current.type,
@@ -114,13 +110,13 @@ export class MedicalRecordsService {
     };
     const problems = recordProblems(merged);
     if (problems.length) throw new ValidationError(problems);
-    const updated = await this.deps.records.update(ownerId, petId, recordId, merged);
+    const updated = await this.deps.store.repos.medicalRecords.update(ownerId, petId, recordId, merged);
     if (!updated) throw notFound();
     return view(updated);
   }
 
   async remove(ownerId: string, petId: string, recordId: string): Promise<void> {
     await this.deps.pets.requireActive(ownerId, petId);
-    if (!(await this.deps.records.delete(ownerId, petId, recordId))) throw notFound();
+    if (!(await this.deps.store.repos.medicalRecords.delete(ownerId, petId, recordId))) throw notFound();
   }
 }

@@ -1,9 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Kysely } from 'kysely';
-import { ConflictError, NotFoundError, decodeCursor, toPage, withTransaction, type Logger } from '@petpro/kit';
-import type { DB } from '../db.ts';
-import type { PetFields, PetRecord, PetsRepository, Species, Sex } from './pets.repository.ts';
-import type { ImageRecord, ImagesRepository } from '../media/images.repository.ts';
+import { ConflictError, NotFoundError, decodeCursor, toPage, type Logger } from '@petpro/kit';
+import type { Repositories, UserStore } from '../store.ts';
+import type { PetFields, PetRecord, Species, Sex } from './pets.repository.ts';
+import type { ImageRecord } from '../media/images.repository.ts';
 import type { ImageView, MediaService } from '../media/media.service.ts';
 import { birthDateFromEstimatedAge, deriveAge } from './age.ts';
 
@@ -56,9 +55,7 @@ const notFound = () => new NotFoundError('pet_not_found', 'No such pet');
 export class PetsService {
   constructor(
     private readonly deps: {
-      db: Kysely<DB>;
-      pets: PetsRepository;
-      images: ImagesRepository;
+      store: UserStore;
       media: MediaService;
       log: Logger;
       restoreDays: number;
@@ -105,7 +102,7 @@ export class PetsService {
   /** Views of one owner's pets. */
   private async views(ownerId: string, pets: PetRecord[]): Promise<PetView[]> {
     const [photos, today] = await Promise.all([
-      this.deps.images.listPetPhotos(pets.map((p) => p.id)),
+      this.deps.store.repos.images.listPetPhotos(pets.map((p) => p.id)),
       this.deps.today(ownerId),
     ]);
     return pets.map((p) => this.view(p, photos, today));
@@ -126,36 +123,41 @@ export class PetsService {
 
   /** The caller's non-deleted pet, or 404 (also for other users' pets: their existence is not revealed). */
   async requireActive(ownerId: string, petId: string): Promise<PetRecord> {
-    const pet = await this.deps.pets.findActive(ownerId, petId);
+    const pet = await this.deps.store.repos.pets.findActive(ownerId, petId);
     if (!pet) throw notFound();
     return pet;
   }
 
   async create(ownerId: string, input: PetInput & { name: string; species: Species }): Promise<PetView> {
     const f = await this.toFields(ownerId, input);
-    const pet = await this.deps.pets.createWithinLimit(
-      uuidv7(),
-      ownerId,
-      {
-        name: input.name,
-        species: input.species,
-        breed: f.breed ?? null,
-        sex: f.sex ?? 'unknown',
-        birthDate: f.birthDate ?? null,
-        birthDateEstimated: f.birthDateEstimated ?? false,
-        weightKg: f.weightKg ?? null,
-        microchipId: f.microchipId ?? null,
-        sterilised: f.sterilised ?? null,
-        notes: f.notes ?? null,
-      },
-      this.deps.maxPetsPerUser,
-    );
-    if (!pet) throw this.limitReached();
+    const fields: PetFields = {
+      name: input.name,
+      species: input.species,
+      breed: f.breed ?? null,
+      sex: f.sex ?? 'unknown',
+      birthDate: f.birthDate ?? null,
+      birthDateEstimated: f.birthDateEstimated ?? false,
+      weightKg: f.weightKg ?? null,
+      microchipId: f.microchipId ?? null,
+      sterilised: f.sterilised ?? null,
+      notes: f.notes ?? null,
+    };
+    const pet = await this.withinPetLimit(ownerId, (repos) => repos.pets.insert(uuidv7(), ownerId, fields));
     return this.view(pet, [], await this.deps.today(ownerId));
   }
 
-  private limitReached() {
-    return new ConflictError('pet_limit_reached', `An account can keep at most ${this.deps.maxPetsPerUser} pets`);
+  /**
+   * Runs `write` in a transaction holding the owner's lock, unless the owner already keeps the most
+   * pets allowed (409): the count and the write cannot be raced by the owner's concurrent requests.
+   */
+  private withinPetLimit<T>(ownerId: string, write: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.deps.store.transaction(async (repos) => {
+      await repos.pets.lockOwner(ownerId);
+      if ((await repos.pets.countActive(ownerId)) >= this.deps.maxPetsPerUser) {
+        throw new ConflictError('pet_limit_reached', `An account can keep at most ${this.deps.maxPetsPerUser} pets`);
+      }
+      return write(repos);
+    });
   }
 
   async get(ownerId: string, petId: string): Promise<PetView> {
@@ -170,7 +172,7 @@ export class PetsService {
   ): Promise<{ items: PetView[]; nextCursor: string | null }> {
     if (q.deleted === 'true') {
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { deletedAt: 'instant', id: 'uuid' });
-      const rows = await this.deps.pets.listDeleted(ownerId, {
+      const rows = await this.deps.store.repos.pets.listDeleted(ownerId, {
         limit: q.limit + 1,
         deletedSince: this.restoreWindowStart(),
         after,
@@ -179,7 +181,7 @@ export class PetsService {
       return { items: await this.views(ownerId, page.items), nextCursor: page.nextCursor };
     }
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { id: 'uuid' });
-    const rows = await this.deps.pets.listActive(ownerId, {
+    const rows = await this.deps.store.repos.pets.listActive(ownerId, {
       limit: q.limit + 1,
       afterId: after?.id,
       species: q.species,
@@ -189,7 +191,7 @@ export class PetsService {
   }
 
   async update(ownerId: string, petId: string, input: PetInput): Promise<PetView> {
-    const pet = await this.deps.pets.update(ownerId, petId, await this.toFields(ownerId, input));
+    const pet = await this.deps.store.repos.pets.update(ownerId, petId, await this.toFields(ownerId, input));
     if (!pet) throw notFound();
     const [view] = await this.views(ownerId, [pet]);
     return view!;
@@ -197,12 +199,12 @@ export class PetsService {
 
   /** Soft delete: the pet, its photos and medical history stay restorable for the restore window. */
   async remove(ownerId: string, petId: string): Promise<void> {
-    if (!(await this.deps.pets.softDelete(ownerId, petId, new Date()))) throw notFound();
+    if (!(await this.deps.store.repos.pets.softDelete(ownerId, petId, new Date()))) throw notFound();
   }
 
   /** Brings back a pet deleted within the restore window (restoring a pet that is not deleted is a no-op). */
   async restore(ownerId: string, petId: string): Promise<PetView> {
-    const pet = await this.deps.pets.findOwned(ownerId, petId);
+    const pet = await this.deps.store.repos.pets.findOwned(ownerId, petId);
     if (!pet) throw notFound();
     if (!pet.deletedAt) return this.get(ownerId, petId);
     if (pet.deletedAt < this.restoreWindowStart()) {
@@ -211,13 +213,9 @@ export class PetsService {
         `A deleted pet can be restored for ${this.deps.restoreDays} days only`,
       );
     }
-    const restored = await this.deps.pets.restoreWithinLimit(
-      ownerId,
-      petId,
-      this.restoreWindowStart(),
-      this.deps.maxPetsPerUser,
+    const restored = await this.withinPetLimit(ownerId, (repos) =>
+      repos.pets.restore(ownerId, petId, this.restoreWindowStart()),
     );
-    if (restored === 'limit') throw this.limitReached();
     if (!restored) throw notFound();
     const [view] = await this.views(ownerId, [restored]);
     return view!;
@@ -230,10 +228,10 @@ export class PetsService {
   async purgeExpired(now = new Date()): Promise<number> {
     let total = 0;
     for (;;) {
-      const { count, variants } = await withTransaction(this.deps.db, async (trx) => {
-        const ids = await this.deps.pets.lockDeletedBefore(this.restoreWindowStart(now), 100, trx);
-        const files = await this.deps.images.variantsOfPets(ids, trx);
-        return { count: await this.deps.pets.hardDelete(ids, trx), variants: files };
+      const { count, variants } = await this.deps.store.transaction(async (repos) => {
+        const ids = await repos.pets.lockDeletedBefore(this.restoreWindowStart(now), 100);
+        const files = await repos.images.variantsOfPets(ids);
+        return { count: await repos.pets.hardDelete(ids), variants: files };
       });
       await this.deps.media.remove(variants);
       total += count;
@@ -247,12 +245,12 @@ export class PetsService {
 
   async listPhotos(ownerId: string, petId: string): Promise<PhotoView[]> {
     await this.requireActive(ownerId, petId);
-    return (await this.deps.images.listPetPhotos([petId])).map((i) => this.photoView(i));
+    return (await this.deps.store.repos.images.listPetPhotos([petId])).map((i) => this.photoView(i));
   }
 
   async getPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
     await this.requireActive(ownerId, petId);
-    const image = await this.deps.images.findPetPhoto(petId, imageId);
+    const image = await this.deps.store.repos.images.findPetPhoto(petId, imageId);
     if (!image) throw new NotFoundError('photo_not_found', 'No such photo');
     return this.photoView(image);
   }
@@ -261,20 +259,23 @@ export class PetsService {
   async addPhoto(ownerId: string, petId: string, data: Buffer, primary: boolean): Promise<PhotoView> {
     await this.requireActive(ownerId, petId);
     // A cheap check first, so that a full pet does not cost an image re-encode; the locked one below decides.
-    if ((await this.deps.images.countPetPhotos(petId)) >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
+    if ((await this.deps.store.repos.images.countPetPhotos(petId)) >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
     const stored = await this.deps.media.store(ownerId, data, 'pets');
     try {
-      const image = await withTransaction(this.deps.db, async (trx) => {
+      const image = await this.deps.store.transaction(async (repos) => {
         // The pet row lock serialises concurrent uploads, so the limit and the single primary hold.
-        if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
-        const count = await this.deps.images.countPetPhotos(petId, trx);
+        if (!(await repos.pets.findActive(ownerId, petId, { forUpdate: true }))) throw notFound();
+        const count = await repos.images.countPetPhotos(petId);
         if (count >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
         const makePrimary = primary || count === 0;
-        const inserted = await this.deps.images.insertPetPhoto(
-          { id: stored.id, ownerId, petId, isPrimary: false, variants: stored.variants },
-          trx,
-        );
-        if (makePrimary) await this.deps.images.setPrimary(ownerId, petId, inserted.id, trx);
+        const inserted = await repos.images.insertPetPhoto({
+          id: stored.id,
+          ownerId,
+          petId,
+          isPrimary: false,
+          variants: stored.variants,
+        });
+        if (makePrimary) await repos.images.setPrimary(ownerId, petId, inserted.id);
         return { ...inserted, isPrimary: makePrimary };
       });
       return this.photoView(image);
@@ -286,11 +287,11 @@ export class PetsService {
 
   /** Makes a photo the pet's primary one. */
   async setPrimaryPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
-    const image = await withTransaction(this.deps.db, async (trx) => {
-      if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
-      const found = await this.deps.images.findPetPhoto(petId, imageId, trx);
+    const image = await this.deps.store.transaction(async (repos) => {
+      if (!(await repos.pets.findActive(ownerId, petId, { forUpdate: true }))) throw notFound();
+      const found = await repos.images.findPetPhoto(petId, imageId);
       if (!found) throw new NotFoundError('photo_not_found', 'No such photo');
-      await this.deps.images.setPrimary(ownerId, petId, imageId, trx);
+      await repos.images.setPrimary(ownerId, petId, imageId);
       return { ...found, isPrimary: true };
     });
     return this.photoView(image);
@@ -298,13 +299,13 @@ export class PetsService {
 
   /** Removes a photo and its files; when it was the primary, the oldest remaining photo takes over. */
   async deletePhoto(ownerId: string, petId: string, imageId: string): Promise<void> {
-    const removed = await withTransaction(this.deps.db, async (trx) => {
-      if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
-      const gone = await this.deps.images.deletePetPhoto(ownerId, petId, imageId, trx);
+    const removed = await this.deps.store.transaction(async (repos) => {
+      if (!(await repos.pets.findActive(ownerId, petId, { forUpdate: true }))) throw notFound();
+      const gone = await repos.images.deletePetPhoto(ownerId, petId, imageId);
       if (!gone) throw new NotFoundError('photo_not_found', 'No such photo');
       if (gone.isPrimary) {
-        const next = await this.deps.images.oldestPetPhoto(petId, trx);
-        if (next) await this.deps.images.setPrimary(ownerId, petId, next.id, trx);
+        const next = await repos.images.oldestPetPhoto(petId);
+        if (next) await repos.images.setPrimary(ownerId, petId, next.id);
       }
       return gone;
     });
@@ -313,7 +314,7 @@ export class PetsService {
 
   /** Whether a stored photo file (by storage key) is served: only while its pet is not deleted. */
   isPhotoServed(key: string): Promise<boolean> {
-    return this.deps.images.isLivePetPhoto(key);
+    return this.deps.store.repos.images.isLivePetPhoto(key);
   }
 
   private photoLimit() {
@@ -322,7 +323,7 @@ export class PetsService {
 
   /** The owner's non-deleted pets among `ids` (for other services, e.g. booking's ownership check). */
   async ownedAmong(ownerId: string, ids: string[]): Promise<Array<{ id: string; name: string; species: Species }>> {
-    const pets = await this.deps.pets.findActiveByIds(ownerId, ids);
+    const pets = await this.deps.store.repos.pets.findActiveByIds(ownerId, ids);
     return pets.map((p) => ({ id: p.id, name: p.name, species: p.species }));
   }
 }

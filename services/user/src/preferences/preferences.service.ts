@@ -1,13 +1,13 @@
-import type { PreferencesRepository } from './preferences.repository.ts';
+import type { UserStore } from '../store.ts';
 import { mergePreferences, type Preferences, type PreferencesPatch } from './preferences.model.ts';
 import { todayIn } from '../shared/dates.ts';
 
 /** A user's preferences: defaults until changed, changed part by part. */
 export class PreferencesService {
-  constructor(private readonly repo: PreferencesRepository) {}
+  constructor(private readonly store: UserStore) {}
 
   async get(userId: string): Promise<Preferences> {
-    return mergePreferences(await this.repo.find(userId));
+    return mergePreferences(await this.store.repos.preferences.find(userId));
   }
 
   /** Today's date (YYYY-MM-DD) in the user's time zone (Asia/Jakarta until they choose another). */
@@ -16,6 +16,10 @@ export class PreferencesService {
   }
 
   async update(userId: string, patch: PreferencesPatch): Promise<Preferences> {
-    return this.repo.change(userId, (current) => mergePreferences(current, patch));
+    return this.store.transaction(async (repos) => {
+      const next = mergePreferences(await repos.preferences.findForUpdate(userId), patch);
+      await repos.preferences.save(userId, next);
+      return next;
+    });
   }
 }

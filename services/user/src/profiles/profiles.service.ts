@@ -1,8 +1,8 @@
 import type { Principal } from '@petpro/kit';
-import type { ProfilesRepository, ProfilePatch, ProfileRecord } from './profiles.repository.ts';
-import type { ImagesRepository, ImageRecord } from '../media/images.repository.ts';
+import type { ProfilePatch, ProfileRecord } from './profiles.repository.ts';
+import type { ImageRecord } from '../media/images.repository.ts';
 import type { MediaService, ImageView } from '../media/media.service.ts';
-import type { PetsRepository } from '../pets/pets.repository.ts';
+import type { UserStore } from '../store.ts';
 import { computeCompleteness } from './completeness.ts';
 
 /** What GET /users/me answers. */
@@ -18,17 +18,15 @@ export interface ProfileView extends Omit<ProfileRecord, 'createdAt' | 'updatedA
 export class ProfilesService {
   constructor(
     private readonly deps: {
-      profiles: ProfilesRepository;
-      images: ImagesRepository;
-      pets: PetsRepository;
+      store: UserStore;
       media: MediaService;
     },
   ) {}
 
   private async view(p: ProfileRecord, avatar?: ImageRecord | null): Promise<ProfileView> {
     const [image, petCount] = await Promise.all([
-      avatar === undefined ? this.deps.images.findAvatar(p.userId) : avatar,
-      this.deps.pets.countActive(p.userId),
+      avatar === undefined ? this.deps.store.repos.images.findAvatar(p.userId) : avatar,
+      this.deps.store.repos.pets.countActive(p.userId),
     ]);
     const avatarView = image ? this.deps.media.view(image) : null;
     return {
@@ -49,25 +47,31 @@ export class ProfilesService {
 
   /** The caller's profile, created from the token's identity on first access. */
   async get(principal: Principal): Promise<ProfileView> {
-    return this.view(await this.deps.profiles.findOrCreate(principal.userId, principal.email ?? null));
+    return this.view(await this.deps.store.repos.profiles.findOrCreate(principal.userId, principal.email ?? null));
   }
 
   /** Changes the given fields of the caller's profile. */
   async update(principal: Principal, patch: ProfilePatch): Promise<ProfileView> {
-    await this.deps.profiles.findOrCreate(principal.userId, principal.email ?? null);
-    return this.view(await this.deps.profiles.update(principal.userId, patch));
+    await this.deps.store.repos.profiles.findOrCreate(principal.userId, principal.email ?? null);
+    return this.view(await this.deps.store.repos.profiles.update(principal.userId, patch));
   }
 
   /** Stores a new avatar (every size) and removes the files of the one it replaces. */
   async setAvatar(principal: Principal, data: Buffer): Promise<ImageView> {
-    await this.deps.profiles.findOrCreate(principal.userId, principal.email ?? null);
+    await this.deps.store.repos.profiles.findOrCreate(principal.userId, principal.email ?? null);
     const stored = await this.deps.media.store(principal.userId, data, 'avatars');
-    let result: Awaited<ReturnType<typeof this.deps.images.replaceAvatar>>;
+    let result: { image: ImageRecord; replaced: ImageRecord | undefined };
     try {
-      result = await this.deps.images.replaceAvatar({
-        id: stored.id,
-        ownerId: principal.userId,
-        variants: stored.variants,
+      result = await this.deps.store.transaction(async (repos) => {
+        // The profile row lock makes concurrent uploads replace one another instead of both inserting.
+        await repos.profiles.lockById(principal.userId);
+        const replaced = await repos.images.deleteAvatar(principal.userId);
+        const image = await repos.images.insertAvatar({
+          id: stored.id,
+          ownerId: principal.userId,
+          variants: stored.variants,
+        });
+        return { image, replaced };
       });
     } catch (err) {
       await this.deps.media.remove(stored.variants);
@@ -79,7 +83,7 @@ export class ProfilesService {
 
   /** Removes the caller's avatar and its files (nothing to do when there is none). */
   async deleteAvatar(principal: Principal): Promise<void> {
-    const removed = await this.deps.images.deleteAvatar(principal.userId);
+    const removed = await this.deps.store.repos.images.deleteAvatar(principal.userId);
     if (removed) await this.deps.media.remove(removed.variants);
   }
 }
