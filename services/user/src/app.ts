@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import {
+  ApiRouter,
   createAppFor,
+  createOpenApiRegistry,
   finishApp,
   runEvery,
   servicePath,
@@ -59,7 +61,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
 
   const store = createStore(ctx.db, repositoriesOver);
   const storage = createMediaStorage(config);
-  const media = new MediaService(storage, config.MEDIA_PUBLIC_URL, ctx.log, {
+  const media = new MediaService(store, storage, config.MEDIA_PUBLIC_URL, ctx.log, {
     maxPixels: config.IMAGE_MAX_PIXELS,
     quota: uploadQuota(ctx.db, config.UPLOADS_PER_HOUR),
   });
@@ -89,16 +91,30 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     }),
   );
 
-  app.use('/api/v1', profilesRoutes(openapi, profiles, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
-  app.use('/api/v1', preferencesRoutes(openapi, preferences, ctx.verifier).finish());
-  app.use('/api/v1', favouritesRoutes(openapi, favourites, ctx.verifier).finish());
-  app.use('/api/v1', petsRoutes(openapi, pets, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
-  app.use('/api/v1', medicalRecordsRoutes(openapi, records, ctx.verifier).finish());
-  app.use('/api/v1/media/user', mediaRoutes(storage, pets));
-  app.use(
-    '/internal',
-    internalRoutes({ credentials: ctx.credentials, preferences, pets, profiles: store.repos.profiles }),
-  );
+  // Every feature declares its endpoints, paths written out whole, on the service's one router.
+  const api = new ApiRouter(openapi);
+  const deps = {
+    verifier: ctx.verifier,
+    credentials: ctx.credentials,
+    uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+    profiles,
+    preferences,
+    favourites,
+    pets,
+    records,
+    media,
+  };
+  profilesRoutes(api, deps);
+  preferencesRoutes(api, deps);
+  favouritesRoutes(api, deps);
+  petsRoutes(api, deps);
+  medicalRecordsRoutes(api, deps);
+  mediaRoutes(api, deps);
+  app.use(api.finish());
+  // Service-to-service endpoints: validated alike, kept out of the published OpenAPI document.
+  const internal = new ApiRouter(createOpenApiRegistry());
+  internalRoutes(internal, deps);
+  app.use(internal.finish());
   return finishApp(app);
 }
 

@@ -34,7 +34,7 @@ export class FavouritesService {
     await this.store.repos.favourites.remove(userId, clinicId);
   }
 
-  async list(
+  async listPage(
     userId: string,
     q: { limit: number; cursor?: string },
   ): Promise<{ items: FavouriteView[]; nextCursor: string | null }> {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { renderImageSizes, type Logger, type WindowQuota } from '@petpro/kit';
+import { NotFoundError, renderImageSizes, type Logger, type WindowQuota } from '@petpro/kit';
 import type { StoredVariant } from '../db.ts';
-import type { MediaStorage } from './storage.ts';
+import type { UserStore } from '../store.ts';
+import { MEDIA_KEY, type MediaStorage, type StoredObject } from './storage.ts';
 import type { ImageRecord } from './images.repository.ts';
 
 /** The square box sizes (px) every image is stored in. */
@@ -17,9 +18,12 @@ export interface ImageView {
   createdAt: string;
 }
 
+const mediaNotFound = () => new NotFoundError('media_not_found', 'No such image');
+
 /** Turns uploads into stored, re-encoded files and stored files into URLs. */
 export class MediaService {
   constructor(
+    private readonly userStore: UserStore,
     private readonly storage: MediaStorage,
     private readonly publicUrl: string,
     private readonly log: Logger,
@@ -76,6 +80,30 @@ export class MediaService {
         }),
       ),
     );
+  }
+
+  /**
+   * The storage key and caching of the file at a public media path, or 404 unless the service wrote
+   * it and serves it: an avatar always, a pet photo only while its pet is not deleted.
+   */
+  async findServedFile(folder: string, file: string): Promise<{ key: string; cacheControl: string; etag: string }> {
+    const key = `${folder}/${file}`;
+    if (!MEDIA_KEY.test(key)) throw mediaNotFound();
+    const petPhoto = folder === 'pets';
+    if (petPhoto && !(await this.userStore.repos.images.isLivePetPhoto(key))) throw mediaNotFound();
+    return {
+      key,
+      // Avatars' files go when they are replaced; a pet photo's answer changes with its pet's deletion.
+      cacheControl: petPhoto ? 'public, no-cache' : 'public, max-age=31536000, immutable',
+      etag: `"${file}"`,
+    };
+  }
+
+  /** The stored file under `key` (one `findServedFile` gave), or 404 when storage has none. */
+  async openFile(key: string): Promise<StoredObject> {
+    const obj = await this.storage.get(key);
+    if (!obj) throw mediaNotFound();
+    return obj;
   }
 
   /** The public URL of a stored file. */

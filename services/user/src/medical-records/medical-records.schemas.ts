@@ -61,3 +61,5 @@ export const RecordSchema = z
   .openapi('MedicalRecord');
 
 export const RecordPage = pageOf(RecordSchema).openapi('MedicalRecordPage');
+
+export const RecordCreatedHeaders = { Location: z.string().openapi({ description: 'The record’s URL' }) };

@@ -67,7 +67,7 @@ export class MedicalRecordsService {
     return view(await this.deps.store.repos.medicalRecords.create(ownerId, uuidv7(), petId, fields));
   }
 
-  async get(ownerId: string, petId: string, recordId: string): Promise<RecordView> {
+  async findById(ownerId: string, petId: string, recordId: string): Promise<RecordView> {
     await this.deps.pets.requireActive(ownerId, petId);
     const r = await this.deps.store.repos.medicalRecords.findById(petId, recordId);
     if (!r) throw notFound();
@@ -75,7 +75,7 @@ export class MedicalRecordsService {
   }
 
   /** A page of a pet's records: by date, or by next due date with `due`. */
-  async list(
+  async listPage(
     ownerId: string,
     petId: string,
     q: { limit: number; cursor?: string; type?: RecordType[]; due?: 'upcoming' | 'overdue'; sort: 'date' | '-date' },

@@ -67,6 +67,7 @@ export const ListPetsQuery = z.strictObject({
 });
 
 export const PhotoSchema = ImageSchema.extend({ isPrimary: z.boolean() }).openapi('PetPhoto');
+export const PhotoList = z.object({ items: z.array(PhotoSchema) });
 export const SetPrimaryBody = z
   .strictObject({ isPrimary: z.literal(true, { error: 'must be true (make another photo primary to change it)' }) })
   .openapi('SetPrimaryPhoto');
@@ -106,3 +107,6 @@ export const PetSchema = z
   .openapi('Pet');
 
 export const PetPage = pageOf(PetSchema).openapi('PetPage');
+
+/** The new resource's URL, on a 201. */
+export const CreatedHeaders = { Location: z.string().openapi({ description: 'The new resource’s URL' }) };

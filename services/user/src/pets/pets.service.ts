@@ -160,13 +160,13 @@ export class PetsService {
     });
   }
 
-  async get(ownerId: string, petId: string): Promise<PetView> {
+  async findById(ownerId: string, petId: string): Promise<PetView> {
     const [view] = await this.views(ownerId, [await this.requireActive(ownerId, petId)]);
     return view!;
   }
 
   /** A page of the caller's pets, or of their deleted pets that can still be restored. */
-  async list(
+  async listPage(
     ownerId: string,
     q: { limit: number; cursor?: string; species?: Species; deleted?: 'true' | 'false' },
   ): Promise<{ items: PetView[]; nextCursor: string | null }> {
@@ -206,7 +206,7 @@ export class PetsService {
   async restore(ownerId: string, petId: string): Promise<PetView> {
     const pet = await this.deps.store.repos.pets.findOwned(ownerId, petId);
     if (!pet) throw notFound();
-    if (!pet.deletedAt) return this.get(ownerId, petId);
+    if (!pet.deletedAt) return this.findById(ownerId, petId);
     if (pet.deletedAt < this.restoreWindowStart()) {
       throw new ConflictError(
         'restore_window_passed',
@@ -248,7 +248,7 @@ export class PetsService {
     return (await this.deps.store.repos.images.listPetPhotos([petId])).map((i) => this.photoView(i));
   }
 
-  async getPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
+  async findPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
     await this.requireActive(ownerId, petId);
     const image = await this.deps.store.repos.images.findPetPhoto(petId, imageId);
     if (!image) throw new NotFoundError('photo_not_found', 'No such photo');
@@ -310,11 +310,6 @@ export class PetsService {
       return gone;
     });
     await this.deps.media.remove(removed.variants);
-  }
-
-  /** Whether a stored photo file (by storage key) is served: only while its pet is not deleted. */
-  isPhotoServed(key: string): Promise<boolean> {
-    return this.deps.store.repos.images.isLivePetPhoto(key);
   }
 
   private photoLimit() {

@@ -6,13 +6,13 @@ import { todayIn } from '../shared/dates.ts';
 export class PreferencesService {
   constructor(private readonly store: UserStore) {}
 
-  async get(userId: string): Promise<Preferences> {
+  async findByUserId(userId: string): Promise<Preferences> {
     return mergePreferences(await this.store.repos.preferences.find(userId));
   }
 
   /** Today's date (YYYY-MM-DD) in the user's time zone (Asia/Jakarta until they choose another). */
   async today(userId: string, now = new Date()): Promise<string> {
-    return todayIn((await this.get(userId)).timeZone, now);
+    return todayIn((await this.findByUserId(userId)).timeZone, now);
   }
 
   async update(userId: string, patch: PreferencesPatch): Promise<Preferences> {

@@ -1,4 +1,5 @@
-import type { Principal } from '@petpro/kit';
+import { NotFoundError, type Principal } from '@petpro/kit';
+import type { InternalProfileAnswer } from '@petpro/contracts';
 import type { ProfilePatch, ProfileRecord } from './profiles.repository.ts';
 import type { ImageRecord } from '../media/images.repository.ts';
 import type { MediaService, ImageView } from '../media/media.service.ts';
@@ -46,7 +47,7 @@ export class ProfilesService {
   }
 
   /** The caller's profile, created from the token's identity on first access. */
-  async get(principal: Principal): Promise<ProfileView> {
+  async findOrCreate(principal: Principal): Promise<ProfileView> {
     return this.view(await this.deps.store.repos.profiles.findOrCreate(principal.userId, principal.email ?? null));
   }
 
@@ -79,6 +80,13 @@ export class ProfilesService {
     }
     if (result.replaced) await this.deps.media.remove(result.replaced.variants);
     return this.deps.media.view(result.image);
+  }
+
+  /** A user's contact details for other services (404 when the user never opened their profile). */
+  async findContact(userId: string): Promise<InternalProfileAnswer> {
+    const p = await this.deps.store.repos.profiles.findById(userId);
+    if (!p) throw new NotFoundError('profile_not_found', 'This user has no profile yet');
+    return { userId: p.userId, email: p.email, displayName: p.displayName, phone: p.phone, city: p.city };
   }
 
   /** Removes the caller's avatar and its files (nothing to do when there is none). */

@@ -1,0 +1,10 @@
+import { pageOf, z } from '@petpro/kit';
+import { PageQuery } from '../shared/pagination.ts';
+
+export const FavouriteSchema = z.object({ clinicId: z.uuid(), createdAt: z.string() }).openapi('Favourite');
+export type FavouriteView = z.output<typeof FavouriteSchema>;
+
+export const FavouritePage = pageOf(FavouriteSchema).openapi('FavouritePage');
+
+export const ListFavouritesQuery = z.strictObject(PageQuery);
+export type ListFavouritesQuery = z.output<typeof ListFavouritesQuery>;
