@@ -61,7 +61,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
 
   const store = createStore(ctx.db, repositoriesOver);
   const storage = createMediaStorage(config);
-  const media = new MediaService(store, storage, config.MEDIA_PUBLIC_URL, ctx.log, {
+  const media = new MediaService(store, storage, ctx.log, {
     maxPixels: config.IMAGE_MAX_PIXELS,
     quota: uploadQuota(ctx.db, config.UPLOADS_PER_HOUR),
   });
@@ -97,6 +97,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     verifier: ctx.verifier,
     credentials: ctx.credentials,
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+    mediaUrl: config.MEDIA_PUBLIC_URL,
     profiles,
     preferences,
     favourites,

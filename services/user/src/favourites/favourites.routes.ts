@@ -1,5 +1,6 @@
 import { requireAuth, requirePermission, z, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { FavouritesService } from './favourites.service.ts';
+import { toFavouriteView } from './favourites.view.ts';
 import { FavouritePage, FavouriteSchema, ListFavouritesQuery } from './favourites.schemas.ts';
 import { IdParam } from '../shared/strings.ts';
 
@@ -27,7 +28,10 @@ export function favouritesRoutes(
       responses: { 200: { description: 'A page of favourites', schema: FavouritePage } },
     },
     ...read,
-    async (req, reply) => reply(200, await favourites.listPage(req.principal!.userId, req.valid.query)),
+    async (req, reply) => {
+      const page = await favourites.listPage(req.principal!.userId, req.valid.query);
+      return reply(200, { items: page.items.map(toFavouriteView), nextCursor: page.nextCursor });
+    },
   );
   api.endpoint(
     {
@@ -46,7 +50,7 @@ export function favouritesRoutes(
     ...write,
     async (req, reply) => {
       const { favourite, created } = await favourites.add(req.principal!.userId, req.valid.params.clinicId);
-      return created ? reply(201, favourite) : reply(200, favourite);
+      return reply(created ? 201 : 200, toFavouriteView(favourite));
     },
   );
   api.endpoint(

@@ -1,16 +1,9 @@
 import { ConflictError, decodeCursor, toPage } from '@petpro/kit';
 import type { FavouriteRecord } from './favourites.repository.ts';
 import type { UserStore } from '../store.ts';
+import type { ListFavouritesQuery } from './favourites.schemas.ts';
 
 export const MAX_FAVOURITES = 500;
-
-/** A favourite as clients see it. */
-export interface FavouriteView {
-  clinicId: string;
-  createdAt: string;
-}
-
-const view = (f: FavouriteRecord): FavouriteView => ({ clinicId: f.clinicId, createdAt: f.createdAt.toISOString() });
 
 /**
  * Favourite vendors, referred to by clinic ID only: the clinic service owns clinics, and a favourite
@@ -20,13 +13,12 @@ export class FavouritesService {
   constructor(private readonly store: UserStore) {}
 
   /** Adds a favourite (idempotent). */
-  async add(userId: string, clinicId: string): Promise<{ favourite: FavouriteView; created: boolean }> {
+  async add(userId: string, clinicId: string): Promise<{ favourite: FavouriteRecord; created: boolean }> {
     const existing = await this.store.repos.favourites.find(userId, clinicId);
-    if (existing) return { favourite: view(existing), created: false };
+    if (existing) return { favourite: existing, created: false };
     if ((await this.store.repos.favourites.count(userId)) >= MAX_FAVOURITES)
       throw new ConflictError('favourites_limit_reached', `At most ${MAX_FAVOURITES} favourites`);
-    const { favourite, created } = await this.store.repos.favourites.add(userId, clinicId);
-    return { favourite: view(favourite), created };
+    return this.store.repos.favourites.add(userId, clinicId);
   }
 
   /** Removes a favourite (idempotent). */
@@ -36,12 +28,12 @@ export class FavouritesService {
 
   async listPage(
     userId: string,
-    q: { limit: number; cursor?: string },
-  ): Promise<{ items: FavouriteView[]; nextCursor: string | null }> {
+    q: ListFavouritesQuery,
+  ): Promise<{ items: FavouriteRecord[]; nextCursor: string | null }> {
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { createdAt: 'instant', clinicId: 'uuid' });
     const after = key && { createdAt: new Date(key.createdAt), clinicId: key.clinicId };
     const rows = await this.store.repos.favourites.list(userId, { limit: q.limit + 1, after });
     const page = toPage(rows, q.limit, (f) => ({ createdAt: f.createdAt.toISOString(), clinicId: f.clinicId }));
-    return { items: page.items.map(view), nextCursor: page.nextCursor };
+    return page;
   }
 }

@@ -15,6 +15,7 @@ export const ImageSchema = z
     createdAt: z.string(),
   })
   .openapi('Image');
+export type ImageView = z.output<typeof ImageSchema>;
 
 /** How a served image may be cached (the same on a 200 and a 304). */
 export const ImageNotModifiedHeaders = {

@@ -3,21 +3,9 @@ import { NotFoundError, renderImageSizes, type Logger, type WindowQuota } from '
 import type { StoredVariant } from '../db.ts';
 import type { UserStore } from '../store.ts';
 import { MEDIA_KEY, type MediaStorage, type StoredObject } from './storage.ts';
-import type { ImageRecord } from './images.repository.ts';
 
 /** The square box sizes (px) every image is stored in. */
 export const IMAGE_SIZES = [64, 256, 1024] as const;
-/** The size a single `url` points at when a client wants just one. */
-export const DEFAULT_SIZE = 256;
-
-/** What clients see of a stored image: a URL per size, served through the gateway. */
-export interface ImageView {
-  id: string;
-  url: string;
-  variants: Array<{ size: number; width: number; height: number; url: string }>;
-  createdAt: string;
-}
-
 const mediaNotFound = () => new NotFoundError('media_not_found', 'No such image');
 
 /** Turns uploads into stored, re-encoded files and stored files into URLs. */
@@ -25,7 +13,6 @@ export class MediaService {
   constructor(
     private readonly userStore: UserStore,
     private readonly storage: MediaStorage,
-    private readonly publicUrl: string,
     private readonly log: Logger,
     private readonly limits: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> },
   ) {}
@@ -104,19 +91,5 @@ export class MediaService {
     const obj = await this.storage.get(key);
     if (!obj) throw mediaNotFound();
     return obj;
-  }
-
-  /** The public URL of a stored file. */
-  urlOf(key: string): string {
-    return `${this.publicUrl}/${key}`;
-  }
-
-  /** The client's view of an image row. */
-  view(image: ImageRecord): ImageView {
-    const variants = [...image.variants]
-      .sort((a, b) => a.size - b.size)
-      .map((v) => ({ size: v.size, width: v.width, height: v.height, url: this.urlOf(v.key) }));
-    const preferred = variants.find((v) => v.size === DEFAULT_SIZE) ?? variants[variants.length - 1];
-    return { id: image.id, url: preferred?.url ?? '', variants, createdAt: image.createdAt.toISOString() };
   }
 }

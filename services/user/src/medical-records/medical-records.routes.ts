@@ -1,5 +1,6 @@
 import { requireAuth, requirePermission, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { MedicalRecordsService } from './medical-records.service.ts';
+import { toRecordView } from './medical-records.view.ts';
 import {
   CreateRecordBody,
   ListRecordsQuery,
@@ -37,8 +38,10 @@ export function medicalRecordsRoutes(
       responses: { 200: { description: 'A page of records', schema: RecordPage }, 404: notFound },
     },
     ...read,
-    async (req, reply) =>
-      reply(200, await records.listPage(req.principal!.userId, req.valid.params.id, req.valid.query)),
+    async (req, reply) => {
+      const page = await records.listPage(req.principal!.userId, req.valid.params.id, req.valid.query);
+      return reply(200, { items: page.items.map(toRecordView), nextCursor: page.nextCursor });
+    },
   );
   api.endpoint(
     {
@@ -57,7 +60,9 @@ export function medicalRecordsRoutes(
     ...write,
     async (req, reply) => {
       const record = await records.create(req.principal!.userId, req.valid.params.id, req.valid.body);
-      return reply(201, record, { Location: `/api/v1/pets/${record.petId}/medical-records/${record.id}` });
+      return reply(201, toRecordView(record), {
+        Location: `/api/v1/pets/${record.petId}/medical-records/${record.id}`,
+      });
     },
   );
   api.endpoint(
@@ -73,7 +78,7 @@ export function medicalRecordsRoutes(
     ...read,
     async (req, reply) => {
       const { id, recordId } = req.valid.params;
-      return reply(200, await records.findById(req.principal!.userId, id, recordId));
+      return reply(200, toRecordView(await records.findById(req.principal!.userId, id, recordId)));
     },
   );
   api.endpoint(
@@ -90,7 +95,7 @@ export function medicalRecordsRoutes(
     ...write,
     async (req, reply) => {
       const { id, recordId } = req.valid.params;
-      return reply(200, await records.update(req.principal!.userId, id, recordId, req.valid.body));
+      return reply(200, toRecordView(await records.update(req.principal!.userId, id, recordId, req.valid.body)));
     },
   );
   api.endpoint(

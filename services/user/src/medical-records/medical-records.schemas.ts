@@ -20,9 +20,11 @@ const fields = {
 };
 
 export const CreateRecordBody = z.strictObject(fields).openapi('CreateMedicalRecord');
+export type CreateRecordBody = z.output<typeof CreateRecordBody>;
 export const UpdateRecordBody = z
   .strictObject({ ...fields, type: type.optional(), title: fields.title.optional(), date: fields.date.optional() })
   .openapi('UpdateMedicalRecord', { description: 'Fields left out stay as they are; null clears a field.' });
+export type UpdateRecordBody = z.output<typeof UpdateRecordBody>;
 
 export const RecordParams = z.object({ id: IdParam, recordId: IdParam });
 export const PetParams = z.object({ id: IdParam });
@@ -43,6 +45,7 @@ export const ListRecordsQuery = z.strictObject({
     .default('-date')
     .openapi({ description: 'By date, oldest (date) or newest (-date, the default) first; ignored with due' }),
 });
+export type ListRecordsQuery = z.output<typeof ListRecordsQuery>;
 
 export const RecordSchema = z
   .object({
@@ -59,6 +62,7 @@ export const RecordSchema = z
     updatedAt: z.string(),
   })
   .openapi('MedicalRecord');
+export type RecordView = z.output<typeof RecordSchema>;
 
 export const RecordPage = pageOf(RecordSchema).openapi('MedicalRecordPage');
 

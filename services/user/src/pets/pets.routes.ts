@@ -6,6 +6,7 @@ import {
   type ApiRouter,
 } from '@petpro/kit';
 import type { PetsService } from './pets.service.ts';
+import { toPetView, toPhotoView } from './pets.view.ts';
 import {
   CreatedHeaders,
   CreatePetBody,
@@ -26,9 +27,11 @@ const notFound = { description: 'No such pet of mine (also for other users’ pe
 /** The caller's pets and their photos. */
 export function petsRoutes(
   api: ApiRouter,
-  deps: { pets: PetsService; verifier: AccessTokenVerifier; uploadMaxBytes: number },
+  deps: { pets: PetsService; verifier: AccessTokenVerifier; uploadMaxBytes: number; mediaUrl: string },
 ): void {
-  const { pets } = deps;
+  const { pets, mediaUrl } = deps;
+  const petView = (d: Parameters<typeof toPetView>[0]) => toPetView(d, mediaUrl);
+  const photoView = (i: Parameters<typeof toPhotoView>[0]) => toPhotoView(i, mediaUrl);
   const auth = requireAuth(deps.verifier);
   // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
   const read = [auth, requirePermission('pet:read:own')];
@@ -47,7 +50,10 @@ export function petsRoutes(
       responses: { 200: { description: 'A page of pets', schema: PetPage } },
     },
     ...read,
-    async (req, reply) => reply(200, await pets.listPage(req.principal!.userId, req.valid.query)),
+    async (req, reply) => {
+      const page = await pets.listPage(req.principal!.userId, req.valid.query);
+      return reply(200, { items: page.items.map(petView), nextCursor: page.nextCursor });
+    },
   );
   api.endpoint(
     {
@@ -64,8 +70,8 @@ export function petsRoutes(
     },
     ...write,
     async (req, reply) => {
-      const pet = await pets.create(req.principal!.userId, req.valid.body);
-      return reply(201, pet, { Location: `/api/v1/pets/${pet.id}` });
+      const created = await pets.create(req.principal!.userId, req.valid.body);
+      return reply(201, petView(created), { Location: `/api/v1/pets/${created.pet.id}` });
     },
   );
   api.endpoint(
@@ -79,7 +85,7 @@ export function petsRoutes(
       responses: { 200: { description: 'The pet', schema: PetSchema }, 404: notFound },
     },
     ...read,
-    async (req, reply) => reply(200, await pets.findById(req.principal!.userId, req.valid.params.id)),
+    async (req, reply) => reply(200, petView(await pets.findById(req.principal!.userId, req.valid.params.id))),
   );
   api.endpoint(
     {
@@ -93,7 +99,10 @@ export function petsRoutes(
       responses: { 200: { description: 'The pet', schema: PetSchema }, 404: notFound },
     },
     ...write,
-    async (req, reply) => reply(200, await pets.update(req.principal!.userId, req.valid.params.id, req.valid.body)),
+    async (req, reply) => {
+      const updated = await pets.update(req.principal!.userId, req.valid.params.id, req.valid.body);
+      return reply(200, petView(updated));
+    },
   );
   api.endpoint(
     {
@@ -126,7 +135,7 @@ export function petsRoutes(
       },
     },
     ...write,
-    async (req, reply) => reply(200, await pets.restore(req.principal!.userId, req.valid.params.id)),
+    async (req, reply) => reply(200, petView(await pets.restore(req.principal!.userId, req.valid.params.id))),
   );
 
   api.endpoint(
@@ -140,7 +149,10 @@ export function petsRoutes(
       responses: { 200: { description: 'Photos, oldest first', schema: PhotoList }, 404: notFound },
     },
     ...read,
-    async (req, reply) => reply(200, { items: await pets.listPhotos(req.principal!.userId, req.valid.params.id) }),
+    async (req, reply) => {
+      const photos = await pets.listPhotos(req.principal!.userId, req.valid.params.id);
+      return reply(200, { items: photos.map(photoView) });
+    },
   );
   api.endpoint(
     {
@@ -168,7 +180,7 @@ export function petsRoutes(
       const { id } = req.valid.params;
       const primary = req.valid.body.primary === 'true';
       const photo = await pets.addPhoto(req.principal!.userId, id, req.file!.buffer, primary);
-      return reply(201, photo, { Location: `/api/v1/pets/${id}/images/${photo.id}` });
+      return reply(201, photoView(photo), { Location: `/api/v1/pets/${id}/images/${photo.id}` });
     },
   );
   api.endpoint(
@@ -184,7 +196,7 @@ export function petsRoutes(
     ...read,
     async (req, reply) => {
       const { id, imageId } = req.valid.params;
-      return reply(200, await pets.findPhoto(req.principal!.userId, id, imageId));
+      return reply(200, photoView(await pets.findPhoto(req.principal!.userId, id, imageId)));
     },
   );
   api.endpoint(
@@ -201,7 +213,7 @@ export function petsRoutes(
     ...write,
     async (req, reply) => {
       const { id, imageId } = req.valid.params;
-      return reply(200, await pets.setPrimaryPhoto(req.principal!.userId, id, imageId));
+      return reply(200, photoView(await pets.setPrimaryPhoto(req.principal!.userId, id, imageId)));
     },
   );
   api.endpoint(

@@ -49,10 +49,12 @@ const oneAgeSourceIssue = {
 };
 
 export const CreatePetBody = z.strictObject(fields).refine(oneAgeSource, oneAgeSourceIssue).openapi('CreatePet');
+export type CreatePetBody = z.output<typeof CreatePetBody>;
 export const UpdatePetBody = z
   .strictObject({ ...fields, name: fields.name.optional(), species: species.optional() })
   .refine(oneAgeSource, oneAgeSourceIssue)
   .openapi('UpdatePet', { description: 'Fields left out stay as they are; null clears a field.' });
+export type UpdatePetBody = z.output<typeof UpdatePetBody>;
 
 export const PetParams = z.object({ id: IdParam });
 export const PetImageParams = z.object({ id: IdParam, imageId: IdParam });
@@ -65,8 +67,10 @@ export const ListPetsQuery = z.strictObject({
     .optional()
     .openapi({ description: 'true lists deleted pets that can still be restored' }),
 });
+export type ListPetsQuery = z.output<typeof ListPetsQuery>;
 
 export const PhotoSchema = ImageSchema.extend({ isPrimary: z.boolean() }).openapi('PetPhoto');
+export type PhotoView = z.output<typeof PhotoSchema>;
 export const PhotoList = z.object({ items: z.array(PhotoSchema) });
 export const SetPrimaryBody = z
   .strictObject({ isPrimary: z.literal(true, { error: 'must be true (make another photo primary to change it)' }) })
@@ -105,6 +109,7 @@ export const PetSchema = z
       .openapi({ description: 'For a deleted pet: until when POST /pets/{id}/restore brings it back' }),
   })
   .openapi('Pet');
+export type PetView = z.output<typeof PetSchema>;
 
 export const PetPage = pageOf(PetSchema).openapi('PetPage');
 

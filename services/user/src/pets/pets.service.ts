@@ -1,53 +1,25 @@
 import { v7 as uuidv7 } from 'uuid';
 import { ConflictError, NotFoundError, decodeCursor, toPage, type Logger } from '@petpro/kit';
 import type { Repositories, UserStore } from '../store.ts';
-import type { PetFields, PetRecord, Species, Sex } from './pets.repository.ts';
+import type { PetFields, PetRecord, Species } from './pets.repository.ts';
 import type { ImageRecord } from '../media/images.repository.ts';
-import type { ImageView, MediaService } from '../media/media.service.ts';
-import { birthDateFromEstimatedAge, deriveAge } from './age.ts';
+import type { MediaService } from '../media/media.service.ts';
+import type { CreatePetBody, ListPetsQuery, UpdatePetBody } from './pets.schemas.ts';
+import { birthDateFromEstimatedAge } from './age.ts';
 
 export const MAX_PHOTOS_PER_PET = 10;
 const DAY_MS = 86_400_000;
 
-/** A pet's photo as clients see it. */
-export type PhotoView = ImageView & { isPrimary: boolean };
-
-/** What the pet endpoints answer. */
-export interface PetView {
-  id: string;
-  name: string;
-  species: Species;
-  breed: string | null;
-  sex: Sex;
-  birthDate: string | null;
-  birthDateEstimated: boolean;
-  ageYears: number | null;
-  ageMonths: number | null;
-  weightKg: number | null;
-  microchipId: string | null;
-  sterilised: boolean | null;
-  notes: string | null;
-  photos: PhotoView[];
-  primaryPhoto: PhotoView | null;
-  createdAt: string;
-  updatedAt: string;
-  deletedAt: string | null;
-  restorableUntil: string | null;
+/** A pet with what its view shows: its photos, the owner's "today" (ages count from it), its restore deadline. */
+export interface PetDetails {
+  pet: PetRecord;
+  photos: ImageRecord[];
+  today: string;
+  restorableUntil: Date | null;
 }
 
 /** Pet fields as the API takes them (estimatedAgeYears instead of a birth date). */
-export interface PetInput {
-  name?: string;
-  species?: Species;
-  breed?: string | null;
-  sex?: Sex;
-  birthDate?: string | null;
-  estimatedAgeYears?: number;
-  weightKg?: number | null;
-  microchipId?: string | null;
-  sterilised?: boolean | null;
-  notes?: string | null;
-}
+type PetInput = UpdatePetBody;
 
 const notFound = () => new NotFoundError('pet_not_found', 'No such pet');
 
@@ -69,43 +41,22 @@ export class PetsService {
     return new Date(now.getTime() - this.deps.restoreDays * DAY_MS);
   }
 
-  private photoView(image: ImageRecord): PhotoView {
-    return { ...this.deps.media.view(image), isPrimary: image.isPrimary };
-  }
-
-  private view(p: PetRecord, photos: ImageRecord[], today: string): PetView {
-    const photoViews = photos.filter((i) => i.petId === p.id).map((i) => this.photoView(i));
+  private detailsOf(p: PetRecord, photos: ImageRecord[], today: string): PetDetails {
     return {
-      id: p.id,
-      name: p.name,
-      species: p.species,
-      breed: p.breed,
-      sex: p.sex,
-      birthDate: p.birthDate,
-      birthDateEstimated: p.birthDateEstimated,
-      ...deriveAge(p.birthDate, today),
-      weightKg: p.weightKg,
-      microchipId: p.microchipId,
-      sterilised: p.sterilised,
-      notes: p.notes,
-      photos: photoViews,
-      primaryPhoto: photoViews.find((ph) => ph.isPrimary) ?? null,
-      createdAt: p.createdAt.toISOString(),
-      updatedAt: p.updatedAt.toISOString(),
-      deletedAt: p.deletedAt?.toISOString() ?? null,
-      restorableUntil: p.deletedAt
-        ? new Date(p.deletedAt.getTime() + this.deps.restoreDays * DAY_MS).toISOString()
-        : null,
+      pet: p,
+      photos: photos.filter((i) => i.petId === p.id),
+      today,
+      restorableUntil: p.deletedAt ? new Date(p.deletedAt.getTime() + this.deps.restoreDays * DAY_MS) : null,
     };
   }
 
-  /** Views of one owner's pets. */
-  private async views(ownerId: string, pets: PetRecord[]): Promise<PetView[]> {
+  /** One owner's pets with their photos. */
+  private async details(ownerId: string, pets: PetRecord[]): Promise<PetDetails[]> {
     const [photos, today] = await Promise.all([
       this.deps.store.repos.images.listPetPhotos(pets.map((p) => p.id)),
       this.deps.today(ownerId),
     ]);
-    return pets.map((p) => this.view(p, photos, today));
+    return pets.map((p) => this.detailsOf(p, photos, today));
   }
 
   /** Maps API input to stored fields: an estimated age becomes an estimated birth date. */
@@ -128,7 +79,7 @@ export class PetsService {
     return pet;
   }
 
-  async create(ownerId: string, input: PetInput & { name: string; species: Species }): Promise<PetView> {
+  async create(ownerId: string, input: CreatePetBody): Promise<PetDetails> {
     const f = await this.toFields(ownerId, input);
     const fields: PetFields = {
       name: input.name,
@@ -143,7 +94,7 @@ export class PetsService {
       notes: f.notes ?? null,
     };
     const pet = await this.withinPetLimit(ownerId, (repos) => repos.pets.insert(uuidv7(), ownerId, fields));
-    return this.view(pet, [], await this.deps.today(ownerId));
+    return this.detailsOf(pet, [], await this.deps.today(ownerId));
   }
 
   /**
@@ -160,16 +111,13 @@ export class PetsService {
     });
   }
 
-  async findById(ownerId: string, petId: string): Promise<PetView> {
-    const [view] = await this.views(ownerId, [await this.requireActive(ownerId, petId)]);
-    return view!;
+  async findById(ownerId: string, petId: string): Promise<PetDetails> {
+    const [details] = await this.details(ownerId, [await this.requireActive(ownerId, petId)]);
+    return details!;
   }
 
   /** A page of the caller's pets, or of their deleted pets that can still be restored. */
-  async listPage(
-    ownerId: string,
-    q: { limit: number; cursor?: string; species?: Species; deleted?: 'true' | 'false' },
-  ): Promise<{ items: PetView[]; nextCursor: string | null }> {
+  async listPage(ownerId: string, q: ListPetsQuery): Promise<{ items: PetDetails[]; nextCursor: string | null }> {
     if (q.deleted === 'true') {
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { deletedAt: 'instant', id: 'uuid' });
       const rows = await this.deps.store.repos.pets.listDeleted(ownerId, {
@@ -178,7 +126,7 @@ export class PetsService {
         after,
       });
       const page = toPage(rows, q.limit, (p) => ({ deletedAt: p.deletedAt!.toISOString(), id: p.id }));
-      return { items: await this.views(ownerId, page.items), nextCursor: page.nextCursor };
+      return { items: await this.details(ownerId, page.items), nextCursor: page.nextCursor };
     }
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { id: 'uuid' });
     const rows = await this.deps.store.repos.pets.listActive(ownerId, {
@@ -187,14 +135,14 @@ export class PetsService {
       species: q.species,
     });
     const page = toPage(rows, q.limit, (p) => ({ id: p.id }));
-    return { items: await this.views(ownerId, page.items), nextCursor: page.nextCursor };
+    return { items: await this.details(ownerId, page.items), nextCursor: page.nextCursor };
   }
 
-  async update(ownerId: string, petId: string, input: PetInput): Promise<PetView> {
+  async update(ownerId: string, petId: string, input: PetInput): Promise<PetDetails> {
     const pet = await this.deps.store.repos.pets.update(ownerId, petId, await this.toFields(ownerId, input));
     if (!pet) throw notFound();
-    const [view] = await this.views(ownerId, [pet]);
-    return view!;
+    const [details] = await this.details(ownerId, [pet]);
+    return details!;
   }
 
   /** Soft delete: the pet, its photos and medical history stay restorable for the restore window. */
@@ -203,7 +151,7 @@ export class PetsService {
   }
 
   /** Brings back a pet deleted within the restore window (restoring a pet that is not deleted is a no-op). */
-  async restore(ownerId: string, petId: string): Promise<PetView> {
+  async restore(ownerId: string, petId: string): Promise<PetDetails> {
     const pet = await this.deps.store.repos.pets.findOwned(ownerId, petId);
     if (!pet) throw notFound();
     if (!pet.deletedAt) return this.findById(ownerId, petId);
@@ -217,8 +165,8 @@ export class PetsService {
       repos.pets.restore(ownerId, petId, this.restoreWindowStart()),
     );
     if (!restored) throw notFound();
-    const [view] = await this.views(ownerId, [restored]);
-    return view!;
+    const [details] = await this.details(ownerId, [restored]);
+    return details!;
   }
 
   /**
@@ -243,20 +191,20 @@ export class PetsService {
 
   // --- photos -------------------------------------------------------------------------------
 
-  async listPhotos(ownerId: string, petId: string): Promise<PhotoView[]> {
+  async listPhotos(ownerId: string, petId: string): Promise<ImageRecord[]> {
     await this.requireActive(ownerId, petId);
-    return (await this.deps.store.repos.images.listPetPhotos([petId])).map((i) => this.photoView(i));
+    return this.deps.store.repos.images.listPetPhotos([petId]);
   }
 
-  async findPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
+  async findPhoto(ownerId: string, petId: string, imageId: string): Promise<ImageRecord> {
     await this.requireActive(ownerId, petId);
     const image = await this.deps.store.repos.images.findPetPhoto(petId, imageId);
     if (!image) throw new NotFoundError('photo_not_found', 'No such photo');
-    return this.photoView(image);
+    return image;
   }
 
   /** Stores a photo (every size); the first photo of a pet, or one sent with primary=true, becomes primary. */
-  async addPhoto(ownerId: string, petId: string, data: Buffer, primary: boolean): Promise<PhotoView> {
+  async addPhoto(ownerId: string, petId: string, data: Buffer, primary: boolean): Promise<ImageRecord> {
     await this.requireActive(ownerId, petId);
     // A cheap check first, so that a full pet does not cost an image re-encode; the locked one below decides.
     if ((await this.deps.store.repos.images.countPetPhotos(petId)) >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
@@ -278,7 +226,7 @@ export class PetsService {
         if (makePrimary) await repos.images.setPrimary(ownerId, petId, inserted.id);
         return { ...inserted, isPrimary: makePrimary };
       });
-      return this.photoView(image);
+      return image;
     } catch (err) {
       await this.deps.media.remove(stored.variants);
       throw err;
@@ -286,15 +234,14 @@ export class PetsService {
   }
 
   /** Makes a photo the pet's primary one. */
-  async setPrimaryPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
-    const image = await this.deps.store.transaction(async (repos) => {
+  async setPrimaryPhoto(ownerId: string, petId: string, imageId: string): Promise<ImageRecord> {
+    return this.deps.store.transaction(async (repos) => {
       if (!(await repos.pets.findActive(ownerId, petId, { forUpdate: true }))) throw notFound();
       const found = await repos.images.findPetPhoto(petId, imageId);
       if (!found) throw new NotFoundError('photo_not_found', 'No such photo');
       await repos.images.setPrimary(ownerId, petId, imageId);
       return { ...found, isPrimary: true };
     });
-    return this.photoView(image);
   }
 
   /** Removes a photo and its files; when it was the primary, the oldest remaining photo takes over. */

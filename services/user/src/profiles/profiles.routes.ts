@@ -8,13 +8,15 @@ import {
 import type { ProfilesService } from './profiles.service.ts';
 import { ProfilePatchBody, ProfileSchema } from './profiles.schemas.ts';
 import { ImageSchema } from '../media/media.schemas.ts';
+import { toImageView } from '../media/media.view.ts';
+import { toProfileView } from './profiles.view.ts';
 
 /** The caller's profile and avatar. */
 export function profilesRoutes(
   api: ApiRouter,
-  deps: { profiles: ProfilesService; verifier: AccessTokenVerifier; uploadMaxBytes: number },
+  deps: { profiles: ProfilesService; verifier: AccessTokenVerifier; uploadMaxBytes: number; mediaUrl: string },
 ): void {
-  const { profiles } = deps;
+  const { profiles, mediaUrl } = deps;
   const auth = requireAuth(deps.verifier);
   // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
   const read = [auth, requirePermission('profile:read:own')];
@@ -32,7 +34,7 @@ export function profilesRoutes(
       responses: { 200: { description: 'Profile', schema: ProfileSchema } },
     },
     ...read,
-    async (req, reply) => reply(200, await profiles.findOrCreate(req.principal!)),
+    async (req, reply) => reply(200, toProfileView(await profiles.findOrCreate(req.principal!), mediaUrl)),
   );
   api.endpoint(
     {
@@ -45,7 +47,7 @@ export function profilesRoutes(
       responses: { 200: { description: 'Profile', schema: ProfileSchema } },
     },
     ...write,
-    async (req, reply) => reply(200, await profiles.update(req.principal!, req.valid.body)),
+    async (req, reply) => reply(200, toProfileView(await profiles.update(req.principal!, req.valid.body), mediaUrl)),
   );
   api.endpoint(
     {
@@ -64,7 +66,7 @@ export function profilesRoutes(
     },
     ...write,
     upload,
-    async (req, reply) => reply(200, await profiles.setAvatar(req.principal!, req.file!.buffer)),
+    async (req, reply) => reply(200, toImageView(await profiles.setAvatar(req.principal!, req.file!.buffer), mediaUrl)),
   );
   api.endpoint(
     {

@@ -2,17 +2,15 @@ import { NotFoundError, type Principal } from '@petpro/kit';
 import type { InternalProfileAnswer } from '@petpro/contracts';
 import type { ProfilePatch, ProfileRecord } from './profiles.repository.ts';
 import type { ImageRecord } from '../media/images.repository.ts';
-import type { MediaService, ImageView } from '../media/media.service.ts';
+import type { MediaService } from '../media/media.service.ts';
 import type { UserStore } from '../store.ts';
-import { computeCompleteness } from './completeness.ts';
+import { computeCompleteness, type Completeness } from './completeness.ts';
 
-/** What GET /users/me answers. */
-export interface ProfileView extends Omit<ProfileRecord, 'createdAt' | 'updatedAt'> {
-  avatarUrl: string | null;
-  avatar: ImageView | null;
-  completeness: ReturnType<typeof computeCompleteness>;
-  createdAt: string;
-  updatedAt: string;
+/** A profile with what its view shows: the avatar and how complete the profile is. */
+export interface ProfileDetails {
+  profile: ProfileRecord;
+  avatar: ImageRecord | null;
+  completeness: Completeness;
 }
 
 /** Profiles and avatars of the calling user. */
@@ -24,41 +22,31 @@ export class ProfilesService {
     },
   ) {}
 
-  private async view(p: ProfileRecord, avatar?: ImageRecord | null): Promise<ProfileView> {
-    const [image, petCount] = await Promise.all([
-      avatar === undefined ? this.deps.store.repos.images.findAvatar(p.userId) : avatar,
+  private async details(p: ProfileRecord): Promise<ProfileDetails> {
+    const [avatar, petCount] = await Promise.all([
+      this.deps.store.repos.images.findAvatar(p.userId),
       this.deps.store.repos.pets.countActive(p.userId),
     ]);
-    const avatarView = image ? this.deps.media.view(image) : null;
     return {
-      userId: p.userId,
-      email: p.email,
-      displayName: p.displayName,
-      phone: p.phone,
-      address: p.address,
-      city: p.city,
-      bio: p.bio,
-      avatarUrl: avatarView?.url ?? null,
-      avatar: avatarView,
-      completeness: computeCompleteness({ ...p, hasAvatar: !!image, petCount }),
-      createdAt: p.createdAt.toISOString(),
-      updatedAt: p.updatedAt.toISOString(),
+      profile: p,
+      avatar: avatar ?? null,
+      completeness: computeCompleteness({ ...p, hasAvatar: !!avatar, petCount }),
     };
   }
 
   /** The caller's profile, created from the token's identity on first access. */
-  async findOrCreate(principal: Principal): Promise<ProfileView> {
-    return this.view(await this.deps.store.repos.profiles.findOrCreate(principal.userId, principal.email ?? null));
+  async findOrCreate(principal: Principal): Promise<ProfileDetails> {
+    return this.details(await this.deps.store.repos.profiles.findOrCreate(principal.userId, principal.email ?? null));
   }
 
   /** Changes the given fields of the caller's profile. */
-  async update(principal: Principal, patch: ProfilePatch): Promise<ProfileView> {
+  async update(principal: Principal, patch: ProfilePatch): Promise<ProfileDetails> {
     await this.deps.store.repos.profiles.findOrCreate(principal.userId, principal.email ?? null);
-    return this.view(await this.deps.store.repos.profiles.update(principal.userId, patch));
+    return this.details(await this.deps.store.repos.profiles.update(principal.userId, patch));
   }
 
   /** Stores a new avatar (every size) and removes the files of the one it replaces. */
-  async setAvatar(principal: Principal, data: Buffer): Promise<ImageView> {
+  async setAvatar(principal: Principal, data: Buffer): Promise<ImageRecord> {
     await this.deps.store.repos.profiles.findOrCreate(principal.userId, principal.email ?? null);
     const stored = await this.deps.media.store(principal.userId, data, 'avatars');
     let result: { image: ImageRecord; replaced: ImageRecord | undefined };
@@ -79,7 +67,7 @@ export class ProfilesService {
       throw err;
     }
     if (result.replaced) await this.deps.media.remove(result.replaced.variants);
-    return this.deps.media.view(result.image);
+    return result.image;
   }
 
   /** A user's contact details for other services (404 when the user never opened their profile). */
