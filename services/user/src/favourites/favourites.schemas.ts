@@ -1,10 +1,9 @@
-import { pageOf, z } from '@petpro/kit';
-import { PageQuery } from '../shared/pagination.ts';
+import { pageOf, pageQuery, z } from '@petpro/kit';
 
 export const FavouriteSchema = z.object({ clinicId: z.uuid(), createdAt: z.string() }).openapi('Favourite');
 export type FavouriteView = z.output<typeof FavouriteSchema>;
 
 export const FavouritePage = pageOf(FavouriteSchema).openapi('FavouritePage');
 
-export const ListFavouritesQuery = z.strictObject(PageQuery);
+export const ListFavouritesQuery = z.strictObject(pageQuery);
 export type ListFavouritesQuery = z.output<typeof ListFavouritesQuery>;

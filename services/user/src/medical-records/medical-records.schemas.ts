@@ -1,7 +1,5 @@
-import { pageOf, splitList, z } from '@petpro/kit';
+import { calendarDateString, pageOf, pageQuery, pastDateString, splitList, z } from '@petpro/kit';
 import { IdParam, line, text } from '../shared/strings.ts';
-import { dateString, pastDateString } from '../shared/dates.ts';
-import { PageQuery } from '../shared/pagination.ts';
 import { RECORD_TYPES } from './medical-records.repository.ts';
 
 const type = z.enum(RECORD_TYPES, { error: `must be one of ${RECORD_TYPES.join(', ')}` });
@@ -10,7 +8,7 @@ const fields = {
   type,
   title: line(200),
   date: pastDateString().openapi({ description: 'When it happened (not in the future)' }),
-  nextDueDate: dateString()
+  nextDueDate: calendarDateString()
     .nullable()
     .optional()
     .openapi({ description: 'Vaccinations and medications only: when the next dose is due' }),
@@ -30,7 +28,7 @@ export const RecordParams = z.object({ id: IdParam, recordId: IdParam });
 export const PetParams = z.object({ id: IdParam });
 
 export const ListRecordsQuery = z.strictObject({
-  ...PageQuery,
+  ...pageQuery,
   type: z
     .string()
     .transform(splitList)

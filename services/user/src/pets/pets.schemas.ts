@@ -1,7 +1,5 @@
-import { pageOf, z } from '@petpro/kit';
+import { pageOf, pageQuery, pastDateString, z } from '@petpro/kit';
 import { line, text, IdParam } from '../shared/strings.ts';
-import { pastDateString } from '../shared/dates.ts';
-import { PageQuery } from '../shared/pagination.ts';
 import { ImageSchema } from '../media/media.schemas.ts';
 import { SEXES, SPECIES } from './pets.repository.ts';
 
@@ -60,7 +58,7 @@ export const PetParams = z.object({ id: IdParam });
 export const PetImageParams = z.object({ id: IdParam, imageId: IdParam });
 
 export const ListPetsQuery = z.strictObject({
-  ...PageQuery,
+  ...pageQuery,
   species: species.optional(),
   deleted: z
     .enum(['true', 'false'], { error: 'must be true or false' })

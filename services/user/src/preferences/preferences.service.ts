@@ -1,6 +1,6 @@
+import { todayIn } from '@petpro/kit';
 import type { UserStore } from '../store.ts';
 import { mergePreferences, type Preferences, type PreferencesPatch } from './preferences.model.ts';
-import { todayIn } from '../shared/dates.ts';
 
 /** A user's preferences: defaults until changed, changed part by part. */
 export class PreferencesService {
