@@ -32,7 +32,7 @@ export class FavouritesService {
   ): Promise<{ items: FavouriteRecord[]; nextCursor: string | null }> {
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { createdAt: 'instant', clinicId: 'uuid' });
     const after = key && { createdAt: new Date(key.createdAt), clinicId: key.clinicId };
-    const rows = await this.store.repos.favourites.list(userId, { limit: q.limit + 1, after });
+    const rows = await this.store.repos.favourites.listPage(userId, { limit: q.limit + 1, after });
     const page = toPage(rows, q.limit, (f) => ({ createdAt: f.createdAt.toISOString(), clinicId: f.clinicId }));
     return page;
   }

@@ -51,7 +51,7 @@ export class MedicalRecordsService {
     await this.deps.pets.requireActive(ownerId, petId);
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { date: 'date', id: 'uuid' });
     const after: [string, string] | undefined = key && [key.date, key.id];
-    const rows = await this.deps.store.repos.medicalRecords.list(petId, {
+    const rows = await this.deps.store.repos.medicalRecords.listPage(petId, {
       types: q.type,
       due: q.due && { mode: q.due, today: await this.deps.today(ownerId) },
       order: q.due ? 'asc' : q.sort === 'date' ? 'asc' : 'desc',

@@ -147,7 +147,7 @@ export class PetsRepository {
   }
 
   /** A page of the owner's pets in creation order (ids are UUIDv7), after `afterId`. */
-  async listActive(
+  async listActivePage(
     ownerId: string,
     opts: { limit: number; afterId?: string; species?: Species },
   ): Promise<PetRecord[]> {
@@ -159,7 +159,7 @@ export class PetsRepository {
   }
 
   /** A page of the owner's deleted pets still within the restore window, most recently deleted first. */
-  async listDeleted(
+  async listDeletedPage(
     ownerId: string,
     opts: { limit: number; deletedSince: Date; after?: { deletedAt: string; id: string } },
   ): Promise<PetRecord[]> {

@@ -120,7 +120,7 @@ export class PetsService {
   async listPage(ownerId: string, q: ListPetsQuery): Promise<{ items: PetDetails[]; nextCursor: string | null }> {
     if (q.deleted === 'true') {
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { deletedAt: 'instant', id: 'uuid' });
-      const rows = await this.deps.store.repos.pets.listDeleted(ownerId, {
+      const rows = await this.deps.store.repos.pets.listDeletedPage(ownerId, {
         limit: q.limit + 1,
         deletedSince: this.restoreWindowStart(),
         after,
@@ -129,7 +129,7 @@ export class PetsService {
       return { items: await this.details(ownerId, page.items), nextCursor: page.nextCursor };
     }
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { id: 'uuid' });
-    const rows = await this.deps.store.repos.pets.listActive(ownerId, {
+    const rows = await this.deps.store.repos.pets.listActivePage(ownerId, {
       limit: q.limit + 1,
       afterId: after?.id,
       species: q.species,
