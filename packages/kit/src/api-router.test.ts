@@ -174,6 +174,13 @@ describe('ApiRouter typed replies', () => {
         null,
         'file_gone',
       ]);
+      // HEAD gets the GET route's status and headers without the file being read (the broken one would fail).
+      const head = await http.fetch('/api/v1/things/broken/file', { method: 'HEAD' });
+      expect([head.status, head.headers.get('cache-control'), await head.text()]).toEqual([
+        200,
+        'public, immutable',
+        '',
+      ]);
     } finally {
       await http.close();
     }

@@ -200,7 +200,11 @@ function send(reply: Reply<unknown>, res: Response, next: NextFunction) {
     if (value !== undefined) res.setHeader(name, String(value));
   }
   if (reply.body !== undefined) res.json(reply.body);
-  else if (reply.stream) {
+  else if (reply.stream && res.req.method === 'HEAD') {
+    // Express answers HEAD with the GET route: the headers say it all, the file is never read.
+    reply.stream.destroy();
+    res.end();
+  } else if (reply.stream) {
     // Before the first byte the error handler still answers (without the reply's caching or type
     // headers); after it the client sees a cut connection.
     reply.stream.on('error', (err) => {
