@@ -252,21 +252,3 @@ describe('ApiRouter typed replies', () => {
     expect(api.registry.definitions.filter((d) => d.type === 'route')).toHaveLength(10);
   });
 });
-
-describe('ApiRouter untyped routes (until every service is converted)', () => {
-  it('still serves a handler that writes the response itself', async () => {
-    const api = new ApiRouter(createOpenApiRegistry());
-    api.route(
-      { method: 'get', path: '/legacy', summary: 'l', responses: { 200: { description: 'ok' } } },
-      (_req, res) => {
-        res.json({ legacy: true });
-      },
-    );
-    const http = await serve(api);
-    try {
-      expect(await (await http.fetch('/legacy')).json()).toEqual({ legacy: true });
-    } finally {
-      await http.close();
-    }
-  });
-});

@@ -87,13 +87,6 @@ export interface Valid<B, Q, P, H = undefined> {
 /** The request a typed handler receives: Express's, with the validated parts in `valid`. */
 export type ValidRequest<B, Q, P, H = undefined> = Request & { valid: Valid<B, Q, P, H> };
 
-/** @deprecated The handler of an untyped `route()`, which writes the response itself; use `endpoint()`. */
-export type TypedHandler<B, Q, P> = (
-  req: Request & { valid: Valid<B, Q, P> },
-  res: Response,
-  next: NextFunction,
-) => unknown;
-
 /** Statuses a handler returns; 4xx and 5xx are thrown as the kit's typed errors, unless marked `answer`. */
 type SuccessStatus<R> = {
   [S in keyof R]: S extends number
@@ -225,11 +218,7 @@ export class ApiRouter {
   readonly router = express.Router();
   private readonly methodsByPath = new Map<string, Set<string>>();
 
-  constructor(
-    readonly registry: OpenAPIRegistry,
-    /** @deprecated Write every path out whole (`/api/v1/bookings/{id}`) and mount the router once at the root. */
-    private readonly prefix = '',
-  ) {}
+  constructor(readonly registry: OpenAPIRegistry) {}
 
   /**
    * Declares an endpoint: `handlers` are middleware (auth, permissions, uploads) then the handler,
@@ -250,20 +239,6 @@ export class ApiRouter {
     const last: RequestHandler = async (req, res, next) => {
       send(await handler(req as ValidRequest<unknown, unknown, unknown, unknown>, reply), res, next);
     };
-    this.mount(spec, handlers.slice(0, -1) as RequestHandler[], last);
-    return this;
-  }
-
-  /**
-   * @deprecated Untyped: the handler writes the response itself. Use `endpoint()`; what is left to
-   * convert is `grep -rn "\.route(" services/*\/src`.
-   */
-  route<
-    B extends AnyZod | undefined = undefined,
-    Q extends AnyZod | undefined = undefined,
-    P extends AnyZod | undefined = undefined,
-  >(spec: RouteSpec<B, Q, P>, ...handlers: [...RequestHandler[], TypedHandler<Out<B>, Out<Q>, Out<P>>]): this {
-    const last = handlers[handlers.length - 1] as RequestHandler;
     this.mount(spec, handlers.slice(0, -1) as RequestHandler[], last);
     return this;
   }
@@ -327,7 +302,7 @@ export class ApiRouter {
     }
     this.registry.registerPath({
       method: spec.method,
-      path: `${this.prefix}${spec.path}`,
+      path: spec.path,
       summary: spec.summary,
       tags: spec.tags,
       security: spec.auth ? [{ bearerAuth: [] }] : undefined,
