@@ -287,3 +287,157 @@ describe('admin', () => {
     expect(audit.body.items).toEqual([expect.objectContaining({ type: 'mfa_reset', actorId: admin.userId })]);
   });
 });
+
+describe('SMS second factor with SMS_PROVIDER=webhook', () => {
+  it('setup texts a code, enable confirms the phone, login texts a code that gives tokens once', async () => {
+    const u = await createVerifiedUser(p);
+    const phone = '+6281234500001';
+    expect(
+      (await p.http.post('/api/v1/auth/mfa/sms/setup', { phone: '0812-3450-0001' }, { token: u.accessToken })).status,
+    ).toBe(400);
+    let seen = sms.texts.length;
+    const setup = await p.http.post('/api/v1/auth/mfa/sms/setup', { phone }, { token: u.accessToken });
+    expect(setup.status).toBe(202);
+    const text = await sms.waitFor(phone, () => true, seen);
+    expect(text.purpose).toBe('mfa_setup');
+    expect(text.text).toMatch(/^\d{6} adalah kode PetPro Anda untuk mengonfirmasi nomor ini/); // Bahasa Indonesia
+    const setupCode = await sms.codeFor(phone, seen);
+    // One text a minute.
+    const soon = await p.http.post('/api/v1/auth/mfa/sms/setup', { phone }, { token: u.accessToken });
+    expect(soon.status).toBe(429);
+    expect(soon.body.code).toBe('sms_cooldown');
+    expect(Number(soon.headers.get('retry-after'))).toBeGreaterThan(50);
+
+    const wrongCode = setupCode === '000000' ? '111111' : '000000';
+    const wrong = await p.http.post('/api/v1/auth/mfa/sms/enable', { code: wrongCode }, { token: u.accessToken });
+    expect(wrong.status).toBe(400);
+    const on = await p.http.post('/api/v1/auth/mfa/sms/enable', { code: setupCode }, { token: u.accessToken });
+    expect(on.status).toBe(200);
+    expect(on.body).toEqual({ enabled: true, methods: ['sms'], backupCodesRemaining: 0 });
+    // The code is spent.
+    expect(
+      (await p.http.post('/api/v1/auth/mfa/sms/enable', { code: setupCode }, { token: u.accessToken })).status,
+    ).toBe(400);
+
+    const mfaToken = await mfaTokenOf(p, u);
+    expect((await p.http.post('/api/v1/auth/mfa/sms/send', { mfaToken: 'x'.repeat(43) })).status).toBe(401);
+    seen = sms.texts.length;
+    expect((await p.http.post('/api/v1/auth/mfa/sms/send', { mfaToken })).status).toBe(202);
+    const loginCode = await sms.codeFor(phone, seen);
+    expect(sms.texts.at(-1)!.purpose).toBe('mfa_code');
+    expect((await p.http.post('/api/v1/auth/mfa/sms/send', { mfaToken })).status).toBe(429);
+    const ok = await verify(mfaToken, 'sms', loginCode);
+    expect(ok.status).toBe(200);
+    expect(ok.body.accessToken).toBeTruthy();
+    const replay = await verify(await mfaTokenOf(p, u), 'sms', loginCode);
+    expect(replay.status).toBe(401);
+  });
+
+  it('one phone number gets at most MFA_SMS_PER_PHONE_PER_HOUR (5) codes an hour, whoever asks', async () => {
+    const phone = '+6281234500002';
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const u = await createVerifiedUser(p, { language: 'en' });
+      const res = await p.http.post('/api/v1/auth/mfa/sms/setup', { phone }, { token: u.accessToken });
+      statuses.push(res.status);
+      if (i === 5) expect(res.body.code).toBe('sms_limit_reached');
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+    expect(sms.texts.filter((t) => t.to === phone)).toHaveLength(5);
+    expect(sms.texts.at(-1)!.text).toMatch(/^\d{6} is your PetPro code to confirm this number/);
+  });
+
+  it('a provider failure answers 503 and leaves no cooldown', async () => {
+    const u = await createVerifiedUser(p);
+    const phone = '+6281234500003';
+    sms.answer(503);
+    try {
+      const down = await p.http.post('/api/v1/auth/mfa/sms/setup', { phone }, { token: u.accessToken });
+      expect(down.status).toBe(503);
+      expect(down.body.code).toBe('sms_unavailable');
+    } finally {
+      sms.answer(200);
+    }
+    expect((await p.http.post('/api/v1/auth/mfa/sms/setup', { phone }, { token: u.accessToken })).status).toBe(202);
+  });
+});
+
+describe('recovery when the second factor is lost', () => {
+  async function pendingRecovery(u: { email: string; password: string }) {
+    const bad = await p.http.post('/api/v1/auth/recovery/start', { email: u.email, password: 'not the password' });
+    expect(bad.status).toBe(401);
+    const start = await p.http.post('/api/v1/auth/recovery/start', { email: u.email, password: u.password });
+    expect(start.status).toBe(202);
+    const mail = await p.smtp.waitFor(u.email, (m) => /Pulihkan akses/.test(m.subject));
+    const token = /recover-mfa\?token=([A-Za-z0-9_-]+)/.exec(mail.text)![1]!;
+    const done = await p.http.post('/api/v1/auth/recovery/complete', { token });
+    expect(done.status).toBe(202);
+    expect(done.body.status).toBe('scheduled');
+    const hours = (Date.parse(done.body.executeAfter) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(23.9);
+    expect(hours).toBeLessThanOrEqual(24);
+    // The link works once.
+    expect((await p.http.post('/api/v1/auth/recovery/complete', { token })).status).toBe(400);
+    await p.smtp.waitFor(u.email, (m) => /akan dihapus/.test(m.subject));
+  }
+  async function makeDue(userId: string) {
+    const { default: pg } = await import('pg');
+    const db = new pg.Client({ connectionString: p.dbUrls.auth });
+    await db.connect();
+    try {
+      await db.query(
+        `update mfa_recoveries set execute_after = now() - interval '1 second' where user_id = $1 and status = 'pending'`,
+        [userId],
+      );
+    } finally {
+      await db.end();
+    }
+  }
+  const loginAnswer = (u: { email: string; password: string }) =>
+    p.http.post('/api/v1/auth/login', { email: u.email, password: u.password });
+
+  it('never removes MFA before the delay; removes it after, telling the user', async () => {
+    const u = await createVerifiedUser(p);
+    await enableTotp(p, u);
+    await pendingRecovery(u);
+    // The job runs every 200 ms here: well over a few passes later, the second factor is still asked for.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await loginAnswer(u)).body.mfaRequired).toBe(true);
+    await makeDue(u.userId);
+    const { eventually } = await import('@petpro/kit/testing');
+    await eventually(async () => (await loginAnswer(u)).body.accessToken, 10_000, 200);
+    await p.smtp.waitFor(u.email, (m) => /telah dihapus/.test(m.subject));
+  });
+
+  it('a login with a second factor cancels it; the emailed link alone never bypasses the second factor', async () => {
+    const u = await createVerifiedUser(p);
+    const secret = await enableTotp(p, u);
+    await pendingRecovery(u);
+    await loginWithTotp(p, u, secret);
+    await makeDue(u.userId);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await loginAnswer(u)).body.mfaRequired).toBe(true);
+  });
+
+  it('texts the pending removal to the confirmed phone too', async () => {
+    const u = await createVerifiedUser(p);
+    const phone = '+6281234500004';
+    const seen = sms.texts.length;
+    await p.http.post('/api/v1/auth/mfa/sms/setup', { phone }, { token: u.accessToken });
+    const code = await sms.codeFor(phone, seen);
+    expect((await p.http.post('/api/v1/auth/mfa/sms/enable', { code }, { token: u.accessToken })).status).toBe(200);
+    const before = sms.texts.length;
+    await pendingRecovery(u);
+    const notice = await sms.waitFor(phone, (t) => t.purpose === 'mfa_recovery', before);
+    expect(notice.text).toMatch(/faktor kedua akun Anda akan dihapus pada .+ WIB/);
+  });
+
+  it('an account without MFA gets the same answer and no mail', async () => {
+    const u = await createVerifiedUser(p);
+    const start = await p.http.post('/api/v1/auth/recovery/start', { email: u.email, password: u.password });
+    expect(start.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(p.smtp.mails.filter((m) => m.to.includes(u.email) && /Pulihkan/.test(m.subject))).toHaveLength(0);
+    expect((await p.http.post('/api/v1/auth/recovery/complete', { token: 'x'.repeat(43) })).status).toBe(400);
+  });
+});
