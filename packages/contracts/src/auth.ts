@@ -21,3 +21,16 @@ export const RoleGrantParams = z.object({ id: z.uuid(), role: z.string().max(50)
 export function roleGrantPath(userId: string, role: string): string {
   return `/internal/users/${encodeURIComponent(userId)}/roles/${encodeURIComponent(role)}`;
 }
+
+/**
+ * GET /internal/sessions/revocations: sessions revoked since a time, whose access tokens must be
+ * refused until `expiresAt` (the kit's RevocationList reads it; its `RevocationPage` is this shape).
+ */
+export const InternalRevocationPage = z.object({
+  items: z.array(z.object({ sessionId: z.string(), expiresAt: z.string() })),
+  now: z.string(),
+  /** False when the page was full (more may follow). */
+  complete: z.boolean().optional(),
+  /** Set when the page was full: read on from here at once. */
+  next: z.object({ since: z.string(), after: z.string() }).nullable().optional(),
+});

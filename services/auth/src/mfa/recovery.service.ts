@@ -3,7 +3,7 @@ import type { UserRecord } from '../accounts/accounts.repository.ts';
 import type { RenderedMail } from '../mail/templates.ts';
 import type { ThrottleService } from '../throttle/throttle.service.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
-import type { MfaStore } from './mfa.store.ts';
+import type { AuthStore } from '../store.ts';
 import { mfaMail, mfaSms } from './mfa.texts.ts';
 
 const LINK_TTL_MINUTES = 60;
@@ -18,7 +18,7 @@ const BATCH = 50;
 export class RecoveryService {
   constructor(
     private readonly deps: {
-      store: MfaStore;
+      store: AuthStore;
       throttle: ThrottleService;
       /** The first factor, checked as a login would (lockout, timing): 401 when wrong. */
       checkPassword: (email: string, password: string, meta: { ip?: string }) => Promise<UserRecord>;
