@@ -2,7 +2,7 @@
  * The auth service's internal endpoints the clinic service calls: a user's contact details and
  * language (for mail), and the roles a service may grant or take back.
  */
-import { z } from '@petpro/kit';
+import { z, type RevocationPage } from '@petpro/kit';
 
 /** GET /internal/users/{id} and GET /internal/users?email=…: a user's contact details. */
 export const InternalUserContact = z.object({
@@ -34,3 +34,7 @@ export const InternalRevocationPage = z.object({
   /** Set when the page was full: read on from here at once. */
   next: z.object({ since: z.string(), after: z.string() }).nullable().optional(),
 });
+
+/** The kit's RevocationList reads the feed with its own type (the kit cannot import this package): both must agree. */
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const REVOCATION_PAGE_MATCHES_KIT: SameShape<z.output<typeof InternalRevocationPage>, RevocationPage> = true;

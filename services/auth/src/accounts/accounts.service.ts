@@ -104,17 +104,17 @@ export class AccountsService {
   }
 
   /** A hash of a random password, verified against when the email is unknown so timing does not tell. */
-  private dummy(): Promise<string> {
+  private dummyPasswordHash(): Promise<string> {
     this.dummyHash ??= argon2.hash(randomToken(), ARGON2_OPTIONS);
     return this.dummyHash;
   }
 
-  private hash(password: string): Promise<string> {
+  private hashPassword(password: string): Promise<string> {
     return argon2.hash(password, ARGON2_OPTIONS);
   }
 
   /** Sends in the background: the answer (and its timing) never depends on the mail server. */
-  private deliver(to: string, mail: RenderedMail, outboxHint?: string): void {
+  private sendInBackground(to: string, mail: RenderedMail, outboxHint?: string): void {
     deliverInBackground(this.deps.mailer, this.deps.log, to, mail, outboxHint);
   }
 
@@ -127,7 +127,7 @@ export class AccountsService {
   }
 
   /** Records a password attempt against the account's lock before the password is checked (429 while locked). */
-  private lockable(accountKey: string) {
+  private countPasswordAttempt(accountKey: string) {
     return this.deps.throttle.recordAttempt(
       accountKey,
       this.deps.config.LOGIN_LOCK_AFTER_FAILURES,
@@ -171,9 +171,9 @@ export class AccountsService {
     const email = normaliseEmail(input.email);
     const problems = checkPassword(input.password, { email, name: input.name });
     if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
-    await this.deps.throttle.check('registerPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.assertWithinLimit('registerPerIp', meta.ip ?? 'unknown');
     const language = input.language ?? meta.language;
-    const passwordHash = await this.hash(input.password);
+    const passwordHash = await this.hashPassword(input.password);
     const user = await this.deps.store.transaction((repos) =>
       repos.accounts.createWithPassword({
         email,
@@ -191,7 +191,7 @@ export class AccountsService {
       // Capped per address (which is the account here): past the cap the notice is silently not sent,
       // since a 429 would tell that the address is registered.
       if (existing && (await this.deps.throttle.allowsMailTo(email, this.deps.config.MAIL_PER_ADDRESS_PER_HOUR)))
-        this.deliver(
+        this.sendInBackground(
           existing.email,
           templates.alreadyRegistered(existing.language, {
             name: existing.name,
@@ -224,7 +224,7 @@ export class AccountsService {
       repos.accounts.issueToken(user.id, 'verify_email', sha256(token), expiresAt),
     );
     const url = this.mailLink('verify-email', token, user.language);
-    this.deliver(
+    this.sendInBackground(
       user.email,
       templates.verifyEmail(user.language, { url, token, hours }),
       `verify ${user.email}: ${url}`,
@@ -243,8 +243,8 @@ export class AccountsService {
 
   async resendVerification(rawEmail: string, meta: RequestMeta): Promise<void> {
     const email = normaliseEmail(rawEmail);
-    await this.deps.throttle.check('resendPerIp', meta.ip ?? 'unknown');
-    await this.deps.throttle.check('resendPerAccount', this.deps.throttle.accountKey(email));
+    await this.deps.throttle.assertWithinLimit('resendPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.assertWithinLimit('resendPerAccount', this.deps.throttle.accountKey(email));
     const user = await this.repos.accounts.findByEmail(email);
     if (user && !user.emailVerifiedAt) await this.sendVerification(user);
   }
@@ -256,11 +256,11 @@ export class AccountsService {
   async checkPassword(rawEmail: string, password: string, meta: { ip?: string }): Promise<UserRecord> {
     const email = normaliseEmail(rawEmail);
     const accountKey = this.deps.throttle.accountKey(email);
-    await this.deps.throttle.check('loginPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.assertWithinLimit('loginPerIp', meta.ip ?? 'unknown');
     // Counted before the password is checked, so that parallel guesses cannot outrun the lock.
-    const { failures, lockedUntil } = await this.lockable(accountKey);
+    const { failures, lockedUntil } = await this.countPasswordAttempt(accountKey);
     const user = await this.repos.accounts.findByEmail(email);
-    const ok = await argon2.verify(user?.passwordHash ?? (await this.dummy()), password).catch(() => false);
+    const ok = await argon2.verify(user?.passwordHash ?? (await this.dummyPasswordHash()), password).catch(() => false);
     if (!user?.passwordHash || !ok) {
       await this.repos.audit.record({
         type: 'login_failed',
@@ -446,8 +446,8 @@ export class AccountsService {
 
   async forgotPassword(rawEmail: string, meta: RequestMeta): Promise<void> {
     const email = normaliseEmail(rawEmail);
-    await this.deps.throttle.check('forgotPerIp', meta.ip ?? 'unknown');
-    await this.deps.throttle.check('forgotPerAccount', this.deps.throttle.accountKey(email));
+    await this.deps.throttle.assertWithinLimit('forgotPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.assertWithinLimit('forgotPerAccount', this.deps.throttle.accountKey(email));
     const user = await this.repos.accounts.findByEmail(email);
     if (!user) return;
     const token = randomToken();
@@ -457,7 +457,7 @@ export class AccountsService {
       repos.accounts.issueToken(user.id, 'password_reset', sha256(token), expiresAt),
     );
     const url = this.mailLink('reset-password', token, user.language);
-    this.deliver(
+    this.sendInBackground(
       user.email,
       templates.passwordReset(user.language, { name: user.name, url, token, minutes }),
       `reset for ${user.email}: ${url}`,
@@ -466,10 +466,10 @@ export class AccountsService {
   }
 
   async resetPassword(token: string, password: string, meta: RequestMeta): Promise<void> {
-    await this.deps.throttle.check('resetPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.assertWithinLimit('resetPerIp', meta.ip ?? 'unknown');
     const problems = checkPassword(password);
     if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
-    const passwordHash = await this.hash(password);
+    const passwordHash = await this.hashPassword(password);
     // The token is spent only together with the change it allows.
     const user = await this.deps.store.transaction(async (repos) => {
       const userId = await repos.accounts.consumeToken('password_reset', sha256(token));
@@ -483,7 +483,7 @@ export class AccountsService {
     const userId = user.id;
     await this.deps.throttle.clearFailures(this.deps.throttle.accountKey(user.email));
     await this.repos.audit.record({ type: 'password_reset', actorId: userId, targetId: userId, ip: meta.ip });
-    this.deliver(user.email, templates.passwordChanged(user.language, { name: user.name }));
+    this.sendInBackground(user.email, templates.passwordChanged(user.language, { name: user.name }));
   }
 
   async changePassword(
@@ -498,7 +498,7 @@ export class AccountsService {
     const user = await this.repos.accounts.findById(principal.userId);
     if (!user) throw new NotFoundError('user_not_found', 'The account no longer exists');
     const accountKey = this.deps.throttle.accountKey(user.email);
-    await this.lockable(accountKey);
+    await this.countPasswordAttempt(accountKey);
     if (!user.passwordHash || !(await argon2.verify(user.passwordHash, current).catch(() => false))) {
       throw new ValidationError(
         [
@@ -514,10 +514,10 @@ export class AccountsService {
     await this.deps.throttle.clearFailures(accountKey);
     const problems = checkPassword(next, { email: user.email }, 'newPassword');
     if (problems.length) throw new ValidationError(problems, 'The password does not meet the policy');
-    await this.repos.accounts.setPassword(user.id, await this.hash(next));
+    await this.repos.accounts.setPassword(user.id, await this.hashPassword(next));
     await this.repos.sessions.revoke({ userId: user.id, exceptSessionId: principal.sessionId }, 'password_change');
     await this.repos.audit.record({ type: 'password_changed', actorId: user.id, targetId: user.id, ip: meta.ip });
-    this.deliver(user.email, templates.passwordChanged(user.language, { name: user.name }));
+    this.sendInBackground(user.email, templates.passwordChanged(user.language, { name: user.name }));
   }
 
   async findMe(principal: Principal): Promise<MeRecord> {
@@ -538,7 +538,7 @@ export class AccountsService {
     const email = normaliseEmail(rawEmail);
     let user = await this.repos.accounts.findByEmail(email);
     if (!user) {
-      const passwordHash = await this.hash(password);
+      const passwordHash = await this.hashPassword(password);
       user = await this.deps.store.transaction((repos) =>
         repos.accounts.createWithPassword({
           email,
@@ -553,7 +553,10 @@ export class AccountsService {
       user ??= await this.repos.accounts.findByEmail(email);
       this.deps.log.info({ email }, 'bootstrap admin created');
     } else if (!user.emailVerifiedAt) {
-      await this.repos.accounts.takeOver(user.id, { name: ADMIN_NAME, passwordHash: await this.hash(password) });
+      await this.repos.accounts.takeOver(user.id, {
+        name: ADMIN_NAME,
+        passwordHash: await this.hashPassword(password),
+      });
       const revoked = await this.repos.sessions.revoke({ userId: user.id }, 'bootstrap_admin');
       await this.repos.audit.record({
         type: 'bootstrap_admin_takeover',

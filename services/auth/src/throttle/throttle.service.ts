@@ -41,7 +41,7 @@ export class ThrottleService {
   }
 
   /** Counts a hit and throws 429 with Retry-After past the limit (`subject`: an IP for per-IP limits). */
-  async check(limit: LimitName, subject: string): Promise<void> {
+  async assertWithinLimit(limit: LimitName, subject: string): Promise<void> {
     const { max: base, windowSeconds, perIp } = LIMITS[limit];
     const max = perIp ? base * this.ipFactor : base;
     // An IPv6 client is its /64, as at the gateway: rotating addresses inside it earns no fresh budget.
