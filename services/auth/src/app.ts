@@ -3,8 +3,10 @@ import {
   AccessTokenVerifier,
   ApiRouter,
   createOpenApiRegistry,
+  createSmsSender,
   createStore,
   runEvery,
+  WindowQuota,
   createAppFor,
   finishApp,
   servicePath,
@@ -28,6 +30,15 @@ import { AuditService } from './audit/audit.service.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
 import { pagesRoutes } from './pages/pages.routes.ts';
+import { CodeHasher } from './shared/crypto.ts';
+import type { RenderedMail } from './mail/templates.ts';
+import { deliverInBackground } from './mail/deliver.ts';
+import { MfaService } from './mfa/mfa.service.ts';
+import { RecoveryService } from './mfa/recovery.service.ts';
+import { mfaRoutes } from './mfa/mfa.routes.ts';
+import { recoveryRoutes } from './mfa/recovery.routes.ts';
+import { adminSessionsRoutes } from './sessions/admin-sessions.routes.ts';
+import { IpLocator } from './sessions/ip-location.ts';
 
 export type { DB };
 
@@ -52,16 +63,60 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   ctx.onClose.push(keys.startRotation());
 
   const throttle = new ThrottleService(store, config.AUTH_IP_LIMIT_FACTOR);
+  const secret = config.JWT_KEY_SECRET ?? ctx.config.SERVICE_SECRET!;
+  const mail = (to: string, m: RenderedMail, hint?: string) => deliverInBackground(ctx.mailer, ctx.log, to, m, hint);
+  const smsDaily = new WindowQuota(ctx.db, {
+    limit: config.SMS_PER_PHONE_PER_DAY,
+    windowSeconds: 86_400,
+    code: 'sms_limit_reached',
+    message: 'This phone number has received too many texts today; try again tomorrow',
+  });
+  const sms = createSmsSender({ ...config, PETPRO_DATA_DIR: ctx.config.PETPRO_DATA_DIR }, ctx.log, (phone) =>
+    smsDaily.consume(`sms:day:${phone}`),
+  );
+  const hourly = (limit: number, message: string) =>
+    new WindowQuota(ctx.db, { limit, windowSeconds: 3_600, code: 'sms_limit_reached', message });
+  const mfa = new MfaService({
+    store,
+    throttle,
+    sms,
+    smsQuota: {
+      perPhone: hourly(config.MFA_SMS_PER_PHONE_PER_HOUR, 'Too many codes were texted to this phone; try again later'),
+      perAccount: hourly(
+        config.MFA_SMS_PER_ACCOUNT_PER_HOUR,
+        'Too many codes were texted for this account; try again later',
+      ),
+    },
+    secrets: new KeyBox(secret, 'mfa-totp-secret'),
+    codes: new CodeHasher(secret, 'mfa-codes'),
+    mail,
+    log: ctx.log,
+    config: { lockAfter: config.LOGIN_LOCK_AFTER_FAILURES, lockBaseSeconds: config.LOGIN_LOCK_BASE_SECONDS },
+  });
   const accounts = new AccountsService({
     store,
     throttle,
     keys,
+    mfa,
     mailer: ctx.mailer,
     log: ctx.log,
     config: { ...config, urls: ctx.urls },
   });
+  const recovery = new RecoveryService({
+    store,
+    throttle,
+    checkPassword: (email, password, meta) => accounts.checkPassword(email, password, meta),
+    sms,
+    mail,
+    log: ctx.log,
+    linkBase: ctx.urls.app ?? ctx.urls.gateway,
+    delayHours: config.MFA_RECOVERY_DELAY_HOURS,
+  });
   const rbac = new RbacService(store);
-  const sessions = new SessionsService(store, { accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+  const sessions = new SessionsService(store, {
+    accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    geo: await IpLocator.open(config.GEOIP_DB_PATH),
+  });
   const audit = new AuditService(store);
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
@@ -70,6 +125,12 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     runEvery(3_600_000, () => store.repos.throttle.purgeExpired(), {
       log: ctx.log,
       failure: 'login throttle purge failed',
+    }),
+    runEvery(3_600_000, () => store.repos.mfa.purge(), { log: ctx.log, failure: 'MFA challenge purge failed' }),
+    runEvery(config.MFA_RECOVERY_CHECK_MS, () => recovery.runDue(), {
+      log: ctx.log,
+      failure: 'MFA recovery pass failed',
+      level: 'error',
     }),
   );
 
@@ -92,12 +153,17 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     sessions,
     rbac,
     audit,
+    mfa,
+    recovery,
   };
   tokensRoutes(api, deps);
   accountsRoutes(api, deps);
   sessionsRoutes(api, deps);
   rbacRoutes(api, deps);
   auditRoutes(api, deps);
+  mfaRoutes(api, deps);
+  recoveryRoutes(api, deps);
+  adminSessionsRoutes(api, deps);
   app.use(api.finish());
   // The pages mail links open when there is no client app; the gateway routes them publicly.
   app.use(pagesRoutes(accounts));

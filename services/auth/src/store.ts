@@ -7,6 +7,8 @@ import { RbacRepository } from './rbac/rbac.repository.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { ThrottleRepository } from './throttle/throttle.repository.ts';
 import { KeysRepository } from './tokens/keys.repository.ts';
+import { MfaRepository } from './mfa/mfa.repository.ts';
+import { RecoveryRepository } from './mfa/recovery.repository.ts';
 
 /** Every repository of the service over one connection or transaction. */
 export interface Repositories {
@@ -16,6 +18,8 @@ export interface Repositories {
   audit: AuditRepository;
   throttle: ThrottleRepository;
   keys: KeysRepository;
+  mfa: MfaRepository;
+  recovery: RecoveryRepository;
 }
 
 /** Builds the repositories on one executor: the pool, or a transaction (the kit's Store decides which). */
@@ -27,6 +31,8 @@ export function repositoriesOver(db: Kysely<DB>): Repositories {
     audit: new AuditRepository(db),
     throttle: new ThrottleRepository(db),
     keys: new KeysRepository(db),
+    mfa: new MfaRepository(db),
+    recovery: new RecoveryRepository(db),
   };
 }
 

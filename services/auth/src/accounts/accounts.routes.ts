@@ -1,4 +1,4 @@
-import { requireAuth, requirePermission, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { ProblemSchema, requireAuth, requirePermission, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { AccountsService } from './accounts.service.ts';
 import {
   Accepted,
@@ -18,6 +18,8 @@ import {
 } from './accounts.schemas.ts';
 import { toMeView, toTokensView, toUserView } from './accounts.view.ts';
 import { requestMeta } from '../shared/request-meta.ts';
+import { LoginAnswerSchema, StepUpHeaders } from '../mfa/mfa.schemas.ts';
+import { stepUpProofOf, toLoginView } from '../mfa/mfa.view.ts';
 
 const tags = ['auth'];
 const accepted = (message: string) => ({ status: 'accepted' as const, message });
@@ -95,15 +97,14 @@ export function accountsRoutes(api: ApiRouter, deps: { accounts: AccountsService
       tags,
       body: LoginBody,
       responses: {
-        200: { description: 'Tokens (or, with MFA, a challenge)', schema: TokensSchema },
+        200: { description: 'Tokens (or, with MFA, a challenge)', schema: LoginAnswerSchema },
         401: { description: 'Wrong email or password' },
         403: { description: 'email_not_verified' },
         429: { description: 'Locked or throttled (Retry-After)' },
       },
     },
     async (req, reply) => {
-      const { tokens, user } = await accounts.login(req.valid.body, requestMeta(req));
-      return reply(200, toTokensView(tokens, user));
+      return reply(200, toLoginView(await accounts.login(req.valid.body, requestMeta(req))));
     },
   );
   api.endpoint(
@@ -168,16 +169,22 @@ export function accountsRoutes(api: ApiRouter, deps: { accounts: AccountsService
     {
       method: 'post',
       path: '/api/v1/auth/password/change',
-      summary: 'Change the password (needs the current one); other sessions are revoked',
+      summary:
+        'Change the password (needs the current one and, with MFA on, a second-factor code); other sessions are revoked',
       tags,
       auth: true,
       body: ChangeBody,
-      responses: { 204: { description: 'Changed' } },
+      headers: StepUpHeaders,
+      responses: {
+        204: { description: 'Changed' },
+        403: { description: '`mfa_required` (with `methods`), `invalid_mfa_code`', schema: ProblemSchema },
+      },
     },
     auth,
     async (req, reply) => {
       const { currentPassword, newPassword } = req.valid.body;
-      await accounts.changePassword(req.principal!, currentPassword, newPassword, requestMeta(req));
+      const proof = stepUpProofOf(req.valid.headers);
+      await accounts.changePassword(req.principal!, currentPassword, newPassword, requestMeta(req), proof);
       return reply(204);
     },
   );

@@ -23,6 +23,16 @@ import type { AuthStore } from '../store.ts';
 import type { KeysService } from '../tokens/keys.service.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
 import { templates, type RenderedMail } from '../mail/templates.ts';
+import { deliverInBackground } from '../mail/deliver.ts';
+import {
+  credentialDigestOf,
+  type FirstFactor,
+  type MfaChallenge,
+  type MfaMethod,
+  type MfaService,
+  type MfaState,
+  type StepUpProof,
+} from '../mfa/mfa.service.ts';
 import type { SearchUsersQuery } from './accounts.schemas.ts';
 
 /** A page of the admin's user search ends at a (created, id) position. */
@@ -53,9 +63,19 @@ export interface UserWithRoles {
   roles: string[];
 }
 
+/** A login that opened a session. */
+export interface LoggedIn {
+  tokens: TokenPair;
+  user: UserWithRoles;
+}
+
+/** What a login answers: a session, or the second-factor challenge. */
+export type LoginResult = LoggedIn | MfaChallenge;
+
 /** What GET /me shows: the user, their roles and permissions, linked providers and the current session. */
 export interface MeRecord extends UserWithRoles {
   permissions: string[];
+  mfa: MfaState;
   providers: string[];
   sessionId: string;
 }
@@ -72,6 +92,7 @@ export class AccountsService {
       store: AuthStore;
       throttle: ThrottleService;
       keys: KeysService;
+      mfa: MfaService;
       mailer: Mailer;
       log: Logger;
       config: AuthConfig & { urls: { gateway: string; app: string | undefined } };
@@ -94,18 +115,7 @@ export class AccountsService {
 
   /** Sends in the background: the answer (and its timing) never depends on the mail server. */
   private sendInBackground(to: string, mail: RenderedMail, outboxHint?: string): void {
-    void (async () => {
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        try {
-          await this.deps.mailer.send({ to, ...mail, outboxHint });
-          return;
-        } catch (err) {
-          if (attempt === 3)
-            this.deps.log.error({ err: (err as Error).message, subject: mail.subject }, 'mail could not be sent');
-          else await new Promise((r) => setTimeout(r, 500 * attempt));
-        }
-      }
-    })();
+    deliverInBackground(this.deps.mailer, this.deps.log, to, mail, outboxHint);
   }
 
   /**
@@ -239,19 +249,18 @@ export class AccountsService {
     if (user && !user.emailVerifiedAt) await this.sendVerification(user);
   }
 
-  async login(
-    input: { email: string; password: string; deviceId?: string },
-    meta: RequestMeta,
-  ): Promise<{ tokens: TokenPair; user: UserWithRoles }> {
-    const email = normaliseEmail(input.email);
+  /**
+   * The password step of a login (or of an MFA recovery): counted against the account lock before
+   * the password is checked, timing-safe for unknown addresses; 401 `invalid_credentials` when wrong.
+   */
+  async checkPassword(rawEmail: string, password: string, meta: { ip?: string }): Promise<UserRecord> {
+    const email = normaliseEmail(rawEmail);
     const accountKey = this.deps.throttle.accountKey(email);
     await this.deps.throttle.assertWithinLimit('loginPerIp', meta.ip ?? 'unknown');
     // Counted before the password is checked, so that parallel guesses cannot outrun the lock.
     const { failures, lockedUntil } = await this.countPasswordAttempt(accountKey);
     const user = await this.repos.accounts.findByEmail(email);
-    const ok = await argon2
-      .verify(user?.passwordHash ?? (await this.dummyPasswordHash()), input.password)
-      .catch(() => false);
+    const ok = await argon2.verify(user?.passwordHash ?? (await this.dummyPasswordHash()), password).catch(() => false);
     if (!user?.passwordHash || !ok) {
       await this.repos.audit.record({
         type: 'login_failed',
@@ -269,31 +278,104 @@ export class AccountsService {
       throw new UnauthorizedError('invalid_credentials', 'The email or password is not correct');
     }
     await this.deps.throttle.clearFailures(accountKey);
+    return user;
+  }
+
+  async login(input: { email: string; password: string; deviceId?: string }, meta: RequestMeta): Promise<LoginResult> {
+    const user = await this.checkPassword(input.email, input.password, meta);
     // Only someone who knows the password learns that the address is unverified.
     if (!user.emailVerifiedAt)
       throw new ForbiddenError('email_not_verified', 'Verify your email address before logging in');
-    // A second factor (a later issue) hooks in here: an account with MFA answers with an MFA challenge
-    // instead of tokens, and the session is created once the challenge is met.
-    const tokens = await this.startSession(user, input.deviceId, meta);
+    return this.completeFirstFactor(user, meta, {
+      via: 'password',
+      credentialDigest: credentialDigestOf(user.passwordHash!),
+      deviceId: input.deviceId,
+    });
+  }
+
+  /**
+   * The one way a login ends once its first factor passed (password here, a social provider in the
+   * OAuth flow): an account with a second factor gets an MFA challenge (`{mfaRequired, mfaToken,
+   * methods}`, no tokens), any other a new session.
+   */
+  async completeFirstFactor(user: UserRecord, meta: RequestMeta, first: FirstFactor): Promise<LoginResult> {
+    const challenge = await this.deps.mfa.challengeFor(user, first);
+    if (challenge) {
+      await this.repos.audit.record({
+        type: 'mfa_challenged',
+        targetId: user.id,
+        ip: meta.ip,
+        detail: { firstFactor: first.via, methods: challenge.methods },
+      });
+      return challenge;
+    }
+    return this.openSession(user, first.deviceId ?? undefined, meta, { via: first.via, mfa: false });
+  }
+
+  /** `POST /mfa/verify`: meets the challenge of a login and opens its session. */
+  async completeSecondFactor(
+    input: { mfaToken: string; method: MfaMethod; code: string },
+    meta: RequestMeta,
+  ): Promise<LoggedIn> {
+    const { user, deviceId, firstFactor } = await this.deps.mfa.verifyChallenge(
+      input.mfaToken,
+      input.method,
+      input.code,
+      meta,
+    );
+    return this.openSession(user, deviceId ?? undefined, meta, { via: firstFactor, mfa: input.method });
+  }
+
+  private async openSession(
+    user: UserRecord,
+    deviceId: string | undefined,
+    meta: RequestMeta,
+    how: { via: string; mfa: MfaMethod | false },
+  ): Promise<LoggedIn> {
+    const tokens = await this.startSession(user, deviceId, meta, !!how.mfa);
     await this.repos.audit.record({
       type: 'login_ok',
       actorId: user.id,
       targetId: user.id,
       ip: meta.ip,
-      detail: { sessionId: tokens.sessionId },
+      detail: { sessionId: tokens.sessionId, via: how.via, ...(how.mfa ? { mfa: how.mfa } : {}) },
     });
     return { tokens, user: await this.withRoles(user) };
   }
 
-  private async startSession(user: UserRecord, deviceId: string | undefined, meta: RequestMeta): Promise<TokenPair> {
+  /**
+   * A new session with its first refresh token. Past MAX_SESSIONS_PER_USER, the least recently used
+   * other sessions are revoked in the same transaction, the user's logins serialised on its row so
+   * parallel ones cannot overshoot (the revocation feed carries the evictions to the gateway and the
+   * real-time sockets, as a logout does).
+   */
+  private async startSession(
+    user: UserRecord,
+    deviceId: string | undefined,
+    meta: RequestMeta,
+    mfaVerified: boolean,
+  ): Promise<TokenPair> {
     const refreshToken = randomToken();
     const now = Date.now();
     const expiresAt = new Date(now + this.deps.config.REFRESH_ABSOLUTE_DAYS * 86_400_000);
     const idle = new Date(Math.min(now + this.deps.config.REFRESH_IDLE_DAYS * 86_400_000, expiresAt.getTime()));
     const device = describeDevice({ userAgent: meta.userAgent, ip: meta.ip, deviceId });
-    const session = await this.deps.store.transaction((repos) =>
-      repos.sessions.create(user.id, device, idle, expiresAt, sha256(refreshToken)),
-    );
+    const cap = this.deps.config.MAX_SESSIONS_PER_USER;
+    const session = await this.deps.store.transaction(async (repos) => {
+      if (cap > 0) await repos.sessions.lockUserSessions(user.id);
+      const created = await repos.sessions.create(user.id, device, idle, expiresAt, sha256(refreshToken), {
+        mfaVerified,
+      });
+      const evicted = cap > 0 ? await repos.sessions.revokeLeastRecentlyUsed(user.id, created.id, cap) : [];
+      if (evicted.length)
+        await repos.audit.record({
+          type: 'session_evicted',
+          targetId: user.id,
+          ip: meta.ip,
+          detail: { sessionIds: evicted, by: created.id, limit: cap },
+        });
+      return created;
+    });
     const access = await this.accessToken(user, session.id);
     return {
       accessToken: access.token,
@@ -404,7 +486,15 @@ export class AccountsService {
     this.sendInBackground(user.email, templates.passwordChanged(user.language, { name: user.name }));
   }
 
-  async changePassword(principal: Principal, current: string, next: string, meta: RequestMeta): Promise<void> {
+  async changePassword(
+    principal: Principal,
+    current: string,
+    next: string,
+    meta: RequestMeta,
+    proof?: StepUpProof,
+  ): Promise<void> {
+    // With MFA on, a second-factor code too (403 `mfa_required` before any password attempt is spent).
+    await this.deps.mfa.assertStepUp(principal, proof, meta.ip);
     const user = await this.repos.accounts.findById(principal.userId);
     if (!user) throw new NotFoundError('user_not_found', 'The account no longer exists');
     const accountKey = this.deps.throttle.accountKey(user.email);
@@ -435,7 +525,8 @@ export class AccountsService {
     if (!user) throw new NotFoundError('user_not_found', 'The account no longer exists');
     const { roles, permissions } = await this.repos.rbac.findRolesAndPermissions(user.id);
     const providers = await this.repos.accounts.listProviders(user.id);
-    return { user, roles, permissions, providers, sessionId: principal.sessionId };
+    const mfa = await this.deps.mfa.state(user.id);
+    return { user, roles, permissions, providers, mfa, sessionId: principal.sessionId };
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { MeRecord, TokenPair, UserWithRoles } from './accounts.service.ts';
 import type { MeView, TokensView, UserView } from './accounts.schemas.ts';
+import { toMfaStateView } from '../mfa/mfa.view.ts';
 
 /** A user as they and admins see them: no password hash, the verification as a flag. */
 export function toUserView({ user, roles }: UserWithRoles): UserView {
@@ -20,7 +21,7 @@ export function toMeView(me: MeRecord): MeView {
   return {
     ...toUserView(me),
     permissions: me.permissions,
-    mfa: { enabled: me.user.mfaEnabled, methods: [] },
+    mfa: toMfaStateView(me.mfa),
     providers: me.providers.filter((p) => p !== 'password'),
     hasPassword: !!me.user.passwordHash,
     sessionId: me.sessionId,

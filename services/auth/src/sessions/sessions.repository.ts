@@ -84,6 +84,7 @@ export class SessionsRepository {
     idleExpiresAt: Date,
     expiresAt: Date,
     refreshHash: string,
+    opts: { mfaVerified?: boolean } = {},
   ): Promise<SessionRecord> {
     const row = await this.db
       .insertInto('sessions')
@@ -99,6 +100,7 @@ export class SessionsRepository {
         device: device.device,
         device_id: device.deviceId,
         fingerprint: device.fingerprint,
+        ...(opts.mfaVerified ? { mfa_verified: true, mfa_verified_at: new Date() } : {}),
       })
       .returning(cols)
       .executeTakeFirstOrThrow();
@@ -107,6 +109,28 @@ export class SessionsRepository {
       .values({ id: uuidv7(), session_id: row.id, token_hash: refreshHash })
       .execute();
     return toSession(row);
+  }
+
+  /** Serialises the logins of one user until the transaction ends (the session cap cannot be overshot). */
+  async lockUserSessions(userId: string): Promise<void> {
+    await sql`select 1 from users where id = ${userId} for update`.execute(this.db);
+  }
+
+  /**
+   * Revokes the user's open sessions past the `cap` most recently used ones, `keep` (the new
+   * session) always among those kept; returns the revoked ids.
+   */
+  async revokeLeastRecentlyUsed(userId: string, keep: string, cap: number): Promise<string[]> {
+    const r = await sql<{ id: string }>`
+      update sessions set revoked_at = now(), revoked_reason = 'session_limit'
+      where id in (
+        select id from sessions
+        where user_id = ${userId} and id <> ${keep} and revoked_at is null
+          and expires_at > now() and idle_expires_at > now()
+        order by last_seen_at desc, created_at desc
+        offset ${cap - 1})
+      returning id`.execute(this.db);
+    return r.rows.map((e) => e.id);
   }
 
   async findById(id: string): Promise<SessionRecord | undefined> {

@@ -14,6 +14,10 @@ export const SessionSchema = z
     device: z.string().nullable(),
     deviceId: z.string().nullable(),
     fingerprint: z.string().nullable(),
+    location: z
+      .object({ country: z.string(), countryName: z.string().nullable(), city: z.string().nullable() })
+      .nullable()
+      .openapi({ description: 'Approximate, from the IP (null without GEOIP_DB_PATH or for a private address)' }),
   })
   .openapi('Session');
 export type SessionView = z.output<typeof SessionSchema>;

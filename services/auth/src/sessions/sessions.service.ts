@@ -1,6 +1,10 @@
 import { NotFoundError, type Principal, type RevocationPage } from '@petpro/kit';
 import type { AuthStore } from '../store.ts';
 import type { SessionRecord } from './sessions.repository.ts';
+import type { ApproxLocation, IpLocator } from './ip-location.ts';
+
+/** A session with the approximate location of its last IP (null without a GeoIP database). */
+export type LocatedSession = SessionRecord & { location: ApproxLocation | null };
 
 /** Revocations per read of the feed; a mass revocation is read in several pages. */
 export const REVOCATION_PAGE = 5_000;
@@ -9,8 +13,12 @@ export const REVOCATION_PAGE = 5_000;
 export class SessionsService {
   constructor(
     private readonly store: AuthStore,
-    private readonly opts: { accessTtlSeconds: number },
+    private readonly opts: { accessTtlSeconds: number; geo: IpLocator },
   ) {}
+
+  private located(sessions: SessionRecord[]): LocatedSession[] {
+    return sessions.map((s) => ({ ...s, location: this.opts.geo.locate(s.ip) }));
+  }
 
   /** True when the session was revoked (or never existed): its access tokens must not be accepted. */
   isRevoked(sessionId: string): Promise<boolean> {
@@ -18,8 +26,14 @@ export class SessionsService {
   }
 
   /** The caller's active sessions, most recently used first. */
-  listActive(principal: Principal): Promise<SessionRecord[]> {
-    return this.store.repos.sessions.listActive(principal.userId);
+  async listActive(principal: Principal): Promise<LocatedSession[]> {
+    return this.located(await this.store.repos.sessions.listActive(principal.userId));
+  }
+
+  /** A user's active sessions for an admin, most recently used first; 404 for an unknown user. */
+  async listActiveOf(userId: string): Promise<LocatedSession[]> {
+    if (!(await this.store.repos.accounts.findById(userId))) throw new NotFoundError('user_not_found', 'No such user');
+    return this.located(await this.store.repos.sessions.listActive(userId));
   }
 
   /** Revokes one of the caller's own sessions; 404 when it is not theirs or not active. */

@@ -1,8 +1,8 @@
-import type { SessionRecord } from './sessions.repository.ts';
+import type { LocatedSession } from './sessions.service.ts';
 import type { SessionView } from './sessions.schemas.ts';
 
 /** One of the user's sessions; `current` marks the one asking, `expiresAt` is the earlier of idle and absolute expiry. */
-export function toSessionView(s: SessionRecord, currentId: string): SessionView {
+export function toSessionView(s: LocatedSession, currentId: string | null): SessionView {
   return {
     id: s.id,
     current: s.id === currentId,
@@ -16,5 +16,6 @@ export function toSessionView(s: SessionRecord, currentId: string): SessionView 
     device: s.device,
     deviceId: s.deviceId,
     fingerprint: s.fingerprint,
+    location: s.location,
   };
 }
