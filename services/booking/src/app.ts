@@ -15,6 +15,7 @@ import { parseBookingConfig } from './config.ts';
 import { repositoriesOver } from './store.ts';
 import { ClinicDirectory } from './upstream/clinic.client.ts';
 import { PetDirectory } from './upstream/pets.client.ts';
+import { followClinicEvents } from './upstream/clinic-events.ts';
 import { ClinicAccess } from './shared/clinic-access.ts';
 import { SchedulesService } from './schedules/schedules.service.ts';
 import { schedulesRoutes } from './schedules/schedules.routes.ts';
@@ -82,6 +83,18 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     runEvery(600_000, () => Promise.all([hub.purge(), realtime.purgeExpiredTickets()]), {
       log: ctx.log,
       failure: 'outbox and ticket purge failed',
+    }),
+  );
+
+  // Clinic-side changes to what can be booked arrive through the clinic service's event feed.
+  ctx.onClose.push(
+    followClinicEvents({
+      db: ctx.db,
+      client: ctx.client,
+      clinics,
+      log: ctx.log,
+      intervalMs: config.BOOKING_REALTIME_POLL_MS,
+      recorded: () => nudges.publish(),
     }),
   );
 
