@@ -66,6 +66,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     verifier: ctx.verifier,
     credentials: ctx.credentials,
     log: ctx.log,
+    metrics: ctx.metrics,
     limits: {
       maxSockets: config.BOOKING_WS_MAX_SOCKETS,
       maxPerUser: config.BOOKING_WS_MAX_PER_USER,
