@@ -2,7 +2,9 @@ import type { Express } from 'express';
 import {
   ApiRouter,
   createAppFor,
+  createDatabase,
   createOpenApiRegistry,
+  serviceDatabaseUrl,
   createStore,
   finishApp,
   runEvery,
@@ -53,7 +55,14 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   });
 
   const realtime = new RealtimeService(store, access, clinics);
-  const hub = new RealtimeHub(store, ctx.log, {
+  // The hub reads the outbox on connections of its own: a burst of bookings holding every pooled
+  // connection must not make delivery wait behind it.
+  const hubDatabase = createDatabase<DB>(serviceDatabaseUrl('booking', ctx.env)!, {
+    max: 2,
+    appName: 'petpro-booking-realtime',
+    statementTimeoutMs: ctx.config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
+  const hub = new RealtimeHub(createStore(hubDatabase.db, repositoriesOver), ctx.log, {
     pollMs: config.BOOKING_REALTIME_POLL_MS,
     revocations: ctx.revocations,
     keepMs: config.BOOKING_OUTBOX_KEEP_HOURS * 3_600_000,
@@ -81,6 +90,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   ctx.onClose.push(
     () => hub.stop(),
     () => nudges.close(),
+    () => hubDatabase.close(),
     runEvery(600_000, () => Promise.all([hub.purge(), realtime.purgeExpiredTickets()]), {
       log: ctx.log,
       failure: 'outbox and ticket purge failed',
