@@ -10,6 +10,7 @@ import {
   type AccessTokenVerifier,
   type Logger,
   type Principal,
+  type RevocationList,
   type ServiceCredentials,
 } from '@petpro/kit';
 import { REALTIME_IDENTITY_HEADER, RealtimeIdentity, type RealtimeIdentityView } from '@petpro/contracts';
@@ -62,6 +63,7 @@ export class RealtimeServer {
       log: Logger;
       limits: RealtimeLimits;
       metrics: MetricsRegistry;
+      revocations?: RevocationList;
     },
   ) {
     const hub = deps.hub;
@@ -117,6 +119,9 @@ export class RealtimeServer {
       return refuse(socket, e.status, e.code, e.message);
     }
     const { hub, limits } = this.deps;
+    // The gateway may learn of a revocation a moment after this process: refused here too, never opened.
+    if (this.deps.revocations?.isRevoked(who.sessionId) || who.expiresAt <= Date.now())
+      return refuse(socket, 401, 'session_revoked', 'This session has ended');
     if (hub.size >= limits.maxSockets)
       return refuse(socket, 503, 'too_many_sockets', 'This instance is full', 'Retry-After: 1\r\n');
     if (hub.countOf(who.userId) >= limits.maxPerUser)
