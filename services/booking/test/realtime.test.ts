@@ -4,7 +4,9 @@
  * another clinic, a replayed ticket, oversized and malformed messages).
  */
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { startPlatform, type Platform } from '../../../test/platform.ts';
+import { ServiceCredentials } from '@petpro/kit';
+import { httpClient } from '@petpro/kit/testing';
+import { startPlatform, TEST_SECRET, type Platform } from '../../../test/platform.ts';
 import { createVerifiedUser } from '../../../test/users.ts';
 import { openSocket, quiet, subscribe, UpgradeRefused, type TestSocket } from '../../../test/realtime.ts';
 import {
@@ -226,6 +228,17 @@ describe('GET /ws through the gateway', () => {
     await expect(openSocket(p.url, { ticket: t.body.ticket })).rejects.toMatchObject({ status: 401 });
     await expect(openSocket(p.url, { ticket: 'x'.repeat(43) })).rejects.toMatchObject({ status: 401 });
     expect((await p.http.post('/api/v1/realtime/ticket')).status).toBe(401);
+    // Redeeming is the gateway's alone: not routed publicly, and refused to a user's token or another service.
+    const fresh = await p.http.post('/api/v1/realtime/ticket', undefined, { token: owner.accessToken });
+    expect((await p.http.post('/internal/realtime/tickets/redeem', { ticket: fresh.body.ticket })).status).toBe(404);
+    const direct = httpClient(p.services.booking!.url);
+    const redeem = (headers: Record<string, string>) =>
+      direct.post('/internal/realtime/tickets/redeem', { ticket: fresh.body.ticket }, { headers });
+    expect((await redeem({ authorization: `Bearer ${owner.accessToken}` })).status).toBe(401);
+    const asUser = await new ServiceCredentials(TEST_SECRET, 'user').token();
+    expect((await redeem({ 'x-service-token': asUser })).status).toBe(403);
+    // The ticket survived those attempts and still opens a socket once.
+    await (await open({ ticket: fresh.body.ticket })).close();
     // The ticket socket is the owner's: their booking reaches it.
     const clinic = await openClinic();
     const b = await book(clinic, owner, '16:00');
