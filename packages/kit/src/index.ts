@@ -21,3 +21,4 @@ export * from './sms.ts';
 export * from './time.ts';
 export * from './background.ts';
 export * from './store.ts';
+export * from './event-feed.ts';

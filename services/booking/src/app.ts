@@ -2,6 +2,9 @@ import type { Express } from 'express';
 import {
   ApiRouter,
   createAppFor,
+  createDatabase,
+  createOpenApiRegistry,
+  serviceDatabaseUrl,
   createStore,
   finishApp,
   runEvery,
@@ -14,6 +17,7 @@ import { parseBookingConfig } from './config.ts';
 import { repositoriesOver } from './store.ts';
 import { ClinicDirectory } from './upstream/clinic.client.ts';
 import { PetDirectory } from './upstream/pets.client.ts';
+import { followClinicEvents } from './upstream/clinic-events.ts';
 import { ClinicAccess } from './shared/clinic-access.ts';
 import { SchedulesService } from './schedules/schedules.service.ts';
 import { schedulesRoutes } from './schedules/schedules.routes.ts';
@@ -21,15 +25,22 @@ import { AvailabilityService } from './availability/availability.service.ts';
 import { availabilityRoutes } from './availability/availability.routes.ts';
 import { BookingsService } from './bookings/bookings.service.ts';
 import { bookingsRoutes } from './bookings/bookings.routes.ts';
+import { Nudges, nudgingAfterCommit } from './realtime/nudges.ts';
+import { RealtimeService } from './realtime/realtime.service.ts';
+import { RealtimeHub } from './realtime/realtime.hub.ts';
+import { RealtimeServer } from './realtime/realtime.server.ts';
+import { realtimeInternalRoutes, realtimeRoutes } from './realtime/realtime.routes.ts';
 
 export type { DB };
 
 /** The booking service: everything wired, nothing listening. */
-export function buildApp(ctx: ServiceContext<DB>): Express {
+export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const config = parseBookingConfig(ctx.env);
   const { app, openapi } = createAppFor(ctx);
 
-  const store = createStore(ctx.db, repositoriesOver);
+  // Every commit nudges the real-time hubs of every replica (Redis pub/sub with REDIS_URL).
+  const nudges = new Nudges({ redisUrl: ctx.config.REDIS_URL, prefix: ctx.config.REDIS_KEY_PREFIX, log: ctx.log });
+  const store = nudgingAfterCommit(createStore(ctx.db, repositoriesOver), nudges);
   const clinics = new ClinicDirectory(ctx.client, config.BOOKING_CLINIC_CACHE_SECONDS * 1000);
   const pets = new PetDirectory(ctx.client);
   const access = new ClinicAccess(clinics);
@@ -43,6 +54,62 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     idempotencyTtlMs: config.BOOKING_IDEMPOTENCY_TTL_HOURS * 3_600_000,
   });
 
+  const realtime = new RealtimeService(store, access, clinics);
+  // The hub reads the outbox on connections of its own: a burst of bookings holding every pooled
+  // connection must not make delivery wait behind it.
+  const hubDatabase = createDatabase<DB>(serviceDatabaseUrl('booking', ctx.env)!, {
+    max: 2,
+    appName: 'petpro-booking-realtime',
+    statementTimeoutMs: ctx.config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
+  const hub = new RealtimeHub(createStore(hubDatabase.db, repositoriesOver), ctx.log, {
+    pollMs: config.BOOKING_REALTIME_POLL_MS,
+    revocations: ctx.revocations,
+    keepMs: config.BOOKING_OUTBOX_KEEP_HOURS * 3_600_000,
+  });
+  await hub.start();
+  nudges.onNudge(() => hub.nudge());
+  const sockets = new RealtimeServer({
+    hub,
+    realtime,
+    verifier: ctx.verifier,
+    credentials: ctx.credentials,
+    log: ctx.log,
+    metrics: ctx.metrics,
+    revocations: ctx.revocations,
+    limits: {
+      maxSockets: config.BOOKING_WS_MAX_SOCKETS,
+      maxPerUser: config.BOOKING_WS_MAX_PER_USER,
+      heartbeatMs: config.BOOKING_WS_HEARTBEAT_MS,
+      maxBufferBytes: config.BOOKING_WS_MAX_BUFFER_BYTES,
+      maxMessageBytes: config.BOOKING_WS_MAX_MESSAGE_BYTES,
+      messagesPer10s: config.BOOKING_WS_MESSAGES_PER_10S,
+    },
+  });
+  ctx.onListening.push((server) => sockets.attach(server));
+  ctx.onDraining.push(() => sockets.drain());
+  ctx.onClose.push(
+    () => hub.stop(),
+    () => nudges.close(),
+    () => hubDatabase.close(),
+    runEvery(600_000, () => Promise.all([hub.purge(), realtime.purgeExpiredTickets()]), {
+      log: ctx.log,
+      failure: 'outbox and ticket purge failed',
+    }),
+  );
+
+  // Clinic-side changes to what can be booked arrive through the clinic service's event feed.
+  ctx.onClose.push(
+    followClinicEvents({
+      db: ctx.db,
+      client: ctx.client,
+      clinics,
+      log: ctx.log,
+      intervalMs: config.BOOKING_REALTIME_POLL_MS,
+      recorded: () => nudges.publish(),
+    }),
+  );
+
   // Expired idempotency keys are refused by the queries already; this only keeps the table small.
   ctx.onClose.push(
     runEvery(3_600_000, () => store.repos.idempotency.purgeExpired(), {
@@ -53,11 +120,16 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
 
   // Every feature declares its endpoints, paths written out whole, on the service's one router.
   const api = new ApiRouter(openapi);
-  const deps = { verifier: ctx.verifier, schedules, availability, bookings };
+  const deps = { verifier: ctx.verifier, credentials: ctx.credentials, schedules, availability, bookings, realtime };
   schedulesRoutes(api, deps);
   availabilityRoutes(api, deps);
   bookingsRoutes(api, deps);
+  realtimeRoutes(api, deps);
   app.use(api.finish());
+  // Service-to-service routes, on a second router whose document is not published.
+  const internal = new ApiRouter(createOpenApiRegistry());
+  realtimeInternalRoutes(internal, deps);
+  app.use(internal.finish());
   return finishApp(app);
 }
 

@@ -99,16 +99,36 @@ export interface IdempotencyKeysTable {
 
 export interface OutboxEventsTable {
   id: string;
+  /** The position clients resume from (bigint: a string from pg). */
+  seq: ColumnType<string, never, never>;
   type: string;
   aggregate_id: string;
-  clinic_id: string;
+  clinic_id: string | null;
   owner_id: string | null;
   payload: Json<Record<string, unknown>>;
   created_at: Timestamp;
   published_at: NullableTimestamp;
 }
 
+export interface RealtimeTicketsTable {
+  hash: string;
+  user_id: string;
+  session_id: string;
+  roles: string[];
+  permissions: string[];
+  token_expires_at: Timestamp;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+}
+
+export interface OutboxHorizonTable {
+  id: Generated<boolean>;
+  purged_through: ColumnType<string, number, number>;
+}
+
 export interface DB {
+  outbox_horizon: OutboxHorizonTable;
+  realtime_tickets: RealtimeTicketsTable;
   schedule_rules: ScheduleRulesTable;
   schedule_blocks: ScheduleBlocksTable;
   booking_policies: BookingPoliciesTable;

@@ -5,7 +5,10 @@ import {
   createAppFor,
   createOpenApiRegistry,
   createStore,
+  eventFeedRoutes,
   finishApp,
+  purgeFeedEvents,
+  runEvery,
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
@@ -138,7 +141,12 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   // Service-to-service endpoints: a second router over an unpublished registry, never routed by the gateway.
   const internal = new ApiRouter(createOpenApiRegistry());
   internalRoutes(internal, deps);
+  // The feed of availability events the booking service follows (src/events), kept a week.
+  eventFeedRoutes(internal, { db: ctx.db, credentials: ctx.credentials, callers: ['booking'] });
   app.use(internal.finish());
+  ctx.onClose.push(
+    runEvery(3_600_000, () => purgeFeedEvents(ctx.db, 7 * 86_400_000), { log: ctx.log, failure: 'feed purge failed' }),
+  );
 
   // First in the shutdown order: the pass in progress finishes while the mailer and database are still open.
   ctx.onClose.unshift(

@@ -8,6 +8,7 @@ import { StaffRepository } from './staff/staff.repository.ts';
 import { InvitationsRepository } from './staff/invitations.repository.ts';
 import { OnboardingRepository } from './onboarding/onboarding.repository.ts';
 import { OutboxRepository } from './mail/outbox.repository.ts';
+import { AvailabilityEventsRepository } from './events/availability-events.ts';
 
 /** Every repository of the service over one connection or transaction. */
 export interface Repositories {
@@ -18,6 +19,7 @@ export interface Repositories {
   invitations: InvitationsRepository;
   onboarding: OnboardingRepository;
   outbox: OutboxRepository;
+  events: AvailabilityEventsRepository;
 }
 
 /** Builds the repositories on one executor: the pool, or a transaction (the kit's Store decides which). */
@@ -30,6 +32,7 @@ export function repositoriesOver(db: Kysely<DB>): Repositories {
     invitations: new InvitationsRepository(db),
     onboarding: new OnboardingRepository(db),
     outbox: new OutboxRepository(db),
+    events: new AvailabilityEventsRepository(db),
   };
 }
 

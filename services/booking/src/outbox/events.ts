@@ -1,6 +1,6 @@
 /**
  * Domain events of the booking service. They are written to the outbox in the transaction of the
- * change they describe; a publisher (a later issue) delivers them to the owner and the clinic.
+ * change they describe; the real-time hub (src/realtime) delivers them to the owner and the clinic.
  */
 
 export const BOOKING_EVENT_TYPES = [
@@ -12,20 +12,33 @@ export const BOOKING_EVENT_TYPES = [
   'booking.no_show',
 ] as const;
 export type BookingEventType = (typeof BOOKING_EVENT_TYPES)[number];
-export type EventType = BookingEventType | 'availability.changed';
+/**
+ * `reminder` (and any other type given an owner) goes to that one user only: append
+ * `{ type: 'reminder', aggregateId, clinicId: null, ownerId: userId, payload }` to reach their sockets.
+ */
+export type EventType = BookingEventType | 'availability.changed' | 'reminder';
 
 export interface DomainEvent {
   type: EventType;
   /** The booking id, or the clinic id for availability changes. */
   aggregateId: string;
-  clinicId: string;
+  /** The clinic whose subscribers see the event; null for events of one user only (reminders). */
+  clinicId: string | null;
   /** The booking's owner, who receives booking events; null for clinic-wide events. */
   ownerId: string | null;
   payload: Record<string, unknown>;
 }
 
 /** Why availability changed: a schedule edit, or a booking taking or releasing time. */
-export type AvailabilityCause = 'rules' | 'block.created' | 'block.deleted' | 'policy' | BookingEventType;
+export type AvailabilityCause =
+  | 'rules'
+  | 'block.created'
+  | 'block.deleted'
+  | 'policy'
+  | 'clinic.hours'
+  | 'clinic.services'
+  | 'clinic.staff'
+  | BookingEventType;
 
 /**
  * `availability.changed` for a clinic. `from`/`to` (ISO) and `staffIds` narrow what changed when known,
@@ -34,7 +47,7 @@ export type AvailabilityCause = 'rules' | 'block.created' | 'block.deleted' | 'p
 export function availabilityChanged(
   clinicId: string,
   cause: AvailabilityCause,
-  scope: { from?: string; to?: string; staffIds?: string[] } = {},
+  scope: { from?: string; to?: string; staffIds?: string[]; serviceIds?: string[] } = {},
 ): DomainEvent {
   return {
     type: 'availability.changed',

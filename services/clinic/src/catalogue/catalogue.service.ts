@@ -51,6 +51,7 @@ export class CatalogueService {
     await this.deps.store.transaction(async (repos) => {
       await repos.catalogue.insert(clinicId, id, f);
       await repos.clinics.refreshDerived(clinicId);
+      await repos.events.clinicChanged('clinic.service.changed', clinicId, { serviceIds: [id] });
     });
     return (await this.deps.store.repos.catalogue.findById(clinicId, id))!;
   }
@@ -65,6 +66,7 @@ export class CatalogueService {
     await this.deps.store.transaction(async (repos) => {
       if (!(await repos.catalogue.update(clinicId, serviceId, patch))) throw serviceNotFound();
       await repos.clinics.refreshDerived(clinicId);
+      await repos.events.clinicChanged('clinic.service.changed', clinicId, { serviceIds: [serviceId] });
     });
     return (await this.deps.store.repos.catalogue.findById(clinicId, serviceId))!;
   }
@@ -75,6 +77,7 @@ export class CatalogueService {
     await this.deps.store.transaction(async (repos) => {
       if (!(await repos.catalogue.softDelete(clinicId, serviceId))) throw serviceNotFound();
       await repos.clinics.refreshDerived(clinicId);
+      await repos.events.clinicChanged('clinic.service.changed', clinicId, { serviceIds: [serviceId] });
     });
   }
 }

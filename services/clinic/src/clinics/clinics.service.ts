@@ -151,8 +151,12 @@ export class ClinicsService {
     await this.writable(p, id);
     const errors = validateOpeningHours(hours);
     if (errors.length) throw new ValidationError(errors, 'The opening hours are not valid');
-    if (!(await this.deps.store.repos.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours))))
-      throw clinicNotFound();
+    const set = await this.deps.store.transaction(async (repos) => {
+      const ok = await repos.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours));
+      if (ok) await repos.events.clinicChanged('clinic.hours.changed', id);
+      return ok;
+    });
+    if (!set) throw clinicNotFound();
     return (await this.deps.store.repos.clinics.findById(id))!;
   }
 

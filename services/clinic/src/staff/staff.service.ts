@@ -90,6 +90,7 @@ export class StaffService {
     await this.deps.store.transaction(async (repos) => {
       await repos.staff.insert({ id, clinicId, name: input.name, role: input.role });
       await repos.staff.setServices(clinicId, id, serviceIds);
+      await repos.events.clinicChanged('clinic.staff.changed', clinicId, { staffIds: [id] });
     });
     return (await this.deps.store.repos.staff.findById(clinicId, id))!;
   }
@@ -117,6 +118,7 @@ export class StaffService {
       if (!found) throw new NotFoundError('staff_not_found', 'No such staff member');
       if (serviceIds) await repos.staff.setServices(clinicId, staffId, serviceIds);
       if (unlink) await this.releaseRole(repos, unlink);
+      await repos.events.clinicChanged('clinic.staff.changed', clinicId, { staffIds: [staffId] });
     });
     return (await this.deps.store.repos.staff.findById(clinicId, staffId))!;
   }
@@ -130,6 +132,7 @@ export class StaffService {
       if (!(await repos.staff.softDelete(clinicId, staffId)))
         throw new NotFoundError('staff_not_found', 'No such staff member');
       if (before.userId) await this.releaseRole(repos, before.userId);
+      await repos.events.clinicChanged('clinic.staff.changed', clinicId, { staffIds: [staffId] });
     });
   }
 }
