@@ -51,14 +51,6 @@ export function createDatabase<DB>(
   };
 }
 
-/**
- * Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws.
- * @deprecated Services open transactions through their Store (`store.transaction(fn)`, store.ts).
- */
-export function withTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(fn);
-}
-
 /** Creates `database` on the server of `url` when it does not exist yet (needs CREATEDB; silently skipped without it). */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);

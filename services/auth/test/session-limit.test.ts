@@ -9,7 +9,9 @@ beforeAll(async () => {
   p = await startPlatform({
     databaseUrl: inject('databaseUrl'),
     services: ['auth', 'user'],
-    env: { MAX_SESSIONS_PER_USER: '3' },
+    // Every login attempt counts against the lock until its password proves right (the lockout race fix
+    // of issue 11.7), so more parallel logins than LOGIN_LOCK_AFTER_FAILURES would be refused with 429.
+    env: { MAX_SESSIONS_PER_USER: '3', LOGIN_LOCK_AFTER_FAILURES: '20' },
   });
 });
 afterAll(async () => {
