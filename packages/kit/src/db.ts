@@ -59,7 +59,9 @@ export function withTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>
   return db.transaction().execute(fn);
 }
 
-/** Creates `database` on the server of `url` when it does not exist yet (needs CREATEDB; silently skipped without it). */
+/**
+ * Creates `database` on the server of `url` when it does not exist yet (needs CREATEDB; silently skipped without it).
+ */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
