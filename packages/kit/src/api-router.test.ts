@@ -35,42 +35,46 @@ describe('ApiRouter and the NUL character', () => {
   });
 
   // A U+0000 in any text field reached PostgreSQL (which refuses it in text, 22021) and came back as a 500.
-  it('answers 400 naming the field, never reaching the handler, for a NUL in the body, the query or a path parameter', async () => {
-    const api = new ApiRouter(createOpenApiRegistry());
-    let reached = 0;
-    api.endpoint(
-      {
-        method: 'post',
-        path: '/things/{id}',
-        summary: 't',
-        body: z.object({ name: z.string(), tags: z.array(z.string()).optional() }),
-        query: z.object({ q: z.string().optional() }),
-        params: z.object({ id: z.string() }),
-        responses: { 200: { description: 'ok', schema: z.object({ ok: z.boolean() }) } },
-      },
-      (_req, reply) => {
-        reached++;
-        return reply(200, { ok: true });
-      },
-    );
-    const http = await serve(api);
-    try {
-      const bodyNul = await http.fetch('/things/a', json('POST', { name: 'a\u0000b', tags: ['x', '\u0000'] }));
-      expect(bodyNul.status).toBe(400);
-      expect((await bodyNul.json()).errors.map((e: { field: string }) => e.field)).toEqual(['name', 'tags.1']);
-      const queryNul = await http.fetch('/things/a?q=%00', json('POST', { name: 'ok' }));
-      expect(queryNul.status).toBe(400);
-      expect((await queryNul.json()).errors[0]).toMatchObject({ field: 'query.q', code: 'invalid_character' });
-      const paramNul = await http.fetch('/things/a%00', json('POST', { name: 'ok' }));
-      expect(paramNul.status).toBe(400);
-      expect((await paramNul.json()).errors[0]).toMatchObject({ field: 'params.id', code: 'invalid_character' });
-      expect(reached).toBe(0);
-      expect((await http.fetch('/things/a?q=b', json('POST', { name: 'fine ✓ ünïcødé' }))).status).toBe(200);
-      expect(reached).toBe(1);
-    } finally {
-      await http.close();
-    }
-  });
+  it(
+    'answers 400 naming the field, never reaching the handler, ' +
+      'for a NUL in the body, the query or a path parameter',
+    async () => {
+      const api = new ApiRouter(createOpenApiRegistry());
+      let reached = 0;
+      api.endpoint(
+        {
+          method: 'post',
+          path: '/things/{id}',
+          summary: 't',
+          body: z.object({ name: z.string(), tags: z.array(z.string()).optional() }),
+          query: z.object({ q: z.string().optional() }),
+          params: z.object({ id: z.string() }),
+          responses: { 200: { description: 'ok', schema: z.object({ ok: z.boolean() }) } },
+        },
+        (_req, reply) => {
+          reached++;
+          return reply(200, { ok: true });
+        },
+      );
+      const http = await serve(api);
+      try {
+        const bodyNul = await http.fetch('/things/a', json('POST', { name: 'a\u0000b', tags: ['x', '\u0000'] }));
+        expect(bodyNul.status).toBe(400);
+        expect((await bodyNul.json()).errors.map((e: { field: string }) => e.field)).toEqual(['name', 'tags.1']);
+        const queryNul = await http.fetch('/things/a?q=%00', json('POST', { name: 'ok' }));
+        expect(queryNul.status).toBe(400);
+        expect((await queryNul.json()).errors[0]).toMatchObject({ field: 'query.q', code: 'invalid_character' });
+        const paramNul = await http.fetch('/things/a%00', json('POST', { name: 'ok' }));
+        expect(paramNul.status).toBe(400);
+        expect((await paramNul.json()).errors[0]).toMatchObject({ field: 'params.id', code: 'invalid_character' });
+        expect(reached).toBe(0);
+        expect((await http.fetch('/things/a?q=b', json('POST', { name: 'fine ✓ ünïcødé' }))).status).toBe(200);
+        expect(reached).toBe(1);
+      } finally {
+        await http.close();
+      }
+    },
+  );
 });
 
 describe('ApiRouter typed replies', () => {

@@ -40,7 +40,9 @@ export interface ResponseSpec {
   schema?: AnyZod;
   /** Headers this response carries; the reply's `headers` must give each (optional ones may be left out). */
   headers?: HeaderSchemas;
-  /** A binary body of this media type (`image/webp`; `application/octet-stream` for any): the reply gives a `stream`. */
+  /**
+   * A binary body of this media type (`image/webp`; `application/octet-stream` for any): the reply gives a `stream`.
+   */
   stream?: string;
   /**
    * A 4xx/5xx status that is an answer, not an error, so the handler replies it (a readiness probe's

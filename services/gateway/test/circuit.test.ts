@@ -60,67 +60,71 @@ describe('circuit breakers per upstream', () => {
     await auth?.upstream.stop();
   });
 
-  it('opens for a slow service after the threshold, fails fast while open, leaves other services’ latency alone, and closes after recovery', async () => {
-    booking.setHandler(slow(5_000));
-    // Other services are measured while the slow one times out.
-    let stop = false;
-    const otherLatencies: number[] = [];
-    const other = (async () => {
-      while (!stop) {
-        const r = await request(gw.url, '/api/v1/clinics');
-        expect(r.status).toBe(200);
-        otherLatencies.push(r.ms);
-        await sleep(20);
+  it(
+    'opens for a slow service after the threshold, fails fast while open, ' +
+      'leaves other services’ latency alone, and closes after recovery',
+    async () => {
+      booking.setHandler(slow(5_000));
+      // Other services are measured while the slow one times out.
+      let stop = false;
+      const otherLatencies: number[] = [];
+      const other = (async () => {
+        while (!stop) {
+          const r = await request(gw.url, '/api/v1/clinics');
+          expect(r.status).toBe(200);
+          otherLatencies.push(r.ms);
+          await sleep(20);
+        }
+      })();
+
+      const seen: Array<{ status: number; code?: string; ms: number; retryAfter?: string }> = [];
+      // Timeouts count once per client per window (one client cannot open a circuit for everyone):
+      // several clients meet the slow service.
+      const from = clientAddresses();
+      for (let i = 0; i < 12 && seen.at(-1)?.code !== 'circuit_open'; i++) {
+        const r = await request(gw.url, '/api/v1/availability', { from: from() });
+        seen.push({
+          status: r.status,
+          code: r.body.code,
+          ms: r.ms,
+          retryAfter: r.headers['retry-after'] as string | undefined,
+        });
       }
-    })();
+      const timeouts = seen.filter((s) => s.status === 504);
+      expect(timeouts.length).toBeGreaterThanOrEqual(4);
+      for (const t of timeouts) {
+        expect(t.code).toBe('upstream_timeout');
+        expect(t.ms).toBeGreaterThanOrEqual(990);
+      }
+      const open = seen.at(-1)!;
+      expect(open).toMatchObject({ status: 503, code: 'circuit_open' });
+      // Fast: well under the 1 s the timeouts took (the bound leaves room for a loaded CI machine).
+      expect(open.ms).toBeLessThan(700);
+      expect(Number(open.retryAfter)).toBeGreaterThanOrEqual(1);
+      // Still fast and still open on the next calls.
+      const again = await request(gw.url, '/api/v1/availability');
+      expect(again.body.code).toBe('circuit_open');
+      expect(again.ms).toBeLessThan(700);
+      expect(await circuitOf('booking')).toBe('open');
+      expect(await circuitOf('clinic')).toBe('closed');
+      const metrics = await request(gw.internalUrl, '/metrics');
+      expect(metrics.text).toMatch(/petpro_circuit_state\{service="booking"[^}]*\} 2/);
 
-    const seen: Array<{ status: number; code?: string; ms: number; retryAfter?: string }> = [];
-    // Timeouts count once per client per window (one client cannot open a circuit for everyone):
-    // several clients meet the slow service.
-    const from = clientAddresses();
-    for (let i = 0; i < 12 && seen.at(-1)?.code !== 'circuit_open'; i++) {
-      const r = await request(gw.url, '/api/v1/availability', { from: from() });
-      seen.push({
-        status: r.status,
-        code: r.body.code,
-        ms: r.ms,
-        retryAfter: r.headers['retry-after'] as string | undefined,
-      });
-    }
-    const timeouts = seen.filter((s) => s.status === 504);
-    expect(timeouts.length).toBeGreaterThanOrEqual(4);
-    for (const t of timeouts) {
-      expect(t.code).toBe('upstream_timeout');
-      expect(t.ms).toBeGreaterThanOrEqual(990);
-    }
-    const open = seen.at(-1)!;
-    expect(open).toMatchObject({ status: 503, code: 'circuit_open' });
-    // Fast: well under the 1 s the timeouts took (the bound leaves room for a loaded CI machine).
-    expect(open.ms).toBeLessThan(700);
-    expect(Number(open.retryAfter)).toBeGreaterThanOrEqual(1);
-    // Still fast and still open on the next calls.
-    const again = await request(gw.url, '/api/v1/availability');
-    expect(again.body.code).toBe('circuit_open');
-    expect(again.ms).toBeLessThan(700);
-    expect(await circuitOf('booking')).toBe('open');
-    expect(await circuitOf('clinic')).toBe('closed');
-    const metrics = await request(gw.internalUrl, '/metrics');
-    expect(metrics.text).toMatch(/petpro_circuit_state\{service="booking"[^}]*\} 2/);
+      stop = true;
+      await other;
+      expect(otherLatencies.length).toBeGreaterThan(5);
+      // Nothing of the slow service's 1 s timeouts leaks into another service's latency.
+      expect(Math.max(...otherLatencies)).toBeLessThan(900);
 
-    stop = true;
-    await other;
-    expect(otherLatencies.length).toBeGreaterThan(5);
-    // Nothing of the slow service's 1 s timeouts leaks into another service's latency.
-    expect(Math.max(...otherLatencies)).toBeLessThan(900);
-
-    // Recovery: after the reset timeout a probe goes through and closes the circuit.
-    booking.setHandler(okHandler('booking'));
-    await eventually(async () => (await request(gw.url, '/api/v1/availability')).status === 200, 8_000, 100);
-    expect(await circuitOf('booking')).toBe('closed');
-    expect((await request(gw.internalUrl, '/metrics')).text).toMatch(
-      /petpro_circuit_state\{service="booking"[^}]*\} 0/,
-    );
-  });
+      // Recovery: after the reset timeout a probe goes through and closes the circuit.
+      booking.setHandler(okHandler('booking'));
+      await eventually(async () => (await request(gw.url, '/api/v1/availability')).status === 200, 8_000, 100);
+      expect(await circuitOf('booking')).toBe('closed');
+      expect((await request(gw.internalUrl, '/metrics')).text).toMatch(
+        /petpro_circuit_state\{service="booking"[^}]*\} 0/,
+      );
+    },
+  );
 
   it('opens for a stopped service and closes when it is back', async () => {
     await user.stop();

@@ -104,33 +104,36 @@ describe('profile', () => {
 });
 
 describe('avatar', () => {
-  it('is stored as 64, 256 and 1024 px WebP without metadata, served through the gateway with long cache headers', async () => {
-    const res = await upload(
-      p,
-      'PUT',
-      '/api/v1/users/me/avatar',
-      u.accessToken,
-      form(await jpeg(1600, 1200, { exifCopyright: 'secret-location' }), 'portrait.jpg', 'image/jpeg'),
-    );
-    expect(res.status).toBe(200);
-    expect(res.body.variants.map((v: { size: number }) => v.size)).toEqual([64, 256, 1024]);
-    expect(res.body.url).toBe(res.body.variants[1].url);
-    for (const v of res.body.variants as Array<{ size: number; width: number; height: number; url: string }>) {
-      expect(v.url.startsWith(`${p.url}/api/v1/media/user/avatars/`)).toBe(true);
-      const img = await download(p, v.url);
-      expect(img.status).toBe(200);
-      expect(img.headers.get('content-type')).toBe('image/webp');
-      expect(img.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect(isWebp(img.bytes)).toBe(true);
-      const meta = await sharp(img.bytes).metadata();
-      expect(meta.format).toBe('webp');
-      // Avatars are cropped square to the box size.
-      expect([meta.width, meta.height]).toEqual([v.size, v.size]);
-      expect([v.width, v.height]).toEqual([v.size, v.size]);
-      expect(meta.exif).toBeUndefined();
-      expect(img.bytes.includes(Buffer.from('secret-location'))).toBe(false);
-    }
-  });
+  it(
+    'is stored as 64, 256 and 1024 px WebP without metadata, ' + 'served through the gateway with long cache headers',
+    async () => {
+      const res = await upload(
+        p,
+        'PUT',
+        '/api/v1/users/me/avatar',
+        u.accessToken,
+        form(await jpeg(1600, 1200, { exifCopyright: 'secret-location' }), 'portrait.jpg', 'image/jpeg'),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.variants.map((v: { size: number }) => v.size)).toEqual([64, 256, 1024]);
+      expect(res.body.url).toBe(res.body.variants[1].url);
+      for (const v of res.body.variants as Array<{ size: number; width: number; height: number; url: string }>) {
+        expect(v.url.startsWith(`${p.url}/api/v1/media/user/avatars/`)).toBe(true);
+        const img = await download(p, v.url);
+        expect(img.status).toBe(200);
+        expect(img.headers.get('content-type')).toBe('image/webp');
+        expect(img.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+        expect(isWebp(img.bytes)).toBe(true);
+        const meta = await sharp(img.bytes).metadata();
+        expect(meta.format).toBe('webp');
+        // Avatars are cropped square to the box size.
+        expect([meta.width, meta.height]).toEqual([v.size, v.size]);
+        expect([v.width, v.height]).toEqual([v.size, v.size]);
+        expect(meta.exif).toBeUndefined();
+        expect(img.bytes.includes(Buffer.from('secret-location'))).toBe(false);
+      }
+    },
+  );
 
   it('accepts PNG and WebP, and never enlarges a small image', async () => {
     const fromPng = await upload(

@@ -29,12 +29,15 @@ ${Object.entries(p.form.hidden)
 ${(p.form.passwords ?? [])
   .map(
     (f) =>
-      `<label>${escapeHtml(f.label)}<input type="password" name="${escapeHtml(f.name)}" required minlength="8" maxlength="128" autocomplete="new-password"></label>`,
+      `<label>${escapeHtml(f.label)}<input type="password" name="${escapeHtml(f.name)}" required minlength="8" ` +
+      `maxlength="128" autocomplete="new-password"></label>`,
   )
   .join('\n')}
 <button type="submit">${escapeHtml(p.form.button)}</button>
 </form>`
     : '';
+  const problem = p.problem ? `<p class="problem" role="alert">${escapeHtml(p.problem)}</p>\n` : '';
+  const paragraphs = p.paragraphs.map((x) => `<p>${escapeHtml(x)}</p>`).join('\n');
   return `<!doctype html>
 <html lang="${lang}">
 <head>
@@ -53,7 +56,7 @@ button{margin-top:1rem;background:#0f766e;color:#fff;border:0;padding:.6rem 1rem
 </head>
 <body>
 <h1>${escapeHtml(p.title)}</h1>
-${p.problem ? `<p class="problem" role="alert">${escapeHtml(p.problem)}</p>\n` : ''}${p.paragraphs.map((x) => `<p>${escapeHtml(x)}</p>`).join('\n')}
+${problem}${paragraphs}
 ${form}
 </body>
 </html>

@@ -11,7 +11,9 @@ import type { AuthStore } from '../store.ts';
 import type { RoleRecord } from './rbac.repository.ts';
 import type { CreateRoleBody, UpdateRoleBody } from './rbac.schemas.ts';
 
-/** Roles a service may grant: the clinic service gives `vendor` (approved onboarding) and `clinic_staff` (staff link). */
+/**
+ * Roles a service may grant: the clinic service gives `vendor` (approved onboarding) and `clinic_staff` (staff link).
+ */
 export const SERVICE_GRANTS: Partial<Record<ServiceCaller, readonly string[]>> = { clinic: ['vendor', 'clinic_staff'] };
 /** Roles a service may take back: the clinic service only `clinic_staff` (a staff link ended). */
 export const SERVICE_REVOCATIONS: Partial<Record<ServiceCaller, readonly string[]>> = { clinic: ['clinic_staff'] };
@@ -143,8 +145,8 @@ export class RbacService {
   }
 
   /**
-   * Takes back a role on behalf of a service: only a grant that service made (an admin's grant of
-   * the same role stays); nothing happens when there is none. The user's sessions are revoked, as for any role reduction.
+   * Takes back a role on behalf of a service: only a grant that service made (an admin's grant of the same role stays);
+   * nothing happens when there is none. The user's sessions are revoked, as for any role reduction.
    */
   async revokeFromService(service: ServiceCaller, userId: string, role: string): Promise<void> {
     assertServiceMayChangeRole(SERVICE_REVOCATIONS, service, role);

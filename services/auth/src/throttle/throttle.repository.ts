@@ -10,8 +10,10 @@ export class ThrottleRepository {
     const r = await sql<{ count: number; window_start: Date }>`
       insert into throttle_counters (key, window_start, count) values (${key}, now(), 1)
       on conflict (key) do update set
-        count = case when throttle_counters.window_start <= now() - make_interval(secs => ${windowSeconds}) then 1 else throttle_counters.count + 1 end,
-        window_start = case when throttle_counters.window_start <= now() - make_interval(secs => ${windowSeconds}) then now() else throttle_counters.window_start end
+        count = case when throttle_counters.window_start <= now() - make_interval(secs => ${windowSeconds})
+                     then 1 else throttle_counters.count + 1 end,
+        window_start = case when throttle_counters.window_start <= now() - make_interval(secs => ${windowSeconds})
+                            then now() else throttle_counters.window_start end
       returning count, window_start`.execute(this.db);
     const row = r.rows[0]!;
     return { count: row.count, resetAt: new Date(row.window_start.getTime() + windowSeconds * 1000) };

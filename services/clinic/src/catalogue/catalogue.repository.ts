@@ -167,7 +167,10 @@ export class CatalogueRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Soft delete (bookings keep naming the id) and unlink it from staff; false (and nothing written) when the clinic has no such service. */
+  /**
+   * Soft delete (bookings keep naming the id) and unlink it from staff; false (and nothing written) when the clinic has
+   * no such service.
+   */
   async softDelete(clinicId: string, id: string): Promise<boolean> {
     const r = await this.db
       .updateTable('clinic_services')

@@ -112,8 +112,10 @@ const DERIVED_UPDATE = sql`
     name_document = to_tsvector('simple', c.name),
     search_document =
       setweight(to_tsvector('simple', c.name), 'A') ||
-      setweight(to_tsvector('simple', coalesce((select string_agg(s.name || ' ' || s.category, ' ') from clinic_services s
-                                                 where s.clinic_id = c.id and s.active and s.deleted_at is null), '')), 'B') ||
+      setweight(to_tsvector('simple', coalesce((select string_agg(s.name || ' ' || s.category, ' ')
+                                                from clinic_services s
+                                                where s.clinic_id = c.id and s.active and s.deleted_at is null),
+                                               '')), 'B') ||
       setweight(to_tsvector('simple', c.description), 'C') ||
       setweight(to_tsvector('simple', coalesce(c.city, '')), 'D')`;
 
@@ -259,7 +261,8 @@ export class ClinicsRepository {
         id: p.id,
         clinic_id: p.clinicId,
         sizes: p.sizes,
-        position: sql<number>`coalesce((select max(position) + 1 from clinic_photos where clinic_id = ${p.clinicId}), 0)`,
+        position: sql<number>`coalesce((select max(position) + 1 from clinic_photos
+                                        where clinic_id = ${p.clinicId}), 0)`,
         created_at: new Date(),
       })
       .returning(['id', 'clinic_id', 'position', 'sizes'])

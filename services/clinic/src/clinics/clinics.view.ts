@@ -14,7 +14,10 @@ export function toPhotoView(p: PhotoRecord): PhotoView {
   return { id: p.id, urls: Object.fromEntries(p.sizes.map((s) => [s, photoUrl(p.id, s)])) };
 }
 
-/** A clinic as answered: the stored fields with times as ISO strings, `openNow` and photo URLs; the owner id only when `showOwner`. */
+/**
+ * A clinic as answered: the stored fields with times as ISO strings, `openNow` and photo URLs; the owner id only when
+ * `showOwner`.
+ */
 export function toClinicView({ clinic: c, photos, showOwner }: ClinicDetails, now = new Date()): ClinicView {
   return {
     id: c.id,

@@ -66,7 +66,8 @@ export function adminOnboardingRoutes(
       method: 'post',
       path: '/api/v1/admin/onboarding/{id}/approve',
       summary:
-        'Approve: creates the clinic and grants the vendor role (202 while the auth service is unreachable; retried until done)',
+        'Approve: creates the clinic and grants the vendor role (202 while the auth service is unreachable; retried ' +
+        'until done)',
       tags,
       auth: true,
       params: ApplicationParams,

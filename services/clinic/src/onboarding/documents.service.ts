@@ -37,7 +37,9 @@ export class DocumentsService {
     },
   ) {}
 
-  /** Stores a document privately; 415 unless its bytes are PDF, JPEG or PNG. Applicant (or a reviewer) while editable. */
+  /**
+   * Stores a document privately; 415 unless its bytes are PDF, JPEG or PNG. Applicant (or a reviewer) while editable.
+   */
   async add(
     p: Principal,
     id: string,

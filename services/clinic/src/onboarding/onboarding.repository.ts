@@ -167,7 +167,8 @@ export class OnboardingRepository {
     if (opts.newerThan) q = q.where(since, '>=', opts.newerThan);
     if (opts.after)
       q = q.where(
-        sql<boolean>`(coalesce(submitted_at, created_at), id) > (${opts.after.waitingSince}::timestamptz, ${opts.after.id}::uuid)`,
+        sql<boolean>`(coalesce(submitted_at, created_at), id) >
+                     (${opts.after.waitingSince}::timestamptz, ${opts.after.id}::uuid)`,
       );
     const rows = await q
       .orderBy(since)

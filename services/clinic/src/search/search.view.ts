@@ -3,7 +3,10 @@ import { toPhotoView } from '../clinics/clinics.view.ts';
 import type { SearchResult } from './search.service.ts';
 import type { SearchItemView } from './search.schemas.ts';
 
-/** A search result: the public face of the clinic, its first photo, and the distance (to the metre) when `near` was given. */
+/**
+ * A search result: the public face of the clinic, its first photo, and the distance (to the metre) when `near` was
+ * given.
+ */
 export function toSearchItemView({ hit, photo }: SearchResult, now = new Date()): SearchItemView {
   const { clinic: c, distanceKm } = hit;
   return {

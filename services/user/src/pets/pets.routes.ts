@@ -158,7 +158,9 @@ export function petsRoutes(
     {
       method: 'post',
       path: '/api/v1/pets/{id}/images',
-      summary: `Add a photo (JPEG, PNG or WebP in the field \`file\`; optional field \`primary\`=true); stored as 64, 256 and 1024 px WebP; at most 10 per pet`,
+      summary:
+        `Add a photo (JPEG, PNG or WebP in the field \`file\`; optional field \`primary\`=true); stored as ` +
+        `64, 256 and 1024 px WebP; at most 10 per pet`,
       tags,
       auth: true,
       multipart: true,

@@ -23,7 +23,8 @@ const estimatedAgeYears = z
   .max(MAX_ESTIMATED_AGE_YEARS, `must be at most ${MAX_ESTIMATED_AGE_YEARS}`)
   .openapi({
     description:
-      'Instead of birthDate when it is not known: the age in years (0.5 for six months); stored as an estimated birth date',
+      'Instead of birthDate when it is not known: the age in years (0.5 for six months); stored as an estimated ' +
+      'birth date',
   });
 
 const fields = {
