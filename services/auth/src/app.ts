@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import {
   AccessTokenVerifier,
+  ApiRouter,
+  createStore,
   requireAuth,
   runEvery,
   createAppFor,
@@ -28,6 +30,12 @@ import { adminRoutes } from './rbac/admin.routes.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
 import { pagesRoutes } from './pages/pages.routes.ts';
+import { parseOAuthConfig } from './oauth/oauth.config.ts';
+import { providersFrom } from './oauth/oauth.providers.ts';
+import { OAuthRepository } from './oauth/oauth.repository.ts';
+import { OAuthService } from './oauth/oauth.service.ts';
+import { ProfileMerge } from './oauth/profile-merge.ts';
+import { oauthRoutes } from './oauth/oauth.routes.ts';
 
 export type { DB };
 
@@ -68,6 +76,22 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     config: { ...config, urls: ctx.urls },
   });
   const rbacService = new RbacService({ rbac, audit, accounts, sessions });
+  const oauthConfig = parseOAuthConfig(ctx.env);
+  const oauth = new OAuthService({
+    store: createStore(ctx.db, (db) => ({ oauth: new OAuthRepository(db) })),
+    providers: providersFrom(oauthConfig, ctx.urls.gateway),
+    accounts: accountsService,
+    profiles: new ProfileMerge({
+      client: ctx.client,
+      log: ctx.log,
+      maxPictureBytes: oauthConfig.OAUTH_AVATAR_MAX_BYTES,
+    }),
+    redirectAllowlist: oauthConfig.OAUTH_REDIRECT_ALLOWLIST,
+    log: ctx.log,
+  });
+  ctx.onClose.push(
+    runEvery(3_600_000, () => oauth.purgeEnded(), { log: ctx.log, failure: 'oauth sign-in purge failed' }),
+  );
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
     await accountsService.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
@@ -101,6 +125,9 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
       },
     },
   });
+  const api = new ApiRouter(openapi);
+  oauthRoutes(api, { oauth, verifier });
+  app.use(api.finish());
   app.use('/api/v1/auth', accountsRoutes(openapi, accountsService, auth).finish());
   app.use('/api/v1/auth', sessionsRoutes(openapi, sessions, audit, auth).finish());
   app.use(

@@ -1,5 +1,7 @@
 import type { Express } from 'express';
 import {
+  ApiRouter,
+  createOpenApiRegistry,
   createAppFor,
   finishApp,
   runEvery,
@@ -32,6 +34,7 @@ import { FavouritesRepository } from './favourites/favourites.repository.ts';
 import { FavouritesService } from './favourites/favourites.service.ts';
 import { favouritesRoutes } from './favourites/favourites.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
+import { providerProfileRoutes } from './profiles/provider-profile.routes.ts';
 
 export type { DB };
 
@@ -103,6 +106,9 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   app.use('/api/v1', petsRoutes(openapi, pets, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
   app.use('/api/v1', medicalRecordsRoutes(openapi, records, ctx.verifier).finish());
   app.use('/api/v1/media/user', mediaRoutes(storage, pets));
+  const internalApi = new ApiRouter(createOpenApiRegistry());
+  providerProfileRoutes(internalApi, { profiles, credentials: ctx.credentials });
+  app.use(internalApi.finish());
   app.use('/internal', internalRoutes({ credentials: ctx.credentials, preferences, pets, profiles: profilesRepo }));
   return finishApp(app);
 }

@@ -86,7 +86,7 @@ export class AccountsService {
   }
 
   /** Sends in the background: the answer (and its timing) never depends on the mail server. */
-  private deliver(to: string, mail: RenderedMail, outboxHint?: string): void {
+  deliver(to: string, mail: RenderedMail, outboxHint?: string): void {
     void (async () => {
       for (let attempt = 1; attempt <= 3; attempt++) {
         try {
@@ -244,17 +244,35 @@ export class AccountsService {
     // Only someone who knows the password learns that the address is unverified.
     if (!user.emailVerifiedAt)
       throw new ForbiddenError('email_not_verified', 'Verify your email address before logging in');
-    // A second factor (a later issue) hooks in here: an account with MFA answers with an MFA challenge
-    // instead of tokens, and the session is created once the challenge is met.
-    const tokens = await this.startSession(user, input.deviceId, meta);
+    return this.completeLogin(user, meta, { deviceId: input.deviceId });
+  }
+
+  /**
+   * Ends every login whose first factor is proven (a password, a social sign-in): the session, its
+   * tokens and the audit line. A second factor (a later issue) hooks in here: an account with MFA
+   * answers with an MFA challenge instead of tokens, and the session is created once it is met.
+   */
+  async completeLogin(
+    user: UserRecord,
+    meta: RequestMeta,
+    opts: { deviceId?: string; provider?: string } = {},
+  ): Promise<{ tokens: TokenPair; user: UserView }> {
+    const tokens = await this.startSession(user, opts.deviceId, meta);
     await this.deps.audit.record({
       type: 'login_ok',
       actorId: user.id,
       targetId: user.id,
       ip: meta.ip,
-      detail: { sessionId: tokens.sessionId },
+      detail: { sessionId: tokens.sessionId, ...(opts.provider ? { provider: opts.provider } : {}) },
     });
     return { tokens, user: await this.view(user) };
+  }
+
+  /** A social sign-in's login (the provider proved the first factor): completeLogin for that account. */
+  async completeLoginOf(userId: string, provider: string, meta: RequestMeta) {
+    const user = await this.deps.accounts.findById(userId);
+    if (!user) throw new BadRequestError('invalid_code', 'This sign-in code is invalid, already used or expired');
+    return this.completeLogin(user, meta, { provider });
   }
 
   private async startSession(user: UserRecord, deviceId: string | undefined, meta: RequestMeta): Promise<TokenPair> {

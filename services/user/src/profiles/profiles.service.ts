@@ -1,4 +1,5 @@
 import type { Principal } from '@petpro/kit';
+import type { ProfileFillAnswerView, ProfileFillRequest } from '@petpro/contracts';
 import type { ProfilesRepository, ProfilePatch, ProfileRecord } from './profiles.repository.ts';
 import type { ImagesRepository, ImageRecord } from '../media/images.repository.ts';
 import type { MediaService, ImageView } from '../media/media.service.ts';
@@ -61,12 +62,36 @@ export class ProfilesService {
   /** Stores a new avatar (every size) and removes the files of the one it replaces. */
   async setAvatar(principal: Principal, data: Buffer): Promise<ImageView> {
     await this.deps.profiles.findOrCreate(principal.userId, principal.email ?? null);
-    const stored = await this.deps.media.store(principal.userId, data, 'avatars');
+    return this.storeAvatar(principal.userId, data);
+  }
+
+  /**
+   * A social login provider's name and picture (issue 16), each kept only where the profile is
+   * still empty: what the user set is never overwritten. The picture takes the avatar pipeline.
+   */
+  async fillEmpty(userId: string, input: ProfileFillRequest): Promise<ProfileFillAnswerView> {
+    const profile = await this.deps.profiles.findOrCreate(userId, null);
+    const filled: ProfileFillAnswerView['filled'] = [];
+    if (
+      input.displayName &&
+      !profile.displayName &&
+      (await this.deps.profiles.fillEmptyDisplayName(userId, input.displayName))
+    )
+      filled.push('displayName');
+    if (input.avatarBase64 && !(await this.deps.images.findAvatar(userId))) {
+      await this.storeAvatar(userId, Buffer.from(input.avatarBase64, 'base64'));
+      filled.push('avatar');
+    }
+    return { filled };
+  }
+
+  private async storeAvatar(userId: string, data: Buffer): Promise<ImageView> {
+    const stored = await this.deps.media.store(userId, data, 'avatars');
     let result: Awaited<ReturnType<typeof this.deps.images.replaceAvatar>>;
     try {
       result = await this.deps.images.replaceAvatar({
         id: stored.id,
-        ownerId: principal.userId,
+        ownerId: userId,
         variants: stored.variants,
       });
     } catch (err) {
