@@ -81,6 +81,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     store: createStore(ctx.db, (db) => ({ oauth: new OAuthRepository(db) })),
     providers: providersFrom(oauthConfig, ctx.urls.gateway),
     accounts: accountsService,
+    audit,
     profiles: new ProfileMerge({
       client: ctx.client,
       log: ctx.log,

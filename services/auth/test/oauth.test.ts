@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { eventually } from '@petpro/kit/testing';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
-import { createVerifiedUser } from '../../../test/users.ts';
+import pg from 'pg';
+import { createVerifiedUser, verificationToken } from '../../../test/users.ts';
 import {
   Browser,
   formPostOf,
@@ -342,5 +343,78 @@ describe('social login through the gateway against local providers', () => {
     expect((await signIn('facebook', fb, { token: owner.accessToken })).searchParams.get('linked')).toBe('facebook');
     const after = await p.http.get('/api/v1/users/me', { token: owner.accessToken });
     expect(after.body.displayName).toBe('Kadek Asli');
+  });
+  it('attacker: a state older than 10 minutes and a code older than 60 seconds are refused', async () => {
+    const sub = `g-${uid()}`;
+    google.accounts.set(sub, { sub, email: `${sub}@gmail.test`, email_verified: true });
+    const db = new pg.Client({ connectionString: p.dbUrls.auth });
+    await db.connect();
+    try {
+      const b = new Browser();
+      const s = await start(b, 'google');
+      const cb = await atProvider(b, 'google', s.headers.get('location')!, sub);
+      await db.query(`update oauth_states set expires_at = now() - interval '1 second' where used_at is null`);
+      const late = await callback(b, cb);
+      expect(late.status).toBe(400);
+      expect((await late.json()).code).toBe('invalid_state');
+
+      const code = (await signIn('google', sub)).searchParams.get('code')!;
+      await db.query(`update oauth_exchange_codes set expires_at = now() - interval '1 second' where used_at is null`);
+      expect((await exchange(code)).body.code).toBe('invalid_code');
+      // Only hashes are stored.
+      const stored = await db.query('select code_hash from oauth_exchange_codes');
+      expect(stored.rows.map((r) => r.code_hash)).not.toContain(code);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('the provider refusing (access_denied) sends the browser back with an error; an oversized form is 413', async () => {
+    const s = await start(new Browser(), 'google');
+    const state = new URL(s.headers.get('location')!).searchParams.get('state')!;
+    const denied = await new Browser().get(
+      `${p.url}/api/v1/auth/oauth/google/callback?error=access_denied&state=${encodeURIComponent(state)}`,
+    );
+    expect(denied.status).toBe(302);
+    expect(new URL(denied.headers.get('location')!).searchParams.get('error')).toBe('access_denied');
+    const big = await fetch(`${p.url}/api/v1/auth/oauth/apple/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `state=x&user=${'a'.repeat(2_000_000)}`,
+    });
+    expect(big.status).toBe(413);
+  });
+
+  it('attacker: a provider-verified email never links to an unverified PetPro account', async () => {
+    const email = `pre-${uid()}@example.test`;
+    const reg = await p.http.post('/api/v1/auth/register', { email, password: 'kata sandi penyerang 1', name: 'Pre' });
+    expect(reg.status).toBe(201);
+    const sub = `g-${uid()}`;
+    google.accounts.set(sub, { sub, email, email_verified: true });
+    expect((await signIn('google', sub)).searchParams.get('error')).toBe('account_exists');
+  });
+
+  it('attacker: an account made with someone else’s address via Facebook is lost to the owner when they prove the address', async () => {
+    const email = `victim-${uid()}@example.test`;
+    const fb = `fb${uid()}`;
+    facebook.users.set(fb, { id: fb, name: 'Mallory', email });
+    const squatter = await signInTokens('facebook', fb);
+    expect(squatter.user.email).toBe(email);
+
+    // The owner of the address resets the password from the mail.
+    expect((await p.http.post('/api/v1/auth/password/forgot', { email })).status).toBe(202);
+    const mail = await p.smtp.waitFor(email, (m) => m.text.includes('token='));
+    const reset = await p.http.post('/api/v1/auth/password/reset', {
+      token: verificationToken(mail.text),
+      password: 'pemilik asli alamat ini',
+    });
+    expect(reset.status).toBe(204);
+
+    // The squatter's session is over and Facebook no longer opens the account.
+    expect((await me(squatter.accessToken)).status).toBe(401);
+    expect((await signIn('facebook', fb)).searchParams.get('error')).toBe('account_exists');
+    const owner = await p.http.post('/api/v1/auth/login', { email, password: 'pemilik asli alamat ini' });
+    expect(owner.status).toBe(200);
+    expect((await me(owner.body.accessToken)).body).toMatchObject({ providers: [], emailVerified: true });
   });
 });

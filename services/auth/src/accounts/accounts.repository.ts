@@ -138,6 +138,21 @@ export class AccountsRepository {
       .execute();
   }
 
+  /**
+   * When someone proves by mail that they own an account's unverified address, the social
+   * identities that did not prove it (an unverified or another address) are dropped: whoever
+   * created the account with them (say, a Facebook account carrying someone else's email) loses it.
+   */
+  async dropUnprovenIdentities(userId: string, email: string): Promise<number> {
+    const r = await this.db
+      .deleteFrom('identities')
+      .where('user_id', '=', userId)
+      .where('provider', '!=', 'password')
+      .where((eb) => eb.or([eb('email_verified', '=', false), eb('email', 'is distinct from', email)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async providersOf(userId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('identities').select('provider').where('user_id', '=', userId).execute();
     return rows.map((r) => r.provider);

@@ -201,8 +201,22 @@ export class AccountsService {
     const userId = await this.deps.accounts.consumeToken('verify_email', sha256(token));
     if (!userId)
       throw new BadRequestError('invalid_token', 'This verification link is invalid, already used or expired');
+    await this.emailProven(userId, 'email_verified');
     await this.deps.accounts.markVerified(userId);
     await this.deps.audit.record({ type: 'email_verified', actorId: userId, targetId: userId });
+  }
+
+  /**
+   * A mailed link proved the address. If the account was unverified, social identities that never
+   * proved it are dropped and their sessions ended (a pre-registration with someone else's address).
+   */
+  private async emailProven(userId: string, reason: string): Promise<void> {
+    const user = await this.deps.accounts.findById(userId);
+    if (!user || user.emailVerifiedAt) return;
+    const dropped = await this.deps.accounts.dropUnprovenIdentities(userId, user.email);
+    if (!dropped) return;
+    await this.deps.sessions.revoke({ userId }, reason);
+    await this.deps.audit.record({ type: 'identities_dropped', targetId: userId, detail: { dropped, reason } });
   }
 
   async resendVerification(rawEmail: string, meta: RequestMeta): Promise<void> {
@@ -383,6 +397,7 @@ export class AccountsService {
     const userId = await this.deps.accounts.consumeToken('password_reset', sha256(token));
     if (!userId) throw new BadRequestError('invalid_token', 'This reset link is invalid, already used or expired');
     const user = (await this.deps.accounts.findById(userId))!;
+    await this.emailProven(userId, 'password_reset');
     await this.deps.accounts.setPassword(userId, await this.hash(password));
     // Receiving the reset mail proves the address.
     await this.deps.accounts.markVerified(userId);

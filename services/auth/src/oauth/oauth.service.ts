@@ -10,6 +10,7 @@ import {
   type Store,
 } from '@petpro/kit';
 import type { AccountsService, RequestMeta } from '../accounts/accounts.service.ts';
+import type { AuditRepository } from '../audit/audit.repository.ts';
 import { templates } from '../mail/templates.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
 import type { OAuthRepository } from './oauth.repository.ts';
@@ -46,6 +47,7 @@ export class OAuthService {
       store: Store<OAuthRepositories>;
       providers: Map<ProviderName, OAuthProvider>;
       accounts: AccountsService;
+      audit: AuditRepository;
       profiles: ProfileMerge;
       redirectAllowlist: readonly string[];
       log: Logger;
@@ -184,7 +186,14 @@ export class OAuthService {
         if (!owner) throw new ConflictError('account_exists', 'An account with this email was just created');
         return { userId: owner, linkedTo: undefined };
       });
-    if (outcome.linkedTo) this.mailLinked(outcome.linkedTo, name);
+    if (outcome.linkedTo) {
+      this.mailLinked(outcome.linkedTo, name);
+      await this.deps.audit.record({
+        type: 'identity_linked',
+        targetId: outcome.userId,
+        detail: { provider: name, via: 'verified_email' },
+      });
+    }
     await this.deps.profiles.fillEmpty(outcome.userId, profile);
     return outcome.userId;
   }
@@ -212,6 +221,12 @@ export class OAuthService {
     });
     if (user) {
       this.mailLinked(user, name);
+      await this.deps.audit.record({
+        type: 'identity_linked',
+        actorId: userId,
+        targetId: userId,
+        detail: { provider: name, via: 'user' },
+      });
       await this.deps.profiles.fillEmpty(userId, profile);
     }
   }
@@ -254,6 +269,12 @@ export class OAuthService {
           'This is the only way to log in to the account: set a password or link another provider first',
         );
       await repos.oauth.deleteIdentity(principal.userId, name);
+    });
+    await this.deps.audit.record({
+      type: 'identity_unlinked',
+      actorId: principal.userId,
+      targetId: principal.userId,
+      detail: { provider: name },
     });
   }
 
