@@ -96,6 +96,7 @@ export async function startOidcProvider(opts: {
       features: { devInteractions: { enabled: false } },
       interactions: { url: (_ctx: KoaContextWithOIDC, i: { uid: string }) => `/interaction/${i.uid}` },
       pkce: { required: () => true },
+      ttl: { AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
       findAccount: (_ctx: KoaContextWithOIDC, id: string) => {
         const a = accounts.get(id);
         if (!a) return undefined;
