@@ -105,6 +105,7 @@ export interface SessionsTable {
   device_id: string | null;
   fingerprint: string | null;
   mfa_verified: Generated<boolean>;
+  mfa_verified_at: NullableTimestamp;
 }
 
 export interface RefreshTokensTable {
@@ -149,6 +150,69 @@ export interface AuditEventsTable {
   detail: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
+export interface MfaTotpTable {
+  user_id: string;
+  secret_enc: string;
+  enabled_at: NullableTimestamp;
+  last_step: ColumnType<string, number | string | undefined, number | string>;
+  created_at: Timestamp;
+}
+
+export interface MfaSmsTable {
+  user_id: string;
+  phone: string;
+  enabled_at: Timestamp;
+}
+
+export interface MfaSmsCodesTable {
+  id: string;
+  user_id: string;
+  purpose: 'setup' | 'login' | 'step_up';
+  phone: string;
+  code_hash: string;
+  attempts: Generated<number>;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface MfaBackupCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface MfaChallengesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  first_factor: string;
+  credential_digest: string | null;
+  device_id: string | null;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface MfaRecoveriesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  token_expires_at: Timestamp;
+  status: Generated<'started' | 'pending' | 'cancelled' | 'done'>;
+  execute_after: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RateCountersTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+
 export interface DB {
   users: UsersTable;
   identities: IdentitiesTable;
@@ -165,4 +229,11 @@ export interface DB {
   throttle_counters: ThrottleCountersTable;
   login_failures: LoginFailuresTable;
   audit_events: AuditEventsTable;
+  mfa_totp: MfaTotpTable;
+  mfa_sms: MfaSmsTable;
+  mfa_sms_codes: MfaSmsCodesTable;
+  mfa_backup_codes: MfaBackupCodesTable;
+  mfa_challenges: MfaChallengesTable;
+  mfa_recoveries: MfaRecoveriesTable;
+  rate_counters: RateCountersTable;
 }

@@ -63,7 +63,7 @@ describe('account lifecycle through the gateway', () => {
     expect(who.status).toBe(200);
     expect(who.body.roles).toEqual(['pet_owner']);
     expect(who.body.permissions).toContain('pet:write:own');
-    expect(who.body.mfa).toEqual({ enabled: false, methods: [] });
+    expect(who.body.mfa).toEqual({ enabled: false, methods: [], backupCodesRemaining: 0 });
 
     const sessions = await p.http.get('/api/v1/auth/sessions', { token: res.body.accessToken });
     expect(sessions.body.items[0]).toMatchObject({

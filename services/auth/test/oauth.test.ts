@@ -5,6 +5,7 @@ import { eventually } from '@petpro/kit/testing';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
 import pg from 'pg';
 import { createVerifiedUser, verificationToken } from '../../../test/users.ts';
+import { enableTotp, totpCode } from '../../../test/mfa.ts';
 import {
   Browser,
   formPostOf,
@@ -416,5 +417,25 @@ describe('social login through the gateway against local providers', () => {
     const owner = await p.http.post('/api/v1/auth/login', { email, password: 'pemilik asli alamat ini' });
     expect(owner.status).toBe(200);
     expect((await me(owner.body.accessToken)).body).toMatchObject({ providers: [], emailVerified: true });
+  });
+  it('an account with a second factor gets the MFA challenge after a social sign-in, like a password login', async () => {
+    const user = await createVerifiedUser(p);
+    const secret = await enableTotp(p, user);
+    const sub = `g-${uid()}`;
+    google.accounts.set(sub, { sub, email: `${sub}@gmail.test`, email_verified: true });
+    expect((await signIn('google', sub, { token: user.accessToken })).searchParams.get('linked')).toBe('google');
+
+    const code = (await signIn('google', sub)).searchParams.get('code')!;
+    const answer = await exchange(code);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ mfaRequired: true, methods: expect.arrayContaining(['totp']) });
+    expect(answer.body.accessToken).toBeUndefined();
+    const done = await p.http.post('/api/v1/auth/mfa/verify', {
+      mfaToken: answer.body.mfaToken,
+      method: 'totp',
+      code: totpCode(secret),
+    });
+    expect(done.status, done.text).toBe(200);
+    expect(done.body.user.id).toBe(user.userId);
   });
 });

@@ -8,7 +8,12 @@ import { createVerifiedUser, login } from '../../../test/users.ts';
 let p: Platform;
 
 beforeAll(async () => {
-  p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth'] });
+  // No session cap: the test's own login must not evict the 12,000 sessions it revokes at once.
+  p = await startPlatform({
+    databaseUrl: inject('databaseUrl'),
+    services: ['auth'],
+    env: { MAX_SESSIONS_PER_USER: '0' },
+  });
 });
 afterAll(async () => {
   await p?.stop();

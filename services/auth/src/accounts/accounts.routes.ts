@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { ApiRouter, type OpenAPIRegistry } from '@petpro/kit';
 import type { AccountsService } from './accounts.service.ts';
 import {
@@ -15,6 +15,13 @@ import {
   UserSchema,
 } from './accounts.schemas.ts';
 import { requestMeta } from '../shared/request-meta.ts';
+import { LoginAnswerSchema, StepUpHeaders } from '../mfa/mfa.schemas.ts';
+import { stepUpProofOf, toLoginView } from '../mfa/mfa.view.ts';
+
+/** The step-up headers of a request under their documented names (an untyped route reads them itself). */
+function headersOf(req: Request) {
+  return { 'X-MFA-Method': req.get('x-mfa-method'), 'X-MFA-Code': req.get('x-mfa-code') };
+}
 
 const accepted = (message: string) => ({ status: 'accepted' as const, message });
 
@@ -93,16 +100,14 @@ export function accountsRoutes(openapi: OpenAPIRegistry, service: AccountsServic
       tags,
       body: LoginBody,
       responses: {
-        200: { description: 'Tokens (or, with MFA, a challenge)', schema: TokensSchema },
+        200: { description: 'Tokens (or, with MFA, a challenge)', schema: LoginAnswerSchema },
         401: { description: 'Wrong email or password' },
         403: { description: 'email_not_verified' },
         429: { description: 'Locked or throttled (Retry-After)' },
       },
     },
     async (req, res) => {
-      const { tokens, user } = await service.login(req.valid.body, requestMeta(req));
-      const { sessionId: _sid, ...pair } = tokens;
-      res.json({ ...pair, user });
+      res.json(toLoginView(await service.login(req.valid.body, requestMeta(req))));
     },
   );
   api.route(
@@ -169,11 +174,15 @@ export function accountsRoutes(openapi: OpenAPIRegistry, service: AccountsServic
     {
       method: 'post',
       path: '/password/change',
-      summary: 'Change the password (needs the current one); other sessions are revoked',
+      summary:
+        'Change the password (needs the current one and, with MFA on, X-MFA-Method/X-MFA-Code); other sessions are revoked',
       tags,
       auth: true,
       body: ChangeBody,
-      responses: { 204: { description: 'Changed' } },
+      responses: {
+        204: { description: 'Changed' },
+        403: { description: '`mfa_required` (with `methods`), `invalid_mfa_code`' },
+      },
     },
     auth,
     async (req, res) => {
@@ -182,6 +191,7 @@ export function accountsRoutes(openapi: OpenAPIRegistry, service: AccountsServic
         req.valid.body.currentPassword,
         req.valid.body.newPassword,
         requestMeta(req),
+        stepUpProofOf(StepUpHeaders.parse(headersOf(req))),
       );
       res.status(204).end();
     },

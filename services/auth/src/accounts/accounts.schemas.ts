@@ -37,7 +37,11 @@ export const UserSchema = z
 
 export const MeSchema = UserSchema.extend({
   permissions: z.array(z.string()),
-  mfa: z.object({ enabled: z.boolean(), methods: z.array(z.string()) }),
+  mfa: z.object({
+    enabled: z.boolean(),
+    methods: z.array(z.string()),
+    backupCodesRemaining: z.number().int(),
+  }),
   providers: z.array(z.string()),
   hasPassword: z.boolean(),
   sessionId: z.string(),

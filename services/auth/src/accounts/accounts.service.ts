@@ -23,6 +23,15 @@ import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { KeysService } from '../tokens/keys.service.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
 import { templates, type RenderedMail } from '../mail/templates.ts';
+import { deliverInBackground } from '../mail/deliver.ts';
+import {
+  credentialDigestOf,
+  type FirstFactor,
+  type MfaChallenge,
+  type MfaMethod,
+  type MfaService,
+  type StepUpProof,
+} from '../mfa/mfa.service.ts';
 
 const ADMIN_NAME = 'PetPro Admin';
 
@@ -42,6 +51,9 @@ export interface TokenPair {
   expiresIn: number;
   sessionId: string;
 }
+
+/** What a login answers: tokens, or the second-factor challenge. */
+export type LoginResult = { tokens: TokenPair; user: UserView } | MfaChallenge;
 
 export interface UserView {
   id: string;
@@ -69,6 +81,7 @@ export class AccountsService {
       audit: AuditRepository;
       throttle: ThrottleService;
       keys: KeysService;
+      mfa: MfaService;
       mailer: Mailer;
       log: Logger;
       config: AuthConfig & { urls: { gateway: string; app: string | undefined } };
@@ -86,19 +99,8 @@ export class AccountsService {
   }
 
   /** Sends in the background: the answer (and its timing) never depends on the mail server. */
-  deliver(to: string, mail: RenderedMail, outboxHint?: string): void {
-    void (async () => {
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        try {
-          await this.deps.mailer.send({ to, ...mail, outboxHint });
-          return;
-        } catch (err) {
-          if (attempt === 3)
-            this.deps.log.error({ err: (err as Error).message, subject: mail.subject }, 'mail could not be sent');
-          else await new Promise((r) => setTimeout(r, 500 * attempt));
-        }
-      }
-    })();
+  private deliver(to: string, mail: RenderedMail, outboxHint?: string): void {
+    deliverInBackground(this.deps.mailer, this.deps.log, to, mail, outboxHint);
   }
 
   /**
@@ -227,17 +229,18 @@ export class AccountsService {
     if (user && !user.emailVerifiedAt) await this.sendVerification(user);
   }
 
-  async login(
-    input: { email: string; password: string; deviceId?: string },
-    meta: RequestMeta,
-  ): Promise<{ tokens: TokenPair; user: UserView }> {
-    const email = normaliseEmail(input.email);
+  /**
+   * The password step of a login (or of an MFA recovery): counted against the account lock before
+   * the password is checked, timing-safe for unknown addresses; 401 `invalid_credentials` when wrong.
+   */
+  async checkPassword(rawEmail: string, password: string, meta: { ip?: string }): Promise<UserRecord> {
+    const email = normaliseEmail(rawEmail);
     const accountKey = this.deps.throttle.accountKey(email);
     await this.deps.throttle.check('loginPerIp', meta.ip ?? 'unknown');
     // Counted before the password is checked, so that parallel guesses cannot outrun the lock.
     const { failures, lockedUntil } = await this.lockable(accountKey);
     const user = await this.deps.accounts.findByEmail(email);
-    const ok = await argon2.verify(user?.passwordHash ?? (await this.dummy()), input.password).catch(() => false);
+    const ok = await argon2.verify(user?.passwordHash ?? (await this.dummy()), password).catch(() => false);
     if (!user?.passwordHash || !ok) {
       await this.deps.audit.record({
         type: 'login_failed',
@@ -255,52 +258,108 @@ export class AccountsService {
       throw new UnauthorizedError('invalid_credentials', 'The email or password is not correct');
     }
     await this.deps.throttle.clearFailures(accountKey);
+    return user;
+  }
+
+  async login(input: { email: string; password: string; deviceId?: string }, meta: RequestMeta): Promise<LoginResult> {
+    const user = await this.checkPassword(input.email, input.password, meta);
     // Only someone who knows the password learns that the address is unverified.
     if (!user.emailVerifiedAt)
       throw new ForbiddenError('email_not_verified', 'Verify your email address before logging in');
-    return this.completeLogin(user, meta, { deviceId: input.deviceId });
+    return this.completeFirstFactor(user, meta, {
+      via: 'password',
+      credentialDigest: credentialDigestOf(user.passwordHash!),
+      deviceId: input.deviceId,
+    });
   }
 
   /**
-   * Ends every login whose first factor is proven (a password, a social sign-in): the session, its
-   * tokens and the audit line. A second factor (a later issue) hooks in here: an account with MFA
-   * answers with an MFA challenge instead of tokens, and the session is created once it is met.
+   * The one way a login ends once its first factor passed (password here, a social provider in the
+   * OAuth flow): an account with a second factor gets an MFA challenge (`{mfaRequired, mfaToken,
+   * methods}`, no tokens), any other a new session.
    */
-  async completeLogin(
-    user: UserRecord,
+  async completeFirstFactor(user: UserRecord, meta: RequestMeta, first: FirstFactor): Promise<LoginResult> {
+    const challenge = await this.deps.mfa.challengeFor(user, first);
+    if (challenge) {
+      await this.deps.audit.record({
+        type: 'mfa_challenged',
+        targetId: user.id,
+        ip: meta.ip,
+        detail: { firstFactor: first.via, methods: challenge.methods },
+      });
+      return challenge;
+    }
+    return this.openSession(user, first.deviceId ?? undefined, meta, { via: first.via, mfa: false });
+  }
+
+  /** `POST /mfa/verify`: meets the challenge of a login and opens its session. */
+  async completeSecondFactor(
+    input: { mfaToken: string; method: MfaMethod; code: string },
     meta: RequestMeta,
-    opts: { deviceId?: string; provider?: string } = {},
   ): Promise<{ tokens: TokenPair; user: UserView }> {
-    const tokens = await this.startSession(user, opts.deviceId, meta);
+    const { user, deviceId, firstFactor } = await this.deps.mfa.verifyChallenge(
+      input.mfaToken,
+      input.method,
+      input.code,
+      meta,
+    );
+    return this.openSession(user, deviceId ?? undefined, meta, { via: firstFactor, mfa: input.method });
+  }
+
+  private async openSession(
+    user: UserRecord,
+    deviceId: string | undefined,
+    meta: RequestMeta,
+    how: { via: string; mfa: MfaMethod | false },
+  ): Promise<{ tokens: TokenPair; user: UserView }> {
+    const tokens = await this.startSession(user, deviceId, meta, !!how.mfa);
     await this.deps.audit.record({
       type: 'login_ok',
       actorId: user.id,
       targetId: user.id,
       ip: meta.ip,
-      detail: { sessionId: tokens.sessionId, ...(opts.provider ? { provider: opts.provider } : {}) },
+      detail: { sessionId: tokens.sessionId, via: how.via, ...(how.mfa ? { mfa: how.mfa } : {}) },
     });
     return { tokens, user: await this.view(user) };
   }
 
-  /** A social sign-in's login (the provider proved the first factor): completeLogin for that account. */
-  async completeLoginOf(userId: string, provider: string, meta: RequestMeta) {
+  /** A social sign-in's login (the provider proved the first factor): completeFirstFactor for that account. */
+  async completeLoginOf(userId: string, provider: string, meta: RequestMeta): Promise<LoginResult> {
     const user = await this.deps.accounts.findById(userId);
     if (!user) throw new BadRequestError('invalid_code', 'This sign-in code is invalid, already used or expired');
-    return this.completeLogin(user, meta, { provider });
+    return this.completeFirstFactor(user, meta, { via: provider });
   }
 
-  private async startSession(user: UserRecord, deviceId: string | undefined, meta: RequestMeta): Promise<TokenPair> {
+  /**
+   * A new session with its first refresh token. Past MAX_SESSIONS_PER_USER, the least recently used
+   * other sessions are revoked in the same transaction (the revocation feed carries them to the
+   * gateway and the real-time sockets, as a logout does).
+   */
+  private async startSession(
+    user: UserRecord,
+    deviceId: string | undefined,
+    meta: RequestMeta,
+    mfaVerified: boolean,
+  ): Promise<TokenPair> {
     const refreshToken = randomToken();
     const now = Date.now();
     const expiresAt = new Date(now + this.deps.config.REFRESH_ABSOLUTE_DAYS * 86_400_000);
     const idle = new Date(Math.min(now + this.deps.config.REFRESH_IDLE_DAYS * 86_400_000, expiresAt.getTime()));
-    const session = await this.deps.sessions.create(
+    const { session, evicted } = await this.deps.sessions.create(
       user.id,
       describeDevice({ userAgent: meta.userAgent, ip: meta.ip, deviceId }),
       idle,
       expiresAt,
       sha256(refreshToken),
+      { maxSessions: this.deps.config.MAX_SESSIONS_PER_USER, mfaVerified },
     );
+    if (evicted.length)
+      await this.deps.audit.record({
+        type: 'session_evicted',
+        targetId: user.id,
+        ip: meta.ip,
+        detail: { sessionIds: evicted, by: session.id, limit: this.deps.config.MAX_SESSIONS_PER_USER },
+      });
     const access = await this.accessToken(user, session.id);
     return {
       accessToken: access.token,
@@ -407,7 +466,15 @@ export class AccountsService {
     this.deliver(user.email, templates.passwordChanged(user.language, { name: user.name }));
   }
 
-  async changePassword(principal: Principal, current: string, next: string, meta: RequestMeta): Promise<void> {
+  async changePassword(
+    principal: Principal,
+    current: string,
+    next: string,
+    meta: RequestMeta,
+    proof?: StepUpProof,
+  ): Promise<void> {
+    // With MFA on, a second-factor code too (403 `mfa_required` before any password attempt is spent).
+    await this.deps.mfa.assertStepUp(principal, proof, meta.ip);
     const user = await this.deps.accounts.findById(principal.userId);
     if (!user) throw new NotFoundError('user_not_found', 'The account no longer exists');
     const accountKey = this.deps.throttle.accountKey(user.email);
@@ -442,7 +509,7 @@ export class AccountsService {
       ...(await this.view(user)),
       roles,
       permissions,
-      mfa: { enabled: user.mfaEnabled, methods: [] as string[] },
+      mfa: await this.deps.mfa.state(user.id),
       providers: providers.filter((p) => p !== 'password'),
       hasPassword: !!user.passwordHash,
       sessionId: principal.sessionId,

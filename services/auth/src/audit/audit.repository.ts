@@ -23,7 +23,19 @@ export type AuditType =
   | 'role_deleted'
   | 'forced_logout'
   | 'signing_key_rotated'
-  | 'bootstrap_admin_takeover';
+  | 'bootstrap_admin_takeover'
+  | 'session_evicted'
+  | 'mfa_challenged'
+  | 'mfa_failed'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'mfa_reset'
+  | 'backup_codes_generated'
+  | 'backup_code_used'
+  | 'mfa_recovery_started'
+  | 'mfa_recovery_scheduled'
+  | 'mfa_recovery_cancelled'
+  | 'mfa_recovery_completed';
 
 export interface AuditEvent {
   id: string;

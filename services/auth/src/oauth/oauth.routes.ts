@@ -1,6 +1,7 @@
 import express, { type RequestHandler } from 'express';
 import { ProblemSchema, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
-import { TokensSchema } from '../accounts/accounts.schemas.ts';
+import { LoginAnswerSchema } from '../mfa/mfa.schemas.ts';
+import { toLoginView } from '../mfa/mfa.view.ts';
 import { requestMeta } from '../shared/request-meta.ts';
 import type { OAuthService } from './oauth.service.ts';
 import { toIdentityView } from './oauth.view.ts';
@@ -103,14 +104,15 @@ export function oauthRoutes(api: ApiRouter, deps: { oauth: OAuthService; verifie
       tags,
       body: ExchangeBody,
       responses: {
-        200: { description: 'Tokens (or, with MFA, a challenge)', schema: TokensSchema },
+        200: {
+          description: 'Tokens, or for an account with a second factor `{mfaRequired, mfaToken, methods}`',
+          schema: LoginAnswerSchema,
+        },
         400: problem('`invalid_code`: unknown, used or older than 60 seconds'),
       },
     },
     async (req, reply) => {
-      const { tokens, user } = await oauth.exchange(req.valid.body.code, requestMeta(req));
-      const { sessionId: _sid, ...pair } = tokens;
-      return reply(200, { ...pair, user });
+      return reply(200, toLoginView(await oauth.exchange(req.valid.body.code, requestMeta(req))));
     },
   );
 

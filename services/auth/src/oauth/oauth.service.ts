@@ -11,7 +11,7 @@ import {
 } from '@petpro/kit';
 import type { AccountsService, RequestMeta } from '../accounts/accounts.service.ts';
 import type { AuditRepository } from '../audit/audit.repository.ts';
-import { templates } from '../mail/templates.ts';
+import { templates, type RenderedMail } from '../mail/templates.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
 import type { OAuthRepository } from './oauth.repository.ts';
 import type { OAuthProvider, ProviderName, ProviderProfile } from './oauth.providers.ts';
@@ -48,6 +48,8 @@ export class OAuthService {
       providers: Map<ProviderName, OAuthProvider>;
       accounts: AccountsService;
       audit: AuditRepository;
+      /** Sends in the background (mail/deliver.ts). */
+      mail: (to: string, mail: RenderedMail) => void;
       profiles: ProfileMerge;
       redirectAllowlist: readonly string[];
       log: Logger;
@@ -232,7 +234,7 @@ export class OAuthService {
   }
 
   private mailLinked(user: { email: string; name: string; language: 'id' | 'en' }, name: ProviderName): void {
-    this.deps.accounts.deliver(
+    this.deps.mail(
       user.email,
       templates.providerLinked(user.language, { name: user.name, provider: DISPLAY_NAMES[name] }),
     );

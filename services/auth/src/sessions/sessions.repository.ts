@@ -77,15 +77,22 @@ function toSession(r: Row): SessionRecord {
 export class SessionsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Creates a session with its first refresh token. */
+  /**
+   * Creates a session with its first refresh token. With `maxSessions` (> 0), the user's logins are
+   * serialised on their row and, past the limit, the least recently used of their other open sessions
+   * are revoked in the same transaction (never the new one); returns their ids as `evicted`.
+   */
   async create(
     userId: string,
     device: DeviceInfo,
     idleExpiresAt: Date,
     expiresAt: Date,
     refreshHash: string,
-  ): Promise<SessionRecord> {
+    opts: { maxSessions?: number; mfaVerified?: boolean } = {},
+  ): Promise<{ session: SessionRecord; evicted: string[] }> {
     return this.db.transaction().execute(async (trx) => {
+      const cap = opts.maxSessions ?? 0;
+      if (cap > 0) await sql`select 1 from users where id = ${userId} for update`.execute(trx);
       const row = await trx
         .insertInto('sessions')
         .values({
@@ -100,6 +107,7 @@ export class SessionsRepository {
           device: device.device,
           device_id: device.deviceId,
           fingerprint: device.fingerprint,
+          ...(opts.mfaVerified ? { mfa_verified: true, mfa_verified_at: new Date() } : {}),
         })
         .returning(cols)
         .executeTakeFirstOrThrow();
@@ -107,7 +115,21 @@ export class SessionsRepository {
         .insertInto('refresh_tokens')
         .values({ id: uuidv7(), session_id: row.id, token_hash: refreshHash })
         .execute();
-      return toSession(row);
+      let evicted: string[] = [];
+      if (cap > 0) {
+        // Keep the cap − 1 most recently used others (and the new one); revoke the rest.
+        const r = await sql<{ id: string }>`
+          update sessions set revoked_at = now(), revoked_reason = 'session_limit'
+          where id in (
+            select id from sessions
+            where user_id = ${userId} and id <> ${row.id} and revoked_at is null
+              and expires_at > now() and idle_expires_at > now()
+            order by last_seen_at desc, created_at desc
+            offset ${cap - 1})
+          returning id`.execute(trx);
+        evicted = r.rows.map((e) => e.id);
+      }
+      return { session: toSession(row), evicted };
     });
   }
 

@@ -4,7 +4,7 @@ import type { SessionsRepository, SessionRecord } from './sessions.repository.ts
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import { requestMeta } from '../shared/request-meta.ts';
 
-const SessionSchema = z
+export const SessionSchema = z
   .object({
     id: z.uuid(),
     current: z.boolean(),
@@ -21,7 +21,7 @@ const SessionSchema = z
   })
   .openapi('Session');
 
-function toView(s: SessionRecord, currentId: string) {
+export function toSessionView(s: SessionRecord, currentId: string) {
   return {
     id: s.id,
     current: s.id === currentId,
@@ -59,7 +59,7 @@ export function sessionsRoutes(
     auth,
     async (req, res) => {
       const items = await sessions.listActive(req.principal!.userId);
-      res.json({ items: items.map((s) => toView(s, req.principal!.sessionId)) });
+      res.json({ items: items.map((s) => toSessionView(s, req.principal!.sessionId)) });
     },
   );
   api.route(

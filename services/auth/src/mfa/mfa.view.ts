@@ -1,0 +1,24 @@
+import type { LoginResult, TokenPair, UserView } from '../accounts/accounts.service.ts';
+import type { MfaState, StepUpProof } from './mfa.service.ts';
+import type { MfaStateView, StepUpHeaders } from './mfa.schemas.ts';
+
+export function toMfaStateView(s: MfaState): MfaStateView {
+  return { enabled: s.enabled, methods: s.methods, backupCodesRemaining: s.backupCodesRemaining };
+}
+
+/** A login's answer as API.md has it: the tokens and the user (never the session id), or the MFA challenge. */
+export function toLoginView(result: LoginResult) {
+  if ('mfaRequired' in result)
+    return { mfaRequired: true as const, mfaToken: result.mfaToken, methods: result.methods };
+  return toTokensView(result);
+}
+
+export function toTokensView(result: { tokens: TokenPair; user: UserView }) {
+  const { accessToken, refreshToken, tokenType, expiresIn } = result.tokens;
+  return { accessToken, refreshToken, tokenType, expiresIn, user: result.user };
+}
+
+/** The step-up proof the headers carry, if any. */
+export function stepUpProofOf(h: StepUpHeaders): StepUpProof | undefined {
+  return h['X-MFA-Code'] ? { method: h['X-MFA-Method'], code: h['X-MFA-Code'] } : undefined;
+}
