@@ -284,6 +284,12 @@ describe('social login through the gateway against local providers', () => {
     // Linking needs the account's token.
     const anon = await start(new Browser(), 'facebook', { token: 'not-a-token' });
     expect(anon.status).toBe(401);
+    // A script asks for the provider URL as JSON (it cannot read a 302).
+    const asJson = await fetch(`${p.url}/api/v1/auth/oauth/facebook/start?redirectUri=${DONE}&link=true`, {
+      headers: { authorization: `Bearer ${user.accessToken}`, accept: 'application/json' },
+    });
+    expect(asJson.status).toBe(200);
+    expect(new URL((await asJson.json()).authorizationUrl).searchParams.get('code_challenge_method')).toBe('S256');
     const linked = await signIn('facebook', fb, { token: user.accessToken });
     expect(linked.searchParams.get('linked')).toBe('facebook');
     expect(linked.searchParams.get('code')).toBeNull();

@@ -12,6 +12,8 @@ import {
   ProviderParams,
   ProvidersResponse,
   RedirectHeaders,
+  StartAnswer,
+  StartHeaders,
   StartQuery,
 } from './oauth.schemas.ts';
 
@@ -53,7 +55,12 @@ export function oauthRoutes(api: ApiRouter, deps: { oauth: OAuthService; verifie
       tags,
       params: ProviderParams,
       query: StartQuery,
+      headers: StartHeaders,
       responses: {
+        200: {
+          description: 'With `Accept: application/json` (a client app linking from a script): the provider URL',
+          schema: StartAnswer,
+        },
         302: { description: 'To the provider, with state, PKCE (S256) and a nonce', headers: RedirectHeaders },
         400: problem('`redirect_uri_not_allowed`: redirectUri is not on an allowed origin'),
         401: problem('link=true without a valid token'),
@@ -64,6 +71,7 @@ export function oauthRoutes(api: ApiRouter, deps: { oauth: OAuthService; verifie
     authIfToken,
     async (req, reply) => {
       const location = await oauth.start(req.valid.params.provider, req.valid.query, req.principal, requestMeta(req));
+      if (req.valid.headers.Accept?.includes('application/json')) return reply(200, { authorizationUrl: location });
       return reply(302, { Location: location, 'Cache-Control': 'no-store' });
     },
   );

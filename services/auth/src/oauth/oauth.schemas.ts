@@ -14,6 +14,10 @@ export const StartQuery = z
   })
   .openapi('OAuthStartQuery');
 
+/** `Accept: application/json` asks for the URL in a body instead of a 302 (a script cannot read a redirect). */
+export const StartHeaders = z.object({ Accept: z.string().max(1000).optional() });
+export const StartAnswer = z.object({ authorizationUrl: z.string() }).openapi('OAuthStart');
+
 const field = (max = 4000) => z.string().max(max).optional();
 
 /**
