@@ -9,13 +9,13 @@ import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
-import { createDatabase, migrate } from '@petpro/kit';
+import { createDatabase, createStore, migrate } from '@petpro/kit';
 import { startEmbeddedPostgres } from '@petpro/kit/embedded-db';
 import { createTestDatabase } from '@petpro/kit/testing';
 import { definition } from '../services/clinic/src/app.ts';
 import type { DB } from '../services/clinic/src/db.ts';
 import { ClinicsRepository } from '../services/clinic/src/clinics/clinics.repository.ts';
-import { SearchRepository } from '../services/clinic/src/search/search.repository.ts';
+import { repositoriesOver } from '../services/clinic/src/store.ts';
 import { SearchService, type SearchInput } from '../services/clinic/src/search/search.service.ts';
 
 const CLINICS = 100_000;
@@ -113,7 +113,7 @@ export async function run(): Promise<void> {
         `seeded ${c.clinics} clinics (${c.published} published), ${c.services} services in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
 
-      const service = new SearchService({ search: new SearchRepository(database.db), clinics });
+      const service = new SearchService({ store: createStore(database.db, repositoriesOver) });
       const base = { radiusKm: 25, limit: 20 };
       const cases: Array<[string, SearchInput]> = [
         ['browse all (by name)', { ...base }],

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ServiceCredentials } from './auth.ts';
 import { ServiceClient } from './client.ts';
-import { RedisRegistry, createRedis } from './registry.ts';
+import { MemoryRegistry, RedisRegistry, createRedis } from './registry.ts';
 import { eventually, startRedisServer, type RedisServer } from './testing.ts';
 
 let redis: RedisServer | undefined;
@@ -42,5 +42,60 @@ describe('service client while Redis is down', () => {
     await new Promise((r) => setTimeout(r, 1_100));
     expect(await client.json('clinic', { path: '/x' })).toEqual({ ok: true });
     conn.disconnect();
+  });
+});
+
+describe('service client calls', () => {
+  const credentials = new ServiceCredentials('x'.repeat(40), 'booking');
+  const serve = async (handler: http.RequestListener): Promise<string> => {
+    const server = http.createServer(handler);
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  };
+  const deadUrl = async () => {
+    const server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await new Promise((r) => server.close(r));
+    return url;
+  };
+
+  it('answers 504 gateway_timeout when the service does not answer in time', async () => {
+    const url = await serve(() => {}); // never answers
+    const client = new ServiceClient({
+      registry: new MemoryRegistry(),
+      credentials,
+      staticUrls: { clinic: url },
+      timeoutMs: 300,
+      retries: 0,
+    });
+    const started = performance.now();
+    await expect(client.json('clinic', { path: '/slow' })).rejects.toMatchObject({ status: 504 });
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('moves a refused call, even a POST, to another instance; passes 4xx on; 5xx is a 503 upstream_error', async () => {
+    const seen: string[] = [];
+    const live = await serve((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
+      const status = req.url === '/missing' ? 404 : req.url === '/broken' ? 500 : 200;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ code: `s${status}` }));
+    });
+    const registry = new MemoryRegistry();
+    const dead = await deadUrl();
+    await registry.register({ id: 'clinic-1', name: 'clinic', url: dead, version: '1', healthUrl: `${dead}/healthz` });
+    await registry.register({ id: 'clinic-2', name: 'clinic', url: live, version: '1', healthUrl: `${live}/healthz` });
+    const client = new ServiceClient({ registry, credentials });
+    for (let i = 0; i < 3; i++)
+      expect(await client.json('clinic', { method: 'POST', path: '/things', body: { n: i } })).toEqual({
+        code: 's200',
+      });
+    expect(seen.filter((s) => s === 'POST /things application/json')).toHaveLength(3);
+    expect(await client.request('clinic', { path: '/missing' })).toEqual({ status: 404, body: { code: 's404' } });
+    await expect(client.json('clinic', { method: 'POST', path: '/broken' })).rejects.toMatchObject({
+      status: 503,
+      code: 'upstream_error',
+    });
   });
 });

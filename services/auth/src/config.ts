@@ -1,4 +1,4 @@
-import { intVar, mailLimitEnv, msVar, parseConfig, secretVar, smsEnv } from '@petpro/kit';
+import { intVar, mailLimitEnv, msVar, optionalVar, parseConfig, secretVar, smsEnv, z } from '@petpro/kit';
 
 /** Auth-specific settings (the kit's base settings are read separately). */
 export function parseAuthConfig(env: NodeJS.ProcessEnv) {
@@ -23,6 +23,8 @@ export function parseAuthConfig(env: NodeJS.ProcessEnv) {
       MFA_SMS_PER_PHONE_PER_HOUR: intVar(0, 1000, { zeroMeans: 'no cap' }).default(5),
       MFA_SMS_PER_ACCOUNT_PER_HOUR: intVar(0, 1000, { zeroMeans: 'no cap' }).default(10),
       /** Open sessions per user; a login past it revokes the least recently used one (0 = no limit). */
+      /** A MaxMind-format database (GeoLite2 City or Country) for the approximate location of sessions. */
+      GEOIP_DB_PATH: optionalVar(z.string().min(1)),
       MAX_SESSIONS_PER_USER: intVar(0, 10_000, { zeroMeans: 'no limit' }).default(10),
       JWT_KEY_SECRET: secretVar().optional(),
     },

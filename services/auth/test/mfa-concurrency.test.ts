@@ -28,8 +28,11 @@ afterAll(async () => {
 
 const verify = (mfaToken: string, method: string, code: string) =>
   p.http.post('/api/v1/auth/mfa/verify', { mfaToken, method, code });
-const tally = (statuses: number[]) =>
-  statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
+function tally(statuses: number[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
+  return counts;
+}
 
 describe('20 parallel uses of one code', () => {
   it('one TOTP code, 20 login challenges: exactly one success', async () => {

@@ -331,6 +331,20 @@ describe('SMS second factor with SMS_PROVIDER=webhook', () => {
     expect(ok.body.accessToken).toBeTruthy();
     const replay = await verify(await mfaTokenOf(p, u), 'sms', loginCode);
     expect(replay.status).toBe(401);
+
+    // Step-up by text: a code for the change, sent back with X-MFA-Method: sms.
+    const body = { currentPassword: u.password, newPassword: 'Kata-sandi-baru-yang-panjang-4' };
+    const bare = await p.http.post('/api/v1/auth/password/change', body, { token: ok.body.accessToken });
+    expect(bare.body).toMatchObject({ code: 'mfa_required', methods: ['sms'] });
+    seen = sms.texts.length;
+    const stepUp = await p.http.post('/api/v1/auth/mfa/sms/step-up', undefined, { token: ok.body.accessToken });
+    expect(stepUp.status).toBe(202);
+    const stepUpCode = await sms.codeFor(phone, seen);
+    const changed = await p.http.post('/api/v1/auth/password/change', body, {
+      token: ok.body.accessToken,
+      headers: { 'x-mfa-method': 'sms', 'x-mfa-code': stepUpCode },
+    });
+    expect(changed.status).toBe(204);
   });
 
   it('one phone number gets at most MFA_SMS_PER_PHONE_PER_HOUR (5) codes an hour, whoever asks', async () => {

@@ -277,6 +277,39 @@ describe('avatar', () => {
     expect(json.status).toBe(415);
   });
 
+  it('answers a conditional GET with 304 and HEAD with the headers only', async () => {
+    const res = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(await jpeg(300, 300), 'a.jpg', 'image/jpeg'),
+    );
+    expect(res.status).toBe(200);
+    const url = new URL(res.body.url as string, p.url);
+    const first = await fetch(url);
+    const etag = first.headers.get('etag');
+    const size = (await first.arrayBuffer()).byteLength;
+    expect(etag).toBe(`"${url.pathname.split('/').pop()}"`);
+    const again = await fetch(url, { headers: { 'if-none-match': etag! } });
+    expect([again.status, again.headers.get('cache-control'), await again.text()]).toEqual([
+      304,
+      'public, max-age=31536000, immutable',
+      '',
+    ]);
+    // Another tag (a forged one included) gets the file again.
+    const other = await fetch(url, { headers: { 'if-none-match': '"something-else"' } });
+    expect([other.status, (await other.arrayBuffer()).byteLength]).toEqual([200, size]);
+    // HEAD asked of the service itself: the gateway answers HEAD without the upstream's headers (its own matter).
+    const head = await fetch(new URL(url.pathname, p.services.user!.url), { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type'), head.headers.get('content-length')]).toEqual([
+      200,
+      'image/webp',
+      String(size),
+    ]);
+    expect(head.headers.get('etag')).toBe(etag);
+  });
+
   it('unknown media names are 404, not files from elsewhere', async () => {
     for (const path of [
       '/api/v1/media/user/avatars/nope.webp',

@@ -21,7 +21,8 @@ import {
   TotpSetupSchema,
   VerifyBody,
 } from './mfa.schemas.ts';
-import { stepUpProofOf, toMfaStateView, toTokensView } from './mfa.view.ts';
+import { stepUpProofOf, toMfaStateView } from './mfa.view.ts';
+import { toTokensView } from '../accounts/accounts.view.ts';
 
 const tags = ['auth'];
 const problem = (description: string) => ({ description, schema: ProblemSchema });
@@ -198,7 +199,7 @@ export function mfaRoutes(
     },
     async (req, reply) => {
       const out = await accounts.completeSecondFactor(req.valid.body, requestMeta(req));
-      return reply(200, toTokensView(out));
+      return reply(200, toTokensView(out.tokens, out.user));
     },
   );
   api.endpoint(

@@ -54,6 +54,7 @@ export const MfaChallengeSchema = z
   .openapi('MfaChallenge');
 
 export const LoginAnswerSchema = z.union([TokensSchema, MfaChallengeSchema]).openapi('LoginAnswer');
+export type LoginAnswerView = z.output<typeof LoginAnswerSchema>;
 
 export const SentSchema = z.object({ status: z.literal('sent'), message: z.string() }).openapi('MfaCodeSent');
 

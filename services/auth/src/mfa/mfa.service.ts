@@ -21,7 +21,7 @@ import type { ThrottleService } from '../throttle/throttle.service.ts';
 import { randomToken, sha256, type CodeHasher, type KeyBox } from '../shared/crypto.ts';
 import type { RenderedMail } from '../mail/templates.ts';
 import type { FactorsRecord, SmsPurpose } from './mfa.repository.ts';
-import type { MfaRepositories, MfaStore } from './mfa.store.ts';
+import type { AuthStore, Repositories } from '../store.ts';
 import { newBackupCodes, newSmsCode, newTotpSecret, normaliseBackupCode, totpStepOf, totpUri } from './mfa.codes.ts';
 import { mfaMail, mfaSms } from './mfa.texts.ts';
 
@@ -82,7 +82,7 @@ const mfaRequired = (methods: MfaMethod[]) =>
 export class MfaService {
   constructor(
     private readonly deps: {
-      store: MfaStore;
+      store: AuthStore;
       throttle: ThrottleService;
       sms: SmsSender;
       smsQuota: { perPhone: WindowQuota<DB>; perAccount: WindowQuota<DB> };
@@ -96,7 +96,7 @@ export class MfaService {
     },
   ) {}
 
-  private get repos(): MfaRepositories {
+  private get repos(): Repositories {
     return this.deps.store.repos;
   }
 

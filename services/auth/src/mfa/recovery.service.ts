@@ -3,7 +3,7 @@ import type { UserRecord } from '../accounts/accounts.repository.ts';
 import type { RenderedMail } from '../mail/templates.ts';
 import type { ThrottleService } from '../throttle/throttle.service.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
-import type { MfaStore } from './mfa.store.ts';
+import type { AuthStore } from '../store.ts';
 import { mfaMail, mfaSms } from './mfa.texts.ts';
 
 const LINK_TTL_MINUTES = 60;
@@ -18,7 +18,7 @@ const BATCH = 50;
 export class RecoveryService {
   constructor(
     private readonly deps: {
-      store: MfaStore;
+      store: AuthStore;
       throttle: ThrottleService;
       /** The first factor, checked as a login would (lockout, timing): 401 when wrong. */
       checkPassword: (email: string, password: string, meta: { ip?: string }) => Promise<UserRecord>;
@@ -33,9 +33,9 @@ export class RecoveryService {
 
   /** Mails a recovery link when the password is right and the account has MFA on (202 either way). */
   async start(email: string, password: string, meta: { ip?: string }): Promise<void> {
-    await this.deps.throttle.check('forgotPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.assertWithinLimit('forgotPerIp', meta.ip ?? 'unknown');
     const user = await this.deps.checkPassword(email, password, meta);
-    await this.deps.throttle.check('forgotPerAccount', this.deps.throttle.accountKey(user.email));
+    await this.deps.throttle.assertWithinLimit('forgotPerAccount', this.deps.throttle.accountKey(user.email));
     if (!user.mfaEnabled) return;
     const token = randomToken();
     await this.deps.store.transaction(async (repos) => {
@@ -58,7 +58,7 @@ export class RecoveryService {
 
   /** Spends the link and schedules the removal; the user is told by mail and by text. */
   async complete(token: string, meta: { ip?: string }): Promise<{ executeAfter: Date }> {
-    await this.deps.throttle.check('resetPerIp', meta.ip ?? 'unknown');
+    await this.deps.throttle.assertWithinLimit('resetPerIp', meta.ip ?? 'unknown');
     const out = await this.deps.store.transaction(async (repos) => {
       const scheduled = await repos.recovery.schedule(sha256(token), this.deps.delayHours);
       if (!scheduled) return undefined;

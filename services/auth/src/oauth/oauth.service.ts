@@ -7,13 +7,11 @@ import {
   UnauthorizedError,
   type Logger,
   type Principal,
-  type Store,
 } from '@petpro/kit';
 import type { AccountsService, RequestMeta } from '../accounts/accounts.service.ts';
-import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { AuthStore } from '../store.ts';
 import { templates, type RenderedMail } from '../mail/templates.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
-import type { OAuthRepository } from './oauth.repository.ts';
 import type { OAuthProvider, ProviderName, ProviderProfile } from './oauth.providers.ts';
 import type { ProfileMerge } from './profile-merge.ts';
 import {
@@ -26,10 +24,6 @@ import {
   type IdentityRecord,
   type SignInState,
 } from './oauth.model.ts';
-
-export interface OAuthRepositories {
-  oauth: OAuthRepository;
-}
 
 const DISPLAY_NAMES: Record<ProviderName, string> = { google: 'Google', facebook: 'Facebook', apple: 'Apple' };
 
@@ -44,10 +38,9 @@ export type CallbackOutcome = { location: string };
 export class OAuthService {
   constructor(
     private readonly deps: {
-      store: Store<OAuthRepositories>;
+      store: AuthStore;
       providers: Map<ProviderName, OAuthProvider>;
       accounts: AccountsService;
-      audit: AuditRepository;
       /** Sends in the background (mail/deliver.ts). */
       mail: (to: string, mail: RenderedMail) => void;
       profiles: ProfileMerge;
@@ -190,7 +183,7 @@ export class OAuthService {
       });
     if (outcome.linkedTo) {
       this.mailLinked(outcome.linkedTo, name);
-      await this.deps.audit.record({
+      await this.deps.store.repos.audit.record({
         type: 'identity_linked',
         targetId: outcome.userId,
         detail: { provider: name, via: 'verified_email' },
@@ -223,7 +216,7 @@ export class OAuthService {
     });
     if (user) {
       this.mailLinked(user, name);
-      await this.deps.audit.record({
+      await this.deps.store.repos.audit.record({
         type: 'identity_linked',
         actorId: userId,
         targetId: userId,
@@ -272,7 +265,7 @@ export class OAuthService {
         );
       await repos.oauth.deleteIdentity(principal.userId, name);
     });
-    await this.deps.audit.record({
+    await this.deps.store.repos.audit.record({
       type: 'identity_unlinked',
       actorId: principal.userId,
       targetId: principal.userId,

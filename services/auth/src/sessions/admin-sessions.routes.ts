@@ -1,19 +1,13 @@
-import {
-  ProblemSchema,
-  requireAuth,
-  requirePermission,
-  z,
-  type AccessTokenVerifier,
-  type ApiRouter,
-} from '@petpro/kit';
-import { SessionSchema, toSessionView } from './sessions.routes.ts';
-import type { SessionAdminService } from './session-admin.service.ts';
+import { ProblemSchema, requireAuth, requirePermission, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import type { SessionsService } from './sessions.service.ts';
+import { SessionList, SessionParams } from './sessions.schemas.ts';
+import { toSessionView } from './sessions.view.ts';
 
-/** `GET /api/v1/admin/users/{id}/sessions` (forced logout is `POST .../logout` in the admin routes). */
+/** `GET /api/v1/admin/users/{id}/sessions` (forced logout is `POST .../logout` in the rbac routes). */
 export function adminSessionsRoutes(
   api: ApiRouter,
-  deps: { verifier: AccessTokenVerifier; sessionAdmin: SessionAdminService },
-): void {
+  deps: { verifier: AccessTokenVerifier; sessions: SessionsService },
+) {
   api.endpoint(
     {
       method: 'get',
@@ -21,9 +15,9 @@ export function adminSessionsRoutes(
       summary: "A user's open sessions with device information, most recently used first",
       tags: ['admin'],
       auth: true,
-      params: z.object({ id: z.uuid() }),
+      params: SessionParams,
       responses: {
-        200: { description: 'Sessions', schema: z.object({ items: z.array(SessionSchema) }) },
+        200: { description: 'Sessions', schema: SessionList },
         403: { description: 'Not an admin', schema: ProblemSchema },
         404: { description: '`user_not_found`', schema: ProblemSchema },
       },
@@ -31,9 +25,9 @@ export function adminSessionsRoutes(
     requireAuth(deps.verifier),
     requirePermission('admin:users'),
     async (req, reply) => {
-      const items = await deps.sessionAdmin.listActiveOf(req.valid.params.id);
-      // An admin's view: none of them is the admin's own current session.
-      return reply(200, { items: items.map((s) => toSessionView(s, '')) });
+      const items = await deps.sessions.listActiveOf(req.valid.params.id);
+      // An admin's view: none of them is the admin's own session.
+      return reply(200, { items: items.map((s) => toSessionView(s, null)) });
     },
   );
 }

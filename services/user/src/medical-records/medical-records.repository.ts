@@ -119,7 +119,7 @@ export class MedicalRecordsRepository {
     return r && toRecord(r);
   }
 
-  async list(petId: string, q: RecordListQuery): Promise<MedicalRecord[]> {
+  async listPage(petId: string, q: RecordListQuery): Promise<MedicalRecord[]> {
     const key = q.due ? 'next_due_date' : 'date';
     let query = this.db.selectFrom('medical_records').select(cols).where('pet_id', '=', petId);
     if (q.types?.length) query = query.where('type', 'in', q.types);

@@ -70,6 +70,11 @@ export class ProfilesRepository {
     return r && toProfile(r);
   }
 
+  /** Locks the profile row until the transaction ends (only inside `store.transaction`). */
+  async lockById(userId: string): Promise<void> {
+    await this.db.selectFrom('profiles').select('user_id').where('user_id', '=', userId).forUpdate().execute();
+  }
+
   /** The profile of `userId`, created empty on first access; the email follows the token's claim. */
   async findOrCreate(userId: string, email: string | null): Promise<ProfileRecord> {
     const found = await this.findById(userId);

@@ -1,0 +1,34 @@
+import type { Store } from '@petpro/kit';
+import type { Kysely } from 'kysely';
+import type { DB } from './db.ts';
+import { ProfilesRepository } from './profiles/profiles.repository.ts';
+import { ImagesRepository } from './media/images.repository.ts';
+import { PetsRepository } from './pets/pets.repository.ts';
+import { MedicalRecordsRepository } from './medical-records/medical-records.repository.ts';
+import { PreferencesRepository } from './preferences/preferences.repository.ts';
+import { FavouritesRepository } from './favourites/favourites.repository.ts';
+
+/** Every repository of the service over one connection or transaction. */
+export interface Repositories {
+  profiles: ProfilesRepository;
+  images: ImagesRepository;
+  pets: PetsRepository;
+  medicalRecords: MedicalRecordsRepository;
+  preferences: PreferencesRepository;
+  favourites: FavouritesRepository;
+}
+
+/** Builds the repositories on one executor: the pool, or a transaction (the kit's Store decides which). */
+export function repositoriesOver(db: Kysely<DB>): Repositories {
+  return {
+    profiles: new ProfilesRepository(db),
+    images: new ImagesRepository(db),
+    pets: new PetsRepository(db),
+    medicalRecords: new MedicalRecordsRepository(db),
+    preferences: new PreferencesRepository(db),
+    favourites: new FavouritesRepository(db),
+  };
+}
+
+/** The user service's store: `repos` for plain reads, `transaction(fn)` for a read-check-write that must hold. */
+export type UserStore = Store<Repositories>;
