@@ -65,14 +65,15 @@ export class AccountsRepository {
   }
 
   /**
-   * Inserts a user with a password identity and the given roles; undefined when the email is taken.
+   * Inserts a user with the given roles and, when it has a password, its password identity (a social
+   * sign-in adds its own identity); undefined when the email is taken.
    * Several statements: run it on the repositories of a `store.transaction`.
    */
-  async createWithPassword(input: {
+  async create(input: {
     email: string;
     name: string;
     phone: string | null;
-    passwordHash: string;
+    passwordHash: string | null;
     language: 'id' | 'en';
     verified: boolean;
     roles: string[];
@@ -93,10 +94,11 @@ export class AccountsRepository {
       .returning(userColumns)
       .executeTakeFirst();
     if (!inserted) return undefined;
-    await this.db
-      .insertInto('identities')
-      .values({ id: uuidv7(), user_id: id, provider: 'password', provider_subject: id, email: input.email })
-      .execute();
+    if (input.passwordHash)
+      await this.db
+        .insertInto('identities')
+        .values({ id: uuidv7(), user_id: id, provider: 'password', provider_subject: id, email: input.email })
+        .execute();
     if (input.roles.length)
       await this.db
         .insertInto('user_roles')

@@ -175,7 +175,7 @@ export class AccountsService {
     const language = input.language ?? meta.language;
     const passwordHash = await this.hashPassword(input.password);
     const user = await this.deps.store.transaction((repos) =>
-      repos.accounts.createWithPassword({
+      repos.accounts.create({
         email,
         name: input.name.trim(),
         phone: input.phone ?? null,
@@ -562,7 +562,7 @@ export class AccountsService {
     if (!user) {
       const passwordHash = await this.hashPassword(password);
       user = await this.deps.store.transaction((repos) =>
-        repos.accounts.createWithPassword({
+        repos.accounts.create({
           email,
           name: ADMIN_NAME,
           phone: null,

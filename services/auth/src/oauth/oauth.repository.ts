@@ -104,40 +104,6 @@ export class OAuthRepository {
     return (opts.forUpdate ? q.forUpdate() : q).executeTakeFirst();
   }
 
-  /** A new account without a password, its first identity and its roles; undefined when the email is taken. */
-  async createUserWithIdentity(input: {
-    email: string;
-    name: string;
-    language: 'id' | 'en';
-    emailVerified: boolean;
-    roles: string[];
-    identity: Omit<IdentityRecord, 'userId' | 'createdAt' | 'lastLoginAt'>;
-  }): Promise<string | undefined> {
-    const id = uuidv7();
-    const inserted = await this.db
-      .insertInto('users')
-      .values({
-        id,
-        email: input.email,
-        name: input.name,
-        phone: null,
-        password_hash: null,
-        language: input.language,
-        email_verified_at: input.emailVerified ? new Date() : null,
-      })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) return undefined;
-    await this.addIdentity({ ...input.identity, userId: id });
-    if (input.roles.length)
-      await this.db
-        .insertInto('user_roles')
-        .values(input.roles.map((role) => ({ user_id: id, role })))
-        .execute();
-    return id;
-  }
-
   async addIdentity(i: Omit<IdentityRecord, 'createdAt' | 'lastLoginAt'>): Promise<void> {
     await this.db
       .insertInto('identities')

@@ -163,16 +163,18 @@ export class OAuthService {
           await repos.oauth.addIdentity({ ...identity, userId: sameEmail!.id });
           return { userId: sameEmail!.id, linkedTo: sameEmail };
         }
-        const userId = await repos.oauth.createUserWithIdentity({
+        const user = await repos.accounts.create({
           email,
           name: accountName(profile, email),
+          phone: null,
+          passwordHash: null,
           language: signIn.language,
-          emailVerified: profile.emailVerified,
+          verified: profile.emailVerified,
           roles: ['pet_owner'],
-          identity,
         });
-        if (!userId) throw new ConflictError('account_exists', 'An account with this email was just created');
-        return { userId, linkedTo: undefined };
+        if (!user) throw new ConflictError('account_exists', 'An account with this email was just created');
+        await repos.oauth.addIdentity({ ...identity, userId: user.id });
+        return { userId: user.id, linkedTo: undefined };
       })
       .catch(async (err: unknown) => {
         // The same identity signing in twice at once: the second insert loses the race, the first's account wins.
