@@ -4,7 +4,7 @@ import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { eventually } from '@petpro/kit/testing';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
 import pg from 'pg';
-import { createVerifiedUser, verificationToken } from '../../../test/users.ts';
+import { adminOf, createVerifiedUser, verificationToken } from '../../../test/users.ts';
 import { enableTotp, totpCode } from '../../../test/mfa.ts';
 import {
   Browser,
@@ -160,6 +160,14 @@ describe('social login through the gateway against local providers', () => {
 
     const again = await signInTokens('google', sub);
     expect(again.user.id).toBe(first.body.user.id);
+    // Both logins ended in completeFirstFactor, audited with the provider as the first factor.
+    const audit = await p.http.get(`/api/v1/admin/audit?type=login_ok&userId=${again.user.id}`, {
+      token: (await adminOf(p)).accessToken,
+    });
+    expect(audit.body.items.map((e: { detail: { via: string } }) => e.detail.via)).toEqual([
+      'oauth:google',
+      'oauth:google',
+    ]);
   });
 
   it('Apple: the form_post callback works and keeps the first-time name, which Apple sends only once', async () => {
