@@ -30,6 +30,11 @@ import { AuditService } from './audit/audit.service.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
 import { pagesRoutes } from './pages/pages.routes.ts';
+import { parseOAuthConfig } from './oauth/oauth.config.ts';
+import { providersFrom } from './oauth/oauth.providers.ts';
+import { OAuthService } from './oauth/oauth.service.ts';
+import { ProfileMerge } from './oauth/profile-merge.ts';
+import { oauthRoutes } from './oauth/oauth.routes.ts';
 import { CodeHasher } from './shared/crypto.ts';
 import type { RenderedMail } from './mail/templates.ts';
 import { deliverInBackground } from './mail/deliver.ts';
@@ -118,6 +123,20 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     geo: await IpLocator.open(config.GEOIP_DB_PATH),
   });
   const audit = new AuditService(store);
+  const oauthConfig = parseOAuthConfig(ctx.env);
+  const oauth = new OAuthService({
+    store,
+    providers: providersFrom(oauthConfig, ctx.urls.gateway),
+    accounts,
+    mail,
+    profiles: new ProfileMerge({
+      client: ctx.client,
+      log: ctx.log,
+      maxPictureBytes: oauthConfig.OAUTH_AVATAR_MAX_BYTES,
+    }),
+    redirectAllowlist: oauthConfig.OAUTH_REDIRECT_ALLOWLIST,
+    log: ctx.log,
+  });
 
   if (ctx.config.PETPRO_ADMIN_EMAIL && ctx.config.PETPRO_ADMIN_PASSWORD)
     await accounts.ensureAdmin(ctx.config.PETPRO_ADMIN_EMAIL, ctx.config.PETPRO_ADMIN_PASSWORD);
@@ -127,6 +146,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
       failure: 'login throttle purge failed',
     }),
     runEvery(3_600_000, () => store.repos.mfa.purge(), { log: ctx.log, failure: 'MFA challenge purge failed' }),
+    runEvery(3_600_000, () => oauth.purgeEnded(), { log: ctx.log, failure: 'oauth sign-in purge failed' }),
     runEvery(config.MFA_RECOVERY_CHECK_MS, () => recovery.runDue(), {
       log: ctx.log,
       failure: 'MFA recovery pass failed',
@@ -155,6 +175,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     audit,
     mfa,
     recovery,
+    oauth,
   };
   tokensRoutes(api, deps);
   accountsRoutes(api, deps);
@@ -164,6 +185,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   mfaRoutes(api, deps);
   recoveryRoutes(api, deps);
   adminSessionsRoutes(api, deps);
+  oauthRoutes(api, deps);
   app.use(api.finish());
   // The pages mail links open when there is no client app; the gateway routes them publicly.
   app.use(pagesRoutes(accounts));

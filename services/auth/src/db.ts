@@ -22,7 +22,34 @@ export interface IdentitiesTable {
   provider: string;
   provider_subject: string;
   email: string | null;
+  email_verified: Generated<boolean>;
+  name: string | null;
+  last_login_at: NullableTimestamp;
   created_at: Timestamp;
+}
+
+/** A social sign-in in progress (oauth feature): single-use, 10 minutes, keyed by the state's SHA-256. */
+export interface OAuthStatesTable {
+  state_hash: string;
+  provider: string;
+  redirect_uri: string;
+  code_verifier: string;
+  nonce: string | null;
+  link_user_id: string | null;
+  language: Generated<'id' | 'en'>;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+/** The one-time code a finished social sign-in hands to the client app (60 seconds). */
+export interface OAuthExchangeCodesTable {
+  code_hash: string;
+  user_id: string;
+  provider: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Generated<Date>;
 }
 
 export interface PermissionsTable {
@@ -189,6 +216,8 @@ export interface RateCountersTable {
 export interface DB {
   users: UsersTable;
   identities: IdentitiesTable;
+  oauth_states: OAuthStatesTable;
+  oauth_exchange_codes: OAuthExchangeCodesTable;
   permissions: PermissionsTable;
   roles: RolesTable;
   role_permissions: RolePermissionsTable;

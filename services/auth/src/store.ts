@@ -9,6 +9,7 @@ import { ThrottleRepository } from './throttle/throttle.repository.ts';
 import { KeysRepository } from './tokens/keys.repository.ts';
 import { MfaRepository } from './mfa/mfa.repository.ts';
 import { RecoveryRepository } from './mfa/recovery.repository.ts';
+import { OAuthRepository } from './oauth/oauth.repository.ts';
 
 /** Every repository of the service over one connection or transaction. */
 export interface Repositories {
@@ -20,6 +21,7 @@ export interface Repositories {
   keys: KeysRepository;
   mfa: MfaRepository;
   recovery: RecoveryRepository;
+  oauth: OAuthRepository;
 }
 
 /** Builds the repositories on one executor: the pool, or a transaction (the kit's Store decides which). */
@@ -33,6 +35,7 @@ export function repositoriesOver(db: Kysely<DB>): Repositories {
     keys: new KeysRepository(db),
     mfa: new MfaRepository(db),
     recovery: new RecoveryRepository(db),
+    oauth: new OAuthRepository(db),
   };
 }
 

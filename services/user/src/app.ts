@@ -30,6 +30,7 @@ import { preferencesRoutes } from './preferences/preferences.routes.ts';
 import { FavouritesService } from './favourites/favourites.service.ts';
 import { favouritesRoutes } from './favourites/favourites.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
+import { providerProfileRoutes } from './profiles/provider-profile.routes.ts';
 
 export type { DB };
 
@@ -115,6 +116,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   // Service-to-service endpoints: validated alike, kept out of the published OpenAPI document.
   const internal = new ApiRouter(createOpenApiRegistry());
   internalRoutes(internal, deps);
+  providerProfileRoutes(internal, deps);
   app.use(internal.finish());
   return finishApp(app);
 }

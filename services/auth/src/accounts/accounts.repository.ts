@@ -65,14 +65,15 @@ export class AccountsRepository {
   }
 
   /**
-   * Inserts a user with a password identity and the given roles; undefined when the email is taken.
+   * Inserts a user with the given roles and, when it has a password, its password identity (a social
+   * sign-in adds its own identity); undefined when the email is taken.
    * Several statements: run it on the repositories of a `store.transaction`.
    */
-  async createWithPassword(input: {
+  async create(input: {
     email: string;
     name: string;
     phone: string | null;
-    passwordHash: string;
+    passwordHash: string | null;
     language: 'id' | 'en';
     verified: boolean;
     roles: string[];
@@ -93,10 +94,11 @@ export class AccountsRepository {
       .returning(userColumns)
       .executeTakeFirst();
     if (!inserted) return undefined;
-    await this.db
-      .insertInto('identities')
-      .values({ id: uuidv7(), user_id: id, provider: 'password', provider_subject: id, email: input.email })
-      .execute();
+    if (input.passwordHash)
+      await this.db
+        .insertInto('identities')
+        .values({ id: uuidv7(), user_id: id, provider: 'password', provider_subject: id, email: input.email })
+        .execute();
     if (input.roles.length)
       await this.db
         .insertInto('user_roles')
@@ -135,6 +137,21 @@ export class AccountsRepository {
       .set({ email_verified_at: sql<Date>`coalesce(email_verified_at, now())`, updated_at: new Date() })
       .where('id', '=', userId)
       .execute();
+  }
+
+  /**
+   * When someone proves by mail that they own an account's unverified address, the social
+   * identities that did not prove it (an unverified or another address) are dropped: whoever
+   * created the account with them (say, a Facebook account carrying someone else's email) loses it.
+   */
+  async dropUnprovenIdentities(userId: string, email: string): Promise<number> {
+    const r = await this.db
+      .deleteFrom('identities')
+      .where('user_id', '=', userId)
+      .where('provider', '!=', 'password')
+      .where((eb) => eb.or([eb('email_verified', '=', false), eb('email', 'is distinct from', email)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async listProviders(userId: string): Promise<string[]> {

@@ -19,7 +19,7 @@ import type { UserRecord } from './accounts.repository.ts';
 import { checkPassword, normaliseEmail } from './password-policy.ts';
 import { describeDevice } from '../sessions/device.ts';
 import type { ThrottleService } from '../throttle/throttle.service.ts';
-import type { AuthStore } from '../store.ts';
+import type { AuthStore, Repositories } from '../store.ts';
 import type { KeysService } from '../tokens/keys.service.ts';
 import { randomToken, sha256 } from '../shared/crypto.ts';
 import { templates, type RenderedMail } from '../mail/templates.ts';
@@ -175,7 +175,7 @@ export class AccountsService {
     const language = input.language ?? meta.language;
     const passwordHash = await this.hashPassword(input.password);
     const user = await this.deps.store.transaction((repos) =>
-      repos.accounts.createWithPassword({
+      repos.accounts.create({
         email,
         name: input.name.trim(),
         phone: input.phone ?? null,
@@ -235,10 +235,24 @@ export class AccountsService {
     const userId = await this.deps.store.transaction(async (repos) => {
       const id = await repos.accounts.consumeToken('verify_email', sha256(token));
       if (!id) throw new BadRequestError('invalid_token', 'This verification link is invalid, already used or expired');
+      await this.emailProven(repos, id, 'email_verified');
       await repos.accounts.markVerified(id);
       return id;
     });
     await this.repos.audit.record({ type: 'email_verified', actorId: userId, targetId: userId });
+  }
+
+  /**
+   * A mailed link proved the address. If the account was unverified, social identities that never
+   * proved it are dropped and their sessions ended (a pre-registration with someone else's address).
+   */
+  private async emailProven(repos: Repositories, userId: string, reason: string): Promise<void> {
+    const user = await repos.accounts.findById(userId);
+    if (!user || user.emailVerifiedAt) return;
+    const dropped = await repos.accounts.dropUnprovenIdentities(userId, user.email);
+    if (!dropped) return;
+    await repos.sessions.revoke({ userId }, reason);
+    await repos.audit.record({ type: 'identities_dropped', targetId: userId, detail: { dropped, reason } });
   }
 
   async resendVerification(rawEmail: string, meta: RequestMeta): Promise<void> {
@@ -341,6 +355,13 @@ export class AccountsService {
       detail: { sessionId: tokens.sessionId, via: how.via, ...(how.mfa ? { mfa: how.mfa } : {}) },
     });
     return { tokens, user: await this.withRoles(user) };
+  }
+
+  /** A social sign-in's login (the provider proved the first factor): completeFirstFactor for that account. */
+  async completeLoginOf(userId: string, provider: string, meta: RequestMeta): Promise<LoginResult> {
+    const user = await this.repos.accounts.findById(userId);
+    if (!user) throw new BadRequestError('invalid_code', 'This sign-in code is invalid, already used or expired');
+    return this.completeFirstFactor(user, meta, { via: `oauth:${provider}` });
   }
 
   /**
@@ -474,6 +495,7 @@ export class AccountsService {
     const user = await this.deps.store.transaction(async (repos) => {
       const userId = await repos.accounts.consumeToken('password_reset', sha256(token));
       if (!userId) throw new BadRequestError('invalid_token', 'This reset link is invalid, already used or expired');
+      await this.emailProven(repos, userId, 'password_reset');
       await repos.accounts.setPassword(userId, passwordHash);
       // Receiving the reset mail proves the address.
       await repos.accounts.markVerified(userId);
@@ -540,7 +562,7 @@ export class AccountsService {
     if (!user) {
       const passwordHash = await this.hashPassword(password);
       user = await this.deps.store.transaction((repos) =>
-        repos.accounts.createWithPassword({
+        repos.accounts.create({
           email,
           name: ADMIN_NAME,
           phone: null,

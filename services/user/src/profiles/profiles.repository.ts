@@ -98,6 +98,17 @@ export class ProfilesRepository {
     return inserted ? toProfile(inserted) : (await this.findById(userId))!;
   }
 
+  /** Sets the display name only while it is empty; false when the user had one. */
+  async fillEmptyDisplayName(userId: string, name: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('profiles')
+      .set({ display_name: name, updated_at: new Date() })
+      .where('user_id', '=', userId)
+      .where('display_name', 'is', null)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
   async update(userId: string, patch: ProfilePatch): Promise<ProfileRecord> {
     const set: Partial<Record<'display_name' | 'phone' | 'address' | 'city' | 'bio', string | null>> = {};
     if (patch.displayName !== undefined) set.display_name = patch.displayName;

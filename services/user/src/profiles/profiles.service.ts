@@ -1,5 +1,5 @@
 import { NotFoundError, type Principal } from '@petpro/kit';
-import type { InternalProfileAnswer } from '@petpro/contracts';
+import type { InternalProfileAnswer, ProfileFillAnswerView, ProfileFillRequest } from '@petpro/contracts';
 import type { ProfilePatch, ProfileRecord } from './profiles.repository.ts';
 import type { ImageRecord } from '../media/images.repository.ts';
 import type { MediaService } from '../media/media.service.ts';
@@ -48,24 +48,56 @@ export class ProfilesService {
   /** Stores a new avatar (every size) and removes the files of the one it replaces. */
   async setAvatar(principal: Principal, data: Buffer): Promise<ImageRecord> {
     await this.deps.store.repos.profiles.findOrCreate(principal.userId, principal.email ?? null);
-    const stored = await this.deps.media.store(principal.userId, data, 'avatars');
-    let result: { image: ImageRecord; replaced: ImageRecord | undefined };
+    return (await this.storeAvatar(principal.userId, data, { replace: true }))!;
+  }
+
+  /**
+   * A social login provider's name and picture (issue 16), each kept only where the profile is
+   * still empty: what the user set is never overwritten. The picture takes the avatar pipeline.
+   */
+  async fillEmpty(userId: string, input: ProfileFillRequest): Promise<ProfileFillAnswerView> {
+    const profile = await this.deps.store.repos.profiles.findOrCreate(userId, null);
+    const filled: ProfileFillAnswerView['filled'] = [];
+    if (
+      input.displayName &&
+      !profile.displayName &&
+      (await this.deps.store.repos.profiles.fillEmptyDisplayName(userId, input.displayName))
+    )
+      filled.push('displayName');
+    if (
+      input.avatarBase64 &&
+      !(await this.deps.store.repos.images.findAvatar(userId)) &&
+      (await this.storeAvatar(userId, Buffer.from(input.avatarBase64, 'base64'), { replace: false }))
+    )
+      filled.push('avatar');
+    return { filled };
+  }
+
+  /**
+   * Stores an avatar (every size) as the user's. `replace: false` keeps an avatar that exists by the
+   * time the row is locked (an upload that won the race) and answers undefined.
+   */
+  private async storeAvatar(
+    userId: string,
+    data: Buffer,
+    opts: { replace: boolean },
+  ): Promise<ImageRecord | undefined> {
+    const stored = await this.deps.media.store(userId, data, 'avatars');
+    let result: { image: ImageRecord | undefined; replaced: ImageRecord | undefined };
     try {
       result = await this.deps.store.transaction(async (repos) => {
         // The profile row lock makes concurrent uploads replace one another instead of both inserting.
-        await repos.profiles.lockById(principal.userId);
-        const replaced = await repos.images.deleteAvatar(principal.userId);
-        const image = await repos.images.insertAvatar({
-          id: stored.id,
-          ownerId: principal.userId,
-          variants: stored.variants,
-        });
+        await repos.profiles.lockById(userId);
+        if (!opts.replace && (await repos.images.findAvatar(userId))) return { image: undefined, replaced: undefined };
+        const replaced = await repos.images.deleteAvatar(userId);
+        const image = await repos.images.insertAvatar({ id: stored.id, ownerId: userId, variants: stored.variants });
         return { image, replaced };
       });
     } catch (err) {
       await this.deps.media.remove(stored.variants);
       throw err;
     }
+    if (!result.image) await this.deps.media.remove(stored.variants);
     if (result.replaced) await this.deps.media.remove(result.replaced.variants);
     return result.image;
   }
