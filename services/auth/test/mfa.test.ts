@@ -31,7 +31,9 @@ const verify = (mfaToken: string, method: string, code: string) =>
   p.http.post('/api/v1/auth/mfa/verify', { mfaToken, method, code });
 
 describe('authenticator app (TOTP) through the gateway', () => {
-  it('setup → enable → logout → login asks for the second factor → a code gives tokens once; the next step passes', async () => {
+  const totpFlow =
+    'setup → enable → logout → login asks for the second factor → a code gives tokens once; the next step passes';
+  it(totpFlow, async () => {
     const u = await createVerifiedUser(p);
     const setup = await p.http.post('/api/v1/auth/mfa/totp/setup', undefined, { token: u.accessToken });
     expect(setup.status).toBe(200);
@@ -400,7 +402,8 @@ describe('recovery when the second factor is lost', () => {
     await db.connect();
     try {
       await db.query(
-        `update mfa_recoveries set execute_after = now() - interval '1 second' where user_id = $1 and status = 'pending'`,
+        `update mfa_recoveries set execute_after = now() - interval '1 second'
+         where user_id = $1 and status = 'pending'`,
         [userId],
       );
     } finally {

@@ -23,7 +23,10 @@ afterAll(async () => {
 const profile = (token: string) => p.http.get('/api/v1/users/me', { token });
 
 describe('MAX_SESSIONS_PER_USER=3', () => {
-  it('a fourth login revokes the least recently used session, never the new one; the gateway refuses its token within 2 s', async () => {
+  const lruRevoked =
+    'a fourth login revokes the least recently used session, never the new one; ' +
+    'the gateway refuses its token within 2 s';
+  it(lruRevoked, async () => {
     const u = await createVerifiedUser(p); // session A
     const a = u;
     const b = await login(p, u.email, u.password);

@@ -70,7 +70,9 @@ async function reachesAll(list: TestSocket[], type: string, id: string, ms = 1_0
 }
 
 describe('GET /ws through the gateway', () => {
-  it('refuses an upgrade without a valid token with 401 and no socket, and ignores a forged identity header', async () => {
+  const refusesUnauthenticated =
+    'refuses an upgrade without a valid token with 401 and no socket, and ignores a forged identity header';
+  it(refusesUnauthenticated, async () => {
     await expect(openSocket(p.url)).rejects.toMatchObject({ status: 401 });
     await expect(openSocket(p.url, { token: 'not.a.token' })).rejects.toMatchObject({ status: 401 });
     const forged = Buffer.from(
@@ -89,7 +91,10 @@ describe('GET /ws through the gateway', () => {
     expect((refused as UpgradeRefused).status).toBe(401);
   });
 
-  it('delivers create, confirm, reschedule and cancel to the owner and the clinic within 1 s; a third user sees nothing', async () => {
+  const deliversLifecycle =
+    'delivers create, confirm, reschedule and cancel to the owner and the clinic within 1 s; ' +
+    'a third user sees nothing';
+  it(deliversLifecycle, async () => {
     const clinic = await openClinic();
     const owner = await createOwner(p);
     const stranger = await createOwner(p, 'Orang lain');
@@ -131,7 +136,10 @@ describe('GET /ws through the gateway', () => {
     expect(strangerSocket.events()).toEqual([]);
   });
 
-  it('sends availability.changed to a subscriber of a published clinic when a slot is taken or the schedule changes', async () => {
+  const availabilityChanged =
+    'sends availability.changed to a subscriber of a published clinic ' +
+    'when a slot is taken or the schedule changes';
+  it(availabilityChanged, async () => {
     const clinic = await openClinic();
     const owner = await createOwner(p);
     const watcher = await createVerifiedUser(p);

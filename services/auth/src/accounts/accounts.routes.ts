@@ -170,7 +170,8 @@ export function accountsRoutes(api: ApiRouter, deps: { accounts: AccountsService
       method: 'post',
       path: '/api/v1/auth/password/change',
       summary:
-        'Change the password (needs the current one and, with MFA on, a second-factor code); other sessions are revoked',
+        'Change the password (needs the current one and, with MFA on, a second-factor code); ' +
+        'other sessions are revoked',
       tags,
       auth: true,
       body: ChangeBody,

@@ -29,7 +29,8 @@ export const mfaMail = {
           subject: 'Kode cadangan PetPro telah digunakan',
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Sebuah kode cadangan baru saja digunakan untuk masuk ke akun PetPro Anda. Tersisa ${v.remaining} kode yang belum digunakan.`,
+            'Sebuah kode cadangan baru saja digunakan untuk masuk ke akun PetPro Anda. ' +
+              `Tersisa ${v.remaining} kode yang belum digunakan.`,
             ...(few ? ['Kode cadangan Anda hampir habis: buat set baru di pengaturan keamanan.'] : []),
             'Jika ini bukan Anda, segera ubah kata sandi dan buat kode cadangan baru.',
           ],
@@ -41,8 +42,10 @@ export const mfaMail = {
           subject: 'Recover access to your PetPro account',
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Someone who knows your password asked to remove the second factor of your PetPro account because it was lost. The link is valid for ${v.minutes} minutes and works once.`,
-            `Opening it does not remove the second factor at once: the removal happens ${v.hours} hours later, and you are told on every channel. Logging in with your second factor meanwhile cancels it.`,
+            'Someone who knows your password asked to remove the second factor of your PetPro account ' +
+              `because it was lost. The link is valid for ${v.minutes} minutes and works once.`,
+            `Opening it does not remove the second factor at once: the removal happens ${v.hours} hours later, ` +
+              'and you are told on every channel. Logging in with your second factor meanwhile cancels it.',
             'If this was not you, change your password now.',
             `Recovery code: ${v.token}`,
           ],
@@ -52,8 +55,10 @@ export const mfaMail = {
           subject: 'Pulihkan akses ke akun PetPro Anda',
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Seseorang yang mengetahui kata sandi Anda meminta penghapusan faktor kedua akun PetPro Anda karena hilang. Tautan ini berlaku ${v.minutes} menit dan hanya dapat digunakan sekali.`,
-            `Membukanya tidak langsung menghapus faktor kedua: penghapusan terjadi ${v.hours} jam kemudian, dan Anda diberi tahu di setiap saluran. Masuk dengan faktor kedua Anda sebelum itu akan membatalkannya.`,
+            'Seseorang yang mengetahui kata sandi Anda meminta penghapusan faktor kedua akun PetPro Anda ' +
+              `karena hilang. Tautan ini berlaku ${v.minutes} menit dan hanya dapat digunakan sekali.`,
+            `Membukanya tidak langsung menghapus faktor kedua: penghapusan terjadi ${v.hours} jam kemudian, ` +
+              'dan Anda diberi tahu di setiap saluran. Masuk dengan faktor kedua Anda sebelum itu akan membatalkannya.',
             'Jika ini bukan Anda, segera ubah kata sandi.',
             `Kode pemulihan: ${v.token}`,
           ],
@@ -66,16 +71,20 @@ export const mfaMail = {
           subject: 'The second factor of your PetPro account will be removed',
           heading: greeting(lang, v.name),
           paragraphs: [
-            `An account recovery was confirmed: the second factor of your PetPro account will be removed on ${when(lang, v.executeAfter)}.`,
-            'If this was not you, log in with your authenticator app, a texted code or a backup code before then: that cancels the removal. Then change your password.',
+            'An account recovery was confirmed: the second factor of your PetPro account will be removed on ' +
+              `${when(lang, v.executeAfter)}.`,
+            'If this was not you, log in with your authenticator app, a texted code or a backup code before then: ' +
+              'that cancels the removal. Then change your password.',
           ],
         })
       : render(lang, {
           subject: 'Faktor kedua akun PetPro Anda akan dihapus',
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Pemulihan akun telah dikonfirmasi: faktor kedua akun PetPro Anda akan dihapus pada ${when(lang, v.executeAfter)}.`,
-            'Jika ini bukan Anda, masuklah dengan aplikasi autentikator, kode SMS, atau kode cadangan sebelum waktu itu: itu membatalkan penghapusan. Lalu ubah kata sandi Anda.',
+            'Pemulihan akun telah dikonfirmasi: faktor kedua akun PetPro Anda akan dihapus pada ' +
+              `${when(lang, v.executeAfter)}.`,
+            'Jika ini bukan Anda, masuklah dengan aplikasi autentikator, kode SMS, atau kode cadangan ' +
+              'sebelum waktu itu: itu membatalkan penghapusan. Lalu ubah kata sandi Anda.',
           ],
         });
   },
@@ -109,14 +118,22 @@ export const mfaSms = {
   code(lang: Language, code: string, purpose: SmsPurpose, minutes: number): string {
     if (lang === 'en') {
       const what = purpose === 'setup' ? 'to confirm this number' : 'to verify it is you';
-      return `${code} is your PetPro code ${what}. Valid ${minutes} minutes. Never share it, PetPro will never ask for it.`;
+      return (
+        `${code} is your PetPro code ${what}. Valid ${minutes} minutes. ` +
+        'Never share it, PetPro will never ask for it.'
+      );
     }
     const what = purpose === 'setup' ? 'untuk mengonfirmasi nomor ini' : 'untuk memastikan ini Anda';
-    return `${code} adalah kode PetPro Anda ${what}. Berlaku ${minutes} menit. Jangan berikan kepada siapa pun, PetPro tidak pernah memintanya.`;
+    return (
+      `${code} adalah kode PetPro Anda ${what}. Berlaku ${minutes} menit. ` +
+      'Jangan berikan kepada siapa pun, PetPro tidak pernah memintanya.'
+    );
   },
   recoveryPending(lang: Language, executeAfter: Date): string {
     return lang === 'en'
-      ? `PetPro: the second factor of your account will be removed on ${when(lang, executeAfter)}. Not you? Log in with your second factor to cancel.`
-      : `PetPro: faktor kedua akun Anda akan dihapus pada ${when(lang, executeAfter)}. Bukan Anda? Masuk dengan faktor kedua untuk membatalkan.`;
+      ? `PetPro: the second factor of your account will be removed on ${when(lang, executeAfter)}. ` +
+          'Not you? Log in with your second factor to cancel.'
+      : `PetPro: faktor kedua akun Anda akan dihapus pada ${when(lang, executeAfter)}. ` +
+          'Bukan Anda? Masuk dengan faktor kedua untuk membatalkan.';
   },
 };

@@ -1,7 +1,10 @@
 import type { LocatedSession } from './sessions.service.ts';
 import type { SessionView } from './sessions.schemas.ts';
 
-/** One of the user's sessions; `current` marks the one asking, `expiresAt` is the earlier of idle and absolute expiry. */
+/**
+ * One of the user's sessions; `current` marks the one asking, `expiresAt` is the earlier of idle and absolute
+ * expiry.
+ */
 export function toSessionView(s: LocatedSession, currentId: string | null): SessionView {
   return {
     id: s.id,

@@ -32,7 +32,10 @@ export interface RealtimeLimits {
 function refuse(socket: Duplex, status: number, code: string, detail: string, headers = ''): void {
   const body = JSON.stringify(problemBody(status, code, detail));
   socket.end(
-    `HTTP/1.1 ${status} ${code}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${code}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `${headers}Connection: close\r\n\r\n${body}`,
   );
 }
 

@@ -54,7 +54,10 @@ export class ClinicsService {
     return !!p && (isAdmin(p) || clinic.ownerUserId === p.userId);
   }
 
-  /** A clinic the caller may see: published ones for everyone, unpublished ones for the owner and admins; 404 otherwise. */
+  /**
+   * A clinic the caller may see: published ones for everyone, unpublished ones for the owner and admins; 404
+   * otherwise.
+   */
   async readable(p: Principal | undefined, id: string): Promise<ClinicRecord> {
     const clinic = await this.deps.store.repos.clinics.findById(id);
     if (!clinic || (!clinic.published && !this.isManager(p, clinic))) throw clinicNotFound();

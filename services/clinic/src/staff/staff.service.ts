@@ -140,7 +140,8 @@ export class StaffService {
 function invitationRequired(): BadRequestError {
   return new BadRequestError(
     'invitation_required',
-    'A user account is linked to a staff member only by invitation: POST /api/v1/clinics/{id}/staff/{staffId}/invitation',
+    'A user account is linked to a staff member only by invitation: ' +
+      'POST /api/v1/clinics/{id}/staff/{staffId}/invitation',
     [{ field: 'userId', message: 'link accounts by invitation', code: 'invitation_required' }],
   );
 }
