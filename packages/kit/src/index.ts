@@ -18,6 +18,7 @@ export * from './image.ts';
 export * from './quota.ts';
 export * from './ip.ts';
 export * from './sms.ts';
+export * from './notifications.ts';
 export * from './time.ts';
 export * from './background.ts';
 export * from './store.ts';
