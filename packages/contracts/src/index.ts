@@ -7,3 +7,4 @@ export * from './parse.ts';
 export * from './auth.ts';
 export * from './clinic.ts';
 export * from './user.ts';
+export * from './push.ts';

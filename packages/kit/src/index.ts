@@ -22,3 +22,4 @@ export * from './notifications.ts';
 export * from './time.ts';
 export * from './background.ts';
 export * from './store.ts';
+export * from './push.ts';

@@ -1,6 +1,9 @@
 import type { Express } from 'express';
 import {
+  ApiRouter,
   createAppFor,
+  createOpenApiRegistry,
+  createStore,
   finishApp,
   runEvery,
   servicePath,
@@ -32,6 +35,9 @@ import { FavouritesRepository } from './favourites/favourites.repository.ts';
 import { FavouritesService } from './favourites/favourites.service.ts';
 import { favouritesRoutes } from './favourites/favourites.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
+import { PushSubscriptionsRepository } from './push/push.repository.ts';
+import { PushService } from './push/push.service.ts';
+import { pushInternalRoutes, pushRoutes } from './push/push.routes.ts';
 
 export type { DB };
 
@@ -87,6 +93,12 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     today: (ownerId) => preferences.today(ownerId),
   });
   const favourites = new FavouritesService(new FavouritesRepository(ctx.db));
+  const push = new PushService({
+    store: createStore(ctx.db, (db) => ({ pushSubscriptions: new PushSubscriptionsRepository(db) })),
+    vapid: config.VAPID,
+    allowLocalEndpoints: config.PUSH_ALLOW_LOCAL_ENDPOINTS,
+    maxPerUser: config.PUSH_SUBSCRIPTIONS_PER_USER_MAX,
+  });
 
   // Pets past the restore window go for good: at start and hourly (any replica may do it; rows are locked).
   ctx.onClose.push(
@@ -103,6 +115,14 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   app.use('/api/v1', petsRoutes(openapi, pets, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
   app.use('/api/v1', medicalRecordsRoutes(openapi, records, ctx.verifier).finish());
   app.use('/api/v1/media/user', mediaRoutes(storage, pets));
+  // Converted features: whole paths on one router (public) and one unpublished router (internal).
+  const api = new ApiRouter(openapi);
+  const internal = new ApiRouter(createOpenApiRegistry());
+  const deps = { verifier: ctx.verifier, credentials: ctx.credentials, push };
+  pushRoutes(api, deps);
+  pushInternalRoutes(internal, deps);
+  app.use(api.finish());
+  app.use(internal.finish());
   app.use('/internal', internalRoutes({ credentials: ctx.credentials, preferences, pets, profiles: profilesRepo }));
   return finishApp(app);
 }

@@ -67,6 +67,7 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/users', service: 'user', access: { '*': AUTH }, bodyClass: 'upload' },
   { prefix: '/api/v1/pets', service: 'user', access: { '*': AUTH }, bodyClass: 'upload' },
   { prefix: '/api/v1/media/user', service: 'user', access: { '*': PUBLIC } },
+  { prefix: '/api/v1/push', service: 'user', access: { '*': PUBLIC } },
   // Clinic service: reading clinics is public, writing needs a token (ownership is the service's check).
   {
     prefix: '/api/v1/clinics',
@@ -81,6 +82,7 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/availability', service: 'booking', access: { '*': PUBLIC } },
   { prefix: '/api/v1/schedules', service: 'booking', access: { '*': AUTH } },
   { prefix: '/api/v1/bookings', service: 'booking', access: { '*': AUTH } },
+  { prefix: '/api/v1/notifications', service: 'booking', access: { '*': AUTH } },
   { prefix: '/ws', service: 'booking', access: { '*': PUBLIC }, websocket: true },
 ];
 
