@@ -4,7 +4,7 @@ import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
 import webpush from 'web-push';
 import { z } from 'zod';
-import { boolVar, ConfigError, intVar, msVar, optionalVar } from './config.ts';
+import { boolVar, ConfigError, intVar, msVar, optionalVar, parseConfig } from './config.ts';
 import { parseIp } from './ip.ts';
 import type { Logger } from './log.ts';
 import {
@@ -72,6 +72,12 @@ export function vapidKeysOf(config: PushConfig): VapidKeys | undefined {
   if (!ecdh.getPublicKey().equals(Buffer.from(publicKey, 'base64url')))
     throw new ConfigError('Configuration error: VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY');
   return { publicKey, privateKey, subject: config.VAPID_SUBJECT };
+}
+
+/** The push settings of a service (`vapid` undefined: push is off), read once at start. */
+export function parsePushConfig(env: NodeJS.ProcessEnv, base: { NODE_ENV: string }) {
+  const config: PushConfig = { ...parseConfig(pushEnv, env), NODE_ENV: base.NODE_ENV };
+  return { ...config, vapid: vapidKeysOf(config) };
 }
 
 /** A new VAPID key pair (base64url), e.g. for `npm start` to keep in the data folder. */

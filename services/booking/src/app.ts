@@ -1,8 +1,12 @@
 import type { Express } from 'express';
 import {
   ApiRouter,
+  type ChannelSender,
   createAppFor,
   createStore,
+  createWebPushDelivery,
+  parsePushConfig,
+  pushChannel,
   finishApp,
   runEvery,
   servicePath,
@@ -21,8 +25,26 @@ import { AvailabilityService } from './availability/availability.service.ts';
 import { availabilityRoutes } from './availability/availability.routes.ts';
 import { BookingsService } from './bookings/bookings.service.ts';
 import { bookingsRoutes } from './bookings/bookings.routes.ts';
+import { inAppChannel, NotificationsService } from './notifications/notifications.service.ts';
+import { notificationsRoutes } from './notifications/notifications.routes.ts';
+import { PushSubscriptionDirectory } from './upstream/push-subscriptions.client.ts';
 
 export type { DB };
+
+/**
+ * The notification channels built here, for the reminder worker's ChannelRegistry: `in_app` (the inbox
+ * and its socket event) always, `push` when VAPID keys are configured. The worker registers each.
+ */
+export function notificationChannels(ctx: ServiceContext<DB>, notifications: NotificationsService): ChannelSender[] {
+  const senders = [inAppChannel(notifications)];
+  const push = parsePushConfig(ctx.env, ctx.config);
+  if (push.vapid) {
+    const delivery = createWebPushDelivery(push, push.vapid);
+    ctx.onClose.push(() => delivery.close());
+    senders.push(pushChannel({ subscriptions: new PushSubscriptionDirectory(ctx.client), delivery, log: ctx.log }));
+  }
+  return senders;
+}
 
 /** The booking service: everything wired, nothing listening. */
 export function buildApp(ctx: ServiceContext<DB>): Express {
@@ -43,6 +65,8 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     idempotencyTtlMs: config.BOOKING_IDEMPOTENCY_TTL_HOURS * 3_600_000,
   });
 
+  const notifications = new NotificationsService(store);
+
   // Expired idempotency keys are refused by the queries already; this only keeps the table small.
   ctx.onClose.push(
     runEvery(3_600_000, () => store.repos.idempotency.purgeExpired(), {
@@ -53,10 +77,11 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
 
   // Every feature declares its endpoints, paths written out whole, on the service's one router.
   const api = new ApiRouter(openapi);
-  const deps = { verifier: ctx.verifier, schedules, availability, bookings };
+  const deps = { verifier: ctx.verifier, schedules, availability, bookings, notifications };
   schedulesRoutes(api, deps);
   availabilityRoutes(api, deps);
   bookingsRoutes(api, deps);
+  notificationsRoutes(api, deps);
   app.use(api.finish());
   return finishApp(app);
 }

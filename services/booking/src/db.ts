@@ -101,11 +101,25 @@ export interface OutboxEventsTable {
   id: string;
   type: string;
   aggregate_id: string;
-  clinic_id: string;
+  clinic_id: string | null;
   owner_id: string | null;
   payload: Json<Record<string, unknown>>;
   created_at: Timestamp;
   published_at: NullableTimestamp;
+}
+
+/** An in-app notification of a user (notifications feature). */
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  purpose: string;
+  title: string;
+  body: string;
+  link: string | null;
+  data: Json<Record<string, unknown>>;
+  idempotency_key: string;
+  created_at: Timestamp;
+  read_at: NullableTimestamp;
 }
 
 export interface DB {
@@ -115,4 +129,5 @@ export interface DB {
   bookings: BookingsTable;
   idempotency_keys: IdempotencyKeysTable;
   outbox_events: OutboxEventsTable;
+  notifications: NotificationsTable;
 }

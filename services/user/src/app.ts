@@ -4,6 +4,7 @@ import {
   createAppFor,
   createOpenApiRegistry,
   createStore,
+  parsePushConfig,
   finishApp,
   runEvery,
   servicePath,
@@ -93,10 +94,11 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     today: (ownerId) => preferences.today(ownerId),
   });
   const favourites = new FavouritesService(new FavouritesRepository(ctx.db));
+  const pushConfig = parsePushConfig(ctx.env, ctx.config);
   const push = new PushService({
     store: createStore(ctx.db, (db) => ({ pushSubscriptions: new PushSubscriptionsRepository(db) })),
-    vapid: config.VAPID,
-    allowLocalEndpoints: config.PUSH_ALLOW_LOCAL_ENDPOINTS,
+    vapid: pushConfig.vapid,
+    allowLocalEndpoints: pushConfig.PUSH_ALLOW_LOCAL_ENDPOINTS,
     maxPerUser: config.PUSH_SUBSCRIPTIONS_PER_USER_MAX,
   });
 

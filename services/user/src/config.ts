@@ -6,10 +6,8 @@ import {
   optionalVar,
   parseConfig,
   publicUrls,
-  pushEnv,
   uploadEnv,
   urlVar,
-  vapidKeysOf,
   z,
   type BaseConfig,
 } from '@petpro/kit';
@@ -25,7 +23,6 @@ export function parseUserConfig(env: NodeJS.ProcessEnv, base: BaseConfig) {
       ...uploadEnv,
       PET_RESTORE_DAYS: intVar(1, 365).default(30),
       PETS_PER_USER_MAX: intVar(1, 10_000).default(50),
-      ...pushEnv,
       PUSH_SUBSCRIPTIONS_PER_USER_MAX: intVar(1, 100).default(10),
       S3_ENDPOINT: optionalVar(urlVar('http', 'https')),
       S3_BUCKET: optionalVar(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name')),
@@ -51,8 +48,6 @@ export function parseUserConfig(env: NodeJS.ProcessEnv, base: BaseConfig) {
   return {
     ...raw,
     MEDIA_STORAGE: storage,
-    /** Web Push keys; undefined (push off) when neither VAPID variable is set. */
-    VAPID: vapidKeysOf({ ...raw, NODE_ENV: base.NODE_ENV }),
     MEDIA_DIR: path.resolve(raw.MEDIA_DIR ?? path.join(base.PETPRO_DATA_DIR, 'media', 'user')),
     /** Where clients fetch stored images: through the gateway unless a CDN URL is configured. */
     MEDIA_PUBLIC_URL: (raw.MEDIA_PUBLIC_URL ?? `${publicUrls(base).gateway}/api/v1/media/user`).replace(/\/$/, ''),

@@ -12,13 +12,18 @@ export const BOOKING_EVENT_TYPES = [
   'booking.no_show',
 ] as const;
 export type BookingEventType = (typeof BOOKING_EVENT_TYPES)[number];
-export type EventType = BookingEventType | 'availability.changed';
+/**
+ * `reminder` (and any other type given an owner) goes to that one user only: append
+ * `{ type: 'reminder', aggregateId, clinicId: null, ownerId: userId, payload }` to reach their sockets.
+ */
+export type EventType = BookingEventType | 'availability.changed' | 'reminder';
 
 export interface DomainEvent {
   type: EventType;
   /** The booking id, or the clinic id for availability changes. */
   aggregateId: string;
-  clinicId: string;
+  /** The clinic whose subscribers see the event; null for events of one user only (reminders). */
+  clinicId: string | null;
   /** The booking's owner, who receives booking events; null for clinic-wide events. */
   ownerId: string | null;
   payload: Record<string, unknown>;
