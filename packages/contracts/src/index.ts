@@ -8,3 +8,4 @@ export * from './auth.ts';
 export * from './clinic.ts';
 export * from './user.ts';
 export * from './push.ts';
+export * from './realtime.ts';

@@ -116,6 +116,8 @@ export const baseEnv = {
   SERVICE_CLIENT_TIMEOUT_MS: msVar(100, 120_000).default(5_000),
   /** Longest a single SQL statement may run (0 = no limit); a timed-out statement is a 503. */
   DATABASE_STATEMENT_TIMEOUT_MS: msVar(0, 600_000, { zeroMeans: 'no limit' }).default(5_000),
+  /** How often the session revocation feed is read (a revoked session's requests and sockets end within about this). */
+  REVOCATION_POLL_MS: msVar(100, 60_000).default(1_000),
   JWT_ISSUER: z.string().default('petpro-auth'),
   JWT_AUDIENCE: z.string().default('petpro'),
 };

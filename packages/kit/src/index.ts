@@ -23,3 +23,4 @@ export * from './time.ts';
 export * from './background.ts';
 export * from './store.ts';
 export * from './push.ts';
+export * from './event-feed.ts';

@@ -52,6 +52,15 @@ export interface ServiceContext<DB> {
   mailer: Mailer;
   /** Functions to run at shutdown (timers, connections). */
   onClose: Array<() => Promise<void> | void>;
+  /**
+   * Run as shutdown starts, before in-flight requests drain: long-lived connections (WebSockets) are
+   * closed here, since the server cannot finish closing while they are open.
+   */
+  onDraining: Array<() => Promise<void> | void>;
+  /** Run once the server listens (a WebSocket server attaches its `upgrade` handler here). */
+  onListening: Array<(server: http.Server) => void>;
+  /** The auth service's revocation feed as this process follows it (absent in the auth service itself). */
+  revocations?: RevocationList;
 }
 
 export interface ServiceDefinition<DB> {
@@ -133,7 +142,7 @@ export async function createContext<DB>(
   // so a revoked session's token is refused (requireAuth) or ignored (optionalAuth) here too.
   let revocations: RevocationList | undefined;
   if (def.name !== 'auth') {
-    revocations = new RevocationList(client, log);
+    revocations = new RevocationList(client, log, config.REVOCATION_POLL_MS);
     const list = revocations;
     list.start();
     onClose.push(() => list.stop());
@@ -162,6 +171,9 @@ export async function createContext<DB>(
     verifier,
     mailer,
     onClose,
+    onDraining: [],
+    onListening: [],
+    revocations,
   };
 }
 
@@ -188,6 +200,7 @@ export async function startService<DB>(def: ServiceDefinition<DB>, opts: StartOp
   const ctx = await createContext(def, opts);
   const app = await def.buildApp(ctx);
   const { server, port } = await listen(app, ctx.config.PORT, ctx.config.HOST);
+  for (const fn of ctx.onListening) fn(server);
   // Listening on every interface (containers): advertise the host name, which the container network resolves.
   const host = ctx.config.HOST === '0.0.0.0' || ctx.config.HOST === '::' ? os.hostname() : ctx.config.HOST;
   const url = ctx.config.ADVERTISE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -207,7 +220,7 @@ export async function startService<DB>(def: ServiceDefinition<DB>, opts: StartOp
       // Leave the rotation first, give routers a moment to notice, then drain in-flight requests.
       await registration.stop();
       await new Promise((r) => setTimeout(r, opts.noSignals ? 50 : 1_000));
-      await closeServer(server);
+      await Promise.all([closeServer(server), ...ctx.onDraining.map((fn) => fn())]);
       for (const fn of ctx.onClose) await fn();
       await ctx.database.close();
       ctx.log.info('stopped');

@@ -17,6 +17,3 @@ create table notifications (
 create index notifications_user_idx on notifications (user_id, id desc);
 create index notifications_unread_idx on notifications (user_id) where read_at is null;
 
--- An inbox entry reaches the user's open sockets as a `reminder` outbox event of that user only, which
--- belongs to no clinic (the real-time migration drops the same constraint; doing it twice is harmless).
-alter table outbox_events alter column clinic_id drop not null;

@@ -3,6 +3,7 @@ import {
   ApiRouter,
   type ChannelSender,
   createAppFor,
+  createOpenApiRegistry,
   createStore,
   createWebPushDelivery,
   parsePushConfig,
@@ -28,6 +29,11 @@ import { bookingsRoutes } from './bookings/bookings.routes.ts';
 import { inAppChannel, NotificationsService } from './notifications/notifications.service.ts';
 import { notificationsRoutes } from './notifications/notifications.routes.ts';
 import { PushSubscriptionDirectory } from './upstream/push-subscriptions.client.ts';
+import { Nudges, nudgingAfterCommit } from './realtime/nudges.ts';
+import { RealtimeService } from './realtime/realtime.service.ts';
+import { RealtimeHub } from './realtime/realtime.hub.ts';
+import { RealtimeServer } from './realtime/realtime.server.ts';
+import { realtimeInternalRoutes, realtimeRoutes } from './realtime/realtime.routes.ts';
 
 export type { DB };
 
@@ -47,11 +53,13 @@ export function notificationChannels(ctx: ServiceContext<DB>, notifications: Not
 }
 
 /** The booking service: everything wired, nothing listening. */
-export function buildApp(ctx: ServiceContext<DB>): Express {
+export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const config = parseBookingConfig(ctx.env);
   const { app, openapi } = createAppFor(ctx);
 
-  const store = createStore(ctx.db, repositoriesOver);
+  // Every commit nudges the real-time hubs of every replica (Redis pub/sub with REDIS_URL).
+  const nudges = new Nudges({ redisUrl: ctx.config.REDIS_URL, prefix: ctx.config.REDIS_KEY_PREFIX, log: ctx.log });
+  const store = nudgingAfterCommit(createStore(ctx.db, repositoriesOver), nudges);
   const clinics = new ClinicDirectory(ctx.client, config.BOOKING_CLINIC_CACHE_SECONDS * 1000);
   const pets = new PetDirectory(ctx.client);
   const access = new ClinicAccess(clinics);
@@ -66,6 +74,39 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   });
 
   const notifications = new NotificationsService(store);
+  const realtime = new RealtimeService(store, access, clinics);
+  const hub = new RealtimeHub(store, ctx.log, {
+    pollMs: config.BOOKING_REALTIME_POLL_MS,
+    revocations: ctx.revocations,
+    keepMs: config.BOOKING_OUTBOX_KEEP_HOURS * 3_600_000,
+  });
+  await hub.start();
+  nudges.onNudge(() => hub.nudge());
+  const sockets = new RealtimeServer({
+    hub,
+    realtime,
+    verifier: ctx.verifier,
+    credentials: ctx.credentials,
+    log: ctx.log,
+    limits: {
+      maxSockets: config.BOOKING_WS_MAX_SOCKETS,
+      maxPerUser: config.BOOKING_WS_MAX_PER_USER,
+      heartbeatMs: config.BOOKING_WS_HEARTBEAT_MS,
+      maxBufferBytes: config.BOOKING_WS_MAX_BUFFER_BYTES,
+      maxMessageBytes: config.BOOKING_WS_MAX_MESSAGE_BYTES,
+      messagesPer10s: config.BOOKING_WS_MESSAGES_PER_10S,
+    },
+  });
+  ctx.onListening.push((server) => sockets.attach(server));
+  ctx.onDraining.push(() => sockets.drain());
+  ctx.onClose.push(
+    () => hub.stop(),
+    () => nudges.close(),
+    runEvery(600_000, () => Promise.all([hub.purge(), realtime.purgeExpiredTickets()]), {
+      log: ctx.log,
+      failure: 'outbox and ticket purge failed',
+    }),
+  );
 
   // Expired idempotency keys are refused by the queries already; this only keeps the table small.
   ctx.onClose.push(
@@ -77,12 +118,25 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
 
   // Every feature declares its endpoints, paths written out whole, on the service's one router.
   const api = new ApiRouter(openapi);
-  const deps = { verifier: ctx.verifier, schedules, availability, bookings, notifications };
+  const deps = {
+    verifier: ctx.verifier,
+    credentials: ctx.credentials,
+    schedules,
+    availability,
+    bookings,
+    realtime,
+    notifications,
+  };
   schedulesRoutes(api, deps);
   availabilityRoutes(api, deps);
   bookingsRoutes(api, deps);
+  realtimeRoutes(api, deps);
   notificationsRoutes(api, deps);
   app.use(api.finish());
+  // Service-to-service routes, on a second router whose document is not published.
+  const internal = new ApiRouter(createOpenApiRegistry());
+  realtimeInternalRoutes(internal, deps);
+  app.use(internal.finish());
   return finishApp(app);
 }
 

@@ -1,4 +1,4 @@
-import { intVar, parseConfig } from '@petpro/kit';
+import { intVar, msVar, parseConfig } from '@petpro/kit';
 
 /** Booking-specific settings (the kit's base settings are read separately). */
 export function parseBookingConfig(env: NodeJS.ProcessEnv) {
@@ -8,6 +8,22 @@ export function parseBookingConfig(env: NodeJS.ProcessEnv) {
       BOOKING_CLINIC_CACHE_SECONDS: intVar(0, 300).default(5),
       /** How long an Idempotency-Key of POST /bookings is remembered. */
       BOOKING_IDEMPOTENCY_TTL_HOURS: intVar(1, 168).default(24),
+      /** How long outbox events are kept: a client resuming from an older position gets `resync` (at least 24 h). */
+      BOOKING_OUTBOX_KEEP_HOURS: intVar(24, 24 * 30).default(48),
+      /** WebSockets one instance holds at most (past it, upgrades get 503 and go to another instance). */
+      BOOKING_WS_MAX_SOCKETS: intVar(1, 1_000_000).default(20_000),
+      /** WebSockets one user holds at most on one instance (past it, 429). */
+      BOOKING_WS_MAX_PER_USER: intVar(1, 1_000).default(10),
+      /** Ping interval; a peer that has not answered the previous ping is dropped. */
+      BOOKING_WS_HEARTBEAT_MS: msVar(1_000, 600_000).default(25_000),
+      /** Bytes queued for one slow client before it is disconnected with 1013. */
+      BOOKING_WS_MAX_BUFFER_BYTES: intVar(16_384, 64 * 1024 * 1024).default(1024 * 1024),
+      /** Largest message a client may send (bytes); larger ones close the socket with 1009. */
+      BOOKING_WS_MAX_MESSAGE_BYTES: intVar(256, 65_536).default(4_096),
+      /** Messages a client may send per 10 s; past it they are refused, past twice that the socket closes with 1008. */
+      BOOKING_WS_MESSAGES_PER_10S: intVar(1, 10_000).default(50),
+      /** How often the outbox is read when no nudge came (a missed nudge costs at most this). */
+      BOOKING_REALTIME_POLL_MS: msVar(50, 60_000).default(1_000),
     },
     env,
   );

@@ -99,6 +99,8 @@ export interface IdempotencyKeysTable {
 
 export interface OutboxEventsTable {
   id: string;
+  /** The position clients resume from (bigint: a string from pg). */
+  seq: ColumnType<string, never, never>;
   type: string;
   aggregate_id: string;
   clinic_id: string | null;
@@ -122,7 +124,25 @@ export interface NotificationsTable {
   read_at: NullableTimestamp;
 }
 
+export interface RealtimeTicketsTable {
+  hash: string;
+  user_id: string;
+  session_id: string;
+  roles: string[];
+  permissions: string[];
+  token_expires_at: Timestamp;
+  expires_at: Timestamp;
+  created_at: Generated<Date>;
+}
+
+export interface OutboxHorizonTable {
+  id: Generated<boolean>;
+  purged_through: ColumnType<string, number, number>;
+}
+
 export interface DB {
+  outbox_horizon: OutboxHorizonTable;
+  realtime_tickets: RealtimeTicketsTable;
   schedule_rules: ScheduleRulesTable;
   schedule_blocks: ScheduleBlocksTable;
   booking_policies: BookingPoliciesTable;

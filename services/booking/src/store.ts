@@ -6,6 +6,7 @@ import { BookingsRepository } from './bookings/bookings.repository.ts';
 import { IdempotencyRepository } from './bookings/idempotency.repository.ts';
 import { OutboxRepository } from './outbox/outbox.repository.ts';
 import { NotificationsRepository } from './notifications/notifications.repository.ts';
+import { RealtimeRepository } from './realtime/realtime.repository.ts';
 
 /** Every repository of the service over one connection or transaction. */
 export interface Repositories {
@@ -14,6 +15,7 @@ export interface Repositories {
   idempotency: IdempotencyRepository;
   outbox: OutboxRepository;
   notifications: NotificationsRepository;
+  realtime: RealtimeRepository;
 }
 
 /** Builds the repositories on one executor: the pool, or a transaction (the kit's Store decides which). */
@@ -24,6 +26,7 @@ export function repositoriesOver(db: Kysely<DB>): Repositories {
     idempotency: new IdempotencyRepository(db),
     outbox: new OutboxRepository(db),
     notifications: new NotificationsRepository(db),
+    realtime: new RealtimeRepository(db),
   };
 }
 

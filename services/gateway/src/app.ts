@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry as MetricsRegistry } from 'prom-client';
 import {
@@ -15,8 +14,6 @@ import {
   jsonBody,
   listen,
   notFoundHandler,
-  problemBody,
-  requestIdOf,
   type Logger,
   type Registry,
 } from '@petpro/kit';
@@ -26,15 +23,13 @@ import { registryRouter } from './discovery/registry.routes.ts';
 import { UpstreamProxy } from './proxy/proxy.ts';
 import { OpenApiMerger } from './docs/openapi-merge.ts';
 import { docsRouter } from './docs/docs.routes.ts';
-import { UPSTREAMS, matchRoute } from './routing/route-table.ts';
-import { forwardPath, normalisePath } from './routing/normalise-path.ts';
-import { identify } from './security/access.ts';
+import { UPSTREAMS } from './routing/route-table.ts';
 import { adminRouter } from './admin/admin.routes.ts';
 import { createProtection, type Protection } from './protection/protection.ts';
 import { gatewayHelmet } from './proxy/answer.ts';
 import { createFrontDoor } from './front-door.ts';
 import type { SharedCounter } from './cluster.ts';
-import { framingProblem, hasBody } from './proxy/framing.ts';
+import { createUpgrades } from './proxy/upgrades.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -110,7 +105,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     log.warn({ service, state }, 'circuit state changed'),
   );
   const client = new ServiceClient({ registry, credentials, breakers, timeoutMs: 3_000 });
-  const revocations = new RevocationList(client, log);
+  const revocations = new RevocationList(client, log, config.REVOCATION_POLL_MS);
   const verifier = new AccessTokenVerifier(() => client.json('auth', { path: '/.well-known/jwks.json' }), {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -118,6 +113,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   });
   const proxy = new UpstreamProxy(pool, breakers, { timeoutMs: config.UPSTREAM_TIMEOUT_MS }, log);
   const protection = createProtection({ config, log, metrics, shared: deps.shared });
+  const upgrades = createUpgrades({ protection, verifier, revocations, pool, client, credentials, metrics });
 
   const openapi = createOpenApiRegistry();
   const own = new ApiRouter(openapi);
@@ -227,53 +223,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     serverOptions: protection.serverOptions,
     attach(server) {
       protection.applyServer(server);
-      server.on('upgrade', async (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-        const allowed = await protection.guardUpgrade(req, socket).catch(() => {
-          socket.destroy();
-          return false;
-        });
-        if (!allowed) return;
-        const framing = framingProblem(req);
-        if (framing || hasBody(req)) {
-          socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-          return;
-        }
-        const requestId = requestIdOf(req.headers['x-request-id']);
-        const normalised = normalisePath((req.url ?? '/').split('?')[0] ?? '/');
-        const rule = normalised ? matchRoute(normalised.toLowerCase()) : undefined;
-        if (!rule || rule.service === 'gateway' || !normalised) {
-          socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-          return;
-        }
-        // An upgrade bypasses Express, and with it the route's access rule and the revocation list:
-        // only WebSocket routes are proxied as upgrades, never an HTTP route with an Upgrade header.
-        if (!rule.websocket) {
-          const body = JSON.stringify(
-            problemBody(
-              400,
-              'upgrade_not_supported',
-              'This path does not accept protocol upgrades; send the request without Upgrade',
-              { requestId },
-            ),
-          );
-          socket.end(
-            `HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-          );
-          return;
-        }
-        const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
-        // As on HTTP routes: a token that fails verification or whose session is revoked is not passed on.
-        const identity = await identify(req, verifier);
-        const clientIp = protection.clientIp(req);
-        proxy.upgrade(req, socket, head, {
-          service: rule.service,
-          path: forwardPath(normalised, rule.prefix) + query,
-          requestId,
-          clientIp,
-          clientKey: clientIp,
-          stripAuthorization: identity.error !== undefined,
-        });
-      });
+      server.on('upgrade', upgrades.handle);
     },
     async listen(at) {
       const pub = await listen(app, at.port, at.host, protection.serverOptions);
@@ -293,6 +243,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
       revocations.stop();
       breakers.shutdown();
       proxy.close();
+      upgrades.close();
       await protection.close();
     },
   };

@@ -145,8 +145,8 @@ describe('rate limits', () => {
     const from = next();
     const statuses: string[] = [];
     for (let i = 0; i < LIMIT + 1; i++) statuses.push(await upgradeStatus(gw.port, from));
-    // No booking instance is registered here, so the allowed upgrades end in 503.
-    expect(statuses.slice(0, LIMIT).every((s) => s.startsWith('HTTP/1.1 503'))).toBe(true);
+    // The budget is checked first; the allowed upgrades, without a token, then end in 401.
+    expect(statuses.slice(0, LIMIT).every((s) => s.startsWith('HTTP/1.1 401'))).toBe(true);
     expect(statuses[LIMIT]).toBe('HTTP/1.1 429 Too Many Requests');
   });
 

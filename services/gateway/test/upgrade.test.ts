@@ -1,14 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry } from '@petpro/kit';
-import {
-  okHandler,
-  startGateway,
-  startUpstream,
-  upgradeStatus,
-  type FakeUpstream,
-  type TestGateway,
-} from './harness.ts';
+import { okHandler, startGateway, startUpstream, type FakeUpstream, type TestGateway } from './harness.ts';
 
 /** Sends a raw request with Upgrade headers and returns the whole answer. */
 function rawUpgrade(port: number, method: string, path: string): Promise<string> {
@@ -53,9 +46,10 @@ describe('WebSocket upgrades only on WebSocket routes', () => {
     expect(user.seen.filter((s) => s.includes('/api/v1/pets'))).toEqual([]);
   });
 
-  it('still proxies upgrades on the WebSocket route to its service', async () => {
-    // The fake booking service answers upgrades as plain requests; what matters is that it got it.
-    await upgradeStatus(gw.port, '127.0.0.1', '/ws?probe=1');
-    expect(booking.seen).toContain('GET /ws?probe=1');
+  it('refuses an upgrade of /ws without a token with 401, before the service sees it', async () => {
+    const answer = await rawUpgrade(gw.port, 'GET', '/ws?probe=1');
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).code).toBe('unauthorized');
+    expect(booking.seen.filter((s) => s.includes('/ws'))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Domain events of the booking service. They are written to the outbox in the transaction of the
- * change they describe; a publisher (a later issue) delivers them to the owner and the clinic.
+ * change they describe; the real-time hub (src/realtime) delivers them to the owner and the clinic.
  */
 
 export const BOOKING_EVENT_TYPES = [

@@ -1,5 +1,6 @@
-import http, { type IncomingHttpHeaders } from 'node:http';
-import { Readable, type Duplex } from 'node:stream';
+import type http from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import {
   AppError,
@@ -22,7 +23,7 @@ import { BODYLESS_METHODS, hasBody } from './framing.ts';
  * breaker, be retried on another instance only when no byte of the body was read, have its framing
  * set by the gateway and control exactly which headers cross. undici was measured against node:http
  * with a keep-alive agent on this path and kept: about a fifth less CPU per request (README,
- * Benchmarks). WebSocket upgrades (rare, long-lived) use node:http.
+ * Benchmarks). WebSocket upgrades (rare, long-lived) use node:http, in upgrades.ts.
  */
 
 const HOP_BY_HOP = new Set([
@@ -403,46 +404,6 @@ export class UpstreamProxy {
         handler,
       );
     });
-  }
-
-  /** Proxies a WebSocket upgrade to a healthy instance; answers 503 on the raw socket when none is. */
-  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, target: ForwardTarget): void {
-    const inst = this.pool.next(target.service);
-    if (!inst) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    const url = new URL(inst.url);
-    const headers = upstreamRequestHeaders(req, target);
-    headers.push('host', url.host, 'connection', 'Upgrade', 'upgrade', req.headers.upgrade ?? 'websocket');
-    const upstreamReq = http.request({
-      hostname: url.hostname,
-      port: url.port,
-      method: req.method,
-      path: target.path,
-      headers,
-    });
-    upstreamReq.on('upgrade', (upRes, upSocket, upHead) => {
-      const lines = [`HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}`];
-      for (let i = 0; i < upRes.rawHeaders.length; i += 2)
-        lines.push(`${upRes.rawHeaders[i]}: ${upRes.rawHeaders[i + 1]}`);
-      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-      if (upHead.length) socket.write(upHead);
-      if (head.length) upSocket.write(head);
-      upSocket.pipe(socket).pipe(upSocket);
-      upSocket.on('error', () => socket.destroy());
-      socket.on('error', () => upSocket.destroy());
-    });
-    upstreamReq.on('response', (upRes) => {
-      socket.end(
-        `HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
-      upRes.resume();
-    });
-    upstreamReq.on('error', () =>
-      socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
-    );
-    upstreamReq.end();
   }
 
   close(): void {

@@ -83,7 +83,9 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/schedules', service: 'booking', access: { '*': AUTH } },
   { prefix: '/api/v1/bookings', service: 'booking', access: { '*': AUTH } },
   { prefix: '/api/v1/notifications', service: 'booking', access: { '*': AUTH } },
-  { prefix: '/ws', service: 'booking', access: { '*': PUBLIC }, websocket: true },
+  { prefix: '/api/v1/realtime', service: 'booking', access: { '*': AUTH } },
+  // Upgrades only, authenticated in proxy/upgrades.ts (a token or a ticket) before they reach the service.
+  { prefix: '/ws', service: 'booking', access: { '*': AUTH }, websocket: true },
 ];
 
 export const UPSTREAMS = ['auth', 'user', 'clinic', 'booking'] as const;
