@@ -5,6 +5,7 @@ import { SchedulesRepository } from './schedules/schedules.repository.ts';
 import { BookingsRepository } from './bookings/bookings.repository.ts';
 import { IdempotencyRepository } from './bookings/idempotency.repository.ts';
 import { OutboxRepository } from './outbox/outbox.repository.ts';
+import { RemindersRepository } from './reminders/reminders.repository.ts';
 
 /** Every repository of the service over one connection or transaction. */
 export interface Repositories {
@@ -12,6 +13,7 @@ export interface Repositories {
   bookings: BookingsRepository;
   idempotency: IdempotencyRepository;
   outbox: OutboxRepository;
+  reminders: RemindersRepository;
 }
 
 /** Builds the repositories on one executor: the pool, or a transaction (the kit's Store decides which). */
@@ -21,6 +23,7 @@ export function repositoriesOver(db: Kysely<DB>): Repositories {
     bookings: new BookingsRepository(db),
     idempotency: new IdempotencyRepository(db),
     outbox: new OutboxRepository(db),
+    reminders: new RemindersRepository(db),
   };
 }
 
