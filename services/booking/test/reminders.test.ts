@@ -245,12 +245,16 @@ describe('GET/PUT /api/v1/bookings/{id}/reminders', () => {
       expect(res.status, JSON.stringify(bad).slice(0, 80)).toBe(400);
       expect(res.body.code).toBe('validation_failed');
     }
-    // Three days before a booking two days ahead is already gone: refused, not silently dropped.
-    const past = await p.http.put(
-      path,
-      { reminders: [{ offsetMinutes: 4_320, channel: 'email' }] },
-      { token: owner.accessToken },
-    );
+    // Three days before a booking made two days ahead: it could never be sent, so it is kept and skipped.
+    const early = { reminders: [{ offsetMinutes: 4_320, channel: 'email' }] };
+    const skipped = await p.http.put(path, early, { token: owner.accessToken });
+    expect(skipped.status).toBe(200);
+    expect(skipped.body.reminders).toEqual([expect.objectContaining({ offsetMinutes: 4_320, status: 'passed' })]);
+    // Had the booking been made four days ahead, three days before is a time the owner let pass: refused.
+    await serviceDb(p, 'booking', `update bookings set created_at = now() - interval '2 days' where id = $1`, [
+      r.body.id,
+    ]);
+    const past = await p.http.put(path, early, { token: owner.accessToken });
     expect(past.status).toBe(400);
     expect(past.body).toMatchObject({ code: 'reminder_time_passed', errors: [{ field: 'reminders.0.offsetMinutes' }] });
 
@@ -317,7 +321,7 @@ describe('two booking replicas on one database', () => {
          select gen_random_uuid(), b.id, $3, $1, 10, 'email', b.starts_at, b.starts_at - interval '10 minutes', now() from b`,
         [clinic.id, clinic.services[0]!.id, owner.userId, owner.petId, COUNT],
       );
-      const mine = () => p.smtp.mails.filter((m) => m.to.includes(owner.email));
+      const mine = () => p.smtp.mails.filter((m) => m.to.includes(owner.email) && m.subject.startsWith('Pengingat'));
       await eventually(() => mine().length >= COUNT, 50_000, 200);
       await new Promise((r) => setTimeout(r, 2_000));
       const ids = mine().map((m) => /bookings\/([0-9a-f-]{36})/.exec(m.text)?.[1]);
