@@ -1,7 +1,11 @@
 import type { Express } from 'express';
 import {
   ApiRouter,
-  type ChannelSender,
+  ChannelRegistry,
+  WindowQuota,
+  createSmsSender,
+  emailChannel,
+  smsChannel,
   createAppFor,
   createOpenApiRegistry,
   createStore,
@@ -34,23 +38,12 @@ import { RealtimeService } from './realtime/realtime.service.ts';
 import { RealtimeHub } from './realtime/realtime.hub.ts';
 import { RealtimeServer } from './realtime/realtime.server.ts';
 import { realtimeInternalRoutes, realtimeRoutes } from './realtime/realtime.routes.ts';
+import { RecipientDirectory } from './upstream/recipients.client.ts';
+import { RemindersService } from './reminders/reminders.service.ts';
+import { remindersRoutes } from './reminders/reminders.routes.ts';
+import { ReminderWorker } from './reminders/reminders.worker.ts';
 
 export type { DB };
-
-/**
- * The notification channels built here, for the reminder worker's ChannelRegistry: `in_app` (the inbox
- * and its socket event) always, `push` when VAPID keys are configured. The worker registers each.
- */
-export function notificationChannels(ctx: ServiceContext<DB>, notifications: NotificationsService): ChannelSender[] {
-  const senders = [inAppChannel(notifications)];
-  const push = parsePushConfig(ctx.env, ctx.config);
-  if (push.vapid) {
-    const delivery = createWebPushDelivery(push, push.vapid);
-    ctx.onClose.push(() => delivery.close());
-    senders.push(pushChannel({ subscriptions: new PushSubscriptionDirectory(ctx.client), delivery, log: ctx.log }));
-  }
-  return senders;
-}
 
 /** The booking service: everything wired, nothing listening. */
 export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
@@ -65,11 +58,14 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const access = new ClinicAccess(clinics);
   const schedules = new SchedulesService(store, access);
   const availability = new AvailabilityService(store, clinics);
+  const recipients = new RecipientDirectory(ctx.client);
+  const reminders = new RemindersService({ store, recipients, log: ctx.log });
   const bookings = new BookingsService({
     store,
     clinics,
     pets,
     access,
+    reminders,
     idempotencyTtlMs: config.BOOKING_IDEMPOTENCY_TTL_HOURS * 3_600_000,
   });
 
@@ -108,6 +104,27 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     }),
   );
 
+  // Reminders go out through the kit's channel registry: email, sms, in_app, and push when VAPID keys are set.
+  const channels = buildChannels(ctx, config, notifications);
+  const worker = new ReminderWorker(
+    { store, channels, recipients, clinics, log: ctx.log, metrics: ctx.metrics },
+    {
+      batchSize: config.BOOKING_REMINDER_BATCH,
+      concurrency: config.BOOKING_REMINDER_CONCURRENCY,
+      leaseMs: config.BOOKING_REMINDER_LEASE_SECONDS * 1_000,
+      maxAttempts: config.BOOKING_REMINDER_MAX_ATTEMPTS,
+      bookingUrl: (id) => `${ctx.urls.app ?? ctx.urls.gateway}/bookings/${id}`,
+    },
+  );
+  // Every replica runs the worker; SKIP LOCKED shares the due reminders between them.
+  ctx.onClose.push(
+    runEvery(config.BOOKING_REMINDER_POLL_MS, () => worker.drain(), {
+      log: ctx.log,
+      failure: 'reminder pass failed',
+      level: 'error',
+    }),
+  );
+
   // Expired idempotency keys are refused by the queries already; this only keeps the table small.
   ctx.onClose.push(
     runEvery(3_600_000, () => store.repos.idempotency.purgeExpired(), {
@@ -125,12 +142,14 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     availability,
     bookings,
     realtime,
+    reminders,
     notifications,
   };
   schedulesRoutes(api, deps);
   availabilityRoutes(api, deps);
   bookingsRoutes(api, deps);
   realtimeRoutes(api, deps);
+  remindersRoutes(api, deps);
   notificationsRoutes(api, deps);
   app.use(api.finish());
   // Service-to-service routes, on a second router whose document is not published.
@@ -138,6 +157,45 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   realtimeInternalRoutes(internal, deps);
   app.use(internal.finish());
   return finishApp(app);
+}
+
+/**
+ * The channels this service sends on. The SMS sender (SMS_PROVIDER) counts each text against a
+ * per-phone daily cap and the sms channel against a per-account one, both in this service's database.
+ * `in_app` stores an inbox entry (and its socket event); `push` is there when VAPID keys are configured.
+ */
+function buildChannels(
+  ctx: ServiceContext<DB>,
+  config: ReturnType<typeof parseBookingConfig>,
+  notifications: NotificationsService,
+): ChannelRegistry {
+  const day = { windowSeconds: 86_400, code: 'sms_limit_reached' };
+  const perPhone = new WindowQuota(ctx.db, {
+    ...day,
+    limit: config.SMS_PER_PHONE_PER_DAY,
+    message: 'This phone number has received its texts for today',
+  });
+  const perAccount = new WindowQuota(ctx.db, {
+    ...day,
+    limit: config.BOOKING_SMS_PER_ACCOUNT_PER_DAY,
+    message: 'This account has received its texts for today',
+  });
+  const sms = createSmsSender({ ...config, PETPRO_DATA_DIR: ctx.config.PETPRO_DATA_DIR }, ctx.log, (phone) =>
+    perPhone.consume(`sms:phone:${phone}`),
+  );
+  const channels = new ChannelRegistry()
+    .register(emailChannel(ctx.mailer, { messageIdDomain: new URL(ctx.urls.gateway).hostname }))
+    .register(smsChannel(sms, { cap: (recipient) => perAccount.consume(`sms:account:${recipient.userId}`) }))
+    .register(inAppChannel(notifications));
+  const push = parsePushConfig(ctx.env, ctx.config);
+  if (push.vapid) {
+    const delivery = createWebPushDelivery(push, push.vapid);
+    ctx.onClose.push(() => delivery.close());
+    channels.register(
+      pushChannel({ subscriptions: new PushSubscriptionDirectory(ctx.client), delivery, log: ctx.log }),
+    );
+  }
+  return channels;
 }
 
 export const definition: ServiceDefinition<DB> = {

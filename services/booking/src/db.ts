@@ -38,6 +38,7 @@ export interface BookingPoliciesTable {
   max_advance_days: number;
   cancellation_cutoff_minutes: number;
   slot_step_minutes: number;
+  daily_agenda_mail: Generated<boolean>;
   updated_by: string | null;
   updated_at: Timestamp;
 }
@@ -140,6 +141,52 @@ export interface OutboxHorizonTable {
   purged_through: ColumnType<string, number, number>;
 }
 
+export type ReminderChannel = 'email' | 'sms' | 'push' | 'in_app';
+export type ReminderJobStatus = 'scheduled' | 'sending' | 'sent' | 'skipped' | 'failed' | 'cancelled';
+
+export interface BookingRemindersTable {
+  booking_id: string;
+  offset_minutes: number;
+  channel: ReminderChannel;
+}
+
+export interface ReminderJobsTable {
+  id: string;
+  booking_id: string;
+  owner_id: string;
+  clinic_id: string;
+  offset_minutes: number;
+  channel: ReminderChannel;
+  starts_at: Timestamp;
+  due_at: Timestamp;
+  status: Generated<ReminderJobStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  locked_until: NullableTimestamp;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ReminderDeliveriesTable {
+  booking_id: string;
+  offset_minutes: number;
+  channel: ReminderChannel;
+  starts_at: Timestamp;
+  job_id: string;
+  status: Generated<'sending' | 'sent' | 'failed'>;
+  provider_id: string | null;
+  created_at: Generated<Date>;
+  sent_at: NullableTimestamp;
+}
+
+export interface ClinicAgendaMailsTable {
+  clinic_id: string;
+  local_date: string;
+  sent_at: Generated<Date>;
+}
+
 export interface DB {
   outbox_horizon: OutboxHorizonTable;
   realtime_tickets: RealtimeTicketsTable;
@@ -150,4 +197,8 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   outbox_events: OutboxEventsTable;
   notifications: NotificationsTable;
+  booking_reminders: BookingRemindersTable;
+  reminder_jobs: ReminderJobsTable;
+  reminder_deliveries: ReminderDeliveriesTable;
+  clinic_agenda_mails: ClinicAgendaMailsTable;
 }

@@ -7,6 +7,7 @@ import { IdempotencyRepository } from './bookings/idempotency.repository.ts';
 import { OutboxRepository } from './outbox/outbox.repository.ts';
 import { NotificationsRepository } from './notifications/notifications.repository.ts';
 import { RealtimeRepository } from './realtime/realtime.repository.ts';
+import { RemindersRepository } from './reminders/reminders.repository.ts';
 
 /** Every repository of the service over one connection or transaction. */
 export interface Repositories {
@@ -16,6 +17,7 @@ export interface Repositories {
   outbox: OutboxRepository;
   notifications: NotificationsRepository;
   realtime: RealtimeRepository;
+  reminders: RemindersRepository;
 }
 
 /** Builds the repositories on one executor: the pool, or a transaction (the kit's Store decides which). */
@@ -27,6 +29,7 @@ export function repositoriesOver(db: Kysely<DB>): Repositories {
     outbox: new OutboxRepository(db),
     notifications: new NotificationsRepository(db),
     realtime: new RealtimeRepository(db),
+    reminders: new RemindersRepository(db),
   };
 }
 

@@ -93,8 +93,8 @@ export function internalRoutes(deps: {
     await deps.rbacService.revokeFromService(req.callerService!, id, role);
     res.status(204).end();
   });
-  // Contact details of a user for another service's mail (e.g. onboarding decisions).
-  router.get('/users/:id', only('clinic'), async (req, res) => {
+  // Contact details of a user for another service's mail (onboarding decisions, booking reminders).
+  router.get('/users/:id', only('clinic', 'booking'), async (req, res) => {
     const { id } = parse(z.object({ id: z.uuid() }), req.params);
     const user = await deps.accounts.findById(id);
     if (!user) throw new NotFoundError('user_not_found', 'No such user');

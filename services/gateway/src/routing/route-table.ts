@@ -59,6 +59,7 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/admin/onboarding', service: 'clinic', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/services', service: 'gateway', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/ip-blocks', service: 'gateway', access: { '*': ADMIN } },
+  { prefix: '/api/v1/admin/reminders', service: 'booking', access: { '*': ADMIN } },
   // The gateway's own documents. Its registry and metrics are on the internal listener only, and
   // /internal/* has no rule here: 404 on the public port.
   { prefix: '/openapi.json', service: 'gateway', access: { '*': PUBLIC } },
