@@ -11,10 +11,9 @@ import { eventually } from '@petpro/kit/testing';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
 import { serviceDb } from '../../../test/databases.ts';
 import { adminOf } from '../../../test/users.ts';
-import { createClinic, createOwner, putRules, weeklyRules, type ClinicFixture } from './helpers.ts';
+import { clinicOpenFrom, createOwner } from './helpers.ts';
 
 const ZONE = 'Asia/Jakarta';
-const ALL_DAYS = [1, 2, 3, 4, 5, 6, 7];
 
 let p: Platform;
 let texts: Array<{ to: string; text: string; purpose: string; at: number }>;
@@ -46,28 +45,6 @@ afterAll(async () => {
   await new Promise((r) => receiver?.close(r));
 });
 
-/**
- * A clinic open from `start` (clinic-local, minute-aligned) to midnight every day, taking bookings
- * with no notice and no cancellation cut-off, with `staff` vets.
- */
-async function clinicOpenFrom(start: DateTime, staff: number): Promise<ClinicFixture> {
-  const ranges = [{ start: start.toFormat('HH:mm'), end: '24:00' }];
-  const clinic = await createClinic(p, {
-    weekdays: ALL_DAYS,
-    ranges,
-    services: [{ name: 'Vaksinasi', durationMinutes: 15 }],
-    staff: Array.from({ length: staff }, (_, i) => ({ name: `drh. Vet ${i + 1}` })),
-  });
-  await putRules(p, clinic, weeklyRules(ALL_DAYS, ranges));
-  const policy = await p.http.put(
-    `/api/v1/schedules/${clinic.id}/policy`,
-    { minNoticeMinutes: 0, cancellationCutoffMinutes: 0, slotStepMinutes: 5 },
-    { token: clinic.vendor.accessToken },
-  );
-  expect(policy.status).toBe(200);
-  return clinic;
-}
-
 function iso(t: DateTime): string {
   return t.toISO({ suppressMilliseconds: true })!;
 }
@@ -80,7 +57,7 @@ describe('appointment reminders', () => {
       .plus({ minutes: 5, seconds: 15 })
       .endOf('minute')
       .plus({ millisecond: 1 });
-    const clinic = await clinicOpenFrom(start, 3);
+    const clinic = await clinicOpenFrom(p, start, 3);
     const owner = await createOwner(p, 'Dewi');
     const phone = await p.http.patch('/api/v1/users/me', { phone: '0812-3456-7890' }, { token: owner.accessToken });
     expect(phone.status).toBe(200);
@@ -200,7 +177,7 @@ function clinicName(subject: string): string {
 describe('GET/PUT /api/v1/bookings/{id}/reminders', () => {
   it('belong to the booking’s owner, refuse bad and past reminders, and close with the booking', async () => {
     const start = DateTime.now().setZone(ZONE).plus({ days: 2 }).startOf('hour').set({ hour: 10 });
-    const clinic = await clinicOpenFrom(start.set({ hour: 8 }), 1);
+    const clinic = await clinicOpenFrom(p, start.set({ hour: 8 }), 1);
     const owner = await createOwner(p);
     const stranger = await createOwner(p, 'Orang Lain');
     const r = await p.http.post(
@@ -291,7 +268,7 @@ describe('GET/PUT /api/v1/bookings/{id}/reminders', () => {
 
 describe('two booking replicas on one database', () => {
   it('send each of a few hundred reminders due at the same moment exactly once, sharing the work', async () => {
-    const clinic = await clinicOpenFrom(DateTime.now().setZone(ZONE).startOf('day'), 1);
+    const clinic = await clinicOpenFrom(p, DateTime.now().setZone(ZONE).startOf('day'), 1);
     const owner = await createOwner(p, 'Banyak');
     const second = await p.startInstance('booking');
     const sentBy = (s: { url: string }) =>
