@@ -1,7 +1,14 @@
 import { createECDH, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config.ts';
-import { generateVapidKeys, parsePushConfig, pushEndpointProblem, pushKeysProblem, pushTopicOf } from './push.ts';
+import {
+  generateVapidKeys,
+  parsePushConfig,
+  publicOnlyLookup,
+  pushEndpointProblem,
+  pushKeysProblem,
+  pushTopicOf,
+} from './push.ts';
 
 const browserKeys = () => {
   const ecdh = createECDH('prime256v1');
@@ -25,6 +32,8 @@ describe('push endpoints', () => {
       'https://[fe80::1]/x',
       'https://[::ffff:10.0.0.1]/x',
       'https://localhost/x',
+      'https://localhost./x',
+      'https://LOCALHOST/x',
       'https://push.localhost/x',
       'https://db.internal/x',
       'https://printer.local/x',
@@ -38,6 +47,15 @@ describe('push endpoints', () => {
   it('allow http and loopback only with the test setting', () => {
     expect(pushEndpointProblem('http://127.0.0.1:9999/push/1', true)).toBeUndefined();
     expect(pushEndpointProblem('ftp://127.0.0.1/x', true)).toBeDefined();
+  });
+});
+
+describe('the sender’s DNS guard', () => {
+  it('fails a name that resolves to a loopback address (what a re-pointed name would do)', async () => {
+    const err = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+      publicOnlyLookup('localhost', {}, (e) => resolve(e)),
+    );
+    expect(err?.code).toBe('EPUSHPRIVATE');
   });
 });
 

@@ -105,7 +105,11 @@ export function pushEndpointProblem(endpoint: string, allowLocal: boolean): stri
   if (url.protocol !== 'https:' && !(allowLocal && url.protocol === 'http:')) return 'must be an https URL';
   if (url.username || url.password) return 'must not carry credentials';
   if (allowLocal) return undefined;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // `localhost.` is `localhost`: the trailing dot of a fully qualified name goes before the checks.
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local'))
     return 'must be a public push service';
   if (parseIp(host) && isPrivateAddress(host)) return 'must be a public push service';
@@ -158,7 +162,7 @@ export interface WebPushDelivery {
 }
 
 /** A DNS lookup that fails for names resolving to a private address, so no push request reaches the inside. */
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, '', 4);
     const list = addresses as dns.LookupAddress[];
