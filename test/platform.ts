@@ -11,6 +11,7 @@ import {
   createLogger,
   closeServer,
   startService,
+  type Registry,
   type RunningService,
 } from '@petpro/kit';
 import { createTestDatabase, eventually, httpClient, startSmtpCapture } from '@petpro/kit/testing';
@@ -33,12 +34,14 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Which services to start (default: all four). */
   services?: ServiceKey[];
+  /** The registry of the gateway and services (default: in memory; a RedisRegistry when REDIS_URL is in `env`). */
+  registry?: Registry;
 }
 
 export async function startPlatform(opts: PlatformOptions) {
   const smtp = await startSmtpCapture();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'petpro-data-'));
-  const registry = new MemoryRegistry();
+  const registry = opts.registry ?? new MemoryRegistry();
   const baseEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOST: '127.0.0.1',

@@ -143,6 +143,8 @@ export interface FeedConsumerOptions<DB> {
   handle: (events: FeedEvent[], trx: Kysely<DB>) => Promise<void>;
   intervalMs?: number;
   pageSize?: number;
+  /** Called after a page committed (say, to nudge readers of what `handle` wrote). */
+  afterCommit?: (count: number) => void;
 }
 
 /**
@@ -183,7 +185,11 @@ export function startFeedConsumer<DB>(opts: FeedConsumerOptions<DB>): () => Prom
   return runEvery(
     opts.intervalMs ?? 1_000,
     async () => {
-      for (let i = 0; i < 20; i++) if ((await consumeFeedOnce(opts)) < pageSize) return;
+      for (let i = 0; i < 20; i++) {
+        const count = await consumeFeedOnce(opts);
+        if (count) opts.afterCommit?.(count);
+        if (count < pageSize) return;
+      }
     },
     { log: opts.log, failure: `reading the ${opts.source} event feed failed` },
   );

@@ -34,3 +34,11 @@ create table outbox_horizon (
   purged_through bigint not null
 );
 insert into outbox_horizon (purged_through) values (0);
+
+-- Where this service is in the feeds it follows (the kit's event feed): the clinic service's
+-- availability events become `availability.changed` in the outbox.
+create table feed_cursors (
+  source text primary key,
+  position bigint not null,
+  updated_at timestamptz not null default now()
+);

@@ -7,7 +7,9 @@ import {
   emailChannel,
   smsChannel,
   createAppFor,
+  createDatabase,
   createOpenApiRegistry,
+  serviceDatabaseUrl,
   createStore,
   createWebPushDelivery,
   parsePushConfig,
@@ -23,6 +25,7 @@ import { parseBookingConfig } from './config.ts';
 import { repositoriesOver } from './store.ts';
 import { ClinicDirectory } from './upstream/clinic.client.ts';
 import { PetDirectory } from './upstream/pets.client.ts';
+import { followClinicEvents } from './upstream/clinic-events.ts';
 import { ClinicAccess } from './shared/clinic-access.ts';
 import { SchedulesService } from './schedules/schedules.service.ts';
 import { schedulesRoutes } from './schedules/schedules.routes.ts';
@@ -71,7 +74,14 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
 
   const notifications = new NotificationsService(store);
   const realtime = new RealtimeService(store, access, clinics);
-  const hub = new RealtimeHub(store, ctx.log, {
+  // The hub reads the outbox on connections of its own: a burst of bookings holding every pooled
+  // connection must not make delivery wait behind it.
+  const hubDatabase = createDatabase<DB>(serviceDatabaseUrl('booking', ctx.env)!, {
+    max: 2,
+    appName: 'petpro-booking-realtime',
+    statementTimeoutMs: ctx.config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
+  const hub = new RealtimeHub(createStore(hubDatabase.db, repositoriesOver), ctx.log, {
     pollMs: config.BOOKING_REALTIME_POLL_MS,
     revocations: ctx.revocations,
     keepMs: config.BOOKING_OUTBOX_KEEP_HOURS * 3_600_000,
@@ -84,6 +94,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     verifier: ctx.verifier,
     credentials: ctx.credentials,
     log: ctx.log,
+    metrics: ctx.metrics,
     limits: {
       maxSockets: config.BOOKING_WS_MAX_SOCKETS,
       maxPerUser: config.BOOKING_WS_MAX_PER_USER,
@@ -98,6 +109,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   ctx.onClose.push(
     () => hub.stop(),
     () => nudges.close(),
+    () => hubDatabase.close(),
     runEvery(600_000, () => Promise.all([hub.purge(), realtime.purgeExpiredTickets()]), {
       log: ctx.log,
       failure: 'outbox and ticket purge failed',
@@ -122,6 +134,18 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
       log: ctx.log,
       failure: 'reminder pass failed',
       level: 'error',
+    }),
+  );
+
+  // Clinic-side changes to what can be booked arrive through the clinic service's event feed.
+  ctx.onClose.push(
+    followClinicEvents({
+      db: ctx.db,
+      client: ctx.client,
+      clinics,
+      log: ctx.log,
+      intervalMs: config.BOOKING_REALTIME_POLL_MS,
+      recorded: () => nudges.publish(),
     }),
   );
 

@@ -13,7 +13,7 @@ export function parseBookingConfig(env: NodeJS.ProcessEnv) {
       /** WebSockets one instance holds at most (past it, upgrades get 503 and go to another instance). */
       BOOKING_WS_MAX_SOCKETS: intVar(1, 1_000_000).default(20_000),
       /** WebSockets one user holds at most on one instance (past it, 429). */
-      BOOKING_WS_MAX_PER_USER: intVar(1, 1_000).default(10),
+      BOOKING_WS_MAX_PER_USER: intVar(1, 1_000_000).default(10),
       /** Ping interval; a peer that has not answered the previous ping is dropped. */
       BOOKING_WS_HEARTBEAT_MS: msVar(1_000, 600_000).default(25_000),
       /** Bytes queued for one slow client before it is disconnected with 1013. */

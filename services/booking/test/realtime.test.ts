@@ -143,6 +143,34 @@ describe('GET /ws through the gateway', () => {
     const from = s.messages.length;
     await putRules(p, clinic, weeklyRules([1, 2, 3], LUNCH_BREAK));
     await s.next((m) => m.type === 'availability.changed' && m.data?.cause === 'rules', 1_000, from);
+    // The clinic side: new opening hours in the clinic service reach the subscriber through its event feed.
+    const before = s.messages.length;
+    const hours = await p.http.put(
+      `/api/v1/clinics/${clinic.id}/hours`,
+      { weekly: [{ weekday: 1, ranges: [{ start: '09:00', end: '12:00' }] }], closures: [] },
+      { token: clinic.vendor.accessToken },
+    );
+    expect(hours.status).toBe(200);
+    const fromClinic = await s.next(
+      (m) => m.type === 'availability.changed' && m.data?.cause === 'clinic.hours',
+      5_000,
+      before,
+    );
+    expect(fromClinic.data).toMatchObject({ clinicId: clinic.id });
+    // And a new service of the clinic (the catalogue), once.
+    const svc = await p.http.post(
+      `/api/v1/clinics/${clinic.id}/services`,
+      { name: 'Grooming', category: 'grooming', price: { amount: 100_000, currency: 'IDR' }, durationMinutes: 30 },
+      { token: clinic.vendor.accessToken },
+    );
+    expect(svc.status).toBe(201);
+    await s.next(
+      (m) => m.type === 'availability.changed' && (m.data?.serviceIds as string[] | undefined)?.[0] === svc.body.id,
+      5_000,
+      before,
+    );
+    await quiet(1_500);
+    expect(s.messages.filter((m) => m.data?.cause === 'clinic.hours')).toHaveLength(1);
     // An unpublished clinic's availability is not there to follow.
     const hidden = await createClinic(p, { published: false });
     expect(await subscribe(s, 'availability', hidden.id)).toMatchObject({ type: 'error', code: 'clinic_not_found' });

@@ -3,6 +3,10 @@ import type { Express } from 'express';
 import {
   ApiRouter,
   createAppFor,
+  createOpenApiRegistry,
+  eventFeedRoutes,
+  purgeFeedEvents,
+  runEvery,
   finishApp,
   servicePath,
   type ServiceContext,
@@ -56,7 +60,13 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
 
   // One upload budget per account for photos and documents alike.
   const uploads = { maxPixels: config.IMAGE_MAX_PIXELS, quota: uploadQuota(ctx.db, config.UPLOADS_PER_HOUR) };
-  const clinicsService = new ClinicsService({ clinics, files, photoMaxCount: config.CLINIC_MAX_PHOTOS, uploads });
+  const clinicsService = new ClinicsService({
+    clinics,
+    db: ctx.db,
+    files,
+    photoMaxCount: config.CLINIC_MAX_PHOTOS,
+    uploads,
+  });
   const searchService = new SearchService({ search: new SearchRepository(ctx.db), clinics });
   const catalogueService = new CatalogueService({ db: ctx.db, catalogue, clinics, clinicsService });
   const staffService = new StaffService({ db: ctx.db, staff, catalogue, clinicsService, auth, log: ctx.log });
@@ -135,6 +145,13 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   mediaRoutes(api, { service: clinicsService });
   app.use('/api/v1', api.finish());
   app.use('/internal', internalRoutes({ credentials: ctx.credentials, clinics, staff, catalogue }));
+  // The feed of availability events the booking service follows (src/events), kept a week.
+  const feed = new ApiRouter(createOpenApiRegistry());
+  eventFeedRoutes(feed, { db: ctx.db, credentials: ctx.credentials, callers: ['booking'] });
+  app.use(feed.finish());
+  ctx.onClose.push(
+    runEvery(3_600_000, () => purgeFeedEvents(ctx.db, 7 * 86_400_000), { log: ctx.log, failure: 'feed purge failed' }),
+  );
 
   // First in the shutdown order: the pass in progress finishes while the mailer and database are still open.
   ctx.onClose.unshift(

@@ -4,6 +4,8 @@ import {
   createAppFor,
   createOpenApiRegistry,
   createStore,
+  eventFeedRoutes,
+  purgeFeedEvents,
   parsePushConfig,
   finishApp,
   runEvery,
@@ -89,6 +91,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     today: (ownerId) => preferences.today(ownerId),
   });
   const records = new MedicalRecordsService({
+    db: ctx.db,
     records: new MedicalRecordsRepository(ctx.db),
     pets,
     today: (ownerId) => preferences.today(ownerId),
@@ -123,8 +126,13 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const deps = { verifier: ctx.verifier, credentials: ctx.credentials, push };
   pushRoutes(api, deps);
   pushInternalRoutes(internal, deps);
+  // The feed of medical record and pet events the booking service follows for care reminders, kept a week.
+  eventFeedRoutes(internal, { db: ctx.db, credentials: ctx.credentials, callers: ['booking'] });
   app.use(api.finish());
   app.use(internal.finish());
+  ctx.onClose.push(
+    runEvery(3_600_000, () => purgeFeedEvents(ctx.db, 7 * 86_400_000), { log: ctx.log, failure: 'feed purge failed' }),
+  );
   app.use('/internal', internalRoutes({ credentials: ctx.credentials, preferences, pets, profiles: profilesRepo }));
   return finishApp(app);
 }

@@ -30,7 +30,15 @@ export interface DomainEvent {
 }
 
 /** Why availability changed: a schedule edit, or a booking taking or releasing time. */
-export type AvailabilityCause = 'rules' | 'block.created' | 'block.deleted' | 'policy' | BookingEventType;
+export type AvailabilityCause =
+  | 'rules'
+  | 'block.created'
+  | 'block.deleted'
+  | 'policy'
+  | 'clinic.hours'
+  | 'clinic.services'
+  | 'clinic.staff'
+  | BookingEventType;
 
 /**
  * `availability.changed` for a clinic. `from`/`to` (ISO) and `staffIds` narrow what changed when known,
@@ -39,7 +47,7 @@ export type AvailabilityCause = 'rules' | 'block.created' | 'block.deleted' | 'p
 export function availabilityChanged(
   clinicId: string,
   cause: AvailabilityCause,
-  scope: { from?: string; to?: string; staffIds?: string[] } = {},
+  scope: { from?: string; to?: string; staffIds?: string[]; serviceIds?: string[] } = {},
 ): DomainEvent {
   return {
     type: 'availability.changed',

@@ -29,6 +29,8 @@ export class OutboxRepository {
           clinic_id: e.clinicId,
           owner_id: e.ownerId,
           payload: JSON.stringify(e.payload),
+          // The time it is recorded, just before the commit (now() would be the transaction's start).
+          created_at: sql<Date>`clock_timestamp()`,
         })),
       )
       .execute();

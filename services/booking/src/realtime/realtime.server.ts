@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { Gauge, type Registry as MetricsRegistry } from 'prom-client';
 import {
   AppError,
   bearerToken,
@@ -60,8 +61,18 @@ export class RealtimeServer {
       credentials: ServiceCredentials;
       log: Logger;
       limits: RealtimeLimits;
+      metrics: MetricsRegistry;
     },
   ) {
+    const hub = deps.hub;
+    new Gauge({
+      name: 'booking_websockets_open',
+      help: 'WebSockets open on this instance',
+      registers: [deps.metrics],
+      collect() {
+        this.set(hub.size);
+      },
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { NotFoundError, withTransaction, type Principal, decodeCursor, encodeCursor } from '@petpro/kit';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db.ts';
+import { clinicChanged } from '../events/availability-events.ts';
 import type { CatalogueRepository, ServiceFields, ServiceRecord } from './catalogue.repository.ts';
 import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
 import type { ClinicsService } from '../clinics/clinics.service.ts';
@@ -69,6 +70,7 @@ export class CatalogueService {
     await withTransaction(this.deps.db, async (trx) => {
       await this.deps.catalogue.insert(clinicId, id, f, trx);
       await this.deps.clinics.refreshDerived(clinicId, trx);
+      await clinicChanged(trx, 'clinic.service.changed', clinicId, { serviceIds: [id] });
     });
     return toServiceDto((await this.deps.catalogue.findById(clinicId, id))!);
   }
@@ -78,6 +80,7 @@ export class CatalogueService {
     await withTransaction(this.deps.db, async (trx) => {
       if (!(await this.deps.catalogue.update(clinicId, serviceId, patch, trx))) throw serviceNotFound();
       await this.deps.clinics.refreshDerived(clinicId, trx);
+      await clinicChanged(trx, 'clinic.service.changed', clinicId, { serviceIds: [serviceId] });
     });
     return toServiceDto((await this.deps.catalogue.findById(clinicId, serviceId))!);
   }
@@ -88,6 +91,7 @@ export class CatalogueService {
     await withTransaction(this.deps.db, async (trx) => {
       if (!(await this.deps.catalogue.softDelete(clinicId, serviceId, trx))) throw serviceNotFound();
       await this.deps.clinics.refreshDerived(clinicId, trx);
+      await clinicChanged(trx, 'clinic.service.changed', clinicId, { serviceIds: [serviceId] });
     });
   }
 }

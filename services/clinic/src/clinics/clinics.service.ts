@@ -12,10 +12,14 @@ import {
   renderImageSizes,
   type Principal,
   type WindowQuota,
+  withTransaction,
 } from '@petpro/kit';
 import type { ClinicFields, ClinicRecord, ClinicsRepository, OwnerScope, PhotoRecord } from './clinics.repository.ts';
 import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
 import type { FileStore } from '../shared/storage.ts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db.ts';
+import { clinicChanged } from '../events/availability-events.ts';
 
 export const PHOTO_SIZES = { small: 320, medium: 800, large: 1600 } as const;
 type PhotoSize = keyof typeof PHOTO_SIZES;
@@ -57,6 +61,7 @@ export class ClinicsService {
   constructor(
     private readonly deps: {
       clinics: ClinicsRepository;
+      db: Kysely<DB>;
       files: FileStore;
       photoMaxCount: number;
       uploads: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> };
@@ -162,8 +167,12 @@ export class ClinicsService {
     await this.writable(p, id);
     const errors = validateOpeningHours(hours);
     if (errors.length) throw new ValidationError(errors, 'The opening hours are not valid');
-    if (!(await this.deps.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours))))
-      throw clinicNotFound();
+    const set = await withTransaction(this.deps.db, async (trx) => {
+      const ok = await this.deps.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours), trx);
+      if (ok) await clinicChanged(trx, 'clinic.hours.changed', id);
+      return ok;
+    });
+    if (!set) throw clinicNotFound();
     return (await this.deps.clinics.findById(id))!;
   }
 

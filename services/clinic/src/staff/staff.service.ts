@@ -6,6 +6,7 @@ import type { StaffRecord, StaffRepository } from './staff.repository.ts';
 import type { CatalogueRepository } from '../catalogue/catalogue.repository.ts';
 import type { ClinicsService } from '../clinics/clinics.service.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
+import { clinicChanged } from '../events/availability-events.ts';
 
 export const STAFF_ROLE = 'clinic_staff';
 
@@ -109,6 +110,7 @@ export class StaffService {
     await withTransaction(this.deps.db, async (trx) => {
       await this.deps.staff.insert({ id, clinicId, name: input.name, role: input.role }, trx);
       await this.deps.staff.setServices(clinicId, id, serviceIds, trx);
+      await clinicChanged(trx, 'clinic.staff.changed', clinicId, { staffIds: [id] });
     });
     return this.toDto((await this.deps.staff.findById(clinicId, id))!, true);
   }
@@ -137,6 +139,7 @@ export class StaffService {
       if (!found) throw new NotFoundError('staff_not_found', 'No such staff member');
       if (serviceIds) await this.deps.staff.setServices(clinicId, staffId, serviceIds, trx);
       if (unlink) await this.releaseRole(unlink, trx);
+      await clinicChanged(trx, 'clinic.staff.changed', clinicId, { staffIds: [staffId] });
     });
     return this.toDto((await this.deps.staff.findById(clinicId, staffId))!, true);
   }
@@ -150,6 +153,7 @@ export class StaffService {
       if (!(await this.deps.staff.softDelete(clinicId, staffId, trx)))
         throw new NotFoundError('staff_not_found', 'No such staff member');
       if (before.userId) await this.releaseRole(before.userId, trx);
+      await clinicChanged(trx, 'clinic.staff.changed', clinicId, { staffIds: [staffId] });
     });
   }
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db.ts';
 
 export const RECORD_TYPES = ['vaccination', 'condition', 'allergy', 'medication', 'visit', 'surgery', 'other'] as const;
@@ -100,8 +100,14 @@ export interface RecordListQuery {
 export class MedicalRecordsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async create(ownerId: string, id: string, petId: string, fields: RecordFields): Promise<MedicalRecord> {
-    const r = await this.db
+  async create(
+    ownerId: string,
+    id: string,
+    petId: string,
+    fields: RecordFields,
+    db: Kysely<DB> | Transaction<DB> = this.db,
+  ): Promise<MedicalRecord> {
+    const r = await db
       .insertInto('medical_records')
       .values({ id, owner_id: ownerId, pet_id: petId, ...toColumns(fields) })
       .returning(cols)
@@ -136,8 +142,14 @@ export class MedicalRecordsRepository {
     return rows.map(toRecord);
   }
 
-  async update(ownerId: string, petId: string, id: string, fields: RecordFields): Promise<MedicalRecord | undefined> {
-    const r = await this.db
+  async update(
+    ownerId: string,
+    petId: string,
+    id: string,
+    fields: RecordFields,
+    db: Kysely<DB> | Transaction<DB> = this.db,
+  ): Promise<MedicalRecord | undefined> {
+    const r = await db
       .updateTable('medical_records')
       .set({ ...toColumns(fields), updated_at: new Date() })
       .where('owner_id', '=', ownerId)
@@ -148,13 +160,20 @@ export class MedicalRecordsRepository {
     return r && toRecord(r);
   }
 
-  async delete(ownerId: string, petId: string, id: string): Promise<boolean> {
-    const r = await this.db
+  /** Deletes the record; answers what it was (undefined when there was none). */
+  async delete(
+    ownerId: string,
+    petId: string,
+    id: string,
+    db: Kysely<DB> | Transaction<DB> = this.db,
+  ): Promise<MedicalRecord | undefined> {
+    const r = await db
       .deleteFrom('medical_records')
       .where('owner_id', '=', ownerId)
       .where('pet_id', '=', petId)
       .where('id', '=', id)
+      .returning(cols)
       .executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    return r && toRecord(r);
   }
 }

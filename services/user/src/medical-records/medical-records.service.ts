@@ -1,5 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
-import { NotFoundError, ValidationError, decodeCursor, toPage } from '@petpro/kit';
+import type { Kysely } from 'kysely';
+import { NotFoundError, ValidationError, decodeCursor, toPage, withTransaction } from '@petpro/kit';
+import type { DB } from '../db.ts';
+import { recordChanged } from '../events/care-events.ts';
 import type {
   MedicalRecord,
   MedicalRecordsRepository,
@@ -44,6 +47,7 @@ type RecordInput = Partial<Omit<RecordFields, 'nextDueDate' | 'vet' | 'clinicId'
 export class MedicalRecordsService {
   constructor(
     private readonly deps: {
+      db: Kysely<DB>;
       records: MedicalRecordsRepository;
       pets: PetsService;
       /** The owner's "today" (their time zone from preferences): it splits upcoming from overdue. */
@@ -56,7 +60,7 @@ export class MedicalRecordsService {
     petId: string,
     input: RecordInput & Pick<RecordFields, 'type' | 'title' | 'date'>,
   ): Promise<RecordView> {
-    await this.deps.pets.requireActive(ownerId, petId);
+    const pet = await this.deps.pets.requireActive(ownerId, petId);
     const fields: RecordFields = {
       type: input.type,
       title: input.title,
@@ -68,7 +72,13 @@ export class MedicalRecordsService {
     };
     const problems = recordProblems(fields);
     if (problems.length) throw new ValidationError(problems);
-    return view(await this.deps.records.create(ownerId, uuidv7(), petId, fields));
+    // The record and its event (care reminders follow it) commit together.
+    const created = await withTransaction(this.deps.db, async (trx) => {
+      const r = await this.deps.records.create(ownerId, uuidv7(), petId, fields, trx);
+      await recordChanged(trx, 'medical_record.created', ownerId, r, pet.name);
+      return r;
+    });
+    return view(created);
   }
 
   async get(ownerId: string, petId: string, recordId: string): Promise<RecordView> {
@@ -100,7 +110,7 @@ export class MedicalRecordsService {
 
   /** Changes the given fields; the whole record must still make sense afterwards. */
   async update(ownerId: string, petId: string, recordId: string, patch: RecordInput): Promise<RecordView> {
-    await this.deps.pets.requireActive(ownerId, petId);
+    const pet = await this.deps.pets.requireActive(ownerId, petId);
     const current = await this.deps.records.findById(petId, recordId);
     if (!current) throw notFound();
     const merged: RecordFields = {
@@ -114,13 +124,22 @@ export class MedicalRecordsService {
     };
     const problems = recordProblems(merged);
     if (problems.length) throw new ValidationError(problems);
-    const updated = await this.deps.records.update(ownerId, petId, recordId, merged);
+    const updated = await withTransaction(this.deps.db, async (trx) => {
+      const r = await this.deps.records.update(ownerId, petId, recordId, merged, trx);
+      if (r) await recordChanged(trx, 'medical_record.updated', ownerId, r, pet.name);
+      return r;
+    });
     if (!updated) throw notFound();
     return view(updated);
   }
 
   async remove(ownerId: string, petId: string, recordId: string): Promise<void> {
-    await this.deps.pets.requireActive(ownerId, petId);
-    if (!(await this.deps.records.delete(ownerId, petId, recordId))) throw notFound();
+    const pet = await this.deps.pets.requireActive(ownerId, petId);
+    const deleted = await withTransaction(this.deps.db, async (trx) => {
+      const r = await this.deps.records.delete(ownerId, petId, recordId, trx);
+      if (r) await recordChanged(trx, 'medical_record.deleted', ownerId, r, pet.name);
+      return r;
+    });
+    if (!deleted) throw notFound();
   }
 }

@@ -207,8 +207,8 @@ export class PetsRepository {
     return r && toPet(r);
   }
 
-  async softDelete(ownerId: string, id: string, at: Date): Promise<boolean> {
-    const r = await this.db
+  async softDelete(ownerId: string, id: string, at: Date, db: Db = this.db): Promise<boolean> {
+    const r = await db
       .updateTable('pets')
       .set({ deleted_at: at })
       .where('owner_id', '=', ownerId)
@@ -225,6 +225,7 @@ export class PetsRepository {
     id: string,
     deletedSince: Date,
     max: number,
+    restored?: (trx: Transaction<DB>) => Promise<void>,
   ): Promise<PetRecord | 'limit' | undefined> {
     return this.withOwnerLock(ownerId, async (trx) => {
       if ((await this.countActive(ownerId, trx)) >= max) return 'limit';
@@ -236,6 +237,7 @@ export class PetsRepository {
         .where('deleted_at', '>=', deletedSince)
         .returning(cols)
         .executeTakeFirst();
+      if (r && restored) await restored(trx);
       return r && toPet(r);
     });
   }

@@ -6,6 +6,7 @@ import type { PetFields, PetRecord, PetsRepository, Species, Sex } from './pets.
 import type { ImageRecord, ImagesRepository } from '../media/images.repository.ts';
 import type { ImageView, MediaService } from '../media/media.service.ts';
 import { birthDateFromEstimatedAge, deriveAge } from './age.ts';
+import { petChanged } from '../events/care-events.ts';
 
 export const MAX_PHOTOS_PER_PET = 10;
 const DAY_MS = 86_400_000;
@@ -197,7 +198,13 @@ export class PetsService {
 
   /** Soft delete: the pet, its photos and medical history stay restorable for the restore window. */
   async remove(ownerId: string, petId: string): Promise<void> {
-    if (!(await this.deps.pets.softDelete(ownerId, petId, new Date()))) throw notFound();
+    // The deletion and its event (care reminders of the pet stop) commit together.
+    const deleted = await withTransaction(this.deps.db, async (trx) => {
+      const done = await this.deps.pets.softDelete(ownerId, petId, new Date(), trx);
+      if (done) await petChanged(trx, 'pet.deleted', ownerId, petId);
+      return done;
+    });
+    if (!deleted) throw notFound();
   }
 
   /** Brings back a pet deleted within the restore window (restoring a pet that is not deleted is a no-op). */
@@ -216,6 +223,7 @@ export class PetsService {
       petId,
       this.restoreWindowStart(),
       this.deps.maxPetsPerUser,
+      (trx) => petChanged(trx, 'pet.restored', ownerId, petId),
     );
     if (restored === 'limit') throw this.limitReached();
     if (!restored) throw notFound();
