@@ -26,6 +26,7 @@ import { repositoriesOver } from './store.ts';
 import { ClinicDirectory } from './upstream/clinic.client.ts';
 import { PetDirectory } from './upstream/pets.client.ts';
 import { followClinicEvents } from './upstream/clinic-events.ts';
+import { followUserEvents } from './upstream/user-events.ts';
 import { ClinicAccess } from './shared/clinic-access.ts';
 import { SchedulesService } from './schedules/schedules.service.ts';
 import { schedulesRoutes } from './schedules/schedules.routes.ts';
@@ -126,6 +127,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
       leaseMs: config.BOOKING_REMINDER_LEASE_SECONDS * 1_000,
       maxAttempts: config.BOOKING_REMINDER_MAX_ATTEMPTS,
       bookingUrl: (id) => `${ctx.urls.app ?? ctx.urls.gateway}/bookings/${id}`,
+      petUrl: (id) => `${ctx.urls.app ?? ctx.urls.gateway}/pets/${id}`,
     },
   );
   // Every replica runs the worker; SKIP LOCKED shares the due reminders between them.
@@ -134,6 +136,18 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
       log: ctx.log,
       failure: 'reminder pass failed',
       level: 'error',
+    }),
+  );
+
+  // Medical records and pets arrive through the user service's event feed: care reminders follow them.
+  ctx.onClose.push(
+    followUserEvents({
+      db: ctx.db,
+      client: ctx.client,
+      recipients,
+      log: ctx.log,
+      intervalMs: config.BOOKING_REALTIME_POLL_MS,
+      hour: config.CARE_REMINDER_LOCAL_HOUR,
     }),
   );
 

@@ -36,6 +36,8 @@ export function parseBookingConfig(env: NodeJS.ProcessEnv) {
       BOOKING_REMINDER_MAX_ATTEMPTS: intVar(1, 50).default(6),
       /** Reminder texts one account may receive per day (0 = no cap), beside the per-phone cap SMS_PER_PHONE_PER_DAY. */
       BOOKING_SMS_PER_ACCOUNT_PER_DAY: intVar(0, 1_000, { zeroMeans: 'no cap' }).default(20),
+      /** Local hour (the owner's zone) at which care reminders for medical records go out. */
+      CARE_REMINDER_LOCAL_HOUR: intVar(0, 23).default(9),
       /** How often each replica checks whether a clinic's 07:00 agenda mail is due. */
       BOOKING_AGENDA_POLL_MS: msVar(1_000, 3_600_000).default(60_000),
       ...smsEnv,

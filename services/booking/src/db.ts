@@ -150,11 +150,17 @@ export interface BookingRemindersTable {
   channel: ReminderChannel;
 }
 
+export type ReminderKind = 'appointment' | 'care';
+
 export interface ReminderJobsTable {
   id: string;
-  booking_id: string;
+  kind: Generated<ReminderKind>;
+  /** Appointment jobs: the booking; null for care jobs. */
+  booking_id: string | null;
+  /** Care jobs: the medical record. */
+  subject_id: string | null;
   owner_id: string;
-  clinic_id: string;
+  clinic_id: string | null;
   offset_minutes: number;
   channel: ReminderChannel;
   starts_at: Timestamp;
@@ -170,7 +176,9 @@ export interface ReminderJobsTable {
 }
 
 export interface ReminderDeliveriesTable {
-  booking_id: string;
+  kind: Generated<ReminderKind>;
+  booking_id: string | null;
+  subject_id: string | null;
   offset_minutes: number;
   channel: ReminderChannel;
   starts_at: Timestamp;
@@ -187,7 +195,22 @@ export interface ClinicAgendaMailsTable {
   sent_at: Generated<Date>;
 }
 
+/** A medical record with its due date, as the user service's event feed told it (care reminders). */
+export interface CareRecordsTable {
+  record_id: string;
+  owner_id: string;
+  pet_id: string;
+  pet_name: string;
+  type: string;
+  title: string;
+  /** `YYYY-MM-DD`. */
+  next_due_date: string | null;
+  pet_deleted: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
+  care_records: CareRecordsTable;
   outbox_horizon: OutboxHorizonTable;
   realtime_tickets: RealtimeTicketsTable;
   schedule_rules: ScheduleRulesTable;

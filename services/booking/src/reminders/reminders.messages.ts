@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { greeting, mailSafeText, renderMail, type Language, type NotificationMessage } from '@petpro/kit';
 import type { BookingRecord } from '../bookings/bookings.model.ts';
+import type { CareRecord } from './care.model.ts';
 
 /** What a reminder names: the booking as it is at send time and its clinic. */
 export interface ReminderFacts {
@@ -86,6 +87,62 @@ export function appointmentReminder(lang: Language, f: ReminderFacts): Notificat
     longText: mail.text,
     html: mail.html,
     link: f.bookingUrl,
+    data,
+  };
+}
+
+/** What a care reminder names: the record as last told by the user service, and where the pet's page is. */
+export interface CareFacts {
+  record: CareRecord;
+  /** The owner's zone (the due date is shown as a day there). */
+  timeZone: string;
+  recipientName: string | null;
+  petUrl: string;
+}
+
+const CARE_WHAT: Record<Language, Record<string, string>> = {
+  id: { vaccination: 'Vaksinasi', medication: 'Obat' },
+  en: { vaccination: 'Vaccination', medication: 'Medication' },
+};
+
+/** The care reminder (a medical record's next due date) in the owner's language. */
+export function careReminder(lang: Language, f: CareFacts): NotificationMessage {
+  const r = f.record;
+  const day = DateTime.fromISO(r.nextDueDate!, { zone: f.timeZone })
+    .setLocale(lang === 'en' ? 'en-GB' : 'id')
+    .toFormat('cccc, d LLLL yyyy');
+  const pet = mailSafeText(r.petName, 40) ?? 'PetPro';
+  const title = mailSafeText(r.title, 120) ?? '';
+  const kind = CARE_WHAT[lang][r.type] ?? (lang === 'en' ? 'Care' : 'Perawatan');
+  const what = `${kind}: ${title}`;
+  const data = { recordId: r.recordId, petId: r.petId, type: r.type, nextDueDate: r.nextDueDate, timeZone: f.timeZone };
+  const t =
+    lang === 'en'
+      ? {
+          short: `PetPro: ${pet} is due for ${what} on ${day}. ${f.petUrl}`,
+          subject: `Reminder: ${what} for ${pet} due ${day}`,
+          paragraphs: [`${pet} is due for care soon.`, `Due: ${what}`, `Date: ${day}`],
+          action: `See ${pet}'s records`,
+        }
+      : {
+          short: `PetPro: ${pet} dijadwalkan ${what} pada ${day}. ${f.petUrl}`,
+          subject: `Pengingat: ${what} untuk ${pet} pada ${day}`,
+          paragraphs: [`${pet} akan segera membutuhkan perawatan.`, `Jadwal: ${what}`, `Tanggal: ${day}`],
+          action: `Lihat catatan ${pet}`,
+        };
+  const mail = renderMail(lang, {
+    subject: t.subject,
+    heading: greeting(lang, f.recipientName),
+    paragraphs: t.paragraphs,
+    action: { label: t.action, url: f.petUrl },
+  });
+  return {
+    purpose: 'care_reminder',
+    subject: mail.subject,
+    shortText: t.short,
+    longText: mail.text,
+    html: mail.html,
+    link: f.petUrl,
     data,
   };
 }

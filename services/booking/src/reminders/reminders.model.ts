@@ -1,5 +1,5 @@
 import type { Channel } from '@petpro/kit';
-import type { ReminderJobStatus } from '../db.ts';
+import type { ReminderJobStatus, ReminderKind } from '../db.ts';
 import type { BookingRecord } from '../bookings/bookings.model.ts';
 import { isOpen } from '../bookings/bookings.model.ts';
 import { MINUTE_MS } from '../shared/time.ts';
@@ -17,9 +17,15 @@ export interface ReminderSpec {
 
 export interface ReminderJob {
   id: string;
+  /** `appointment` (a booking's) or `care` (a medical record's due date). */
+  kind: ReminderKind;
+  /** The booking of an appointment job; for a care job the same as `subjectId`. */
   bookingId: string;
+  /** What the job is about: the booking (appointment) or the medical record (care). */
+  subjectId: string;
   ownerId: string;
-  clinicId: string;
+  /** Null for care jobs. */
+  clinicId: string | null;
   offsetMinutes: number;
   channel: Channel;
   start: Date;
@@ -88,7 +94,7 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
   return Math.round(base * (1 + 0.2 * random()));
 }
 
-/** The delivery's stable key: the same for every retry of one reminder for one start. */
+/** The delivery's stable key: the same for every retry of one reminder for one start (appointments). */
 export function deliveryKey(job: Pick<ReminderJob, 'bookingId' | 'offsetMinutes' | 'channel' | 'start'>): string {
   return `reminder:${job.bookingId}:${job.offsetMinutes}:${job.channel}:${job.start.toISOString()}`;
 }

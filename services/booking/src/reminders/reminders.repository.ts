@@ -1,12 +1,30 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { Channel } from '@petpro/kit';
-import type { DB, ReminderJobsTable, ReminderJobStatus } from '../db.ts';
+import type { CareRecordsTable, DB, ReminderJobsTable, ReminderJobStatus } from '../db.ts';
 import type { ReminderJob, ReminderSpec } from './reminders.model.ts';
+import type { CareJobSpec, CareRecord } from './care.model.ts';
+
+const LIVE = ['scheduled', 'sending'] as const;
+
+function toCareRecord(r: Selectable<CareRecordsTable>): CareRecord {
+  return {
+    recordId: r.record_id,
+    ownerId: r.owner_id,
+    petId: r.pet_id,
+    petName: r.pet_name,
+    type: r.type,
+    title: r.title,
+    nextDueDate: r.next_due_date,
+    petDeleted: r.pet_deleted,
+  };
+}
 
 const jobCols = [
   'id',
+  'kind',
   'booking_id',
+  'subject_id',
   'owner_id',
   'clinic_id',
   'offset_minutes',
@@ -26,7 +44,10 @@ type JobRow = Pick<Selectable<ReminderJobsTable>, (typeof jobCols)[number]>;
 function toJob(r: JobRow): ReminderJob {
   return {
     id: r.id,
-    bookingId: r.booking_id,
+    kind: r.kind,
+    // The table's check: an appointment job has its booking, a care job its record.
+    bookingId: (r.booking_id ?? r.subject_id)!,
+    subjectId: (r.kind === 'care' ? r.subject_id : r.booking_id)!,
     ownerId: r.owner_id,
     clinicId: r.clinic_id,
     offsetMinutes: r.offset_minutes,
@@ -170,11 +191,108 @@ export class RemindersRepository {
     return rows.length === 1;
   }
 
+  /** The care counterpart of `claimDelivery`: the ledger key is the record, offset, channel and due date. */
+  async claimCareDelivery(job: ReminderJob): Promise<boolean> {
+    const { rows } = await sql<{ job_id: string }>`
+      insert into reminder_deliveries (kind, subject_id, offset_minutes, channel, starts_at, job_id)
+      values ('care', ${job.subjectId}, ${job.offsetMinutes}, ${job.channel}, ${job.start}, ${job.id})
+      on conflict (subject_id, offset_minutes, channel, starts_at) do update set job_id = excluded.job_id
+        where reminder_deliveries.status = 'sending' and reminder_deliveries.job_id = excluded.job_id
+      returning job_id`.execute(this.db);
+    return rows.length === 1;
+  }
+
+  /** Adds a record's care jobs for one due date; one that already has a live job keeps it (no duplicate). */
+  async addCareJobs(job: { recordId: string; ownerId: string; dueDate: Date; reminders: CareJobSpec[] }) {
+    if (!job.reminders.length) return;
+    await this.db
+      .insertInto('reminder_jobs')
+      .values(
+        job.reminders.map((r) => ({
+          id: uuidv7(),
+          kind: 'care' as const,
+          subject_id: job.recordId,
+          owner_id: job.ownerId,
+          offset_minutes: r.offsetMinutes,
+          channel: r.channel,
+          starts_at: job.dueDate,
+          due_at: r.dueAt,
+          next_attempt_at: r.dueAt,
+        })),
+      )
+      .onConflict((oc) =>
+        oc
+          .columns(['subject_id', 'offset_minutes', 'channel', 'starts_at'])
+          .where('kind', '=', 'care')
+          .where('status', 'in', LIVE)
+          .doNothing(),
+      )
+      .execute();
+  }
+
+  /** Ends the waiting care jobs of these records (all, or those not for the due date `keep`). */
+  async cancelCareWaiting(recordIds: readonly string[], reason: string, keep?: Date): Promise<void> {
+    if (!recordIds.length) return;
+    let q = this.db
+      .updateTable('reminder_jobs')
+      .set({ status: 'cancelled', last_error: reason, updated_at: sql`now()` })
+      .where('kind', '=', 'care')
+      .where('subject_id', 'in', recordIds)
+      .where('status', '=', 'scheduled');
+    if (keep) q = q.where('starts_at', '!=', keep);
+    await q.execute();
+  }
+
+  /** The record as last told by the user service; `forUpdate` locks it (the ledger claim at send time). */
+  async findCareRecord(recordId: string, opts: { forUpdate?: boolean } = {}): Promise<CareRecord | undefined> {
+    let q = this.db.selectFrom('care_records').selectAll().where('record_id', '=', recordId);
+    if (opts.forUpdate) q = q.forUpdate();
+    const r = await q.executeTakeFirst();
+    return r && toCareRecord(r);
+  }
+
+  async saveCareRecord(r: CareRecord): Promise<void> {
+    const values = {
+      owner_id: r.ownerId,
+      pet_id: r.petId,
+      pet_name: r.petName,
+      type: r.type,
+      title: r.title,
+      next_due_date: r.nextDueDate,
+      pet_deleted: r.petDeleted,
+    };
+    await this.db
+      .insertInto('care_records')
+      .values({ record_id: r.recordId, ...values })
+      .onConflict((oc) => oc.column('record_id').doUpdateSet({ ...values, updated_at: sql`now()` }))
+      .execute();
+  }
+
+  async deleteCareRecord(recordId: string, ownerId: string): Promise<void> {
+    await this.db
+      .deleteFrom('care_records')
+      .where('record_id', '=', recordId)
+      .where('owner_id', '=', ownerId)
+      .execute();
+  }
+
+  /** Marks an owner's pet deleted or restored; answers its records. */
+  async setCarePetDeleted(ownerId: string, petId: string, deleted: boolean): Promise<CareRecord[]> {
+    const rows = await this.db
+      .updateTable('care_records')
+      .set({ pet_deleted: deleted, updated_at: sql`now()` })
+      .where('owner_id', '=', ownerId)
+      .where('pet_id', '=', petId)
+      .returningAll()
+      .execute();
+    return rows.map(toCareRecord);
+  }
+
   async markSent(job: ReminderJob, providerId: string, at: Date): Promise<void> {
     await this.db
       .updateTable('reminder_deliveries')
       .set({ status: 'sent', provider_id: providerId.slice(0, 200), sent_at: at })
-      .where('booking_id', '=', job.bookingId)
+      .where(job.kind === 'care' ? 'subject_id' : 'booking_id', '=', job.subjectId)
       .where('offset_minutes', '=', job.offsetMinutes)
       .where('channel', '=', job.channel)
       .where('starts_at', '=', job.start)
@@ -203,7 +321,7 @@ export class RemindersRepository {
     await this.db
       .updateTable('reminder_deliveries')
       .set({ status: 'failed' })
-      .where('booking_id', '=', job.bookingId)
+      .where(job.kind === 'care' ? 'subject_id' : 'booking_id', '=', job.subjectId)
       .where('offset_minutes', '=', job.offsetMinutes)
       .where('channel', '=', job.channel)
       .where('starts_at', '=', job.start)

@@ -56,9 +56,13 @@ export type AdminRemindersQuery = z.output<typeof AdminRemindersQuery>;
 export const ReminderJobSchema = z
   .object({
     id: z.uuid(),
-    bookingId: z.uuid(),
+    kind: z.enum(['appointment', 'care']),
+    /** Appointment reminders: the booking and its clinic. */
+    bookingId: z.uuid().nullable(),
+    /** Care reminders: the medical record whose due date it announces (`startsAt` is the due date). */
+    recordId: z.uuid().nullable(),
     ownerId: z.uuid(),
-    clinicId: z.uuid(),
+    clinicId: z.uuid().nullable(),
     offsetMinutes: z.number().int(),
     channel: ChannelField,
     startsAt: z.string(),

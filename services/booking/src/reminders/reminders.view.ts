@@ -20,7 +20,9 @@ export function toBookingRemindersView(start: Date, plan: ReminderSpec[], jobs: 
 export function toReminderJobView(j: ReminderJob): ReminderJobView {
   return {
     id: j.id,
-    bookingId: j.bookingId,
+    kind: j.kind,
+    bookingId: j.kind === 'appointment' ? j.bookingId : null,
+    recordId: j.kind === 'care' ? j.subjectId : null,
     ownerId: j.ownerId,
     clinicId: j.clinicId,
     offsetMinutes: j.offsetMinutes,

@@ -11,7 +11,8 @@ import type { ClinicDirectory } from '../upstream/clinic.client.ts';
 import type { RecipientDirectory, ReminderRecipient } from '../upstream/recipients.client.ts';
 import { MINUTE_MS } from '../shared/time.ts';
 import { deliveryKey, retryDelayMs, stillApplies, type ReminderJob } from './reminders.model.ts';
-import { appointmentReminder } from './reminders.messages.ts';
+import { appointmentReminder, careReminder } from './reminders.messages.ts';
+import { careDeliveryKey, careStillApplies } from './care.model.ts';
 
 export interface ReminderWorkerOptions {
   /** Jobs one pass claims (each replica claims its own; SKIP LOCKED keeps them apart). */
@@ -24,6 +25,8 @@ export interface ReminderWorkerOptions {
   maxAttempts: number;
   /** Where the owner sees and cancels a booking: `${base}/bookings/${id}`. */
   bookingUrl: (bookingId: string) => string;
+  /** Where the owner sees a pet (care reminders): `${base}/pets/${id}`. */
+  petUrl: (petId: string) => string;
 }
 
 /** How long a reminder for a channel without a sender (push, in_app until they exist) waits before looking again. */
@@ -120,36 +123,13 @@ export class ReminderWorker {
     const { store, log } = this.deps;
     const repos = store.repos.reminders;
     try {
-      const booking = await store.repos.bookings.findById(job.bookingId);
-      const applies = stillApplies(job, booking, this.now());
-      if (!applies.ok) return await this.skip(job, applies.reason);
-      if (!this.deps.channels.has(job.channel)) throw new ChannelUnavailableError(job.channel);
-
-      const recipient = await this.deps.recipients.recipient(job.ownerId);
-      if (!recipient.preferences.channels.includes(job.channel)) return await this.skip(job, 'channel_switched_off');
-      const message = await this.message(job, booking!, recipient);
-
-      // The ledger row, committed before the send, under the booking's lock so that a cancel or a move
-      // either happened before (and the re-read says so) or waits for it.
-      const mine = await store.transaction(async (tx) => {
-        const now = await tx.bookings.findById(job.bookingId, { forUpdate: true });
-        const still = stillApplies(job, now, this.now());
-        if (!still.ok) return still.reason;
-        return (await tx.reminders.claimDelivery(job)) ? true : 'already_delivered';
-      });
-      if (mine !== true) return await this.skip(job, mine);
-
-      const result = await this.deps.channels.send(job.channel, recipient, message, {
-        idempotencyKey: deliveryKey(job),
-      });
-      const at = new Date(this.now());
-      await store.transaction((tx) => tx.reminders.markSent(job, result.id, at));
-      this.sent.inc({ channel: job.channel });
-      this.lateness.observe({ channel: job.channel }, Math.max(0, (at.getTime() - job.dueAt.getTime()) / 1000));
+      if (job.kind === 'care') await this.sendCare(job);
+      else await this.sendAppointment(job);
     } catch (err) {
       const e = classifySendError(err);
       this.failed.inc({ channel: job.channel, code: e.code });
-      const startsAt = job.start.getTime();
+      // Nothing after the appointment has started, or after a care reminder's due date has passed.
+      const startsAt = job.start.getTime() + (job.kind === 'care' ? 24 * 60 * MINUTE_MS : 0);
       if (e instanceof ChannelUnavailableError) {
         // Not an attempt: the reminder waits for the channel until its appointment starts.
         const next = this.now() + UNAVAILABLE_RETRY_MS;
@@ -173,6 +153,69 @@ export class ReminderWorker {
     }
   }
 
+  private async sendAppointment(job: ReminderJob): Promise<void> {
+    const { store } = this.deps;
+    const booking = await store.repos.bookings.findById(job.bookingId);
+    const applies = stillApplies(job, booking, this.now());
+    if (!applies.ok) return this.skip(job, applies.reason);
+    if (!this.deps.channels.has(job.channel)) throw new ChannelUnavailableError(job.channel);
+
+    const recipient = await this.deps.recipients.recipient(job.ownerId);
+    if (!recipient.preferences.channels.includes(job.channel)) return this.skip(job, 'channel_switched_off');
+    const message = await this.message(job, booking!, recipient);
+
+    // The ledger row, committed before the send, under the booking's lock so that a cancel or a move
+    // either happened before (and the re-read says so) or waits for it.
+    const mine = await store.transaction(async (tx) => {
+      const now = await tx.bookings.findById(job.bookingId, { forUpdate: true });
+      const still = stillApplies(job, now, this.now());
+      if (!still.ok) return still.reason;
+      return (await tx.reminders.claimDelivery(job)) ? true : 'already_delivered';
+    });
+    await this.deliver(job, recipient, message, mine, deliveryKey(job));
+  }
+
+  /** A medical record's due date: re-read the record (still there, same due date, pet not deleted). */
+  private async sendCare(job: ReminderJob): Promise<void> {
+    const { store } = this.deps;
+    const record = await store.repos.reminders.findCareRecord(job.subjectId);
+    const applies = careStillApplies(job, record);
+    if (!applies.ok) return this.skip(job, applies.reason);
+    if (!this.deps.channels.has(job.channel)) throw new ChannelUnavailableError(job.channel);
+
+    const recipient = await this.deps.recipients.recipient(job.ownerId);
+    if (!recipient.careChannels.includes(job.channel)) return this.skip(job, 'channel_switched_off');
+    const message = careReminder(recipient.language, {
+      record: record!,
+      timeZone: recipient.timeZone,
+      recipientName: recipient.name,
+      petUrl: this.opts.petUrl(record!.petId),
+    });
+    // The ledger row under the record's lock: a change or delete from the feed happened before or waits.
+    const mine = await store.transaction(async (tx) => {
+      const still = careStillApplies(job, await tx.reminders.findCareRecord(job.subjectId, { forUpdate: true }));
+      if (!still.ok) return still.reason;
+      return (await tx.reminders.claimCareDelivery(job)) ? true : 'already_delivered';
+    });
+    await this.deliver(job, recipient, message, mine, careDeliveryKey(job));
+  }
+
+  /** Hands a claimed delivery to its channel and records it sent (`mine` is why not, when not claimed). */
+  private async deliver(
+    job: ReminderJob,
+    recipient: ReminderRecipient,
+    message: NotificationMessage,
+    mine: true | string,
+    idempotencyKey: string,
+  ): Promise<void> {
+    if (mine !== true) return this.skip(job, mine);
+    const result = await this.deps.channels.send(job.channel, recipient, message, { idempotencyKey });
+    const at = new Date(this.now());
+    await this.deps.store.transaction((tx) => tx.reminders.markSent(job, result.id, at));
+    this.sent.inc({ channel: job.channel });
+    this.lateness.observe({ channel: job.channel }, Math.max(0, (at.getTime() - job.dueAt.getTime()) / 1000));
+  }
+
   private async skip(job: ReminderJob, reason: string): Promise<void> {
     this.skipped.inc({ reason });
     await this.deps.store.repos.reminders.finish(job.id, 'skipped', reason);
@@ -183,7 +226,7 @@ export class ReminderWorker {
     booking: NonNullable<Awaited<ReturnType<BookingStore['repos']['bookings']['findById']>>>,
     recipient: ReminderRecipient,
   ): Promise<NotificationMessage> {
-    const clinic = await this.deps.clinics.clinic(job.clinicId);
+    const clinic = await this.deps.clinics.clinic(job.clinicId!);
     return appointmentReminder(recipient.language, {
       booking,
       clinic,

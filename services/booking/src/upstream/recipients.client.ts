@@ -6,6 +6,7 @@
 import { AppError, UpstreamHttpError, type Channel, type NotificationRecipient, type ServiceClient } from '@petpro/kit';
 import { InternalPreferences, InternalProfile, InternalUserContact, parseContract } from '@petpro/contracts';
 import type { ReminderPreferences } from '../reminders/reminders.model.ts';
+import type { CarePreferences } from '../reminders/care.model.ts';
 
 /** The user service names the in-app channel `inApp`; the kit's channels say `in_app`. */
 const PREFERENCE_KEY: Record<Channel, 'email' | 'sms' | 'push' | 'inApp'> = {
@@ -18,21 +19,33 @@ const PREFERENCE_KEY: Record<Channel, 'email' | 'sms' | 'push' | 'inApp'> = {
 export interface ReminderRecipient extends NotificationRecipient {
   name: string | null;
   preferences: ReminderPreferences;
+  /** Channels with `healthReminders` on (care reminders). */
+  careChannels: Channel[];
 }
 
 export class RecipientDirectory {
   constructor(private readonly client: ServiceClient) {}
 
   /** The owner's reminder preferences: offsets and the channels with booking reminders on. */
-  async preferences(userId: string): Promise<ReminderPreferences & { language: 'id' | 'en'; timeZone: string }> {
+  async preferences(
+    userId: string,
+  ): Promise<ReminderPreferences & { language: 'id' | 'en'; timeZone: string; care: CarePreferences }> {
     const body = await this.get('user', `/internal/users/${encodeURIComponent(userId)}/preferences`);
     const prefs = parseContract(InternalPreferences, body, 'user');
     const channels = (Object.keys(PREFERENCE_KEY) as Channel[]).filter(
       (c) => prefs.notifications[PREFERENCE_KEY[c]].bookingReminders,
     );
+    const careChannels = (Object.keys(PREFERENCE_KEY) as Channel[]).filter(
+      (c) => prefs.notifications[PREFERENCE_KEY[c]].healthReminders,
+    );
     return {
       offsetsMinutes: prefs.notifications.reminderOffsetsMinutes,
       channels,
+      care: {
+        offsetsDays: prefs.notifications.careReminderOffsetsDays,
+        channels: careChannels,
+        timeZone: prefs.timeZone,
+      },
       language: prefs.language,
       timeZone: prefs.timeZone,
     };
@@ -56,6 +69,7 @@ export class RecipientDirectory {
       timeZone: prefs.timeZone,
       name: profile?.displayName ?? contact.name ?? null,
       preferences: { offsetsMinutes: prefs.offsetsMinutes, channels: prefs.channels },
+      careChannels: prefs.care.channels,
     };
   }
 
