@@ -30,6 +30,7 @@ import { RecipientDirectory } from './upstream/recipients.client.ts';
 import { RemindersService } from './reminders/reminders.service.ts';
 import { remindersRoutes } from './reminders/reminders.routes.ts';
 import { ReminderWorker } from './reminders/reminders.worker.ts';
+import { AgendaMailer } from './reminders/agenda.ts';
 
 export type { DB };
 
@@ -75,6 +76,10 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
       failure: 'reminder pass failed',
       level: 'error',
     }),
+  );
+  const agenda = new AgendaMailer({ store, clinics, recipients, mailer: ctx.mailer, log: ctx.log });
+  ctx.onClose.push(
+    runEvery(config.BOOKING_AGENDA_POLL_MS, () => agenda.sendDue(), { log: ctx.log, failure: 'agenda pass failed' }),
   );
 
   // Expired idempotency keys are refused by the queries already; this only keeps the table small.

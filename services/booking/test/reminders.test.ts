@@ -36,6 +36,7 @@ beforeAll(async () => {
     env: {
       BOOKING_REMINDER_POLL_MS: '250',
       BOOKING_REMINDER_BATCH: '20',
+      BOOKING_AGENDA_POLL_MS: '1000',
       SMS_PROVIDER: 'webhook',
       SMS_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/sms`,
     },
@@ -50,21 +51,26 @@ afterAll(async () => {
  * A clinic open from `start` (clinic-local, minute-aligned) to midnight every day, taking bookings
  * with no notice and no cancellation cut-off, with `staff` vets.
  */
-async function clinicOpenFrom(start: DateTime, staff: number): Promise<ClinicFixture> {
+async function clinicOpenFrom(
+  start: DateTime,
+  staff: number,
+  policy: Record<string, unknown> = {},
+): Promise<ClinicFixture> {
   const ranges = [{ start: start.toFormat('HH:mm'), end: '24:00' }];
   const clinic = await createClinic(p, {
+    timeZone: start.zoneName!,
     weekdays: ALL_DAYS,
     ranges,
     services: [{ name: 'Vaksinasi', durationMinutes: 15 }],
     staff: Array.from({ length: staff }, (_, i) => ({ name: `drh. Vet ${i + 1}` })),
   });
   await putRules(p, clinic, weeklyRules(ALL_DAYS, ranges));
-  const policy = await p.http.put(
+  const saved = await p.http.put(
     `/api/v1/schedules/${clinic.id}/policy`,
-    { minNoticeMinutes: 0, cancellationCutoffMinutes: 0, slotStepMinutes: 5 },
+    { minNoticeMinutes: 0, cancellationCutoffMinutes: 0, slotStepMinutes: 5, ...policy },
     { token: clinic.vendor.accessToken },
   );
-  expect(policy.status).toBe(200);
+  expect(saved.status).toBe(200);
   return clinic;
 }
 
@@ -343,4 +349,38 @@ describe('two booking replicas on one database', () => {
       await second.stop();
     }
   }, 90_000);
+});
+
+describe('the clinic’s daily agenda', () => {
+  it('mails the owner the day’s bookings once in its morning, unless the clinic turned it off', async () => {
+    // A zone where it is now between 08:00 and 09:00, so the 07:00 agenda is due (Etc/GMT signs are inverted).
+    const offset = ((8 - new Date().getUTCHours() + 36) % 24) - 12;
+    const zone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    const today = DateTime.now().setZone(zone);
+    expect(today.hour).toBeGreaterThanOrEqual(7);
+    const on = await clinicOpenFrom(today.set({ hour: 8, minute: 0 }), 1);
+    const off = await clinicOpenFrom(today.set({ hour: 8, minute: 0 }), 1, { dailyAgendaMail: false });
+    const owner = await createOwner(p, 'Sari');
+    for (const clinic of [on, off]) {
+      const r = await p.http.post(
+        '/api/v1/bookings',
+        {
+          clinicId: clinic.id,
+          serviceId: clinic.services[0]!.id,
+          petIds: [owner.petId],
+          start: iso(today.set({ hour: 14, minute: 0, second: 0, millisecond: 0 })),
+        },
+        { token: owner.accessToken },
+      );
+      expect(r.status, r.text).toBe(201);
+    }
+    const agendaTo = (c: ClinicFixture) =>
+      p.smtp.mails.filter((m) => m.to.includes(c.vendor.email) && m.subject.startsWith('Agenda'));
+    await eventually(() => agendaTo(on).length > 0, 20_000, 200);
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(agendaTo(on)).toHaveLength(1);
+    expect(agendaTo(on)[0]!.subject).toMatch(/^Agenda .*: 1 pemesanan di Klinik/);
+    expect(agendaTo(on)[0]!.text).toContain('14:00-14:15 Vaksinasi: Milo (drh. Vet 1, menunggu konfirmasi)');
+    expect(agendaTo(off)).toHaveLength(0);
+  }, 60_000);
 });
