@@ -125,8 +125,10 @@ describe('appointment reminders', () => {
 
     const fiveMinutes = [{ offsetMinutes: 5, channel: 'email' }];
     const both = [...fiveMinutes, { offsetMinutes: 5, channel: 'sms' }];
+    // push has no sender in this service yet: its reminder is recorded, never lost, and breaks nothing else.
+    const withPush = [...both, { offsetMinutes: 5, channel: 'push' }];
     for (const [id, reminders] of [
-      [reminded, both],
+      [reminded, withPush],
       [cancelled, both],
       [moved, fiveMinutes],
     ] as const) {
@@ -188,6 +190,14 @@ describe('appointment reminders', () => {
         .map((j: { lastError: string }) => j.lastError);
     expect(endedOf(cancelled)).toEqual(['booking_cancelled', 'booking_cancelled']);
     expect(endedOf(moved)).toEqual(['booking_moved']);
+    const push = await serviceDb(
+      p,
+      'booking',
+      `select status, last_error from reminder_jobs where booking_id = $1 and channel = 'push'`,
+      [reminded],
+    );
+    // Its next look (10 minutes on) would come after the start, so it is recorded as failed, not dropped.
+    expect(push).toEqual([{ status: 'failed', last_error: 'channel_unavailable' }]);
     const ledger = await serviceDb(
       p,
       'booking',
