@@ -338,7 +338,7 @@ describe('two booking replicas on one database', () => {
         [clinic.id, clinic.services[0]!.id, owner.userId, owner.petId, COUNT],
       );
       const mine = () => p.smtp.mails.filter((m) => m.to.includes(owner.email) && m.subject.startsWith('Pengingat'));
-      await eventually(() => mine().length >= COUNT, 50_000, 200);
+      await eventually(() => mine().length >= COUNT, 110_000, 200);
       await new Promise((r) => setTimeout(r, 2_000));
       const ids = mine().map((m) => /bookings\/([0-9a-f-]{36})/.exec(m.text)?.[1]);
       expect(ids).toHaveLength(COUNT);
@@ -358,7 +358,7 @@ describe('two booking replicas on one database', () => {
     } finally {
       await second.stop();
     }
-  }, 90_000);
+  }, 150_000);
 });
 
 describe('the clinic’s daily agenda', () => {
