@@ -46,6 +46,7 @@ import { RecipientDirectory } from './upstream/recipients.client.ts';
 import { RemindersService } from './reminders/reminders.service.ts';
 import { remindersRoutes } from './reminders/reminders.routes.ts';
 import { ReminderWorker } from './reminders/reminders.worker.ts';
+import { AgendaMailer } from './reminders/agenda.ts';
 
 export type { DB };
 
@@ -137,6 +138,10 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
       failure: 'reminder pass failed',
       level: 'error',
     }),
+  );
+  const agenda = new AgendaMailer({ store, clinics, recipients, mailer: ctx.mailer, log: ctx.log });
+  ctx.onClose.push(
+    runEvery(config.BOOKING_AGENDA_POLL_MS, () => agenda.sendDue(), { log: ctx.log, failure: 'agenda pass failed' }),
   );
 
   // Medical records and pets arrive through the user service's event feed: care reminders follow them.

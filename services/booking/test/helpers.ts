@@ -154,20 +154,26 @@ const EVERY_DAY = [1, 2, 3, 4, 5, 6, 7];
  * with no notice and no cancellation cut-off, with `staff` vets: a booking minutes ahead can carry a
  * reminder due within the minute.
  */
-export async function clinicOpenFrom(p: PlatformClient, start: DateTime, staff: number): Promise<ClinicFixture> {
+export async function clinicOpenFrom(
+  p: PlatformClient,
+  start: DateTime,
+  staff: number,
+  policy: Record<string, unknown> = {},
+): Promise<ClinicFixture> {
   const ranges = [{ start: start.toFormat('HH:mm'), end: '24:00' }];
   const clinic = await createClinic(p, {
+    timeZone: start.zoneName!,
     weekdays: EVERY_DAY,
     ranges,
     services: [{ name: 'Vaksinasi', durationMinutes: 15 }],
     staff: Array.from({ length: staff }, (_, i) => ({ name: `drh. Vet ${i + 1}` })),
   });
   await putRules(p, clinic, weeklyRules(EVERY_DAY, ranges));
-  const policy = await p.http.put(
+  const saved = await p.http.put(
     `/api/v1/schedules/${clinic.id}/policy`,
-    { minNoticeMinutes: 0, cancellationCutoffMinutes: 0, slotStepMinutes: 5 },
+    { minNoticeMinutes: 0, cancellationCutoffMinutes: 0, slotStepMinutes: 5, ...policy },
     { token: clinic.vendor.accessToken },
   );
-  expectStatus(policy, 200, 'set policy');
+  expectStatus(saved, 200, 'set policy');
   return clinic;
 }

@@ -11,7 +11,7 @@ import { eventually } from '@petpro/kit/testing';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
 import { serviceDb } from '../../../test/databases.ts';
 import { adminOf } from '../../../test/users.ts';
-import { clinicOpenFrom, createOwner } from './helpers.ts';
+import { clinicOpenFrom, createOwner, type ClinicFixture } from './helpers.ts';
 
 const ZONE = 'Asia/Jakarta';
 
@@ -35,6 +35,7 @@ beforeAll(async () => {
     env: {
       BOOKING_REMINDER_POLL_MS: '250',
       BOOKING_REMINDER_BATCH: '20',
+      BOOKING_AGENDA_POLL_MS: '1000',
       SMS_PROVIDER: 'webhook',
       SMS_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/sms`,
     },
@@ -96,8 +97,10 @@ describe('appointment reminders', () => {
 
     const fiveMinutes = [{ offsetMinutes: 5, channel: 'email' }];
     const both = [...fiveMinutes, { offsetMinutes: 5, channel: 'sms' }];
+    // push has no sender in this service yet: its reminder is recorded, never lost, and breaks nothing else.
+    const withPush = [...both, { offsetMinutes: 5, channel: 'push' }];
     for (const [id, reminders] of [
-      [reminded, both],
+      [reminded, withPush],
       [cancelled, both],
       [moved, fiveMinutes],
     ] as const) {
@@ -159,6 +162,14 @@ describe('appointment reminders', () => {
         .map((j: { lastError: string }) => j.lastError);
     expect(endedOf(cancelled)).toEqual(['booking_cancelled', 'booking_cancelled']);
     expect(endedOf(moved)).toEqual(['booking_moved']);
+    const push = await serviceDb(
+      p,
+      'booking',
+      `select status, last_error from reminder_jobs where booking_id = $1 and channel = 'push'`,
+      [reminded],
+    );
+    // Its next look (10 minutes on) would come after the start, so it is recorded as failed, not dropped.
+    expect(push).toEqual([{ status: 'failed', last_error: 'channel_unavailable' }]);
     const ledger = await serviceDb(
       p,
       'booking',
@@ -299,7 +310,7 @@ describe('two booking replicas on one database', () => {
         [clinic.id, clinic.services[0]!.id, owner.userId, owner.petId, COUNT],
       );
       const mine = () => p.smtp.mails.filter((m) => m.to.includes(owner.email) && m.subject.startsWith('Pengingat'));
-      await eventually(() => mine().length >= COUNT, 50_000, 200);
+      await eventually(() => mine().length >= COUNT, 110_000, 200);
       await new Promise((r) => setTimeout(r, 2_000));
       const ids = mine().map((m) => /bookings\/([0-9a-f-]{36})/.exec(m.text)?.[1]);
       expect(ids).toHaveLength(COUNT);
@@ -319,5 +330,39 @@ describe('two booking replicas on one database', () => {
     } finally {
       await second.stop();
     }
-  }, 90_000);
+  }, 150_000);
+});
+
+describe('the clinic’s daily agenda', () => {
+  it('mails the owner the day’s bookings once in its morning, unless the clinic turned it off', async () => {
+    // A zone where it is now between 08:00 and 09:00, so the 07:00 agenda is due (Etc/GMT signs are inverted).
+    const offset = ((8 - new Date().getUTCHours() + 36) % 24) - 12;
+    const zone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    const today = DateTime.now().setZone(zone);
+    expect(today.hour).toBeGreaterThanOrEqual(7);
+    const on = await clinicOpenFrom(p, today.set({ hour: 8, minute: 0 }), 1);
+    const off = await clinicOpenFrom(p, today.set({ hour: 8, minute: 0 }), 1, { dailyAgendaMail: false });
+    const owner = await createOwner(p, 'Sari');
+    for (const clinic of [on, off]) {
+      const r = await p.http.post(
+        '/api/v1/bookings',
+        {
+          clinicId: clinic.id,
+          serviceId: clinic.services[0]!.id,
+          petIds: [owner.petId],
+          start: iso(today.set({ hour: 14, minute: 0, second: 0, millisecond: 0 })),
+        },
+        { token: owner.accessToken },
+      );
+      expect(r.status, r.text).toBe(201);
+    }
+    const agendaTo = (c: ClinicFixture) =>
+      p.smtp.mails.filter((m) => m.to.includes(c.vendor.email) && m.subject.startsWith('Agenda'));
+    await eventually(() => agendaTo(on).length > 0, 20_000, 200);
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(agendaTo(on)).toHaveLength(1);
+    expect(agendaTo(on)[0]!.subject).toMatch(/^Agenda .*: 1 pemesanan di Klinik/);
+    expect(agendaTo(on)[0]!.text).toContain('14:00-14:15 Vaksinasi: Milo (drh. Vet 1, menunggu konfirmasi)');
+    expect(agendaTo(off)).toHaveLength(0);
+  }, 60_000);
 });

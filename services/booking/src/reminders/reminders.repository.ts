@@ -376,4 +376,31 @@ export class RemindersRepository {
       .execute();
     return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
   }
+
+  /** Clinics with open bookings between `from` and `to`, with their zones (candidates for an agenda mail). */
+  async clinicsBookedBetween(from: Date, to: Date): Promise<Array<{ clinicId: string; timeZone: string }>> {
+    const rows = await this.db
+      .selectFrom('bookings')
+      .select(['clinic_id', 'time_zone'])
+      .distinct()
+      .where('starts_at', '>=', from)
+      .where('starts_at', '<', to)
+      .where('status', 'in', ['pending', 'confirmed'])
+      .execute();
+    return rows.map((r) => ({ clinicId: r.clinic_id, timeZone: r.time_zone }));
+  }
+
+  /**
+   * Takes the agenda mail of a clinic's local day: true for the one caller that inserts the row (the
+   * others wait on the key until it commits, then get false), so each day's agenda goes out once.
+   */
+  async claimAgenda(clinicId: string, localDate: string): Promise<boolean> {
+    const row = await this.db
+      .insertInto('clinic_agenda_mails')
+      .values({ clinic_id: clinicId, local_date: localDate })
+      .onConflict((oc) => oc.doNothing())
+      .returning('clinic_id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
 }

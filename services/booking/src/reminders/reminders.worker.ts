@@ -126,6 +126,7 @@ export class ReminderWorker {
       if (job.kind === 'care') await this.sendCare(job);
       else await this.sendAppointment(job);
     } catch (err) {
+      if (err instanceof RecordingFailed) throw err.cause;
       const e = classifySendError(err);
       this.failed.inc({ channel: job.channel, code: e.code });
       // Nothing after the appointment has started, or after a care reminder's due date has passed.
@@ -211,9 +212,25 @@ export class ReminderWorker {
     if (mine !== true) return this.skip(job, mine);
     const result = await this.deps.channels.send(job.channel, recipient, message, { idempotencyKey });
     const at = new Date(this.now());
-    await this.deps.store.transaction((tx) => tx.reminders.markSent(job, result.id, at));
     this.sent.inc({ channel: job.channel });
     this.lateness.observe({ channel: job.channel }, Math.max(0, (at.getTime() - job.dueAt.getTime()) / 1000));
+    // Sent: from here on a failure must never put the job back for another send.
+    await this.recordSent(job, result.id, at);
+  }
+
+  /**
+   * Marks a delivered job sent, trying a few times: if the database stays away the job keeps its
+   * lease and is taken over when it ends (the crash window of the class comment), never retried now.
+   */
+  private async recordSent(job: ReminderJob, providerId: string, at: Date): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.store.transaction((tx) => tx.reminders.markSent(job, providerId, at));
+      } catch (err) {
+        if (attempt >= 3) throw new RecordingFailed(err);
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 
   private async skip(job: ReminderJob, reason: string): Promise<void> {
@@ -233,6 +250,13 @@ export class ReminderWorker {
       recipientName: recipient.name,
       bookingUrl: this.opts.bookingUrl(booking.id),
     });
+  }
+}
+
+/** A send that succeeded but could not be recorded: it must not be classified and retried. */
+class RecordingFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a sent reminder could not be recorded');
   }
 }
 
