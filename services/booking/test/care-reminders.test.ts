@@ -110,6 +110,10 @@ describe('care reminders', () => {
       [20160, 'scheduled'],
     ]);
 
+    // The pet renamed: the next reminder names it so.
+    const rename = await p.http.patch(`/api/v1/pets/${owner.petId}`, { name: 'Kopi' }, { token: owner.accessToken });
+    expect(rename.status, rename.text).toBe(200);
+
     // Moved to 10 days ahead: the 14-day reminder's time is past, the due date ahead: one mail now, naming the new date.
     const sooner = today().plus({ days: 10 });
     const again = await p.http.patch(
@@ -123,6 +127,7 @@ describe('care reminders', () => {
     const all = mailsWith(owner.email, title);
     expect(all).toHaveLength(2);
     expect(all[1]!.subject).toContain(DateTime.fromISO(day(sooner)).setLocale('id').toFormat('d LLLL yyyy'));
+    expect(all[1]!.subject).toContain('untuk Kopi');
     // A repeat of the same change sends nothing more (the ledger key includes the due date).
     const same = await p.http.patch(
       `/api/v1/pets/${owner.petId}/medical-records/${recordId}`,

@@ -276,6 +276,15 @@ export class RemindersRepository {
       .execute();
   }
 
+  async renameCarePet(ownerId: string, petId: string, petName: string): Promise<void> {
+    await this.db
+      .updateTable('care_records')
+      .set({ pet_name: petName, updated_at: sql`now()` })
+      .where('owner_id', '=', ownerId)
+      .where('pet_id', '=', petId)
+      .execute();
+  }
+
   /** Marks an owner's pet deleted or restored; answers its records. */
   async setCarePetDeleted(ownerId: string, petId: string, deleted: boolean): Promise<CareRecord[]> {
     const rows = await this.db

@@ -21,6 +21,7 @@ const RecordPayload = z.object({
   nextDueDate: z.iso.date().nullable(),
 });
 const PetPayload = z.object({ petId: z.uuid(), ownerId: z.uuid() });
+const RenamePayload = PetPayload.extend({ petName: z.string().max(200) });
 
 export interface CareScheduling {
   /** The owner's care preferences (user service). */
@@ -65,6 +66,9 @@ export async function applyUserEvents(events: FeedEvent[], trx: Kysely<DB>, care
       if (!p.success) continue;
       await repo.deleteCareRecord(p.data.recordId, p.data.ownerId);
       await repo.cancelCareWaiting([p.data.recordId], 'record_deleted');
+    } else if (e.type === 'pet.renamed') {
+      const p = RenamePayload.safeParse(e.payload);
+      if (p.success) await repo.renameCarePet(p.data.ownerId, p.data.petId, p.data.petName);
     } else if (e.type === 'pet.deleted' || e.type === 'pet.restored') {
       const p = PetPayload.safeParse(e.payload);
       if (!p.success) continue;

@@ -8,7 +8,7 @@ import type { QueryExecutorProvider } from 'kysely';
 import type { MedicalRecord } from '../medical-records/medical-records.repository.ts';
 
 export type RecordEventType = 'medical_record.created' | 'medical_record.updated' | 'medical_record.deleted';
-export type PetEventType = 'pet.deleted' | 'pet.restored';
+export type PetEventType = 'pet.deleted' | 'pet.restored' | 'pet.renamed';
 
 /** A record was created, changed or deleted; call with the change's transaction, as its last statement. */
 export function recordChanged(
@@ -34,7 +34,13 @@ export function recordChanged(
   ]);
 }
 
-/** A pet was deleted (soft) or restored; call with the change's transaction. */
-export function petChanged(trx: QueryExecutorProvider, type: PetEventType, ownerId: string, petId: string) {
-  return appendFeedEvents(trx, [{ type, payload: { petId, ownerId } }]);
+/** A pet was deleted (soft), restored or renamed (`extra.petName`); call with the change's transaction. */
+export function petChanged(
+  trx: QueryExecutorProvider,
+  type: PetEventType,
+  ownerId: string,
+  petId: string,
+  extra: { petName?: string } = {},
+) {
+  return appendFeedEvents(trx, [{ type, payload: { petId, ownerId, ...extra } }]);
 }

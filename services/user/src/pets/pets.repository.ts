@@ -195,8 +195,13 @@ export class PetsRepository {
     return Number(r.n);
   }
 
-  async update(ownerId: string, id: string, fields: Partial<PetFields>): Promise<PetRecord | undefined> {
-    const r = await this.db
+  async update(
+    ownerId: string,
+    id: string,
+    fields: Partial<PetFields>,
+    db: Db = this.db,
+  ): Promise<PetRecord | undefined> {
+    const r = await db
       .updateTable('pets')
       .set({ ...toColumns(fields), updated_at: new Date() })
       .where('owner_id', '=', ownerId)

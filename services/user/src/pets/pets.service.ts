@@ -190,7 +190,14 @@ export class PetsService {
   }
 
   async update(ownerId: string, petId: string, input: PetInput): Promise<PetView> {
-    const pet = await this.deps.pets.update(ownerId, petId, await this.toFields(ownerId, input));
+    const fields = await this.toFields(ownerId, input);
+    // A new name reaches the care reminders (they name the pet) with the change.
+    const pet = await withTransaction(this.deps.db, async (trx) => {
+      const updated = await this.deps.pets.update(ownerId, petId, fields, trx);
+      if (updated && fields.name !== undefined)
+        await petChanged(trx, 'pet.renamed', ownerId, petId, { petName: updated.name });
+      return updated;
+    });
     if (!pet) throw notFound();
     const [view] = await this.views(ownerId, [pet]);
     return view!;
