@@ -36,7 +36,9 @@ const UNAVAILABLE_RETRY_MS = 10 * MINUTE_MS;
  * Sends due reminders, in every replica. One pass: claim due jobs (a committed lease), then for each
  * re-read the booking and send only if the reminder still applies, write the delivery ledger row
  * (unique per booking, offset, channel and start) before handing it to the channel, and record the
- * outcome: sent, retried with back-off, failed for good, or skipped.
+ * outcome: sent, retried with back-off, failed for good, or skipped. Care jobs (a medical record's
+ * due date) take the same path with the record (`care_records`) in place of the booking and a ledger
+ * row unique per record, offset, channel and due date.
  *
  * What a crash can do: a worker that dies between the ledger row and the channel's answer leaves the
  * job `sending`; when its lease ends another worker takes it and sends again with the same
