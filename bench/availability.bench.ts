@@ -150,7 +150,8 @@ function summarise(label: string, samples: number[], extra: string): void {
   const sorted = [...samples].sort((a, b) => a - b);
   const fmt = (ms: number) => ms.toFixed(2).padStart(7);
   console.log(
-    `  ${label.padEnd(38)} n=${String(samples.length).padStart(4)}  median ${fmt(percentile(sorted, 50))} ms  p95 ${fmt(percentile(sorted, 95))} ms  max ${fmt(sorted.at(-1)!)} ms  ${extra}`,
+    `  ${label.padEnd(38)} n=${String(samples.length).padStart(4)}  median ${fmt(percentile(sorted, 50))} ms  p95 ` +
+      `${fmt(percentile(sorted, 95))} ms  max ${fmt(sorted.at(-1)!)} ms  ${extra}`,
   );
 }
 
@@ -177,7 +178,8 @@ function benchMonth(label: string, clinic: Clinic): void {
   summarise(
     label,
     samples,
-    `slots/service min ${sortedCounts[0]} median ${percentile(sortedCounts, 50)} max ${sortedCounts.at(-1)}; all ${SERVICE_COUNT} services ${total} slots, ${pairs} slot×staff`,
+    `slots/service min ${sortedCounts[0]} median ${percentile(sortedCounts, 50)} max ${sortedCounts.at(-1)}; all ` +
+      `${SERVICE_COUNT} services ${total} slots, ${pairs} slot×staff`,
   );
 }
 
@@ -238,7 +240,9 @@ export async function run(): Promise<void> {
   // Berlin month holding the autumn change (31 Oct 2027), so the DST-day path is measured too.
   const berlin = buildClinic('Europe/Berlin', '2027-10-11T00:00');
   console.log(
-    `availability: ${STAFF_COUNT} staff, ${SERVICE_COUNT} services, ${jakarta.bookings.length} bookings, ${jakarta.blocks.length} blocks, ${jakarta.rules.length} rules; 31-day window; ${WARMUP_ROUNDS} warm-up + ${MEASURED_ROUNDS} measured rounds over all services`,
+    `availability: ${STAFF_COUNT} staff, ${SERVICE_COUNT} services, ${jakarta.bookings.length} bookings, ` +
+      `${jakarta.blocks.length} blocks, ${jakarta.rules.length} rules; 31-day window; ${WARMUP_ROUNDS} warm-up + ` +
+      `${MEASURED_ROUNDS} measured rounds over all services`,
   );
   benchMonth('month, Asia/Jakarta', jakarta);
   benchMonth('month across DST, Europe/Berlin', berlin);

@@ -79,7 +79,10 @@ function treeMemory(root: number): { rssMb: number; pssMb: number; processes: nu
   return { rssMb: rss / 1024, pssMb: pss / 1024, processes };
 }
 
-/** CPU seconds used so far by each kind of process in the tree (gateway, booking, postgres…), and by this one (the load). */
+/**
+ * CPU seconds used so far by each kind of process in the tree (gateway, booking, postgres…), and by this one (the
+ * load).
+ */
 function treeCpu(root: number): Map<string, number> {
   const tick = 100; // USER_HZ on Linux
   const out = new Map<string, number>();
@@ -213,7 +216,9 @@ async function availabilityLoad(gateways: string[], fx: Fixture, seconds: number
           const clinic = fx.clinics[n++ % fx.clinics.length]!;
           return {
             ...req,
-            path: `/api/v1/availability?clinicId=${clinic.id}&serviceId=${clinic.services[0]!.id}&from=${from}&to=${to}`,
+            path:
+              `/api/v1/availability?clinicId=${clinic.id}&serviceId=${clinic.services[0]!.id}` +
+              `&from=${from}&to=${to}`,
           };
         },
       },

@@ -9,13 +9,13 @@ import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
-import { createDatabase, migrate } from '@petpro/kit';
+import { createDatabase, createStore, migrate } from '@petpro/kit';
 import { startEmbeddedPostgres } from '@petpro/kit/embedded-db';
 import { createTestDatabase } from '@petpro/kit/testing';
 import { definition } from '../services/clinic/src/app.ts';
 import type { DB } from '../services/clinic/src/db.ts';
 import { ClinicsRepository } from '../services/clinic/src/clinics/clinics.repository.ts';
-import { SearchRepository } from '../services/clinic/src/search/search.repository.ts';
+import { repositoriesOver } from '../services/clinic/src/store.ts';
 import { SearchService, type SearchInput } from '../services/clinic/src/search/search.service.ts';
 
 const CLINICS = 100_000;
@@ -54,27 +54,45 @@ export async function seed(db: Kysely<DB>): Promise<void> {
   // Jakarta and its neighbours get more clinics, as in life: city index from a skewed draw.
   await sql`
     with city(i, name, lat, lng) as (values ${cities}),
-    draw as (select g, floor(power(random(), 2) * ${CITIES.length})::int as ci, random() as r1, random() as r2, random() as r3, random() as r4 from generate_series(1, ${CLINICS}) g)
-    insert into clinics (id, owner_user_id, name, description, phone, email, address, city, province, lat, lng, time_zone, published, opening_hours, created_at, updated_at)
+    draw as (select g, floor(power(random(), 2) * ${CITIES.length})::int as ci,
+                    random() as r1, random() as r2, random() as r3, random() as r4
+             from generate_series(1, ${CLINICS}) g)
+    insert into clinics (id, owner_user_id, name, description, phone, email, address, city, province, lat, lng,
+                         time_zone, published, opening_hours, created_at, updated_at)
     select gen_random_uuid(), gen_random_uuid(),
-      (array['Klinik Hewan', 'Pet Care', 'Rumah Sakit Hewan', 'Petshop', 'Vet Center', 'Grooming House'])[1 + floor(d.r1 * 6)::int] || ' ' ||
-      (array['Sehat', 'Ceria', 'Bahagia', 'Sentosa', 'Mandiri', 'Harapan', 'Kasih', 'Setia', 'Prima', 'Utama', 'Sejahtera', 'Makmur'])[1 + floor(d.r2 * 12)::int] || ' ' || d.g,
-      (array['Melayani anjing dan kucing', 'Dokter hewan berpengalaman', 'Buka setiap hari', 'Spesialis hewan eksotis', 'Perawatan gigi dan bulu'])[1 + floor(d.r3 * 5)::int],
+      (array['Klinik Hewan', 'Pet Care', 'Rumah Sakit Hewan', 'Petshop', 'Vet Center', 'Grooming House'])
+        [1 + floor(d.r1 * 6)::int] || ' ' ||
+      (array['Sehat', 'Ceria', 'Bahagia', 'Sentosa', 'Mandiri', 'Harapan', 'Kasih', 'Setia', 'Prima', 'Utama',
+             'Sejahtera', 'Makmur'])[1 + floor(d.r2 * 12)::int] || ' ' || d.g,
+      (array['Melayani anjing dan kucing', 'Dokter hewan berpengalaman', 'Buka setiap hari', 'Spesialis hewan eksotis',
+             'Perawatan gigi dan bulu'])[1 + floor(d.r3 * 5)::int],
       '+62 21 555 ' || d.g, 'klinik' || d.g || '@example.test', 'Jl. Contoh No. ' || d.g, c.name, 'Provinsi',
       -- Up to about 0.2 degrees (about 22 km) around the city centre.
       c.lat + (d.r3 - 0.5) * 0.4, c.lng + (d.r4 - 0.5) * 0.4,
       'Asia/Jakarta', d.g % 20 <> 0,
-      '{"weekly": [{"weekday": 1, "ranges": [{"start": "08:00", "end": "20:00"}]}, {"weekday": 2, "ranges": [{"start": "08:00", "end": "20:00"}]}, {"weekday": 3, "ranges": [{"start": "08:00", "end": "20:00"}]}, {"weekday": 4, "ranges": [{"start": "08:00", "end": "20:00"}]}, {"weekday": 5, "ranges": [{"start": "08:00", "end": "20:00"}]}, {"weekday": 6, "ranges": [{"start": "09:00", "end": "15:00"}]}], "closures": []}',
+      '{"weekly": [{"weekday": 1, "ranges": [{"start": "08:00", "end": "20:00"}]},
+                   {"weekday": 2, "ranges": [{"start": "08:00", "end": "20:00"}]},
+                   {"weekday": 3, "ranges": [{"start": "08:00", "end": "20:00"}]},
+                   {"weekday": 4, "ranges": [{"start": "08:00", "end": "20:00"}]},
+                   {"weekday": 5, "ranges": [{"start": "08:00", "end": "20:00"}]},
+                   {"weekday": 6, "ranges": [{"start": "09:00", "end": "15:00"}]}], "closures": []}',
       now(), now()
     from draw d join city c on c.i = d.ci`.execute(db);
   await sql`
     with svc(k, name, category, species) as (values
-      (0, 'Konsultasi Dokter Hewan', 'consultation', array['dog', 'cat']), (1, 'Vaksinasi Rabies', 'vaccination', array['dog', 'cat']),
-      (2, 'Grooming Kucing', 'grooming', array['cat']), (3, 'Mandi Anjing', 'grooming', array['dog']), (4, 'Scaling Gigi', 'dental', array['dog', 'cat']),
-      (5, 'Sterilisasi', 'surgery', array['cat', 'dog', 'rabbit']), (6, 'Cek Darah Lengkap', 'lab', array['dog', 'cat', 'bird']), (7, 'Penitipan Hewan', 'boarding', array['dog', 'cat', 'rabbit']),
-      (8, 'Konsultasi Hewan Eksotis', 'consultation', array['reptile', 'bird', 'rabbit']), (9, 'Potong Kuku', 'grooming', array['rabbit', 'cat']))
-    insert into clinic_services (id, clinic_id, name, category, price_amount, duration_minutes, species, created_at, updated_at)
-    select gen_random_uuid(), c.id, s.name, s.category, 10000000 + (random() * 50000000)::int, 30, s.species, now(), now()
+      (0, 'Konsultasi Dokter Hewan', 'consultation', array['dog', 'cat']),
+      (1, 'Vaksinasi Rabies', 'vaccination', array['dog', 'cat']),
+      (2, 'Grooming Kucing', 'grooming', array['cat']), (3, 'Mandi Anjing', 'grooming', array['dog']),
+      (4, 'Scaling Gigi', 'dental', array['dog', 'cat']),
+      (5, 'Sterilisasi', 'surgery', array['cat', 'dog', 'rabbit']),
+      (6, 'Cek Darah Lengkap', 'lab', array['dog', 'cat', 'bird']),
+      (7, 'Penitipan Hewan', 'boarding', array['dog', 'cat', 'rabbit']),
+      (8, 'Konsultasi Hewan Eksotis', 'consultation', array['reptile', 'bird', 'rabbit']),
+      (9, 'Potong Kuku', 'grooming', array['rabbit', 'cat']))
+    insert into clinic_services (id, clinic_id, name, category, price_amount, duration_minutes, species,
+                                 created_at, updated_at)
+    select gen_random_uuid(), c.id, s.name, s.category, 10000000 + (random() * 50000000)::int, 30, s.species,
+           now(), now()
     from clinics c cross join generate_series(0, 2) j
     join svc s on s.k = (abs(hashtext(c.name || j)) % 10)`.execute(db);
 }
@@ -105,15 +123,16 @@ export async function run(): Promise<void> {
         clinics: string;
         published: string;
         services: string;
-      }>`select (select count(*) from clinics) as clinics, (select count(*) from clinics where published) as published, (select count(*) from clinic_services) as services`.execute(
-        database.db,
-      );
+      }>`select (select count(*) from clinics) as clinics,
+                (select count(*) from clinics where published) as published,
+                (select count(*) from clinic_services) as services`.execute(database.db);
       const c = counts.rows[0]!;
       console.log(
-        `seeded ${c.clinics} clinics (${c.published} published), ${c.services} services in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        `seeded ${c.clinics} clinics (${c.published} published), ${c.services} services ` +
+          `in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
 
-      const service = new SearchService({ search: new SearchRepository(database.db), clinics });
+      const service = new SearchService({ store: createStore(database.db, repositoriesOver) });
       const base = { radiusKm: 25, limit: 20 };
       const cases: Array<[string, SearchInput]> = [
         ['browse all (by name)', { ...base }],
@@ -165,7 +184,9 @@ export async function run(): Promise<void> {
         }
         const s = stats(times);
         console.log(
-          `${label.padEnd(40)} ${s.p50.toFixed(2).padStart(7)} ${s.p95.toFixed(2).padStart(7)} ${s.max.toFixed(2).padStart(7)}  ${String(first.items.length).padStart(4)}  ${page2.length ? stats(page2).p50.toFixed(2) : '-'}`,
+          `${label.padEnd(40)} ${s.p50.toFixed(2).padStart(7)} ${s.p95.toFixed(2).padStart(7)} ` +
+            `${s.max.toFixed(2).padStart(7)}  ${String(first.items.length).padStart(4)}  ` +
+            `${page2.length ? stats(page2).p50.toFixed(2) : '-'}`,
         );
       }
       const plan = await sql<{

@@ -6,8 +6,8 @@
  * `nginx` is on the PATH. Load comes from wrk when installed, else autocannon. Each target gets
  * `-c BENCH_CONNECTIONS` (64) for BENCH_SECONDS (10 s) after a warm-up, then one connection for
  * the p50 of a lone client; BENCH_ROUNDS (3) rounds, best-of and spread printed at the end.
- * BENCH_GATEWAY_WORKERS sets GATEWAY_WORKERS (default 1); BENCH_GATEWAY_NODE_ARGS adds node options to the gateway (`--cpu-prof --cpu-prof-dir=/tmp/prof` to
- * profile it).
+ * BENCH_GATEWAY_WORKERS sets GATEWAY_WORKERS (default 1); BENCH_GATEWAY_NODE_ARGS adds node options to the gateway
+ * (`--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,10 +31,15 @@ const LONE_SECONDS = 5;
 /** The upstream, in its own process so that it does not share an event loop with the load or the gateway. */
 const UPSTREAM_SOURCE = `
 import http from 'node:http';
-const body = JSON.stringify({ items: [{ id: '0190f5a4-5c3e-7000-8000-000000000001', name: 'Klinik Hewan Sehat', city: 'Jakarta' }], nextCursor: null });
+const body = JSON.stringify({
+  items: [{ id: '0190f5a4-5c3e-7000-8000-000000000001', name: 'Klinik Hewan Sehat', city: 'Jakarta' }],
+  nextCursor: null,
+});
 http.createServer((req, res) => {
   if (req.url.startsWith('/internal/sessions/revocations')) {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ items: [], now: new Date().toISOString() }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ items: [], now: new Date().toISOString() }));
     return;
   }
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
@@ -156,7 +161,8 @@ function cpuMs(pid: number | undefined): number {
 }
 
 const fmt = (f: Figures) =>
-  `${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms${f.errors ? `  (${f.errors} errors)` : ''}`;
+  `${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  p99 ` +
+  `${f.p99.toFixed(2).padStart(6)} ms${f.errors ? `  (${f.errors} errors)` : ''}`;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'petpro-bench-gw-'));
@@ -271,7 +277,9 @@ export async function run(): Promise<void> {
       const lone = Math.min(...runs.map((r) => r.lone.p50));
       best.set(name, { rps: top.many.rps, p50: top.many.p50, p99: top.many.p99, lone });
       console.log(
-        `  ${name.padEnd(7)} ${top.many.rps.toFixed(0).padStart(7)} req/s [${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)}]  p50 ${top.many.p50.toFixed(2)} ms  p99 ${top.many.p99.toFixed(2)} ms  | one connection p50 ${lone.toFixed(3)} ms`,
+        `  ${name.padEnd(7)} ${top.many.rps.toFixed(0).padStart(7)} req/s ` +
+          `[${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)}]  p50 ${top.many.p50.toFixed(2)} ms  p99 ` +
+          `${top.many.p99.toFixed(2)} ms  | one connection p50 ${lone.toFixed(3)} ms`,
       );
     }
     const petpro = best.get('PetPro')!;

@@ -99,7 +99,8 @@ export async function run(): Promise<void> {
     const perSocketKb = (mb: number) => ((mb * 1024) / SOCKETS).toFixed(1);
     line(
       'booking instance RSS before -> after (per socket)',
-      `${before.booking.toFixed(0)} -> ${after.booking.toFixed(0)} MB (${perSocketKb(after.booking - before.booking)} KB)`,
+      `${before.booking.toFixed(0)} -> ${after.booking.toFixed(0)} MB ` +
+        `(${perSocketKb(after.booking - before.booking)} KB)`,
     );
     const gwDelta = after.gateways.reduce((a, b) => a + b, 0) - before.gateways.reduce((a, b) => a + b, 0);
     line('gateways RSS added, both together (per socket)', `${gwDelta.toFixed(0)} MB (${perSocketKb(gwDelta)} KB)`);

@@ -30,7 +30,10 @@ const DUE = Number(process.env.BENCH_REMINDER_DUE ?? 10_000);
 const LANES = 8;
 const line = (what: string, figure: string) => console.log(`  ${what.padEnd(58)} ${figure}`);
 
-/** Inserts `count` open bookings of one owner (each on its own staff id), starting `startsIn` from now; returns their ids. */
+/**
+ * Inserts `count` open bookings of one owner (each on its own staff id), starting `startsIn` from now;
+ * returns their ids.
+ */
 async function seedBookings(
   db: ReturnType<typeof createDatabase<DB>>['db'],
   a: { clinicId: string; serviceId: string; ownerId: string; petId: string; count: number; startsIn: string },
@@ -39,10 +42,12 @@ async function seedBookings(
     insert into bookings (id, clinic_id, service_id, staff_id, staff_requested, owner_id, pet_ids, pets,
       starts_at, ends_at, held_until, time_zone, status, service_name, duration_minutes, buffer_minutes,
       price_amount, price_currency)
-    select gen_random_uuid(), ${a.clinicId}, ${a.serviceId}, gen_random_uuid(), true, ${a.ownerId}, array[${a.petId}::uuid],
+    select gen_random_uuid(), ${a.clinicId}, ${a.serviceId}, gen_random_uuid(), true, ${a.ownerId},
+      array[${a.petId}::uuid],
       jsonb_build_array(jsonb_build_object('id', ${a.petId}::text, 'name', 'Milo', 'species', 'dog')),
       now() + ${a.startsIn}::interval, now() + ${a.startsIn}::interval + interval '15 minutes',
-      now() + ${a.startsIn}::interval + interval '15 minutes', 'Asia/Jakarta', 'confirmed', 'Vaksinasi', 15, 0, 100000, 'IDR'
+      now() + ${a.startsIn}::interval + interval '15 minutes', 'Asia/Jakarta', 'confirmed', 'Vaksinasi', 15, 0,
+      100000, 'IDR'
     from generate_series(1, ${a.count})
     returning id`.execute(db);
   return rows.map((r) => r.id);
@@ -118,8 +123,10 @@ export async function run(): Promise<void> {
     const dueIds = await seedBookings(database.db, { ...common, count: DUE, startsIn: '30 minutes' });
     const before = p.smtp.mails.length;
     t0 = performance.now();
-    await sql`insert into reminder_jobs (id, booking_id, owner_id, clinic_id, offset_minutes, channel, starts_at, due_at, next_attempt_at)
-      select gen_random_uuid(), b.id, b.owner_id, b.clinic_id, 30, 'email', b.starts_at, b.starts_at - interval '30 minutes', now()
+    await sql`insert into reminder_jobs (id, booking_id, owner_id, clinic_id, offset_minutes, channel, starts_at,
+        due_at, next_attempt_at)
+      select gen_random_uuid(), b.id, b.owner_id, b.clinic_id, 30, 'email', b.starts_at,
+        b.starts_at - interval '30 minutes', now()
       from bookings b where b.id = any(${dueIds}::uuid[])`.execute(database.db);
     let firstAt = 0;
     await eventually(

@@ -20,7 +20,8 @@ describe('configuration errors', () => {
     const noRedis = await runScript('scripts/start.ts', {}, ['--scale', 'gateway=2,booking=2']);
     expect(noRedis.code).toBe(2);
     expect(noRedis.stderr).toBe(
-      'Configuration error: REDIS_URL is required to run replicas (gateway=2,booking=2): they share the service registry, rate limits and IP blocks through Redis (e.g. REDIS_URL=redis://127.0.0.1:6379)',
+      'Configuration error: REDIS_URL is required to run replicas (gateway=2,booking=2): they share the service ' +
+        'registry, rate limits and IP blocks through Redis (e.g. REDIS_URL=redis://127.0.0.1:6379)',
     );
     const env = await runScript('scripts/start.ts', { PETPRO_SCALE: 'booking=3' });
     expect([env.code, env.stderr]).toEqual([2, expect.stringMatching(/^Configuration error: REDIS_URL is required/)]);

@@ -73,7 +73,9 @@ async function socketsPerReplica(): Promise<number[]> {
 }
 
 describe('real-time across replicas', () => {
-  it('delivers a booking made through one gateway to sockets on both replicas through the other within 1 s', async () => {
+  const acrossReplicas =
+    'delivers a booking made through one gateway to sockets on both replicas through the other within 1 s';
+  it(acrossReplicas, async () => {
     const clinic = await createClinic(p);
     await putRules(p, clinic, weeklyRules([1, 2, 3, 4, 5, 6], LUNCH_BREAK));
     const owner = await createOwner(p);

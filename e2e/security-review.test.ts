@@ -180,18 +180,21 @@ describe('11.1 cross-clinic writes', () => {
     expect(staff.body.serviceIds).toEqual([victim.serviceId]);
   });
 
-  it("a staff member cannot be qualified for another clinic's service, even by a write that skips the checks", async () => {
-    const a = await createOwnedClinic();
-    const b = await createOwnedClinic();
-    // Straight at the clinic database, as a repository bug would: the composite keys refuse it.
-    await expect(
-      serviceDb(p, 'clinic', 'insert into staff_services (clinic_id, staff_id, service_id) values ($1, $2, $3)', [
-        a.id,
-        a.staffId,
-        b.serviceId,
-      ]),
-    ).rejects.toThrow(/foreign key/);
-  });
+  it(
+    "a staff member cannot be qualified for another clinic's service, " + 'even by a write that skips the checks',
+    async () => {
+      const a = await createOwnedClinic();
+      const b = await createOwnedClinic();
+      // Straight at the clinic database, as a repository bug would: the composite keys refuse it.
+      await expect(
+        serviceDb(p, 'clinic', 'insert into staff_services (clinic_id, staff_id, service_id) values ($1, $2, $3)', [
+          a.id,
+          a.staffId,
+          b.serviceId,
+        ]),
+      ).rejects.toThrow(/foreign key/);
+    },
+  );
 });
 
 // 11.2 ---------------------------------------------------------------------------------------------
@@ -301,28 +304,32 @@ describe('11.3 bootstrap admin takeover', () => {
     await auth.stop();
   }
 
-  it('an unverified squatter of the admin address loses it (its password no longer logs in, the configured one does); a verified owner keeps theirs', async () => {
-    const email = `boss-${Date.now()}@petpro.test`;
-    const squatter = 'squatter passphrase 123';
-    const reg = await p.http.post('/api/v1/auth/register', { email, password: squatter, name: 'Not the admin' });
-    expect(reg.status).toBe(201);
-    const configured = 'the configured admin password 1';
-    await restartAuthWithAdmin(email, configured);
+  it(
+    'an unverified squatter of the admin address loses it (its password no longer logs in, ' +
+      'the configured one does); a verified owner keeps theirs',
+    async () => {
+      const email = `boss-${Date.now()}@petpro.test`;
+      const squatter = 'squatter passphrase 123';
+      const reg = await p.http.post('/api/v1/auth/register', { email, password: squatter, name: 'Not the admin' });
+      expect(reg.status).toBe(201);
+      const configured = 'the configured admin password 1';
+      await restartAuthWithAdmin(email, configured);
 
-    const bySquatter = await p.http.post('/api/v1/auth/login', { email, password: squatter });
-    expect(bySquatter.status).toBe(401);
-    const admin = await login(p, email, configured);
-    const me = await p.http.get('/api/v1/auth/me', { token: admin.accessToken });
-    expect(me.body.roles).toContain('admin');
-    expect(me.body.emailVerified).toBe(true);
-    expect(me.body.name).not.toBe('Not the admin');
+      const bySquatter = await p.http.post('/api/v1/auth/login', { email, password: squatter });
+      expect(bySquatter.status).toBe(401);
+      const admin = await login(p, email, configured);
+      const me = await p.http.get('/api/v1/auth/me', { token: admin.accessToken });
+      expect(me.body.roles).toContain('admin');
+      expect(me.body.emailVerified).toBe(true);
+      expect(me.body.name).not.toBe('Not the admin');
 
-    // Whereas a verified account at the admin address is promoted and keeps its own password.
-    const owner = await createVerifiedUser(p, { name: 'Real Admin' });
-    await restartAuthWithAdmin(owner.email, 'some other configured password');
-    const again = await login(p, owner.email, owner.password);
-    expect((await p.http.get('/api/v1/auth/me', { token: again.accessToken })).body.roles).toContain('admin');
-  });
+      // Whereas a verified account at the admin address is promoted and keeps its own password.
+      const owner = await createVerifiedUser(p, { name: 'Real Admin' });
+      await restartAuthWithAdmin(owner.email, 'some other configured password');
+      const again = await login(p, owner.email, owner.password);
+      expect((await p.http.get('/api/v1/auth/me', { token: again.accessToken })).body.roles).toContain('admin');
+    },
+  );
 });
 
 describe('11.4 roles that do something', () => {
@@ -501,23 +508,26 @@ describe('11.6 mail abuse', () => {
   const saveContact = (a: { token: string; id: string }, body: Record<string, unknown>) =>
     p.http.put(`/api/v1/vendor/onboarding/${a.id}/steps/contact`, body, { token: a.token });
 
-  it('re-saving the contact step mails no new code while one is live; a new address within the cooldown is 429', async () => {
-    const a = await applicant();
-    const first = address('contact');
-    expect((await saveContact(a, contact(first))).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await saveContact(a, contact(first))).status).toBe(200);
-    await sleep(300);
-    expect(mailsTo(first)).toHaveLength(1);
-    // The resend cooldown applies to saves that would mail a code.
-    const second = address('contact');
-    const tooSoon = await saveContact(a, contact(second));
-    expect(tooSoon.status).toBe(429);
-    expect(tooSoon.body.code).toBe('resend_too_soon');
-    expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(mailsTo(second)).toHaveLength(0);
-    const app = await p.http.get('/api/v1/vendor/onboarding', { token: a.token });
-    expect(app.body.steps.contact.email).toBe(first);
-  });
+  it(
+    're-saving the contact step mails no new code while one is live; ' + 'a new address within the cooldown is 429',
+    async () => {
+      const a = await applicant();
+      const first = address('contact');
+      expect((await saveContact(a, contact(first))).status).toBe(200);
+      for (let i = 0; i < 3; i++) expect((await saveContact(a, contact(first))).status).toBe(200);
+      await sleep(300);
+      expect(mailsTo(first)).toHaveLength(1);
+      // The resend cooldown applies to saves that would mail a code.
+      const second = address('contact');
+      const tooSoon = await saveContact(a, contact(second));
+      expect(tooSoon.status).toBe(429);
+      expect(tooSoon.body.code).toBe('resend_too_soon');
+      expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(mailsTo(second)).toHaveLength(0);
+      const app = await p.http.get('/api/v1/vendor/onboarding', { token: a.token });
+      expect(app.body.steps.contact.email).toBe(first);
+    },
+  );
 
   it('caps contact codes per address across accounts, with 429 mail_limit_reached', async () => {
     const victim = address('victim');
@@ -567,27 +577,34 @@ describe('11.6 mail abuse', () => {
       expect(part).not.toMatch(/evil\.example|Hadiah besar|Klik/);
   });
 
-  it('registering an existing address mails its owner at most MAIL_PER_ADDRESS_PER_HOUR times, answering 201 alike', async () => {
-    const owner = await createVerifiedUser(p);
-    const answers = [];
-    for (let i = 0; i < PER_ADDRESS + 3; i++)
-      answers.push(
-        await p.http.post('/api/v1/auth/register', { email: owner.email, password: `long passphrase ${i}`, name: 'X' }),
-      );
-    const fresh = await p.http.post('/api/v1/auth/register', {
-      email: address('fresh'),
-      password: 'long passphrase fresh',
-      name: 'X',
-    });
-    for (const a of answers) {
-      expect(a.status).toBe(201);
-      expect(Object.keys(a.body).sort()).toEqual(Object.keys(fresh.body).sort());
-    }
-    const notices = () => mailsTo(owner.email).filter((m) => /mencoba mendaftar|tried to register/i.test(m.subject));
-    await eventually(() => notices().length >= PER_ADDRESS);
-    await sleep(1_000);
-    expect(notices()).toHaveLength(PER_ADDRESS);
-  });
+  it(
+    'registering an existing address mails its owner at most MAIL_PER_ADDRESS_PER_HOUR times, ' + 'answering 201 alike',
+    async () => {
+      const owner = await createVerifiedUser(p);
+      const answers = [];
+      for (let i = 0; i < PER_ADDRESS + 3; i++)
+        answers.push(
+          await p.http.post('/api/v1/auth/register', {
+            email: owner.email,
+            password: `long passphrase ${i}`,
+            name: 'X',
+          }),
+        );
+      const fresh = await p.http.post('/api/v1/auth/register', {
+        email: address('fresh'),
+        password: 'long passphrase fresh',
+        name: 'X',
+      });
+      for (const a of answers) {
+        expect(a.status).toBe(201);
+        expect(Object.keys(a.body).sort()).toEqual(Object.keys(fresh.body).sort());
+      }
+      const notices = () => mailsTo(owner.email).filter((m) => /mencoba mendaftar|tried to register/i.test(m.subject));
+      await eventually(() => notices().length >= PER_ADDRESS);
+      await sleep(1_000);
+      expect(notices()).toHaveLength(PER_ADDRESS);
+    },
+  );
 
   it('keeps the name a self-service sign-up typed out of the verification mail', async () => {
     const email = address('signup');
@@ -792,114 +809,127 @@ describe('11.9 staff linking by invitation', () => {
     return { vendor: v, clinicId: c.body.id as string, staffIds };
   }
 
-  it('a vendor can no longer attach a user id (existing or not), so no one gets clinic_staff without consent', async () => {
-    const { vendor, clinicId, staffIds } = await clinicWithStaff('drh. Ayu');
-    const victim = await createVerifiedUser(p);
-    const post = (userId: string) =>
-      p.http.post(
-        `/api/v1/clinics/${clinicId}/staff`,
-        { name: 'X', role: 'vet', serviceIds: [], userId },
+  it(
+    'a vendor can no longer attach a user id (existing or not), ' + 'so no one gets clinic_staff without consent',
+    async () => {
+      const { vendor, clinicId, staffIds } = await clinicWithStaff('drh. Ayu');
+      const victim = await createVerifiedUser(p);
+      const post = (userId: string) =>
+        p.http.post(
+          `/api/v1/clinics/${clinicId}/staff`,
+          { name: 'X', role: 'vet', serviceIds: [], userId },
+          { token: vendor.accessToken },
+        );
+      const real = await post(victim.userId);
+      const ghost = await post(randomUUID());
+      expect(real.status).toBe(400);
+      expect(real.body.code).toBe('invitation_required');
+      expect({ ...ghost.body, requestId: undefined }).toEqual({ ...real.body, requestId: undefined });
+      const patch = await p.http.patch(
+        `/api/v1/clinics/${clinicId}/staff/${staffIds[0]}`,
+        { userId: victim.userId },
         { token: vendor.accessToken },
       );
-    const real = await post(victim.userId);
-    const ghost = await post(randomUUID());
-    expect(real.status).toBe(400);
-    expect(real.body.code).toBe('invitation_required');
-    expect({ ...ghost.body, requestId: undefined }).toEqual({ ...real.body, requestId: undefined });
-    const patch = await p.http.patch(
-      `/api/v1/clinics/${clinicId}/staff/${staffIds[0]}`,
-      { userId: victim.userId },
-      { token: vendor.accessToken },
-    );
-    expect(patch.status).toBe(400);
-    expect(patch.body.code).toBe('invitation_required');
-    expect(await rolesOf(victim)).not.toContain('clinic_staff');
-  });
+      expect(patch.status).toBe(400);
+      expect(patch.body.code).toBe('invitation_required');
+      expect(await rolesOf(victim)).not.toContain('clinic_staff');
+    },
+  );
 
-  it('an invitation answers alike for any address, and only the invited verified account can accept it, once', async () => {
-    const { vendor, clinicId, staffIds } = await clinicWithStaff('drh. Ayu', 'drh. Budi');
-    const invitee = await createVerifiedUser(p);
-    const nobody = `nobody-${randomUUID()}@example.test`;
-    const invite = (staffId: string, email: string) =>
-      p.http.post(`/api/v1/clinics/${clinicId}/staff/${staffId}/invitation`, { email }, { token: vendor.accessToken });
-    const known = await invite(staffIds[0]!, invitee.email);
-    const unknown = await invite(staffIds[1]!, nobody);
-    expect(known.status).toBe(202);
-    expect(unknown.status).toBe(202);
-    expect(Object.keys(known.body).sort()).toEqual(Object.keys(unknown.body).sort());
-    await p.smtp.waitFor(nobody);
-    const token = invitationToken((await p.smtp.waitFor(invitee.email, (m) => /undang/i.test(m.subject))).text);
+  it(
+    'an invitation answers alike for any address, ' + 'and only the invited verified account can accept it, once',
+    async () => {
+      const { vendor, clinicId, staffIds } = await clinicWithStaff('drh. Ayu', 'drh. Budi');
+      const invitee = await createVerifiedUser(p);
+      const nobody = `nobody-${randomUUID()}@example.test`;
+      const invite = (staffId: string, email: string) =>
+        p.http.post(
+          `/api/v1/clinics/${clinicId}/staff/${staffId}/invitation`,
+          { email },
+          { token: vendor.accessToken },
+        );
+      const known = await invite(staffIds[0]!, invitee.email);
+      const unknown = await invite(staffIds[1]!, nobody);
+      expect(known.status).toBe(202);
+      expect(unknown.status).toBe(202);
+      expect(Object.keys(known.body).sort()).toEqual(Object.keys(unknown.body).sort());
+      await p.smtp.waitFor(nobody);
+      const token = invitationToken((await p.smtp.waitFor(invitee.email, (m) => /undang/i.test(m.subject))).text);
 
-    expect((await p.http.post(`/api/v1/staff-invitations/${token}/accept`)).status).toBe(401);
-    const stranger = await createVerifiedUser(p);
-    const wrong = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
-      token: stranger.accessToken,
-    });
-    expect(wrong.status).toBe(403);
-    expect(wrong.body.code).toBe('invitation_email_mismatch');
-    const ok = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
-      token: invitee.accessToken,
-    });
-    expect(ok.status, ok.text).toBe(200);
-    expect(ok.body).toMatchObject({ id: staffIds[0], clinicId, userId: invitee.userId });
-    expect(await rolesOf(invitee)).toContain('clinic_staff');
-    const again = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
-      token: invitee.accessToken,
-    });
-    expect(again.status).toBe(404);
-    expect(again.body.code).toBe('invitation_not_found');
-    // Only the stored hash exists; the token is nowhere in the database.
-    const rows = await serviceDb(p, 'clinic', 'select token_hash from staff_invitations where staff_id = $1', [
-      staffIds[0],
-    ]);
-    expect(rows.map((r) => r.token_hash)).not.toContain(token);
-  });
+      expect((await p.http.post(`/api/v1/staff-invitations/${token}/accept`)).status).toBe(401);
+      const stranger = await createVerifiedUser(p);
+      const wrong = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
+        token: stranger.accessToken,
+      });
+      expect(wrong.status).toBe(403);
+      expect(wrong.body.code).toBe('invitation_email_mismatch');
+      const ok = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
+        token: invitee.accessToken,
+      });
+      expect(ok.status, ok.text).toBe(200);
+      expect(ok.body).toMatchObject({ id: staffIds[0], clinicId, userId: invitee.userId });
+      expect(await rolesOf(invitee)).toContain('clinic_staff');
+      const again = await p.http.post(`/api/v1/staff-invitations/${token}/accept`, undefined, {
+        token: invitee.accessToken,
+      });
+      expect(again.status).toBe(404);
+      expect(again.body.code).toBe('invitation_not_found');
+      // Only the stored hash exists; the token is nowhere in the database.
+      const rows = await serviceDb(p, 'clinic', 'select token_hash from staff_invitations where staff_id = $1', [
+        staffIds[0],
+      ]);
+      expect(rows.map((r) => r.token_hash)).not.toContain(token);
+    },
+  );
 
-  it('unlinking never removes an admin-granted clinic_staff, and removes a linking grant only with the last link', async () => {
-    const one = await clinicWithStaff('drh. Ayu');
-    const two = await clinicWithStaff('drh. Ayu');
-    const byAdmin = await createVerifiedUser(p);
-    await setRoles(byAdmin, ['pet_owner', 'clinic_staff']);
-    const linked = await createVerifiedUser(p);
-    await linkStaffAccount(p, one.vendor.accessToken, one.clinicId, one.staffIds[0]!, byAdmin);
-    await linkStaffAccount(p, two.vendor.accessToken, two.clinicId, two.staffIds[0]!, linked);
-    // The second user is linked in the first clinic too, through a new staff entry.
-    const extra = await p.http.post(
-      `/api/v1/clinics/${one.clinicId}/staff`,
-      { name: 'Budi', role: 'nurse', serviceIds: [] },
-      {
-        token: one.vendor.accessToken,
-      },
-    );
-    await linkStaffAccount(p, one.vendor.accessToken, one.clinicId, extra.body.id, linked);
-
-    expect(
-      (
-        await p.http.delete(`/api/v1/clinics/${one.clinicId}/staff/${one.staffIds[0]}`, {
+  it(
+    'unlinking never removes an admin-granted clinic_staff, ' + 'and removes a linking grant only with the last link',
+    async () => {
+      const one = await clinicWithStaff('drh. Ayu');
+      const two = await clinicWithStaff('drh. Ayu');
+      const byAdmin = await createVerifiedUser(p);
+      await setRoles(byAdmin, ['pet_owner', 'clinic_staff']);
+      const linked = await createVerifiedUser(p);
+      await linkStaffAccount(p, one.vendor.accessToken, one.clinicId, one.staffIds[0]!, byAdmin);
+      await linkStaffAccount(p, two.vendor.accessToken, two.clinicId, two.staffIds[0]!, linked);
+      // The second user is linked in the first clinic too, through a new staff entry.
+      const extra = await p.http.post(
+        `/api/v1/clinics/${one.clinicId}/staff`,
+        { name: 'Budi', role: 'nurse', serviceIds: [] },
+        {
           token: one.vendor.accessToken,
-        })
-      ).status,
-    ).toBe(204);
-    expect(await rolesOf(byAdmin)).toContain('clinic_staff');
+        },
+      );
+      await linkStaffAccount(p, one.vendor.accessToken, one.clinicId, extra.body.id, linked);
 
-    const unlink = await p.http.patch(
-      `/api/v1/clinics/${one.clinicId}/staff/${extra.body.id}`,
-      { userId: null },
-      {
-        token: one.vendor.accessToken,
-      },
-    );
-    expect(unlink.status).toBe(200);
-    expect(await rolesOf(linked)).toContain('clinic_staff');
-    expect(
-      (
-        await p.http.delete(`/api/v1/clinics/${two.clinicId}/staff/${two.staffIds[0]}`, {
-          token: two.vendor.accessToken,
-        })
-      ).status,
-    ).toBe(204);
-    expect(await rolesOf(linked)).not.toContain('clinic_staff');
-  });
+      expect(
+        (
+          await p.http.delete(`/api/v1/clinics/${one.clinicId}/staff/${one.staffIds[0]}`, {
+            token: one.vendor.accessToken,
+          })
+        ).status,
+      ).toBe(204);
+      expect(await rolesOf(byAdmin)).toContain('clinic_staff');
+
+      const unlink = await p.http.patch(
+        `/api/v1/clinics/${one.clinicId}/staff/${extra.body.id}`,
+        { userId: null },
+        {
+          token: one.vendor.accessToken,
+        },
+      );
+      expect(unlink.status).toBe(200);
+      expect(await rolesOf(linked)).toContain('clinic_staff');
+      expect(
+        (
+          await p.http.delete(`/api/v1/clinics/${two.clinicId}/staff/${two.staffIds[0]}`, {
+            token: two.vendor.accessToken,
+          })
+        ).status,
+      ).toBe(204);
+      expect(await rolesOf(linked)).not.toContain('clinic_staff');
+    },
+  );
 });
 
 describe('11.10 links that lead somewhere', () => {
@@ -1148,27 +1178,30 @@ describe('11.11 contract corrections', () => {
 });
 
 describe('11.12 cost caps', () => {
-  it('images over IMAGE_MAX_PIXELS are refused before decoding: avatars, pet photos, clinic photos, documents', async () => {
-    const big = await png(1200, 1000); // 1.2 MP, a few kB on the wire
-    const user = await createVerifiedUser(p);
-    const avatar = await uploadPng('/api/v1/users/me/avatar', user.accessToken, big);
-    expectStatus(avatar, 413);
-    expect(avatar.body.code).toBe('image_too_large');
-    const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'dog' }, { token: user.accessToken });
-    expectStatus(await uploadPng(`/api/v1/pets/${pet.body.id}/images`, user.accessToken, big), 413);
-    const clinic = await createOwnedClinic();
-    expectStatus(await uploadPng(`/api/v1/clinics/${clinic.id}/photos`, clinic.vendor.accessToken, big), 413);
-    const applicant = await createVerifiedUser(p);
-    const app = await p.http.post('/api/v1/vendor/onboarding', undefined, { token: applicant.accessToken });
-    expectStatus(app, 201);
-    const doc = await uploadPng(`/api/v1/vendor/onboarding/${app.body.id}/documents`, applicant.accessToken, big, {
-      type: 'business_licence',
-    });
-    expectStatus(doc, 413);
-    expect(doc.body.code).toBe('image_too_large');
-    // Within the limit is fine.
-    expectStatus(await uploadPng('/api/v1/users/me/avatar', user.accessToken, await png(800, 600)), 200);
-  });
+  it(
+    'images over IMAGE_MAX_PIXELS are refused before decoding: ' + 'avatars, pet photos, clinic photos, documents',
+    async () => {
+      const big = await png(1200, 1000); // 1.2 MP, a few kB on the wire
+      const user = await createVerifiedUser(p);
+      const avatar = await uploadPng('/api/v1/users/me/avatar', user.accessToken, big);
+      expectStatus(avatar, 413);
+      expect(avatar.body.code).toBe('image_too_large');
+      const pet = await p.http.post('/api/v1/pets', { name: 'Milo', species: 'dog' }, { token: user.accessToken });
+      expectStatus(await uploadPng(`/api/v1/pets/${pet.body.id}/images`, user.accessToken, big), 413);
+      const clinic = await createOwnedClinic();
+      expectStatus(await uploadPng(`/api/v1/clinics/${clinic.id}/photos`, clinic.vendor.accessToken, big), 413);
+      const applicant = await createVerifiedUser(p);
+      const app = await p.http.post('/api/v1/vendor/onboarding', undefined, { token: applicant.accessToken });
+      expectStatus(app, 201);
+      const doc = await uploadPng(`/api/v1/vendor/onboarding/${app.body.id}/documents`, applicant.accessToken, big, {
+        type: 'business_licence',
+      });
+      expectStatus(doc, 413);
+      expect(doc.body.code).toBe('image_too_large');
+      // Within the limit is fine.
+      expectStatus(await uploadPng('/api/v1/users/me/avatar', user.accessToken, await png(800, 600)), 200);
+    },
+  );
 
   it('uploads are limited per account per hour: 429 with Retry-After and a stable code', async () => {
     const small = await png(40, 30);

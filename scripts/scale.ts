@@ -77,7 +77,8 @@ export function planLaunch(argv: string[], env: { PETPRO_SCALE?: string; REDIS_U
   if (many.length && !env.REDIS_URL) {
     const what = many.map((p) => `${p}=${replicas[p]}`).join(',');
     throw new ConfigError(
-      `Configuration error: REDIS_URL is required to run replicas (${what}): they share the service registry, rate limits and IP blocks through Redis (e.g. REDIS_URL=redis://127.0.0.1:6379)`,
+      `Configuration error: REDIS_URL is required to run replicas (${what}): they share the service registry, rate ` +
+        `limits and IP blocks through Redis (e.g. REDIS_URL=redis://127.0.0.1:6379)`,
     );
   }
   return { replicas, scaled: many.length > 0 };

@@ -19,6 +19,7 @@ import {
   type SERVICE_NAMES,
   baseEnv,
   parseConfig,
+  intVar,
   msVar,
   portVar,
   urlVar,
@@ -41,6 +42,12 @@ const launcherEnv = {
   /** Replicas, as `--scale` takes them: gateway=2,booking=2 (checked by planLaunch). */
   PETPRO_SCALE: z.string().optional(),
   UPSTREAM_TIMEOUT_MS: msVar(100, 300_000).optional(),
+  /**
+   * V8's young-generation semi-space of every process the launcher starts, in MB. Node's default (16
+   * MB on 64-bit) keeps up to three of them per process; six processes idle with mostly empty young
+   * generations otherwise (measured: about 20 MB of resident memory per process at idle).
+   */
+  PETPRO_SEMI_SPACE_MB: intVar(1, 64).default(4),
 };
 
 const tty = process.stdout.isTTY;
@@ -110,12 +117,13 @@ class Child {
     readonly name: ProcessName,
     readonly label: string,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly semiSpaceMb: number,
   ) {}
 
   start(): void {
     const entry = path.join(ROOT, 'services', this.name, 'src', 'main.ts');
     this.startedAt = Date.now();
-    this.proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+    this.proc = spawn(process.execPath, [`--max-semi-space-size=${this.semiSpaceMb}`, '--import', 'tsx', entry], {
       cwd: ROOT,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -314,7 +322,7 @@ async function main(): Promise<void> {
         env.PORT = String(i === 0 ? servicePorts[name] : await freePort());
         if (i > 0) delete env.ADVERTISE_URL;
       }
-      children.push(new Child(name, label, env));
+      children.push(new Child(name, label, env, config.PETPRO_SEMI_SPACE_MB));
     }
   }
   for (const c of children) c.start();

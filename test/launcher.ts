@@ -67,7 +67,9 @@ export async function startLauncher(opts: LauncherOptions) {
       });
     });
 
-  /** A gateway's readiness (every upstream healthy; `booking` replicas healthy when given), from an address of its own. */
+  /**
+   * A gateway's readiness (every upstream healthy; `booking` replicas healthy when given), from an address of its own.
+   */
   const isReady = async (url: string, bookingReplicas?: number) => {
     const r = await request(url, '/readyz', { from: '127.9.9.9' }).catch(() => undefined);
     const upstreams = r?.body.upstreams as Record<string, { healthy: number }> | undefined;

@@ -5,7 +5,8 @@ import type { Platform, PlatformClient } from './platform.ts';
 
 /** A minimal but real PDF (file-type recognises it by its `%PDF-` header). */
 export const PDF = Buffer.from(
-  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n' +
+    'trailer<</Root 1 0 R>>\n%%EOF\n',
 );
 
 /** A real PNG of the given size (one colour: tiny on disk, large in pixels). */

@@ -117,5 +117,8 @@ export async function startPlatform(opts: PlatformOptions) {
   };
 }
 export type Platform = Awaited<ReturnType<typeof startPlatform>>;
-/** What client-side helpers need of a platform: its gateway client and its mail, whether in-process or real processes. */
+/**
+ * What client-side helpers need of a platform: its gateway client and its mail, whether in-process or real
+ * processes.
+ */
 export type PlatformClient = Pick<Platform, 'http' | 'smtp'>;

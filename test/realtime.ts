@@ -40,7 +40,10 @@ export class UpgradeRefused extends Error {
   }
 }
 
-/** Opens `GET /ws` on `baseUrl`; resolves once the server said hello, rejects with UpgradeRefused on a non-101 answer. */
+/**
+ * Opens `GET /ws` on `baseUrl`; resolves once the server said hello, rejects with UpgradeRefused on a non-101
+ * answer.
+ */
 export function openSocket(baseUrl: string, opts: OpenOptions = {}): Promise<TestSocket> {
   const url = new URL('/ws', baseUrl.replace(/^http/, 'ws'));
   if (opts.ticket) url.searchParams.set('ticket', opts.ticket);

@@ -9,3 +9,4 @@ export * from './clinic.ts';
 export * from './user.ts';
 export * from './push.ts';
 export * from './realtime.ts';
+export * from './profile-fill.ts';

@@ -5,7 +5,9 @@
  */
 import { z } from '@petpro/kit';
 
-/** Kinds of notification a user can turn on or off per channel. Security mails (verification, password) are always sent. */
+/**
+ * Kinds of notification a user can turn on or off per channel. Security mails (verification, password) are always sent.
+ */
 export const NOTIFICATION_EVENTS = ['bookingUpdates', 'bookingReminders', 'healthReminders', 'promotions'] as const;
 export const CHANNELS = ['email', 'sms', 'push', 'inApp'] as const;
 export const LANGUAGES = ['id', 'en'] as const;

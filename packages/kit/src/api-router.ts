@@ -25,6 +25,11 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
+/** A documented error response: `409: problem('`slot_unavailable`: taken meanwhile')`. */
+export function problem(description: string): ResponseSpec {
+  return { description, schema: ProblemSchema };
+}
+
 /** Response headers by name (`Location`, `Idempotent-Replayed`): documented, and required in the reply by type. */
 export type HeaderSchemas = Record<string, AnyZod>;
 
@@ -35,8 +40,15 @@ export interface ResponseSpec {
   schema?: AnyZod;
   /** Headers this response carries; the reply's `headers` must give each (optional ones may be left out). */
   headers?: HeaderSchemas;
-  /** A binary body of this media type (`image/webp`; `application/octet-stream` for any): the reply gives a `stream`. */
+  /**
+   * A binary body of this media type (`image/webp`; `application/octet-stream` for any): the reply gives a `stream`.
+   */
   stream?: string;
+  /**
+   * A 4xx/5xx status that is an answer, not an error, so the handler replies it (a readiness probe's
+   * 503 with the state of each dependency). Errors are still thrown as the kit's typed errors.
+   */
+  answer?: true;
 }
 
 export type ResponseSpecs = Record<number, ResponseSpec>;
@@ -77,16 +89,15 @@ export interface Valid<B, Q, P, H = undefined> {
 /** The request a typed handler receives: Express's, with the validated parts in `valid`. */
 export type ValidRequest<B, Q, P, H = undefined> = Request & { valid: Valid<B, Q, P, H> };
 
-/** @deprecated The handler of an untyped `route()`, which writes the response itself; use `endpoint()`. */
-export type TypedHandler<B, Q, P> = (
-  req: Request & { valid: Valid<B, Q, P> },
-  res: Response,
-  next: NextFunction,
-) => unknown;
-
-/** Statuses a handler returns; 4xx and 5xx are thrown as the kit's typed errors instead. */
+/** Statuses a handler returns; 4xx and 5xx are thrown as the kit's typed errors, unless marked `answer`. */
 type SuccessStatus<R> = {
-  [S in keyof R]: S extends number ? (`${S}` extends `4${string}` | `5${string}` ? never : S) : never;
+  [S in keyof R]: S extends number
+    ? `${S}` extends `4${string}` | `5${string}`
+      ? R[S] extends { answer: true }
+        ? S
+        : never
+      : S
+    : never;
 }[keyof R];
 
 type Optional<T> = { [K in keyof T as undefined extends T[K] ? K : never]?: T[K] };
@@ -184,7 +195,11 @@ function send(reply: Reply<unknown>, res: Response, next: NextFunction) {
     if (value !== undefined) res.setHeader(name, String(value));
   }
   if (reply.body !== undefined) res.json(reply.body);
-  else if (reply.stream) {
+  else if (reply.stream && res.req.method === 'HEAD') {
+    // Express answers HEAD with the GET route: the headers say it all, the file is never read.
+    reply.stream.destroy();
+    res.end();
+  } else if (reply.stream) {
     // Before the first byte the error handler still answers (without the reply's caching or type
     // headers); after it the client sees a cut connection.
     reply.stream.on('error', (err) => {
@@ -205,11 +220,7 @@ export class ApiRouter {
   readonly router = express.Router();
   private readonly methodsByPath = new Map<string, Set<string>>();
 
-  constructor(
-    readonly registry: OpenAPIRegistry,
-    /** @deprecated Write every path out whole (`/api/v1/bookings/{id}`) and mount the router once at the root. */
-    private readonly prefix = '',
-  ) {}
+  constructor(readonly registry: OpenAPIRegistry) {}
 
   /**
    * Declares an endpoint: `handlers` are middleware (auth, permissions, uploads) then the handler,
@@ -230,20 +241,6 @@ export class ApiRouter {
     const last: RequestHandler = async (req, res, next) => {
       send(await handler(req as ValidRequest<unknown, unknown, unknown, unknown>, reply), res, next);
     };
-    this.mount(spec, handlers.slice(0, -1) as RequestHandler[], last);
-    return this;
-  }
-
-  /**
-   * @deprecated Untyped: the handler writes the response itself. Use `endpoint()`; what is left to
-   * convert is `grep -rn "\.route(" services/*\/src`.
-   */
-  route<
-    B extends AnyZod | undefined = undefined,
-    Q extends AnyZod | undefined = undefined,
-    P extends AnyZod | undefined = undefined,
-  >(spec: RouteSpec<B, Q, P>, ...handlers: [...RequestHandler[], TypedHandler<Out<B>, Out<Q>, Out<P>>]): this {
-    const last = handlers[handlers.length - 1] as RequestHandler;
     this.mount(spec, handlers.slice(0, -1) as RequestHandler[], last);
     return this;
   }
@@ -275,7 +272,11 @@ export class ApiRouter {
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       const content = r.schema
-        ? { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: r.schema } }
+        ? {
+            [Number(status) >= 400 && !r.answer ? 'application/problem+json' : 'application/json']: {
+              schema: r.schema,
+            },
+          }
         : r.stream
           ? { [r.stream]: { schema: z.string().openapi({ type: 'string', format: 'binary' }) } }
           : undefined;
@@ -303,7 +304,7 @@ export class ApiRouter {
     }
     this.registry.registerPath({
       method: spec.method,
-      path: `${this.prefix}${spec.path}`,
+      path: spec.path,
       summary: spec.summary,
       tags: spec.tags,
       security: spec.auth ? [{ bearerAuth: [] }] : undefined,

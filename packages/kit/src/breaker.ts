@@ -21,6 +21,8 @@ export const DEFAULT_BREAKER: BreakerOptions = {
 };
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
+/** Whether a state change came from this process's own calls or was applied from a peer's report. */
+export type StateOrigin = 'local' | 'peer';
 
 /** Marks an outcome that is the caller's fault (a 4xx): it passes through without counting as a failure. */
 export class NotAFailure extends Error {
@@ -61,13 +63,15 @@ export class BreakerSet {
   private readonly counted = new Map<string, number>();
   private lastPrune = 0;
   private readonly openedAt = new Map<string, number>();
+  /** Set while a peer's report is applied, so that the change is not reported back. */
+  private applying = false;
   private readonly stateGauge?: Gauge;
   private readonly transitions?: Counter;
 
   constructor(
     private readonly opts: BreakerOptions = DEFAULT_BREAKER,
     metrics?: MetricsRegistry,
-    private readonly onStateChange?: (service: string, state: BreakerState) => void,
+    private readonly onStateChange?: (service: string, state: BreakerState, origin: StateOrigin) => void,
   ) {
     if (metrics) {
       this.stateGauge = new Gauge({
@@ -105,7 +109,7 @@ export class BreakerSet {
         if (state === 'open') this.openedAt.set(service, Date.now());
         this.stateGauge?.set({ service }, state === 'closed' ? 0 : state === 'half_open' ? 1 : 2);
         this.transitions?.inc({ service, state });
-        this.onStateChange?.(service, state);
+        this.onStateChange?.(service, state, this.applying ? 'peer' : 'local');
       };
       b.on('open', () => set('open'));
       b.on('halfOpen', () => set('half_open'));
@@ -155,6 +159,22 @@ export class BreakerSet {
     const b = this.breakers.get(service);
     if (!b) return 'closed';
     return b.halfOpen ? 'half_open' : b.opened ? 'open' : 'closed';
+  }
+
+  /**
+   * Applies a state a peer (another gateway) reached for this service: `open` opens the circuit here
+   * too (it half-opens after the reset timeout as usual, so each process probes on its own), `closed`
+   * closes an open or half-open one. Half-open reports are ignored: each process makes its own probe.
+   */
+  applyPeerState(service: string, state: BreakerState): void {
+    const b = this.get(service);
+    this.applying = true;
+    try {
+      if (state === 'open' && !b.opened) b.open();
+      else if (state === 'closed' && (b.opened || b.halfOpen)) b.close();
+    } finally {
+      this.applying = false;
+    }
   }
 
   /** Stops the breakers' timers (for shutdown and tests). */

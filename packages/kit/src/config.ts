@@ -39,6 +39,22 @@ export function splitList(value: string): string[] {
 /** A comma-separated list of strings. */
 export const csvVar = () => z.string().transform(splitList);
 
+/**
+ * The canonical form of a browser origin (`scheme://host[:port]`, lower-case, default port
+ * dropped), or undefined when `text` is not one. Browsers send exactly this form in `Origin`.
+ */
+export function canonicalOrigin(text: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  if (u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) return undefined;
+  return u.origin;
+}
+
 /** An optional variable for which an empty value (`FOO=`) means "not set". */
 export const optionalVar = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, toPage } from './cursor.ts';
+import { decodeCursor, encodeCursor, pageQuery, toPage } from './cursor.ts';
+import { z } from './api-router.ts';
 
 const bad = (cursor: string, shape: Parameters<typeof decodeCursor>[1]) => () => decodeCursor(cursor, shape);
 const invalid = expect.objectContaining({ status: 400, code: 'invalid_cursor' });
@@ -85,5 +86,21 @@ describe('toPage', () => {
   it('has no next cursor on the last page', () => {
     expect(toPage(rows, 3, (r) => ({ id: r.id }))).toEqual({ items: rows, nextCursor: null });
     expect(toPage([], 3, (r: { id: string }) => ({ id: r.id }))).toEqual({ items: [], nextCursor: null });
+  });
+});
+
+describe('pageQuery', () => {
+  const query = z.strictObject(pageQuery);
+
+  it('defaults the limit to 20 and reads it from a query string', () => {
+    expect(query.parse({})).toEqual({ limit: 20 });
+    expect(query.parse({ limit: '100', cursor: 'abc' })).toEqual({ limit: 100, cursor: 'abc' });
+  });
+
+  it('refuses a limit outside 1-100 or not whole, and an oversized cursor', () => {
+    expect(query.safeParse({ limit: '0' }).error?.issues[0]?.message).toBe('must be at least 1');
+    expect(query.safeParse({ limit: '101' }).error?.issues[0]?.message).toBe('must be at most 100');
+    expect(query.safeParse({ limit: '2.5' }).error?.issues[0]?.message).toBe('must be a whole number');
+    expect(query.safeParse({ cursor: 'x'.repeat(501) }).success).toBe(false);
   });
 });

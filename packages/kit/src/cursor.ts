@@ -111,3 +111,14 @@ export function toPage<T>(
 /** The response schema of a page of `item` (what toPage returns, items mapped to their view). */
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** `limit` (1-100, default 20) and `cursor` as a list endpoint takes them: spread into its query schema. */
+export const pageQuery = {
+  limit: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .default(20),
+  cursor: z.string().max(500).optional(),
+};

@@ -1,15 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import {
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  sql,
-  type Migration,
-  type MigrationProvider,
-  type Transaction,
-} from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Logger } from './log.ts';
 
 /** A service's database handle: the pg pool and the typed query builder over it. */
@@ -52,14 +44,8 @@ export function createDatabase<DB>(
 }
 
 /**
- * Runs `fn` in one transaction; it commits when `fn` resolves and rolls back when it throws.
- * @deprecated Services open transactions through their Store (`store.transaction(fn)`, store.ts).
+ * Creates `database` on the server of `url` when it does not exist yet (needs CREATEDB; silently skipped without it).
  */
-export function withTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(fn);
-}
-
-/** Creates `database` on the server of `url` when it does not exist yet (needs CREATEDB; silently skipped without it). */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));

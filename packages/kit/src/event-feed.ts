@@ -84,9 +84,8 @@ export async function appendFeedEvents(trx: Executor, events: readonly NewFeedEv
   if (!events.length) return;
   await lockLogOrder(trx, 'feed_events');
   for (const e of events)
-    await sql`insert into feed_events (seq, type, payload) values (nextval('feed_events_seq'), ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`.execute(
-      trx,
-    );
+    await sql`insert into feed_events (seq, type, payload)
+      values (nextval('feed_events_seq'), ${e.type}, ${JSON.stringify(e.payload)}::jsonb)`.execute(trx);
 }
 
 /** Events after a position, oldest first. */

@@ -170,7 +170,10 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** Starts listening; resolves with the server and its bound port. `options` go to http.createServer (header size, timeouts). */
+/**
+ * Starts listening; resolves with the server and its bound port. `options` go to http.createServer (header size,
+ * timeouts).
+ */
 export function listen(
   app: http.RequestListener,
   port: number,

@@ -11,7 +11,10 @@ export interface MailMessage {
   html: string;
   /** A line for the log when mail goes to the outbox (e.g. the verification link); never logged with SMTP. */
   outboxHint?: string;
-  /** The Message-ID header (`<id@domain>`), e.g. derived from a delivery's idempotency key; nodemailer's own when absent. */
+  /**
+   * The Message-ID header (`<id@domain>`), e.g. derived from a delivery's idempotency key; nodemailer's
+   * own when absent.
+   */
   messageId?: string;
 }
 

@@ -152,7 +152,10 @@ export class ChannelRegistry {
 /** Counts one message to an account on a channel; throws (the kit's 429) past a cap. */
 export type RecipientCap = (recipient: NotificationRecipient, message: NotificationMessage) => Promise<void>;
 
-/** The `email` channel over the kit's mailer: subject, longText and html; the idempotency key becomes the Message-ID. */
+/**
+ * The `email` channel over the kit's mailer: subject, longText and html; the idempotency key becomes
+ * the Message-ID.
+ */
 export function emailChannel(mailer: Mailer, opts: { messageIdDomain: string; cap?: RecipientCap }): ChannelSender {
   return {
     channel: 'email',

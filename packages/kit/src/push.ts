@@ -176,7 +176,10 @@ export const publicOnlyLookup: LookupFunction = (hostname, options, callback) =>
   });
 };
 
-/** The Web Push sender over VAPID keys; undici's Agent with the public-only lookup unless local endpoints are allowed. */
+/**
+ * The Web Push sender over VAPID keys; undici's Agent with the public-only lookup unless local
+ * endpoints are allowed.
+ */
 export function createWebPushDelivery(config: PushConfig, vapid: VapidKeys): WebPushDelivery {
   const allowLocal = config.PUSH_ALLOW_LOCAL_ENDPOINTS;
   const agent = new Agent({
@@ -240,7 +243,10 @@ export interface PushSubscriptionSource {
   remove(userId: string, subscriptionId: string): Promise<void>;
 }
 
-/** A push service keeps one undelivered message per topic: a retried delivery replaces, not repeats (32 base64url chars). */
+/**
+ * A push service keeps one undelivered message per topic: a retried delivery replaces, not repeats
+ * (32 base64url chars).
+ */
 export function pushTopicOf(idempotencyKey: string): string {
   return createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 32);
 }

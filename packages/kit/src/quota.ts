@@ -22,7 +22,8 @@ export class WindowQuota<DB = unknown> {
       on conflict (key) do update set
         count = case when c.window_start <= now() - ${window}::interval then 1 else c.count + 1 end,
         window_start = case when c.window_start <= now() - ${window}::interval then now() else c.window_start end
-      returning c.count, extract(epoch from c.window_start + ${window}::interval - now())::float8 as retry_after`.execute(
+      returning c.count,
+                extract(epoch from c.window_start + ${window}::interval - now())::float8 as retry_after`.execute(
       this.db,
     );
     const row = rows[0]!;

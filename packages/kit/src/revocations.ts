@@ -9,7 +9,9 @@ const MAX_PAGES = 20;
 /** Failures to read the feed in the first seconds after start are not reported (auth may be starting too). */
 const STARTUP_GRACE_MS = 15_000;
 
-/** One page of the auth service's revocation feed (GET /internal/sessions/revocations), as it sends and this reads it. */
+/**
+ * One page of the auth service's revocation feed (GET /internal/sessions/revocations), as it sends and this reads it.
+ */
 export interface RevocationPage {
   items: Array<{ sessionId: string; expiresAt: string }>;
   now: string;

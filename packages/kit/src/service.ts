@@ -101,11 +101,13 @@ export async function createContext<DB>(
   const dbUrl = serviceDatabaseUrl(def.name, env);
   if (!dbUrl)
     throw new ConfigError(
-      `Configuration error: DATABASE_URL is required (or ${def.name.toUpperCase()}_DATABASE_URL); \`npm start\` provides an embedded PostgreSQL`,
+      `Configuration error: DATABASE_URL is required (or ${def.name.toUpperCase()}_DATABASE_URL); ` +
+        '`npm start` provides an embedded PostgreSQL',
     );
   if (!config.SERVICE_SECRET)
     throw new ConfigError(
-      'Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); `npm start` generates one',
+      'Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); ' +
+        '`npm start` generates one',
     );
   await ensureDatabase(dbUrl);
   const database = createDatabase<DB>(dbUrl, {

@@ -131,9 +131,8 @@ describe('SMS per-phone daily cap (counted in PostgreSQL, shared by replicas)', 
   beforeAll(async () => {
     const url = await createTestDatabase(inject('databaseUrl'), 'sms');
     db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
-    await sql`create table rate_counters (key text primary key, window_start timestamptz not null, count integer not null)`.execute(
-      db,
-    );
+    await sql`create table rate_counters (key text primary key, window_start timestamptz not null,
+                                          count integer not null)`.execute(db);
   });
   afterAll(async () => {
     await db?.destroy();

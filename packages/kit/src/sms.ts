@@ -134,7 +134,9 @@ function providerOf(config: SmsConfig, log: Logger): (msg: SmsMessage) => Promis
     }
     case 'twilio': {
       const sid = config.TWILIO_ACCOUNT_SID!;
-      const url = `${config.TWILIO_API_BASE.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`;
+      const url =
+        `${config.TWILIO_API_BASE.replace(/\/$/, '')}/2010-04-01/Accounts/` +
+        `${encodeURIComponent(sid)}/Messages.json`;
       const auth = `Basic ${Buffer.from(`${sid}:${config.TWILIO_AUTH_TOKEN}`).toString('base64')}`;
       return async (msg) => {
         const form = new URLSearchParams({ To: msg.to, From: config.SMS_SENDER_ID, Body: msg.text });

@@ -2,8 +2,8 @@
  * Wall-clock pieces every service shares: IANA zone names (clinic zones, schedules, user
  * preferences) and local `HH:MM` times (opening hours, schedule rules). Luxon knows the zones.
  */
-import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import { DateTime, IANAZone } from 'luxon';
+import { z } from './api-router.ts';
 
 /** Zone names already checked: luxon's check builds an Intl.DateTimeFormat, ~1 ms, on every call. */
 const knownZones = new Map<string, boolean>();
@@ -45,3 +45,33 @@ export const localTimeString = () => z.string().regex(LOCAL_TIME_RE, 'must be a 
 
 /** A local end time in a request body: `HH:MM` or `24:00` (until midnight). */
 export const localEndTimeString = () => z.string().regex(LOCAL_END_TIME_RE, 'must be a time HH:MM (00:00-24:00)');
+
+/**
+ * The zone where the calendar date changes first on Earth (UTC+14). A date is "in the future" only
+ * when it is after today there, so a user anywhere may enter today's date.
+ */
+const EARLIEST_ZONE = 'Pacific/Kiritimati';
+
+/** Today's calendar date (`YYYY-MM-DD`) in `zone`, at `now`. */
+export function todayIn(zone: string, now: Date = new Date()): string {
+  return DateTime.fromJSDate(now, { zone }).toISODate()!;
+}
+
+/** True when the calendar date `date` (`YYYY-MM-DD`) is later than today anywhere on Earth. */
+export function isFutureDate(date: string, now: Date = new Date()): boolean {
+  return date > todayIn(EARLIEST_ZONE, now);
+}
+
+/** A real calendar date `YYYY-MM-DD` in a request (2025-02-30 is refused). */
+export const calendarDateString = () =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+    .refine((v) => DateTime.fromISO(v, { zone: 'utc' }).isValid, 'is not a valid calendar date')
+    .openapi({ format: 'date', example: '2022-05-17' });
+
+/** A calendar date that is not in the future anywhere on Earth, nor before 1900 (a birth date, a visit). */
+export const pastDateString = () =>
+  calendarDateString()
+    .refine((v) => v >= '1900-01-01', 'must not be before 1900')
+    .refine((v) => !isFutureDate(v), 'must not be in the future');

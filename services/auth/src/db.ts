@@ -22,7 +22,34 @@ export interface IdentitiesTable {
   provider: string;
   provider_subject: string;
   email: string | null;
+  email_verified: Generated<boolean>;
+  name: string | null;
+  last_login_at: NullableTimestamp;
   created_at: Timestamp;
+}
+
+/** A social sign-in in progress (oauth feature): single-use, 10 minutes, keyed by the state's SHA-256. */
+export interface OAuthStatesTable {
+  state_hash: string;
+  provider: string;
+  redirect_uri: string;
+  code_verifier: string;
+  nonce: string | null;
+  link_user_id: string | null;
+  language: Generated<'id' | 'en'>;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+/** The one-time code a finished social sign-in hands to the client app (60 seconds). */
+export interface OAuthExchangeCodesTable {
+  code_hash: string;
+  user_id: string;
+  provider: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Generated<Date>;
 }
 
 export interface PermissionsTable {
@@ -78,6 +105,7 @@ export interface SessionsTable {
   device_id: string | null;
   fingerprint: string | null;
   mfa_verified: Generated<boolean>;
+  mfa_verified_at: NullableTimestamp;
 }
 
 export interface RefreshTokensTable {
@@ -122,9 +150,74 @@ export interface AuditEventsTable {
   detail: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
+export interface MfaTotpTable {
+  user_id: string;
+  secret_enc: string;
+  enabled_at: NullableTimestamp;
+  last_step: ColumnType<string, number | string | undefined, number | string>;
+  created_at: Timestamp;
+}
+
+export interface MfaSmsTable {
+  user_id: string;
+  phone: string;
+  enabled_at: Timestamp;
+}
+
+export interface MfaSmsCodesTable {
+  id: string;
+  user_id: string;
+  purpose: 'setup' | 'login' | 'step_up';
+  phone: string;
+  code_hash: string;
+  attempts: Generated<number>;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface MfaBackupCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface MfaChallengesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  first_factor: string;
+  credential_digest: string | null;
+  device_id: string | null;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface MfaRecoveriesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  token_expires_at: Timestamp;
+  status: Generated<'started' | 'pending' | 'cancelled' | 'done'>;
+  execute_after: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RateCountersTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}
+
 export interface DB {
   users: UsersTable;
   identities: IdentitiesTable;
+  oauth_states: OAuthStatesTable;
+  oauth_exchange_codes: OAuthExchangeCodesTable;
   permissions: PermissionsTable;
   roles: RolesTable;
   role_permissions: RolePermissionsTable;
@@ -136,4 +229,11 @@ export interface DB {
   throttle_counters: ThrottleCountersTable;
   login_failures: LoginFailuresTable;
   audit_events: AuditEventsTable;
+  mfa_totp: MfaTotpTable;
+  mfa_sms: MfaSmsTable;
+  mfa_sms_codes: MfaSmsCodesTable;
+  mfa_backup_codes: MfaBackupCodesTable;
+  mfa_challenges: MfaChallengesTable;
+  mfa_recoveries: MfaRecoveriesTable;
+  rate_counters: RateCountersTable;
 }

@@ -51,7 +51,8 @@ describe('account lifecycle through the gateway', () => {
       {
         headers: {
           'user-agent':
-            'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36',
+            'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+            'Chrome/124.0 Mobile Safari/537.36',
         },
       },
     );
@@ -63,7 +64,7 @@ describe('account lifecycle through the gateway', () => {
     expect(who.status).toBe(200);
     expect(who.body.roles).toEqual(['pet_owner']);
     expect(who.body.permissions).toContain('pet:write:own');
-    expect(who.body.mfa).toEqual({ enabled: false, methods: [] });
+    expect(who.body.mfa).toEqual({ enabled: false, methods: [], backupCodesRemaining: 0 });
 
     const sessions = await p.http.get('/api/v1/auth/sessions', { token: res.body.accessToken });
     expect(sessions.body.items[0]).toMatchObject({
@@ -223,7 +224,9 @@ describe('no user enumeration', () => {
 });
 
 describe('brute force', () => {
-  it('locks an account after repeated failures with 429 and Retry-After, refusing even the right password', async () => {
+  const lockTitle =
+    'locks an account after repeated failures with 429 and Retry-After, refusing even the right password';
+  it(lockTitle, async () => {
     const u = await createVerifiedUser(p);
     const statuses: number[] = [];
     let last: Awaited<ReturnType<typeof p.http.post<{ code: string }>>> | undefined;
@@ -269,7 +272,15 @@ describe('token verification pins algorithm, issuer and audience', () => {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
   it('refuses alg none', async () => {
-    const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: user.userId, sid: 'x', roles: ['admin'], iss: 'petpro-auth', aud: 'petpro', exp: Math.floor(Date.now() / 1000) + 600 })}.`;
+    const payload = {
+      sub: user.userId,
+      sid: 'x',
+      roles: ['admin'],
+      iss: 'petpro-auth',
+      aud: 'petpro',
+      exp: Math.floor(Date.now() / 1000) + 600,
+    };
+    const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
     expect((await me(token)).status).toBe(401);
   });
 
@@ -314,7 +325,8 @@ describe('token verification pins algorithm, issuer and audience', () => {
         .setExpirationTime(exp)
         .sign(key);
     const now = Math.floor(Date.now() / 1000);
-    expect((await me(await sign('petpro', 'petpro-auth', now + 600))).status).toBe(200); // control: a correct token passes
+    // control: a correct token passes
+    expect((await me(await sign('petpro', 'petpro-auth', now + 600))).status).toBe(200);
     expect((await me(await sign('someone-else', 'petpro-auth', now + 600))).status).toBe(401);
     expect((await me(await sign('petpro', 'evil-issuer', now + 600))).status).toBe(401);
     const expired = await me(await sign('petpro', 'petpro-auth', now - 60));

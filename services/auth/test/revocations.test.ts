@@ -8,7 +8,12 @@ import { createVerifiedUser, login } from '../../../test/users.ts';
 let p: Platform;
 
 beforeAll(async () => {
-  p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth'] });
+  // No session cap: the test's own login must not evict the 12,000 sessions it revokes at once.
+  p = await startPlatform({
+    databaseUrl: inject('databaseUrl'),
+    services: ['auth'],
+    env: { MAX_SESSIONS_PER_USER: '0' },
+  });
 });
 afterAll(async () => {
   await p?.stop();
@@ -27,14 +32,16 @@ describe('session revocations reach the gateway', () => {
       // revoked at one instant.
       await db.query(
         `insert into sessions (id, user_id, idle_expires_at, expires_at)
-         select ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, $1, now() + interval '1 day', now() + interval '1 day'
+         select ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, $1,
+                now() + interval '1 day', now() + interval '1 day'
          from generate_series(1, 12000) n`,
         [u.userId],
       );
       token = (await login(p, u.email, u.password)).accessToken;
       expect((await p.http.get('/api/v1/auth/me', { token })).status).toBe(200);
       const r = await db.query(
-        `update sessions set revoked_at = now(), revoked_reason = 'admin_forced' where user_id = $1 and revoked_at is null`,
+        `update sessions set revoked_at = now(), revoked_reason = 'admin_forced'
+         where user_id = $1 and revoked_at is null`,
         [u.userId],
       );
       expect(r.rowCount).toBe(12_002);

@@ -97,6 +97,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     credentials: ctx.credentials,
     log: ctx.log,
     metrics: ctx.metrics,
+    revocations: ctx.revocations,
     limits: {
       maxSockets: config.BOOKING_WS_MAX_SOCKETS,
       maxPerUser: config.BOOKING_WS_MAX_PER_USER,

@@ -34,7 +34,10 @@ export function parseBookingConfig(env: NodeJS.ProcessEnv) {
       BOOKING_REMINDER_LEASE_SECONDS: intVar(10, 3_600).default(120),
       /** Attempts at sending one reminder before it fails for good (retries back off from 30 s to 30 min). */
       BOOKING_REMINDER_MAX_ATTEMPTS: intVar(1, 50).default(6),
-      /** Reminder texts one account may receive per day (0 = no cap), beside the per-phone cap SMS_PER_PHONE_PER_DAY. */
+      /**
+       * Reminder texts one account may receive per day (0 = no cap), beside the per-phone cap
+       * SMS_PER_PHONE_PER_DAY.
+       */
       BOOKING_SMS_PER_ACCOUNT_PER_DAY: intVar(0, 1_000, { zeroMeans: 'no cap' }).default(20),
       /** Local hour (the owner's zone) at which care reminders for medical records go out. */
       CARE_REMINDER_LOCAL_HOUR: intVar(0, 23).default(9),

@@ -34,7 +34,8 @@ const MON_SAT = [1, 2, 3, 4, 5, 6];
 
 function availability(clinic: ClinicFixture, from: string, to: string, extra = '') {
   return p.http.get(
-    `/api/v1/availability?clinicId=${clinic.id}&serviceId=${clinic.services[0]!.id}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${extra}`,
+    `/api/v1/availability?clinicId=${clinic.id}&serviceId=${clinic.services[0]!.id}` +
+      `&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${extra}`,
   );
 }
 
@@ -51,58 +52,62 @@ function starts(from: string, until: string): string[] {
 }
 
 describe('GET /api/v1/availability', () => {
-  it('lists exactly the expected slots for a day with a lunch break, a blocked hour for one vet and an existing booking', async () => {
-    const clinic = await createClinic(p);
-    const [vetA, vetB] = clinic.staff.map((s) => s.id) as [string, string];
-    await putRules(p, clinic, weeklyRules(MON_SAT, LUNCH_BREAK));
-    const day = mondayAhead(clinic.timeZone);
-    const zone = clinic.timeZone;
+  it(
+    'lists exactly the expected slots for a day with a lunch break, ' +
+      'a blocked hour for one vet and an existing booking',
+    async () => {
+      const clinic = await createClinic(p);
+      const [vetA, vetB] = clinic.staff.map((s) => s.id) as [string, string];
+      await putRules(p, clinic, weeklyRules(MON_SAT, LUNCH_BREAK));
+      const day = mondayAhead(clinic.timeZone);
+      const zone = clinic.timeZone;
 
-    const block = await p.http.post(
-      `/api/v1/schedules/${clinic.id}/blocks`,
-      { staffId: vetA, start: localIso(day, '10:00', zone), end: localIso(day, '11:00', zone), reason: 'Operasi' },
-      { token: clinic.vendor.accessToken },
-    );
-    expect(block.status).toBe(201);
-    const owner = await createOwner(p);
-    const booked = await p.http.post(
-      '/api/v1/bookings',
-      {
+      const block = await p.http.post(
+        `/api/v1/schedules/${clinic.id}/blocks`,
+        { staffId: vetA, start: localIso(day, '10:00', zone), end: localIso(day, '11:00', zone), reason: 'Operasi' },
+        { token: clinic.vendor.accessToken },
+      );
+      expect(block.status).toBe(201);
+      const owner = await createOwner(p);
+      const booked = await p.http.post(
+        '/api/v1/bookings',
+        {
+          clinicId: clinic.id,
+          serviceId: clinic.services[0]!.id,
+          petIds: [owner.petId],
+          start: localIso(day, '14:00', zone),
+          staffId: vetB,
+        },
+        { token: owner.accessToken },
+      );
+      expect(booked.status).toBe(201);
+
+      const res = await availability(clinic, day, day);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
         clinicId: clinic.id,
         serviceId: clinic.services[0]!.id,
-        petIds: [owner.petId],
-        start: localIso(day, '14:00', zone),
-        staffId: vetB,
-      },
-      { token: owner.accessToken },
-    );
-    expect(booked.status).toBe(201);
+        timeZone: 'Asia/Jakarta',
+      });
 
-    const res = await availability(clinic, day, day);
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
-      clinicId: clinic.id,
-      serviceId: clinic.services[0]!.id,
-      timeZone: 'Asia/Jakarta',
-    });
-
-    // vet A is blocked 10:00-11:00, so a 60-minute slot starting after 09:00 and before 11:00 is not theirs;
-    // vet B is booked 14:00-15:00, so slots starting after 13:00 and before 15:00 are not theirs.
-    const both = [vetA, vetB].sort();
-    const expected: SlotView[] = [...starts('08:00', '12:00'), ...starts('13:00', '17:00')].map((hhmm) => {
-      const aBusy = hhmm > '09:00' && hhmm < '11:00';
-      const bBusy = hhmm > '13:00' && hhmm < '15:00';
-      const staffIds = both.filter((id) => !(id === vetA && aBusy) && !(id === vetB && bBusy));
-      const start = localIso(day, hhmm, zone);
-      return {
-        start,
-        end: DateTime.fromISO(start, { setZone: true }).plus({ minutes: 60 }).toISO({ suppressMilliseconds: true })!,
-        staffIds,
-      };
-    });
-    expect(res.body.slots).toEqual(expected);
-    expect(res.body.slots[0].start).toBe(`${day}T08:00:00+07:00`);
-  });
+      // vet A is blocked 10:00-11:00, so a 60-minute slot starting after 09:00 and before 11:00 is not theirs;
+      // vet B is booked 14:00-15:00, so slots starting after 13:00 and before 15:00 are not theirs.
+      const both = [vetA, vetB].sort();
+      const expected: SlotView[] = [...starts('08:00', '12:00'), ...starts('13:00', '17:00')].map((hhmm) => {
+        const aBusy = hhmm > '09:00' && hhmm < '11:00';
+        const bBusy = hhmm > '13:00' && hhmm < '15:00';
+        const staffIds = both.filter((id) => !(id === vetA && aBusy) && !(id === vetB && bBusy));
+        const start = localIso(day, hhmm, zone);
+        return {
+          start,
+          end: DateTime.fromISO(start, { setZone: true }).plus({ minutes: 60 }).toISO({ suppressMilliseconds: true })!,
+          staffIds,
+        };
+      });
+      expect(res.body.slots).toEqual(expected);
+      expect(res.body.slots[0].start).toBe(`${day}T08:00:00+07:00`);
+    },
+  );
 
   it('gives slots at the same local times before and after the last Sunday of March in Europe/Berlin', async () => {
     const zone = 'Europe/Berlin';
@@ -214,33 +219,36 @@ describe('GET /api/v1/availability', () => {
     ).toContain('15:00');
   });
 
-  it('offers nothing without schedule rules, for an inactive service, or to the public for an unpublished clinic', async () => {
-    const clinic = await createClinic(p);
-    const day = mondayAhead(clinic.timeZone);
-    expect((await availability(clinic, day, day)).body.slots).toEqual([]);
+  it(
+    'offers nothing without schedule rules, for an inactive service, ' + 'or to the public for an unpublished clinic',
+    async () => {
+      const clinic = await createClinic(p);
+      const day = mondayAhead(clinic.timeZone);
+      expect((await availability(clinic, day, day)).body.slots).toEqual([]);
 
-    await putRules(p, clinic, weeklyRules(MON_SAT, LUNCH_BREAK));
-    expect((await availability(clinic, day, day)).body.slots.length).toBe(26);
+      await putRules(p, clinic, weeklyRules(MON_SAT, LUNCH_BREAK));
+      expect((await availability(clinic, day, day)).body.slots.length).toBe(26);
 
-    const a = await adminOf(p);
-    const off = await p.http.patch(
-      `/api/v1/clinics/${clinic.id}/services/${clinic.services[0]!.id}`,
-      { active: false },
-      { token: a.accessToken },
-    );
-    expect(off.status).toBe(200);
-    // Clinic data is cached briefly on the availability path (1 s in this file).
-    await new Promise((r) => setTimeout(r, 1_200));
-    expect((await availability(clinic, day, day)).body.slots).toEqual([]);
+      const a = await adminOf(p);
+      const off = await p.http.patch(
+        `/api/v1/clinics/${clinic.id}/services/${clinic.services[0]!.id}`,
+        { active: false },
+        { token: a.accessToken },
+      );
+      expect(off.status).toBe(200);
+      // Clinic data is cached briefly on the availability path (1 s in this file).
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect((await availability(clinic, day, day)).body.slots).toEqual([]);
 
-    const hidden = await createClinic(p, { published: false });
-    await putRules(p, hidden, weeklyRules(MON_SAT, LUNCH_BREAK));
-    expect((await availability(hidden, day, day)).status).toBe(404);
-    const own = await p.http.get(
-      `/api/v1/availability?clinicId=${hidden.id}&serviceId=${hidden.services[0]!.id}&from=${day}&to=${day}`,
-      { token: hidden.vendor.accessToken },
-    );
-    expect(own.status).toBe(200);
-    expect(own.body.slots.length).toBe(26);
-  });
+      const hidden = await createClinic(p, { published: false });
+      await putRules(p, hidden, weeklyRules(MON_SAT, LUNCH_BREAK));
+      expect((await availability(hidden, day, day)).status).toBe(404);
+      const own = await p.http.get(
+        `/api/v1/availability?clinicId=${hidden.id}&serviceId=${hidden.services[0]!.id}&from=${day}&to=${day}`,
+        { token: hidden.vendor.accessToken },
+      );
+      expect(own.status).toBe(200);
+      expect(own.body.slots.length).toBe(26);
+    },
+  );
 });

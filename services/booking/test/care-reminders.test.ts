@@ -114,7 +114,8 @@ describe('care reminders', () => {
     const rename = await p.http.patch(`/api/v1/pets/${owner.petId}`, { name: 'Kopi' }, { token: owner.accessToken });
     expect(rename.status, rename.text).toBe(200);
 
-    // Moved to 10 days ahead: the 14-day reminder's time is past, the due date ahead: one mail now, naming the new date.
+    // Moved to 10 days ahead: the 14-day reminder's time is past, the due date ahead: one mail now,
+    // naming the new date.
     const sooner = today().plus({ days: 10 });
     const again = await p.http.patch(
       `/api/v1/pets/${owner.petId}/medical-records/${recordId}`,

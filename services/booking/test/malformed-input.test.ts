@@ -40,23 +40,27 @@ describe('malformed input', () => {
     }
   });
 
-  it('answers 400 for the year 0000 (no such year in PostgreSQL: the list made a 500) and other years outside 1970-9999', async () => {
-    const list = await p.http.get('/api/v1/bookings?from=0000-01-01', { token: owner.accessToken });
-    expect(list.status).toBe(400);
-    expect(list.body.errors[0].field).toBe('query.from');
-    // Before 1924 Jakarta ran on local mean time (+07:07:12), which came out as the offset "+07:7.199999999999989".
-    const slots = await p.http.get(
-      `/api/v1/availability?clinicId=${clinic.id}&serviceId=${clinic.services[0]!.id}&from=1900-01-01&to=1900-01-02`,
-    );
-    expect(slots.status).toBe(400);
-    const a = await adminOf(p);
-    const block = await p.http.post(
-      `/api/v1/schedules/${clinic.id}/blocks`,
-      { start: '0000-01-01T00:00:00Z', end: '0000-01-02T00:00:00Z', reason: 'x' },
-      { token: a.accessToken },
-    );
-    expect(block.status).toBe(400);
-  });
+  it(
+    'answers 400 for the year 0000 (no such year in PostgreSQL: ' +
+      'the list made a 500) and other years outside 1970-9999',
+    async () => {
+      const list = await p.http.get('/api/v1/bookings?from=0000-01-01', { token: owner.accessToken });
+      expect(list.status).toBe(400);
+      expect(list.body.errors[0].field).toBe('query.from');
+      // Before 1924 Jakarta ran on local mean time (+07:07:12), which came out as the offset "+07:7.199999999999989".
+      const slots = await p.http.get(
+        `/api/v1/availability?clinicId=${clinic.id}&serviceId=${clinic.services[0]!.id}&from=1900-01-01&to=1900-01-02`,
+      );
+      expect(slots.status).toBe(400);
+      const a = await adminOf(p);
+      const block = await p.http.post(
+        `/api/v1/schedules/${clinic.id}/blocks`,
+        { start: '0000-01-01T00:00:00Z', end: '0000-01-02T00:00:00Z', reason: 'x' },
+        { token: a.accessToken },
+      );
+      expect(block.status).toBe(400);
+    },
+  );
 
   it('answers 400 for a NUL character in booking notes or a clinic search filter instead of 500', async () => {
     const day = mondayAhead(clinic.timeZone);

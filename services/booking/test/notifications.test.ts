@@ -209,7 +209,9 @@ describe('push channel', () => {
     return { device, id: res.body.id as string };
   };
 
-  it('refuses, at send time, a stored endpoint on a loopback address unless the test-only setting allows it', async () => {
+  const refusesLoopback =
+    'refuses, at send time, a stored endpoint on a loopback address unless the test-only setting allows it';
+  it(refusesLoopback, async () => {
     const u = await createVerifiedUser(p);
     const { device } = await subscribe(u);
     const { channel, delivery } = channelWith(false);
@@ -226,7 +228,10 @@ describe('push channel', () => {
     }
   });
 
-  it('delivers exactly one payload that decrypts with the browser’s keys, signed by our VAPID key; a 410 device is removed', async () => {
+  const deliversOnce =
+    'delivers exactly one payload that decrypts with the browser’s keys, signed by our VAPID key; ' +
+    'a 410 device is removed';
+  it(deliversOnce, async () => {
     const u = await createVerifiedUser(p);
     const live = await subscribe(u);
     const expired = await subscribe(u);

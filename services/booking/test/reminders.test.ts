@@ -51,7 +51,10 @@ function iso(t: DateTime): string {
 }
 
 describe('appointment reminders', () => {
-  it('go out once at their minute naming the local time; none when cancelled; only at the new time when moved; across a restart', async () => {
+  const goOutOnce =
+    'go out once at their minute naming the local time; none when cancelled; ' +
+    'only at the new time when moved; across a restart';
+  it(goOutOnce, async () => {
     // The first whole minute at least 5 min 15 s ahead: a 5-minute reminder is due 15 to 75 s from now.
     const start = DateTime.now()
       .setZone(ZONE)
@@ -136,7 +139,8 @@ describe('appointment reminders', () => {
     const mail = mailFor(reminded)[0]!;
     const local = start.setLocale('id');
     expect(mail.subject).toBe(
-      `Pengingat: Vaksinasi di ${clinicName(mail.subject)}, ${local.toFormat('cccc, d LLLL yyyy')} ${local.toFormat('HH:mm')} WIB`,
+      `Pengingat: Vaksinasi di ${clinicName(mail.subject)}, ` +
+        `${local.toFormat('cccc, d LLLL yyyy')} ${local.toFormat('HH:mm')} WIB`,
     );
     expect(mail.text).toContain('Milo');
     expect(mail.text).toContain('Jl. Kemang Raya 1');
@@ -305,8 +309,10 @@ describe('two booking replicas on one database', () => {
              'Asia/Jakarta', 'confirmed', 'Vaksinasi', 15, 0, 100000, 'IDR'
            from generate_series(1, $5)
            returning id, starts_at)
-         insert into reminder_jobs (id, booking_id, owner_id, clinic_id, offset_minutes, channel, starts_at, due_at, next_attempt_at)
-         select gen_random_uuid(), b.id, $3, $1, 10, 'email', b.starts_at, b.starts_at - interval '10 minutes', now() from b`,
+         insert into reminder_jobs (id, booking_id, owner_id, clinic_id, offset_minutes, channel, starts_at,
+           due_at, next_attempt_at)
+         select gen_random_uuid(), b.id, $3, $1, 10, 'email', b.starts_at,
+           b.starts_at - interval '10 minutes', now() from b`,
         [clinic.id, clinic.services[0]!.id, owner.userId, owner.petId, COUNT],
       );
       const mine = () => p.smtp.mails.filter((m) => m.to.includes(owner.email) && m.subject.startsWith('Pengingat'));

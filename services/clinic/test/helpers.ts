@@ -56,7 +56,9 @@ export async function contactCode(p: Platform, email: string, after = 0): Promis
   return m[1]!;
 }
 
-/** Starts an application and fills every step, document and the contact verification; returns its id (not submitted). */
+/**
+ * Starts an application and fills every step, document and the contact verification; returns its id (not submitted).
+ */
 export async function completeApplication(p: Platform, user: TestUser): Promise<string> {
   const token = user.accessToken;
   const start = await p.http.post('/api/v1/vendor/onboarding', undefined, { token });

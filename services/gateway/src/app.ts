@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import express, { type Express } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry as MetricsRegistry } from 'prom-client';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import {
   AccessTokenVerifier,
   ApiRouter,
@@ -9,25 +9,28 @@ import {
   ServiceClient,
   type ServiceCredentials,
   createOpenApiRegistry,
-  errorHandler,
+  finishApp,
   generateOpenApi,
   jsonBody,
   listen,
-  notFoundHandler,
   type Logger,
   type Registry,
 } from '@petpro/kit';
 import type { GatewayConfig } from './config.ts';
 import { InstancePool } from './discovery/instances.ts';
-import { registryRouter } from './discovery/registry.routes.ts';
+import { internalApp } from './internal-app.ts';
 import { UpstreamProxy } from './proxy/proxy.ts';
+import { CircuitSync } from './proxy/circuit-sync.ts';
 import { OpenApiMerger } from './docs/openapi-merge.ts';
 import { docsRouter } from './docs/docs.routes.ts';
 import { UPSTREAMS } from './routing/route-table.ts';
-import { adminRouter } from './admin/admin.routes.ts';
+import { adminRoutes } from './admin/admin.routes.ts';
+import { healthRoutes } from './health/health.routes.ts';
+import { ipBlocksRoutes } from './protection/ip-blocks.routes.ts';
 import { createProtection, type Protection } from './protection/protection.ts';
 import { gatewayHelmet } from './proxy/answer.ts';
 import { createFrontDoor } from './front-door.ts';
+import { gatewayMetrics } from './metrics.ts';
 import type { SharedCounter } from './cluster.ts';
 import { createUpgrades } from './proxy/upgrades.ts';
 
@@ -77,22 +80,7 @@ export interface GatewayServers {
 export function buildGateway(deps: GatewayDeps): Gateway {
   const { config, log, registry, credentials } = deps;
   const version = deps.version ?? '0.1.0';
-  const metrics = new MetricsRegistry();
-  metrics.setDefaultLabels({ service: 'gateway' });
-  collectDefaultMetrics({ register: metrics });
-  const requests = new Counter({
-    name: 'gateway_requests_total',
-    help: 'Requests by upstream and status',
-    labelNames: ['upstream', 'status'],
-    registers: [metrics],
-  });
-  const latency = new Histogram({
-    name: 'gateway_request_duration_seconds',
-    help: 'Gateway request duration by upstream',
-    labelNames: ['upstream'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [metrics],
-  });
+  const { metrics, requests, latency } = gatewayMetrics();
 
   const pool = new InstancePool(registry, log);
   const breakerOptions = {
@@ -101,9 +89,11 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
     resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
   };
-  const breakers = new BreakerSet(breakerOptions, metrics, (service, state) =>
-    log.warn({ service, state }, 'circuit state changed'),
-  );
+  let circuits: CircuitSync | undefined;
+  const breakers = new BreakerSet(breakerOptions, metrics, (service, state, origin) => {
+    log.warn({ service, state, origin }, 'circuit state changed');
+    if (origin === 'local') circuits?.publish(service, state);
+  });
   const client = new ServiceClient({ registry, credentials, breakers, timeoutMs: 3_000 });
   const revocations = new RevocationList(client, log, config.REVOCATION_POLL_MS);
   const verifier = new AccessTokenVerifier(() => client.json('auth', { path: '/.well-known/jwks.json' }), {
@@ -113,104 +103,54 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   });
   const proxy = new UpstreamProxy(pool, breakers, { timeoutMs: config.UPSTREAM_TIMEOUT_MS }, log);
   const protection = createProtection({ config, log, metrics, shared: deps.shared });
+  if (protection.redis && protection.subscriber)
+    circuits = new CircuitSync({
+      redis: protection.redis,
+      subscriber: protection.subscriber,
+      prefix: config.REDIS_KEY_PREFIX,
+      breakers,
+      services: UPSTREAMS,
+      resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
+      log,
+    });
   const upgrades = createUpgrades({ protection, verifier, revocations, pool, client, credentials, metrics });
 
+  // The gateway's own routes, on Express behind the front door (which has already applied IP blocks,
+  // CORS, shedding and limits): health, OpenAPI, Swagger UI and the admin routes it answers itself.
   const openapi = createOpenApiRegistry();
-  const own = new ApiRouter(openapi);
-  own.route(
-    {
-      method: 'get',
-      path: '/healthz',
-      summary: 'Gateway liveness',
-      tags: ['platform'],
-      responses: { 200: { description: 'Alive' } },
-    },
-    (_req, res) => {
-      res.json({ status: 'ok', service: 'gateway', version, pid: process.pid, node: process.version });
-    },
-  );
-  own.route(
-    {
-      method: 'get',
-      path: '/readyz',
-      summary: 'Readiness of the gateway and each upstream service',
-      tags: ['platform'],
-      responses: {
-        200: { description: 'Every upstream has a healthy instance' },
-        503: { description: 'Some upstream has none' },
-      },
-    },
-    (_req, res) => {
-      const upstreams = Object.fromEntries(
-        UPSTREAMS.map((s) => [
-          s,
-          { healthy: pool.view().filter((i) => i.name === s && i.healthy).length, circuit: breakers.state(s) },
-        ]),
-      );
-      const ok = UPSTREAMS.every((s) => pool.hasHealthy(s));
-      res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', gateway: 'ok', upstreams });
-    },
-  );
+  const api = new ApiRouter(openapi);
+  const routeDeps = { verifier, pool, breakers, version, inFlight: protection.inFlight, blocks: protection.blocks };
+  healthRoutes(api, routeDeps);
+  adminRoutes(api, routeDeps);
+  ipBlocksRoutes(api, routeDeps);
   const merger = new OpenApiMerger(
     pool,
     UPSTREAMS,
     () => generateOpenApi(openapi, { title: 'PetPro gateway', version }) as never,
     log,
   );
-
-  // The gateway's own routes, on Express behind the front door (which has already applied IP blocks,
-  // CORS, shedding and limits): health, OpenAPI, Swagger UI and the admin routes it answers itself.
   const ownApp = express();
   ownApp.disable('x-powered-by');
   ownApp.set('etag', false);
   ownApp.set('query parser', 'simple');
   ownApp.use(gatewayHelmet());
-  ownApp.use(own.finish());
   ownApp.get('/openapi.json', async (_req, res) => {
     res.json(await merger.document());
   });
   ownApp.use(docsRouter());
-  ownApp.use(
-    '/api/v1/admin',
-    jsonBody('64kb'),
-    adminRouter({
-      openapi,
-      verifier,
-      pool,
-      breakers,
-      blocks: protection.blocks,
-      inFlight: protection.inFlight,
-    }),
-  );
-  ownApp.use(notFoundHandler);
-  ownApp.use(errorHandler);
+  ownApp.use(jsonBody('64kb'));
+  ownApp.use(api.finish());
+  finishApp(ownApp);
 
   const app = createFrontDoor({ log, protection, proxy, verifier, own: ownApp, requests, latency });
 
-  // The internal listener: service registrations (service credential checked before any body is
-  // read) and metrics. Housekeeping: logged at debug.
-  const internal = express();
-  internal.disable('x-powered-by');
-  internal.set('etag', false);
-  internal.use((req, res, next) => {
-    const started = performance.now();
-    res.once('finish', () =>
-      log.debug(
-        { req: { method: req.method, url: req.url }, res: { statusCode: res.statusCode } },
-        `internal ${req.method} ${req.path} ${res.statusCode} (${(performance.now() - started).toFixed(1)} ms)`,
-      ),
-    );
-    next();
+  const internal = internalApp({
+    log,
+    registry,
+    credentials,
+    metrics: { contentType: metrics.contentType, text: () => metrics.metrics() },
+    onRegistryChange: () => void pool.refresh(),
   });
-  internal.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
-  });
-  internal.use(
-    '/internal/registry',
-    registryRouter(registry, credentials, () => void pool.refresh()),
-  );
-  internal.use(notFoundHandler);
-  internal.use(errorHandler);
 
   return {
     app,
@@ -235,11 +175,13 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     async start() {
       // Protection first: its Redis connection being up is also a good sign the registry's is.
       await protection.start();
+      await circuits?.start();
       pool.start();
       revocations.start();
     },
     async close() {
       pool.stop();
+      circuits?.stop();
       revocations.stop();
       breakers.shutdown();
       proxy.close();

@@ -1,18 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import type http from 'node:http';
-import express from 'express';
 import { AggregatorRegistry } from 'prom-client';
-import {
-  type Logger,
-  type Registry,
-  type ServiceCredentials,
-  closeServer,
-  errorHandler,
-  listen,
-  notFoundHandler,
-} from '@petpro/kit';
+import { type Logger, type Registry, type ServiceCredentials, closeServer, listen } from '@petpro/kit';
 import type { GatewayConfig } from './config.ts';
-import { registryRouter } from './discovery/registry.routes.ts';
+import { internalApp } from './internal-app.ts';
 
 /*
  * GATEWAY_WORKERS > 1: the public port is served by several worker processes (node:cluster, one
@@ -112,17 +103,12 @@ export async function runPrimary(deps: {
 }): Promise<{ internalServer: http.Server; stop(): Promise<void> }> {
   const { config, log, registry, credentials } = deps;
   const metrics = new AggregatorRegistry();
-  const internal = express();
-  internal.disable('x-powered-by');
-  internal.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.clusterMetrics());
+  const internal = internalApp({
+    log,
+    registry,
+    credentials,
+    metrics: { contentType: metrics.contentType, text: () => metrics.clusterMetrics() },
   });
-  internal.use(
-    '/internal/registry',
-    registryRouter(registry, credentials, () => {}),
-  );
-  internal.use(notFoundHandler);
-  internal.use(errorHandler);
   const { server: internalServer, port } = await listen(
     internal,
     config.GATEWAY_INTERNAL_PORT,

@@ -58,7 +58,8 @@ export function parseGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   // Node refuses a server whose header deadline is later than its whole-request deadline.
   if (config.GATEWAY_HEADERS_TIMEOUT_MS > config.GATEWAY_REQUEST_TIMEOUT_MS) {
     throw new ConfigError(
-      `Configuration error: GATEWAY_HEADERS_TIMEOUT_MS must not exceed GATEWAY_REQUEST_TIMEOUT_MS (got ${config.GATEWAY_HEADERS_TIMEOUT_MS} > ${config.GATEWAY_REQUEST_TIMEOUT_MS})`,
+      `Configuration error: GATEWAY_HEADERS_TIMEOUT_MS must not exceed GATEWAY_REQUEST_TIMEOUT_MS (got ` +
+        `${config.GATEWAY_HEADERS_TIMEOUT_MS} > ${config.GATEWAY_REQUEST_TIMEOUT_MS})`,
     );
   }
   return {

@@ -6,7 +6,6 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   type Logger,
-  redactUrl,
   requestIdOf,
   toAppError,
 } from '@petpro/kit';
@@ -21,7 +20,8 @@ import { IpBlockedError } from './protection/ip-blocks.service.ts';
 import { InFlightLimiter } from './protection/load-shedding.ts';
 import type { Protection } from './protection/protection.ts';
 import { forwardPath, normalisePath } from './routing/normalise-path.ts';
-import { accessFor, matchRoute, type RouteRule } from './routing/route-table.ts';
+import { accessRecorder, Exchange } from './access-log.ts';
+import { accessFor, matchRoute } from './routing/route-table.ts';
 import { ANONYMOUS, authorize, identify, type Identity } from './security/access.ts';
 
 declare module 'express-serve-static-core' {
@@ -33,23 +33,6 @@ declare module 'express-serve-static-core' {
 
 /** Paths answered before shedding and limits, so probes keep working under load (and are not logged at info). */
 const PROBES = new Set(['/healthz', '/readyz']);
-
-/** What the front door learns about one request, for every later step and the access-log line. */
-class Exchange {
-  /** Headers of the gateway's own for the answer (CORS, RateLimit), flat. */
-  headers: string[] = [];
-  client?: ClientIdentity;
-  rule?: RouteRule;
-  upstream?: string;
-  holdsSlot = false;
-  holdsServiceSlot = false;
-  probe = false;
-
-  constructor(
-    readonly requestId: string,
-    readonly started: number,
-  ) {}
-}
 
 export interface FrontDoorDeps {
   log: Logger;
@@ -72,42 +55,7 @@ export interface FrontDoorDeps {
 export function createFrontDoor(deps: FrontDoorDeps): http.RequestListener {
   const { log, protection, proxy, verifier, own } = deps;
   const { inFlight, blocks, limits, trusted, bodyLimits } = protection;
-  // The access line holds no header and its URL has secret query values redacted already, so it
-  // skips the logger's redaction pass (three times the cost of the line itself).
-  const accessLog = log.child({}, { redact: { paths: [] } });
-  const counters = new Map<string, ReturnType<Counter['labels']>>();
-  const timers = new Map<string, ReturnType<Histogram['labels']>>();
-
-  /** The access-log line, metrics and slot releases, once per request when its answer ends. */
-  const done = (ex: Exchange, req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (ex.holdsSlot) inFlight.leave();
-    if (ex.holdsServiceSlot && ex.upstream) inFlight.leaveService(ex.upstream);
-    const status = res.statusCode;
-    if (ex.client) protection.autoBlock.record(ex.client, ex.rule?.limitClass, status);
-    const upstream = ex.upstream ?? 'gateway';
-    const key = `${upstream} ${status}`;
-    let counter = counters.get(key);
-    if (counter === undefined)
-      counters.set(key, (counter = deps.requests.labels({ upstream, status: String(status) })));
-    counter.inc();
-    const ms = performance.now() - ex.started;
-    let timer = timers.get(upstream);
-    if (timer === undefined) timers.set(upstream, (timer = deps.latency.labels({ upstream })));
-    timer.observe(ms / 1000);
-    const level = status >= 500 || !res.writableFinished ? 'warn' : ex.probe ? 'debug' : 'info';
-    if (!accessLog.isLevelEnabled(level)) return;
-    accessLog[level](
-      {
-        req: { id: ex.requestId, method: req.method, url: redactUrl(req.url) },
-        res: { statusCode: status },
-        responseTime: Math.round(ms * 10) / 10,
-        upstream: ex.upstream,
-        clientIp: ex.client?.ip,
-        ...(res.writableFinished ? {} : { aborted: true }),
-      },
-      'request completed',
-    );
-  };
+  const done = accessRecorder({ log, protection, requests: deps.requests, latency: deps.latency });
 
   const fail = (ex: Exchange, req: http.IncomingMessage, res: http.ServerResponse, err: unknown) => {
     const appErr = toAppError(err);

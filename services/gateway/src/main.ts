@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   const config = parseGatewayConfig();
   if (!config.SERVICE_SECRET)
     throw new ConfigError(
-      'Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); `npm start` generates one',
+      'Configuration error: SERVICE_SECRET is required (at least 32 characters, the same for every process); ' +
+        '`npm start` generates one',
     );
   // One access-log line per request: buffered into larger writes (flushed every second and at exit).
   const log = createLogger('gateway', config.LOG_LEVEL, { buffered: true });

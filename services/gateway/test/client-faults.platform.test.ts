@@ -45,21 +45,24 @@ const MALFORMED: Array<[string, string]> = [
 ];
 
 describe('client-caused failures on the real platform', () => {
-  it('50 malformed cursors in 10 s get 400 invalid_cursor and leave clinic routes answering 200 for others', async () => {
-    const started = Date.now();
-    for (let i = 0; i < 50; i++) {
-      const [extra, cursor] = MALFORMED[i % MALFORMED.length]!;
-      const r = await request(p.url, `/api/v1/clinics?cursor=${encodeURIComponent(cursor)}${extra}`, {
-        from: '127.70.0.1',
-      });
-      expect([r.status, r.body.code], `case ${i % MALFORMED.length}`).toEqual([400, 'invalid_cursor']);
-      if (i % 10 === 9) expect((await request(p.url, '/api/v1/clinics', { from: '127.70.0.2' })).status).toBe(200);
-    }
-    expect(Date.now() - started).toBeLessThan(10_000);
-    for (const path of ['/api/v1/clinics', '/api/v1/clinics?q=klinik', '/api/v1/clinics?near=-6.2,106.8'])
-      expect((await request(p.url, path, { from: '127.70.0.3' })).status, path).toBe(200);
-    expect(p.gateway.breakers.state('clinic')).toBe('closed');
-  });
+  it(
+    '50 malformed cursors in 10 s get 400 invalid_cursor ' + 'and leave clinic routes answering 200 for others',
+    async () => {
+      const started = Date.now();
+      for (let i = 0; i < 50; i++) {
+        const [extra, cursor] = MALFORMED[i % MALFORMED.length]!;
+        const r = await request(p.url, `/api/v1/clinics?cursor=${encodeURIComponent(cursor)}${extra}`, {
+          from: '127.70.0.1',
+        });
+        expect([r.status, r.body.code], `case ${i % MALFORMED.length}`).toEqual([400, 'invalid_cursor']);
+        if (i % 10 === 9) expect((await request(p.url, '/api/v1/clinics', { from: '127.70.0.2' })).status).toBe(200);
+      }
+      expect(Date.now() - started).toBeLessThan(10_000);
+      for (const path of ['/api/v1/clinics', '/api/v1/clinics?q=klinik', '/api/v1/clinics?near=-6.2,106.8'])
+        expect((await request(p.url, path, { from: '127.70.0.3' })).status, path).toBe(200);
+      expect(p.gateway.breakers.state('clinic')).toBe('closed');
+    },
+  );
 
   it('a revoked session’s token is refused by the services themselves within seconds', async () => {
     const u = await createVerifiedUser(p);

@@ -128,7 +128,8 @@ describe('server limits', () => {
     expect(clinic.seen.some((s) => s.includes('case=bigjson'))).toBe(false);
     // The same size is fine as a multipart upload on an upload route, up to the upload limit.
     const multipart = (size: number) =>
-      `--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n${'p'.repeat(size)}\r\n--b--\r\n`;
+      `--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n` +
+      `${'p'.repeat(size)}\r\n--b--\r\n`;
     const upload = await request(gw.url, '/api/v1/clinics/1/photos?case=upload', {
       method: 'POST',
       headers: { ...headers, 'content-type': 'multipart/form-data; boundary=b' },

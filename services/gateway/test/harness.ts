@@ -353,7 +353,8 @@ export function upgradeStatus(port: number, from = '127.0.0.1', reqPath = '/ws')
     socket.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
     socket.setTimeout(5_000, () => socket.destroy(new Error('no answer to the upgrade')));
     socket.write(
-      `GET ${reqPath} HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `GET ${reqPath} HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
   });
 }

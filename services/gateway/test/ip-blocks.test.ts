@@ -38,17 +38,20 @@ describe('static deny and allow lists', () => {
     await clinic?.stop();
   });
 
-  it('refuses a denied client with 403 ip_blocked before any other work, even when it is also allowlisted', async () => {
-    const r = await request(gw.url, '/api/v1/clinics?from=denied', { from: '127.53.0.7' });
-    expect(r.status).toBe(403);
-    expect(r.body.code).toBe('ip_blocked');
-    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(r.headers['x-content-type-options']).toBe('nosniff');
-    expect(r.headers['ratelimit']).toBeUndefined();
-    expect(clinic.seen.some((s) => s.includes('from=denied'))).toBe(false);
-    // WebSocket upgrades bypass Express and are refused all the same.
-    expect(await upgradeStatus(gw.port, '127.53.0.7')).toBe('HTTP/1.1 403 Forbidden');
-  });
+  it(
+    'refuses a denied client with 403 ip_blocked before any other work, ' + 'even when it is also allowlisted',
+    async () => {
+      const r = await request(gw.url, '/api/v1/clinics?from=denied', { from: '127.53.0.7' });
+      expect(r.status).toBe(403);
+      expect(r.body.code).toBe('ip_blocked');
+      expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(r.headers['x-content-type-options']).toBe('nosniff');
+      expect(r.headers['ratelimit']).toBeUndefined();
+      expect(clinic.seen.some((s) => s.includes('from=denied'))).toBe(false);
+      // WebSocket upgrades bypass Express and are refused all the same.
+      expect(await upgradeStatus(gw.port, '127.53.0.7')).toBe('HTTP/1.1 403 Forbidden');
+    },
+  );
 
   it('exempts an allowlisted client from rate limits and automatic blocks', async () => {
     for (let i = 0; i < 6; i++) {

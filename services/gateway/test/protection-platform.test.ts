@@ -57,45 +57,49 @@ describe('gateway protection on the real platform', () => {
     expect(list.body.items).toContainEqual(expect.objectContaining({ cidr: '127.80.0.1/32', source: 'auto' }));
   });
 
-  it('lets an admin block a CIDR: refused at once, still refused by a restarted gateway, lifted on delete', async () => {
-    const created = await request(p.url, '/api/v1/admin/ip-blocks', {
-      method: 'POST',
-      headers: admin,
-      body: { cidr: '127.81.0.0/24', reason: 'abuse report', durationMinutes: 30 },
-    });
-    expect(created.status).toBe(201);
-    expect((await request(p.url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status).toBe(403);
+  it(
+    'lets an admin block a CIDR: refused at once, ' + 'still refused by a restarted gateway, lifted on delete',
+    async () => {
+      const created = await request(p.url, '/api/v1/admin/ip-blocks', {
+        method: 'POST',
+        headers: admin,
+        body: { cidr: '127.81.0.0/24', reason: 'abuse report', durationMinutes: 30 },
+      });
+      expect(created.status).toBe(201);
+      expect((await request(p.url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status).toBe(403);
 
-    // A second gateway over the same data folder and registry, as after a restart.
-    const config = parseGatewayConfig({ ...p.env, GATEWAY_PORT: '0' });
-    const gateway = buildGateway({
-      config,
-      log: createLogger('gateway', 'silent'),
-      registry: p.registry,
-      credentials: new ServiceCredentials(TEST_SECRET, 'gateway'),
-    });
-    const { server, port } = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
-    gateway.attach(server);
-    await gateway.start();
-    await gateway.pool.refresh();
-    const url = `http://127.0.0.1:${port}`;
-    try {
-      expect((await request(url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status).toBe(403);
-      expect(
-        (await request(url, `/api/v1/admin/ip-blocks/${created.body.id}`, { method: 'DELETE', headers: admin })).status,
-      ).toBe(204);
-      expect((await request(url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status).toBe(200);
-    } finally {
-      await closeServer(server, 500);
-      await gateway.close();
-    }
-    // The first gateway reads the removal from the shared file within its poll interval.
-    await eventually(
-      async () => (await request(p.url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status === 200,
-      4_000,
-      100,
-    );
-  });
+      // A second gateway over the same data folder and registry, as after a restart.
+      const config = parseGatewayConfig({ ...p.env, GATEWAY_PORT: '0' });
+      const gateway = buildGateway({
+        config,
+        log: createLogger('gateway', 'silent'),
+        registry: p.registry,
+        credentials: new ServiceCredentials(TEST_SECRET, 'gateway'),
+      });
+      const { server, port } = await listen(gateway.app, 0, '127.0.0.1', gateway.serverOptions);
+      gateway.attach(server);
+      await gateway.start();
+      await gateway.pool.refresh();
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        expect((await request(url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status).toBe(403);
+        expect(
+          (await request(url, `/api/v1/admin/ip-blocks/${created.body.id}`, { method: 'DELETE', headers: admin }))
+            .status,
+        ).toBe(204);
+        expect((await request(url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status).toBe(200);
+      } finally {
+        await closeServer(server, 500);
+        await gateway.close();
+      }
+      // The first gateway reads the removal from the shared file within its poll interval.
+      await eventually(
+        async () => (await request(p.url, '/.well-known/jwks.json', { from: '127.81.0.5' })).status === 200,
+        4_000,
+        100,
+      );
+    },
+  );
 
   it('opens the circuit of a stopped service and closes it when the service is back', async () => {
     await p.services.booking!.stop();

@@ -270,7 +270,9 @@ describe.skipIf(!process.env.REDIS_URL)('rate limits when Redis goes down and co
     await cleanRedis(process.env.REDIS_URL ?? '', prefix);
   });
 
-  it('serves on local counters while Redis is down, stays strict on auth routes, and shares the budget again after', async () => {
+  const redisDown =
+    'serves on local counters while Redis is down, stays strict on auth routes, and shares the budget again after';
+  it(redisDown, async () => {
     expect((await request(a.url, '/api/v1/clinics', { from: '127.253.0.1' })).headers['ratelimit']).toMatch(/r=4;/);
     expect((await request(b.url, '/api/v1/clinics', { from: '127.253.0.1' })).headers['ratelimit']).toMatch(/r=3;/);
 

@@ -102,20 +102,24 @@ const VARIANTS: Array<[string, string]> = [
   ],
   [
     'Connection naming content-length',
-    `GET /api/v1/clinics HTTP/1.1\r\nHost: gw\r\nConnection: content-length\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+    `GET /api/v1/clinics HTTP/1.1\r\nHost: gw\r\nConnection: content-length\r\nContent-Length: ${SMUGGLED.length}\r\n` +
+      `\r\n${SMUGGLED}`,
   ],
   [
     'Connection naming content-length on a POST',
-    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nConnection: keep-alive, Content-Length\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nConnection: keep-alive, Content-Length\r\n` +
+      `Content-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
   ],
   [
     'Connection naming transfer-encoding',
-    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nConnection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n\r\n${chunked(SMUGGLED)}`,
+    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nConnection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n` +
+      `\r\n${chunked(SMUGGLED)}`,
   ],
   ['Connection naming host', `GET /api/v1/clinics HTTP/1.1\r\nHost: gw\r\nConnection: host\r\n\r\n`],
   [
     'Content-Length and Transfer-Encoding',
-    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n${chunked(SMUGGLED)}`,
+    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      `${chunked(SMUGGLED)}`,
   ],
   [
     'Transfer-Encoding other than a final chunked',
@@ -127,7 +131,8 @@ const VARIANTS: Array<[string, string]> = [
   ],
   [
     'Transfer-Encoding twice',
-    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n${chunked(SMUGGLED)}`,
+    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      `${chunked(SMUGGLED)}`,
   ],
   [
     'Transfer-Encoding in HTTP/1.0',
@@ -135,15 +140,18 @@ const VARIANTS: Array<[string, string]> = [
   ],
   [
     'duplicate Content-Length',
-    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nContent-Length: ${SMUGGLED.length}\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nContent-Length: ${SMUGGLED.length}\r\n` +
+      `Content-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
   ],
   [
     'two different Content-Lengths',
-    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n` +
+      `${SMUGGLED}`,
   ],
   [
     'obs-fold',
-    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 3\r\n\r\n${chunked(SMUGGLED)}`,
+    `POST /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 3\r\n\r\n` +
+      `${chunked(SMUGGLED)}`,
   ],
   ['two Host headers', `GET /api/v1/clinics HTTP/1.1\r\nHost: gw\r\nHost: other\r\n\r\n`],
 ];
@@ -210,7 +218,8 @@ describe('request smuggling at the gateway', () => {
     const before = recorder.seen.length;
     const { answer } = await raw(
       gw.port,
-      `DELETE /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked(SMUGGLED)}`,
+      `DELETE /api/v1/clinics/x HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${token}\r\n` +
+        `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunked(SMUGGLED)}`,
     );
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     expect(await honest(100)).toBe(200);
@@ -237,7 +246,8 @@ describe('request smuggling against the real platform', () => {
     for (let i = 0; i < 5; i++) {
       const { answer } = await raw(
         Number(new URL(p.url).port),
-        `GET /.well-known/jwks.json HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n${chunked('POST /api/v1/auth/logout HTTP/1.1\r\nX-A: ')}`,
+        `GET /.well-known/jwks.json HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n` +
+          `${chunked('POST /api/v1/auth/logout HTTP/1.1\r\nX-A: ')}`,
       );
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
       const me = await p.http.get('/api/v1/auth/me', { token: victim.accessToken });

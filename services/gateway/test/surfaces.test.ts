@@ -106,37 +106,40 @@ describe('tokens on public routes', () => {
 
   // Regression (issue 10): a revoked session's token was still forwarded on public routes, and the
   // services' optional auth honoured it.
-  it('passes a valid token on, and drops a revoked, forged or expired one (the request goes on anonymous)', async () => {
-    const sessionId = randomUUID();
-    const token = await auth.token({ sessionId });
-    expect((await request(gw.url, '/api/v1/clinics', { headers: { authorization: `Bearer ${token}` } })).status).toBe(
-      200,
-    );
-    expect(seenAuthorization.at(-1)).toBe(`Bearer ${token}`);
+  it(
+    'passes a valid token on, and drops a revoked, ' + 'forged or expired one (the request goes on anonymous)',
+    async () => {
+      const sessionId = randomUUID();
+      const token = await auth.token({ sessionId });
+      expect((await request(gw.url, '/api/v1/clinics', { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+        200,
+      );
+      expect(seenAuthorization.at(-1)).toBe(`Bearer ${token}`);
 
-    auth.revoke(sessionId);
-    await eventually(async () => {
-      await request(gw.url, '/api/v1/clinics', { headers: { authorization: `Bearer ${token}` } });
-      return seenAuthorization.at(-1) === undefined;
-    }, 6_000);
-    const revoked = await request(gw.url, '/api/v1/clinics', { headers: { authorization: `Bearer ${token}` } });
-    expect(revoked.status).toBe(200);
-    expect(seenAuthorization.at(-1)).toBeUndefined();
-    // On a protected route the same token is a 401.
-    const refused = await request(gw.url, '/api/v1/clinics', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-      body: {},
-    });
-    expect(refused.status).toBe(401);
-    expect(refused.body.code).toBe('session_revoked');
+      auth.revoke(sessionId);
+      await eventually(async () => {
+        await request(gw.url, '/api/v1/clinics', { headers: { authorization: `Bearer ${token}` } });
+        return seenAuthorization.at(-1) === undefined;
+      }, 6_000);
+      const revoked = await request(gw.url, '/api/v1/clinics', { headers: { authorization: `Bearer ${token}` } });
+      expect(revoked.status).toBe(200);
+      expect(seenAuthorization.at(-1)).toBeUndefined();
+      // On a protected route the same token is a 401.
+      const refused = await request(gw.url, '/api/v1/clinics', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: {},
+      });
+      expect(refused.status).toBe(401);
+      expect(refused.body.code).toBe('session_revoked');
 
-    const forged = `${token.slice(0, -4)}AAAA`;
-    expect((await request(gw.url, '/api/v1/clinics', { headers: { authorization: `Bearer ${forged}` } })).status).toBe(
-      200,
-    );
-    expect(seenAuthorization.at(-1)).toBeUndefined();
-  });
+      const forged = `${token.slice(0, -4)}AAAA`;
+      expect(
+        (await request(gw.url, '/api/v1/clinics', { headers: { authorization: `Bearer ${forged}` } })).status,
+      ).toBe(200);
+      expect(seenAuthorization.at(-1)).toBeUndefined();
+    },
+  );
 });
 
 describe('oversized uploads', () => {

@@ -13,7 +13,12 @@ function rawUpgrade(port: number, method: string, path: string): Promise<string>
     socket.on('close', () => resolve(data));
     socket.setTimeout(5_000, () => socket.destroy(new Error('no answer to the upgrade')));
     socket.write(
-      `${method} ${path} HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `${method} ${path} HTTP/1.1\r\n` +
+        'Host: gateway\r\n' +
+        'Upgrade: websocket\r\n' +
+        'Connection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+        'Sec-WebSocket-Version: 13\r\n\r\n',
     );
   });
 }

@@ -85,7 +85,9 @@ describe('WebSocket proxy', () => {
     await auth?.upstream.stop();
   });
 
-  it('passes the verified identity with the gateway credential, never the token or a client-written identity', async () => {
+  const identityOnly =
+    'passes the verified identity with the gateway credential, never the token or a client-written identity';
+  it(identityOnly, async () => {
     const userId = randomUUID();
     const token = await auth.token({ userId, roles: ['pet_owner'] });
     const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/ws?after=5&ticket=ignored-because-a-token-is-there`, {

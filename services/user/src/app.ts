@@ -3,7 +3,6 @@ import {
   ApiRouter,
   createAppFor,
   createOpenApiRegistry,
-  createStore,
   eventFeedRoutes,
   purgeFeedEvents,
   parsePushConfig,
@@ -12,33 +11,29 @@ import {
   servicePath,
   type ServiceContext,
   type ServiceDefinition,
+  createStore,
   uploadQuota,
 } from '@petpro/kit';
+import { repositoriesOver } from './store.ts';
 import type { DB } from './db.ts';
 import { parseUserConfig, type UserConfig } from './config.ts';
 import type { MediaStorage } from './media/storage.ts';
 import { LocalMediaStorage } from './media/local-storage.ts';
 import { S3MediaStorage } from './media/s3-storage.ts';
 import { MediaService } from './media/media.service.ts';
-import { ImagesRepository } from './media/images.repository.ts';
 import { mediaRoutes } from './media/media.routes.ts';
-import { ProfilesRepository } from './profiles/profiles.repository.ts';
 import { ProfilesService } from './profiles/profiles.service.ts';
 import { profilesRoutes } from './profiles/profiles.routes.ts';
-import { PetsRepository } from './pets/pets.repository.ts';
 import { PetsService } from './pets/pets.service.ts';
 import { petsRoutes } from './pets/pets.routes.ts';
-import { MedicalRecordsRepository } from './medical-records/medical-records.repository.ts';
 import { MedicalRecordsService } from './medical-records/medical-records.service.ts';
 import { medicalRecordsRoutes } from './medical-records/medical-records.routes.ts';
-import { PreferencesRepository } from './preferences/preferences.repository.ts';
 import { PreferencesService } from './preferences/preferences.service.ts';
 import { preferencesRoutes } from './preferences/preferences.routes.ts';
-import { FavouritesRepository } from './favourites/favourites.repository.ts';
 import { FavouritesService } from './favourites/favourites.service.ts';
 import { favouritesRoutes } from './favourites/favourites.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
-import { PushSubscriptionsRepository } from './push/push.repository.ts';
+import { providerProfileRoutes } from './profiles/provider-profile.routes.ts';
 import { PushService } from './push/push.service.ts';
 import { pushInternalRoutes, pushRoutes } from './push/push.routes.ts';
 
@@ -70,20 +65,16 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   const config = parseUserConfig(ctx.env, ctx.config);
   const { app, openapi } = createAppFor(ctx);
 
+  const store = createStore(ctx.db, repositoriesOver);
   const storage = createMediaStorage(config);
-  const media = new MediaService(storage, config.MEDIA_PUBLIC_URL, ctx.log, {
+  const media = new MediaService(store, storage, ctx.log, {
     maxPixels: config.IMAGE_MAX_PIXELS,
     quota: uploadQuota(ctx.db, config.UPLOADS_PER_HOUR),
   });
-  const images = new ImagesRepository(ctx.db);
-  const profilesRepo = new ProfilesRepository(ctx.db);
-  const petsRepo = new PetsRepository(ctx.db);
-  const profiles = new ProfilesService({ profiles: profilesRepo, images, pets: petsRepo, media });
-  const preferences = new PreferencesService(new PreferencesRepository(ctx.db));
+  const profiles = new ProfilesService({ store, media });
+  const preferences = new PreferencesService(store);
   const pets = new PetsService({
-    db: ctx.db,
-    pets: petsRepo,
-    images,
+    store,
     media,
     log: ctx.log,
     restoreDays: config.PET_RESTORE_DAYS,
@@ -91,15 +82,14 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     today: (ownerId) => preferences.today(ownerId),
   });
   const records = new MedicalRecordsService({
-    db: ctx.db,
-    records: new MedicalRecordsRepository(ctx.db),
+    store,
     pets,
     today: (ownerId) => preferences.today(ownerId),
   });
-  const favourites = new FavouritesService(new FavouritesRepository(ctx.db));
+  const favourites = new FavouritesService(store);
   const pushConfig = parsePushConfig(ctx.env, ctx.config);
   const push = new PushService({
-    store: createStore(ctx.db, (db) => ({ pushSubscriptions: new PushSubscriptionsRepository(db) })),
+    store,
     vapid: pushConfig.vapid,
     allowLocalEndpoints: pushConfig.PUSH_ALLOW_LOCAL_ENDPOINTS,
     maxPerUser: config.PUSH_SUBSCRIPTIONS_PER_USER_MAX,
@@ -114,26 +104,40 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     }),
   );
 
-  app.use('/api/v1', profilesRoutes(openapi, profiles, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
-  app.use('/api/v1', preferencesRoutes(openapi, preferences, ctx.verifier).finish());
-  app.use('/api/v1', favouritesRoutes(openapi, favourites, ctx.verifier).finish());
-  app.use('/api/v1', petsRoutes(openapi, pets, ctx.verifier, config.UPLOAD_MAX_BYTES).finish());
-  app.use('/api/v1', medicalRecordsRoutes(openapi, records, ctx.verifier).finish());
-  app.use('/api/v1/media/user', mediaRoutes(storage, pets));
-  // Converted features: whole paths on one router (public) and one unpublished router (internal).
+  // Every feature declares its endpoints, paths written out whole, on the service's one router.
   const api = new ApiRouter(openapi);
-  const internal = new ApiRouter(createOpenApiRegistry());
-  const deps = { verifier: ctx.verifier, credentials: ctx.credentials, push };
+  const deps = {
+    verifier: ctx.verifier,
+    credentials: ctx.credentials,
+    uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+    mediaUrl: config.MEDIA_PUBLIC_URL,
+    profiles,
+    preferences,
+    favourites,
+    pets,
+    records,
+    media,
+    push,
+  };
+  profilesRoutes(api, deps);
+  preferencesRoutes(api, deps);
+  favouritesRoutes(api, deps);
+  petsRoutes(api, deps);
+  medicalRecordsRoutes(api, deps);
+  mediaRoutes(api, deps);
   pushRoutes(api, deps);
+  app.use(api.finish());
+  // Service-to-service endpoints: validated alike, kept out of the published OpenAPI document.
+  const internal = new ApiRouter(createOpenApiRegistry());
+  internalRoutes(internal, deps);
+  providerProfileRoutes(internal, deps);
   pushInternalRoutes(internal, deps);
   // The feed of medical record and pet events the booking service follows for care reminders, kept a week.
   eventFeedRoutes(internal, { db: ctx.db, credentials: ctx.credentials, callers: ['booking'] });
-  app.use(api.finish());
   app.use(internal.finish());
   ctx.onClose.push(
     runEvery(3_600_000, () => purgeFeedEvents(ctx.db, 7 * 86_400_000), { log: ctx.log, failure: 'feed purge failed' }),
   );
-  app.use('/internal', internalRoutes({ credentials: ctx.credentials, preferences, pets, profiles: profilesRepo }));
   return finishApp(app);
 }
 

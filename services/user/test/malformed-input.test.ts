@@ -1,4 +1,7 @@
-/** Malformed input that once made the user service answer 500 (and, repeated, opened the gateway's circuit for everyone). */
+/**
+ * Malformed input that once made the user service answer 500 (and, repeated, opened the gateway's circuit for
+ * everyone).
+ */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPlatform, type Platform } from '../../../test/platform.ts';
 import { createVerifiedUser, type TestUser } from '../../../test/users.ts';

@@ -192,46 +192,53 @@ describe('pets', () => {
     expect(records.body.items.map((x: { id: string }) => x.id)).toEqual([record.body.id]);
   });
 
-  it('past the restore window cannot be restored, and the purge removes them with their records and files', async () => {
-    const pet = (await post('/api/v1/pets', { name: 'Old', species: 'dog' })).body;
-    const photo = await upload(
-      p,
-      'POST',
-      `/api/v1/pets/${pet.id}/images`,
-      u.accessToken,
-      form(await jpeg(300, 300), 'o.jpg', 'image/jpeg'),
-    );
-    await post(`/api/v1/pets/${pet.id}/medical-records`, { type: 'visit', title: 'Checkup', date: '2024-01-01' });
-    await p.http.delete(`/api/v1/pets/${pet.id}`, { token: u.accessToken });
-    // Move the deletion 31 days into the past, as if a month had gone by.
-    const db = new pg.Client({ connectionString: p.dbUrls.user });
-    await db.connect();
-    try {
-      await db.query(`update pets set deleted_at = now() - interval '31 days' where id = $1`, [pet.id]);
-      expect((await p.http.post(`/api/v1/pets/${pet.id}/restore`, undefined, { token: u.accessToken })).body.code).toBe(
-        'restore_window_passed',
+  it(
+    'past the restore window cannot be restored, ' + 'and the purge removes them with their records and files',
+    async () => {
+      const pet = (await post('/api/v1/pets', { name: 'Old', species: 'dog' })).body;
+      const photo = await upload(
+        p,
+        'POST',
+        `/api/v1/pets/${pet.id}/images`,
+        u.accessToken,
+        form(await jpeg(300, 300), 'o.jpg', 'image/jpeg'),
       );
-      const deleted = await p.http.get('/api/v1/pets?deleted=true&limit=100', { token: u.accessToken });
-      expect(deleted.body.items.map((x: { id: string }) => x.id)).not.toContain(pet.id);
+      await post(`/api/v1/pets/${pet.id}/medical-records`, { type: 'visit', title: 'Checkup', date: '2024-01-01' });
+      await p.http.delete(`/api/v1/pets/${pet.id}`, { token: u.accessToken });
+      // Move the deletion 31 days into the past, as if a month had gone by.
+      const db = new pg.Client({ connectionString: p.dbUrls.user });
+      await db.connect();
+      try {
+        await db.query(`update pets set deleted_at = now() - interval '31 days' where id = $1`, [pet.id]);
+        expect(
+          (await p.http.post(`/api/v1/pets/${pet.id}/restore`, undefined, { token: u.accessToken })).body.code,
+        ).toBe('restore_window_passed');
+        const deleted = await p.http.get('/api/v1/pets?deleted=true&limit=100', { token: u.accessToken });
+        expect(deleted.body.items.map((x: { id: string }) => x.id)).not.toContain(pet.id);
 
-      const creds = new ServiceCredentials(TEST_SECRET, 'ops');
-      const purge = await fetch(`${p.services.user!.url}/internal/maintenance/purge-deleted-pets`, {
-        method: 'POST',
-        headers: { [SERVICE_TOKEN_HEADER]: await creds.token() },
-      });
-      expect(purge.status).toBe(200);
-      expect((await purge.json()).purged).toBeGreaterThanOrEqual(1);
-      const left = await db.query(
-        'select (select count(*) from pets where id = $1)::int as pets, (select count(*) from medical_records where pet_id = $1)::int as records, (select count(*) from images where pet_id = $1)::int as images',
-        [pet.id],
+        const creds = new ServiceCredentials(TEST_SECRET, 'ops');
+        const purge = await fetch(`${p.services.user!.url}/internal/maintenance/purge-deleted-pets`, {
+          method: 'POST',
+          headers: { [SERVICE_TOKEN_HEADER]: await creds.token() },
+        });
+        expect(purge.status).toBe(200);
+        expect((await purge.json()).purged).toBeGreaterThanOrEqual(1);
+        const left = await db.query(
+          'select (select count(*) from pets where id = $1)::int as pets, ' +
+            '(select count(*) from medical_records where pet_id = $1)::int as records, ' +
+            '(select count(*) from images where pet_id = $1)::int as images',
+          [pet.id],
+        );
+        expect(left.rows[0]).toEqual({ pets: 0, records: 0, images: 0 });
+      } finally {
+        await db.end();
+      }
+      expect((await download(p, photo.body.url)).status).toBe(404);
+      expect((await p.http.post(`/api/v1/pets/${pet.id}/restore`, undefined, { token: u.accessToken })).status).toBe(
+        404,
       );
-      expect(left.rows[0]).toEqual({ pets: 0, records: 0, images: 0 });
-    } finally {
-      await db.end();
-    }
-    expect((await download(p, photo.body.url)).status).toBe(404);
-    expect((await p.http.post(`/api/v1/pets/${pet.id}/restore`, undefined, { token: u.accessToken })).status).toBe(404);
-  });
+    },
+  );
 });
 
 describe('pet photos', () => {

@@ -104,33 +104,36 @@ describe('profile', () => {
 });
 
 describe('avatar', () => {
-  it('is stored as 64, 256 and 1024 px WebP without metadata, served through the gateway with long cache headers', async () => {
-    const res = await upload(
-      p,
-      'PUT',
-      '/api/v1/users/me/avatar',
-      u.accessToken,
-      form(await jpeg(1600, 1200, { exifCopyright: 'secret-location' }), 'portrait.jpg', 'image/jpeg'),
-    );
-    expect(res.status).toBe(200);
-    expect(res.body.variants.map((v: { size: number }) => v.size)).toEqual([64, 256, 1024]);
-    expect(res.body.url).toBe(res.body.variants[1].url);
-    for (const v of res.body.variants as Array<{ size: number; width: number; height: number; url: string }>) {
-      expect(v.url.startsWith(`${p.url}/api/v1/media/user/avatars/`)).toBe(true);
-      const img = await download(p, v.url);
-      expect(img.status).toBe(200);
-      expect(img.headers.get('content-type')).toBe('image/webp');
-      expect(img.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect(isWebp(img.bytes)).toBe(true);
-      const meta = await sharp(img.bytes).metadata();
-      expect(meta.format).toBe('webp');
-      // Avatars are cropped square to the box size.
-      expect([meta.width, meta.height]).toEqual([v.size, v.size]);
-      expect([v.width, v.height]).toEqual([v.size, v.size]);
-      expect(meta.exif).toBeUndefined();
-      expect(img.bytes.includes(Buffer.from('secret-location'))).toBe(false);
-    }
-  });
+  it(
+    'is stored as 64, 256 and 1024 px WebP without metadata, ' + 'served through the gateway with long cache headers',
+    async () => {
+      const res = await upload(
+        p,
+        'PUT',
+        '/api/v1/users/me/avatar',
+        u.accessToken,
+        form(await jpeg(1600, 1200, { exifCopyright: 'secret-location' }), 'portrait.jpg', 'image/jpeg'),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.variants.map((v: { size: number }) => v.size)).toEqual([64, 256, 1024]);
+      expect(res.body.url).toBe(res.body.variants[1].url);
+      for (const v of res.body.variants as Array<{ size: number; width: number; height: number; url: string }>) {
+        expect(v.url.startsWith(`${p.url}/api/v1/media/user/avatars/`)).toBe(true);
+        const img = await download(p, v.url);
+        expect(img.status).toBe(200);
+        expect(img.headers.get('content-type')).toBe('image/webp');
+        expect(img.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+        expect(isWebp(img.bytes)).toBe(true);
+        const meta = await sharp(img.bytes).metadata();
+        expect(meta.format).toBe('webp');
+        // Avatars are cropped square to the box size.
+        expect([meta.width, meta.height]).toEqual([v.size, v.size]);
+        expect([v.width, v.height]).toEqual([v.size, v.size]);
+        expect(meta.exif).toBeUndefined();
+        expect(img.bytes.includes(Buffer.from('secret-location'))).toBe(false);
+      }
+    },
+  );
 
   it('accepts PNG and WebP, and never enlarges a small image', async () => {
     const fromPng = await upload(
@@ -275,6 +278,39 @@ describe('avatar', () => {
     expect(missing.body.errors).toEqual([expect.objectContaining({ field: 'file' })]);
     const json = await p.http.put('/api/v1/users/me/avatar', { url: 'x' }, { token: u.accessToken });
     expect(json.status).toBe(415);
+  });
+
+  it('answers a conditional GET with 304 and HEAD with the headers only', async () => {
+    const res = await upload(
+      p,
+      'PUT',
+      '/api/v1/users/me/avatar',
+      u.accessToken,
+      form(await jpeg(300, 300), 'a.jpg', 'image/jpeg'),
+    );
+    expect(res.status).toBe(200);
+    const url = new URL(res.body.url as string, p.url);
+    const first = await fetch(url);
+    const etag = first.headers.get('etag');
+    const size = (await first.arrayBuffer()).byteLength;
+    expect(etag).toBe(`"${url.pathname.split('/').pop()}"`);
+    const again = await fetch(url, { headers: { 'if-none-match': etag! } });
+    expect([again.status, again.headers.get('cache-control'), await again.text()]).toEqual([
+      304,
+      'public, max-age=31536000, immutable',
+      '',
+    ]);
+    // Another tag (a forged one included) gets the file again.
+    const other = await fetch(url, { headers: { 'if-none-match': '"something-else"' } });
+    expect([other.status, (await other.arrayBuffer()).byteLength]).toEqual([200, size]);
+    // HEAD asked of the service itself: the gateway answers HEAD without the upstream's headers (its own matter).
+    const head = await fetch(new URL(url.pathname, p.services.user!.url), { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type'), head.headers.get('content-length')]).toEqual([
+      200,
+      'image/webp',
+      String(size),
+    ]);
+    expect(head.headers.get('etag')).toBe(etag);
   });
 
   it('unknown media names are 404, not files from elsewhere', async () => {

@@ -1,5 +1,4 @@
-import type { RequestHandler } from 'express';
-import { ApiRouter, type OpenAPIRegistry } from '@petpro/kit';
+import { ProblemSchema, requireAuth, requirePermission, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { AccountsService } from './accounts.service.ts';
 import {
   Accepted,
@@ -10,23 +9,30 @@ import {
   RefreshBody,
   RegisterBody,
   ResetBody,
+  SearchUsersQuery,
   TokenBody,
   TokensSchema,
+  UserPage,
   UserSchema,
+  VerifiedSchema,
 } from './accounts.schemas.ts';
+import { toMeView, toTokensView, toUserView } from './accounts.view.ts';
 import { requestMeta } from '../shared/request-meta.ts';
+import { LoginAnswerSchema, StepUpHeaders } from '../mfa/mfa.schemas.ts';
+import { stepUpProofOf, toLoginView } from '../mfa/mfa.view.ts';
 
+const tags = ['auth'];
 const accepted = (message: string) => ({ status: 'accepted' as const, message });
 
-/** Account and token endpoints under /api/v1/auth. */
-export function accountsRoutes(openapi: OpenAPIRegistry, service: AccountsService, auth: RequestHandler) {
-  const api = new ApiRouter(openapi, '/api/v1/auth');
-  const tags = ['auth'];
+/** Accounts and tokens: registration, verification, login, refresh, logout, passwords, me; the admin's user search. */
+export function accountsRoutes(api: ApiRouter, deps: { accounts: AccountsService; verifier: AccessTokenVerifier }) {
+  const { accounts } = deps;
+  const auth = requireAuth(deps.verifier);
 
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/register',
+      path: '/api/v1/auth/register',
       summary: 'Create an account; a verification link is emailed',
       tags,
       body: RegisterBody,
@@ -38,77 +44,73 @@ export function accountsRoutes(openapi: OpenAPIRegistry, service: AccountsServic
         429: { description: 'Too many attempts' },
       },
     },
-    async (req, res) => {
-      res.status(201).json(await service.register(req.valid.body, requestMeta(req)));
-    },
+    async (req, reply) => reply(201, toUserView(await accounts.register(req.valid.body, requestMeta(req)))),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/verify-email',
+      path: '/api/v1/auth/verify-email',
       summary: 'Confirm the email address with the mailed token',
       tags,
       body: TokenBody,
-      responses: { 200: { description: 'Verified' } },
+      responses: { 200: { description: 'Verified', schema: VerifiedSchema } },
     },
-    async (req, res) => {
-      await service.verifyEmail(req.valid.body.token);
-      res.json({ status: 'verified' });
+    async (req, reply) => {
+      await accounts.verifyEmail(req.valid.body.token);
+      return reply(200, { status: 'verified' });
     },
   );
   // The mailed link opens this directly; it does the same as the POST.
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/verify-email',
+      path: '/api/v1/auth/verify-email',
       summary: 'Confirm the email address from the mailed link',
       tags,
       query: TokenBody,
-      responses: { 200: { description: 'Verified' } },
+      responses: { 200: { description: 'Verified', schema: VerifiedSchema } },
     },
-    async (req, res) => {
-      await service.verifyEmail(req.valid.query.token);
-      res.json({ status: 'verified' });
+    async (req, reply) => {
+      await accounts.verifyEmail(req.valid.query.token);
+      return reply(200, { status: 'verified' });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/resend-verification',
+      path: '/api/v1/auth/resend-verification',
       summary: 'Send the verification link again',
       tags,
       body: EmailBody,
       responses: { 202: { description: 'Always accepted', schema: Accepted } },
     },
-    async (req, res) => {
-      await service.resendVerification(req.valid.body.email, requestMeta(req));
-      res.status(202).json(accepted('If the address has an unverified account, a new link is on its way.'));
+    async (req, reply) => {
+      await accounts.resendVerification(req.valid.body.email, requestMeta(req));
+      return reply(202, accepted('If the address has an unverified account, a new link is on its way.'));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/login',
+      path: '/api/v1/auth/login',
       summary: 'Log in with email and password',
       tags,
       body: LoginBody,
       responses: {
-        200: { description: 'Tokens (or, with MFA, a challenge)', schema: TokensSchema },
+        200: { description: 'Tokens (or, with MFA, a challenge)', schema: LoginAnswerSchema },
         401: { description: 'Wrong email or password' },
         403: { description: 'email_not_verified' },
         429: { description: 'Locked or throttled (Retry-After)' },
       },
     },
-    async (req, res) => {
-      const { tokens, user } = await service.login(req.valid.body, requestMeta(req));
-      const { sessionId: _sid, ...pair } = tokens;
-      res.json({ ...pair, user });
+    async (req, reply) => {
+      return reply(200, toLoginView(await accounts.login(req.valid.body, requestMeta(req))));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/refresh',
+      path: '/api/v1/auth/refresh',
       summary: 'Trade a refresh token for a new pair (the old one dies)',
       tags,
       body: RefreshBody,
@@ -117,88 +119,103 @@ export function accountsRoutes(openapi: OpenAPIRegistry, service: AccountsServic
         401: { description: 'Invalid, reused (session revoked) or expired' },
       },
     },
-    async (req, res) => {
-      const { sessionId: _sid, ...pair } = await service.refresh(req.valid.body.refreshToken, requestMeta(req));
-      res.json(pair);
-    },
+    async (req, reply) =>
+      reply(200, toTokensView(await accounts.refresh(req.valid.body.refreshToken, requestMeta(req)))),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/logout',
+      path: '/api/v1/auth/logout',
       summary: 'Revoke the current session',
       tags,
       auth: true,
       responses: { 204: { description: 'Logged out' } },
     },
     auth,
-    async (req, res) => {
-      await service.logout(req.principal!, requestMeta(req));
-      res.status(204).end();
+    async (req, reply) => {
+      await accounts.logout(req.principal!, requestMeta(req));
+      return reply(204);
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/password/forgot',
+      path: '/api/v1/auth/password/forgot',
       summary: 'Mail a password reset link',
       tags,
       body: EmailBody,
       responses: { 202: { description: 'Always accepted', schema: Accepted } },
     },
-    async (req, res) => {
-      await service.forgotPassword(req.valid.body.email, requestMeta(req));
-      res.status(202).json(accepted('If the address has an account, a reset link is on its way.'));
+    async (req, reply) => {
+      await accounts.forgotPassword(req.valid.body.email, requestMeta(req));
+      return reply(202, accepted('If the address has an account, a reset link is on its way.'));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/password/reset',
+      path: '/api/v1/auth/password/reset',
       summary: 'Set a new password with the mailed token; every session is revoked',
       tags,
       body: ResetBody,
       responses: { 204: { description: 'Password set' } },
     },
-    async (req, res) => {
-      await service.resetPassword(req.valid.body.token, req.valid.body.password, requestMeta(req));
-      res.status(204).end();
+    async (req, reply) => {
+      await accounts.resetPassword(req.valid.body.token, req.valid.body.password, requestMeta(req));
+      return reply(204);
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/password/change',
-      summary: 'Change the password (needs the current one); other sessions are revoked',
+      path: '/api/v1/auth/password/change',
+      summary:
+        'Change the password (needs the current one and, with MFA on, a second-factor code); ' +
+        'other sessions are revoked',
       tags,
       auth: true,
       body: ChangeBody,
-      responses: { 204: { description: 'Changed' } },
+      headers: StepUpHeaders,
+      responses: {
+        204: { description: 'Changed' },
+        403: { description: '`mfa_required` (with `methods`), `invalid_mfa_code`', schema: ProblemSchema },
+      },
     },
     auth,
-    async (req, res) => {
-      await service.changePassword(
-        req.principal!,
-        req.valid.body.currentPassword,
-        req.valid.body.newPassword,
-        requestMeta(req),
-      );
-      res.status(204).end();
+    async (req, reply) => {
+      const { currentPassword, newPassword } = req.valid.body;
+      const proof = stepUpProofOf(req.valid.headers);
+      await accounts.changePassword(req.principal!, currentPassword, newPassword, requestMeta(req), proof);
+      return reply(204);
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/me',
+      path: '/api/v1/auth/me',
       summary: 'The logged-in user with roles, permissions, MFA state and linked providers',
       tags,
       auth: true,
       responses: { 200: { description: 'Me', schema: MeSchema } },
     },
     auth,
-    async (req, res) => {
-      res.json(await service.me(req.principal!));
+    async (req, reply) => reply(200, toMeView(await accounts.findMe(req.principal!))),
+  );
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/api/v1/admin/users',
+      summary: 'Find users by email (prefix)',
+      tags: ['admin'],
+      auth: true,
+      query: SearchUsersQuery,
+      responses: { 200: { description: 'Users', schema: UserPage } },
+    },
+    auth,
+    requirePermission('admin:users'),
+    async (req, reply) => {
+      const page = await accounts.searchPage(req.valid.query);
+      return reply(200, { items: page.items.map(toUserView), nextCursor: page.nextCursor });
     },
   );
-  return api;
 }

@@ -1,4 +1,4 @@
-import { z } from '@petpro/kit';
+import { pageOf, z } from '@petpro/kit';
 
 const email = z
   .string()
@@ -37,7 +37,11 @@ export const UserSchema = z
 
 export const MeSchema = UserSchema.extend({
   permissions: z.array(z.string()),
-  mfa: z.object({ enabled: z.boolean(), methods: z.array(z.string()) }),
+  mfa: z.object({
+    enabled: z.boolean(),
+    methods: z.array(z.string()),
+    backupCodesRemaining: z.number().int(),
+  }),
   providers: z.array(z.string()),
   hasPassword: z.boolean(),
   sessionId: z.string(),
@@ -68,3 +72,17 @@ export const ChangeBody = z
   .strictObject({ currentPassword: password, newPassword: password })
   .openapi('PasswordChangeRequest');
 export const Accepted = z.object({ status: z.literal('accepted'), message: z.string() }).openapi('Accepted');
+export const VerifiedSchema = z.object({ status: z.literal('verified') }).openapi('Verified');
+
+export type RegisterBody = z.output<typeof RegisterBody>;
+export type UserView = z.output<typeof UserSchema>;
+export type MeView = z.output<typeof MeSchema>;
+export type TokensView = z.output<typeof TokensSchema>;
+
+export const SearchUsersQuery = z.object({
+  email: z.string().trim().toLowerCase().max(254).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+export type SearchUsersQuery = z.output<typeof SearchUsersQuery>;
+export const UserPage = pageOf(UserSchema).openapi('UserPage');

@@ -6,6 +6,9 @@ export type AuditType =
   | 'register'
   | 'email_verified'
   | 'login_ok'
+  | 'identity_linked'
+  | 'identity_unlinked'
+  | 'identities_dropped'
   | 'login_failed'
   | 'account_locked'
   | 'logout'
@@ -20,7 +23,19 @@ export type AuditType =
   | 'role_deleted'
   | 'forced_logout'
   | 'signing_key_rotated'
-  | 'bootstrap_admin_takeover';
+  | 'bootstrap_admin_takeover'
+  | 'session_evicted'
+  | 'mfa_challenged'
+  | 'mfa_failed'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'mfa_reset'
+  | 'backup_codes_generated'
+  | 'backup_code_used'
+  | 'mfa_recovery_started'
+  | 'mfa_recovery_scheduled'
+  | 'mfa_recovery_cancelled'
+  | 'mfa_recovery_completed';
 
 export interface AuditEvent {
   id: string;
@@ -56,14 +71,18 @@ export class AuditRepository {
       .execute();
   }
 
-  /** Newest first; ids are UUIDv7 so they order by time and serve as the cursor. */
-  async list(filter: { type?: string; userId?: string; before?: string; limit: number }): Promise<AuditEvent[]> {
+  /** Up to `limit` events before the event `before`, newest first; ids are UUIDv7 so they order by time. */
+  async listPage(
+    filter: { type?: string; userId?: string },
+    before: string | undefined,
+    limit: number,
+  ): Promise<AuditEvent[]> {
     let q = this.db.selectFrom('audit_events').selectAll();
     if (filter.type) q = q.where('type', '=', filter.type);
     if (filter.userId)
       q = q.where((eb) => eb.or([eb('target_id', '=', filter.userId!), eb('actor_id', '=', filter.userId!)]));
-    if (filter.before) q = q.where('id', '<', filter.before);
-    const rows = await q.orderBy('id', 'desc').limit(filter.limit).execute();
+    if (before) q = q.where('id', '<', before);
+    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
     return rows.map((r) => ({
       id: r.id,
       at: r.at,

@@ -89,4 +89,22 @@ export const templates = {
           ],
         });
   },
+  /** A social login provider was linked to the account (by a verified-email match or by the user). */
+  providerLinked(lang: Language, v: { name: string; provider: string }): RenderedMail {
+    return lang === 'en'
+      ? render(lang, {
+          subject: `${v.provider} sign-in was added to your PetPro account`,
+          heading: greeting(lang, v.name),
+          paragraphs: [
+            `Your PetPro account can now be signed in to with ${v.provider}. If this was not you, sign in, remove ${v.provider} under linked accounts and change your password.`,
+          ],
+        })
+      : render(lang, {
+          subject: `Masuk dengan ${v.provider} ditambahkan ke akun PetPro Anda`,
+          heading: greeting(lang, v.name),
+          paragraphs: [
+            `Akun PetPro Anda kini dapat dimasuki dengan ${v.provider}. Jika ini bukan Anda, masuklah, hapus ${v.provider} di akun tertaut, lalu ubah kata sandi Anda.`,
+          ],
+        });
+  },
 };

@@ -3,11 +3,7 @@ import { AppError, z, type Language } from '@petpro/kit';
 import type { AccountsService } from '../accounts/accounts.service.ts';
 import { requestMeta } from '../shared/request-meta.ts';
 import { PAGE_TEXT, PROBLEM_TEXT } from './pages.text.ts';
-import { renderPage } from './pages.view.ts';
-
-/** No script may run, styles only inline, forms post only to this origin, never framed. */
-const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+import { renderPage, sendPage } from './pages.view.ts';
 
 const PageInput = z.object({
   token: z.string().trim().min(1).max(200).optional().catch(undefined),
@@ -24,16 +20,6 @@ function pageInput(req: Request) {
 /** `lang` from the link or form, else the browser's Accept-Language (Bahasa Indonesia by default). */
 function pageLanguage(req: Request, lang: Language | undefined): Language {
   return lang ?? requestMeta(req).language;
-}
-
-function sendPage(res: Response, status: number, html: string): void {
-  res.status(status);
-  res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader('Content-Security-Policy', PAGE_CSP);
-  res.setHeader('Cache-Control', 'no-store');
-  // The address holds a live token: never send it on as a referrer.
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.send(html);
 }
 
 /** The reader's words for a refusal: the first field error's code (password policy) or the error's code. */
@@ -121,11 +107,11 @@ export function pagesRoutes(service: AccountsService): Router {
       await service.resetPassword(input.token, password, requestMeta(req));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      if (err.extra.retryAfterSeconds) res.setHeader('Retry-After', String(Math.ceil(err.extra.retryAfterSeconds)));
       return sendPage(
         res,
         err.status,
         renderPage(lang, { ...resetForm(lang, input.token), problem: problemText(lang, err) }),
+        err.extra.retryAfterSeconds,
       );
     }
     sendPage(

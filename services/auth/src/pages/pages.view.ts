@@ -1,4 +1,9 @@
+import type { Response } from 'express';
 import { escapeHtml, type Language } from '@petpro/kit';
+
+/** No script may run, styles only inline, forms post only to this origin, never framed. */
+const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** A form on a page: posts back to `action` with the hidden fields and the visible password fields. */
 export interface PageForm {
@@ -24,12 +29,15 @@ ${Object.entries(p.form.hidden)
 ${(p.form.passwords ?? [])
   .map(
     (f) =>
-      `<label>${escapeHtml(f.label)}<input type="password" name="${escapeHtml(f.name)}" required minlength="8" maxlength="128" autocomplete="new-password"></label>`,
+      `<label>${escapeHtml(f.label)}<input type="password" name="${escapeHtml(f.name)}" required minlength="8" ` +
+      `maxlength="128" autocomplete="new-password"></label>`,
   )
   .join('\n')}
 <button type="submit">${escapeHtml(p.form.button)}</button>
 </form>`
     : '';
+  const problem = p.problem ? `<p class="problem" role="alert">${escapeHtml(p.problem)}</p>\n` : '';
+  const paragraphs = p.paragraphs.map((x) => `<p>${escapeHtml(x)}</p>`).join('\n');
   return `<!doctype html>
 <html lang="${lang}">
 <head>
@@ -48,9 +56,21 @@ button{margin-top:1rem;background:#0f766e;color:#fff;border:0;padding:.6rem 1rem
 </head>
 <body>
 <h1>${escapeHtml(p.title)}</h1>
-${p.problem ? `<p class="problem" role="alert">${escapeHtml(p.problem)}</p>\n` : ''}${p.paragraphs.map((x) => `<p>${escapeHtml(x)}</p>`).join('\n')}
+${problem}${paragraphs}
 ${form}
 </body>
 </html>
 `;
+}
+
+/** Sends a page with the headers every page carries (and Retry-After when the refusal was a throttle). */
+export function sendPage(res: Response, status: number, html: string, retryAfterSeconds?: number): void {
+  res.status(status);
+  if (retryAfterSeconds) res.setHeader('Retry-After', String(Math.ceil(retryAfterSeconds)));
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.setHeader('Content-Security-Policy', PAGE_CSP);
+  res.setHeader('Cache-Control', 'no-store');
+  // The address holds a live token: never send it on as a referrer.
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.send(html);
 }

@@ -48,38 +48,35 @@ export class RbacRepository {
     return names.filter((n) => !set.has(n));
   }
 
-  /** Creates a role; false when the name is taken. */
+  /** Creates a role; false when the name is taken (two statements: run it in a `store.transaction`). */
   async createRole(name: string, description: string, permissions: string[]): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const r = await trx
-        .insertInto('roles')
-        .values({ name, description })
-        .onConflict((oc) => oc.column('name').doNothing())
-        .returning('name')
-        .executeTakeFirst();
-      if (!r) return false;
-      if (permissions.length)
-        await trx
-          .insertInto('role_permissions')
-          .values(permissions.map((permission) => ({ role: name, permission })))
-          .execute();
-      return true;
-    });
+    const r = await this.db
+      .insertInto('roles')
+      .values({ name, description })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returning('name')
+      .executeTakeFirst();
+    if (!r) return false;
+    if (permissions.length)
+      await this.db
+        .insertInto('role_permissions')
+        .values(permissions.map((permission) => ({ role: name, permission })))
+        .execute();
+    return true;
   }
 
+  /** Changes a role's description and replaces its permissions (run it in a `store.transaction`). */
   async updateRole(name: string, patch: { description?: string; permissions?: string[] }): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      if (patch.description !== undefined)
-        await trx.updateTable('roles').set({ description: patch.description }).where('name', '=', name).execute();
-      if (patch.permissions) {
-        await trx.deleteFrom('role_permissions').where('role', '=', name).execute();
-        if (patch.permissions.length)
-          await trx
-            .insertInto('role_permissions')
-            .values(patch.permissions.map((permission) => ({ role: name, permission })))
-            .execute();
-      }
-    });
+    if (patch.description !== undefined)
+      await this.db.updateTable('roles').set({ description: patch.description }).where('name', '=', name).execute();
+    if (patch.permissions) {
+      await this.db.deleteFrom('role_permissions').where('role', '=', name).execute();
+      if (patch.permissions.length)
+        await this.db
+          .insertInto('role_permissions')
+          .values(patch.permissions.map((permission) => ({ role: name, permission })))
+          .execute();
+    }
   }
 
   async deleteRole(name: string): Promise<void> {
@@ -87,7 +84,7 @@ export class RbacRepository {
   }
 
   /** Roles and the union of their permissions for a user. */
-  async rolesAndPermissions(userId: string): Promise<{ roles: string[]; permissions: string[] }> {
+  async findRolesAndPermissions(userId: string): Promise<{ roles: string[]; permissions: string[] }> {
     const roles = await this.db
       .selectFrom('user_roles')
       .select('role')
@@ -107,21 +104,19 @@ export class RbacRepository {
   }
 
   /**
-   * Makes the user's roles exactly `roles`. Roles the user keeps keep their grant (and its source);
-   * only the added ones are recorded as granted by the admin.
+   * Makes the user's roles exactly `roles` (run it in a `store.transaction`). Roles the user keeps keep
+   * their grant (and its source); only the added ones are recorded as granted by the admin.
    */
   async setUserRoles(userId: string, roles: string[], grantedBy: string | null): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      let removal = trx.deleteFrom('user_roles').where('user_id', '=', userId);
-      if (roles.length) removal = removal.where('role', 'not in', roles);
-      await removal.execute();
-      if (roles.length)
-        await trx
-          .insertInto('user_roles')
-          .values(roles.map((role) => ({ user_id: userId, role, granted_by: grantedBy, granted_via: 'admin' })))
-          .onConflict((oc) => oc.columns(['user_id', 'role']).doNothing())
-          .execute();
-    });
+    let removal = this.db.deleteFrom('user_roles').where('user_id', '=', userId);
+    if (roles.length) removal = removal.where('role', 'not in', roles);
+    await removal.execute();
+    if (roles.length)
+      await this.db
+        .insertInto('user_roles')
+        .values(roles.map((role) => ({ user_id: userId, role, granted_by: grantedBy, granted_via: 'admin' })))
+        .onConflict((oc) => oc.columns(['user_id', 'role']).doNothing())
+        .execute();
   }
 
   /** Grants a role unless the user has it already (an existing grant keeps its source). */

@@ -77,38 +77,60 @@ function toSession(r: Row): SessionRecord {
 export class SessionsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Creates a session with its first refresh token. */
+  /** Creates a session with its first refresh token (two statements: run it in a `store.transaction`). */
   async create(
     userId: string,
     device: DeviceInfo,
     idleExpiresAt: Date,
     expiresAt: Date,
     refreshHash: string,
+    opts: { mfaVerified?: boolean } = {},
   ): Promise<SessionRecord> {
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('sessions')
-        .values({
-          id: uuidv7(),
-          user_id: userId,
-          idle_expires_at: idleExpiresAt,
-          expires_at: expiresAt,
-          ip: device.ip,
-          user_agent: device.userAgent,
-          browser: device.browser,
-          os: device.os,
-          device: device.device,
-          device_id: device.deviceId,
-          fingerprint: device.fingerprint,
-        })
-        .returning(cols)
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('refresh_tokens')
-        .values({ id: uuidv7(), session_id: row.id, token_hash: refreshHash })
-        .execute();
-      return toSession(row);
-    });
+    const row = await this.db
+      .insertInto('sessions')
+      .values({
+        id: uuidv7(),
+        user_id: userId,
+        idle_expires_at: idleExpiresAt,
+        expires_at: expiresAt,
+        ip: device.ip,
+        user_agent: device.userAgent,
+        browser: device.browser,
+        os: device.os,
+        device: device.device,
+        device_id: device.deviceId,
+        fingerprint: device.fingerprint,
+        ...(opts.mfaVerified ? { mfa_verified: true, mfa_verified_at: new Date() } : {}),
+      })
+      .returning(cols)
+      .executeTakeFirstOrThrow();
+    await this.db
+      .insertInto('refresh_tokens')
+      .values({ id: uuidv7(), session_id: row.id, token_hash: refreshHash })
+      .execute();
+    return toSession(row);
+  }
+
+  /** Serialises the logins of one user until the transaction ends (the session cap cannot be overshot). */
+  async lockUserSessions(userId: string): Promise<void> {
+    await sql`select 1 from users where id = ${userId} for update`.execute(this.db);
+  }
+
+  /**
+   * Revokes the user's open sessions past the `cap` most recently used ones, `keep` (the new
+   * session) always among those kept; returns the revoked ids.
+   */
+  async revokeLeastRecentlyUsed(userId: string, keep: string, cap: number): Promise<string[]> {
+    const r = await sql<{ id: string }>`
+      update sessions set revoked_at = now(), revoked_reason = 'session_limit'
+      where id in (
+        select id from sessions
+        where user_id = ${userId} and id <> ${keep} and revoked_at is null
+          and expires_at > now() and idle_expires_at > now()
+        order by last_seen_at desc, created_at desc
+        offset ${cap - 1})
+      returning id`.execute(this.db);
+    return r.rows.map((e) => e.id);
   }
 
   async findById(id: string): Promise<SessionRecord | undefined> {
@@ -117,7 +139,7 @@ export class SessionsRepository {
   }
 
   /** The refresh token and its session, whatever their state. */
-  async findRefresh(
+  async findRefreshToken(
     tokenHash: string,
   ): Promise<{ tokenId: string; usedAt: Date | null; session: SessionRecord } | undefined> {
     const t = await this.db
@@ -131,36 +153,34 @@ export class SessionsRepository {
   }
 
   /**
-   * Spends a refresh token and stores its successor in one transaction. Returns false when the
-   * token was already spent (a concurrent or replayed use), which the caller treats as theft.
+   * Spends a refresh token and stores its successor (run it in a `store.transaction`). Returns false
+   * when the token was already spent (a concurrent or replayed use), which the caller treats as theft.
    */
-  async rotate(
+  async rotateRefreshToken(
     tokenId: string,
     sessionId: string,
     newHash: string,
     idleExpiresAt: Date,
     device: { ip: string | null },
   ): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const spent = await trx
-        .updateTable('refresh_tokens')
-        .set({ used_at: new Date() })
-        .where('id', '=', tokenId)
-        .where('used_at', 'is', null)
-        .returning('id')
-        .executeTakeFirst();
-      if (!spent) return false;
-      await trx
-        .insertInto('refresh_tokens')
-        .values({ id: uuidv7(), session_id: sessionId, token_hash: newHash })
-        .execute();
-      await trx
-        .updateTable('sessions')
-        .set({ last_seen_at: new Date(), idle_expires_at: idleExpiresAt, ...(device.ip ? { ip: device.ip } : {}) })
-        .where('id', '=', sessionId)
-        .execute();
-      return true;
-    });
+    const spent = await this.db
+      .updateTable('refresh_tokens')
+      .set({ used_at: new Date() })
+      .where('id', '=', tokenId)
+      .where('used_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (!spent) return false;
+    await this.db
+      .insertInto('refresh_tokens')
+      .values({ id: uuidv7(), session_id: sessionId, token_hash: newHash })
+      .execute();
+    await this.db
+      .updateTable('sessions')
+      .set({ last_seen_at: new Date(), idle_expires_at: idleExpiresAt, ...(device.ip ? { ip: device.ip } : {}) })
+      .where('id', '=', sessionId)
+      .execute();
+    return true;
   }
 
   /** True when the session was revoked (or never existed): its access tokens must not be accepted. */
@@ -216,7 +236,7 @@ export class SessionsRepository {
   }
 
   /** Sessions revoked since `since` (for gateways to refuse their still-unexpired access tokens). */
-  async revokedSince(
+  async listRevokedSince(
     since: string,
     limit: number,
     afterId?: string,

@@ -1,118 +1,57 @@
-import type { RequestHandler } from 'express';
-import { ApiRouter, NotFoundError, z, type OpenAPIRegistry } from '@petpro/kit';
-import type { SessionsRepository, SessionRecord } from './sessions.repository.ts';
-import type { AuditRepository } from '../audit/audit.repository.ts';
+import { requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import type { SessionsService } from './sessions.service.ts';
+import { RevokedCount, SessionList, SessionParams } from './sessions.schemas.ts';
+import { toSessionView } from './sessions.view.ts';
 import { requestMeta } from '../shared/request-meta.ts';
 
-const SessionSchema = z
-  .object({
-    id: z.uuid(),
-    current: z.boolean(),
-    createdAt: z.string(),
-    lastSeenAt: z.string(),
-    expiresAt: z.string(),
-    ip: z.string().nullable(),
-    userAgent: z.string().nullable(),
-    browser: z.string().nullable(),
-    os: z.string().nullable(),
-    device: z.string().nullable(),
-    deviceId: z.string().nullable(),
-    fingerprint: z.string().nullable(),
-  })
-  .openapi('Session');
-
-function toView(s: SessionRecord, currentId: string) {
-  return {
-    id: s.id,
-    current: s.id === currentId,
-    createdAt: s.createdAt.toISOString(),
-    lastSeenAt: s.lastSeenAt.toISOString(),
-    expiresAt: new Date(Math.min(s.idleExpiresAt.getTime(), s.expiresAt.getTime())).toISOString(),
-    ip: s.ip,
-    userAgent: s.userAgent,
-    browser: s.browser,
-    os: s.os,
-    device: s.device,
-    deviceId: s.deviceId,
-    fingerprint: s.fingerprint,
-  };
-}
+const tags = ['auth'];
 
 /** A user's own sessions: list, revoke one, revoke all others. */
-export function sessionsRoutes(
-  openapi: OpenAPIRegistry,
-  sessions: SessionsRepository,
-  audit: AuditRepository,
-  auth: RequestHandler,
-) {
-  const api = new ApiRouter(openapi, '/api/v1/auth');
-  const tags = ['auth'];
-  api.route(
+export function sessionsRoutes(api: ApiRouter, deps: { sessions: SessionsService; verifier: AccessTokenVerifier }) {
+  const { sessions } = deps;
+  const auth = requireAuth(deps.verifier);
+
+  api.endpoint(
     {
       method: 'get',
-      path: '/sessions',
+      path: '/api/v1/auth/sessions',
       summary: 'My active sessions with device information',
       tags,
       auth: true,
-      responses: { 200: { description: 'Sessions', schema: z.object({ items: z.array(SessionSchema) }) } },
+      responses: { 200: { description: 'Sessions', schema: SessionList } },
     },
     auth,
-    async (req, res) => {
-      const items = await sessions.listActive(req.principal!.userId);
-      res.json({ items: items.map((s) => toView(s, req.principal!.sessionId)) });
+    async (req, reply) => {
+      const items = await sessions.listActive(req.principal!);
+      return reply(200, { items: items.map((s) => toSessionView(s, req.principal!.sessionId)) });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/sessions/{id}',
+      path: '/api/v1/auth/sessions/{id}',
       summary: 'Revoke one of my sessions',
       tags,
       auth: true,
-      params: z.object({ id: z.uuid() }),
+      params: SessionParams,
       responses: { 204: { description: 'Revoked' }, 404: { description: 'No such session of mine' } },
     },
     auth,
-    async (req, res) => {
-      const revoked = await sessions.revoke(
-        { userId: req.principal!.userId, sessionId: req.valid.params.id },
-        'user_revoked',
-      );
-      if (!revoked.length) throw new NotFoundError('session_not_found', 'No such active session');
-      await audit.record({
-        type: 'session_revoked',
-        actorId: req.principal!.userId,
-        targetId: req.principal!.userId,
-        ip: requestMeta(req).ip,
-        detail: { sessionId: req.valid.params.id },
-      });
-      res.status(204).end();
+    async (req, reply) => {
+      await sessions.revokeOwn(req.principal!, req.valid.params.id, requestMeta(req).ip);
+      return reply(204);
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/sessions',
+      path: '/api/v1/auth/sessions',
       summary: 'Revoke all my other sessions',
       tags,
       auth: true,
-      responses: { 200: { description: 'How many were revoked', schema: z.object({ revoked: z.number().int() }) } },
+      responses: { 200: { description: 'How many were revoked', schema: RevokedCount } },
     },
     auth,
-    async (req, res) => {
-      const revoked = await sessions.revoke(
-        { userId: req.principal!.userId, exceptSessionId: req.principal!.sessionId },
-        'user_revoked_others',
-      );
-      await audit.record({
-        type: 'session_revoked',
-        actorId: req.principal!.userId,
-        targetId: req.principal!.userId,
-        ip: requestMeta(req).ip,
-        detail: { count: revoked.length, others: true },
-      });
-      res.json({ revoked: revoked.length });
-    },
+    async (req, reply) => reply(200, { revoked: await sessions.revokeOthers(req.principal!, requestMeta(req).ip) }),
   );
-  return api;
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /** A random, URL-safe token with `bytes` of entropy (default 32 = 256 bits). */
 export function randomToken(bytes = 32): string {
@@ -16,8 +16,9 @@ export function sha256(value: string): string {
  */
 export class KeyBox {
   private readonly key: Buffer;
-  constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'petpro-auth', 'signing-key-encryption', 32));
+  /** `purpose` separates the keys of different uses of one secret (HKDF's info). */
+  constructor(secret: string, purpose = 'signing-key-encryption') {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'petpro-auth', purpose, 32));
   }
   seal(plain: string): string {
     const iv = randomBytes(12);
@@ -30,5 +31,19 @@ export class KeyBox {
     const decipher = createDecipheriv('aes-256-gcm', this.key, iv!);
     decipher.setAuthTag(tag!);
     return Buffer.concat([decipher.update(enc!), decipher.final()]).toString('utf8');
+  }
+}
+
+/**
+ * HMAC-SHA-256 under a key derived (HKDF) from a secret that is not in the database: how short codes
+ * (texted codes, backup codes) are stored, so that a database dump alone cannot test guesses offline.
+ */
+export class CodeHasher {
+  private readonly key: Buffer;
+  constructor(secret: string, purpose: string) {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'petpro-auth', purpose, 32));
+  }
+  hash(value: string): string {
+    return createHmac('sha256', this.key).update(value).digest('hex');
   }
 }

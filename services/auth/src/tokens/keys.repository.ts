@@ -33,30 +33,30 @@ export class KeysRepository {
   }
 
   /**
-   * Makes `create()` the active key unless another replica already has a fresh active key; runs
-   * under a transaction-scoped advisory lock so replicas starting together create one key.
+   * Serialises key rotation across replicas until the transaction ends (a transaction-scoped advisory
+   * lock), so replicas starting together create one key. Run it in a `store.transaction`.
    */
-  async rotateIfNeeded(
-    maxAgeMs: number,
-    force: boolean,
-    create: () => Promise<{ kid: string; alg: string; publicJwk: string; privateJwkEnc: string }>,
-  ): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtext('petpro-auth-signing-keys'))`.execute(trx);
-      const active = await trx
-        .selectFrom('signing_keys')
-        .select(['kid', 'created_at'])
-        .where('retired_at', 'is', null)
-        .orderBy('created_at', 'desc')
-        .executeTakeFirst();
-      if (active && !force && Date.now() - active.created_at.getTime() < maxAgeMs) return false;
-      const key = await create();
-      await trx.updateTable('signing_keys').set({ retired_at: new Date() }).where('retired_at', 'is', null).execute();
-      await trx
-        .insertInto('signing_keys')
-        .values({ kid: key.kid, alg: key.alg, public_jwk: key.publicJwk, private_jwk_enc: key.privateJwkEnc })
-        .execute();
-      return true;
-    });
+  async lockRotation(): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtext('petpro-auth-signing-keys'))`.execute(this.db);
+  }
+
+  /** When the active key was created; undefined when there is none. */
+  async findActiveCreatedAt(): Promise<Date | undefined> {
+    const active = await this.db
+      .selectFrom('signing_keys')
+      .select('created_at')
+      .where('retired_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    return active?.created_at;
+  }
+
+  /** Retires the active key(s) and makes `key` the active one (run it in a `store.transaction`). */
+  async replaceActive(key: { kid: string; alg: string; publicJwk: string; privateJwkEnc: string }): Promise<void> {
+    await this.db.updateTable('signing_keys').set({ retired_at: new Date() }).where('retired_at', 'is', null).execute();
+    await this.db
+      .insertInto('signing_keys')
+      .values({ kid: key.kid, alg: key.alg, public_jwk: key.publicJwk, private_jwk_enc: key.privateJwkEnc })
+      .execute();
   }
 }

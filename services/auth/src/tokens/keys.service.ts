@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { ACCESS_TOKEN_ALG, runEvery } from '@petpro/kit';
-import type { Logger } from '@petpro/kit';
+import type { Logger, Principal } from '@petpro/kit';
 import type { KeyBox } from '../shared/crypto.ts';
-import type { KeysRepository, StoredKey } from './keys.repository.ts';
+import type { StoredKey } from './keys.repository.ts';
+import type { AuthStore } from '../store.ts';
 
 export interface AccessTokenInput {
   userId: string;
@@ -23,7 +24,7 @@ export class KeysService {
   private loadedAt = 0;
 
   constructor(
-    private readonly repo: KeysRepository,
+    private readonly store: AuthStore,
     private readonly box: KeyBox,
     private readonly opts: { issuer: string; audience: string; accessTtlSeconds: number; rotationDays: number },
     private readonly log: Logger,
@@ -33,27 +34,41 @@ export class KeysService {
     return (this.opts.accessTtlSeconds + 300) * 1000;
   }
 
-  /** Creates the first key, or a new one when the active one is older than the rotation period. */
+  /**
+   * Creates the first key, or a new one when the active one is older than the rotation period (or
+   * `force`), unless another replica just did: under the rotation lock, so replicas starting together
+   * create one key.
+   */
   async ensureKey(force = false): Promise<boolean> {
-    const rotated = await this.repo.rotateIfNeeded(this.opts.rotationDays * 86_400_000, force, async () => {
-      const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, { crv: 'Ed25519', extractable: true });
-      const kid = randomUUID();
-      const pub = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALG, use: 'sig' };
-      const priv = { ...(await exportJWK(privateKey)), kid, alg: ACCESS_TOKEN_ALG };
-      return {
-        kid,
-        alg: ACCESS_TOKEN_ALG,
-        publicJwk: JSON.stringify(pub),
-        privateJwkEnc: this.box.seal(JSON.stringify(priv)),
-      };
+    const maxAgeMs = this.opts.rotationDays * 86_400_000;
+    const rotated = await this.store.transaction(async (repos) => {
+      await repos.keys.lockRotation();
+      const activeSince = await repos.keys.findActiveCreatedAt();
+      if (activeSince && !force && Date.now() - activeSince.getTime() < maxAgeMs) return false;
+      await repos.keys.replaceActive(await this.generateKey());
+      return true;
     });
     if (rotated) this.log.info('token signing key created');
-    await this.load();
+    await this.loadKeys();
     return rotated;
   }
 
-  private async load(): Promise<void> {
-    const keys: StoredKey[] = await this.repo.findPublishable(this.keepRetiredMs);
+  /** A new Ed25519 key pair: the public JWK to publish, the private one sealed for the database. */
+  private async generateKey() {
+    const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, { crv: 'Ed25519', extractable: true });
+    const kid = randomUUID();
+    const pub = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALG, use: 'sig' };
+    const priv = { ...(await exportJWK(privateKey)), kid, alg: ACCESS_TOKEN_ALG };
+    return {
+      kid,
+      alg: ACCESS_TOKEN_ALG,
+      publicJwk: JSON.stringify(pub),
+      privateJwkEnc: this.box.seal(JSON.stringify(priv)),
+    };
+  }
+
+  private async loadKeys(): Promise<void> {
+    const keys: StoredKey[] = await this.store.repos.keys.findPublishable(this.keepRetiredMs);
     const current = keys.find((k) => !k.retiredAt);
     if (!current) throw new Error('no active signing key');
     if (this.active?.kid !== current.kid) {
@@ -65,17 +80,24 @@ export class KeysService {
   }
 
   /** Re-reads keys now and then so every replica signs with, and publishes, the same set. */
-  private async fresh(): Promise<void> {
-    if (!this.active || Date.now() - this.loadedAt > 30_000) await this.load();
+  private async reloadIfStale(): Promise<void> {
+    if (!this.active || Date.now() - this.loadedAt > 30_000) await this.loadKeys();
   }
 
   async jwks(): Promise<{ keys: JWK[] }> {
-    await this.fresh();
+    await this.reloadIfStale();
     return { keys: this.published };
   }
 
+  /** The admin's rotation: a new active key at once (recorded in the audit trail); answers the keys now published. */
+  async rotateNow(actor: Principal): Promise<{ keys: JWK[] }> {
+    await this.ensureKey(true);
+    await this.store.repos.audit.record({ type: 'signing_key_rotated', actorId: actor.userId });
+    return this.jwks();
+  }
+
   async sign(input: AccessTokenInput): Promise<{ token: string; expiresIn: number }> {
-    await this.fresh();
+    await this.reloadIfStale();
     const { kid, key } = this.active!;
     const token = await new SignJWT({
       sid: input.sessionId,

@@ -324,16 +324,19 @@ describe('computeAvailability', () => {
       }
     });
 
-    it('accepts exactly 31 days, including 31 local days across the autumn DST change (31 days + 1 hour elapsed)', () => {
-      expect(() =>
-        computeAvailability(base({ from: at('2027-05-01T00:00'), to: at('2027-06-01T00:00') })),
-      ).not.toThrow();
-      expect(() =>
-        computeAvailability(
-          base({ timeZone: BERLIN, from: at('2027-10-01T00:00', BERLIN), to: at('2027-11-01T00:00', BERLIN) }),
-        ),
-      ).not.toThrow();
-    });
+    it(
+      'accepts exactly 31 days, ' + 'including 31 local days across the autumn DST change (31 days + 1 hour elapsed)',
+      () => {
+        expect(() =>
+          computeAvailability(base({ from: at('2027-05-01T00:00'), to: at('2027-06-01T00:00') })),
+        ).not.toThrow();
+        expect(() =>
+          computeAvailability(
+            base({ timeZone: BERLIN, from: at('2027-10-01T00:00', BERLIN), to: at('2027-11-01T00:00', BERLIN) }),
+          ),
+        ).not.toThrow();
+      },
+    );
   });
 });
 

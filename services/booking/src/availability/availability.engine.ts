@@ -202,7 +202,9 @@ export function checkSlot(input: SlotCheckInput): SlotCheck {
   return { bookable: true, start, end, staffIds: slot.staffIds };
 }
 
-/** Picks the staff member with the fewest bookings that day (ties: smallest id); undefined when there are no candidates. */
+/**
+ * Picks the staff member with the fewest bookings that day (ties: smallest id); undefined when there are no candidates.
+ */
 export function pickBalancedStaff(
   candidates: readonly string[],
   bookingsInDay: ReadonlyMap<string, number> | Readonly<Record<string, number>>,

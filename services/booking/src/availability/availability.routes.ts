@@ -1,4 +1,4 @@
-import { ProblemSchema, optionalAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { problem, optionalAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { AvailabilityService } from './availability.service.ts';
 import { AvailabilityQuery, AvailabilityResponse } from './availability.schemas.ts';
 import { toAvailabilityView } from './availability.view.ts';
@@ -17,11 +17,8 @@ export function availabilityRoutes(
       query: AvailabilityQuery,
       responses: {
         200: { description: 'Slots', schema: AvailabilityResponse },
-        400: {
-          description: 'Invalid query, or a range over 31 days (`availability_range_too_long`)',
-          schema: ProblemSchema,
-        },
-        404: { description: 'No such clinic or service', schema: ProblemSchema },
+        400: problem('Invalid query, or a range over 31 days (`availability_range_too_long`)'),
+        404: problem('No such clinic or service'),
       },
     },
     optionalAuth(deps.verifier),

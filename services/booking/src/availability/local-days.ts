@@ -24,7 +24,10 @@ export interface WeeklyOpeningHours {
   ranges: readonly LocalTimeRange[];
 }
 
-/** A dated exception: no `ranges` (or none) = closed all day; `ranges` = that day's opening hours instead of the weekly ones. */
+/**
+ * A dated exception: no `ranges` (or none) = closed all day; `ranges` = that day's opening hours instead of the weekly
+ * ones.
+ */
 export interface Closure {
   date: string;
   reason?: string;
@@ -37,7 +40,10 @@ export interface OpeningHours {
   closures?: readonly Closure[];
 }
 
-/** A recurring weekly working rule; without `staffId` it applies to every staff member. Dates are inclusive `YYYY-MM-DD`. */
+/**
+ * A recurring weekly working rule; without `staffId` it applies to every staff member. Dates are inclusive
+ * `YYYY-MM-DD`.
+ */
 export interface ScheduleRule {
   staffId?: string | null;
   weekday: number;

@@ -43,7 +43,9 @@ export function localRanges(ranges: readonly LocalTimeRange[]): number[] {
   return pairs;
 }
 
-/** Sorts and merges [start, end) pairs; touching ranges merge because the staff member is continuously open across them. */
+/**
+ * Sorts and merges [start, end) pairs; touching ranges merge because the staff member is continuously open across them.
+ */
 export function normalise(pairs: number[]): MinuteRanges {
   const count = pairs.length / 2;
   if (count === 0) return EMPTY_RANGES;

@@ -137,7 +137,10 @@ export const NO_OVERLAP_CONSTRAINT = 'bookings_no_overlap';
 export class BookingsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Inserts a booking; a clash with another open booking of the staff member raises 23P01 on {@link NO_OVERLAP_CONSTRAINT}. */
+  /**
+   * Inserts a booking; a clash with another open booking of the staff member raises 23P01 on
+   * {@link NO_OVERLAP_CONSTRAINT}.
+   */
   async insert(b: NewBooking): Promise<BookingRecord> {
     const row = await this.db
       .insertInto('bookings')
@@ -252,7 +255,8 @@ export class BookingsRepository {
     if (filter.startsFrom) q = q.where('starts_at', '>=', filter.startsFrom);
     if (filter.startsBefore) q = q.where('starts_at', '<', filter.startsBefore);
     if (filter.localDateFrom) {
-      // A local date lies within a day and a bit of the same UTC date in any zone; the coarse bound lets the index help.
+      // A local date lies within a day and a bit of the same UTC date in any zone; the coarse bound lets the index
+      // help.
       q = q
         .where('starts_at', '>=', sql<Date>`(${filter.localDateFrom}::date - 1)::timestamp at time zone 'UTC'`)
         .where(sql<boolean>`(starts_at at time zone time_zone)::date >= ${filter.localDateFrom}::date`);

@@ -1,6 +1,6 @@
 import {
   BadRequestError,
-  ProblemSchema,
+  problem,
   requireAuth,
   requirePermission,
   type AccessTokenVerifier,
@@ -23,7 +23,6 @@ import {
 } from './bookings.schemas.ts';
 
 const tags = ['bookings'];
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 const hidden = problem('No such booking, or not yours to see');
 
 function idempotencyKeyOf(header: string | undefined): string | undefined {

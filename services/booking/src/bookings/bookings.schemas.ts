@@ -27,11 +27,15 @@ export type CreateBookingBody = z.output<typeof CreateBookingBody>;
  * which answers the specific 400 `invalid_idempotency_key` clients know, rather than by this schema.
  */
 export const CreateBookingHeaders = z.object({
-  'Idempotency-Key': z.string().optional().openapi({
-    maxLength: 255,
-    description:
-      'Repeat a POST safely: the same key with the same body returns the same booking (kept 24 h); with another body 422',
-  }),
+  'Idempotency-Key': z
+    .string()
+    .optional()
+    .openapi({
+      maxLength: 255,
+      description:
+        'Repeat a POST safely: the same key with the same body returns the same booking (kept 24 h); ' +
+        'with another body 422',
+    }),
 });
 
 /** Headers of the 201 answer to POST /bookings. */

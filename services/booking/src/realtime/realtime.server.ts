@@ -10,6 +10,7 @@ import {
   type AccessTokenVerifier,
   type Logger,
   type Principal,
+  type RevocationList,
   type ServiceCredentials,
 } from '@petpro/kit';
 import { REALTIME_IDENTITY_HEADER, RealtimeIdentity, type RealtimeIdentityView } from '@petpro/contracts';
@@ -31,7 +32,10 @@ export interface RealtimeLimits {
 function refuse(socket: Duplex, status: number, code: string, detail: string, headers = ''): void {
   const body = JSON.stringify(problemBody(status, code, detail));
   socket.end(
-    `HTTP/1.1 ${status} ${code}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${code}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `${headers}Connection: close\r\n\r\n${body}`,
   );
 }
 
@@ -62,6 +66,7 @@ export class RealtimeServer {
       log: Logger;
       limits: RealtimeLimits;
       metrics: MetricsRegistry;
+      revocations?: RevocationList;
     },
   ) {
     const hub = deps.hub;
@@ -117,6 +122,9 @@ export class RealtimeServer {
       return refuse(socket, e.status, e.code, e.message);
     }
     const { hub, limits } = this.deps;
+    // The gateway may learn of a revocation a moment after this process: refused here too, never opened.
+    if (this.deps.revocations?.isRevoked(who.sessionId) || who.expiresAt <= Date.now())
+      return refuse(socket, 401, 'session_revoked', 'This session has ended');
     if (hub.size >= limits.maxSockets)
       return refuse(socket, 503, 'too_many_sockets', 'This instance is full', 'Retry-After: 1\r\n');
     if (hub.countOf(who.userId) >= limits.maxPerUser)

@@ -69,7 +69,10 @@ export function careJobs(nextDueDate: string, prefs: CarePreferences, hour: numb
   );
 }
 
-/** Whether a claimed care job still applies to the record as it is now: there, same owner and due date, pet not deleted. */
+/**
+ * Whether a claimed care job still applies to the record as it is now: there, same owner and due date,
+ * pet not deleted.
+ */
 export function careStillApplies(
   job: Pick<ReminderJob, 'ownerId' | 'start'>,
   record: CareRecord | undefined,

@@ -37,7 +37,8 @@ export const BookingRemindersSchema = z
         dueAt: z.string().openapi({ description: 'When it goes out (instant)' }),
         status: z.enum([...REMINDER_STATUSES, 'passed']).openapi({
           description:
-            'scheduled, sending, sent, skipped (no longer applies), failed, or passed (its time had gone when the booking was made)',
+            'scheduled, sending, sent, skipped (no longer applies), failed, ' +
+            'or passed (its time had gone when the booking was made)',
         }),
       }),
     ),

@@ -1,4 +1,4 @@
-import { ProblemSchema, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { problem, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import { ClinicParams } from '../shared/schemas.ts';
 import type { SchedulesService } from './schedules.service.ts';
 import { toBlockView, toPolicyView, toRulesView } from './schedules.view.ts';
@@ -15,7 +15,6 @@ import {
 } from './schedules.schemas.ts';
 
 const tags = ['schedules'];
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 const denied = {
   403: problem('Not the clinic’s vendor, staff (for reading) or an admin'),
   404: problem('No such clinic'),

@@ -124,7 +124,10 @@ export class SchedulesService {
   }
 }
 
-/** The time a block covers, for the availability event (a weekly block: from its first start, open-ended or until its last date). */
+/**
+ * The time a block covers, for the availability event (a weekly block: from its first start, open-ended or until its
+ * last date).
+ */
 function blockScope(b: BlockRecord, zone: string): { from: string; to?: string; staffIds?: string[] } {
   return {
     from: formatInstant(b.start, zone),

@@ -1,12 +1,11 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClinicServicesTable, DB } from '../db.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { Category } from '../shared/schemas.ts';
 
 /** A service's editable fields. */
 export interface ServiceFields {
   name: string;
-  category: string;
+  category: Category;
   description: string;
   price: { amount: number; currency: string };
   durationMinutes: number;
@@ -46,7 +45,8 @@ function toService(r: Row, staffIds: string[]): ServiceRecord {
     id: r.id,
     clinicId: r.clinic_id,
     name: r.name,
-    category: r.category,
+    // Written only through categoryField.
+    category: r.category as Category,
     description: r.description,
     price: { amount: Number(r.price_amount), currency: r.currency },
     durationMinutes: r.duration_minutes,
@@ -74,13 +74,13 @@ function columnsOf(f: Partial<ServiceFields>) {
 
 /** The only SQL for the service catalogue. */
 export class CatalogueRepository {
-  constructor(readonly db: Kysely<DB>) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   /** Live staff qualified for each service. */
-  private async staffIdsFor(serviceIds: string[], db: Db): Promise<Map<string, string[]>> {
+  private async staffIdsFor(serviceIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (!serviceIds.length) return out;
-    const rows = await db
+    const rows = await this.db
       .selectFrom('staff_services')
       .innerJoin('clinic_staff', 'clinic_staff.id', 'staff_services.staff_id')
       .select(['staff_services.service_id', 'staff_services.staff_id'])
@@ -92,8 +92,8 @@ export class CatalogueRepository {
     return out;
   }
 
-  async findById(clinicId: string, id: string, db: Db = this.db): Promise<ServiceRecord | undefined> {
-    const r = await db
+  async findById(clinicId: string, id: string): Promise<ServiceRecord | undefined> {
+    const r = await this.db
       .selectFrom('clinic_services')
       .select(columns)
       .where('id', '=', id)
@@ -101,13 +101,13 @@ export class CatalogueRepository {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (!r) return undefined;
-    return toService(r, (await this.staffIdsFor([r.id], db)).get(r.id) ?? []);
+    return toService(r, (await this.staffIdsFor([r.id])).get(r.id) ?? []);
   }
 
-  /** A clinic's services by name (then id), optionally only active ones or one category. */
-  async list(
+  /** Up to `limit + 1` of a clinic's services by name (then id) after `after`; only active ones, one category. */
+  async listPage(
     clinicId: string,
-    opts: { activeOnly: boolean; category?: string; limit: number; after?: { name: string; id: string } },
+    opts: { activeOnly: boolean; category?: string; after?: { name: string; id: string }; limit: number },
   ): Promise<ServiceRecord[]> {
     let q = this.db
       .selectFrom('clinic_services')
@@ -117,18 +117,19 @@ export class CatalogueRepository {
     if (opts.activeOnly) q = q.where('active', '=', true);
     if (opts.category) q = q.where('category', '=', opts.category);
     if (opts.after) q = q.where(sql<boolean>`(name, id) > (${opts.after.name}, ${opts.after.id}::uuid)`);
-    const rows = await q.orderBy('name').orderBy('id').limit(opts.limit).execute();
-    const staff = await this.staffIdsFor(
-      rows.map((r) => r.id),
-      this.db,
-    );
+    const rows = await q
+      .orderBy('name')
+      .orderBy('id')
+      .limit(opts.limit + 1)
+      .execute();
+    const staff = await this.staffIdsFor(rows.map((r) => r.id));
     return rows.map((r) => toService(r, staff.get(r.id) ?? []));
   }
 
   /** Which of `ids` are live services of the clinic. */
-  async existingIds(clinicId: string, ids: string[], db: Db = this.db): Promise<Set<string>> {
+  async existingIds(clinicId: string, ids: string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();
-    const rows = await db
+    const rows = await this.db
       .selectFrom('clinic_services')
       .select('id')
       .where('clinic_id', '=', clinicId)
@@ -138,8 +139,8 @@ export class CatalogueRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  async insert(clinicId: string, id: string, f: ServiceFields, db: Db = this.db): Promise<void> {
-    await db
+  async insert(clinicId: string, id: string, f: ServiceFields): Promise<void> {
+    await this.db
       .insertInto('clinic_services')
       .values({
         id,
@@ -155,8 +156,8 @@ export class CatalogueRepository {
       .execute();
   }
 
-  async update(clinicId: string, id: string, patch: Partial<ServiceFields>, db: Db = this.db): Promise<boolean> {
-    const r = await db
+  async update(clinicId: string, id: string, patch: Partial<ServiceFields>): Promise<boolean> {
+    const r = await this.db
       .updateTable('clinic_services')
       .set({ ...columnsOf(patch), updated_at: new Date() })
       .where('id', '=', id)
@@ -166,9 +167,12 @@ export class CatalogueRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Soft delete (bookings keep naming the id) and unlink it from staff; false (and nothing written) when the clinic has no such service. */
-  async softDelete(clinicId: string, id: string, db: Db): Promise<boolean> {
-    const r = await db
+  /**
+   * Soft delete (bookings keep naming the id) and unlink it from staff; false (and nothing written) when the clinic has
+   * no such service.
+   */
+  async softDelete(clinicId: string, id: string): Promise<boolean> {
+    const r = await this.db
       .updateTable('clinic_services')
       .set({ deleted_at: new Date(), active: false, updated_at: new Date() })
       .where('id', '=', id)
@@ -176,7 +180,7 @@ export class CatalogueRepository {
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) return false;
-    await db.deleteFrom('staff_services').where('clinic_id', '=', clinicId).where('service_id', '=', id).execute();
+    await this.db.deleteFrom('staff_services').where('clinic_id', '=', clinicId).where('service_id', '=', id).execute();
     return true;
   }
 }

@@ -8,19 +8,20 @@ import {
   ServiceParams,
   ServiceSchema,
 } from './catalogue.schemas.ts';
+import { toServiceView } from './catalogue.view.ts';
 import { IdParams } from '../shared/schemas.ts';
 
 const tags = ['clinic services'];
 
-/** Service catalogue endpoints (under /api/v1). */
-export function catalogueRoutes(api: ApiRouter, deps: { service: CatalogueService; verifier: AccessTokenVerifier }) {
+/** A clinic's service catalogue. */
+export function catalogueRoutes(api: ApiRouter, deps: { catalogue: CatalogueService; verifier: AccessTokenVerifier }) {
   const auth = requireAuth(deps.verifier);
   const maybeAuth = optionalAuth(deps.verifier);
-  const { service } = deps;
-  api.route(
+  const { catalogue } = deps;
+  api.endpoint(
     {
       method: 'get',
-      path: '/clinics/{id}/services',
+      path: '/api/v1/clinics/{id}/services',
       summary: "A clinic's services (active ones; the owner also sees inactive ones)",
       tags,
       params: IdParams,
@@ -31,14 +32,15 @@ export function catalogueRoutes(api: ApiRouter, deps: { service: CatalogueServic
       },
     },
     maybeAuth,
-    async (req, res) => {
-      res.json(await service.list(req.principal, req.valid.params.id, req.valid.query));
+    async (req, reply) => {
+      const page = await catalogue.listPage(req.principal, req.valid.params.id, req.valid.query);
+      return reply(200, { items: page.items.map(toServiceView), nextCursor: page.nextCursor });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/clinics/{id}/services',
+      path: '/api/v1/clinics/{id}/services',
       summary: 'Add a service (owner or admin)',
       tags,
       auth: true,
@@ -51,14 +53,13 @@ export function catalogueRoutes(api: ApiRouter, deps: { service: CatalogueServic
       },
     },
     auth,
-    async (req, res) => {
-      res.status(201).json(await service.create(req.principal!, req.valid.params.id, req.valid.body));
-    },
+    async (req, reply) =>
+      reply(201, toServiceView(await catalogue.create(req.principal!, req.valid.params.id, req.valid.body))),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/clinics/{id}/services/{serviceId}',
+      path: '/api/v1/clinics/{id}/services/{serviceId}',
       summary: 'One service',
       tags,
       params: ServiceParams,
@@ -68,14 +69,16 @@ export function catalogueRoutes(api: ApiRouter, deps: { service: CatalogueServic
       },
     },
     maybeAuth,
-    async (req, res) => {
-      res.json(await service.get(req.principal, req.valid.params.id, req.valid.params.serviceId));
-    },
+    async (req, reply) =>
+      reply(
+        200,
+        toServiceView(await catalogue.findById(req.principal, req.valid.params.id, req.valid.params.serviceId)),
+      ),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'patch',
-      path: '/clinics/{id}/services/{serviceId}',
+      path: '/api/v1/clinics/{id}/services/{serviceId}',
       summary: 'Change a service (owner or admin)',
       tags,
       auth: true,
@@ -88,14 +91,15 @@ export function catalogueRoutes(api: ApiRouter, deps: { service: CatalogueServic
       },
     },
     auth,
-    async (req, res) => {
-      res.json(await service.update(req.principal!, req.valid.params.id, req.valid.params.serviceId, req.valid.body));
+    async (req, reply) => {
+      const { id, serviceId } = req.valid.params;
+      return reply(200, toServiceView(await catalogue.update(req.principal!, id, serviceId, req.valid.body)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/clinics/{id}/services/{serviceId}',
+      path: '/api/v1/clinics/{id}/services/{serviceId}',
       summary: 'Remove a service (owner or admin)',
       tags,
       auth: true,
@@ -107,10 +111,9 @@ export function catalogueRoutes(api: ApiRouter, deps: { service: CatalogueServic
       },
     },
     auth,
-    async (req, res) => {
-      await service.remove(req.principal!, req.valid.params.id, req.valid.params.serviceId);
-      res.status(204).end();
+    async (req, reply) => {
+      await catalogue.remove(req.principal!, req.valid.params.id, req.valid.params.serviceId);
+      return reply(204);
     },
   );
-  return api;
 }

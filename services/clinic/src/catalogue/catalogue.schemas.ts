@@ -1,4 +1,4 @@
-import { z } from '@petpro/kit';
+import { pageOf, z } from '@petpro/kit';
 import { PriceSchema, categoryField, pageQuery, speciesField, text } from '../shared/schemas.ts';
 
 const serviceFields = {
@@ -51,9 +51,8 @@ export const ServiceSchema = z
     updatedAt: z.string(),
   })
   .openapi('ClinicService');
+export type ServiceView = z.output<typeof ServiceSchema>;
 
-export const ServiceListSchema = z
-  .object({ items: z.array(ServiceSchema), nextCursor: z.string().nullable() })
-  .openapi('ClinicServiceList');
+export const ServiceListSchema = pageOf(ServiceSchema).openapi('ClinicServiceList');
 export const ServiceParams = z.object({ id: z.uuid(), serviceId: z.uuid() });
 export const ServiceListQuery = z.object({ ...pageQuery, category: categoryField.optional() });

@@ -1,15 +1,6 @@
-import {
-  sql,
-  type Kysely,
-  type Selectable,
-  type Transaction,
-  type UpdateQueryBuilder,
-  type UpdateResult,
-} from 'kysely';
+import { sql, type Kysely, type Selectable, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { ClinicsTable, DB, StoredOpeningHours } from '../db.ts';
 import type { OpeningHours } from '../hours/opening-hours.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 export interface ClinicFields {
   name: string;
@@ -121,8 +112,10 @@ const DERIVED_UPDATE = sql`
     name_document = to_tsvector('simple', c.name),
     search_document =
       setweight(to_tsvector('simple', c.name), 'A') ||
-      setweight(to_tsvector('simple', coalesce((select string_agg(s.name || ' ' || s.category, ' ') from clinic_services s
-                                                 where s.clinic_id = c.id and s.active and s.deleted_at is null), '')), 'B') ||
+      setweight(to_tsvector('simple', coalesce((select string_agg(s.name || ' ' || s.category, ' ')
+                                                from clinic_services s
+                                                where s.clinic_id = c.id and s.active and s.deleted_at is null),
+                                               '')), 'B') ||
       setweight(to_tsvector('simple', c.description), 'C') ||
       setweight(to_tsvector('simple', coalesce(c.city, '')), 'D')`;
 
@@ -134,10 +127,10 @@ export type OwnerScope = { ownerUserId: string } | { anyOwner: true };
 
 /** The only SQL for clinics and their photos. */
 export class ClinicsRepository {
-  constructor(readonly db: Kysely<DB>) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
-  async findById(id: string, db: Db = this.db): Promise<ClinicRecord | undefined> {
-    const r = await db
+  async findById(id: string): Promise<ClinicRecord | undefined> {
+    const r = await this.db
       .selectFrom('clinics')
       .select(clinicColumns)
       .where('id', '=', id)
@@ -146,8 +139,8 @@ export class ClinicsRepository {
     return r && toClinic(r);
   }
 
-  async findByOnboardingId(onboardingId: string, db: Db = this.db): Promise<ClinicRecord | undefined> {
-    const r = await db
+  async findByOnboardingId(onboardingId: string): Promise<ClinicRecord | undefined> {
+    const r = await this.db
       .selectFrom('clinics')
       .select(clinicColumns)
       .where('onboarding_id', '=', onboardingId)
@@ -155,23 +148,25 @@ export class ClinicsRepository {
     return r && toClinic(r);
   }
 
-  /** Live clinics of an owner, newest first (ids are UUIDv7, so id order is creation order). */
-  async findByOwner(ownerUserId: string, limit: number, afterId?: string): Promise<ClinicRecord[]> {
+  /** Up to `limit + 1` live clinics of an owner after `afterId`, newest first (UUIDv7: id order is creation order). */
+  async listPageByOwner(ownerUserId: string, afterId: string | undefined, limit: number): Promise<ClinicRecord[]> {
     let q = this.db
       .selectFrom('clinics')
       .select(clinicColumns)
       .where('owner_user_id', '=', ownerUserId)
       .where('deleted_at', 'is', null);
     if (afterId) q = q.where('id', '<', afterId);
-    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+    const rows = await q
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     return rows.map(toClinic);
   }
 
   async insert(
     input: ClinicFields & { id: string; ownerUserId: string; onboardingId?: string; openingHours?: OpeningHours },
-    db: Db = this.db,
   ): Promise<ClinicRecord> {
-    const r = await db
+    const r = await this.db
       .insertInto('clinics')
       .values({
         id: input.id,
@@ -185,31 +180,26 @@ export class ClinicsRepository {
       })
       .returning(clinicColumns)
       .executeTakeFirstOrThrow();
-    await this.refreshDerived(r.id, db);
-    return (await this.findById(r.id, db))!;
+    await this.refreshDerived(r.id);
+    return (await this.findById(r.id))!;
   }
 
   /** Changes a clinic within the scope; undefined when no such clinic is in it. */
-  async update(
-    id: string,
-    scope: OwnerScope,
-    patch: Partial<ClinicFields>,
-    db: Db = this.db,
-  ): Promise<ClinicRecord | undefined> {
-    const r = await ownedBy(db.updateTable('clinics'), scope)
+  async update(id: string, scope: OwnerScope, patch: Partial<ClinicFields>): Promise<ClinicRecord | undefined> {
+    const r = await ownedBy(this.db.updateTable('clinics'), scope)
       .set({ ...columnsOf(patch), updated_at: new Date() })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) return undefined;
     if (patch.name !== undefined || patch.description !== undefined || patch.city !== undefined)
-      await this.refreshDerived(id, db);
-    return this.findById(id, db);
+      await this.refreshDerived(id);
+    return this.findById(id);
   }
 
   /** Replaces the opening hours of a clinic within the scope; false when there is none. */
-  async setOpeningHours(id: string, scope: OwnerScope, hours: OpeningHours, db: Db = this.db): Promise<boolean> {
-    const r = await ownedBy(db.updateTable('clinics'), scope)
+  async setOpeningHours(id: string, scope: OwnerScope, hours: OpeningHours): Promise<boolean> {
+    const r = await ownedBy(this.db.updateTable('clinics'), scope)
       .set({ opening_hours: JSON.stringify(hours), updated_at: new Date() })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
@@ -218,8 +208,8 @@ export class ClinicsRepository {
   }
 
   /** Soft delete: bookings and favourites elsewhere keep naming the id, but the clinic disappears. */
-  async softDelete(id: string, scope: OwnerScope, db: Db = this.db): Promise<boolean> {
-    const r = await ownedBy(db.updateTable('clinics'), scope)
+  async softDelete(id: string, scope: OwnerScope): Promise<boolean> {
+    const r = await ownedBy(this.db.updateTable('clinics'), scope)
       .set({ deleted_at: new Date(), published: false, updated_at: new Date() })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
@@ -231,13 +221,13 @@ export class ClinicsRepository {
    * Recomputes what search reads from other rows: the categories and species of active services and
    * the text document (name, service names, description, city; weighted in that order).
    */
-  async refreshDerived(id: string, db: Db = this.db): Promise<void> {
-    await sql`${DERIVED_UPDATE} where c.id = ${id}`.execute(db);
+  async refreshDerived(id: string): Promise<void> {
+    await sql`${DERIVED_UPDATE} where c.id = ${id}`.execute(this.db);
   }
 
   /** The same for every clinic at once (bulk loads, or after changing how documents are built). */
-  async refreshAllDerived(db: Db = this.db): Promise<void> {
-    await sql`${DERIVED_UPDATE} where c.deleted_at is null`.execute(db);
+  async refreshAllDerived(): Promise<void> {
+    await sql`${DERIVED_UPDATE} where c.deleted_at is null`.execute(this.db);
   }
 
   // Photos ---------------------------------------------------------------------------------------
@@ -271,7 +261,8 @@ export class ClinicsRepository {
         id: p.id,
         clinic_id: p.clinicId,
         sizes: p.sizes,
-        position: sql<number>`coalesce((select max(position) + 1 from clinic_photos where clinic_id = ${p.clinicId}), 0)`,
+        position: sql<number>`coalesce((select max(position) + 1 from clinic_photos
+                                        where clinic_id = ${p.clinicId}), 0)`,
         created_at: new Date(),
       })
       .returning(['id', 'clinic_id', 'position', 'sizes'])

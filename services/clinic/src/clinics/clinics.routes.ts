@@ -1,11 +1,8 @@
 import {
   optionalAuth,
   requireAuth,
-  z,
   type AccessTokenVerifier,
   type ApiRouter,
-  decodeCursor,
-  encodeCursor,
   singleFileUpload,
   uploadedFile,
 } from '@petpro/kit';
@@ -19,27 +16,27 @@ import {
   MineQuery,
   OpeningHoursBody,
   PatchClinicBody,
+  PhotoFileHeaders,
   PhotoParams,
 } from './clinics.schemas.ts';
+import { toClinicView, toHoursView, toPhotoView } from './clinics.view.ts';
 import { IdParams, PhotoSchema } from '../shared/schemas.ts';
-import { isOpenAt } from '../hours/opening-hours.ts';
-import type { ClinicsRepository } from './clinics.repository.ts';
 
 const tags = ['clinics'];
 
-/** Clinic profile, hours and photo endpoints (under /api/v1). */
-export function clinicRoutes(
+/** Clinic profiles, hours and photos, the caller's own clinics, and the public photo files. */
+export function clinicsRoutes(
   api: ApiRouter,
-  deps: { service: ClinicsService; verifier: AccessTokenVerifier; photoMaxBytes: number },
+  deps: { clinics: ClinicsService; verifier: AccessTokenVerifier; photoMaxBytes: number },
 ) {
   const auth = requireAuth(deps.verifier);
   const maybeAuth = optionalAuth(deps.verifier);
-  const { service } = deps;
+  const { clinics } = deps;
 
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/clinics',
+      path: '/api/v1/clinics',
       summary: 'Create a clinic (vendor; admins may name the owner)',
       tags,
       auth: true,
@@ -51,29 +48,30 @@ export function clinicRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      const clinic = await service.create(req.principal!, req.valid.body);
-      res.status(201).json(await service.toDto(req.principal, clinic));
+    async (req, reply) => {
+      const clinic = await clinics.create(req.principal!, req.valid.body);
+      return reply(201, toClinicView(await clinics.detailOf(req.principal, clinic)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/clinics/{id}',
+      path: '/api/v1/clinics/{id}',
       summary: 'A clinic (published ones for everyone; unpublished for the owner and admins)',
       tags,
       params: IdParams,
       responses: { 200: { description: 'The clinic', schema: ClinicSchema }, 404: { description: 'No such clinic' } },
     },
     maybeAuth,
-    async (req, res) => {
-      res.json(await service.toDto(req.principal, await service.readable(req.principal, req.valid.params.id)));
+    async (req, reply) => {
+      const clinic = await clinics.readable(req.principal, req.valid.params.id);
+      return reply(200, toClinicView(await clinics.detailOf(req.principal, clinic)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'patch',
-      path: '/clinics/{id}',
+      path: '/api/v1/clinics/{id}',
       summary: 'Change a clinic (owner or admin)',
       tags,
       auth: true,
@@ -87,16 +85,15 @@ export function clinicRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      res.json(
-        await service.toDto(req.principal, await service.update(req.principal!, req.valid.params.id, req.valid.body)),
-      );
+    async (req, reply) => {
+      const clinic = await clinics.update(req.principal!, req.valid.params.id, req.valid.body);
+      return reply(200, toClinicView(await clinics.detailOf(req.principal, clinic)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/clinics/{id}',
+      path: '/api/v1/clinics/{id}',
       summary: 'Delete a clinic (owner or admin)',
       tags,
       auth: true,
@@ -108,35 +105,28 @@ export function clinicRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      await service.remove(req.principal!, req.valid.params.id);
-      res.status(204).end();
+    async (req, reply) => {
+      await clinics.remove(req.principal!, req.valid.params.id);
+      return reply(204);
     },
   );
 
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/clinics/{id}/hours',
+      path: '/api/v1/clinics/{id}/hours',
       summary: "Opening hours in the clinic's zone, with openNow",
       tags,
       params: IdParams,
       responses: { 200: { description: 'Hours', schema: HoursResponse }, 404: { description: 'No such clinic' } },
     },
     maybeAuth,
-    async (req, res) => {
-      const clinic = await service.readable(req.principal, req.valid.params.id);
-      res.json({
-        ...clinic.openingHours,
-        timeZone: clinic.timeZone,
-        openNow: isOpenAt(clinic.openingHours, clinic.timeZone),
-      });
-    },
+    async (req, reply) => reply(200, toHoursView(await clinics.readable(req.principal, req.valid.params.id))),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'put',
-      path: '/clinics/{id}/hours',
+      path: '/api/v1/clinics/{id}/hours',
       summary: 'Replace the opening hours (owner or admin); ranges must not overlap and start before they end',
       tags,
       auth: true,
@@ -149,20 +139,14 @@ export function clinicRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      const clinic = await service.setHours(req.principal!, req.valid.params.id, req.valid.body);
-      res.json({
-        ...clinic.openingHours,
-        timeZone: clinic.timeZone,
-        openNow: isOpenAt(clinic.openingHours, clinic.timeZone),
-      });
-    },
+    async (req, reply) =>
+      reply(200, toHoursView(await clinics.setHours(req.principal!, req.valid.params.id, req.valid.body))),
   );
 
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/clinics/{id}/photos',
+      path: '/api/v1/clinics/{id}/photos',
       summary: 'Add a photo (JPEG, PNG or WebP; stored re-encoded in several sizes)',
       tags,
       auth: true,
@@ -176,14 +160,15 @@ export function clinicRoutes(
     },
     auth,
     singleFileUpload(deps.photoMaxBytes),
-    async (req, res) => {
-      res.status(201).json(await service.addPhoto(req.principal!, req.valid.params.id, uploadedFile(req).buffer));
+    async (req, reply) => {
+      const photo = await clinics.addPhoto(req.principal!, req.valid.params.id, uploadedFile(req).buffer);
+      return reply(201, toPhotoView(photo));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/clinics/{id}/photos/{photoId}',
+      path: '/api/v1/clinics/{id}/photos/{photoId}',
       summary: 'Remove a photo',
       tags,
       auth: true,
@@ -191,68 +176,49 @@ export function clinicRoutes(
       responses: { 204: { description: 'Removed' }, 404: { description: 'No such photo' } },
     },
     auth,
-    async (req, res) => {
-      await service.deletePhoto(req.principal!, req.valid.params.id, req.valid.params.photoId);
-      res.status(204).end();
+    async (req, reply) => {
+      await clinics.deletePhoto(req.principal!, req.valid.params.id, req.valid.params.photoId);
+      return reply(204);
     },
   );
-  return api;
-}
 
-/** The caller's own clinics (under /api/v1). */
-export function vendorClinicRoutes(
-  api: ApiRouter,
-  deps: { service: ClinicsService; clinics: ClinicsRepository; verifier: AccessTokenVerifier },
-) {
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/vendor/clinics',
+      path: '/api/v1/vendor/clinics',
       summary: 'Clinics the caller owns',
       tags,
       auth: true,
       query: MineQuery,
       responses: { 200: { description: 'Own clinics', schema: ClinicListSchema } },
     },
-    requireAuth(deps.verifier),
-    async (req, res) => {
-      const { limit, cursor } = req.valid.query;
-      const after = cursor ? decodeCursor(cursor, { id: 'uuid' }).id : undefined;
-      const rows = await deps.clinics.findByOwner(req.principal!.userId, limit + 1, after);
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      res.json({
-        items: await deps.service.toDtos(req.principal, page),
-        nextCursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
-      });
+    auth,
+    async (req, reply) => {
+      const page = await clinics.listOwnPage(req.principal!, req.valid.query);
+      return reply(200, { items: page.items.map((d) => toClinicView(d)), nextCursor: page.nextCursor });
     },
   );
-  return api;
-}
 
-/** Public photo files (under /api/v1). */
-export function mediaRoutes(api: ApiRouter, deps: { service: ClinicsService }) {
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/media/clinic/photos/{photoId}/{file}',
+      path: '/api/v1/media/clinic/photos/{photoId}/{file}',
       summary: 'A clinic photo (small, medium or large WebP)',
       tags: ['media'],
       params: MediaParams,
       responses: {
-        200: { description: 'image/webp', schema: z.string().openapi({ format: 'binary' }) },
+        200: { description: 'image/webp', stream: 'image/webp', headers: PhotoFileHeaders },
         404: { description: 'No such photo' },
       },
     },
-    async (req, res, next) => {
+    async (req, reply) => {
       const size = req.valid.params.file.replace(/\.webp$/, '');
-      const stream = await deps.service.openPhoto(req.valid.params.photoId, size);
-      res.setHeader('Content-Type', 'image/webp');
+      const stream = await clinics.openPhoto(req.valid.params.photoId, size);
       // A photo id is never reused for other bytes, so the file can be cached for good.
-      res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-      stream.on('error', next);
-      stream.pipe(res);
+      return reply(200, stream, {
+        'Content-Type': 'image/webp',
+        'Cache-Control': 'public, max-age=31536000, immutable',
+      });
     },
   );
-  return api;
 }

@@ -1,4 +1,4 @@
-import { z } from '@petpro/kit';
+import { pageOf, z } from '@petpro/kit';
 import {
   LocationSchema,
   PhotoSchema,
@@ -42,6 +42,7 @@ export const OpeningHoursSchema = z
 export const HoursResponse = OpeningHoursSchema.extend({ timeZone: z.string(), openNow: z.boolean() }).openapi(
   'ClinicHours',
 );
+export type HoursView = z.output<typeof HoursResponse>;
 
 const clinicFields = {
   name: text(200),
@@ -104,11 +105,12 @@ export const ClinicSchema = z
     updatedAt: z.string(),
   })
   .openapi('Clinic');
+export type ClinicView = z.output<typeof ClinicSchema>;
 
 export const MineQuery = z.object({ ...pageQuery });
-export const ClinicListSchema = z
-  .object({ items: z.array(ClinicSchema), nextCursor: z.string().nullable() })
-  .openapi('ClinicList');
+export const ClinicListSchema = pageOf(ClinicSchema).openapi('ClinicList');
 
 export const PhotoParams = z.object({ id: z.uuid(), photoId: z.uuid() });
 export const MediaParams = z.object({ photoId: z.uuid(), file: z.string().regex(/^(small|medium|large)\.webp$/) });
+/** A photo file: never reused for other bytes, so cached for good. */
+export const PhotoFileHeaders = { 'Content-Type': z.literal('image/webp'), 'Cache-Control': z.string() };

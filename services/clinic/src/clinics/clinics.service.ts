@@ -7,45 +7,27 @@ import {
   NotFoundError,
   ValidationError,
   assertPermission,
+  decodeCursor,
+  toPage,
   hasPermission,
   isAdmin,
   renderImageSizes,
   type Principal,
   type WindowQuota,
-  withTransaction,
 } from '@petpro/kit';
-import type { ClinicFields, ClinicRecord, ClinicsRepository, OwnerScope, PhotoRecord } from './clinics.repository.ts';
-import { isOpenAt, normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
+import type { ClinicFields, ClinicRecord, OwnerScope, PhotoRecord } from './clinics.repository.ts';
+import { normaliseOpeningHours, validateOpeningHours, type OpeningHours } from '../hours/opening-hours.ts';
 import type { FileStore } from '../shared/storage.ts';
-import type { Kysely } from 'kysely';
-import type { DB } from '../db.ts';
-import { clinicChanged } from '../events/availability-events.ts';
+import type { ClinicStore } from '../store.ts';
 
 export const PHOTO_SIZES = { small: 320, medium: 800, large: 1600 } as const;
 type PhotoSize = keyof typeof PHOTO_SIZES;
 
-export interface PhotoDto {
-  id: string;
-  urls: Record<string, string>;
-}
-
-/** A clinic as answered: the stored fields with times as ISO strings, `openNow` and photo URLs. */
-export interface ClinicDto extends Omit<ClinicRecord, 'ownerUserId' | 'onboardingId' | 'createdAt' | 'updatedAt'> {
-  ownerUserId?: string;
-  openNow: boolean;
-  photos: PhotoDto[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** Public URL of one stored photo size (served by the media route, through the gateway). */
-export function photoUrl(photoId: string, size: string): string {
-  return `/api/v1/media/clinic/photos/${photoId}/${size}.webp`;
-}
-
-/** The photo DTO: one URL per stored size. */
-export function toPhotoDto(p: PhotoRecord): PhotoDto {
-  return { id: p.id, urls: Object.fromEntries(p.sizes.map((s) => [s, photoUrl(p.id, s)])) };
+/** A clinic with what its view shows besides the record: its photos, and whether the caller sees the owner. */
+export interface ClinicDetails {
+  clinic: ClinicRecord;
+  photos: PhotoRecord[];
+  showOwner: boolean;
 }
 
 /** The kinds of change a caller may make to a clinic, each tied to the vendor permission it needs. */
@@ -60,8 +42,7 @@ const WRITE_PERMISSION: Record<ClinicWrite, string> = {
 export class ClinicsService {
   constructor(
     private readonly deps: {
-      clinics: ClinicsRepository;
-      db: Kysely<DB>;
+      store: ClinicStore;
       files: FileStore;
       photoMaxCount: number;
       uploads: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> };
@@ -73,9 +54,12 @@ export class ClinicsService {
     return !!p && (isAdmin(p) || clinic.ownerUserId === p.userId);
   }
 
-  /** A clinic the caller may see: published ones for everyone, unpublished ones for the owner and admins; 404 otherwise. */
+  /**
+   * A clinic the caller may see: published ones for everyone, unpublished ones for the owner and admins; 404
+   * otherwise.
+   */
   async readable(p: Principal | undefined, id: string): Promise<ClinicRecord> {
-    const clinic = await this.deps.clinics.findById(id);
+    const clinic = await this.deps.store.repos.clinics.findById(id);
     if (!clinic || (!clinic.published && !this.isManager(p, clinic))) throw clinicNotFound();
     return clinic;
   }
@@ -93,35 +77,38 @@ export class ClinicsService {
     return clinic;
   }
 
-  /** The response shape; the owner id is shown only to the owner and admins. */
-  async toDto(p: Principal | undefined, clinic: ClinicRecord, now = new Date()): Promise<ClinicDto> {
-    const [dto] = await this.toDtos(p, [clinic], now);
-    return dto!;
+  /** What the view of each clinic needs: its photos, and the owner id only for the owner and admins. */
+  async detailsOf(p: Principal | undefined, clinics: ClinicRecord[]): Promise<ClinicDetails[]> {
+    const photos = await this.deps.store.repos.clinics.photosOf(clinics.map((c) => c.id));
+    return clinics.map((clinic) => ({
+      clinic,
+      photos: photos.filter((ph) => ph.clinicId === clinic.id),
+      showOwner: this.isManager(p, clinic),
+    }));
   }
 
-  async toDtos(p: Principal | undefined, clinics: ClinicRecord[], now = new Date()): Promise<ClinicDto[]> {
-    const photos = await this.deps.clinics.photosOf(clinics.map((c) => c.id));
-    return clinics.map((c) => ({
-      id: c.id,
-      ...(this.isManager(p, c) ? { ownerUserId: c.ownerUserId } : {}),
-      name: c.name,
-      description: c.description,
-      phone: c.phone,
-      email: c.email,
-      address: c.address,
-      city: c.city,
-      province: c.province,
-      location: c.location,
-      timeZone: c.timeZone,
-      published: c.published,
-      openingHours: c.openingHours,
-      openNow: isOpenAt(c.openingHours, c.timeZone, now),
-      categories: c.categories,
-      species: c.species,
-      photos: photos.filter((ph) => ph.clinicId === c.id).map(toPhotoDto),
-      createdAt: c.createdAt.toISOString(),
-      updatedAt: c.updatedAt.toISOString(),
-    }));
+  /** The same for one clinic. */
+  async detailOf(p: Principal | undefined, clinic: ClinicRecord): Promise<ClinicDetails> {
+    const [details] = await this.detailsOf(p, [clinic]);
+    return details!;
+  }
+
+  /** A page of the caller's own live clinics, newest first (the cursor holds the last id). */
+  async listOwnPage(
+    p: Principal,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: ClinicDetails[]; nextCursor: string | null }> {
+    const after = q.cursor ? decodeCursor(q.cursor, { id: 'uuid' }).id : undefined;
+    const rows = await this.deps.store.repos.clinics.listPageByOwner(p.userId, after, q.limit);
+    const page = toPage(rows, q.limit, (last) => ({ id: last.id }));
+    return { items: await this.detailsOf(p, page.items), nextCursor: page.nextCursor };
+  }
+
+  /** Any live clinic, published or not (for other services: a calendar works before publishing); 404 when none. */
+  async findById(id: string): Promise<ClinicRecord> {
+    const clinic = await this.deps.store.repos.clinics.findById(id);
+    if (!clinic) throw clinicNotFound();
+    return clinic;
   }
 
   /** Creates a clinic owned by the caller (an admin may name another owner). */
@@ -145,21 +132,21 @@ export class ClinicsService {
       published: input.published ?? false,
     };
     if (fields.published) assertPublishable(fields);
-    return this.deps.clinics.insert({ ...fields, id: uuidv7(), ownerUserId: owner });
+    return this.deps.store.repos.clinics.insert({ ...fields, id: uuidv7(), ownerUserId: owner });
   }
 
   async update(p: Principal, id: string, patch: Partial<ClinicFields>): Promise<ClinicRecord> {
     const clinic = await this.writable(p, id);
     const merged: ClinicFields = { ...clinic, ...patch };
     if (merged.published) assertPublishable(merged);
-    const updated = await this.deps.clinics.update(id, ownerScope(p), patch);
+    const updated = await this.deps.store.repos.clinics.update(id, ownerScope(p), patch);
     if (!updated) throw clinicNotFound();
     return updated;
   }
 
   async remove(p: Principal, id: string): Promise<void> {
     await this.writable(p, id);
-    if (!(await this.deps.clinics.softDelete(id, ownerScope(p)))) throw clinicNotFound();
+    if (!(await this.deps.store.repos.clinics.softDelete(id, ownerScope(p)))) throw clinicNotFound();
   }
 
   /** Replaces the opening hours after validating them (400 naming each bad range). */
@@ -167,13 +154,13 @@ export class ClinicsService {
     await this.writable(p, id);
     const errors = validateOpeningHours(hours);
     if (errors.length) throw new ValidationError(errors, 'The opening hours are not valid');
-    const set = await withTransaction(this.deps.db, async (trx) => {
-      const ok = await this.deps.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours), trx);
-      if (ok) await clinicChanged(trx, 'clinic.hours.changed', id);
+    const set = await this.deps.store.transaction(async (repos) => {
+      const ok = await repos.clinics.setOpeningHours(id, ownerScope(p), normaliseOpeningHours(hours));
+      if (ok) await repos.events.clinicChanged('clinic.hours.changed', id);
       return ok;
     });
     if (!set) throw clinicNotFound();
-    return (await this.deps.clinics.findById(id))!;
+    return (await this.deps.store.repos.clinics.findById(id))!;
   }
 
   // Photos ---------------------------------------------------------------------------------------
@@ -183,9 +170,9 @@ export class ClinicsService {
    * counts against the uploader's hourly budget (429), 415 unless its bytes are JPEG, PNG or WebP,
    * 413 past the pixel limit.
    */
-  async addPhoto(p: Principal, clinicId: string, data: Buffer): Promise<PhotoDto> {
+  async addPhoto(p: Principal, clinicId: string, data: Buffer): Promise<PhotoRecord> {
     await this.writable(p, clinicId);
-    if ((await this.deps.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount)
+    if ((await this.deps.store.repos.clinics.countPhotos(clinicId)) >= this.deps.photoMaxCount)
       throw new ConflictError('too_many_photos', `A clinic can have at most ${this.deps.photoMaxCount} photos`);
     await this.deps.uploads.quota.consume(`upload:${p.userId}`);
     const sizes = Object.keys(PHOTO_SIZES) as PhotoSize[];
@@ -202,20 +189,20 @@ export class ClinicsService {
       await Promise.all(sizes.map((s) => this.deps.files.remove(photoKey(clinicId, id, s))));
       throw err;
     }
-    return toPhotoDto(await this.deps.clinics.addPhoto({ id, clinicId, sizes }));
+    return this.deps.store.repos.clinics.addPhoto({ id, clinicId, sizes });
   }
 
   async deletePhoto(p: Principal, clinicId: string, photoId: string): Promise<void> {
     await this.writable(p, clinicId);
-    const photo = await this.deps.clinics.findPhoto(photoId);
-    if (!photo || photo.clinicId !== clinicId || !(await this.deps.clinics.deletePhoto(clinicId, photoId)))
+    const photo = await this.deps.store.repos.clinics.findPhoto(photoId);
+    if (!photo || photo.clinicId !== clinicId || !(await this.deps.store.repos.clinics.deletePhoto(clinicId, photoId)))
       throw new NotFoundError('photo_not_found', 'No such photo');
     await Promise.all(photo.sizes.map((s) => this.deps.files.remove(photoKey(clinicId, photoId, s))));
   }
 
   /** The bytes of one photo size (public: photo ids are random and only listed on visible clinics). */
   async openPhoto(photoId: string, size: string): Promise<Readable> {
-    const photo = await this.deps.clinics.findPhoto(photoId);
+    const photo = await this.deps.store.repos.clinics.findPhoto(photoId);
     if (!photo?.sizes.includes(size)) throw new NotFoundError('photo_not_found', 'No such photo');
     const stream = await this.deps.files.open(photoKey(photo.clinicId, photo.id, size));
     if (!stream) throw new NotFoundError('photo_not_found', 'No such photo');

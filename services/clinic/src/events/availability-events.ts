@@ -4,20 +4,25 @@
  * the transaction of the change and read by the booking service from `GET /internal/events`.
  */
 import { appendFeedEvents } from '@petpro/kit';
-import type { QueryExecutorProvider } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db.ts';
 
 /** Types of the clinic's availability events; the payload always names the clinic. */
 export type ClinicAvailabilityEvent = 'clinic.hours.changed' | 'clinic.service.changed' | 'clinic.staff.changed';
 
-/**
- * Records that a clinic's bookable time changed; call with the change's transaction, as its last statement.
- * `serviceIds`/`staffIds` narrow what changed when known.
- */
-export function clinicChanged(
-  trx: QueryExecutorProvider,
-  type: ClinicAvailabilityEvent,
-  clinicId: string,
-  scope: { serviceIds?: string[]; staffIds?: string[] } = {},
-): Promise<void> {
-  return appendFeedEvents(trx, [{ type, payload: { clinicId, ...scope } }]);
+/** The feed's only writer in the clinic service; always used inside the change's `store.transaction`. */
+export class AvailabilityEventsRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /**
+   * Records that a clinic's bookable time changed, as the last statement of the change's transaction
+   * (the feed's order lock is held to the commit). `serviceIds`/`staffIds` narrow what changed when known.
+   */
+  clinicChanged(
+    type: ClinicAvailabilityEvent,
+    clinicId: string,
+    scope: { serviceIds?: string[]; staffIds?: string[] } = {},
+  ): Promise<void> {
+    return appendFeedEvents(this.db, [{ type, payload: { clinicId, ...scope } }]);
+  }
 }

@@ -15,7 +15,10 @@ export interface WeeklyHours {
   weekday: number;
   ranges: TimeRange[];
 }
-/** A dated exception: without ranges (or with none) the clinic is closed all day; with ranges they replace that day's weekly hours. */
+/**
+ * A dated exception: without ranges (or with none) the clinic is closed all day; with ranges they replace that day's
+ * weekly hours.
+ */
 export interface Closure {
   date: string;
   reason: string;

@@ -1,9 +1,7 @@
-import type { Kysely } from 'kysely';
-import { withTransaction, z, type Logger, type Mailer } from '@petpro/kit';
-import type { DB } from '../db.ts';
-import type { OutboxRepository } from './outbox.repository.ts';
+import { z, type Logger, type Mailer } from '@petpro/kit';
 import type { AuthClient } from '../shared/auth-client.ts';
 import { templates, type Decision } from './templates.ts';
+import type { ClinicStore } from '../store.ts';
 
 export const DECISION_MAIL = 'onboarding_decision';
 
@@ -30,8 +28,7 @@ export class OutboxDispatcher {
 
   constructor(
     private readonly deps: {
-      db: Kysely<DB>;
-      outbox: OutboxRepository;
+      store: ClinicStore;
       auth: AuthClient;
       mailer: Mailer;
       log: Logger;
@@ -57,16 +54,16 @@ export class OutboxDispatcher {
    */
   private async run(): Promise<void> {
     for (;;) {
-      const handled = await withTransaction(this.deps.db, async (trx) => {
-        const msg = await this.deps.outbox.lockNextDue(trx);
+      const handled = await this.deps.store.transaction(async (repos) => {
+        const msg = await repos.outbox.lockNextDue();
         if (!msg) return false;
         try {
           await this.send(msg.kind, msg.payload);
-          await this.deps.outbox.markSent(msg.id, trx);
+          await repos.outbox.markSent(msg.id);
         } catch (err) {
           const next = new Date(Date.now() + backoffMs(msg.attempts, this.deps.retryBaseMs, this.deps.retryMaxMs));
           this.deps.log.warn({ err, mail: msg.id, attempts: msg.attempts + 1 }, 'mail not sent; will retry');
-          await this.deps.outbox.markFailed(msg.id, (err as Error).message ?? String(err), next, trx);
+          await repos.outbox.markFailed(msg.id, (err as Error).message ?? String(err), next);
         }
         return true;
       });

@@ -16,7 +16,8 @@ export const templates = {
           subject: `Your PetPro verification code: ${v.code}`,
           heading: greeting(lang),
           paragraphs: [
-            'This address was given as the business contact in a PetPro vendor application. Enter this code in the application to confirm it:',
+            'This address was given as the business contact in a PetPro vendor application. Enter this code in the ' +
+              'application to confirm it:',
             `Verification code: ${v.code}`,
             `The code is valid for ${v.minutes} minutes. If you know nothing of this application, ignore this email.`,
           ],
@@ -25,7 +26,8 @@ export const templates = {
           subject: `Kode verifikasi PetPro Anda: ${v.code}`,
           heading: greeting(lang),
           paragraphs: [
-            'Alamat ini dicantumkan sebagai kontak usaha dalam pendaftaran mitra PetPro. Masukkan kode ini di formulir pendaftaran untuk mengonfirmasinya:',
+            'Alamat ini dicantumkan sebagai kontak usaha dalam pendaftaran mitra PetPro. Masukkan kode ini di ' +
+              'formulir pendaftaran untuk mengonfirmasinya:',
             `Kode verifikasi: ${v.code}`,
             `Kode ini berlaku ${v.minutes} menit. Jika Anda tidak mengetahui pendaftaran ini, abaikan email ini.`,
           ],
@@ -43,7 +45,10 @@ export const templates = {
           subject: 'You are invited to join a clinic on PetPro',
           heading: greeting(lang),
           paragraphs: [
-            `${clinic ? `${clinic}, a clinic on PetPro,` : 'A clinic on PetPro'} invites you to join its staff, so that you can see its schedule and bookings. To accept, log in to PetPro with this email address and accept the invitation${v.url ? ' from the link below' : ' with the code below'}. It is valid for ${v.days} days and works once.`,
+            `${clinic ? `${clinic}, a clinic on PetPro,` : 'A clinic on PetPro'} invites you to join its staff, so ` +
+              `that you can see its schedule and bookings. To accept, log in to PetPro with this email address and ` +
+              `accept the invitation${v.url ? ' from the link below' : ' with the code below'}. It is valid for ` +
+              `${v.days} days and works once.`,
             `Invitation code: ${v.token}`,
             'If you do not know this clinic, ignore this email: nothing changes without your acceptance.',
           ],
@@ -53,7 +58,10 @@ export const templates = {
           subject: 'Anda diundang bergabung dengan klinik di PetPro',
           heading: greeting(lang),
           paragraphs: [
-            `${clinic ? `${clinic}, klinik di PetPro,` : 'Sebuah klinik di PetPro'} mengundang Anda bergabung sebagai staf, agar Anda dapat melihat jadwal dan pemesanannya. Untuk menerima, masuk ke PetPro dengan alamat email ini lalu terima undangan${v.url ? ' melalui tautan di bawah' : ' dengan kode di bawah'}. Undangan berlaku ${v.days} hari dan hanya dapat digunakan sekali.`,
+            `${clinic ? `${clinic}, klinik di PetPro,` : 'Sebuah klinik di PetPro'} mengundang Anda bergabung ` +
+              `sebagai staf, agar Anda dapat melihat jadwal dan pemesanannya. Untuk menerima, masuk ke PetPro dengan ` +
+              `alamat email ini lalu terima undangan${v.url ? ' melalui tautan di bawah' : ' dengan kode di bawah'}. ` +
+              `Undangan berlaku ${v.days} hari dan hanya dapat digunakan sekali.`,
             `Kode undangan: ${v.token}`,
             'Jika Anda tidak mengenal klinik ini, abaikan email ini: tidak ada yang berubah tanpa persetujuan Anda.',
           ],
@@ -81,7 +89,8 @@ export const templates = {
             subject: 'Your PetPro vendor application is approved',
             heading: greeting(lang, v.name),
             paragraphs: [
-              `Good news: ${application} is approved. Your clinic has been created; log in again to manage it, then add opening hours, staff and services and publish it.`,
+              `Good news: ${application} is approved. Your clinic has been created; log in again to manage it, then ` +
+                `add opening hours, staff and services and publish it.`,
             ],
             action: v.url ? { label: 'Open PetPro', url: v.url } : undefined,
           })
@@ -89,7 +98,8 @@ export const templates = {
             subject: 'Pendaftaran mitra PetPro Anda disetujui',
             heading: greeting(lang, v.name),
             paragraphs: [
-              `Kabar baik: ${application} telah disetujui. Klinik Anda sudah dibuat; silakan masuk kembali untuk mengelolanya, lalu tambahkan jam buka, staf, dan layanan sebelum menerbitkannya.`,
+              `Kabar baik: ${application} telah disetujui. Klinik Anda sudah dibuat; silakan masuk kembali untuk ` +
+                `mengelolanya, lalu tambahkan jam buka, staf, dan layanan sebelum menerbitkannya.`,
             ],
             action: v.url ? { label: 'Buka PetPro', url: v.url } : undefined,
           });
@@ -112,7 +122,8 @@ export const templates = {
           subject: 'Your PetPro vendor application needs changes',
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Our team reviewed ${application} and asks for some changes before it can be approved. Update it and submit it again.`,
+            `Our team reviewed ${application} and asks for some changes before it can be approved. Update it and ` +
+              `submit it again.`,
             ...reason,
           ],
           action: v.url ? { label: 'Update the application', url: v.url } : undefined,
@@ -121,7 +132,8 @@ export const templates = {
           subject: 'Pendaftaran mitra PetPro Anda perlu diperbaiki',
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Tim kami telah meninjau ${application} dan meminta beberapa perbaikan sebelum dapat disetujui. Perbarui lalu kirim kembali.`,
+            `Tim kami telah meninjau ${application} dan meminta beberapa perbaikan sebelum dapat disetujui. Perbarui ` +
+              `lalu kirim kembali.`,
             ...reason,
           ],
           action: v.url ? { label: 'Perbarui pendaftaran', url: v.url } : undefined,

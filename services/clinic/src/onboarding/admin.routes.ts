@@ -1,29 +1,17 @@
 import type { RequestHandler } from 'express';
-import {
-  ForbiddenError,
-  requireAuth,
-  type AccessTokenVerifier,
-  type ApiRouter,
-  decodeCursor,
-  encodeCursor,
-} from '@petpro/kit';
+import { ForbiddenError, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { OnboardingService } from './onboarding.service.ts';
 import type { ApprovalService } from './approval.service.ts';
-import type { OnboardingRepository } from './onboarding.repository.ts';
 import { ApplicationParams, ApplicationSchema, QueueQuery, QueueSchema, ReasonBody } from './onboarding.schemas.ts';
+import { toApplicationView, toQueueItemView } from './onboarding.view.ts';
 import { canReview } from '../shared/access.ts';
 
 const tags = ['admin onboarding'];
 
-/** The review tools for admins (under /api/v1). */
+/** The review tools for admins and reviewers. */
 export function adminOnboardingRoutes(
   api: ApiRouter,
-  deps: {
-    service: OnboardingService;
-    approvals: ApprovalService;
-    repo: OnboardingRepository;
-    verifier: AccessTokenVerifier;
-  },
+  deps: { onboarding: OnboardingService; approvals: ApprovalService; verifier: AccessTokenVerifier },
 ) {
   const auth = requireAuth(deps.verifier);
   // The gateway already requires the admin role here; checked again so the service is safe on its own.
@@ -33,12 +21,12 @@ export function adminOnboardingRoutes(
         ? undefined
         : new ForbiddenError('forbidden', 'This needs the permission onboarding:review'),
     );
-  const { service } = deps;
+  const { onboarding, approvals } = deps;
 
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/admin/onboarding',
+      path: '/api/v1/admin/onboarding',
       summary: 'The review queue, oldest waiting first (status and age filters)',
       tags,
       auth: true,
@@ -47,33 +35,16 @@ export function adminOnboardingRoutes(
     },
     auth,
     reviewer,
-    async (req, res) => {
-      const q = req.valid.query;
-      const now = Date.now();
-      const after = q.cursor ? decodeCursor(q.cursor, { w: 'instant', id: 'uuid' }) : undefined;
-      const rows = await deps.repo.queue({
-        statuses: q.status ?? ['submitted', 'approving'],
-        olderThan: q.olderThanHours === undefined ? undefined : new Date(now - q.olderThanHours * 3_600_000),
-        newerThan: q.newerThanHours === undefined ? undefined : new Date(now - q.newerThanHours * 3_600_000),
-        limit: q.limit + 1,
-        after: after && { waitingSince: after.w, id: after.id },
-      });
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      res.json({
-        items: page.map((a) => service.queueItem(a)),
-        // Microsecond timestamps would lose precision in a JS Date; the cursor keeps the ISO text of the millisecond and the id breaks ties.
-        nextCursor:
-          rows.length > q.limit && last
-            ? encodeCursor({ w: (last.submittedAt ?? last.createdAt).toISOString(), id: last.id })
-            : null,
-      });
+    async (req, reply) => {
+      const page = await onboarding.queuePage(req.valid.query);
+      const now = new Date();
+      return reply(200, { items: page.items.map((a) => toQueueItemView(a, now)), nextCursor: page.nextCursor });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/admin/onboarding/{id}',
+      path: '/api/v1/admin/onboarding/{id}',
       summary: 'An application with its history and documents',
       tags,
       auth: true,
@@ -85,16 +56,18 @@ export function adminOnboardingRoutes(
     },
     auth,
     reviewer,
-    async (req, res) => {
-      res.json(await service.toDto(req.principal, await service.visible(req.principal!, req.valid.params.id), true));
+    async (req, reply) => {
+      const app = await onboarding.visible(req.principal!, req.valid.params.id);
+      return reply(200, toApplicationView(await onboarding.detailsOf(req.principal, app, true)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/admin/onboarding/{id}/approve',
+      path: '/api/v1/admin/onboarding/{id}/approve',
       summary:
-        'Approve: creates the clinic and grants the vendor role (202 while the auth service is unreachable; retried until done)',
+        'Approve: creates the clinic and grants the vendor role (202 while the auth service is unreachable; retried ' +
+        'until done)',
       tags,
       auth: true,
       params: ApplicationParams,
@@ -107,15 +80,16 @@ export function adminOnboardingRoutes(
     },
     auth,
     reviewer,
-    async (req, res) => {
-      const app = await deps.approvals.approve(req.principal!, req.valid.params.id);
-      res.status(app.status === 'approved' ? 200 : 202).json(await service.toDto(req.principal, app, true));
+    async (req, reply) => {
+      const app = await approvals.approve(req.principal!, req.valid.params.id);
+      const view = toApplicationView(await onboarding.detailsOf(req.principal, app, true));
+      return reply(app.status === 'approved' ? 200 : 202, view);
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/admin/onboarding/{id}/reject',
+      path: '/api/v1/admin/onboarding/{id}/reject',
       summary: 'Reject with a reason (final)',
       tags,
       auth: true,
@@ -128,20 +102,15 @@ export function adminOnboardingRoutes(
     },
     auth,
     reviewer,
-    async (req, res) => {
-      res.json(
-        await service.toDto(
-          req.principal,
-          await service.decide(req.principal!, req.valid.params.id, 'reject', req.valid.body.reason),
-          true,
-        ),
-      );
+    async (req, reply) => {
+      const app = await onboarding.decide(req.principal!, req.valid.params.id, 'reject', req.valid.body.reason);
+      return reply(200, toApplicationView(await onboarding.detailsOf(req.principal, app, true)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/admin/onboarding/{id}/request-changes',
+      path: '/api/v1/admin/onboarding/{id}/request-changes',
       summary: 'Send back for changes with a reason (editable again)',
       tags,
       auth: true,
@@ -154,15 +123,10 @@ export function adminOnboardingRoutes(
     },
     auth,
     reviewer,
-    async (req, res) => {
-      res.json(
-        await service.toDto(
-          req.principal,
-          await service.decide(req.principal!, req.valid.params.id, 'request_changes', req.valid.body.reason),
-          true,
-        ),
-      );
+    async (req, reply) => {
+      const { id } = req.valid.params;
+      const app = await onboarding.decide(req.principal!, id, 'request_changes', req.valid.body.reason);
+      return reply(200, toApplicationView(await onboarding.detailsOf(req.principal, app, true)));
     },
   );
-  return api;
 }

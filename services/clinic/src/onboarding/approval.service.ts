@@ -1,16 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Kysely } from 'kysely';
-import { ForbiddenError, NotFoundError, withTransaction, type Logger, type Principal } from '@petpro/kit';
-import type { DB } from '../db.ts';
-import type { ApplicationRecord, OnboardingRepository } from './onboarding.repository.ts';
-import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
-import type { CatalogueRepository } from '../catalogue/catalogue.repository.ts';
+import { ForbiddenError, type Logger, type Principal } from '@petpro/kit';
+import type { ApplicationRecord } from './onboarding.repository.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
-import type { OutboxRepository } from '../mail/outbox.repository.ts';
 import { DECISION_MAIL, backoffMs, type DecisionMailPayload, type OutboxDispatcher } from '../mail/outbox.service.ts';
 import { canReview } from '../shared/access.ts';
-import { requireTransition } from './onboarding.service.ts';
+import { applicationNotFound, requireTransition } from './onboarding.model.ts';
 import type { ActorKind } from './state-machine.ts';
+import type { ClinicStore } from '../store.ts';
 
 export const VENDOR_ROLE = 'vendor';
 /** How long a claimed approval is left to the instance working on it before another may retry it. */
@@ -35,11 +31,7 @@ const LEASE_MS = 60_000;
 export class ApprovalService {
   constructor(
     private readonly deps: {
-      db: Kysely<DB>;
-      repo: OnboardingRepository;
-      clinics: ClinicsRepository;
-      catalogue: CatalogueRepository;
-      outbox: OutboxRepository;
+      store: ClinicStore;
       dispatcher: OutboxDispatcher;
       auth: AuthClient;
       log: Logger;
@@ -51,42 +43,30 @@ export class ApprovalService {
   /** Starts (or re-runs) the approval; resolves with the application, `approved` or still `approving`. */
   async approve(p: Principal, id: string): Promise<ApplicationRecord> {
     if (!canReview(p)) throw new ForbiddenError('forbidden', 'Only reviewers can decide on applications');
-    await withTransaction(this.deps.db, async (trx) => {
-      const app = await this.deps.repo.findById(id, trx, true);
-      if (!app) throw new NotFoundError('onboarding_not_found', 'No such application');
+    await this.deps.store.transaction(async (repos) => {
+      const app = await repos.onboarding.findById(id, { forUpdate: true });
+      if (!app) throw applicationNotFound();
       const to = requireTransition(app.status, 'approve', 'admin');
       // The lease keeps the background worker off while this request runs the saga itself.
       const lease = new Date(Date.now() + LEASE_MS);
       if (app.status === 'submitted') {
-        await this.deps.repo.transition(
-          id,
-          { anyApplicant: true },
-          ['submitted'],
-          to,
-          { reviewedBy: p.userId, reviewReason: null, approvalNextAttemptAt: lease, resetApproval: true },
-          trx,
-        );
-        await this.deps.repo.addEvent(
-          id,
-          uuidv7(),
-          {
-            type: 'approval_started',
-            actorKind: 'admin',
-            actorUserId: p.userId,
-            fromStatus: 'submitted',
-            toStatus: to,
-          },
-          trx,
-        );
+        await repos.onboarding.transition(id, { anyApplicant: true }, ['submitted'], to, {
+          reviewedBy: p.userId,
+          reviewReason: null,
+          approvalNextAttemptAt: lease,
+          resetApproval: true,
+        });
+        await repos.onboarding.addEvent(id, uuidv7(), {
+          type: 'approval_started',
+          actorKind: 'admin',
+          actorUserId: p.userId,
+          fromStatus: 'submitted',
+          toStatus: to,
+        });
       } else {
-        await this.deps.repo.transition(
-          id,
-          { anyApplicant: true },
-          ['approving'],
-          to,
-          { approvalNextAttemptAt: lease },
-          trx,
-        );
+        await repos.onboarding.transition(id, { anyApplicant: true }, ['approving'], to, {
+          approvalNextAttemptAt: lease,
+        });
       }
     });
     return this.advance(id, { kind: 'admin', userId: p.userId });
@@ -105,34 +85,25 @@ export class ApprovalService {
         { err, application: id, attempts: app.approvalAttempts + 1, next },
         'vendor role grant failed; approval will be retried',
       );
-      await this.deps.repo.approvalFailed(id, message, next);
-      return (await this.deps.repo.findById(id))!;
+      await this.deps.store.repos.onboarding.approvalFailed(id, message, next);
+      return (await this.deps.store.repos.onboarding.findById(id))!;
     }
-    await withTransaction(this.deps.db, async (trx) => {
-      const current = await this.deps.repo.findById(id, trx, true);
+    await this.deps.store.transaction(async (repos) => {
+      const current = await repos.onboarding.findById(id, { forUpdate: true });
       if (current?.status !== 'approving') return;
       const to = requireTransition(current.status, 'complete_approval', actor.kind === 'admin' ? 'admin' : 'system');
-      await this.deps.repo.transition(
-        id,
-        { anyApplicant: true },
-        ['approving'],
-        to,
-        { decidedAt: new Date(), approvalNextAttemptAt: null },
-        trx,
-      );
-      await this.deps.repo.addEvent(
-        id,
-        uuidv7(),
-        {
-          type: 'approved',
-          actorKind: actor.kind,
-          actorUserId: actor.userId,
-          fromStatus: 'approving',
-          toStatus: to,
-          detail: { clinicId: current.clinicId, attempts: current.approvalAttempts + 1 },
-        },
-        trx,
-      );
+      await repos.onboarding.transition(id, { anyApplicant: true }, ['approving'], to, {
+        decidedAt: new Date(),
+        approvalNextAttemptAt: null,
+      });
+      await repos.onboarding.addEvent(id, uuidv7(), {
+        type: 'approved',
+        actorKind: actor.kind,
+        actorUserId: actor.userId,
+        fromStatus: 'approving',
+        toStatus: to,
+        detail: { clinicId: current.clinicId, attempts: current.approvalAttempts + 1 },
+      });
       const payload: DecisionMailPayload = {
         applicationId: id,
         applicantUserId: current.applicantUserId,
@@ -140,10 +111,10 @@ export class ApprovalService {
         reason: null,
         business: current.business?.legalName ?? '',
       };
-      await this.deps.outbox.enqueue(uuidv7(), DECISION_MAIL, { ...payload }, trx);
+      await repos.outbox.enqueue(uuidv7(), DECISION_MAIL, { ...payload });
     });
     void this.deps.dispatcher.dispatch().catch((err: unknown) => this.deps.log.error({ err }, 'mail dispatch failed'));
-    return (await this.deps.repo.findById(id))!;
+    return (await this.deps.store.repos.onboarding.findById(id))!;
   }
 
   /** Step 2: the clinic (unpublished) and its catalogue from the application, created exactly once. */
@@ -151,66 +122,58 @@ export class ApprovalService {
     id: string,
     actor: { kind: ActorKind; userId: string | null },
   ): Promise<ApplicationRecord> {
-    return withTransaction(this.deps.db, async (trx) => {
-      const app = await this.deps.repo.findById(id, trx, true);
-      if (!app) throw new NotFoundError('onboarding_not_found', 'No such application');
+    return this.deps.store.transaction(async (repos) => {
+      const app = await repos.onboarding.findById(id, { forUpdate: true });
+      if (!app) throw applicationNotFound();
       if (app.status !== 'approving' || app.clinicId) return app;
-      const existing = await this.deps.clinics.findByOnboardingId(id, trx);
+      const existing = await repos.clinics.findByOnboardingId(id);
       let clinicId = existing?.id;
       if (!clinicId) {
         clinicId = uuidv7();
         const loc = app.location;
-        await this.deps.clinics.insert(
-          {
-            id: clinicId,
-            ownerUserId: app.applicantUserId,
-            onboardingId: app.id,
-            name: app.business?.legalName ?? 'Clinic',
-            description: '',
-            phone: app.contact?.phone ?? null,
-            email: app.contact?.email ?? null,
-            address: loc?.address ?? null,
-            city: loc?.city ?? null,
-            province: loc?.province ?? null,
-            location: loc?.location ?? null,
-            timeZone: loc?.timeZone ?? 'Asia/Jakarta',
-            published: false,
-          },
-          trx,
-        );
+        await repos.clinics.insert({
+          id: clinicId,
+          ownerUserId: app.applicantUserId,
+          onboardingId: app.id,
+          name: app.business?.legalName ?? 'Clinic',
+          description: '',
+          phone: app.contact?.phone ?? null,
+          email: app.contact?.email ?? null,
+          address: loc?.address ?? null,
+          city: loc?.city ?? null,
+          province: loc?.province ?? null,
+          location: loc?.location ?? null,
+          timeZone: loc?.timeZone ?? 'Asia/Jakarta',
+          published: false,
+        });
         for (const s of app.services?.services ?? []) {
-          await this.deps.catalogue.insert(
-            clinicId,
-            uuidv7(),
-            {
-              name: s.name,
-              category: s.category,
-              description: '',
-              price: s.price,
-              durationMinutes: s.durationMinutes,
-              bufferMinutes: 0,
-              species: [],
-              active: true,
-            },
-            trx,
-          );
+          await repos.catalogue.insert(clinicId, uuidv7(), {
+            name: s.name,
+            category: s.category,
+            description: '',
+            price: s.price,
+            durationMinutes: s.durationMinutes,
+            bufferMinutes: 0,
+            species: [],
+            active: true,
+          });
         }
-        await this.deps.clinics.refreshDerived(clinicId, trx);
+        await repos.clinics.refreshDerived(clinicId);
       }
-      await this.deps.repo.setClinicId(id, clinicId, trx);
-      await this.deps.repo.addEvent(
-        id,
-        uuidv7(),
-        { type: 'clinic_created', actorKind: actor.kind, actorUserId: actor.userId, detail: { clinicId } },
-        trx,
-      );
-      return (await this.deps.repo.findById(id, trx))!;
+      await repos.onboarding.setClinicId(id, clinicId);
+      await repos.onboarding.addEvent(id, uuidv7(), {
+        type: 'clinic_created',
+        actorKind: actor.kind,
+        actorUserId: actor.userId,
+        detail: { clinicId },
+      });
+      return (await repos.onboarding.findById(id))!;
     });
   }
 
   /** One pass of the background retry: advances every approval whose next attempt is due. */
   async retryDue(): Promise<number> {
-    const ids = await this.deps.repo.claimDueApprovals(10, LEASE_MS);
+    const ids = await this.deps.store.repos.onboarding.claimDueApprovals(10, LEASE_MS);
     for (const id of ids) {
       try {
         await this.advance(id, { kind: 'system', userId: null });

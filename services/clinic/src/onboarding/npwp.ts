@@ -21,5 +21,8 @@ export function normaliseNpwp(input: string): string | undefined {
 /** Writes a 15-digit NPWP in its usual dotted layout; 16-digit ones are shown as they are. */
 export function formatNpwp(digits: string): string {
   if (digits.length !== 15) return digits;
-  return `${digits.slice(0, 2)}.${digits.slice(2, 5)}.${digits.slice(5, 8)}.${digits.slice(8, 9)}-${digits.slice(9, 12)}.${digits.slice(12)}`;
+  return (
+    `${digits.slice(0, 2)}.${digits.slice(2, 5)}.${digits.slice(5, 8)}.` +
+    `${digits.slice(8, 9)}-${digits.slice(9, 12)}.${digits.slice(12)}`
+  );
 }

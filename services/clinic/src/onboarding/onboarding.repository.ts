@@ -1,9 +1,7 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB, OnboardingApplicationsTable } from '../db.ts';
 import type { BusinessStep, ContactStep, LocationStep, ServicesStep } from './onboarding.schemas.ts';
-import type { ActorKind, Status, Step } from './state-machine.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { ActorKind, DocumentType, Status, Step } from './state-machine.ts';
 
 export interface ApplicationRecord {
   id: string;
@@ -30,7 +28,7 @@ export interface ApplicationRecord {
 export interface DocumentRecord {
   id: string;
   applicationId: string;
-  type: string;
+  type: DocumentType;
   fileName: string;
   contentType: string;
   sizeBytes: number;
@@ -102,10 +100,10 @@ const OPEN_STATUSES: Status[] = ['draft', 'submitted', 'changes_requested', 'app
 
 /** The only SQL for vendor applications, their documents, contact codes and history. */
 export class OnboardingRepository {
-  constructor(readonly db: Kysely<DB>) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
-  async create(id: string, applicantUserId: string, db: Db = this.db): Promise<ApplicationRecord> {
-    const r = await db
+  async create(id: string, applicantUserId: string): Promise<ApplicationRecord> {
+    const r = await this.db
       .insertInto('onboarding_applications')
       .values({
         id,
@@ -119,10 +117,10 @@ export class OnboardingRepository {
     return toApplication(r);
   }
 
-  /** One application; `lock` takes a row lock for the rest of the transaction (status changes are serialised). */
-  async findById(id: string, db: Db = this.db, lock = false): Promise<ApplicationRecord | undefined> {
-    let q = db.selectFrom('onboarding_applications').selectAll().where('id', '=', id);
-    if (lock) q = q.forUpdate();
+  /** One application; `forUpdate` takes a row lock for the rest of the transaction (status changes are serialised). */
+  async findById(id: string, opts: { forUpdate?: boolean } = {}): Promise<ApplicationRecord | undefined> {
+    let q = this.db.selectFrom('onboarding_applications').selectAll().where('id', '=', id);
+    if (opts.forUpdate) q = q.forUpdate();
     const r = await q.executeTakeFirst();
     return r && toApplication(r);
   }
@@ -139,8 +137,8 @@ export class OnboardingRepository {
     return r && toApplication(r);
   }
 
-  async findOpenByApplicant(userId: string, db: Db = this.db): Promise<ApplicationRecord | undefined> {
-    const r = await db
+  async findOpenByApplicant(userId: string): Promise<ApplicationRecord | undefined> {
+    const r = await this.db
       .selectFrom('onboarding_applications')
       .selectAll()
       .where('applicant_user_id', '=', userId)
@@ -151,17 +149,17 @@ export class OnboardingRepository {
   }
 
   /** Takes a per-applicant advisory lock for the transaction, so two "start" calls cannot both create a draft. */
-  async lockApplicant(userId: string, db: Db): Promise<void> {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`onboarding:${userId}`}, 0))`.execute(db);
+  async lockApplicant(userId: string): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`onboarding:${userId}`}, 0))`.execute(this.db);
   }
 
-  /** The review queue: oldest waiting first (since submission, else creation). */
-  async queue(opts: {
+  /** Up to `limit + 1` of the review queue after `after`: oldest waiting first (since submission, else creation). */
+  async queuePage(opts: {
     statuses: string[];
     olderThan?: Date;
     newerThan?: Date;
-    limit: number;
     after?: { waitingSince: string; id: string };
+    limit: number;
   }): Promise<ApplicationRecord[]> {
     const since = sql<Date>`coalesce(submitted_at, created_at)`;
     let q = this.db.selectFrom('onboarding_applications').selectAll().where('status', 'in', opts.statuses);
@@ -169,15 +167,20 @@ export class OnboardingRepository {
     if (opts.newerThan) q = q.where(since, '>=', opts.newerThan);
     if (opts.after)
       q = q.where(
-        sql<boolean>`(coalesce(submitted_at, created_at), id) > (${opts.after.waitingSince}::timestamptz, ${opts.after.id}::uuid)`,
+        sql<boolean>`(coalesce(submitted_at, created_at), id) >
+                     (${opts.after.waitingSince}::timestamptz, ${opts.after.id}::uuid)`,
       );
-    const rows = await q.orderBy(since).orderBy('id').limit(opts.limit).execute();
+    const rows = await q
+      .orderBy(since)
+      .orderBy('id')
+      .limit(opts.limit + 1)
+      .execute();
     return rows.map(toApplication);
   }
 
   /** Saves a step of the applicant's own application; false when it is not theirs (nothing written). */
-  async saveStep(id: string, applicantUserId: string, step: Step, value: unknown, db: Db): Promise<boolean> {
-    const r = await db
+  async saveStep(id: string, applicantUserId: string, step: Step, value: unknown): Promise<boolean> {
+    const r = await this.db
       .updateTable('onboarding_applications')
       .set({ [step]: JSON.stringify(value), updated_at: new Date() })
       .where('id', '=', id)
@@ -187,8 +190,8 @@ export class OnboardingRepository {
   }
 
   /** Records (or clears) the verified contact address of the applicant's own application. */
-  async setContactVerified(id: string, applicantUserId: string, email: string | null, db: Db): Promise<boolean> {
-    const r = await db
+  async setContactVerified(id: string, applicantUserId: string, email: string | null): Promise<boolean> {
+    const r = await this.db
       .updateTable('onboarding_applications')
       .set({ contact_verified_email: email, contact_verified_at: email ? new Date() : null, updated_at: new Date() })
       .where('id', '=', id)
@@ -214,9 +217,8 @@ export class OnboardingRepository {
       approvalNextAttemptAt?: Date | null;
       resetApproval?: boolean;
     },
-    db: Db = this.db,
   ): Promise<boolean> {
-    const r = await db
+    const r = await this.db
       .updateTable('onboarding_applications')
       .set({
         status: to,
@@ -237,8 +239,8 @@ export class OnboardingRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async setClinicId(id: string, clinicId: string, db: Db = this.db): Promise<void> {
-    await db
+  async setClinicId(id: string, clinicId: string): Promise<void> {
+    await this.db
       .updateTable('onboarding_applications')
       .set({ clinic_id: clinicId, updated_at: new Date() })
       .where('id', '=', id)
@@ -246,8 +248,8 @@ export class OnboardingRepository {
   }
 
   /** Records a failed approval attempt and when to try again. */
-  async approvalFailed(id: string, error: string, nextAttemptAt: Date, db: Db = this.db): Promise<void> {
-    await db
+  async approvalFailed(id: string, error: string, nextAttemptAt: Date): Promise<void> {
+    await this.db
       .updateTable('onboarding_applications')
       .set((eb) => ({
         approval_attempts: eb('approval_attempts', '+', 1),
@@ -279,8 +281,8 @@ export class OnboardingRepository {
 
   // History ----------------------------------------------------------------------------------------
 
-  async addEvent(applicationId: string, id: string, e: NewEvent, db: Db = this.db): Promise<void> {
-    await db
+  async addEvent(applicationId: string, id: string, e: NewEvent): Promise<void> {
+    await this.db
       .insertInto('onboarding_events')
       .values({
         id,
@@ -319,8 +321,8 @@ export class OnboardingRepository {
 
   // Documents --------------------------------------------------------------------------------------
 
-  async addDocument(d: DocumentRecord, db: Db = this.db): Promise<void> {
-    await db
+  async addDocument(d: DocumentRecord): Promise<void> {
+    await this.db
       .insertInto('onboarding_documents')
       .values({
         id: d.id,
@@ -337,8 +339,8 @@ export class OnboardingRepository {
       .execute();
   }
 
-  async documents(applicationId: string, db: Db = this.db): Promise<DocumentRecord[]> {
-    const rows = await db
+  async documents(applicationId: string): Promise<DocumentRecord[]> {
+    const rows = await this.db
       .selectFrom('onboarding_documents')
       .selectAll()
       .where('application_id', '=', applicationId)
@@ -348,7 +350,8 @@ export class OnboardingRepository {
     return rows.map((r) => ({
       id: r.id,
       applicationId: r.application_id,
-      type: r.type,
+      // Written only through the DocumentForm type enum.
+      type: r.type as DocumentType,
       fileName: r.file_name,
       contentType: r.content_type,
       sizeBytes: r.size_bytes,
@@ -359,8 +362,8 @@ export class OnboardingRepository {
     }));
   }
 
-  async deleteDocument(applicationId: string, docId: string, db: Db = this.db): Promise<boolean> {
-    const r = await db
+  async deleteDocument(applicationId: string, docId: string): Promise<boolean> {
+    const r = await this.db
       .deleteFrom('onboarding_documents')
       .where('id', '=', docId)
       .where('application_id', '=', applicationId)
@@ -370,7 +373,7 @@ export class OnboardingRepository {
 
   // Contact codes ----------------------------------------------------------------------------------
 
-  async saveContactCode(c: ContactCodeRecord, db: Db = this.db): Promise<void> {
+  async saveContactCode(c: ContactCodeRecord): Promise<void> {
     const values = {
       application_id: c.applicationId,
       email: c.email,
@@ -379,7 +382,7 @@ export class OnboardingRepository {
       attempts_left: c.attemptsLeft,
       sent_at: c.sentAt,
     };
-    await db
+    await this.db
       .insertInto('onboarding_contact_codes')
       .values(values)
       .onConflict((oc) =>
@@ -394,9 +397,13 @@ export class OnboardingRepository {
       .execute();
   }
 
-  async findContactCode(applicationId: string, db: Db = this.db, lock = false): Promise<ContactCodeRecord | undefined> {
-    let q = db.selectFrom('onboarding_contact_codes').selectAll().where('application_id', '=', applicationId);
-    if (lock) q = q.forUpdate();
+  /** The application's live code; `forUpdate` locks it for the rest of the transaction. */
+  async findContactCode(
+    applicationId: string,
+    opts: { forUpdate?: boolean } = {},
+  ): Promise<ContactCodeRecord | undefined> {
+    let q = this.db.selectFrom('onboarding_contact_codes').selectAll().where('application_id', '=', applicationId);
+    if (opts.forUpdate) q = q.forUpdate();
     const r = await q.executeTakeFirst();
     return (
       r && {
@@ -410,15 +417,15 @@ export class OnboardingRepository {
     );
   }
 
-  async spendContactAttempt(applicationId: string, db: Db = this.db): Promise<void> {
-    await db
+  async spendContactAttempt(applicationId: string): Promise<void> {
+    await this.db
       .updateTable('onboarding_contact_codes')
       .set((eb) => ({ attempts_left: eb('attempts_left', '-', 1) }))
       .where('application_id', '=', applicationId)
       .execute();
   }
 
-  async deleteContactCode(applicationId: string, db: Db = this.db): Promise<void> {
-    await db.deleteFrom('onboarding_contact_codes').where('application_id', '=', applicationId).execute();
+  async deleteContactCode(applicationId: string): Promise<void> {
+    await this.db.deleteFrom('onboarding_contact_codes').where('application_id', '=', applicationId).execute();
   }
 }

@@ -7,35 +7,75 @@ import {
   uploadedFile,
 } from '@petpro/kit';
 import type { OnboardingService } from './onboarding.service.ts';
+import type { ContactVerificationService } from './contact-verification.service.ts';
+import type { DocumentsService } from './documents.service.ts';
 import {
   ApplicationParams,
   ApplicationSchema,
   BusinessStepBody,
   type StepValue,
+  CodeSentSchema,
   ContactStepBody,
+  DocumentFileHeaders,
   DocumentForm,
   DocumentParams,
+  DocumentSchema,
   LocationStepBody,
   ServicesStepBody,
   VerifyBody,
 } from './onboarding.schemas.ts';
+import { toApplicationView, toDocumentView } from './onboarding.view.ts';
 import type { Step } from './state-machine.ts';
 
 const tags = ['vendor onboarding'];
 const notEditable = { description: 'onboarding_not_editable (submitted, approved or rejected)' };
 
-/** The applicant's onboarding endpoints (under /api/v1). */
+/** The four steps; each is PUT /api/v1/vendor/onboarding/{id}/steps/<step> with that step's body. */
+const STEPS: Array<{ step: Step; path: string; body: z.ZodType; summary: string }> = [
+  {
+    step: 'business',
+    path: '/api/v1/vendor/onboarding/{id}/steps/business',
+    body: BusinessStepBody,
+    summary: 'Fill the business step',
+  },
+  {
+    step: 'contact',
+    path: '/api/v1/vendor/onboarding/{id}/steps/contact',
+    body: ContactStepBody,
+    summary: 'Fill the contact step; a verification code is mailed to a new contact email',
+  },
+  {
+    step: 'location',
+    path: '/api/v1/vendor/onboarding/{id}/steps/location',
+    body: LocationStepBody,
+    summary: 'Fill the location step',
+  },
+  {
+    step: 'services',
+    path: '/api/v1/vendor/onboarding/{id}/steps/services',
+    body: ServicesStepBody,
+    summary: 'Fill the services step',
+  },
+];
+
+/** The applicant's onboarding endpoints: the application, its steps, contact verification, documents, submission. */
 export function onboardingRoutes(
   api: ApiRouter,
-  deps: { service: OnboardingService; verifier: AccessTokenVerifier; documentMaxBytes: number },
+  deps: {
+    onboarding: OnboardingService;
+    contactVerification: ContactVerificationService;
+    documents: DocumentsService;
+    verifier: AccessTokenVerifier;
+    documentMaxBytes: number;
+  },
 ) {
   const auth = requireAuth(deps.verifier);
-  const { service } = deps;
+  const { onboarding, contactVerification, documents } = deps;
 
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/vendor/onboarding',
+      path: '/api/v1/vendor/onboarding',
       summary: 'Start a vendor application (a draft)',
       tags,
       auth: true,
@@ -45,14 +85,15 @@ export function onboardingRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      res.status(201).json(await service.toDto(req.principal, await service.start(req.principal!)));
+    async (req, reply) => {
+      const app = await onboarding.start(req.principal!);
+      return reply(201, toApplicationView(await onboarding.detailsOf(req.principal, app)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/vendor/onboarding',
+      path: '/api/v1/vendor/onboarding',
       summary: "The caller's latest application",
       tags,
       auth: true,
@@ -62,14 +103,15 @@ export function onboardingRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      res.json(await service.toDto(req.principal, await service.latest(req.principal!), true));
+    async (req, reply) => {
+      const app = await onboarding.latest(req.principal!);
+      return reply(200, toApplicationView(await onboarding.detailsOf(req.principal, app, true)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/vendor/onboarding/{id}',
+      path: '/api/v1/vendor/onboarding/{id}',
       summary: 'One application with its history (applicant or admin)',
       tags,
       auth: true,
@@ -80,26 +122,17 @@ export function onboardingRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      res.json(await service.toDto(req.principal, await service.visible(req.principal!, req.valid.params.id), true));
+    async (req, reply) => {
+      const app = await onboarding.visible(req.principal!, req.valid.params.id);
+      return reply(200, toApplicationView(await onboarding.detailsOf(req.principal, app, true)));
     },
   );
 
-  const steps: Array<[Step, z.ZodType]> = [
-    ['business', BusinessStepBody],
-    ['contact', ContactStepBody],
-    ['location', LocationStepBody],
-    ['services', ServicesStepBody],
-  ];
-  for (const [step, body] of steps) {
-    const summary =
-      step === 'contact'
-        ? 'Fill the contact step; a verification code is mailed to a new contact email'
-        : `Fill the ${step} step`;
-    api.route(
+  for (const { step, path, body, summary } of STEPS) {
+    api.endpoint(
       {
         method: 'put',
-        path: `/vendor/onboarding/{id}/steps/${step}`,
+        path,
         summary,
         tags,
         auth: true,
@@ -112,18 +145,18 @@ export function onboardingRoutes(
         },
       },
       auth,
-      async (req, res) => {
+      async (req, reply) => {
         // The body has passed this step's own schema, so it is that step's value.
-        const app = await service.saveStep(req.principal!, req.valid.params.id, step, req.valid.body as StepValue);
-        res.json(await service.toDto(req.principal, app));
+        const app = await onboarding.saveStep(req.principal!, req.valid.params.id, step, req.valid.body as StepValue);
+        return reply(200, toApplicationView(await onboarding.detailsOf(req.principal, app)));
       },
     );
   }
 
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/vendor/onboarding/{id}/verify-contact',
+      path: '/api/v1/vendor/onboarding/{id}/verify-contact',
       summary: 'Confirm the contact email with the mailed code',
       tags,
       auth: true,
@@ -135,36 +168,35 @@ export function onboardingRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      res.json(
-        await service.toDto(
-          req.principal,
-          await service.verifyCode(req.principal!, req.valid.params.id, req.valid.body.code),
-        ),
-      );
+    async (req, reply) => {
+      const app = await contactVerification.verifyCode(req.principal!, req.valid.params.id, req.valid.body.code);
+      return reply(200, toApplicationView(await onboarding.detailsOf(req.principal, app)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/vendor/onboarding/{id}/verify-contact/resend',
+      path: '/api/v1/vendor/onboarding/{id}/verify-contact/resend',
       summary: 'Mail a new contact verification code',
       tags,
       auth: true,
       params: ApplicationParams,
-      responses: { 202: { description: 'Sent' }, 429: { description: 'resend_too_soon (Retry-After)' } },
+      responses: {
+        202: { description: 'Sent', schema: CodeSentSchema },
+        429: { description: 'resend_too_soon (Retry-After)' },
+      },
     },
     auth,
-    async (req, res) => {
-      await service.resendCode(req.principal!, req.valid.params.id);
-      res.status(202).json({ status: 'sent' });
+    async (req, reply) => {
+      await contactVerification.resendCode(req.principal!, req.valid.params.id);
+      return reply(202, { status: 'sent' });
     },
   );
 
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/vendor/onboarding/{id}/documents',
+      path: '/api/v1/vendor/onboarding/{id}/documents',
       summary: 'Upload a document (form fields type and file; PDF, JPEG or PNG)',
       tags,
       auth: true,
@@ -172,7 +204,7 @@ export function onboardingRoutes(
       params: ApplicationParams,
       body: DocumentForm,
       responses: {
-        201: { description: 'The stored document' },
+        201: { description: 'The stored document', schema: DocumentSchema },
         409: notEditable,
         413: { description: 'Too large' },
         415: { description: 'Not PDF, JPEG or PNG' },
@@ -180,39 +212,44 @@ export function onboardingRoutes(
     },
     auth,
     singleFileUpload(deps.documentMaxBytes, { fieldSize: 10_000 }),
-    async (req, res) => {
-      res
-        .status(201)
-        .json(await service.addDocument(req.principal!, req.valid.params.id, req.valid.body.type, uploadedFile(req)));
+    async (req, reply) => {
+      const { id } = req.valid.params;
+      return reply(
+        201,
+        toDocumentView(await documents.add(req.principal!, id, req.valid.body.type, uploadedFile(req))),
+      );
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/vendor/onboarding/{id}/documents/{docId}',
+      path: '/api/v1/vendor/onboarding/{id}/documents/{docId}',
       summary: 'Download a document (applicant or admin)',
       tags,
       auth: true,
       params: DocumentParams,
-      responses: { 200: { description: 'The file' }, 404: { description: 'No such document (or not yours)' } },
+      responses: {
+        200: { description: 'The file', stream: 'application/octet-stream', headers: DocumentFileHeaders },
+        404: { description: 'No such document (or not yours)' },
+      },
     },
     auth,
-    async (req, res, next) => {
-      const { doc, stream } = await service.openDocument(req.principal!, req.valid.params.id, req.valid.params.docId);
-      res.setHeader('Content-Type', doc.contentType);
-      res.setHeader('Content-Length', String(doc.sizeBytes));
-      res.setHeader('Content-Disposition', `attachment; filename="${doc.fileName.replace(/"/g, '')}"`);
-      // Private papers: no shared caches, and never rendered as a page of this origin.
-      res.setHeader('Cache-Control', 'private, no-store');
-      res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-      stream.on('error', next);
-      stream.pipe(res);
+    async (req, reply) => {
+      const { doc, stream } = await documents.open(req.principal!, req.valid.params.id, req.valid.params.docId);
+      return reply(200, stream, {
+        'Content-Type': doc.contentType,
+        'Content-Length': doc.sizeBytes,
+        'Content-Disposition': `attachment; filename="${doc.fileName.replace(/"/g, '')}"`,
+        // Private papers: no shared caches, and never rendered as a page of this origin.
+        'Cache-Control': 'private, no-store',
+        'Content-Security-Policy': "default-src 'none'; sandbox",
+      });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/vendor/onboarding/{id}/documents/{docId}',
+      path: '/api/v1/vendor/onboarding/{id}/documents/{docId}',
       summary: 'Remove a document while the application is editable',
       tags,
       auth: true,
@@ -220,16 +257,16 @@ export function onboardingRoutes(
       responses: { 204: { description: 'Removed' }, 404: { description: 'No such document' }, 409: notEditable },
     },
     auth,
-    async (req, res) => {
-      await service.deleteDocument(req.principal!, req.valid.params.id, req.valid.params.docId);
-      res.status(204).end();
+    async (req, reply) => {
+      await documents.remove(req.principal!, req.valid.params.id, req.valid.params.docId);
+      return reply(204);
     },
   );
 
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/vendor/onboarding/{id}/submit',
+      path: '/api/v1/vendor/onboarding/{id}/submit',
       summary: 'Submit (or resubmit) the application for review',
       tags,
       auth: true,
@@ -240,9 +277,9 @@ export function onboardingRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      res.json(await service.toDto(req.principal, await service.submit(req.principal!, req.valid.params.id)));
+    async (req, reply) => {
+      const app = await onboarding.submit(req.principal!, req.valid.params.id);
+      return reply(200, toApplicationView(await onboarding.detailsOf(req.principal, app)));
     },
   );
-  return api;
 }

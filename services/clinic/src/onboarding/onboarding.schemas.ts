@@ -1,4 +1,4 @@
-import { z, splitList } from '@petpro/kit';
+import { pageOf, z, splitList } from '@petpro/kit';
 import {
   LocationSchema,
   PriceSchema,
@@ -130,7 +130,7 @@ export const QueueQuery = z.object({
   ...pageQuery,
 });
 
-const DocumentSchema = z
+export const DocumentSchema = z
   .object({
     id: z.uuid(),
     type: z.enum(DOCUMENT_TYPES),
@@ -141,6 +141,7 @@ const DocumentSchema = z
     url: z.string(),
   })
   .openapi('OnboardingDocument');
+export type DocumentView = z.output<typeof DocumentSchema>;
 
 const EventSchema = z
   .object({
@@ -153,6 +154,7 @@ const EventSchema = z
     detail: z.record(z.string(), z.unknown()),
   })
   .openapi('OnboardingEvent');
+export type EventView = z.output<typeof EventSchema>;
 
 export const ApplicationSchema = z
   .object({
@@ -182,6 +184,7 @@ export const ApplicationSchema = z
     history: z.array(EventSchema).optional(),
   })
   .openapi('OnboardingApplication');
+export type ApplicationView = z.output<typeof ApplicationSchema>;
 
 export const QueueItemSchema = z
   .object({
@@ -196,6 +199,17 @@ export const QueueItemSchema = z
     waitingHours: z.number(),
   })
   .openapi('OnboardingQueueItem');
-export const QueueSchema = z
-  .object({ items: z.array(QueueItemSchema), nextCursor: z.string().nullable() })
-  .openapi('OnboardingQueue');
+export type QueueItemView = z.output<typeof QueueItemSchema>;
+export const QueueSchema = pageOf(QueueItemSchema).openapi('OnboardingQueue');
+
+/** The answer to a resend: the code is on its way. */
+export const CodeSentSchema = z.object({ status: z.literal('sent') });
+
+/** A document's bytes: private papers, never cached by others or rendered as a page of this origin. */
+export const DocumentFileHeaders = {
+  'Content-Type': z.string(),
+  'Content-Length': z.number().int(),
+  'Content-Disposition': z.string(),
+  'Cache-Control': z.literal('private, no-store'),
+  'Content-Security-Policy': z.string(),
+};

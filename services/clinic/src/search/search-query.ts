@@ -61,7 +61,9 @@ export function distanceKm(a: { lat: number; lng: number }, b: { lat: number; ln
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(s)));
 }
 
-/** The searchable words of free input: letters and digits only (so no tsquery syntax survives), lowercased, at most 8. */
+/**
+ * The searchable words of free input: letters and digits only (so no tsquery syntax survives), lowercased, at most 8.
+ */
 export function searchWords(input: string): string[] {
   return input
     .normalize('NFKC')

@@ -20,7 +20,9 @@ export interface SearchCriteria {
 export interface SearchHit {
   clinic: ClinicRecord;
   distanceKm?: number;
-  /** Text relevance tier: 0 = every word in the name, 1 = the words found elsewhere too (services, description, city). */
+  /**
+   * Text relevance tier: 0 = every word in the name, 1 = the words found elsewhere too (services, description, city).
+   */
   tier?: number;
 }
 
@@ -48,7 +50,8 @@ interface HitRow {
   tier: number | null;
 }
 
-const COLUMNS = sql`c.id, c.owner_user_id, c.onboarding_id, c.name, c.description, c.phone, c.email, c.address, c.city, c.province,
+const COLUMNS = sql`c.id, c.owner_user_id, c.onboarding_id, c.name, c.description, c.phone, c.email, c.address,
+  c.city, c.province,
   c.lat, c.lng, c.time_zone, c.published, c.opening_hours, c.categories, c.species, c.created_at, c.updated_at`;
 
 const tsquery = (text: string) => sql`to_tsquery('simple', ${text})`;
@@ -96,11 +99,13 @@ export class SearchRepository {
     // Haversine; least() guards asin against rounding just above 1.
     const distance = sql<number>`(2 * ${EARTH_RADIUS_KM}::float8 * asin(least(1, sqrt(
       power(sin(radians(c.lat - ${at.lat}::float8) / 2), 2) +
-      cos(radians(${at.lat}::float8)) * cos(radians(c.lat)) * power(sin(radians(c.lng - ${at.lng}::float8) / 2), 2)))))`;
+      cos(radians(${at.lat}::float8)) * cos(radians(c.lat)) *
+      power(sin(radians(c.lng - ${at.lng}::float8) / 2), 2)))))`;
     const box = boundingBox(at.lat, at.lng, radiusKm);
     const boxes = box.lngRanges.map(
       ([lo, hi]) =>
-        sql`point(c.lng, c.lat) <@ box(point(${lo}::float8, ${box.minLat}::float8), point(${hi}::float8, ${box.maxLat}::float8))`,
+        sql`point(c.lng, c.lat) <@ box(point(${lo}::float8, ${box.minLat}::float8),
+                                       point(${hi}::float8, ${box.maxLat}::float8))`,
     );
     where.push(sql`c.lat is not null`);
     where.push(boxes.length === 1 ? boxes[0]! : sql`(${sql.join(boxes, sql` or `)})`);
@@ -152,7 +157,8 @@ export class SearchRepository {
         select ${COLUMNS}, null::float8 as distance_km, ${sql.lit(t)}::int as tier from clinics c
         where c.id in (
           select c.id from (
-            select c.id, c.city, c.categories, c.species, c.published, c.deleted_at, c.name_document, c.search_document from clinics c
+            select c.id, c.city, c.categories, c.species, c.published, c.deleted_at, c.name_document, c.search_document
+            from clinics c
             where c.published and c.deleted_at is null and ${city} and ${after} order by c.id desc limit ${WINDOW}) c
           where ${sql.join(where, sql` and `)} order by c.id desc limit ${need})
         order by c.id desc`.execute(this.db);

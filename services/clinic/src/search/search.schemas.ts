@@ -1,4 +1,4 @@
-import { z } from '@petpro/kit';
+import { pageOf, z } from '@petpro/kit';
 import { LocationSchema, PhotoSchema, categoryField, pageQuery, speciesField } from '../shared/schemas.ts';
 import { parseNear } from './search-query.ts';
 
@@ -54,7 +54,6 @@ export const SearchItemSchema = z
     distanceKm: z.number().optional().openapi({ description: 'Great-circle distance from `near`, when given' }),
   })
   .openapi('ClinicSearchItem');
+export type SearchItemView = z.output<typeof SearchItemSchema>;
 
-export const SearchResultSchema = z
-  .object({ items: z.array(SearchItemSchema), nextCursor: z.string().nullable() })
-  .openapi('ClinicSearchResult');
+export const SearchResultSchema = pageOf(SearchItemSchema).openapi('ClinicSearchResult');

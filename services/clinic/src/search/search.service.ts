@@ -1,10 +1,9 @@
-import { decodeCursor, encodeCursor } from '@petpro/kit';
-import type { ClinicsRepository } from '../clinics/clinics.repository.ts';
-import { toPhotoDto, type PhotoDto } from '../clinics/clinics.service.ts';
-import { isOpenAt } from '../hours/opening-hours.ts';
-import type { SearchCriteria, SearchRepository } from './search.repository.ts';
+import { decodeCursor, toPage } from '@petpro/kit';
+import type { PhotoRecord } from '../clinics/clinics.repository.ts';
+import type { SearchCriteria, SearchHit } from './search.repository.ts';
 import { searchWords } from './search-query.ts';
 import { MAX_RADIUS_KM } from './search.schemas.ts';
+import type { ClinicStore } from '../store.ts';
 
 /** A distance cursor is a distance within the widest radius; a tier cursor one of the two text relevance tiers. */
 const DISTANCE_CURSOR = { d: { type: 'number', min: 0, max: MAX_RADIUS_KM }, id: 'uuid' } as const;
@@ -21,32 +20,21 @@ export interface SearchInput {
   cursor?: string;
 }
 
-export interface SearchItemDto {
-  id: string;
-  name: string;
-  description: string;
-  address: string | null;
-  city: string | null;
-  province: string | null;
-  location: { lat: number; lng: number } | null;
-  timeZone: string;
-  openNow: boolean;
-  categories: string[];
-  species: string[];
-  photo: PhotoDto | null;
-  distanceKm?: number;
+/** One result: the clinic as search found it, and its first photo. */
+export interface SearchResult {
+  hit: SearchHit;
+  photo: PhotoRecord | undefined;
 }
 
 /** Public clinic search: filters, the sort they imply, and opaque keyset cursors. */
 export class SearchService {
-  constructor(private readonly deps: { search: SearchRepository; clinics: ClinicsRepository }) {}
+  constructor(private readonly deps: { store: ClinicStore }) {}
 
   /** One page of results; `signal` stops the work between queries when the client has gone. */
   async search(
     input: SearchInput,
-    opts: { now?: Date; signal?: AbortSignal } = {},
-  ): Promise<{ items: SearchItemDto[]; nextCursor: string | null }> {
-    const now = opts.now ?? new Date();
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ items: SearchResult[]; nextCursor: string | null }> {
     const words = input.q ? searchWords(input.q) : [];
     // A q of only punctuation matches nothing rather than everything.
     if (input.q && !words.length) return { items: [], nextCursor: null };
@@ -64,7 +52,7 @@ export class SearchService {
         after = { name: k.n, id: k.id };
       }
     }
-    const hits = await this.deps.search.search({
+    const hits = await this.deps.store.repos.search.search({
       words,
       city: input.city,
       category: input.category,
@@ -74,37 +62,19 @@ export class SearchService {
       after,
       signal: opts.signal,
     });
-    const page = hits.slice(0, input.limit);
-    const photos = await this.deps.clinics.photosOf(page.map((h) => h.clinic.id));
-    const items = page.map(({ clinic: c, distanceKm }) => {
-      const first = photos.find((p) => p.clinicId === c.id);
-      return {
-        id: c.id,
-        name: c.name,
-        description: c.description,
-        address: c.address,
-        city: c.city,
-        province: c.province,
-        location: c.location,
-        timeZone: c.timeZone,
-        openNow: isOpenAt(c.openingHours, c.timeZone, now),
-        categories: c.categories,
-        species: c.species,
-        photo: first ? toPhotoDto(first) : null,
-        ...(distanceKm !== undefined ? { distanceKm: Math.round(distanceKm * 1000) / 1000 } : {}),
-      };
-    });
-    const last = page[page.length - 1];
-    let nextCursor: string | null = null;
-    if (hits.length > input.limit && last) {
-      // The cursor carries the exact sort key from SQL (not the rounded distance shown), so pages never skip or repeat.
-      nextCursor =
+    // The cursor carries the exact sort key from SQL (not the rounded distance shown), so pages never skip or repeat.
+    const page = toPage(
+      hits,
+      input.limit,
+      (last): Record<string, string | number> =>
         mode === 'distance'
-          ? encodeCursor({ d: last.distanceKm!, id: last.clinic.id })
+          ? { d: last.distanceKm!, id: last.clinic.id }
           : mode === 'tier'
-            ? encodeCursor({ t: last.tier!, id: last.clinic.id })
-            : encodeCursor({ n: last.clinic.name, id: last.clinic.id });
-    }
-    return { items, nextCursor };
+            ? { t: last.tier!, id: last.clinic.id }
+            : { n: last.clinic.name, id: last.clinic.id },
+    );
+    const photos = await this.deps.store.repos.clinics.photosOf(page.items.map((h) => h.clinic.id));
+    const items = page.items.map((hit) => ({ hit, photo: photos.find((p) => p.clinicId === hit.clinic.id) }));
+    return { items, nextCursor: page.nextCursor };
   }
 }

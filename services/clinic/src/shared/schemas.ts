@@ -40,6 +40,7 @@ export const CATEGORIES = [
   'other',
 ] as const;
 export const categoryField = z.enum(CATEGORIES);
+export type Category = (typeof CATEGORIES)[number];
 
 /** Species are open-ended slugs (`dog`, `cat`, `rabbit`, …), lowercased. */
 export const speciesField = z
@@ -74,3 +75,4 @@ export const pageQuery = {
 };
 
 export const PhotoSchema = z.object({ id: z.uuid(), urls: z.record(z.string(), z.string()) }).openapi('ClinicPhoto');
+export type PhotoView = z.output<typeof PhotoSchema>;

@@ -1,25 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { Kysely } from 'kysely';
 import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
   isConstraintViolation,
-  withTransaction,
   type Language,
   type Logger,
   type Mailer,
   type Principal,
 } from '@petpro/kit';
-import type { DB } from '../db.ts';
-import type { StaffRepository } from './staff.repository.ts';
-import type { InvitationsRepository } from './invitations.repository.ts';
-import { STAFF_ROLE, type StaffDto, type StaffService } from './staff.service.ts';
+import { STAFF_ROLE, type StaffService } from './staff.service.ts';
+import type { StaffRecord } from './staff.repository.ts';
 import type { ClinicsService } from '../clinics/clinics.service.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
 import type { MailQuota } from '../mail/mail-quota.ts';
 import { templates } from '../mail/templates.ts';
+import type { ClinicStore } from '../store.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -34,9 +31,7 @@ const notFound = () =>
 export class InvitationsService {
   constructor(
     private readonly deps: {
-      db: Kysely<DB>;
-      staff: StaffRepository;
-      invitations: InvitationsRepository;
+      store: ClinicStore;
       staffService: StaffService;
       clinicsService: ClinicsService;
       auth: AuthClient;
@@ -58,29 +53,26 @@ export class InvitationsService {
     clinicId: string,
     staffId: string,
     input: { email: string; language: Language },
-  ): Promise<{ staffId: string; email: string; expiresAt: string }> {
+  ): Promise<{ staffId: string; email: string; expiresAt: Date }> {
     const clinic = await this.deps.clinicsService.writable(p, clinicId, 'staff');
-    const entry = await this.deps.staff.findById(clinicId, staffId);
+    const entry = await this.deps.store.repos.staff.findById(clinicId, staffId);
     if (!entry) throw new NotFoundError('staff_not_found', 'No such staff member');
     if (entry.userId)
       throw new ConflictError('staff_already_linked', 'This staff member already has an account; unlink it first');
     await this.deps.mailQuota.consume(p.userId, input.email);
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.deps.ttlDays * 86_400_000);
-    await withTransaction(this.deps.db, async (trx) => {
-      await this.deps.invitations.revokeOpen(clinicId, staffId, trx);
-      await this.deps.invitations.insert(
-        {
-          id: uuidv7(),
-          clinicId,
-          staffId,
-          email: input.email,
-          expiresAt,
-          tokenHash: sha256(token),
-          invitedBy: p.userId,
-        },
-        trx,
-      );
+    await this.deps.store.transaction(async (repos) => {
+      await repos.invitations.revokeOpen(clinicId, staffId);
+      await repos.invitations.insert({
+        id: uuidv7(),
+        clinicId,
+        staffId,
+        email: input.email,
+        expiresAt,
+        tokenHash: sha256(token),
+        invitedBy: p.userId,
+      });
     });
     const mail = templates.staffInvitation(input.language, {
       clinic: clinic.name,
@@ -94,7 +86,7 @@ export class InvitationsService {
       // The vendor can invite again; the answer does not depend on the mail server.
       this.deps.log.error({ err, clinic: clinicId, staff: staffId }, 'staff invitation mail failed');
     }
-    return { staffId, email: input.email, expiresAt: expiresAt.toISOString() };
+    return { staffId, email: input.email, expiresAt };
   }
 
   /**
@@ -103,9 +95,9 @@ export class InvitationsService {
    * `clinic_staff` is granted before it commits: if the auth service is down the request fails
    * (503) with nothing saved, and a retry repeats an idempotent grant.
    */
-  async accept(p: Principal, token: string): Promise<StaffDto> {
+  async accept(p: Principal, token: string): Promise<StaffRecord> {
     const tokenHash = sha256(token);
-    const invitation = await this.deps.invitations.findOpenByTokenHash(tokenHash);
+    const invitation = await this.deps.store.repos.invitations.findOpenByTokenHash(tokenHash);
     if (!invitation) throw notFound();
     const user = await this.deps.auth.getUser(p.userId);
     if (!user?.emailVerified || user.email.toLowerCase() !== invitation.email)
@@ -115,19 +107,19 @@ export class InvitationsService {
       );
     const { clinicId, staffId } = invitation;
     try {
-      const entry = await withTransaction(this.deps.db, async (trx) => {
-        await this.deps.staff.lockUser(p.userId, trx);
-        if (!(await this.deps.invitations.findOpenByTokenHash(tokenHash, trx, true))) throw notFound();
-        const found = await this.deps.staff.findById(clinicId, staffId, trx);
+      const entry = await this.deps.store.transaction(async (repos) => {
+        await repos.staff.lockUser(p.userId);
+        if (!(await repos.invitations.findOpenByTokenHash(tokenHash, { forUpdate: true }))) throw notFound();
+        const found = await repos.staff.findById(clinicId, staffId);
         if (!found) throw notFound();
         if (found.userId)
           throw new ConflictError('staff_already_linked', 'This staff member is already linked to an account');
-        if (!(await this.deps.staff.linkUser(clinicId, staffId, p.userId, trx))) throw notFound();
-        await this.deps.invitations.markAccepted(clinicId, invitation.id, p.userId, trx);
+        if (!(await repos.staff.linkUser(clinicId, staffId, p.userId))) throw notFound();
+        await repos.invitations.markAccepted(clinicId, invitation.id, p.userId);
         await this.deps.auth.grantRole(p.userId, STAFF_ROLE);
         return { ...found, userId: p.userId };
       });
-      return this.deps.staffService.toDto(entry, true);
+      return entry;
     } catch (err) {
       if (isConstraintViolation(err, 'clinic_staff_clinic_user_uq'))
         throw new ConflictError('user_already_staff', 'You are already a staff member of this clinic');

@@ -11,36 +11,38 @@ import {
   StaffParams,
   StaffSchema,
 } from './staff.schemas.ts';
+import { toInvitationView, toStaffView } from './staff.view.ts';
 import { IdParams } from '../shared/schemas.ts';
 
 const tags = ['clinic staff'];
 
-/** Staff endpoints (under /api/v1). */
+/** A clinic's staff and the invitations that link their accounts. */
 export function staffRoutes(
   api: ApiRouter,
-  deps: { service: StaffService; invitations: InvitationsService; verifier: AccessTokenVerifier },
+  deps: { staff: StaffService; invitations: InvitationsService; verifier: AccessTokenVerifier },
 ) {
   const auth = requireAuth(deps.verifier);
   const maybeAuth = optionalAuth(deps.verifier);
-  const { service } = deps;
-  api.route(
+  const { staff, invitations } = deps;
+  api.endpoint(
     {
       method: 'get',
-      path: '/clinics/{id}/staff',
+      path: '/api/v1/clinics/{id}/staff',
       summary: "A clinic's staff (whole list; linked user ids for the owner and admins only)",
       tags,
       params: IdParams,
       responses: { 200: { description: 'Staff', schema: StaffListSchema }, 404: { description: 'No such clinic' } },
     },
     maybeAuth,
-    async (req, res) => {
-      res.json({ items: await service.list(req.principal, req.valid.params.id), nextCursor: null });
+    async (req, reply) => {
+      const { items, showUser } = await staff.listVisible(req.principal, req.valid.params.id);
+      return reply(200, { items: items.map((s) => toStaffView(s, showUser)), nextCursor: null });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/clinics/{id}/staff',
+      path: '/api/v1/clinics/{id}/staff',
       summary: 'Add a staff member (owner or admin); an account is linked by invitation, not by userId',
       tags,
       auth: true,
@@ -54,14 +56,13 @@ export function staffRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      res.status(201).json(await service.create(req.principal!, req.valid.params.id, req.valid.body));
-    },
+    async (req, reply) =>
+      reply(201, toStaffView(await staff.create(req.principal!, req.valid.params.id, req.valid.body), true)),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/clinics/{id}/staff/{staffId}',
+      path: '/api/v1/clinics/{id}/staff/{staffId}',
       summary: 'One staff member',
       tags,
       params: StaffParams,
@@ -71,14 +72,15 @@ export function staffRoutes(
       },
     },
     maybeAuth,
-    async (req, res) => {
-      res.json(await service.get(req.principal, req.valid.params.id, req.valid.params.staffId));
+    async (req, reply) => {
+      const found = await staff.findVisible(req.principal, req.valid.params.id, req.valid.params.staffId);
+      return reply(200, toStaffView(found.staff, found.showUser));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'patch',
-      path: '/clinics/{id}/staff/{staffId}',
+      path: '/api/v1/clinics/{id}/staff/{staffId}',
       summary: 'Change a staff member (owner or admin); userId null unlinks the account',
       tags,
       auth: true,
@@ -91,14 +93,15 @@ export function staffRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      res.json(await service.update(req.principal!, req.valid.params.id, req.valid.params.staffId, req.valid.body));
+    async (req, reply) => {
+      const { id, staffId } = req.valid.params;
+      return reply(200, toStaffView(await staff.update(req.principal!, id, staffId, req.valid.body), true));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/clinics/{id}/staff/{staffId}',
+      path: '/api/v1/clinics/{id}/staff/{staffId}',
       summary: 'Remove a staff member (owner or admin)',
       tags,
       auth: true,
@@ -110,15 +113,15 @@ export function staffRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      await service.remove(req.principal!, req.valid.params.id, req.valid.params.staffId);
-      res.status(204).end();
+    async (req, reply) => {
+      await staff.remove(req.principal!, req.valid.params.id, req.valid.params.staffId);
+      return reply(204);
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/clinics/{id}/staff/{staffId}/invitation',
+      path: '/api/v1/clinics/{id}/staff/{staffId}/invitation',
       summary: 'Mail an invitation to link the account of that address to this staff member (owner or admin)',
       tags,
       auth: true,
@@ -136,15 +139,15 @@ export function staffRoutes(
       },
     },
     auth,
-    async (req, res) => {
+    async (req, reply) => {
       const { id, staffId } = req.valid.params;
-      res.status(202).json(await deps.invitations.invite(req.principal!, id, staffId, req.valid.body));
+      return reply(202, toInvitationView(await invitations.invite(req.principal!, id, staffId, req.valid.body)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/staff-invitations/{token}/accept',
+      path: '/api/v1/staff-invitations/{token}/accept',
       summary: 'Accept a staff invitation as the logged-in user (whose verified email must be the invited one)',
       tags,
       auth: true,
@@ -158,9 +161,7 @@ export function staffRoutes(
       },
     },
     auth,
-    async (req, res) => {
-      res.json(await deps.invitations.accept(req.principal!, req.valid.params.token));
-    },
+    async (req, reply) =>
+      reply(200, toStaffView(await invitations.accept(req.principal!, req.valid.params.token), true)),
   );
-  return api;
 }

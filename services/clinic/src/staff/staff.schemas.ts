@@ -1,7 +1,8 @@
-import { z } from '@petpro/kit';
+import { pageOf, z } from '@petpro/kit';
 import { emailField, text } from '../shared/schemas.ts';
 
 export const STAFF_ROLES = ['vet', 'groomer', 'nurse', 'other'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
 
 const staffFields = {
   name: text(200),
@@ -42,9 +43,8 @@ export const StaffSchema = z
     updatedAt: z.string(),
   })
   .openapi('ClinicStaff');
-export const StaffListSchema = z
-  .object({ items: z.array(StaffSchema), nextCursor: z.string().nullable() })
-  .openapi('ClinicStaffList');
+export type StaffView = z.output<typeof StaffSchema>;
+export const StaffListSchema = pageOf(StaffSchema).openapi('ClinicStaffList');
 export const StaffParams = z.object({ id: z.uuid(), staffId: z.uuid() });
 
 export const InvitationBody = z
@@ -56,4 +56,5 @@ export const InvitationBody = z
 export const InvitationSchema = z
   .object({ staffId: z.uuid(), email: z.string(), expiresAt: z.string() })
   .openapi('StaffInvitation');
+export type InvitationView = z.output<typeof InvitationSchema>;
 export const InvitationTokenParams = z.object({ token: z.string().min(16).max(128) });

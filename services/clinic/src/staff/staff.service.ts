@@ -1,25 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
-import { BadRequestError, NotFoundError, withTransaction, type Logger, type Principal } from '@petpro/kit';
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../db.ts';
-import type { StaffRecord, StaffRepository } from './staff.repository.ts';
-import type { CatalogueRepository } from '../catalogue/catalogue.repository.ts';
+import { BadRequestError, NotFoundError, type Logger, type Principal } from '@petpro/kit';
+import type { StaffRecord } from './staff.repository.ts';
+import type { StaffRole } from './staff.schemas.ts';
 import type { ClinicsService } from '../clinics/clinics.service.ts';
 import type { AuthClient } from '../shared/auth-client.ts';
-import { clinicChanged } from '../events/availability-events.ts';
+import type { ClinicStore, Repositories } from '../store.ts';
 
 export const STAFF_ROLE = 'clinic_staff';
-
-export interface StaffDto {
-  id: string;
-  clinicId: string;
-  name: string;
-  role: string;
-  serviceIds: string[];
-  userId?: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /**
  * Staff of a clinic: the owner (or an admin) manages them. A user account is linked only when its
@@ -29,46 +16,39 @@ export interface StaffDto {
 export class StaffService {
   constructor(
     private readonly deps: {
-      db: Kysely<DB>;
-      staff: StaffRepository;
-      catalogue: CatalogueRepository;
+      store: ClinicStore;
       clinicsService: ClinicsService;
       auth: AuthClient;
       log: Logger;
     },
   ) {}
 
-  /** The response shape; `showUser` (the owner, admins, the linked user) adds the linked account's id. */
-  toDto(s: StaffRecord, showUser: boolean): StaffDto {
-    return {
-      id: s.id,
-      clinicId: s.clinicId,
-      name: s.name,
-      role: s.role,
-      serviceIds: s.serviceIds,
-      ...(showUser ? { userId: s.userId } : {}),
-      createdAt: s.createdAt.toISOString(),
-      updatedAt: s.updatedAt.toISOString(),
-    };
+  /** Staff of a visible clinic; `showUser` (the owner and admins) says whether their view shows the linked accounts. */
+  async listVisible(p: Principal | undefined, clinicId: string): Promise<{ items: StaffRecord[]; showUser: boolean }> {
+    const clinic = await this.deps.clinicsService.readable(p, clinicId);
+    const showUser = this.deps.clinicsService.isManager(p, clinic);
+    return { items: await this.deps.store.repos.staff.listByClinic(clinicId), showUser };
   }
 
-  /** Staff of a visible clinic; the linked user ids only for the owner and admins. */
-  async list(p: Principal | undefined, clinicId: string): Promise<StaffDto[]> {
+  async findVisible(
+    p: Principal | undefined,
+    clinicId: string,
+    staffId: string,
+  ): Promise<{ staff: StaffRecord; showUser: boolean }> {
     const clinic = await this.deps.clinicsService.readable(p, clinicId);
-    const manager = this.deps.clinicsService.isManager(p, clinic);
-    return (await this.deps.staff.listByClinic(clinicId)).map((s) => this.toDto(s, manager));
-  }
-
-  async get(p: Principal | undefined, clinicId: string, staffId: string): Promise<StaffDto> {
-    const clinic = await this.deps.clinicsService.readable(p, clinicId);
-    const s = await this.deps.staff.findById(clinicId, staffId);
+    const s = await this.deps.store.repos.staff.findById(clinicId, staffId);
     if (!s) throw new NotFoundError('staff_not_found', 'No such staff member');
-    return this.toDto(s, this.deps.clinicsService.isManager(p, clinic));
+    return { staff: s, showUser: this.deps.clinicsService.isManager(p, clinic) };
+  }
+
+  /** Every live staff member of a clinic, whatever the caller (for other services; the clinic is checked by them). */
+  async listOfClinic(clinicId: string): Promise<StaffRecord[]> {
+    return this.deps.store.repos.staff.listByClinic(clinicId);
   }
 
   private async checkServices(clinicId: string, serviceIds: string[]): Promise<string[]> {
     const unique = [...new Set(serviceIds)];
-    const found = await this.deps.catalogue.existingIds(clinicId, unique);
+    const found = await this.deps.store.repos.catalogue.existingIds(clinicId, unique);
     const unknown = unique.filter((id) => !found.has(id));
     if (unknown.length)
       throw new BadRequestError(
@@ -89,8 +69,8 @@ export class StaffService {
    * auth service removes only a grant that came from staff linking, never an admin's. Best effort:
    * the role alone opens no clinic.
    */
-  private async releaseRole(userId: string, trx: Transaction<DB>): Promise<void> {
-    if (await this.deps.staff.isLinkedAnywhere(userId, trx)) return;
+  private async releaseRole(repos: Repositories, userId: string): Promise<void> {
+    if (await repos.staff.isLinkedAnywhere(userId)) return;
     await this.deps.auth
       .revokeRole(userId, STAFF_ROLE)
       .catch((err: unknown) =>
@@ -101,18 +81,18 @@ export class StaffService {
   async create(
     p: Principal,
     clinicId: string,
-    input: { name: string; role: string; serviceIds: string[]; userId?: string | null },
-  ): Promise<StaffDto> {
+    input: { name: string; role: StaffRole; serviceIds: string[]; userId?: string | null },
+  ): Promise<StaffRecord> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
     if (input.userId) throw invitationRequired();
     const serviceIds = await this.checkServices(clinicId, input.serviceIds);
     const id = uuidv7();
-    await withTransaction(this.deps.db, async (trx) => {
-      await this.deps.staff.insert({ id, clinicId, name: input.name, role: input.role }, trx);
-      await this.deps.staff.setServices(clinicId, id, serviceIds, trx);
-      await clinicChanged(trx, 'clinic.staff.changed', clinicId, { staffIds: [id] });
+    await this.deps.store.transaction(async (repos) => {
+      await repos.staff.insert({ id, clinicId, name: input.name, role: input.role });
+      await repos.staff.setServices(clinicId, id, serviceIds);
+      await repos.events.clinicChanged('clinic.staff.changed', clinicId, { staffIds: [id] });
     });
-    return this.toDto((await this.deps.staff.findById(clinicId, id))!, true);
+    return (await this.deps.store.repos.staff.findById(clinicId, id))!;
   }
 
   /** Changes a staff member; `userId: null` unlinks the account (a user id is refused: that takes an invitation). */
@@ -120,40 +100,39 @@ export class StaffService {
     p: Principal,
     clinicId: string,
     staffId: string,
-    patch: { name?: string; role?: string; serviceIds?: string[]; userId?: string | null },
-  ): Promise<StaffDto> {
+    patch: { name?: string; role?: StaffRole; serviceIds?: string[]; userId?: string | null },
+  ): Promise<StaffRecord> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
     if (patch.userId) throw invitationRequired();
-    const before = await this.deps.staff.findById(clinicId, staffId);
+    const before = await this.deps.store.repos.staff.findById(clinicId, staffId);
     if (!before) throw new NotFoundError('staff_not_found', 'No such staff member');
     const serviceIds = patch.serviceIds && (await this.checkServices(clinicId, patch.serviceIds));
     const unlink = patch.userId === null && before.userId ? before.userId : undefined;
-    await withTransaction(this.deps.db, async (trx) => {
-      if (unlink) await this.deps.staff.lockUser(unlink, trx);
-      const found = await this.deps.staff.update(
-        clinicId,
-        staffId,
-        { name: patch.name, role: patch.role, userId: patch.userId === null ? null : undefined },
-        trx,
-      );
+    await this.deps.store.transaction(async (repos) => {
+      if (unlink) await repos.staff.lockUser(unlink);
+      const found = await repos.staff.update(clinicId, staffId, {
+        name: patch.name,
+        role: patch.role,
+        userId: patch.userId === null ? null : undefined,
+      });
       if (!found) throw new NotFoundError('staff_not_found', 'No such staff member');
-      if (serviceIds) await this.deps.staff.setServices(clinicId, staffId, serviceIds, trx);
-      if (unlink) await this.releaseRole(unlink, trx);
-      await clinicChanged(trx, 'clinic.staff.changed', clinicId, { staffIds: [staffId] });
+      if (serviceIds) await repos.staff.setServices(clinicId, staffId, serviceIds);
+      if (unlink) await this.releaseRole(repos, unlink);
+      await repos.events.clinicChanged('clinic.staff.changed', clinicId, { staffIds: [staffId] });
     });
-    return this.toDto((await this.deps.staff.findById(clinicId, staffId))!, true);
+    return (await this.deps.store.repos.staff.findById(clinicId, staffId))!;
   }
 
   async remove(p: Principal, clinicId: string, staffId: string): Promise<void> {
     await this.deps.clinicsService.writable(p, clinicId, 'staff');
-    const before = await this.deps.staff.findById(clinicId, staffId);
+    const before = await this.deps.store.repos.staff.findById(clinicId, staffId);
     if (!before) throw new NotFoundError('staff_not_found', 'No such staff member');
-    await withTransaction(this.deps.db, async (trx) => {
-      if (before.userId) await this.deps.staff.lockUser(before.userId, trx);
-      if (!(await this.deps.staff.softDelete(clinicId, staffId, trx)))
+    await this.deps.store.transaction(async (repos) => {
+      if (before.userId) await repos.staff.lockUser(before.userId);
+      if (!(await repos.staff.softDelete(clinicId, staffId)))
         throw new NotFoundError('staff_not_found', 'No such staff member');
-      if (before.userId) await this.releaseRole(before.userId, trx);
-      await clinicChanged(trx, 'clinic.staff.changed', clinicId, { staffIds: [staffId] });
+      if (before.userId) await this.releaseRole(repos, before.userId);
+      await repos.events.clinicChanged('clinic.staff.changed', clinicId, { staffIds: [staffId] });
     });
   }
 }
@@ -161,7 +140,8 @@ export class StaffService {
 function invitationRequired(): BadRequestError {
   return new BadRequestError(
     'invitation_required',
-    'A user account is linked to a staff member only by invitation: POST /api/v1/clinics/{id}/staff/{staffId}/invitation',
+    'A user account is linked to a staff member only by invitation: ' +
+      'POST /api/v1/clinics/{id}/staff/{staffId}/invitation',
     [{ field: 'userId', message: 'link accounts by invitation', code: 'invitation_required' }],
   );
 }

@@ -1,19 +1,15 @@
-import type { Router } from 'express';
 import {
   ADMIN_ROLE,
   type AccessTokenVerifier,
-  ApiRouter,
+  type ApiRouter,
+  type BreakerSet,
   requireAuth,
   requireRole,
   z,
-  type BreakerSet,
-  type OpenAPIRegistry,
 } from '@petpro/kit';
 import type { InstancePool } from '../discovery/instances.ts';
-import { UPSTREAMS } from '../routing/route-table.ts';
-import type { IpBlockService } from '../protection/ip-blocks.service.ts';
 import type { InFlightLimiter } from '../protection/load-shedding.ts';
-import { ipBlockRoutes } from '../protection/ip-blocks.routes.ts';
+import { UPSTREAMS } from '../routing/route-table.ts';
 
 const ServicesResponse = z
   .object({
@@ -39,39 +35,33 @@ const ServicesResponse = z
   })
   .openapi('ServiceInstances');
 
-/** Admin routes the gateway answers itself. */
-export function adminRouter(deps: {
-  openapi: OpenAPIRegistry;
-  verifier: AccessTokenVerifier;
-  pool: InstancePool;
-  breakers: BreakerSet;
-  blocks: IpBlockService;
-  inFlight: InFlightLimiter;
-}): Router {
-  const api = new ApiRouter(deps.openapi, '/api/v1/admin');
-  const admin = [requireAuth(deps.verifier), requireRole(ADMIN_ROLE)];
-  api.route(
+/** Admin routes the gateway answers itself: the discovered services. */
+export function adminRoutes(
+  api: ApiRouter,
+  deps: { verifier: AccessTokenVerifier; pool: InstancePool; breakers: BreakerSet; inFlight: InFlightLimiter },
+): void {
+  const { verifier, pool, breakers, inFlight } = deps;
+  api.endpoint(
     {
       method: 'get',
-      path: '/services',
+      path: '/api/v1/admin/services',
       summary: 'Discovered service instances, their health and circuit state',
       tags: ['platform'],
       auth: true,
       responses: { 200: { description: 'Instances', schema: ServicesResponse } },
     },
-    ...admin,
-    (_req, res) => {
-      const view = deps.pool.view();
-      res.json({
+    requireAuth(verifier),
+    requireRole(ADMIN_ROLE),
+    (_req, reply) => {
+      const view = pool.view();
+      return reply(200, {
         services: UPSTREAMS.map((name) => ({
           name,
-          circuit: deps.breakers.state(name),
-          inFlight: deps.inFlight.inFlight(name),
+          circuit: breakers.state(name),
+          inFlight: inFlight.inFlight(name),
           instances: view.filter((i) => i.name === name).map(({ name: _n, healthUrl: _h, ...rest }) => rest),
         })),
       });
     },
   );
-  ipBlockRoutes(api, admin, deps.blocks);
-  return api.finish();
 }

@@ -1,12 +1,11 @@
-import express, { type Router } from 'express';
 import {
+  type ApiRouter,
   ForbiddenError,
   jsonBody,
-  type ServiceCredentials,
-  ValidationError,
-  zodFieldErrors,
-  z,
   type Registry,
+  type ServiceCredentials,
+  problem,
+  z,
 } from '@petpro/kit';
 
 const InstanceBody = z.strictObject({
@@ -16,36 +15,86 @@ const InstanceBody = z.strictObject({
   version: z.string().max(50),
   healthUrl: z.url({ protocol: /^https?$/ }),
 });
+const InstanceParams = z.object({ id: z.string().min(1).max(200) });
+const InstancesQuery = z.object({ name: z.string().max(50).optional() });
+const InstancesResponse = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      url: z.string(),
+      version: z.string(),
+      healthUrl: z.string(),
+      registeredAt: z.string(),
+      lastHeartbeat: z.string(),
+    }),
+  ),
+});
+
+const tags = ['internal'];
 
 /**
  * The registry over HTTP for service processes in the one-machine mode, on the gateway's internal
- * listener only. Only PetPro services (service credential, checked before any body is read) may
- * register, deregister or look up instances.
+ * listener only. Only PetPro services may register, deregister or look up instances: the service
+ * credential is checked before any body is read. Gateway workers (GATEWAY_WORKERS) read the
+ * primary's registry; only services register, and each only itself.
  */
-export function registryRouter(registry: Registry, credentials: ServiceCredentials, onChange: () => void): Router {
-  const router = express.Router();
-  // Gateway workers (GATEWAY_WORKERS) read the primary's registry; only services register.
-  router.use(credentials.require('gateway', 'auth', 'user', 'clinic', 'booking'), jsonBody('16kb'));
-  router.post('/instances', async (req, res) => {
-    const parsed = InstanceBody.safeParse(req.body);
-    if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error));
-    // A service registers only itself: the clinic service cannot put its URL in place of auth's.
-    if (parsed.data.name !== req.callerService || !parsed.data.id.startsWith(`${parsed.data.name}-`))
-      throw new ForbiddenError('service_not_allowed', 'A service may register only its own instances');
-    await registry.register(parsed.data);
-    onChange();
-    res.status(204).end();
-  });
-  router.delete('/instances/:id', async (req, res) => {
-    if (!req.params.id.startsWith(`${req.callerService}-`))
-      throw new ForbiddenError('service_not_allowed', 'A service may deregister only its own instances');
-    await registry.deregister(req.params.id);
-    onChange();
-    res.status(204).end();
-  });
-  router.get('/instances', async (req, res) => {
-    const name = typeof req.query.name === 'string' ? req.query.name : undefined;
-    res.json({ items: await registry.list(name) });
-  });
-  return router;
+export function registryRoutes(
+  api: ApiRouter,
+  deps: { registry: Registry; credentials: ServiceCredentials; onRegistryChange: () => void },
+): void {
+  const { registry, credentials, onRegistryChange } = deps;
+  const callers = credentials.require('gateway', 'auth', 'user', 'clinic', 'booking');
+  const forbidden = problem('`service_not_allowed`: a service may register or deregister only its own instances');
+  api.endpoint(
+    {
+      method: 'post',
+      path: '/internal/registry/instances',
+      summary: 'Register (or heartbeat) an instance of the calling service',
+      tags,
+      body: InstanceBody,
+      responses: { 204: { description: 'Registered' }, 403: forbidden },
+    },
+    callers,
+    jsonBody('16kb'),
+    async (req, reply) => {
+      const instance = req.valid.body;
+      // A service registers only itself: the clinic service cannot put its URL in place of auth's.
+      if (instance.name !== req.callerService || !instance.id.startsWith(`${instance.name}-`))
+        throw new ForbiddenError('service_not_allowed', 'A service may register only its own instances');
+      await registry.register(instance);
+      onRegistryChange();
+      return reply(204);
+    },
+  );
+  api.endpoint(
+    {
+      method: 'delete',
+      path: '/internal/registry/instances/{id}',
+      summary: 'Deregister an instance of the calling service',
+      tags,
+      params: InstanceParams,
+      responses: { 204: { description: 'Deregistered' }, 403: forbidden },
+    },
+    callers,
+    async (req, reply) => {
+      if (!req.valid.params.id.startsWith(`${req.callerService}-`))
+        throw new ForbiddenError('service_not_allowed', 'A service may deregister only its own instances');
+      await registry.deregister(req.valid.params.id);
+      onRegistryChange();
+      return reply(204);
+    },
+  );
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/internal/registry/instances',
+      summary: 'Registered instances, of one service or all',
+      tags,
+      query: InstancesQuery,
+      responses: { 200: { description: 'Instances', schema: InstancesResponse } },
+    },
+    callers,
+    async (req, reply) => reply(200, { items: await registry.list(req.valid.query.name) }),
+  );
 }

@@ -19,7 +19,9 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
-const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true });`;
+const INIT =
+  `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', ` +
+  `deepLinking: true, persistAuthorization: true });`;
 
 /** Swagger UI for the merged document, from the swagger-ui-dist package (no CDN). */
 export function docsRouter(): Router {

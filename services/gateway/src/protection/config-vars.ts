@@ -1,5 +1,8 @@
-import { splitList, z } from '@petpro/kit';
+import { canonicalOrigin, splitList, z } from '@petpro/kit';
 import { parseCidr } from './cidr.ts';
+
+// Moved to the kit (the auth service's OAuth redirect allow-list reads origins too).
+export { canonicalOrigin };
 
 /** A comma-separated list of IP addresses or CIDRs (IPv4 and IPv6); a bad entry is named in the error. */
 export const cidrListVar = () =>
@@ -15,22 +18,6 @@ export const cidrListVar = () =>
     }
     return entries;
   });
-
-/**
- * The canonical form of a browser origin (`scheme://host[:port]`, lower-case, default port
- * dropped), or undefined when `text` is not one. Browsers send exactly this form in `Origin`.
- */
-export function canonicalOrigin(text: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    return undefined;
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-  if (u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) return undefined;
-  return u.origin;
-}
 
 /** CORS_ORIGINS: `*`, or a comma-separated list of exact origins such as `https://app.petpro.id`. */
 export const originListVar = () =>

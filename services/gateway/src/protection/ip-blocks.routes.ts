@@ -1,5 +1,12 @@
-import type { RequestHandler } from 'express';
-import { ProblemSchema, type ApiRouter } from '@petpro/kit';
+import {
+  ADMIN_ROLE,
+  type AccessTokenVerifier,
+  type ApiRouter,
+  problem,
+  requireAuth,
+  requireRole,
+  z,
+} from '@petpro/kit';
 import type { IpBlockService } from './ip-blocks.service.ts';
 import {
   CreateIpBlockBody,
@@ -9,39 +16,41 @@ import {
   IpBlockSchema,
 } from './ip-blocks.schemas.ts';
 
-/** Admin routes for dynamic IP blocks, added to the gateway's admin ApiRouter (prefix /api/v1/admin). */
-export function ipBlockRoutes(api: ApiRouter, admin: RequestHandler[], blocks: IpBlockService): void {
-  api.route(
+const tags = ['platform'];
+
+/** Admin routes for dynamic IP blocks. */
+export function ipBlocksRoutes(api: ApiRouter, deps: { verifier: AccessTokenVerifier; blocks: IpBlockService }): void {
+  const { blocks } = deps;
+  const admin = [requireAuth(deps.verifier), requireRole(ADMIN_ROLE)];
+  api.endpoint(
     {
       method: 'get',
-      path: '/ip-blocks',
+      path: '/api/v1/admin/ip-blocks',
       summary: 'IP and CIDR blocks in force (dynamic ones, plus the static lists)',
-      tags: ['platform'],
+      tags,
       auth: true,
       query: IpBlockListQuery,
       responses: { 200: { description: 'Blocks', schema: IpBlockListSchema } },
     },
     ...admin,
-    (req, res) => {
-      res.json({ ...blocks.list(req.valid.query), ...blocks.staticLists() });
-    },
+    (req, reply) => reply(200, { ...blocks.list(req.valid.query), ...blocks.staticLists() }),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/ip-blocks',
+      path: '/api/v1/admin/ip-blocks',
       summary: 'Block an IP address or CIDR, until a time or until removed; in force on every gateway within seconds',
-      tags: ['platform'],
+      tags,
       auth: true,
       body: CreateIpBlockBody,
       responses: {
-        201: { description: 'Blocked', schema: IpBlockSchema },
-        409: { description: 'Already blocked, or the block would include the caller', schema: ProblemSchema },
-        503: { description: 'The block store is unavailable', schema: ProblemSchema },
+        201: { description: 'Blocked', schema: IpBlockSchema, headers: { Location: z.string() } },
+        409: problem('Already blocked, or the block would include the caller'),
+        503: problem('The block store is unavailable'),
       },
     },
     ...admin,
-    async (req, res) => {
+    async (req, reply) => {
       const { cidr, reason, expiresAt, durationMinutes } = req.valid.body;
       const until = expiresAt
         ? new Date(expiresAt)
@@ -55,23 +64,23 @@ export function ipBlockRoutes(api: ApiRouter, admin: RequestHandler[], blocks: I
         createdBy: req.principal?.userId,
         requester: req.clientIdentity?.addr,
       });
-      res.status(201).location(`/api/v1/admin/ip-blocks/${block.id}`).json(block);
+      return reply(201, block, { Location: `/api/v1/admin/ip-blocks/${block.id}` });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/ip-blocks/{id}',
+      path: '/api/v1/admin/ip-blocks/{id}',
       summary: 'Remove a block (admin or automatic)',
-      tags: ['platform'],
+      tags,
       auth: true,
       params: IpBlockIdParams,
-      responses: { 204: { description: 'Removed' }, 404: { description: 'No such block', schema: ProblemSchema } },
+      responses: { 204: { description: 'Removed' }, 404: problem('No such block') },
     },
     ...admin,
-    async (req, res) => {
+    async (req, reply) => {
       await blocks.remove(req.valid.params.id);
-      res.status(204).end();
+      return reply(204);
     },
   );
 }

@@ -48,7 +48,10 @@ export class InFlightLimiter {
     this.gauge?.set({ scope: 'gateway' }, --this.total);
   }
 
-  /** Takes one of `service`'s slots; false (counted as shed) when none is free. Call `leaveService` when the answer ends. */
+  /**
+   * Takes one of `service`'s slots; false (counted as shed) when none is free. Call `leaveService` when the answer
+   * ends.
+   */
   enterService(service: string): boolean {
     const n = this.perService.get(service) ?? 0;
     if (n >= this.maxPerService) {

@@ -84,6 +84,9 @@ export function createProtection(deps: {
   };
 
   return {
+    /** The shared-state connections (absent without REDIS_URL), for other coherent state (circuits). */
+    redis,
+    subscriber,
     blocks,
     inFlight,
     health,

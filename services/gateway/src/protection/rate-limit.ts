@@ -100,11 +100,10 @@ interface Policy {
 }
 
 /**
- * The gateway's rate limits: `general` per user (valid token) or client IP, and `auth` per client IP
- * on auth routes. Counters are in memory, or in Redis when REDIS_URL is set (shared by every
- * replica, falling back to memory while Redis is down), or with the cluster's primary (workers). Every counted answer carries the draft-8
- * `RateLimit` and `RateLimit-Policy` headers; past a limit the answer is 429 `rate_limited` with
- * Retry-After.
+ * The gateway's rate limits: `general` per user (valid token) or client IP, and `auth` per client IP on auth routes.
+ * Counters are in memory, or in Redis when REDIS_URL is set (shared by every replica, falling back to memory while
+ * Redis is down), or with the cluster's primary (workers). Every counted answer carries the draft-8 `RateLimit` and
+ * `RateLimit-Policy` headers; past a limit the answer is 429 `rate_limited` with Retry-After.
  */
 export function createRateLimits(opts: RateLimitOptions) {
   const rejected = opts.metrics

@@ -66,7 +66,8 @@ export function applyServerLimits(server: http.Server, limits: ServerLimits, log
       log.info({ remote: (socket as Duplex & { remoteAddress?: string }).remoteAddress }, 'slow client cut off');
     const body = JSON.stringify(problemBody(status, code, detail));
     socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${securityHeaders}\r\n${body}`,
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${securityHeaders}\r\n${body}`,
     );
   });
 }

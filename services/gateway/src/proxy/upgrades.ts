@@ -55,7 +55,10 @@ const SWEEP_MS = 1_000;
 function answer(socket: Duplex, status: number, code: string, detail: string, requestId?: string): void {
   const body = JSON.stringify(problemBody(status, code, detail, requestId ? { requestId } : {}));
   socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
   );
 }
 

@@ -41,6 +41,7 @@ export const ROUTES: RouteRule[] = [
     'password/forgot',
     'password/reset',
     'mfa/verify',
+    'mfa/sms/send',
     'recovery',
     'oauth',
   ].map(

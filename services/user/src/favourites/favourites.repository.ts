@@ -59,7 +59,7 @@ export class FavouritesRepository {
   }
 
   /** Newest first, after the (createdAt, clinicId) of the previous page's last item. */
-  async list(
+  async listPage(
     userId: string,
     opts: { limit: number; after?: { createdAt: Date; clinicId: string } },
   ): Promise<FavouriteRecord[]> {

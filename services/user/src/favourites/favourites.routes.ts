@@ -1,48 +1,42 @@
-import {
-  ApiRouter,
-  pageOf,
-  requireAuth,
-  requirePermission,
-  z,
-  type AccessTokenVerifier,
-  type OpenAPIRegistry,
-} from '@petpro/kit';
+import { requireAuth, requirePermission, z, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { FavouritesService } from './favourites.service.ts';
-import { PageQuery } from '../shared/pagination.ts';
+import { toFavouriteView } from './favourites.view.ts';
+import { FavouritePage, FavouriteSchema, ListFavouritesQuery } from './favourites.schemas.ts';
 import { IdParam } from '../shared/strings.ts';
 
-const FavouriteSchema = z.object({ clinicId: z.uuid(), createdAt: z.string() }).openapi('Favourite');
 const ClinicParams = z.object({ clinicId: IdParam });
 
-/** The caller's favourite vendors under /api/v1/users/me/favourites (mounted at /api/v1). */
-export function favouritesRoutes(openapi: OpenAPIRegistry, service: FavouritesService, verifier: AccessTokenVerifier) {
-  const api = new ApiRouter(openapi, '/api/v1');
-  const auth = requireAuth(verifier);
+/** The caller's favourite vendors. */
+export function favouritesRoutes(
+  api: ApiRouter,
+  deps: { favourites: FavouritesService; verifier: AccessTokenVerifier },
+): void {
+  const { favourites } = deps;
+  const auth = requireAuth(deps.verifier);
   // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
   const read = [auth, requirePermission('profile:read:own')];
   const write = [auth, requirePermission('profile:write:own')];
   const tags = ['users'];
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/users/me/favourites',
+      path: '/api/v1/users/me/favourites',
       summary: 'My favourite vendors, newest first',
       tags,
       auth: true,
-      query: z.strictObject(PageQuery),
-      responses: {
-        200: { description: 'A page of favourites', schema: pageOf(FavouriteSchema).openapi('FavouritePage') },
-      },
+      query: ListFavouritesQuery,
+      responses: { 200: { description: 'A page of favourites', schema: FavouritePage } },
     },
     ...read,
-    async (req, res) => {
-      res.json(await service.list(req.principal!.userId, req.valid.query));
+    async (req, reply) => {
+      const page = await favourites.listPage(req.principal!.userId, req.valid.query);
+      return reply(200, { items: page.items.map(toFavouriteView), nextCursor: page.nextCursor });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'put',
-      path: '/users/me/favourites/{clinicId}',
+      path: '/api/v1/users/me/favourites/{clinicId}',
       summary: 'Add a vendor to my favourites (idempotent)',
       tags,
       auth: true,
@@ -54,15 +48,15 @@ export function favouritesRoutes(openapi: OpenAPIRegistry, service: FavouritesSe
       },
     },
     ...write,
-    async (req, res) => {
-      const { favourite, created } = await service.add(req.principal!.userId, req.valid.params.clinicId);
-      res.status(created ? 201 : 200).json(favourite);
+    async (req, reply) => {
+      const { favourite, created } = await favourites.add(req.principal!.userId, req.valid.params.clinicId);
+      return reply(created ? 201 : 200, toFavouriteView(favourite));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/users/me/favourites/{clinicId}',
+      path: '/api/v1/users/me/favourites/{clinicId}',
       summary: 'Remove a vendor from my favourites (idempotent)',
       tags,
       auth: true,
@@ -70,10 +64,9 @@ export function favouritesRoutes(openapi: OpenAPIRegistry, service: FavouritesSe
       responses: { 204: { description: 'Removed' } },
     },
     ...write,
-    async (req, res) => {
-      await service.remove(req.principal!.userId, req.valid.params.clinicId);
-      res.status(204).end();
+    async (req, reply) => {
+      await favourites.remove(req.principal!.userId, req.valid.params.clinicId);
+      return reply(204);
     },
   );
-  return api;
 }

@@ -1,46 +1,39 @@
 import { ConflictError, decodeCursor, toPage } from '@petpro/kit';
-import type { FavouritesRepository, FavouriteRecord } from './favourites.repository.ts';
+import type { FavouriteRecord } from './favourites.repository.ts';
+import type { UserStore } from '../store.ts';
+import type { ListFavouritesQuery } from './favourites.schemas.ts';
 
 export const MAX_FAVOURITES = 500;
-
-/** A favourite as clients see it. */
-export interface FavouriteView {
-  clinicId: string;
-  createdAt: string;
-}
-
-const view = (f: FavouriteRecord): FavouriteView => ({ clinicId: f.clinicId, createdAt: f.createdAt.toISOString() });
 
 /**
  * Favourite vendors, referred to by clinic ID only: the clinic service owns clinics, and a favourite
  * whose clinic is gone is harmless (clients skip it when the clinic lookup answers 404).
  */
 export class FavouritesService {
-  constructor(private readonly repo: FavouritesRepository) {}
+  constructor(private readonly store: UserStore) {}
 
   /** Adds a favourite (idempotent). */
-  async add(userId: string, clinicId: string): Promise<{ favourite: FavouriteView; created: boolean }> {
-    const existing = await this.repo.find(userId, clinicId);
-    if (existing) return { favourite: view(existing), created: false };
-    if ((await this.repo.count(userId)) >= MAX_FAVOURITES)
+  async add(userId: string, clinicId: string): Promise<{ favourite: FavouriteRecord; created: boolean }> {
+    const existing = await this.store.repos.favourites.find(userId, clinicId);
+    if (existing) return { favourite: existing, created: false };
+    if ((await this.store.repos.favourites.count(userId)) >= MAX_FAVOURITES)
       throw new ConflictError('favourites_limit_reached', `At most ${MAX_FAVOURITES} favourites`);
-    const { favourite, created } = await this.repo.add(userId, clinicId);
-    return { favourite: view(favourite), created };
+    return this.store.repos.favourites.add(userId, clinicId);
   }
 
   /** Removes a favourite (idempotent). */
   async remove(userId: string, clinicId: string): Promise<void> {
-    await this.repo.remove(userId, clinicId);
+    await this.store.repos.favourites.remove(userId, clinicId);
   }
 
-  async list(
+  async listPage(
     userId: string,
-    q: { limit: number; cursor?: string },
-  ): Promise<{ items: FavouriteView[]; nextCursor: string | null }> {
+    q: ListFavouritesQuery,
+  ): Promise<{ items: FavouriteRecord[]; nextCursor: string | null }> {
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { createdAt: 'instant', clinicId: 'uuid' });
     const after = key && { createdAt: new Date(key.createdAt), clinicId: key.clinicId };
-    const rows = await this.repo.list(userId, { limit: q.limit + 1, after });
+    const rows = await this.store.repos.favourites.listPage(userId, { limit: q.limit + 1, after });
     const page = toPage(rows, q.limit, (f) => ({ createdAt: f.createdAt.toISOString(), clinicId: f.clinicId }));
-    return { items: page.items.map(view), nextCursor: page.nextCursor };
+    return page;
   }
 }

@@ -1,8 +1,7 @@
-import express, { type Router } from 'express';
-import { ApiRouter, NotFoundError, createOpenApiRegistry, z, type ServiceCredentials, splitList } from '@petpro/kit';
+import { z, splitList, type ApiRouter, type ServiceCredentials } from '@petpro/kit';
 import type { PreferencesService } from '../preferences/preferences.service.ts';
 import type { PetsService } from '../pets/pets.service.ts';
-import type { ProfilesRepository } from '../profiles/profiles.repository.ts';
+import type { ProfilesService } from '../profiles/profiles.service.ts';
 import { InternalPreferencesSchema } from '../preferences/preferences.schemas.ts';
 import {
   InternalPets,
@@ -14,6 +13,7 @@ import {
 import { IdParam } from '../shared/strings.ts';
 
 const UserParams = z.object({ userId: IdParam });
+const PurgeAnswer = z.object({ purged: z.number().int() });
 // An id that is not a UUID cannot be anyone's pet: it is left out of the answer like any stranger's id.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PetIdsQuery = z.strictObject({
@@ -28,21 +28,23 @@ const PetIdsQuery = z.strictObject({
  * Endpoints for other PetPro services only (service credential); never routed by the gateway. Their
  * schemas validate like the public ones but stay out of the public OpenAPI document.
  */
-export function internalRoutes(deps: {
-  credentials: ServiceCredentials;
-  preferences: PreferencesService;
-  pets: PetsService;
-  profiles: ProfilesRepository;
-}): Router {
-  const api = new ApiRouter(createOpenApiRegistry(), '/internal');
+export function internalRoutes(
+  api: ApiRouter,
+  deps: {
+    credentials: ServiceCredentials;
+    preferences: PreferencesService;
+    pets: PetsService;
+    profiles: ProfilesService;
+  },
+): void {
   const tags = ['internal'];
   const only = deps.credentials.require.bind(deps.credentials);
 
   // Booking reminders and clinic mails: which channels a user wants, in which language.
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/users/{userId}/preferences',
+      path: '/internal/users/{userId}/preferences',
       summary: 'A user’s notification preferences and language',
       tags,
       params: UserParams,
@@ -54,16 +56,16 @@ export function internalRoutes(deps: {
       },
     },
     only('booking', 'clinic'),
-    async (req, res) => {
-      const prefs = await deps.preferences.get(req.valid.params.userId);
-      res.json({ userId: req.valid.params.userId, ...prefs } satisfies InternalPreferencesAnswer);
+    async (req, reply) => {
+      const prefs = await deps.preferences.findByUserId(req.valid.params.userId);
+      return reply(200, { userId: req.valid.params.userId, ...prefs } satisfies InternalPreferencesAnswer);
     },
   );
   // Booking checks that the pets of a booking belong to the booker.
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/users/{userId}/pets',
+      path: '/internal/users/{userId}/pets',
       summary: 'Which of the given pets are the user’s (deleted pets are not)',
       tags,
       params: UserParams,
@@ -71,17 +73,16 @@ export function internalRoutes(deps: {
       responses: { 200: { description: 'The user’s pets among the ids', schema: InternalPets } },
     },
     only('booking'),
-    async (req, res) => {
-      res.json({
-        items: await deps.pets.ownedAmong(req.valid.params.userId, req.valid.query.ids),
-      } satisfies InternalPetsAnswer);
+    async (req, reply) => {
+      const items = await deps.pets.ownedAmong(req.valid.params.userId, req.valid.query.ids);
+      return reply(200, { items } satisfies InternalPetsAnswer);
     },
   );
   // Clinics see who booked: the owner's name and phone.
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/users/{userId}/profile',
+      path: '/internal/users/{userId}/profile',
       summary: 'A user’s contact details',
       tags,
       params: UserParams,
@@ -91,33 +92,18 @@ export function internalRoutes(deps: {
       },
     },
     only('booking', 'clinic'),
-    async (req, res) => {
-      const p = await deps.profiles.findById(req.valid.params.userId);
-      if (!p) throw new NotFoundError('profile_not_found', 'This user has no profile yet');
-      res.json({
-        userId: p.userId,
-        email: p.email,
-        displayName: p.displayName,
-        phone: p.phone,
-        city: p.city,
-      } satisfies InternalProfileAnswer);
-    },
+    async (req, reply) =>
+      reply(200, (await deps.profiles.findContact(req.valid.params.userId)) satisfies InternalProfileAnswer),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: '/maintenance/purge-deleted-pets',
+      path: '/internal/maintenance/purge-deleted-pets',
       summary: 'Remove for good the pets deleted before the restore window (also runs hourly)',
       tags,
-      responses: { 200: { description: 'How many were purged' } },
+      responses: { 200: { description: 'How many were purged', schema: PurgeAnswer } },
     },
     only('ops'),
-    async (_req, res) => {
-      res.json({ purged: await deps.pets.purgeExpired() });
-    },
+    async (_req, reply) => reply(200, { purged: await deps.pets.purgeExpired() }),
   );
-
-  const router = express.Router();
-  router.use(api.finish());
-  return router;
 }

@@ -1,7 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB, StoredVariant } from '../db.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 /** One stored image and its sizes. */
 export interface ImageRecord {
@@ -40,8 +38,8 @@ function toImage(r: {
 export class ImagesRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async findAvatar(ownerId: string, db: Db = this.db): Promise<ImageRecord | undefined> {
-    const r = await db
+  async findAvatar(ownerId: string): Promise<ImageRecord | undefined> {
+    const r = await this.db
       .selectFrom('images')
       .select(cols)
       .where('owner_id', '=', ownerId)
@@ -50,34 +48,20 @@ export class ImagesRepository {
     return r && toImage(r);
   }
 
-  /** Stores a new avatar in place of the old one; returns the replaced one (its files are the caller's to remove). */
-  async replaceAvatar(input: {
-    id: string;
-    ownerId: string;
-    variants: StoredVariant[];
-  }): Promise<{ image: ImageRecord; replaced: ImageRecord | undefined }> {
-    return this.db.transaction().execute(async (trx) => {
-      // The profile row lock makes concurrent uploads replace one another instead of both inserting.
-      await trx.selectFrom('profiles').select('user_id').where('user_id', '=', input.ownerId).forUpdate().execute();
-      const old = await trx
-        .deleteFrom('images')
-        .where('owner_id', '=', input.ownerId)
-        .where('kind', '=', 'avatar')
-        .returning(cols)
-        .executeTakeFirst();
-      const row = await trx
-        .insertInto('images')
-        .values({
-          id: input.id,
-          owner_id: input.ownerId,
-          kind: 'avatar',
-          pet_id: null,
-          variants: JSON.stringify(input.variants),
-        })
-        .returning(cols)
-        .executeTakeFirstOrThrow();
-      return { image: toImage(row), replaced: old && toImage(old) };
-    });
+  /** Stores an avatar row (the previous one must be gone: one avatar per owner). */
+  async insertAvatar(input: { id: string; ownerId: string; variants: StoredVariant[] }): Promise<ImageRecord> {
+    const row = await this.db
+      .insertInto('images')
+      .values({
+        id: input.id,
+        owner_id: input.ownerId,
+        kind: 'avatar',
+        pet_id: null,
+        variants: JSON.stringify(input.variants),
+      })
+      .returning(cols)
+      .executeTakeFirstOrThrow();
+    return toImage(row);
   }
 
   /** Removes the avatar row; returns it so its files can be removed. */
@@ -92,9 +76,9 @@ export class ImagesRepository {
   }
 
   /** Photos of pets, oldest first within each pet. */
-  async listPetPhotos(petIds: string[], db: Db = this.db): Promise<ImageRecord[]> {
+  async listPetPhotos(petIds: string[]): Promise<ImageRecord[]> {
     if (!petIds.length) return [];
-    const rows = await db
+    const rows = await this.db
       .selectFrom('images')
       .select(cols)
       .where('pet_id', 'in', petIds)
@@ -105,8 +89,8 @@ export class ImagesRepository {
     return rows.map(toImage);
   }
 
-  async findPetPhoto(petId: string, imageId: string, db: Db = this.db): Promise<ImageRecord | undefined> {
-    const r = await db
+  async findPetPhoto(petId: string, imageId: string): Promise<ImageRecord | undefined> {
+    const r = await this.db
       .selectFrom('images')
       .select(cols)
       .where('pet_id', '=', petId)
@@ -115,8 +99,8 @@ export class ImagesRepository {
     return r && toImage(r);
   }
 
-  async countPetPhotos(petId: string, db: Db = this.db): Promise<number> {
-    const r = await db
+  async countPetPhotos(petId: string): Promise<number> {
+    const r = await this.db
       .selectFrom('images')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('pet_id', '=', petId)
@@ -124,11 +108,14 @@ export class ImagesRepository {
     return Number(r.n);
   }
 
-  async insertPetPhoto(
-    input: { id: string; ownerId: string; petId: string; isPrimary: boolean; variants: StoredVariant[] },
-    db: Db,
-  ): Promise<ImageRecord> {
-    const row = await db
+  async insertPetPhoto(input: {
+    id: string;
+    ownerId: string;
+    petId: string;
+    isPrimary: boolean;
+    variants: StoredVariant[];
+  }): Promise<ImageRecord> {
+    const row = await this.db
       .insertInto('images')
       .values({
         id: input.id,
@@ -143,8 +130,8 @@ export class ImagesRepository {
     return toImage(row);
   }
 
-  async deletePetPhoto(ownerId: string, petId: string, imageId: string, db: Db): Promise<ImageRecord | undefined> {
-    const r = await db
+  async deletePetPhoto(ownerId: string, petId: string, imageId: string): Promise<ImageRecord | undefined> {
+    const r = await this.db
       .deleteFrom('images')
       .where('owner_id', '=', ownerId)
       .where('pet_id', '=', petId)
@@ -155,8 +142,8 @@ export class ImagesRepository {
   }
 
   /** Makes one photo of the owner's pet its primary (clearing the previous one first, for the unique index). */
-  async setPrimary(ownerId: string, petId: string, imageId: string, db: Db): Promise<void> {
-    await db
+  async setPrimary(ownerId: string, petId: string, imageId: string): Promise<void> {
+    await this.db
       .updateTable('images')
       .set({ is_primary: false })
       .where('owner_id', '=', ownerId)
@@ -164,7 +151,7 @@ export class ImagesRepository {
       .where('is_primary', '=', true)
       .where('id', '!=', imageId)
       .execute();
-    await db
+    await this.db
       .updateTable('images')
       .set({ is_primary: true })
       .where('owner_id', '=', ownerId)
@@ -174,8 +161,8 @@ export class ImagesRepository {
   }
 
   /** The oldest photo of a pet, if any (the next primary when the primary goes). */
-  async oldestPetPhoto(petId: string, db: Db): Promise<ImageRecord | undefined> {
-    const r = await db
+  async oldestPetPhoto(petId: string): Promise<ImageRecord | undefined> {
+    const r = await this.db
       .selectFrom('images')
       .select(cols)
       .where('pet_id', '=', petId)
@@ -201,9 +188,9 @@ export class ImagesRepository {
   }
 
   /** Every stored variant of the given pets' photos (before the pets are purged). */
-  async variantsOfPets(petIds: string[], db: Db = this.db): Promise<StoredVariant[]> {
+  async variantsOfPets(petIds: string[]): Promise<StoredVariant[]> {
     if (!petIds.length) return [];
-    const rows = await db.selectFrom('images').select('variants').where('pet_id', 'in', petIds).execute();
+    const rows = await this.db.selectFrom('images').select('variants').where('pet_id', 'in', petIds).execute();
     return rows.flatMap((r) => r.variants);
   }
 }

@@ -1,45 +1,50 @@
-import express, { type Router } from 'express';
-import { NotFoundError } from '@petpro/kit';
-import { MEDIA_KEY, type MediaStorage } from './storage.ts';
-import type { PetsService } from '../pets/pets.service.ts';
+import { z, type ApiRouter } from '@petpro/kit';
+import type { MediaService } from './media.service.ts';
+import { ImageFileHeaders, ImageNotModifiedHeaders } from './media.schemas.ts';
+
+const MediaParams = z.object({ folder: z.string(), file: z.string() });
+const ConditionalHeaders = z.object({
+  'If-None-Match': z.string().optional().openapi({ description: 'The ETag of a copy the client holds' }),
+});
 
 /**
- * Serves stored images under /api/v1/media/user (public through the gateway). Names are random and
- * never reused. Avatars may be cached for a year and marked immutable (their files go when they are
- * replaced). A pet photo is served only while its pet is not deleted (a restore brings it back), so
- * caches must ask again each time (a cheap 304 while it is still served).
+ * Stored images, public through the gateway. Names are random and never reused. Avatars may be cached
+ * for a year and marked immutable (their files go when they are replaced). A pet photo is served only
+ * while its pet is not deleted (a restore brings it back), so caches must ask again each time (a cheap
+ * 304 while it is still served).
  */
-export function mediaRoutes(storage: MediaStorage, pets: Pick<PetsService, 'isPhotoServed'>): Router {
-  const router = express.Router();
-  router.get('/:folder/:file', async (req, res) => {
-    const key = `${req.params.folder}/${req.params.file}`;
-    if (!MEDIA_KEY.test(key)) throw new NotFoundError('media_not_found', 'No such image');
-    const petPhoto = req.params.folder === 'pets';
-    if (petPhoto && !(await pets.isPhotoServed(key))) throw new NotFoundError('media_not_found', 'No such image');
-    const etag = `"${req.params.file}"`;
-    res.setHeader('Cache-Control', petPhoto ? 'public, no-cache' : 'public, max-age=31536000, immutable');
-    res.setHeader('ETag', etag);
-    // helmet's default would stop web apps on another origin from showing the image.
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    if (req.headers['if-none-match'] === etag) {
-      res.status(304).end();
-      return;
-    }
-    const obj = await storage.get(key);
-    if (!obj) {
-      res.removeHeader('Cache-Control');
-      res.removeHeader('ETag');
-      throw new NotFoundError('media_not_found', 'No such image');
-    }
-    res.setHeader('Content-Type', obj.contentType);
-    if (obj.size !== undefined) res.setHeader('Content-Length', String(obj.size));
-    if (req.method === 'HEAD') {
-      obj.stream.destroy();
-      res.end();
-      return;
-    }
-    obj.stream.on('error', () => res.destroy());
-    obj.stream.pipe(res);
-  });
-  return router;
+export function mediaRoutes(api: ApiRouter, deps: { media: MediaService }): void {
+  const { media } = deps;
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/api/v1/media/user/{folder}/{file}',
+      summary: 'A stored image file (avatar or pet photo, WebP); the URLs come in profiles and pets',
+      tags: ['media'],
+      params: MediaParams,
+      headers: ConditionalHeaders,
+      responses: {
+        200: { description: 'The image', stream: 'image/webp', headers: ImageFileHeaders },
+        304: { description: 'The copy the client holds is current', headers: ImageNotModifiedHeaders },
+        404: { description: 'No such image (or its pet is deleted)' },
+      },
+    },
+    async (req, reply) => {
+      const { folder, file } = req.valid.params;
+      const served = await media.findServedFile(folder, file);
+      const headers = {
+        'Cache-Control': served.cacheControl,
+        ETag: served.etag,
+        // helmet's default would stop web apps on another origin from showing the image.
+        'Cross-Origin-Resource-Policy': 'cross-origin',
+      } as const;
+      if (req.valid.headers['If-None-Match'] === served.etag) return reply(304, headers);
+      const obj = await media.openFile(served.key);
+      return reply(200, obj.stream, {
+        ...headers,
+        'Content-Type': obj.contentType,
+        'Content-Length': obj.size === undefined ? undefined : String(obj.size),
+      });
+    },
+  );
 }

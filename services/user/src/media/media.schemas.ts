@@ -15,3 +15,16 @@ export const ImageSchema = z
     createdAt: z.string(),
   })
   .openapi('Image');
+export type ImageView = z.output<typeof ImageSchema>;
+
+/** How a served image may be cached (the same on a 200 and a 304). */
+export const ImageNotModifiedHeaders = {
+  'Cache-Control': z.string(),
+  ETag: z.string(),
+  'Cross-Origin-Resource-Policy': z.literal('cross-origin'),
+};
+export const ImageFileHeaders = {
+  ...ImageNotModifiedHeaders,
+  'Content-Type': z.string(),
+  'Content-Length': z.string().optional(),
+};

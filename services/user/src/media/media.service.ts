@@ -1,27 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { renderImageSizes, type Logger, type WindowQuota } from '@petpro/kit';
+import { NotFoundError, renderImageSizes, type Logger, type WindowQuota } from '@petpro/kit';
 import type { StoredVariant } from '../db.ts';
-import type { MediaStorage } from './storage.ts';
-import type { ImageRecord } from './images.repository.ts';
+import type { UserStore } from '../store.ts';
+import { MEDIA_KEY, type MediaStorage, type StoredObject } from './storage.ts';
 
 /** The square box sizes (px) every image is stored in. */
 export const IMAGE_SIZES = [64, 256, 1024] as const;
-/** The size a single `url` points at when a client wants just one. */
-export const DEFAULT_SIZE = 256;
-
-/** What clients see of a stored image: a URL per size, served through the gateway. */
-export interface ImageView {
-  id: string;
-  url: string;
-  variants: Array<{ size: number; width: number; height: number; url: string }>;
-  createdAt: string;
-}
+const mediaNotFound = () => new NotFoundError('media_not_found', 'No such image');
 
 /** Turns uploads into stored, re-encoded files and stored files into URLs. */
 export class MediaService {
   constructor(
+    private readonly userStore: UserStore,
     private readonly storage: MediaStorage,
-    private readonly publicUrl: string,
     private readonly log: Logger,
     private readonly limits: { maxPixels: number; quota: Pick<WindowQuota, 'consume'> },
   ) {}
@@ -78,17 +69,27 @@ export class MediaService {
     );
   }
 
-  /** The public URL of a stored file. */
-  urlOf(key: string): string {
-    return `${this.publicUrl}/${key}`;
+  /**
+   * The storage key and caching of the file at a public media path, or 404 unless the service wrote
+   * it and serves it: an avatar always, a pet photo only while its pet is not deleted.
+   */
+  async findServedFile(folder: string, file: string): Promise<{ key: string; cacheControl: string; etag: string }> {
+    const key = `${folder}/${file}`;
+    if (!MEDIA_KEY.test(key)) throw mediaNotFound();
+    const petPhoto = folder === 'pets';
+    if (petPhoto && !(await this.userStore.repos.images.isLivePetPhoto(key))) throw mediaNotFound();
+    return {
+      key,
+      // Avatars' files go when they are replaced; a pet photo's answer changes with its pet's deletion.
+      cacheControl: petPhoto ? 'public, no-cache' : 'public, max-age=31536000, immutable',
+      etag: `"${file}"`,
+    };
   }
 
-  /** The client's view of an image row. */
-  view(image: ImageRecord): ImageView {
-    const variants = [...image.variants]
-      .sort((a, b) => a.size - b.size)
-      .map((v) => ({ size: v.size, width: v.width, height: v.height, url: this.urlOf(v.key) }));
-    const preferred = variants.find((v) => v.size === DEFAULT_SIZE) ?? variants[variants.length - 1];
-    return { id: image.id, url: preferred?.url ?? '', variants, createdAt: image.createdAt.toISOString() };
+  /** The stored file under `key` (one `findServedFile` gave), or 404 when storage has none. */
+  async openFile(key: string): Promise<StoredObject> {
+    const obj = await this.storage.get(key);
+    if (!obj) throw mediaNotFound();
+    return obj;
   }
 }

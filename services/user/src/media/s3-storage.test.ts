@@ -17,10 +17,10 @@ let server: http.Server;
 let endpoint: string;
 
 function verify(req: http.IncomingMessage, body: Buffer): string | undefined {
-  const auth =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request,SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$/.exec(
-      req.headers.authorization ?? '',
-    );
+  const auth = new RegExp(
+    String.raw`^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request,` +
+      'SignedHeaders=([a-z0-9;-]+),Signature=([0-9a-f]{64})$',
+  ).exec(req.headers.authorization ?? '');
   if (!auth) return 'malformed Authorization';
   const [, keyId, , region, signedList, signature] = auth;
   if (keyId !== creds.accessKeyId) return 'unknown key';
@@ -32,7 +32,8 @@ function verify(req: http.IncomingMessage, body: Buffer): string | undefined {
     if (!['host', 'x-amz-date', 'x-amz-content-sha256'].includes(name)) extra[name] = String(req.headers[name]);
   const stamp = String(req.headers['x-amz-date']);
   const at = new Date(
-    `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`,
+    `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}` +
+      `T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`,
   );
   const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
   const expected = signatureParts(

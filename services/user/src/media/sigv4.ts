@@ -102,7 +102,9 @@ export function signatureParts(
   const signature = createHmac('sha256', signingKey(creds.secretAccessKey, day, region, service))
     .update(stringToSign, 'utf8')
     .digest('hex');
-  const authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope},SignedHeaders=${signedHeaders},Signature=${signature}`;
+  const authorization =
+    `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope},` +
+    `SignedHeaders=${signedHeaders},Signature=${signature}`;
   return { canonicalRequest, stringToSign, signature, authorization, headers: { ...headers, authorization } };
 }
 

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db.ts';
 
 export const RECORD_TYPES = ['vaccination', 'condition', 'allergy', 'medication', 'visit', 'surgery', 'other'] as const;
@@ -100,14 +100,8 @@ export interface RecordListQuery {
 export class MedicalRecordsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async create(
-    ownerId: string,
-    id: string,
-    petId: string,
-    fields: RecordFields,
-    db: Kysely<DB> | Transaction<DB> = this.db,
-  ): Promise<MedicalRecord> {
-    const r = await db
+  async create(ownerId: string, id: string, petId: string, fields: RecordFields): Promise<MedicalRecord> {
+    const r = await this.db
       .insertInto('medical_records')
       .values({ id, owner_id: ownerId, pet_id: petId, ...toColumns(fields) })
       .returning(cols)
@@ -125,7 +119,7 @@ export class MedicalRecordsRepository {
     return r && toRecord(r);
   }
 
-  async list(petId: string, q: RecordListQuery): Promise<MedicalRecord[]> {
+  async listPage(petId: string, q: RecordListQuery): Promise<MedicalRecord[]> {
     const key = q.due ? 'next_due_date' : 'date';
     let query = this.db.selectFrom('medical_records').select(cols).where('pet_id', '=', petId);
     if (q.types?.length) query = query.where('type', 'in', q.types);
@@ -142,14 +136,8 @@ export class MedicalRecordsRepository {
     return rows.map(toRecord);
   }
 
-  async update(
-    ownerId: string,
-    petId: string,
-    id: string,
-    fields: RecordFields,
-    db: Kysely<DB> | Transaction<DB> = this.db,
-  ): Promise<MedicalRecord | undefined> {
-    const r = await db
+  async update(ownerId: string, petId: string, id: string, fields: RecordFields): Promise<MedicalRecord | undefined> {
+    const r = await this.db
       .updateTable('medical_records')
       .set({ ...toColumns(fields), updated_at: new Date() })
       .where('owner_id', '=', ownerId)
@@ -161,13 +149,8 @@ export class MedicalRecordsRepository {
   }
 
   /** Deletes the record; answers what it was (undefined when there was none). */
-  async delete(
-    ownerId: string,
-    petId: string,
-    id: string,
-    db: Kysely<DB> | Transaction<DB> = this.db,
-  ): Promise<MedicalRecord | undefined> {
-    const r = await db
+  async delete(ownerId: string, petId: string, id: string): Promise<MedicalRecord | undefined> {
+    const r = await this.db
       .deleteFrom('medical_records')
       .where('owner_id', '=', ownerId)
       .where('pet_id', '=', petId)

@@ -1,9 +1,11 @@
-import { ApiRouter, requireAuth, requirePermission, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import { requireAuth, requirePermission, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { MedicalRecordsService } from './medical-records.service.ts';
+import { toRecordView } from './medical-records.view.ts';
 import {
   CreateRecordBody,
   ListRecordsQuery,
   PetParams,
+  RecordCreatedHeaders,
   RecordPage,
   RecordParams,
   RecordSchema,
@@ -12,24 +14,22 @@ import {
 
 const notFound = { description: 'No such pet or record of mine (also for other users’ pets)' };
 
-/** Medical history of the caller's pets under /api/v1/pets/{id}/medical-records (mounted at /api/v1). */
+/** Medical history of the caller's pets. */
 export function medicalRecordsRoutes(
-  openapi: OpenAPIRegistry,
-  service: MedicalRecordsService,
-  verifier: AccessTokenVerifier,
-) {
-  const api = new ApiRouter(openapi, '/api/v1');
-  const auth = requireAuth(verifier);
+  api: ApiRouter,
+  deps: { records: MedicalRecordsService; verifier: AccessTokenVerifier },
+): void {
+  const { records } = deps;
+  const auth = requireAuth(deps.verifier);
   // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
   const read = [auth, requirePermission('pet:read:own')];
   const write = [auth, requirePermission('pet:write:own')];
   const tags = ['pets'];
-  const base = '/pets/{id}/medical-records';
 
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: base,
+      path: '/api/v1/pets/{id}/medical-records',
       summary: 'Medical records of one of my pets, by date or (due=upcoming) by next due date',
       tags,
       auth: true,
@@ -38,31 +38,37 @@ export function medicalRecordsRoutes(
       responses: { 200: { description: 'A page of records', schema: RecordPage }, 404: notFound },
     },
     ...read,
-    async (req, res) => {
-      res.json(await service.list(req.principal!.userId, req.valid.params.id, req.valid.query));
+    async (req, reply) => {
+      const page = await records.listPage(req.principal!.userId, req.valid.params.id, req.valid.query);
+      return reply(200, { items: page.items.map(toRecordView), nextCursor: page.nextCursor });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'post',
-      path: base,
+      path: '/api/v1/pets/{id}/medical-records',
       summary: 'Add a medical record',
       tags,
       auth: true,
       params: PetParams,
       body: CreateRecordBody,
-      responses: { 201: { description: 'The record', schema: RecordSchema }, 404: notFound },
+      responses: {
+        201: { description: 'The record', schema: RecordSchema, headers: RecordCreatedHeaders },
+        404: notFound,
+      },
     },
     ...write,
-    async (req, res) => {
-      const record = await service.create(req.principal!.userId, req.valid.params.id, req.valid.body);
-      res.status(201).location(`/api/v1/pets/${record.petId}/medical-records/${record.id}`).json(record);
+    async (req, reply) => {
+      const record = await records.create(req.principal!.userId, req.valid.params.id, req.valid.body);
+      return reply(201, toRecordView(record), {
+        Location: `/api/v1/pets/${record.petId}/medical-records/${record.id}`,
+      });
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: `${base}/{recordId}`,
+      path: '/api/v1/pets/{id}/medical-records/{recordId}',
       summary: 'One medical record',
       tags,
       auth: true,
@@ -70,14 +76,15 @@ export function medicalRecordsRoutes(
       responses: { 200: { description: 'The record', schema: RecordSchema }, 404: notFound },
     },
     ...read,
-    async (req, res) => {
-      res.json(await service.get(req.principal!.userId, req.valid.params.id, req.valid.params.recordId));
+    async (req, reply) => {
+      const { id, recordId } = req.valid.params;
+      return reply(200, toRecordView(await records.findById(req.principal!.userId, id, recordId)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'patch',
-      path: `${base}/{recordId}`,
+      path: '/api/v1/pets/{id}/medical-records/{recordId}',
       summary: 'Change a medical record',
       tags,
       auth: true,
@@ -86,16 +93,15 @@ export function medicalRecordsRoutes(
       responses: { 200: { description: 'The record', schema: RecordSchema }, 404: notFound },
     },
     ...write,
-    async (req, res) => {
-      res.json(
-        await service.update(req.principal!.userId, req.valid.params.id, req.valid.params.recordId, req.valid.body),
-      );
+    async (req, reply) => {
+      const { id, recordId } = req.valid.params;
+      return reply(200, toRecordView(await records.update(req.principal!.userId, id, recordId, req.valid.body)));
     },
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: `${base}/{recordId}`,
+      path: '/api/v1/pets/{id}/medical-records/{recordId}',
       summary: 'Delete a medical record',
       tags,
       auth: true,
@@ -103,10 +109,9 @@ export function medicalRecordsRoutes(
       responses: { 204: { description: 'Deleted' }, 404: notFound },
     },
     ...write,
-    async (req, res) => {
-      await service.remove(req.principal!.userId, req.valid.params.id, req.valid.params.recordId);
-      res.status(204).end();
+    async (req, reply) => {
+      await records.remove(req.principal!.userId, req.valid.params.id, req.valid.params.recordId);
+      return reply(204);
     },
   );
-  return api;
 }

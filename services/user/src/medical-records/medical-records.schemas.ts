@@ -1,7 +1,5 @@
-import { pageOf, splitList, z } from '@petpro/kit';
+import { calendarDateString, pageOf, pageQuery, pastDateString, splitList, z } from '@petpro/kit';
 import { IdParam, line, text } from '../shared/strings.ts';
-import { dateString, pastDateString } from '../shared/dates.ts';
-import { PageQuery } from '../shared/pagination.ts';
 import { RECORD_TYPES } from './medical-records.repository.ts';
 
 const type = z.enum(RECORD_TYPES, { error: `must be one of ${RECORD_TYPES.join(', ')}` });
@@ -10,7 +8,7 @@ const fields = {
   type,
   title: line(200),
   date: pastDateString().openapi({ description: 'When it happened (not in the future)' }),
-  nextDueDate: dateString()
+  nextDueDate: calendarDateString()
     .nullable()
     .optional()
     .openapi({ description: 'Vaccinations and medications only: when the next dose is due' }),
@@ -20,15 +18,17 @@ const fields = {
 };
 
 export const CreateRecordBody = z.strictObject(fields).openapi('CreateMedicalRecord');
+export type CreateRecordBody = z.output<typeof CreateRecordBody>;
 export const UpdateRecordBody = z
   .strictObject({ ...fields, type: type.optional(), title: fields.title.optional(), date: fields.date.optional() })
   .openapi('UpdateMedicalRecord', { description: 'Fields left out stay as they are; null clears a field.' });
+export type UpdateRecordBody = z.output<typeof UpdateRecordBody>;
 
 export const RecordParams = z.object({ id: IdParam, recordId: IdParam });
 export const PetParams = z.object({ id: IdParam });
 
 export const ListRecordsQuery = z.strictObject({
-  ...PageQuery,
+  ...pageQuery,
   type: z
     .string()
     .transform(splitList)
@@ -43,6 +43,7 @@ export const ListRecordsQuery = z.strictObject({
     .default('-date')
     .openapi({ description: 'By date, oldest (date) or newest (-date, the default) first; ignored with due' }),
 });
+export type ListRecordsQuery = z.output<typeof ListRecordsQuery>;
 
 export const RecordSchema = z
   .object({
@@ -59,5 +60,8 @@ export const RecordSchema = z
     updatedAt: z.string(),
   })
   .openapi('MedicalRecord');
+export type RecordView = z.output<typeof RecordSchema>;
 
 export const RecordPage = pageOf(RecordSchema).openapi('MedicalRecordPage');
+
+export const RecordCreatedHeaders = { Location: z.string().openapi({ description: 'The record’s URL' }) };

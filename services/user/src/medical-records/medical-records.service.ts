@@ -1,65 +1,25 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Kysely } from 'kysely';
-import { NotFoundError, ValidationError, decodeCursor, toPage, withTransaction } from '@petpro/kit';
-import type { DB } from '../db.ts';
-import { recordChanged } from '../events/care-events.ts';
-import type {
-  MedicalRecord,
-  MedicalRecordsRepository,
-  RecordFields,
-  RecordType,
-} from './medical-records.repository.ts';
+import { NotFoundError, ValidationError, decodeCursor, toPage } from '@petpro/kit';
+import type { MedicalRecord, RecordFields } from './medical-records.repository.ts';
+import type { CreateRecordBody, ListRecordsQuery, UpdateRecordBody } from './medical-records.schemas.ts';
+import type { UserStore } from '../store.ts';
 import type { PetsService } from '../pets/pets.service.ts';
 import { recordProblems } from './record-rules.ts';
 
-/** What the record endpoints answer. */
-export interface RecordView extends Omit<MedicalRecord, 'createdAt' | 'updatedAt'> {
-  createdAt: string;
-  updatedAt: string;
-}
-
-function view(r: MedicalRecord): RecordView {
-  return {
-    id: r.id,
-    petId: r.petId,
-    type: r.type,
-    title: r.title,
-    date: r.date,
-    nextDueDate: r.nextDueDate,
-    vet: r.vet,
-    clinicId: r.clinicId,
-    notes: r.notes,
-    createdAt: r.createdAt.toISOString(),
-    updatedAt: r.updatedAt.toISOString(),
-  };
-}
-
 const notFound = () => new NotFoundError('record_not_found', 'No such medical record');
-
-type RecordInput = Partial<Omit<RecordFields, 'nextDueDate' | 'vet' | 'clinicId' | 'notes'>> & {
-  nextDueDate?: string | null;
-  vet?: string | null;
-  clinicId?: string | null;
-  notes?: string | null;
-};
 
 /** Medical history of the caller's pets. Every call first checks the pet is the caller's and not deleted. */
 export class MedicalRecordsService {
   constructor(
     private readonly deps: {
-      db: Kysely<DB>;
-      records: MedicalRecordsRepository;
+      store: UserStore;
       pets: PetsService;
       /** The owner's "today" (their time zone from preferences): it splits upcoming from overdue. */
       today: (ownerId: string) => Promise<string>;
     },
   ) {}
 
-  async create(
-    ownerId: string,
-    petId: string,
-    input: RecordInput & Pick<RecordFields, 'type' | 'title' | 'date'>,
-  ): Promise<RecordView> {
+  async create(ownerId: string, petId: string, input: CreateRecordBody): Promise<MedicalRecord> {
     const pet = await this.deps.pets.requireActive(ownerId, petId);
     const fields: RecordFields = {
       type: input.type,
@@ -73,31 +33,30 @@ export class MedicalRecordsService {
     const problems = recordProblems(fields);
     if (problems.length) throw new ValidationError(problems);
     // The record and its event (care reminders follow it) commit together.
-    const created = await withTransaction(this.deps.db, async (trx) => {
-      const r = await this.deps.records.create(ownerId, uuidv7(), petId, fields, trx);
-      await recordChanged(trx, 'medical_record.created', ownerId, r, pet.name);
-      return r;
+    return this.deps.store.transaction(async (repos) => {
+      const created = await repos.medicalRecords.create(ownerId, uuidv7(), petId, fields);
+      await repos.events.recordChanged('medical_record.created', ownerId, created, pet.name);
+      return created;
     });
-    return view(created);
   }
 
-  async get(ownerId: string, petId: string, recordId: string): Promise<RecordView> {
+  async findById(ownerId: string, petId: string, recordId: string): Promise<MedicalRecord> {
     await this.deps.pets.requireActive(ownerId, petId);
-    const r = await this.deps.records.findById(petId, recordId);
+    const r = await this.deps.store.repos.medicalRecords.findById(petId, recordId);
     if (!r) throw notFound();
-    return view(r);
+    return r;
   }
 
   /** A page of a pet's records: by date, or by next due date with `due`. */
-  async list(
+  async listPage(
     ownerId: string,
     petId: string,
-    q: { limit: number; cursor?: string; type?: RecordType[]; due?: 'upcoming' | 'overdue'; sort: 'date' | '-date' },
-  ): Promise<{ items: RecordView[]; nextCursor: string | null }> {
+    q: ListRecordsQuery,
+  ): Promise<{ items: MedicalRecord[]; nextCursor: string | null }> {
     await this.deps.pets.requireActive(ownerId, petId);
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { date: 'date', id: 'uuid' });
     const after: [string, string] | undefined = key && [key.date, key.id];
-    const rows = await this.deps.records.list(petId, {
+    const rows = await this.deps.store.repos.medicalRecords.listPage(petId, {
       types: q.type,
       due: q.due && { mode: q.due, today: await this.deps.today(ownerId) },
       order: q.due ? 'asc' : q.sort === 'date' ? 'asc' : 'desc',
@@ -105,13 +64,13 @@ export class MedicalRecordsService {
       limit: q.limit + 1,
     });
     const page = toPage(rows, q.limit, (r) => ({ date: q.due ? r.nextDueDate! : r.date, id: r.id }));
-    return { items: page.items.map(view), nextCursor: page.nextCursor };
+    return page;
   }
 
   /** Changes the given fields; the whole record must still make sense afterwards. */
-  async update(ownerId: string, petId: string, recordId: string, patch: RecordInput): Promise<RecordView> {
+  async update(ownerId: string, petId: string, recordId: string, patch: UpdateRecordBody): Promise<MedicalRecord> {
     const pet = await this.deps.pets.requireActive(ownerId, petId);
-    const current = await this.deps.records.findById(petId, recordId);
+    const current = await this.deps.store.repos.medicalRecords.findById(petId, recordId);
     if (!current) throw notFound();
     const merged: RecordFields = {
       type: patch.type ?? current.type,
@@ -124,20 +83,20 @@ export class MedicalRecordsService {
     };
     const problems = recordProblems(merged);
     if (problems.length) throw new ValidationError(problems);
-    const updated = await withTransaction(this.deps.db, async (trx) => {
-      const r = await this.deps.records.update(ownerId, petId, recordId, merged, trx);
-      if (r) await recordChanged(trx, 'medical_record.updated', ownerId, r, pet.name);
+    const updated = await this.deps.store.transaction(async (repos) => {
+      const r = await repos.medicalRecords.update(ownerId, petId, recordId, merged);
+      if (r) await repos.events.recordChanged('medical_record.updated', ownerId, r, pet.name);
       return r;
     });
     if (!updated) throw notFound();
-    return view(updated);
+    return updated;
   }
 
   async remove(ownerId: string, petId: string, recordId: string): Promise<void> {
     const pet = await this.deps.pets.requireActive(ownerId, petId);
-    const deleted = await withTransaction(this.deps.db, async (trx) => {
-      const r = await this.deps.records.delete(ownerId, petId, recordId, trx);
-      if (r) await recordChanged(trx, 'medical_record.deleted', ownerId, r, pet.name);
+    const deleted = await this.deps.store.transaction(async (repos) => {
+      const r = await repos.medicalRecords.delete(ownerId, petId, recordId);
+      if (r) await repos.events.recordChanged('medical_record.deleted', ownerId, r, pet.name);
       return r;
     });
     if (!deleted) throw notFound();

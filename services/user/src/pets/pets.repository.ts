@@ -1,7 +1,5 @@
-import { sql, type Kysely, type Transaction, type Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { DB, PetsTable } from '../db.ts';
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 export const SPECIES = ['dog', 'cat', 'bird', 'rabbit', 'hamster', 'fish', 'reptile', 'other'] as const;
 export type Species = (typeof SPECIES)[number];
@@ -108,38 +106,31 @@ export class PetsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /**
-   * Runs `fn` in a transaction holding the owner's advisory lock, so a count-then-write (the pet
-   * limit) cannot be raced by the owner's concurrent requests on any replica.
+   * Takes the owner's advisory lock until the transaction ends, so a count-then-write (the pet limit)
+   * cannot be raced by the owner's concurrent requests on any replica. Only inside `store.transaction`.
    */
-  private withOwnerLock<T>(ownerId: string, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtext('petpro-user-pets'), hashtext(${ownerId}))`.execute(trx);
-      return fn(trx);
-    });
+  async lockOwner(ownerId: string): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtext('petpro-user-pets'), hashtext(${ownerId}))`.execute(this.db);
   }
 
-  /** Inserts a pet unless the owner already has `max` active ones (then undefined). */
-  async createWithinLimit(id: string, ownerId: string, fields: PetFields, max: number): Promise<PetRecord | undefined> {
-    return this.withOwnerLock(ownerId, async (trx) => {
-      if ((await this.countActive(ownerId, trx)) >= max) return undefined;
-      const r = await trx
-        .insertInto('pets')
-        .values({ id, owner_id: ownerId, ...toColumns(fields), name: fields.name, species: fields.species })
-        .returning(cols)
-        .executeTakeFirstOrThrow();
-      return toPet(r);
-    });
+  async insert(id: string, ownerId: string, fields: PetFields): Promise<PetRecord> {
+    const r = await this.db
+      .insertInto('pets')
+      .values({ id, owner_id: ownerId, ...toColumns(fields), name: fields.name, species: fields.species })
+      .returning(cols)
+      .executeTakeFirstOrThrow();
+    return toPet(r);
   }
 
   /** The owner's pet unless it is deleted; `forUpdate` locks it for the transaction. */
-  async findActive(ownerId: string, id: string, db: Db = this.db, forUpdate = false): Promise<PetRecord | undefined> {
-    let q = db
+  async findActive(ownerId: string, id: string, opts: { forUpdate?: boolean } = {}): Promise<PetRecord | undefined> {
+    let q = this.db
       .selectFrom('pets')
       .select(cols)
       .where('owner_id', '=', ownerId)
       .where('id', '=', id)
       .where('deleted_at', 'is', null);
-    if (forUpdate) q = q.forUpdate();
+    if (opts.forUpdate) q = q.forUpdate();
     const r = await q.executeTakeFirst();
     return r && toPet(r);
   }
@@ -156,7 +147,7 @@ export class PetsRepository {
   }
 
   /** A page of the owner's pets in creation order (ids are UUIDv7), after `afterId`. */
-  async listActive(
+  async listActivePage(
     ownerId: string,
     opts: { limit: number; afterId?: string; species?: Species },
   ): Promise<PetRecord[]> {
@@ -168,7 +159,7 @@ export class PetsRepository {
   }
 
   /** A page of the owner's deleted pets still within the restore window, most recently deleted first. */
-  async listDeleted(
+  async listDeletedPage(
     ownerId: string,
     opts: { limit: number; deletedSince: Date; after?: { deletedAt: string; id: string } },
   ): Promise<PetRecord[]> {
@@ -185,8 +176,8 @@ export class PetsRepository {
     return rows.map(toPet);
   }
 
-  async countActive(ownerId: string, db: Db = this.db): Promise<number> {
-    const r = await db
+  async countActive(ownerId: string): Promise<number> {
+    const r = await this.db
       .selectFrom('pets')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('owner_id', '=', ownerId)
@@ -195,13 +186,8 @@ export class PetsRepository {
     return Number(r.n);
   }
 
-  async update(
-    ownerId: string,
-    id: string,
-    fields: Partial<PetFields>,
-    db: Db = this.db,
-  ): Promise<PetRecord | undefined> {
-    const r = await db
+  async update(ownerId: string, id: string, fields: Partial<PetFields>): Promise<PetRecord | undefined> {
+    const r = await this.db
       .updateTable('pets')
       .set({ ...toColumns(fields), updated_at: new Date() })
       .where('owner_id', '=', ownerId)
@@ -212,8 +198,8 @@ export class PetsRepository {
     return r && toPet(r);
   }
 
-  async softDelete(ownerId: string, id: string, at: Date, db: Db = this.db): Promise<boolean> {
-    const r = await db
+  async softDelete(ownerId: string, id: string, at: Date): Promise<boolean> {
+    const r = await this.db
       .updateTable('pets')
       .set({ deleted_at: at })
       .where('owner_id', '=', ownerId)
@@ -224,32 +210,22 @@ export class PetsRepository {
     return !!r;
   }
 
-  /** Brings back a pet deleted at or after `deletedSince`, unless the owner already has `max` active pets. */
-  async restoreWithinLimit(
-    ownerId: string,
-    id: string,
-    deletedSince: Date,
-    max: number,
-    restored?: (trx: Transaction<DB>) => Promise<void>,
-  ): Promise<PetRecord | 'limit' | undefined> {
-    return this.withOwnerLock(ownerId, async (trx) => {
-      if ((await this.countActive(ownerId, trx)) >= max) return 'limit';
-      const r = await trx
-        .updateTable('pets')
-        .set({ deleted_at: null, updated_at: new Date() })
-        .where('owner_id', '=', ownerId)
-        .where('id', '=', id)
-        .where('deleted_at', '>=', deletedSince)
-        .returning(cols)
-        .executeTakeFirst();
-      if (r && restored) await restored(trx);
-      return r && toPet(r);
-    });
+  /** Brings back a pet deleted at or after `deletedSince` (undefined when there is no such pet). */
+  async restore(ownerId: string, id: string, deletedSince: Date): Promise<PetRecord | undefined> {
+    const r = await this.db
+      .updateTable('pets')
+      .set({ deleted_at: null, updated_at: new Date() })
+      .where('owner_id', '=', ownerId)
+      .where('id', '=', id)
+      .where('deleted_at', '>=', deletedSince)
+      .returning(cols)
+      .executeTakeFirst();
+    return r && toPet(r);
   }
 
   /** IDs of pets deleted before `cutoff` (at most `limit`), locked for the purging transaction. */
-  async lockDeletedBefore(cutoff: Date, limit: number, db: Db): Promise<string[]> {
-    const rows = await db
+  async lockDeletedBefore(cutoff: Date, limit: number): Promise<string[]> {
+    const rows = await this.db
       .selectFrom('pets')
       .select('id')
       .where('deleted_at', '<', cutoff)
@@ -262,9 +238,9 @@ export class PetsRepository {
   }
 
   /** Removes pets for good; their records and photo rows go with them (foreign keys cascade). */
-  async hardDelete(ids: string[], db: Db): Promise<number> {
+  async hardDelete(ids: string[]): Promise<number> {
     if (!ids.length) return 0;
-    const r = await db.deleteFrom('pets').where('id', 'in', ids).executeTakeFirst();
+    const r = await this.db.deleteFrom('pets').where('id', 'in', ids).executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 

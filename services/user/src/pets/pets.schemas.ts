@@ -1,7 +1,5 @@
-import { pageOf, z } from '@petpro/kit';
+import { pageOf, pageQuery, pastDateString, z } from '@petpro/kit';
 import { line, text, IdParam } from '../shared/strings.ts';
-import { pastDateString } from '../shared/dates.ts';
-import { PageQuery } from '../shared/pagination.ts';
 import { ImageSchema } from '../media/media.schemas.ts';
 import { SEXES, SPECIES } from './pets.repository.ts';
 
@@ -25,7 +23,8 @@ const estimatedAgeYears = z
   .max(MAX_ESTIMATED_AGE_YEARS, `must be at most ${MAX_ESTIMATED_AGE_YEARS}`)
   .openapi({
     description:
-      'Instead of birthDate when it is not known: the age in years (0.5 for six months); stored as an estimated birth date',
+      'Instead of birthDate when it is not known: the age in years (0.5 for six months); stored as an estimated ' +
+      'birth date',
   });
 
 const fields = {
@@ -49,24 +48,29 @@ const oneAgeSourceIssue = {
 };
 
 export const CreatePetBody = z.strictObject(fields).refine(oneAgeSource, oneAgeSourceIssue).openapi('CreatePet');
+export type CreatePetBody = z.output<typeof CreatePetBody>;
 export const UpdatePetBody = z
   .strictObject({ ...fields, name: fields.name.optional(), species: species.optional() })
   .refine(oneAgeSource, oneAgeSourceIssue)
   .openapi('UpdatePet', { description: 'Fields left out stay as they are; null clears a field.' });
+export type UpdatePetBody = z.output<typeof UpdatePetBody>;
 
 export const PetParams = z.object({ id: IdParam });
 export const PetImageParams = z.object({ id: IdParam, imageId: IdParam });
 
 export const ListPetsQuery = z.strictObject({
-  ...PageQuery,
+  ...pageQuery,
   species: species.optional(),
   deleted: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .optional()
     .openapi({ description: 'true lists deleted pets that can still be restored' }),
 });
+export type ListPetsQuery = z.output<typeof ListPetsQuery>;
 
 export const PhotoSchema = ImageSchema.extend({ isPrimary: z.boolean() }).openapi('PetPhoto');
+export type PhotoView = z.output<typeof PhotoSchema>;
+export const PhotoList = z.object({ items: z.array(PhotoSchema) });
 export const SetPrimaryBody = z
   .strictObject({ isPrimary: z.literal(true, { error: 'must be true (make another photo primary to change it)' }) })
   .openapi('SetPrimaryPhoto');
@@ -104,5 +108,9 @@ export const PetSchema = z
       .openapi({ description: 'For a deleted pet: until when POST /pets/{id}/restore brings it back' }),
   })
   .openapi('Pet');
+export type PetView = z.output<typeof PetSchema>;
 
 export const PetPage = pageOf(PetSchema).openapi('PetPage');
+
+/** The new resource's URL, on a 201. */
+export const CreatedHeaders = { Location: z.string().openapi({ description: 'The new resource’s URL' }) };

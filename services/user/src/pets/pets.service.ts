@@ -1,55 +1,25 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { Kysely } from 'kysely';
-import { ConflictError, NotFoundError, decodeCursor, toPage, withTransaction, type Logger } from '@petpro/kit';
-import type { DB } from '../db.ts';
-import type { PetFields, PetRecord, PetsRepository, Species, Sex } from './pets.repository.ts';
-import type { ImageRecord, ImagesRepository } from '../media/images.repository.ts';
-import type { ImageView, MediaService } from '../media/media.service.ts';
-import { birthDateFromEstimatedAge, deriveAge } from './age.ts';
-import { petChanged } from '../events/care-events.ts';
+import { ConflictError, NotFoundError, decodeCursor, toPage, type Logger } from '@petpro/kit';
+import type { Repositories, UserStore } from '../store.ts';
+import type { PetFields, PetRecord, Species } from './pets.repository.ts';
+import type { ImageRecord } from '../media/images.repository.ts';
+import type { MediaService } from '../media/media.service.ts';
+import type { CreatePetBody, ListPetsQuery, UpdatePetBody } from './pets.schemas.ts';
+import { birthDateFromEstimatedAge } from './age.ts';
 
 export const MAX_PHOTOS_PER_PET = 10;
 const DAY_MS = 86_400_000;
 
-/** A pet's photo as clients see it. */
-export type PhotoView = ImageView & { isPrimary: boolean };
-
-/** What the pet endpoints answer. */
-export interface PetView {
-  id: string;
-  name: string;
-  species: Species;
-  breed: string | null;
-  sex: Sex;
-  birthDate: string | null;
-  birthDateEstimated: boolean;
-  ageYears: number | null;
-  ageMonths: number | null;
-  weightKg: number | null;
-  microchipId: string | null;
-  sterilised: boolean | null;
-  notes: string | null;
-  photos: PhotoView[];
-  primaryPhoto: PhotoView | null;
-  createdAt: string;
-  updatedAt: string;
-  deletedAt: string | null;
-  restorableUntil: string | null;
+/** A pet with what its view shows: its photos, the owner's "today" (ages count from it), its restore deadline. */
+export interface PetDetails {
+  pet: PetRecord;
+  photos: ImageRecord[];
+  today: string;
+  restorableUntil: Date | null;
 }
 
 /** Pet fields as the API takes them (estimatedAgeYears instead of a birth date). */
-export interface PetInput {
-  name?: string;
-  species?: Species;
-  breed?: string | null;
-  sex?: Sex;
-  birthDate?: string | null;
-  estimatedAgeYears?: number;
-  weightKg?: number | null;
-  microchipId?: string | null;
-  sterilised?: boolean | null;
-  notes?: string | null;
-}
+type PetInput = UpdatePetBody;
 
 const notFound = () => new NotFoundError('pet_not_found', 'No such pet');
 
@@ -57,9 +27,7 @@ const notFound = () => new NotFoundError('pet_not_found', 'No such pet');
 export class PetsService {
   constructor(
     private readonly deps: {
-      db: Kysely<DB>;
-      pets: PetsRepository;
-      images: ImagesRepository;
+      store: UserStore;
       media: MediaService;
       log: Logger;
       restoreDays: number;
@@ -73,43 +41,22 @@ export class PetsService {
     return new Date(now.getTime() - this.deps.restoreDays * DAY_MS);
   }
 
-  private photoView(image: ImageRecord): PhotoView {
-    return { ...this.deps.media.view(image), isPrimary: image.isPrimary };
-  }
-
-  private view(p: PetRecord, photos: ImageRecord[], today: string): PetView {
-    const photoViews = photos.filter((i) => i.petId === p.id).map((i) => this.photoView(i));
+  private detailsOf(p: PetRecord, photos: ImageRecord[], today: string): PetDetails {
     return {
-      id: p.id,
-      name: p.name,
-      species: p.species,
-      breed: p.breed,
-      sex: p.sex,
-      birthDate: p.birthDate,
-      birthDateEstimated: p.birthDateEstimated,
-      ...deriveAge(p.birthDate, today),
-      weightKg: p.weightKg,
-      microchipId: p.microchipId,
-      sterilised: p.sterilised,
-      notes: p.notes,
-      photos: photoViews,
-      primaryPhoto: photoViews.find((ph) => ph.isPrimary) ?? null,
-      createdAt: p.createdAt.toISOString(),
-      updatedAt: p.updatedAt.toISOString(),
-      deletedAt: p.deletedAt?.toISOString() ?? null,
-      restorableUntil: p.deletedAt
-        ? new Date(p.deletedAt.getTime() + this.deps.restoreDays * DAY_MS).toISOString()
-        : null,
+      pet: p,
+      photos: photos.filter((i) => i.petId === p.id),
+      today,
+      restorableUntil: p.deletedAt ? new Date(p.deletedAt.getTime() + this.deps.restoreDays * DAY_MS) : null,
     };
   }
 
-  /** Views of one owner's pets. */
-  private async views(ownerId: string, pets: PetRecord[]): Promise<PetView[]> {
+  /** One owner's pets with their photos. */
+  private async details(ownerId: string, pets: PetRecord[]): Promise<PetDetails[]> {
     const [photos, today] = await Promise.all([
-      this.deps.images.listPetPhotos(pets.map((p) => p.id)),
+      this.deps.store.repos.images.listPetPhotos(pets.map((p) => p.id)),
       this.deps.today(ownerId),
     ]);
-    return pets.map((p) => this.view(p, photos, today));
+    return pets.map((p) => this.detailsOf(p, photos, today));
   }
 
   /** Maps API input to stored fields: an estimated age becomes an estimated birth date. */
@@ -127,115 +74,114 @@ export class PetsService {
 
   /** The caller's non-deleted pet, or 404 (also for other users' pets: their existence is not revealed). */
   async requireActive(ownerId: string, petId: string): Promise<PetRecord> {
-    const pet = await this.deps.pets.findActive(ownerId, petId);
+    const pet = await this.deps.store.repos.pets.findActive(ownerId, petId);
     if (!pet) throw notFound();
     return pet;
   }
 
-  async create(ownerId: string, input: PetInput & { name: string; species: Species }): Promise<PetView> {
+  async create(ownerId: string, input: CreatePetBody): Promise<PetDetails> {
     const f = await this.toFields(ownerId, input);
-    const pet = await this.deps.pets.createWithinLimit(
-      uuidv7(),
-      ownerId,
-      {
-        name: input.name,
-        species: input.species,
-        breed: f.breed ?? null,
-        sex: f.sex ?? 'unknown',
-        birthDate: f.birthDate ?? null,
-        birthDateEstimated: f.birthDateEstimated ?? false,
-        weightKg: f.weightKg ?? null,
-        microchipId: f.microchipId ?? null,
-        sterilised: f.sterilised ?? null,
-        notes: f.notes ?? null,
-      },
-      this.deps.maxPetsPerUser,
-    );
-    if (!pet) throw this.limitReached();
-    return this.view(pet, [], await this.deps.today(ownerId));
+    const fields: PetFields = {
+      name: input.name,
+      species: input.species,
+      breed: f.breed ?? null,
+      sex: f.sex ?? 'unknown',
+      birthDate: f.birthDate ?? null,
+      birthDateEstimated: f.birthDateEstimated ?? false,
+      weightKg: f.weightKg ?? null,
+      microchipId: f.microchipId ?? null,
+      sterilised: f.sterilised ?? null,
+      notes: f.notes ?? null,
+    };
+    const pet = await this.withinPetLimit(ownerId, (repos) => repos.pets.insert(uuidv7(), ownerId, fields));
+    return this.detailsOf(pet, [], await this.deps.today(ownerId));
   }
 
-  private limitReached() {
-    return new ConflictError('pet_limit_reached', `An account can keep at most ${this.deps.maxPetsPerUser} pets`);
+  /**
+   * Runs `write` in a transaction holding the owner's lock, unless the owner already keeps the most
+   * pets allowed (409): the count and the write cannot be raced by the owner's concurrent requests.
+   */
+  private withinPetLimit<T>(ownerId: string, write: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.deps.store.transaction(async (repos) => {
+      await repos.pets.lockOwner(ownerId);
+      if ((await repos.pets.countActive(ownerId)) >= this.deps.maxPetsPerUser) {
+        throw new ConflictError('pet_limit_reached', `An account can keep at most ${this.deps.maxPetsPerUser} pets`);
+      }
+      return write(repos);
+    });
   }
 
-  async get(ownerId: string, petId: string): Promise<PetView> {
-    const [view] = await this.views(ownerId, [await this.requireActive(ownerId, petId)]);
-    return view!;
+  async findById(ownerId: string, petId: string): Promise<PetDetails> {
+    const [details] = await this.details(ownerId, [await this.requireActive(ownerId, petId)]);
+    return details!;
   }
 
   /** A page of the caller's pets, or of their deleted pets that can still be restored. */
-  async list(
-    ownerId: string,
-    q: { limit: number; cursor?: string; species?: Species; deleted?: 'true' | 'false' },
-  ): Promise<{ items: PetView[]; nextCursor: string | null }> {
+  async listPage(ownerId: string, q: ListPetsQuery): Promise<{ items: PetDetails[]; nextCursor: string | null }> {
     if (q.deleted === 'true') {
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { deletedAt: 'instant', id: 'uuid' });
-      const rows = await this.deps.pets.listDeleted(ownerId, {
+      const rows = await this.deps.store.repos.pets.listDeletedPage(ownerId, {
         limit: q.limit + 1,
         deletedSince: this.restoreWindowStart(),
         after,
       });
       const page = toPage(rows, q.limit, (p) => ({ deletedAt: p.deletedAt!.toISOString(), id: p.id }));
-      return { items: await this.views(ownerId, page.items), nextCursor: page.nextCursor };
+      return { items: await this.details(ownerId, page.items), nextCursor: page.nextCursor };
     }
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { id: 'uuid' });
-    const rows = await this.deps.pets.listActive(ownerId, {
+    const rows = await this.deps.store.repos.pets.listActivePage(ownerId, {
       limit: q.limit + 1,
       afterId: after?.id,
       species: q.species,
     });
     const page = toPage(rows, q.limit, (p) => ({ id: p.id }));
-    return { items: await this.views(ownerId, page.items), nextCursor: page.nextCursor };
+    return { items: await this.details(ownerId, page.items), nextCursor: page.nextCursor };
   }
 
-  async update(ownerId: string, petId: string, input: PetInput): Promise<PetView> {
+  async update(ownerId: string, petId: string, input: PetInput): Promise<PetDetails> {
     const fields = await this.toFields(ownerId, input);
     // A new name reaches the care reminders (they name the pet) with the change.
-    const pet = await withTransaction(this.deps.db, async (trx) => {
-      const updated = await this.deps.pets.update(ownerId, petId, fields, trx);
+    const pet = await this.deps.store.transaction(async (repos) => {
+      const updated = await repos.pets.update(ownerId, petId, fields);
       if (updated && fields.name !== undefined)
-        await petChanged(trx, 'pet.renamed', ownerId, petId, { petName: updated.name });
+        await repos.events.petChanged('pet.renamed', ownerId, petId, { petName: updated.name });
       return updated;
     });
     if (!pet) throw notFound();
-    const [view] = await this.views(ownerId, [pet]);
-    return view!;
+    const [details] = await this.details(ownerId, [pet]);
+    return details!;
   }
 
   /** Soft delete: the pet, its photos and medical history stay restorable for the restore window. */
   async remove(ownerId: string, petId: string): Promise<void> {
     // The deletion and its event (care reminders of the pet stop) commit together.
-    const deleted = await withTransaction(this.deps.db, async (trx) => {
-      const done = await this.deps.pets.softDelete(ownerId, petId, new Date(), trx);
-      if (done) await petChanged(trx, 'pet.deleted', ownerId, petId);
+    const deleted = await this.deps.store.transaction(async (repos) => {
+      const done = await repos.pets.softDelete(ownerId, petId, new Date());
+      if (done) await repos.events.petChanged('pet.deleted', ownerId, petId);
       return done;
     });
     if (!deleted) throw notFound();
   }
 
   /** Brings back a pet deleted within the restore window (restoring a pet that is not deleted is a no-op). */
-  async restore(ownerId: string, petId: string): Promise<PetView> {
-    const pet = await this.deps.pets.findOwned(ownerId, petId);
+  async restore(ownerId: string, petId: string): Promise<PetDetails> {
+    const pet = await this.deps.store.repos.pets.findOwned(ownerId, petId);
     if (!pet) throw notFound();
-    if (!pet.deletedAt) return this.get(ownerId, petId);
+    if (!pet.deletedAt) return this.findById(ownerId, petId);
     if (pet.deletedAt < this.restoreWindowStart()) {
       throw new ConflictError(
         'restore_window_passed',
         `A deleted pet can be restored for ${this.deps.restoreDays} days only`,
       );
     }
-    const restored = await this.deps.pets.restoreWithinLimit(
-      ownerId,
-      petId,
-      this.restoreWindowStart(),
-      this.deps.maxPetsPerUser,
-      (trx) => petChanged(trx, 'pet.restored', ownerId, petId),
-    );
-    if (restored === 'limit') throw this.limitReached();
+    const restored = await this.withinPetLimit(ownerId, async (repos) => {
+      const r = await repos.pets.restore(ownerId, petId, this.restoreWindowStart());
+      if (r) await repos.events.petChanged('pet.restored', ownerId, petId);
+      return r;
+    });
     if (!restored) throw notFound();
-    const [view] = await this.views(ownerId, [restored]);
-    return view!;
+    const [details] = await this.details(ownerId, [restored]);
+    return details!;
   }
 
   /**
@@ -245,10 +191,10 @@ export class PetsService {
   async purgeExpired(now = new Date()): Promise<number> {
     let total = 0;
     for (;;) {
-      const { count, variants } = await withTransaction(this.deps.db, async (trx) => {
-        const ids = await this.deps.pets.lockDeletedBefore(this.restoreWindowStart(now), 100, trx);
-        const files = await this.deps.images.variantsOfPets(ids, trx);
-        return { count: await this.deps.pets.hardDelete(ids, trx), variants: files };
+      const { count, variants } = await this.deps.store.transaction(async (repos) => {
+        const ids = await repos.pets.lockDeletedBefore(this.restoreWindowStart(now), 100);
+        const files = await repos.images.variantsOfPets(ids);
+        return { count: await repos.pets.hardDelete(ids), variants: files };
       });
       await this.deps.media.remove(variants);
       total += count;
@@ -260,39 +206,42 @@ export class PetsService {
 
   // --- photos -------------------------------------------------------------------------------
 
-  async listPhotos(ownerId: string, petId: string): Promise<PhotoView[]> {
+  async listPhotos(ownerId: string, petId: string): Promise<ImageRecord[]> {
     await this.requireActive(ownerId, petId);
-    return (await this.deps.images.listPetPhotos([petId])).map((i) => this.photoView(i));
+    return this.deps.store.repos.images.listPetPhotos([petId]);
   }
 
-  async getPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
+  async findPhoto(ownerId: string, petId: string, imageId: string): Promise<ImageRecord> {
     await this.requireActive(ownerId, petId);
-    const image = await this.deps.images.findPetPhoto(petId, imageId);
+    const image = await this.deps.store.repos.images.findPetPhoto(petId, imageId);
     if (!image) throw new NotFoundError('photo_not_found', 'No such photo');
-    return this.photoView(image);
+    return image;
   }
 
   /** Stores a photo (every size); the first photo of a pet, or one sent with primary=true, becomes primary. */
-  async addPhoto(ownerId: string, petId: string, data: Buffer, primary: boolean): Promise<PhotoView> {
+  async addPhoto(ownerId: string, petId: string, data: Buffer, primary: boolean): Promise<ImageRecord> {
     await this.requireActive(ownerId, petId);
     // A cheap check first, so that a full pet does not cost an image re-encode; the locked one below decides.
-    if ((await this.deps.images.countPetPhotos(petId)) >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
+    if ((await this.deps.store.repos.images.countPetPhotos(petId)) >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
     const stored = await this.deps.media.store(ownerId, data, 'pets');
     try {
-      const image = await withTransaction(this.deps.db, async (trx) => {
+      const image = await this.deps.store.transaction(async (repos) => {
         // The pet row lock serialises concurrent uploads, so the limit and the single primary hold.
-        if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
-        const count = await this.deps.images.countPetPhotos(petId, trx);
+        if (!(await repos.pets.findActive(ownerId, petId, { forUpdate: true }))) throw notFound();
+        const count = await repos.images.countPetPhotos(petId);
         if (count >= MAX_PHOTOS_PER_PET) throw this.photoLimit();
         const makePrimary = primary || count === 0;
-        const inserted = await this.deps.images.insertPetPhoto(
-          { id: stored.id, ownerId, petId, isPrimary: false, variants: stored.variants },
-          trx,
-        );
-        if (makePrimary) await this.deps.images.setPrimary(ownerId, petId, inserted.id, trx);
+        const inserted = await repos.images.insertPetPhoto({
+          id: stored.id,
+          ownerId,
+          petId,
+          isPrimary: false,
+          variants: stored.variants,
+        });
+        if (makePrimary) await repos.images.setPrimary(ownerId, petId, inserted.id);
         return { ...inserted, isPrimary: makePrimary };
       });
-      return this.photoView(image);
+      return image;
     } catch (err) {
       await this.deps.media.remove(stored.variants);
       throw err;
@@ -300,35 +249,29 @@ export class PetsService {
   }
 
   /** Makes a photo the pet's primary one. */
-  async setPrimaryPhoto(ownerId: string, petId: string, imageId: string): Promise<PhotoView> {
-    const image = await withTransaction(this.deps.db, async (trx) => {
-      if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
-      const found = await this.deps.images.findPetPhoto(petId, imageId, trx);
+  async setPrimaryPhoto(ownerId: string, petId: string, imageId: string): Promise<ImageRecord> {
+    return this.deps.store.transaction(async (repos) => {
+      if (!(await repos.pets.findActive(ownerId, petId, { forUpdate: true }))) throw notFound();
+      const found = await repos.images.findPetPhoto(petId, imageId);
       if (!found) throw new NotFoundError('photo_not_found', 'No such photo');
-      await this.deps.images.setPrimary(ownerId, petId, imageId, trx);
+      await repos.images.setPrimary(ownerId, petId, imageId);
       return { ...found, isPrimary: true };
     });
-    return this.photoView(image);
   }
 
   /** Removes a photo and its files; when it was the primary, the oldest remaining photo takes over. */
   async deletePhoto(ownerId: string, petId: string, imageId: string): Promise<void> {
-    const removed = await withTransaction(this.deps.db, async (trx) => {
-      if (!(await this.deps.pets.findActive(ownerId, petId, trx, true))) throw notFound();
-      const gone = await this.deps.images.deletePetPhoto(ownerId, petId, imageId, trx);
+    const removed = await this.deps.store.transaction(async (repos) => {
+      if (!(await repos.pets.findActive(ownerId, petId, { forUpdate: true }))) throw notFound();
+      const gone = await repos.images.deletePetPhoto(ownerId, petId, imageId);
       if (!gone) throw new NotFoundError('photo_not_found', 'No such photo');
       if (gone.isPrimary) {
-        const next = await this.deps.images.oldestPetPhoto(petId, trx);
-        if (next) await this.deps.images.setPrimary(ownerId, petId, next.id, trx);
+        const next = await repos.images.oldestPetPhoto(petId);
+        if (next) await repos.images.setPrimary(ownerId, petId, next.id);
       }
       return gone;
     });
     await this.deps.media.remove(removed.variants);
-  }
-
-  /** Whether a stored photo file (by storage key) is served: only while its pet is not deleted. */
-  isPhotoServed(key: string): Promise<boolean> {
-    return this.deps.images.isLivePetPhoto(key);
   }
 
   private photoLimit() {
@@ -337,7 +280,7 @@ export class PetsService {
 
   /** The owner's non-deleted pets among `ids` (for other services, e.g. booking's ownership check). */
   async ownedAmong(ownerId: string, ids: string[]): Promise<Array<{ id: string; name: string; species: Species }>> {
-    const pets = await this.deps.pets.findActiveByIds(ownerId, ids);
+    const pets = await this.deps.store.repos.pets.findActiveByIds(ownerId, ids);
     return pets.map((p) => ({ id: p.id, name: p.name, species: p.species }));
   }
 }

@@ -1,11 +1,13 @@
 import { isValidTimeZone } from '@petpro/kit';
 import { CHANNELS, type LANGUAGES, NOTIFICATION_EVENTS, THEMES, TIME_FORMATS, UNITS } from '@petpro/contracts';
-import { HOME_ZONE } from '../shared/dates.ts';
 
 /**
  * The preferences document: its defaults and how a change is merged into it. Kept free of I/O so
  * that the rules are unit-tested; the zod schemas mirror these lists.
  */
+
+/** The default time zone of a user, whose calendar gives "today": most users are in western Indonesia. */
+export const HOME_ZONE = 'Asia/Jakarta';
 
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export type Channel = (typeof CHANNELS)[number];

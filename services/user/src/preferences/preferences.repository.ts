@@ -11,28 +11,31 @@ export class PreferencesRepository {
     return r?.data;
   }
 
-  /** Reads the stored document under a row lock, lets `change` compute the new one and stores it. */
-  async change<T>(userId: string, change: (current: unknown) => T): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
-      // Make sure a row exists to lock, so that two concurrent changes apply one after the other.
-      await trx
-        .insertInto('preferences')
-        .values({ user_id: userId, data: '{}' })
-        .onConflict((oc) => oc.column('user_id').doNothing())
-        .execute();
-      const row = await trx
-        .selectFrom('preferences')
-        .select('data')
-        .where('user_id', '=', userId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      const next = change(row.data);
-      await trx
-        .updateTable('preferences')
-        .set({ data: JSON.stringify(next), updated_at: new Date() })
-        .where('user_id', '=', userId)
-        .execute();
-      return next;
-    });
+  /**
+   * The stored document under a row lock held until the transaction ends (only inside
+   * `store.transaction`); the row is made first when missing, so two concurrent changes apply one after
+   * the other.
+   */
+  async findForUpdate(userId: string): Promise<unknown> {
+    await this.db
+      .insertInto('preferences')
+      .values({ user_id: userId, data: '{}' })
+      .onConflict((oc) => oc.column('user_id').doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('preferences')
+      .select('data')
+      .where('user_id', '=', userId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    return row.data;
+  }
+
+  async save(userId: string, data: unknown): Promise<void> {
+    await this.db
+      .updateTable('preferences')
+      .set({ data: JSON.stringify(data), updated_at: new Date() })
+      .where('user_id', '=', userId)
+      .execute();
   }
 }

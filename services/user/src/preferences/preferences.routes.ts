@@ -1,37 +1,34 @@
-import { ApiRouter, requireAuth, requirePermission, type AccessTokenVerifier, type OpenAPIRegistry } from '@petpro/kit';
+import { requireAuth, requirePermission, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { PreferencesService } from './preferences.service.ts';
 import { PreferencesBody, PreferencesSchema } from './preferences.schemas.ts';
 
-/** The caller's preferences under /api/v1/users/me/preferences (mounted at /api/v1). */
+/** The caller's notification, language and display preferences. */
 export function preferencesRoutes(
-  openapi: OpenAPIRegistry,
-  service: PreferencesService,
-  verifier: AccessTokenVerifier,
-) {
-  const api = new ApiRouter(openapi, '/api/v1');
-  const auth = requireAuth(verifier);
+  api: ApiRouter,
+  deps: { preferences: PreferencesService; verifier: AccessTokenVerifier },
+): void {
+  const { preferences } = deps;
+  const auth = requireAuth(deps.verifier);
   // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
   const read = [auth, requirePermission('profile:read:own')];
   const write = [auth, requirePermission('profile:write:own')];
   const tags = ['users'];
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/users/me/preferences',
+      path: '/api/v1/users/me/preferences',
       summary: 'My notification, language and display preferences (defaults until changed)',
       tags,
       auth: true,
       responses: { 200: { description: 'Preferences', schema: PreferencesSchema } },
     },
     ...read,
-    async (req, res) => {
-      res.json(await service.get(req.principal!.userId));
-    },
+    async (req, reply) => reply(200, await preferences.findByUserId(req.principal!.userId)),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'put',
-      path: '/users/me/preferences',
+      path: '/api/v1/users/me/preferences',
       summary: 'Save my preferences (the whole document or any part of it)',
       tags,
       auth: true,
@@ -39,9 +36,6 @@ export function preferencesRoutes(
       responses: { 200: { description: 'The saved preferences', schema: PreferencesSchema } },
     },
     ...write,
-    async (req, res) => {
-      res.json(await service.update(req.principal!.userId, req.valid.body));
-    },
+    async (req, reply) => reply(200, await preferences.update(req.principal!.userId, req.valid.body)),
   );
-  return api;
 }

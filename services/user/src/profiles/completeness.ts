@@ -25,8 +25,14 @@ export interface CompletenessInput {
   petCount: number;
 }
 
-/** `{ percent, missing[] }`: the weight of what is present, and what is not, in the weights' order. */
-export function computeCompleteness(input: CompletenessInput): { percent: number; missing: CompletenessItem[] } {
+/** How complete a profile is: the weight of what is present, and what is not, in the weights' order. */
+export interface Completeness {
+  percent: number;
+  missing: CompletenessItem[];
+}
+
+/** `{ percent, missing[] }` of a profile. */
+export function computeCompleteness(input: CompletenessInput): Completeness {
   const present: Record<CompletenessItem, boolean> = {
     displayName: !!input.displayName,
     phone: !!input.phone,

@@ -70,6 +70,11 @@ export class ProfilesRepository {
     return r && toProfile(r);
   }
 
+  /** Locks the profile row until the transaction ends (only inside `store.transaction`). */
+  async lockById(userId: string): Promise<void> {
+    await this.db.selectFrom('profiles').select('user_id').where('user_id', '=', userId).forUpdate().execute();
+  }
+
   /** The profile of `userId`, created empty on first access; the email follows the token's claim. */
   async findOrCreate(userId: string, email: string | null): Promise<ProfileRecord> {
     const found = await this.findById(userId);
@@ -91,6 +96,17 @@ export class ProfilesRepository {
       .returning(cols)
       .executeTakeFirst();
     return inserted ? toProfile(inserted) : (await this.findById(userId))!;
+  }
+
+  /** Sets the display name only while it is empty; false when the user had one. */
+  async fillEmptyDisplayName(userId: string, name: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('profiles')
+      .set({ display_name: name, updated_at: new Date() })
+      .where('user_id', '=', userId)
+      .where('display_name', 'is', null)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   }
 
   async update(userId: string, patch: ProfilePatch): Promise<ProfileRecord> {

@@ -1,48 +1,45 @@
 import {
-  ApiRouter,
   requireAuth,
   requirePermission,
-  type AccessTokenVerifier,
-  type OpenAPIRegistry,
   singleFileUpload,
+  type AccessTokenVerifier,
+  type ApiRouter,
 } from '@petpro/kit';
 import type { ProfilesService } from './profiles.service.ts';
 import { ProfilePatchBody, ProfileSchema } from './profiles.schemas.ts';
 import { ImageSchema } from '../media/media.schemas.ts';
+import { toImageView } from '../media/media.view.ts';
+import { toProfileView } from './profiles.view.ts';
 
-/** The caller's profile and avatar under /api/v1/users/me (mounted at /api/v1). */
+/** The caller's profile and avatar. */
 export function profilesRoutes(
-  openapi: OpenAPIRegistry,
-  service: ProfilesService,
-  verifier: AccessTokenVerifier,
-  uploadMaxBytes: number,
-) {
-  const api = new ApiRouter(openapi, '/api/v1');
-  const auth = requireAuth(verifier);
+  api: ApiRouter,
+  deps: { profiles: ProfilesService; verifier: AccessTokenVerifier; uploadMaxBytes: number; mediaUrl: string },
+): void {
+  const { profiles, mediaUrl } = deps;
+  const auth = requireAuth(deps.verifier);
   // The link is the query itself (every read and write is scoped to the caller); the role map decides the rest.
   const read = [auth, requirePermission('profile:read:own')];
   const write = [auth, requirePermission('profile:write:own')];
-  const upload = singleFileUpload(uploadMaxBytes);
+  const upload = singleFileUpload(deps.uploadMaxBytes);
   const tags = ['users'];
 
-  api.route(
+  api.endpoint(
     {
       method: 'get',
-      path: '/users/me',
+      path: '/api/v1/users/me',
       summary: 'My profile with its completeness (created on first access)',
       tags,
       auth: true,
       responses: { 200: { description: 'Profile', schema: ProfileSchema } },
     },
     ...read,
-    async (req, res) => {
-      res.json(await service.get(req.principal!));
-    },
+    async (req, reply) => reply(200, toProfileView(await profiles.findOrCreate(req.principal!), mediaUrl)),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'patch',
-      path: '/users/me',
+      path: '/api/v1/users/me',
       summary: 'Change my profile (phone numbers are stored as E.164)',
       tags,
       auth: true,
@@ -50,14 +47,12 @@ export function profilesRoutes(
       responses: { 200: { description: 'Profile', schema: ProfileSchema } },
     },
     ...write,
-    async (req, res) => {
-      res.json(await service.update(req.principal!, req.valid.body));
-    },
+    async (req, reply) => reply(200, toProfileView(await profiles.update(req.principal!, req.valid.body), mediaUrl)),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'put',
-      path: '/users/me/avatar',
+      path: '/api/v1/users/me/avatar',
       summary: 'Upload my avatar (JPEG, PNG or WebP in the field `file`); stored as 64, 256 and 1024 px WebP',
       tags,
       auth: true,
@@ -71,24 +66,21 @@ export function profilesRoutes(
     },
     ...write,
     upload,
-    async (req, res) => {
-      res.json(await service.setAvatar(req.principal!, req.file!.buffer));
-    },
+    async (req, reply) => reply(200, toImageView(await profiles.setAvatar(req.principal!, req.file!.buffer), mediaUrl)),
   );
-  api.route(
+  api.endpoint(
     {
       method: 'delete',
-      path: '/users/me/avatar',
+      path: '/api/v1/users/me/avatar',
       summary: 'Remove my avatar and its files',
       tags,
       auth: true,
       responses: { 204: { description: 'Removed (or there was none)' } },
     },
     ...write,
-    async (req, res) => {
-      await service.deleteAvatar(req.principal!);
-      res.status(204).end();
+    async (req, reply) => {
+      await profiles.deleteAvatar(req.principal!);
+      return reply(204);
     },
   );
-  return api;
 }

@@ -27,6 +27,7 @@ export const ProfilePatchBody = z
     bio: text(1000).nullable().optional(),
   })
   .openapi('ProfilePatch', { description: 'Fields left out stay as they are; null clears a field.' });
+export type ProfilePatchBody = z.output<typeof ProfilePatchBody>;
 
 const completenessItems = Object.keys(COMPLETENESS_WEIGHTS) as [
   keyof typeof COMPLETENESS_WEIGHTS,
@@ -49,3 +50,4 @@ export const ProfileSchema = z
     updatedAt: z.string(),
   })
   .openapi('Profile');
+export type ProfileView = z.output<typeof ProfileSchema>;

@@ -44,7 +44,10 @@ const toRecord = (r: Row): PushSubscriptionRecord => ({
 export class PushSubscriptionsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Serialises the subscription changes of one user until the transaction ends (the per-user cap holds under races). */
+  /**
+   * Serialises the subscription changes of one user until the transaction ends (the per-user cap holds
+   * under races).
+   */
   async lockUser(userId: string): Promise<void> {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`push:${userId}`}, 0))`.execute(this.db);
   }
