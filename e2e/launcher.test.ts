@@ -87,6 +87,11 @@ describe('npm start', () => {
     ];
     for (const url of children) expect((await (await fetch(url)).json()).node, url).toMatch(/^v24\./);
 
+    // Web Push works without configuration: the launcher made a VAPID key pair in the data folder.
+    const vapid = await api.get('/api/v1/push/vapid-public-key');
+    expect(vapid.status).toBe(200);
+    expect(vapid.body.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/);
+
     // Write data through the gateway.
     const email = `launcher-${Date.now()}@example.test`;
     const password = 'launcher passphrase 1';
@@ -136,5 +141,7 @@ describe('npm start', () => {
     const again = await api.post('/api/v1/auth/login', { email, password });
     expect(again.status).toBe(200);
     expect(again.body.user.email).toBe(email);
+    // The same VAPID key: browsers' subscriptions stay valid across restarts.
+    expect((await api.get('/api/v1/push/vapid-public-key')).body.publicKey).toBe(vapid.body.publicKey);
   }, 180_000);
 });

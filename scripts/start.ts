@@ -11,6 +11,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import webpush from 'web-push';
 import { z } from 'zod';
 import {
   ConfigError,
@@ -200,6 +201,18 @@ async function readOrCreateSecret(file: string): Promise<string> {
   return secret;
 }
 
+/**
+ * The VAPID key pair for Web Push, kept in the data folder like the service secret: browsers'
+ * subscriptions are bound to the public key, so it must survive restarts. Used when neither
+ * VAPID_PUBLIC_KEY nor VAPID_PRIVATE_KEY is set.
+ */
+async function readOrCreateVapidKeys(file: string): Promise<{ publicKey: string; privateKey: string }> {
+  if (existsSync(file)) return JSON.parse(await fs.readFile(file, 'utf8'));
+  const keys = webpush.generateVAPIDKeys();
+  await fs.writeFile(file, `${JSON.stringify(keys)}\n`, { mode: 0o600 });
+  return keys;
+}
+
 async function ensureDatabases(serverUrl: string, names: string[]): Promise<void> {
   const admin = new URL(serverUrl);
   admin.pathname = '/postgres';
@@ -240,6 +253,10 @@ async function main(): Promise<void> {
   await fs.mkdir(dataDir, { recursive: true });
 
   const secret = config.SERVICE_SECRET ?? (await readOrCreateSecret(path.join(dataDir, 'service-secret')));
+  const vapid =
+    process.env.VAPID_PUBLIC_KEY || process.env.VAPID_PRIVATE_KEY
+      ? undefined
+      : await readOrCreateVapidKeys(path.join(dataDir, 'vapid-keys.json'));
   let databaseUrl = config.DATABASE_URL;
   const services = selected.filter((s): s is (typeof SERVICE_NAMES)[number] => s !== 'gateway');
   if (services.length && !databaseUrl) {
@@ -283,6 +300,7 @@ async function main(): Promise<void> {
     PETPRO_DATA_DIR: dataDir,
     PETPRO_PARENT_PID: String(process.pid),
     SERVICE_SECRET: secret,
+    ...(vapid ? { VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey } : {}),
     // Services register on the first gateway's internal listener (loopback only by default).
     REGISTRY_URL: config.REGISTRY_URL ?? `http://127.0.0.1:${config.GATEWAY_INTERNAL_PORT}`,
     PUBLIC_URL: config.PUBLIC_URL ?? gatewayUrl,

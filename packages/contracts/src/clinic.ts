@@ -15,6 +15,9 @@ export const InternalClinic = z.object({
   name: z.string(),
   timeZone: z.string().refine(isValidTimeZone, 'unknown time zone'),
   published: z.boolean(),
+  /** The street address and city, named in reminders (absent from older producers). */
+  address: z.string().nullish(),
+  city: z.string().nullish(),
   openingHours: z.object({
     weekly: z.array(z.object({ weekday: z.number().int().min(1).max(7), ranges: z.array(range) })),
     closures: z

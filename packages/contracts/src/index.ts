@@ -7,5 +7,6 @@ export * from './parse.ts';
 export * from './auth.ts';
 export * from './clinic.ts';
 export * from './user.ts';
+export * from './push.ts';
 export * from './realtime.ts';
 export * from './profile-fill.ts';

@@ -36,6 +36,9 @@ export const PreferencesDocument = z.object({
     reminderOffsetsMinutes: z
       .array(z.number().int())
       .openapi({ description: 'Minutes before an appointment a reminder goes out, latest first' }),
+    careReminderOffsetsDays: z
+      .array(z.number().int())
+      .openapi({ description: 'Days before a medical record’s nextDueDate a care reminder goes out, latest first' }),
   }),
   language: enumOf(LANGUAGES),
   timeZone: z.string(),

@@ -11,6 +11,11 @@ export interface MailMessage {
   html: string;
   /** A line for the log when mail goes to the outbox (e.g. the verification link); never logged with SMTP. */
   outboxHint?: string;
+  /**
+   * The Message-ID header (`<id@domain>`), e.g. derived from a delivery's idempotency key; nodemailer's
+   * own when absent.
+   */
+  messageId?: string;
 }
 
 export type Language = 'id' | 'en';
@@ -41,6 +46,7 @@ export class Mailer {
       subject: msg.subject,
       text: msg.text,
       html: msg.html,
+      messageId: msg.messageId,
     });
     if (this.outboxDir) {
       await fs.mkdir(this.outboxDir, { recursive: true });

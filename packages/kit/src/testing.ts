@@ -50,6 +50,7 @@ export interface CapturedMail {
   subject: string;
   text: string;
   html: string;
+  messageId: string;
 }
 
 /** A real SMTP server (smtp-server) on loopback that keeps every message it receives. */
@@ -69,6 +70,7 @@ export async function startSmtpCapture() {
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
+            messageId: parsed.messageId ?? '',
           });
           for (const w of waiters.splice(0)) w();
           callback();

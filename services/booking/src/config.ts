@@ -1,4 +1,4 @@
-import { intVar, msVar, parseConfig } from '@petpro/kit';
+import { intVar, msVar, parseConfig, smsEnv } from '@petpro/kit';
 
 /** Booking-specific settings (the kit's base settings are read separately). */
 export function parseBookingConfig(env: NodeJS.ProcessEnv) {
@@ -24,6 +24,26 @@ export function parseBookingConfig(env: NodeJS.ProcessEnv) {
       BOOKING_WS_MESSAGES_PER_10S: intVar(1, 10_000).default(50),
       /** How often the outbox is read when no nudge came (a missed nudge costs at most this). */
       BOOKING_REALTIME_POLL_MS: msVar(50, 60_000).default(1_000),
+      /** How often each replica's reminder worker looks for due reminders. */
+      BOOKING_REMINDER_POLL_MS: msVar(50, 60_000).default(5_000),
+      /** Due reminders one pass claims at a time. */
+      BOOKING_REMINDER_BATCH: intVar(1, 1_000).default(100),
+      /** Reminders sent at once by one replica. */
+      BOOKING_REMINDER_CONCURRENCY: intVar(1, 100).default(8),
+      /** How long a claimed reminder belongs to its worker; a crashed worker's reminders are taken over after it. */
+      BOOKING_REMINDER_LEASE_SECONDS: intVar(10, 3_600).default(120),
+      /** Attempts at sending one reminder before it fails for good (retries back off from 30 s to 30 min). */
+      BOOKING_REMINDER_MAX_ATTEMPTS: intVar(1, 50).default(6),
+      /**
+       * Reminder texts one account may receive per day (0 = no cap), beside the per-phone cap
+       * SMS_PER_PHONE_PER_DAY.
+       */
+      BOOKING_SMS_PER_ACCOUNT_PER_DAY: intVar(0, 1_000, { zeroMeans: 'no cap' }).default(20),
+      /** Local hour (the owner's zone) at which care reminders for medical records go out. */
+      CARE_REMINDER_LOCAL_HOUR: intVar(0, 23).default(9),
+      /** How often each replica checks whether a clinic's 07:00 agenda mail is due. */
+      BOOKING_AGENDA_POLL_MS: msVar(1_000, 3_600_000).default(60_000),
+      ...smsEnv,
     },
     env,
   );

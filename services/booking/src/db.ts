@@ -38,6 +38,7 @@ export interface BookingPoliciesTable {
   max_advance_days: number;
   cancellation_cutoff_minutes: number;
   slot_step_minutes: number;
+  daily_agenda_mail: Generated<boolean>;
   updated_by: string | null;
   updated_at: Timestamp;
 }
@@ -110,6 +111,20 @@ export interface OutboxEventsTable {
   published_at: NullableTimestamp;
 }
 
+/** An in-app notification of a user (notifications feature). */
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  purpose: string;
+  title: string;
+  body: string;
+  link: string | null;
+  data: Json<Record<string, unknown>>;
+  idempotency_key: string;
+  created_at: Timestamp;
+  read_at: NullableTimestamp;
+}
+
 export interface RealtimeTicketsTable {
   hash: string;
   user_id: string;
@@ -126,7 +141,76 @@ export interface OutboxHorizonTable {
   purged_through: ColumnType<string, number, number>;
 }
 
+export type ReminderChannel = 'email' | 'sms' | 'push' | 'in_app';
+export type ReminderJobStatus = 'scheduled' | 'sending' | 'sent' | 'skipped' | 'failed' | 'cancelled';
+
+export interface BookingRemindersTable {
+  booking_id: string;
+  offset_minutes: number;
+  channel: ReminderChannel;
+}
+
+export type ReminderKind = 'appointment' | 'care';
+
+export interface ReminderJobsTable {
+  id: string;
+  kind: Generated<ReminderKind>;
+  /** Appointment jobs: the booking; null for care jobs. */
+  booking_id: string | null;
+  /** Care jobs: the medical record. */
+  subject_id: string | null;
+  owner_id: string;
+  clinic_id: string | null;
+  offset_minutes: number;
+  channel: ReminderChannel;
+  starts_at: Timestamp;
+  due_at: Timestamp;
+  status: Generated<ReminderJobStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  locked_until: NullableTimestamp;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ReminderDeliveriesTable {
+  kind: Generated<ReminderKind>;
+  booking_id: string | null;
+  subject_id: string | null;
+  offset_minutes: number;
+  channel: ReminderChannel;
+  starts_at: Timestamp;
+  job_id: string;
+  status: Generated<'sending' | 'sent' | 'failed'>;
+  provider_id: string | null;
+  created_at: Generated<Date>;
+  sent_at: NullableTimestamp;
+}
+
+export interface ClinicAgendaMailsTable {
+  clinic_id: string;
+  local_date: string;
+  sent_at: Generated<Date>;
+}
+
+/** A medical record with its due date, as the user service's event feed told it (care reminders). */
+export interface CareRecordsTable {
+  record_id: string;
+  owner_id: string;
+  pet_id: string;
+  pet_name: string;
+  type: string;
+  title: string;
+  /** `YYYY-MM-DD`. */
+  next_due_date: string | null;
+  pet_deleted: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
+  care_records: CareRecordsTable;
   outbox_horizon: OutboxHorizonTable;
   realtime_tickets: RealtimeTicketsTable;
   schedule_rules: ScheduleRulesTable;
@@ -135,4 +219,9 @@ export interface DB {
   bookings: BookingsTable;
   idempotency_keys: IdempotencyKeysTable;
   outbox_events: OutboxEventsTable;
+  notifications: NotificationsTable;
+  booking_reminders: BookingRemindersTable;
+  reminder_jobs: ReminderJobsTable;
+  reminder_deliveries: ReminderDeliveriesTable;
+  clinic_agenda_mails: ClinicAgendaMailsTable;
 }

@@ -146,3 +146,34 @@ export function mondayAhead(zone: string, weeksAhead = 2): string {
 export function localIso(date: string, time: string, zone: string): string {
   return DateTime.fromISO(`${date}T${time}`, { zone }).toISO({ suppressMilliseconds: true })!;
 }
+
+const EVERY_DAY = [1, 2, 3, 4, 5, 6, 7];
+
+/**
+ * A clinic open from `start` (clinic-local, minute-aligned) to midnight every day, taking bookings
+ * with no notice and no cancellation cut-off, with `staff` vets: a booking minutes ahead can carry a
+ * reminder due within the minute.
+ */
+export async function clinicOpenFrom(
+  p: PlatformClient,
+  start: DateTime,
+  staff: number,
+  policy: Record<string, unknown> = {},
+): Promise<ClinicFixture> {
+  const ranges = [{ start: start.toFormat('HH:mm'), end: '24:00' }];
+  const clinic = await createClinic(p, {
+    timeZone: start.zoneName!,
+    weekdays: EVERY_DAY,
+    ranges,
+    services: [{ name: 'Vaksinasi', durationMinutes: 15 }],
+    staff: Array.from({ length: staff }, (_, i) => ({ name: `drh. Vet ${i + 1}` })),
+  });
+  await putRules(p, clinic, weeklyRules(EVERY_DAY, ranges));
+  const saved = await p.http.put(
+    `/api/v1/schedules/${clinic.id}/policy`,
+    { minNoticeMinutes: 0, cancellationCutoffMinutes: 0, slotStepMinutes: 5, ...policy },
+    { token: clinic.vendor.accessToken },
+  );
+  expectStatus(saved, 200, 'set policy');
+  return clinic;
+}

@@ -230,6 +230,7 @@ describe('booking policy', () => {
       maxAdvanceDays: 90,
       cancellationCutoffMinutes: 120,
       slotStepMinutes: 15,
+      dailyAgendaMail: true,
       isDefault: true,
     });
     const saved = await p.http.put(
@@ -243,6 +244,7 @@ describe('booking policy', () => {
       maxAdvanceDays: 90,
       cancellationCutoffMinutes: 120,
       slotStepMinutes: 30,
+      dailyAgendaMail: true,
       isDefault: false,
     });
     expect((await p.http.get(`/api/v1/schedules/${fresh.id}/policy`, t)).body).toEqual(saved.body);

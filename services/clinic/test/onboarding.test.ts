@@ -404,6 +404,8 @@ describe('vendor onboarding through the gateway', () => {
         name: steps.business.legalName,
         timeZone: 'Asia/Makassar',
         published: true,
+        address: 'Jl. Sunset Road 88, Kuta, Badung',
+        city: 'Denpasar',
         openingHours: { weekly: allWeek, closures: [{ date: '2030-01-01', reason: 'Tahun Baru' }] },
         staff: [
           {

@@ -3,6 +3,9 @@ import {
   ApiRouter,
   createAppFor,
   createOpenApiRegistry,
+  eventFeedRoutes,
+  purgeFeedEvents,
+  parsePushConfig,
   finishApp,
   runEvery,
   servicePath,
@@ -31,6 +34,8 @@ import { FavouritesService } from './favourites/favourites.service.ts';
 import { favouritesRoutes } from './favourites/favourites.routes.ts';
 import { internalRoutes } from './internal/internal.routes.ts';
 import { providerProfileRoutes } from './profiles/provider-profile.routes.ts';
+import { PushService } from './push/push.service.ts';
+import { pushInternalRoutes, pushRoutes } from './push/push.routes.ts';
 
 export type { DB };
 
@@ -82,6 +87,13 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     today: (ownerId) => preferences.today(ownerId),
   });
   const favourites = new FavouritesService(store);
+  const pushConfig = parsePushConfig(ctx.env, ctx.config);
+  const push = new PushService({
+    store,
+    vapid: pushConfig.vapid,
+    allowLocalEndpoints: pushConfig.PUSH_ALLOW_LOCAL_ENDPOINTS,
+    maxPerUser: config.PUSH_SUBSCRIPTIONS_PER_USER_MAX,
+  });
 
   // Pets past the restore window go for good: at start and hourly (any replica may do it; rows are locked).
   ctx.onClose.push(
@@ -105,6 +117,7 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
     pets,
     records,
     media,
+    push,
   };
   profilesRoutes(api, deps);
   preferencesRoutes(api, deps);
@@ -112,12 +125,19 @@ export function buildApp(ctx: ServiceContext<DB>): Express {
   petsRoutes(api, deps);
   medicalRecordsRoutes(api, deps);
   mediaRoutes(api, deps);
+  pushRoutes(api, deps);
   app.use(api.finish());
   // Service-to-service endpoints: validated alike, kept out of the published OpenAPI document.
   const internal = new ApiRouter(createOpenApiRegistry());
   internalRoutes(internal, deps);
   providerProfileRoutes(internal, deps);
+  pushInternalRoutes(internal, deps);
+  // The feed of medical record and pet events the booking service follows for care reminders, kept a week.
+  eventFeedRoutes(internal, { db: ctx.db, credentials: ctx.credentials, callers: ['booking'] });
   app.use(internal.finish());
+  ctx.onClose.push(
+    runEvery(3_600_000, () => purgeFeedEvents(ctx.db, 7 * 86_400_000), { log: ctx.log, failure: 'feed purge failed' }),
+  );
   return finishApp(app);
 }
 

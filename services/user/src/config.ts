@@ -23,6 +23,7 @@ export function parseUserConfig(env: NodeJS.ProcessEnv, base: BaseConfig) {
       ...uploadEnv,
       PET_RESTORE_DAYS: intVar(1, 365).default(30),
       PETS_PER_USER_MAX: intVar(1, 10_000).default(50),
+      PUSH_SUBSCRIPTIONS_PER_USER_MAX: intVar(1, 100).default(10),
       S3_ENDPOINT: optionalVar(urlVar('http', 'https')),
       S3_BUCKET: optionalVar(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name')),
       S3_REGION: z.string().min(1).default('us-east-1'),

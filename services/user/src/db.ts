@@ -85,6 +85,18 @@ export interface FavouritesTable {
   created_at: Timestamp;
 }
 
+/** A Web Push device of a user (push feature). */
+export interface PushSubscriptionsTable {
+  id: string;
+  user_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  expiration_time: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   profiles: ProfilesTable;
   images: ImagesTable;
@@ -92,4 +104,5 @@ export interface DB {
   medical_records: MedicalRecordsTable;
   preferences: PreferencesTable;
   favourites: FavouritesTable;
+  push_subscriptions: PushSubscriptionsTable;
 }

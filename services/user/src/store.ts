@@ -7,6 +7,8 @@ import { PetsRepository } from './pets/pets.repository.ts';
 import { MedicalRecordsRepository } from './medical-records/medical-records.repository.ts';
 import { PreferencesRepository } from './preferences/preferences.repository.ts';
 import { FavouritesRepository } from './favourites/favourites.repository.ts';
+import { PushSubscriptionsRepository } from './push/push.repository.ts';
+import { CareEventsRepository } from './events/care-events.ts';
 
 /** Every repository of the service over one connection or transaction. */
 export interface Repositories {
@@ -16,6 +18,9 @@ export interface Repositories {
   medicalRecords: MedicalRecordsRepository;
   preferences: PreferencesRepository;
   favourites: FavouritesRepository;
+  pushSubscriptions: PushSubscriptionsRepository;
+  /** The care events feed (booking's care reminders follow it); written only inside a change's transaction. */
+  events: CareEventsRepository;
 }
 
 /** Builds the repositories on one executor: the pool, or a transaction (the kit's Store decides which). */
@@ -27,6 +32,8 @@ export function repositoriesOver(db: Kysely<DB>): Repositories {
     medicalRecords: new MedicalRecordsRepository(db),
     preferences: new PreferencesRepository(db),
     favourites: new FavouritesRepository(db),
+    pushSubscriptions: new PushSubscriptionsRepository(db),
+    events: new CareEventsRepository(db),
   };
 }
 

@@ -21,6 +21,7 @@ const defaults = {
     push: { bookingUpdates: true, bookingReminders: true, healthReminders: true, promotions: false },
     inApp: { bookingUpdates: true, bookingReminders: true, healthReminders: true, promotions: true },
     reminderOffsetsMinutes: [1440, 120],
+    careReminderOffsetsDays: [14, 1],
   },
   language: 'id',
   timeZone: 'Asia/Jakarta',
@@ -42,6 +43,7 @@ describe('preferences', () => {
         push: { bookingUpdates: false, bookingReminders: false, healthReminders: false, promotions: false },
         inApp: { bookingUpdates: true, bookingReminders: false, healthReminders: true, promotions: false },
         reminderOffsetsMinutes: [2880, 60, 15],
+        careReminderOffsetsDays: [30, 7, 1],
       },
       language: 'en',
       timeZone: 'Asia/Makassar',
@@ -77,6 +79,7 @@ describe('preferences', () => {
           email: { bookingUpdates: 'yes', newsletter: true },
           whatsapp: {},
           reminderOffsetsMinutes: [1, 1440.5, 30000],
+          careReminderOffsetsDays: [0, 91],
         },
       },
       { token: u.accessToken },
@@ -91,6 +94,8 @@ describe('preferences', () => {
         'notifications.reminderOffsetsMinutes.0',
         'notifications.reminderOffsetsMinutes.1',
         'notifications.reminderOffsetsMinutes.2',
+        'notifications.careReminderOffsetsDays.0',
+        'notifications.careReminderOffsetsDays.1',
       ]),
     );
     const unknown = res.body.errors

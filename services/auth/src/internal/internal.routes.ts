@@ -76,7 +76,8 @@ export function internalRoutes(
       params: UserParams,
       responses: { 200: { description: 'The user', schema: InternalUserContact }, 404: problem('No such user') },
     },
-    only('clinic'),
+    // booking reads the owner's email for reminders
+    only('clinic', 'booking'),
     async (req, reply) => reply(200, toUserContactView(await accounts.findUserById(req.valid.params.id))),
   );
   api.endpoint(

@@ -33,6 +33,7 @@ import type { CreateBookingBody, ListBookingsQuery, UpdateBookingBody } from './
 import { bookingAvailabilityChanged, bookingEvent, type Actor } from './bookings.events.ts';
 import { requestHash } from './idempotency.ts';
 import type { BookingEventType } from '../outbox/events.ts';
+import type { RemindersService } from '../reminders/reminders.service.ts';
 
 /** A page of bookings ends at a (start, id) position; short keys keep the opaque cursor short. */
 const BOOKING_CURSOR = { s: 'instant', i: 'uuid' } as const;
@@ -83,6 +84,8 @@ export interface BookingsDeps {
   clinics: ClinicDirectory;
   pets: PetDirectory;
   access: ClinicAccess;
+  /** Adds, moves and ends a booking's reminder jobs inside the booking's own transaction. */
+  reminders: RemindersService;
   idempotencyTtlMs: number;
   now?: () => number;
 }
@@ -93,6 +96,7 @@ export class BookingsService {
   private readonly clinics: ClinicDirectory;
   private readonly pets: PetDirectory;
   private readonly access: ClinicAccess;
+  private readonly reminders: RemindersService;
   private readonly idempotencyTtlMs: number;
   private readonly now: () => number;
 
@@ -101,6 +105,7 @@ export class BookingsService {
     this.clinics = deps.clinics;
     this.pets = deps.pets;
     this.access = deps.access;
+    this.reminders = deps.reminders;
     this.idempotencyTtlMs = deps.idempotencyTtlMs;
     this.now = deps.now ?? Date.now;
   }
@@ -144,6 +149,7 @@ export class BookingsService {
       price: { amount: service.price.amount, currency: service.price.currency },
     };
     const actor: Actor = { userId, as: 'owner' };
+    const reminders = await this.reminders.defaultsFor(userId);
 
     for (let attempt = 1; ; attempt++) {
       const bookingId = uuidv7();
@@ -186,6 +192,7 @@ export class BookingsService {
             bookingEvent('booking.created', booking, actor),
             bookingAvailabilityChanged('booking.created', booking),
           ]);
+          await this.reminders.scheduleNew(repos, booking, reminders);
           return { booking, replayed: false };
         });
       } catch (err) {
@@ -382,6 +389,7 @@ export class BookingsService {
       ];
       if (moves) events.push(bookingAvailabilityChanged('booking.updated', booking, updated));
       await repos.outbox.append(events);
+      await this.reminders.followMove(repos, booking, updated);
       return updated;
     });
   }
@@ -435,6 +443,7 @@ export class BookingsService {
       const events = [bookingEvent(type, updated, { userId: principal.userId, as })];
       if (action !== 'confirm') events.push(bookingAvailabilityChanged(type, updated));
       await repos.outbox.append(events);
+      if (action !== 'confirm') await this.reminders.endAll(repos, updated);
       return updated;
     });
   }

@@ -33,6 +33,8 @@ export interface PolicyRecord {
   maxAdvanceDays: number;
   cancellationCutoffMinutes: number;
   slotStepMinutes: number;
+  /** The clinic's agenda of the day mailed to its owner at 07:00 in its zone. */
+  dailyAgendaMail: boolean;
 }
 
 /** The policy of a clinic that never saved one (the API's documented defaults). */
@@ -41,6 +43,7 @@ export const DEFAULT_POLICY: Readonly<PolicyRecord> = Object.freeze({
   maxAdvanceDays: 90,
   cancellationCutoffMinutes: 120,
   slotStepMinutes: 15,
+  dailyAgendaMail: true,
 });
 
 /**

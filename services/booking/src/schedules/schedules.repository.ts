@@ -164,7 +164,13 @@ export class SchedulesRepository {
   async findPolicy(clinicId: string): Promise<PolicyRecord | undefined> {
     const r = await this.db
       .selectFrom('booking_policies')
-      .select(['min_notice_minutes', 'max_advance_days', 'cancellation_cutoff_minutes', 'slot_step_minutes'])
+      .select([
+        'min_notice_minutes',
+        'max_advance_days',
+        'cancellation_cutoff_minutes',
+        'slot_step_minutes',
+        'daily_agenda_mail',
+      ])
       .where('clinic_id', '=', clinicId)
       .executeTakeFirst();
     return (
@@ -173,6 +179,7 @@ export class SchedulesRepository {
         maxAdvanceDays: r.max_advance_days,
         cancellationCutoffMinutes: r.cancellation_cutoff_minutes,
         slotStepMinutes: r.slot_step_minutes,
+        dailyAgendaMail: r.daily_agenda_mail,
       }
     );
   }
@@ -183,6 +190,7 @@ export class SchedulesRepository {
       max_advance_days: p.maxAdvanceDays,
       cancellation_cutoff_minutes: p.cancellationCutoffMinutes,
       slot_step_minutes: p.slotStepMinutes,
+      daily_agenda_mail: p.dailyAgendaMail,
       updated_by: updatedBy,
       updated_at: new Date(),
     };

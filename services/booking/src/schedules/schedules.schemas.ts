@@ -97,6 +97,9 @@ export const PolicyFields = {
   maxAdvanceDays: z.number().int().min(1).max(730),
   cancellationCutoffMinutes: z.number().int().min(0).max(43_200),
   slotStepMinutes: z.number().int().min(5).max(240),
+  dailyAgendaMail: z
+    .boolean({ error: 'must be true or false' })
+    .openapi({ description: 'Mail the day’s bookings to the clinic’s owner at 07:00 in its zone' }),
 };
 
 export const PolicyBody = z
@@ -105,9 +108,10 @@ export const PolicyBody = z
     maxAdvanceDays: PolicyFields.maxAdvanceDays.optional(),
     cancellationCutoffMinutes: PolicyFields.cancellationCutoffMinutes.optional(),
     slotStepMinutes: PolicyFields.slotStepMinutes.optional(),
+    dailyAgendaMail: PolicyFields.dailyAgendaMail.optional(),
   })
   .openapi('BookingPolicyRequest', {
-    description: 'The whole policy; an omitted field takes its default (60, 90, 120, 15)',
+    description: 'The whole policy; an omitted field takes its default (60, 90, 120, 15, true)',
   });
 export type PolicyBody = z.output<typeof PolicyBody>;
 

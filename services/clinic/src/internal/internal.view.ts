@@ -11,6 +11,8 @@ export function toInternalClinic(clinic: ClinicRecord, staff: StaffRecord[]): In
     name: clinic.name,
     timeZone: clinic.timeZone,
     published: clinic.published,
+    address: clinic.address,
+    city: clinic.city,
     openingHours: { weekly: clinic.openingHours.weekly, closures: clinic.openingHours.closures },
     staff: staff.map((s) => ({ id: s.id, name: s.name, role: s.role, serviceIds: s.serviceIds, userId: s.userId })),
   };

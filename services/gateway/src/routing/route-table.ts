@@ -60,6 +60,7 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/admin/onboarding', service: 'clinic', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/services', service: 'gateway', access: { '*': ADMIN } },
   { prefix: '/api/v1/admin/ip-blocks', service: 'gateway', access: { '*': ADMIN } },
+  { prefix: '/api/v1/admin/reminders', service: 'booking', access: { '*': ADMIN } },
   // The gateway's own documents. Its registry and metrics are on the internal listener only, and
   // /internal/* has no rule here: 404 on the public port.
   { prefix: '/openapi.json', service: 'gateway', access: { '*': PUBLIC } },
@@ -68,6 +69,7 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/users', service: 'user', access: { '*': AUTH }, bodyClass: 'upload' },
   { prefix: '/api/v1/pets', service: 'user', access: { '*': AUTH }, bodyClass: 'upload' },
   { prefix: '/api/v1/media/user', service: 'user', access: { '*': PUBLIC } },
+  { prefix: '/api/v1/push', service: 'user', access: { '*': PUBLIC } },
   // Clinic service: reading clinics is public, writing needs a token (ownership is the service's check).
   {
     prefix: '/api/v1/clinics',
@@ -82,6 +84,7 @@ export const ROUTES: RouteRule[] = [
   { prefix: '/api/v1/availability', service: 'booking', access: { '*': PUBLIC } },
   { prefix: '/api/v1/schedules', service: 'booking', access: { '*': AUTH } },
   { prefix: '/api/v1/bookings', service: 'booking', access: { '*': AUTH } },
+  { prefix: '/api/v1/notifications', service: 'booking', access: { '*': AUTH } },
   { prefix: '/api/v1/realtime', service: 'booking', access: { '*': AUTH } },
   // Upgrades only, authenticated in proxy/upgrades.ts (a token or a ticket) before they reach the service.
   { prefix: '/ws', service: 'booking', access: { '*': AUTH }, websocket: true },

@@ -148,13 +148,15 @@ export class MedicalRecordsRepository {
     return r && toRecord(r);
   }
 
-  async delete(ownerId: string, petId: string, id: string): Promise<boolean> {
+  /** Deletes the record; answers what it was (undefined when there was none). */
+  async delete(ownerId: string, petId: string, id: string): Promise<MedicalRecord | undefined> {
     const r = await this.db
       .deleteFrom('medical_records')
       .where('owner_id', '=', ownerId)
       .where('pet_id', '=', petId)
       .where('id', '=', id)
+      .returning(cols)
       .executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    return r && toRecord(r);
   }
 }

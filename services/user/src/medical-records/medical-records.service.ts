@@ -20,7 +20,7 @@ export class MedicalRecordsService {
   ) {}
 
   async create(ownerId: string, petId: string, input: CreateRecordBody): Promise<MedicalRecord> {
-    await this.deps.pets.requireActive(ownerId, petId);
+    const pet = await this.deps.pets.requireActive(ownerId, petId);
     const fields: RecordFields = {
       type: input.type,
       title: input.title,
@@ -32,7 +32,12 @@ export class MedicalRecordsService {
     };
     const problems = recordProblems(fields);
     if (problems.length) throw new ValidationError(problems);
-    return this.deps.store.repos.medicalRecords.create(ownerId, uuidv7(), petId, fields);
+    // The record and its event (care reminders follow it) commit together.
+    return this.deps.store.transaction(async (repos) => {
+      const created = await repos.medicalRecords.create(ownerId, uuidv7(), petId, fields);
+      await repos.events.recordChanged('medical_record.created', ownerId, created, pet.name);
+      return created;
+    });
   }
 
   async findById(ownerId: string, petId: string, recordId: string): Promise<MedicalRecord> {
@@ -64,7 +69,7 @@ export class MedicalRecordsService {
 
   /** Changes the given fields; the whole record must still make sense afterwards. */
   async update(ownerId: string, petId: string, recordId: string, patch: UpdateRecordBody): Promise<MedicalRecord> {
-    await this.deps.pets.requireActive(ownerId, petId);
+    const pet = await this.deps.pets.requireActive(ownerId, petId);
     const current = await this.deps.store.repos.medicalRecords.findById(petId, recordId);
     if (!current) throw notFound();
     const merged: RecordFields = {
@@ -78,13 +83,22 @@ export class MedicalRecordsService {
     };
     const problems = recordProblems(merged);
     if (problems.length) throw new ValidationError(problems);
-    const updated = await this.deps.store.repos.medicalRecords.update(ownerId, petId, recordId, merged);
+    const updated = await this.deps.store.transaction(async (repos) => {
+      const r = await repos.medicalRecords.update(ownerId, petId, recordId, merged);
+      if (r) await repos.events.recordChanged('medical_record.updated', ownerId, r, pet.name);
+      return r;
+    });
     if (!updated) throw notFound();
     return updated;
   }
 
   async remove(ownerId: string, petId: string, recordId: string): Promise<void> {
-    await this.deps.pets.requireActive(ownerId, petId);
-    if (!(await this.deps.store.repos.medicalRecords.delete(ownerId, petId, recordId))) throw notFound();
+    const pet = await this.deps.pets.requireActive(ownerId, petId);
+    const deleted = await this.deps.store.transaction(async (repos) => {
+      const r = await repos.medicalRecords.delete(ownerId, petId, recordId);
+      if (r) await repos.events.recordChanged('medical_record.deleted', ownerId, r, pet.name);
+      return r;
+    });
+    if (!deleted) throw notFound();
   }
 }

@@ -139,7 +139,14 @@ export class PetsService {
   }
 
   async update(ownerId: string, petId: string, input: PetInput): Promise<PetDetails> {
-    const pet = await this.deps.store.repos.pets.update(ownerId, petId, await this.toFields(ownerId, input));
+    const fields = await this.toFields(ownerId, input);
+    // A new name reaches the care reminders (they name the pet) with the change.
+    const pet = await this.deps.store.transaction(async (repos) => {
+      const updated = await repos.pets.update(ownerId, petId, fields);
+      if (updated && fields.name !== undefined)
+        await repos.events.petChanged('pet.renamed', ownerId, petId, { petName: updated.name });
+      return updated;
+    });
     if (!pet) throw notFound();
     const [details] = await this.details(ownerId, [pet]);
     return details!;
@@ -147,7 +154,13 @@ export class PetsService {
 
   /** Soft delete: the pet, its photos and medical history stay restorable for the restore window. */
   async remove(ownerId: string, petId: string): Promise<void> {
-    if (!(await this.deps.store.repos.pets.softDelete(ownerId, petId, new Date()))) throw notFound();
+    // The deletion and its event (care reminders of the pet stop) commit together.
+    const deleted = await this.deps.store.transaction(async (repos) => {
+      const done = await repos.pets.softDelete(ownerId, petId, new Date());
+      if (done) await repos.events.petChanged('pet.deleted', ownerId, petId);
+      return done;
+    });
+    if (!deleted) throw notFound();
   }
 
   /** Brings back a pet deleted within the restore window (restoring a pet that is not deleted is a no-op). */
@@ -161,9 +174,11 @@ export class PetsService {
         `A deleted pet can be restored for ${this.deps.restoreDays} days only`,
       );
     }
-    const restored = await this.withinPetLimit(ownerId, (repos) =>
-      repos.pets.restore(ownerId, petId, this.restoreWindowStart()),
-    );
+    const restored = await this.withinPetLimit(ownerId, async (repos) => {
+      const r = await repos.pets.restore(ownerId, petId, this.restoreWindowStart());
+      if (r) await repos.events.petChanged('pet.restored', ownerId, petId);
+      return r;
+    });
     if (!restored) throw notFound();
     const [details] = await this.details(ownerId, [restored]);
     return details!;

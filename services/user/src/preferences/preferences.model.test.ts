@@ -7,6 +7,7 @@ describe('mergePreferences', () => {
     expect(p).toEqual(DEFAULT_PREFERENCES);
     expect(p.language).toBe('id');
     expect(p.notifications.reminderOffsetsMinutes).toEqual([1440, 120]);
+    expect(p.notifications.careReminderOffsetsDays).toEqual([14, 1]);
     expect(p.display.timeFormat).toBe('24h');
   });
 

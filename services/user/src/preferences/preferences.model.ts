@@ -15,7 +15,10 @@ export type ChannelSettings = Record<NotificationEvent, boolean>;
 
 /** The full preferences of a user. */
 export interface Preferences {
-  notifications: Record<Channel, ChannelSettings> & { reminderOffsetsMinutes: number[] };
+  notifications: Record<Channel, ChannelSettings> & {
+    reminderOffsetsMinutes: number[];
+    careReminderOffsetsDays: number[];
+  };
   language: (typeof LANGUAGES)[number];
   /** IANA zone whose calendar gives the user's "today" (pet ages, due dates). */
   timeZone: string;
@@ -24,7 +27,10 @@ export interface Preferences {
 
 /** A change: any part of the document, at any depth. */
 export interface PreferencesPatch {
-  notifications?: Partial<Record<Channel, Partial<ChannelSettings>>> & { reminderOffsetsMinutes?: number[] };
+  notifications?: Partial<Record<Channel, Partial<ChannelSettings>>> & {
+    reminderOffsetsMinutes?: number[];
+    careReminderOffsetsDays?: number[];
+  };
   language?: Preferences['language'];
   timeZone?: string;
   display?: Partial<Preferences['display']>;
@@ -45,6 +51,8 @@ export const DEFAULT_PREFERENCES: Preferences = {
     push: channel(true, false),
     inApp: channel(true, true),
     reminderOffsetsMinutes: [1440, 120],
+    // Vaccinations and medication due: two weeks ahead to book a visit, and the day before.
+    careReminderOffsetsDays: [14, 1],
   },
   language: 'id',
   timeZone: HOME_ZONE,
@@ -84,6 +92,13 @@ export function mergePreferences(base: unknown, patch: PreferencesPatch = {}): P
       (Array.isArray(storedOffsets) && storedOffsets.every((n) => Number.isInteger(n))
         ? (storedOffsets as number[])
         : DEFAULT_PREFERENCES.notifications.reminderOffsetsMinutes),
+  );
+  const storedCare = storedNotifications.careReminderOffsetsDays;
+  notifications.careReminderOffsetsDays = normaliseOffsets(
+    patch.notifications?.careReminderOffsetsDays ??
+      (Array.isArray(storedCare) && storedCare.every((n) => Number.isInteger(n))
+        ? (storedCare as number[])
+        : DEFAULT_PREFERENCES.notifications.careReminderOffsetsDays),
   );
   return {
     notifications,

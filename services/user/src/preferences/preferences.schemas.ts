@@ -20,6 +20,13 @@ const offset = z
   .min(5, 'must be at least 5 minutes')
   .max(20_160, 'must be at most 20160 minutes (14 days)');
 
+// Days before a record's next due date (vaccination, medication): from the day before to 90 days ahead.
+const careOffset = z
+  .number({ error: 'must be a number of days' })
+  .int('must be a whole number of days')
+  .min(1, 'must be at least 1 day')
+  .max(90, 'must be at most 90 days');
+
 const timeZone = timeZoneString().openapi({
   example: 'Asia/Makassar',
   description: 'Gives "today" for pet ages and due dates',
@@ -44,6 +51,7 @@ export const PreferencesBody = z
           z.ZodOptional<typeof channelPatch>
         >),
         reminderOffsetsMinutes: z.array(offset).max(5, 'must have at most 5 reminders').optional(),
+        careReminderOffsetsDays: z.array(careOffset).max(5, 'must have at most 5 reminders').optional(),
       })
       .optional(),
     language: enumOf(LANGUAGES).optional(),

@@ -1,0 +1,94 @@
+/**
+ * Who a reminder goes to, read when it is sent (never copied at booking time): the account's email
+ * from the auth service, and the phone, language, zone and notification switches from the user
+ * service. Answers are parsed with the shared contracts (@petpro/contracts).
+ */
+import { AppError, UpstreamHttpError, type Channel, type NotificationRecipient, type ServiceClient } from '@petpro/kit';
+import { InternalPreferences, InternalProfile, InternalUserContact, parseContract } from '@petpro/contracts';
+import type { ReminderPreferences } from '../reminders/reminders.model.ts';
+import type { CarePreferences } from '../reminders/care.model.ts';
+
+/** The user service names the in-app channel `inApp`; the kit's channels say `in_app`. */
+const PREFERENCE_KEY: Record<Channel, 'email' | 'sms' | 'push' | 'inApp'> = {
+  email: 'email',
+  sms: 'sms',
+  push: 'push',
+  in_app: 'inApp',
+};
+
+export interface ReminderRecipient extends NotificationRecipient {
+  name: string | null;
+  preferences: ReminderPreferences;
+  /** Channels with `healthReminders` on (care reminders). */
+  careChannels: Channel[];
+}
+
+export class RecipientDirectory {
+  constructor(private readonly client: ServiceClient) {}
+
+  /** The owner's reminder preferences: offsets and the channels with booking reminders on. */
+  async preferences(
+    userId: string,
+  ): Promise<ReminderPreferences & { language: 'id' | 'en'; timeZone: string; care: CarePreferences }> {
+    const body = await this.get('user', `/internal/users/${encodeURIComponent(userId)}/preferences`);
+    const prefs = parseContract(InternalPreferences, body, 'user');
+    const channels = (Object.keys(PREFERENCE_KEY) as Channel[]).filter(
+      (c) => prefs.notifications[PREFERENCE_KEY[c]].bookingReminders,
+    );
+    const careChannels = (Object.keys(PREFERENCE_KEY) as Channel[]).filter(
+      (c) => prefs.notifications[PREFERENCE_KEY[c]].healthReminders,
+    );
+    return {
+      offsetsMinutes: prefs.notifications.reminderOffsetsMinutes,
+      channels,
+      care: {
+        offsetsDays: prefs.notifications.careReminderOffsetsDays,
+        channels: careChannels,
+        timeZone: prefs.timeZone,
+      },
+      language: prefs.language,
+      timeZone: prefs.timeZone,
+    };
+  }
+
+  /** Everything a channel needs to reach the user; an unverified email is left out (no mail to it). */
+  async recipient(userId: string): Promise<ReminderRecipient> {
+    const id = encodeURIComponent(userId);
+    const [contactBody, profileBody, prefs] = await Promise.all([
+      this.get('auth', `/internal/users/${id}`),
+      this.get('user', `/internal/users/${id}/profile`, true),
+      this.preferences(userId),
+    ]);
+    const contact = parseContract(InternalUserContact, contactBody, 'auth');
+    const profile = profileBody === undefined ? undefined : parseContract(InternalProfile, profileBody, 'user');
+    return {
+      userId,
+      email: contact.emailVerified ? contact.email : undefined,
+      phone: profile?.phone ?? undefined,
+      language: prefs.language,
+      timeZone: prefs.timeZone,
+      name: profile?.displayName ?? contact.name ?? null,
+      preferences: { offsetsMinutes: prefs.offsetsMinutes, channels: prefs.channels },
+      careChannels: prefs.care.channels,
+    };
+  }
+
+  /** The contact of a clinic's owner (the daily agenda's addressee). */
+  async contact(userId: string): Promise<{ email: string; name: string; language: 'id' | 'en' } | undefined> {
+    const body = await this.get('auth', `/internal/users/${encodeURIComponent(userId)}`, true);
+    if (body === undefined) return undefined;
+    const c = parseContract(InternalUserContact, body, 'auth');
+    return c.emailVerified ? { email: c.email, name: c.name, language: c.language } : undefined;
+  }
+
+  private async get(service: string, path: string, optional = false): Promise<unknown> {
+    try {
+      return await this.client.json<unknown>(service, { path });
+    } catch (err) {
+      if (optional && err instanceof UpstreamHttpError && err.status === 404) return undefined;
+      if (err instanceof UpstreamHttpError)
+        throw new AppError(502, 'upstream_error', `The ${service} service answered ${err.status}`);
+      throw err;
+    }
+  }
+}
