@@ -163,7 +163,7 @@ export class ReminderWorker {
     if (!applies.ok) return this.skip(job, applies.reason);
     if (!this.deps.channels.has(job.channel)) throw new ChannelUnavailableError(job.channel);
 
-    const recipient = await this.deps.recipients.recipient(job.ownerId);
+    const recipient = await this.deps.recipients.recentRecipient(job.ownerId);
     if (!recipient.preferences.channels.includes(job.channel)) return this.skip(job, 'channel_switched_off');
     const message = await this.message(job, booking!, recipient);
 
@@ -186,7 +186,7 @@ export class ReminderWorker {
     if (!applies.ok) return this.skip(job, applies.reason);
     if (!this.deps.channels.has(job.channel)) throw new ChannelUnavailableError(job.channel);
 
-    const recipient = await this.deps.recipients.recipient(job.ownerId);
+    const recipient = await this.deps.recipients.recentRecipient(job.ownerId);
     if (!recipient.careChannels.includes(job.channel)) return this.skip(job, 'channel_switched_off');
     const message = careReminder(recipient.language, {
       record: record!,

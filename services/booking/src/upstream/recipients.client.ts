@@ -23,8 +23,38 @@ export interface ReminderRecipient extends NotificationRecipient {
   careChannels: Channel[];
 }
 
+/**
+ * How long a recipient read for one reminder serves the next ones to the same user: a burst of
+ * reminders (a clinic's morning, many pets of one owner) then costs one read per user instead of three
+ * service calls per reminder, while a changed address or switch still applies within seconds.
+ */
+const RECIPIENT_TTL_MS = 15_000;
+const RECIPIENT_CACHE_MAX = 10_000;
+
 export class RecipientDirectory {
-  constructor(private readonly client: ServiceClient) {}
+  private readonly recent = new Map<string, { at: number; recipient: Promise<ReminderRecipient> }>();
+
+  constructor(
+    private readonly client: ServiceClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** `recipient`, answered from a read of the last RECIPIENT_TTL_MS when there is one (failures are not kept). */
+  recentRecipient(userId: string): Promise<ReminderRecipient> {
+    const now = this.now();
+    const hit = this.recent.get(userId);
+    if (hit && now - hit.at < RECIPIENT_TTL_MS) return hit.recipient;
+    if (this.recent.size >= RECIPIENT_CACHE_MAX) {
+      for (const [id, e] of this.recent) if (now - e.at >= RECIPIENT_TTL_MS) this.recent.delete(id);
+      if (this.recent.size >= RECIPIENT_CACHE_MAX) this.recent.clear();
+    }
+    const recipient = this.recipient(userId);
+    this.recent.set(userId, { at: now, recipient });
+    recipient.catch(() => {
+      if (this.recent.get(userId)?.recipient === recipient) this.recent.delete(userId);
+    });
+    return recipient;
+  }
 
   /** The owner's reminder preferences: offsets and the channels with booking reminders on. */
   async preferences(
