@@ -146,7 +146,8 @@ class Child {
       this.restarts++;
       say(
         'launcher',
-        `${this.label} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s (restart #${this.restarts})`,
+        `${this.label} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s ` +
+          `(restart #${this.restarts})`,
       );
       this.timer = setTimeout(() => this.start(), delay);
     });

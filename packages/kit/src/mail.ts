@@ -52,7 +52,8 @@ export class Mailer {
       await fs.mkdir(this.outboxDir, { recursive: true });
       const file = path.join(
         this.outboxDir,
-        `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.eml`,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-` +
+          `${info.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}.eml`,
       );
       await fs.writeFile(file, (info as unknown as { message: Buffer }).message);
       this.log.info(
@@ -81,7 +82,10 @@ export function mailHtml(opts: {
 }): string {
   const ps = opts.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
   const action = opts.action
-    ? `<p><a href="${escapeHtml(opts.action.url)}" style="background:#0f766e;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(opts.action.label)}</a></p>\n<p style="font-size:12px;color:#555">${escapeHtml(opts.action.url)}</p>`
+    ? `<p><a href="${escapeHtml(opts.action.url)}" ` +
+      'style="background:#0f766e;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">' +
+      `${escapeHtml(opts.action.label)}</a></p>\n` +
+      `<p style="font-size:12px;color:#555">${escapeHtml(opts.action.url)}</p>`
     : '';
   return `<!doctype html><html><body style="font-family:sans-serif;max-width:560px;margin:auto">
 <h2>${escapeHtml(opts.heading)}</h2>

@@ -132,7 +132,10 @@ describe('social login through the gateway against local providers', () => {
     expect(res.body.providers.sort()).toEqual(['apple', 'facebook', 'google']);
   });
 
-  it('Google: the start carries state, PKCE S256 and a nonce; a first sign-in creates the account, a second finds it', async () => {
+  const googleFlow =
+    'Google: the start carries state, PKCE S256 and a nonce; a first sign-in creates the account, a ' +
+    'second finds it';
+  it(googleFlow, async () => {
     const sub = `g-${uid()}`;
     const email = `${sub}@gmail.test`;
     google.accounts.set(sub, { sub, email, email_verified: true, name: 'Sari Google' });
@@ -384,7 +387,9 @@ describe('social login through the gateway against local providers', () => {
     }
   });
 
-  it('the provider refusing (access_denied) sends the browser back with an error; an oversized form is 413', async () => {
+  const providerRefuses =
+    'the provider refusing (access_denied) sends the browser back with an error; an oversized form is ' + '413';
+  it(providerRefuses, async () => {
     const s = await start(new Browser(), 'google');
     const state = new URL(s.headers.get('location')!).searchParams.get('state')!;
     const denied = await new Browser().get(
@@ -409,7 +414,10 @@ describe('social login through the gateway against local providers', () => {
     expect((await signIn('google', sub)).searchParams.get('error')).toBe('account_exists');
   });
 
-  it('attacker: an account made with someone else’s address via Facebook is lost to the owner when they prove the address', async () => {
+  const squatTakenBack =
+    'attacker: an account made with someone else’s address via Facebook is lost to the owner when they ' +
+    'prove the address';
+  it(squatTakenBack, async () => {
     const email = `victim-${uid()}@example.test`;
     const fb = `fb${uid()}`;
     facebook.users.set(fb, { id: fb, name: 'Mallory', email });
@@ -432,7 +440,9 @@ describe('social login through the gateway against local providers', () => {
     expect(owner.status).toBe(200);
     expect((await me(owner.body.accessToken)).body).toMatchObject({ providers: [], emailVerified: true });
   });
-  it('an account with a second factor gets the MFA challenge after a social sign-in, like a password login', async () => {
+  const mfaAfterSocial =
+    'an account with a second factor gets the MFA challenge after a social sign-in, like a password ' + 'login';
+  it(mfaAfterSocial, async () => {
     const user = await createVerifiedUser(p);
     const secret = await enableTotp(p, user);
     const sub = `g-${uid()}`;

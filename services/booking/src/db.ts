@@ -2,7 +2,9 @@ import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-/** A `date` column; repositories read it as text (`to_char`) because pg turns dates into local-midnight Date objects. */
+/**
+ * A `date` column; repositories read it as text (`to_char`) because pg turns dates into local-midnight Date objects.
+ */
 type DateColumn = ColumnType<Date | null, string | null | undefined, string | null>;
 type Json<T> = ColumnType<T, string, string>;
 

@@ -33,5 +33,8 @@ export function repositoriesOver(db: Kysely<DB>): Repositories {
   };
 }
 
-/** The booking service's store: `repos` for plain reads, `transaction(fn)` so a change and its outbox event commit together. */
+/**
+ * The booking service's store: `repos` for plain reads, `transaction(fn)` so a change and its outbox event commit
+ * together.
+ */
 export type BookingStore = Store<Repositories>;

@@ -178,7 +178,8 @@ describe('blocked times', () => {
     const causes = await serviceDb<{ cause: string }>(
       p,
       'booking',
-      `select payload->>'cause' as cause from outbox_events where clinic_id = $1 and type = 'availability.changed' order by id`,
+      `select payload->>'cause' as cause from outbox_events where clinic_id = $1 and type = ` +
+        `'availability.changed' order by id`,
       [clinic.id],
     );
     expect(causes.map((c) => c.cause).filter((c) => c.startsWith('block'))).toEqual([

@@ -587,7 +587,8 @@ export class AccountsService {
       });
       this.deps.log.warn(
         { email, userId: user.id, sessionsRevoked: revoked.length },
-        'the bootstrap admin address had an unverified account: it now has the configured password, and its sessions were revoked',
+        'the bootstrap admin address had an unverified account: it now has the configured password, and its ' +
+          'sessions were revoked',
       );
     }
     if (!user) return;

@@ -14,8 +14,10 @@ export const templates = {
           subject: 'Confirm your PetPro email address',
           heading: greeting(lang),
           paragraphs: [
-            `A PetPro account was just created with this email address. To confirm that the address is yours, open the link below; it is valid for ${v.hours} hours and works once.`,
-            'If you did not sign up, someone else may have typed your address: ignore this email and the account stays unconfirmed.',
+            `A PetPro account was just created with this email address. To confirm that the address is yours, ` +
+              `open the link below; it is valid for ${v.hours} hours and works once.`,
+            'If you did not sign up, someone else may have typed your address: ignore this email and the account ' +
+              'stays unconfirmed.',
             `Verification code: ${v.token}`,
           ],
           action: { label: 'Confirm email', url: v.url },
@@ -24,8 +26,10 @@ export const templates = {
           subject: 'Konfirmasi alamat email PetPro Anda',
           heading: greeting(lang),
           paragraphs: [
-            `Akun PetPro baru saja dibuat dengan alamat email ini. Untuk mengonfirmasi bahwa alamat ini milik Anda, buka tautan di bawah; tautan berlaku ${v.hours} jam dan hanya dapat digunakan sekali.`,
-            'Jika Anda tidak mendaftar, mungkin orang lain salah mengetik alamat Anda: abaikan email ini dan akun tersebut tidak akan dikonfirmasi.',
+            `Akun PetPro baru saja dibuat dengan alamat email ini. Untuk mengonfirmasi bahwa alamat ini milik ` +
+              `Anda, buka tautan di bawah; tautan berlaku ${v.hours} jam dan hanya dapat digunakan sekali.`,
+            'Jika Anda tidak mendaftar, mungkin orang lain salah mengetik alamat Anda: abaikan email ini dan ' +
+              'akun tersebut tidak akan dikonfirmasi.',
             `Kode verifikasi: ${v.token}`,
           ],
           action: { label: 'Konfirmasi email', url: v.url },
@@ -37,7 +41,8 @@ export const templates = {
           subject: 'Reset your PetPro password',
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Someone asked to reset the password of your PetPro account. The link is valid for ${v.minutes} minutes and works once. After the reset, every device is logged out.`,
+            `Someone asked to reset the password of your PetPro account. The link is valid for ${v.minutes} ` +
+              `minutes and works once. After the reset, every device is logged out.`,
             `Reset code: ${v.token}`,
           ],
           action: { label: 'Choose a new password', url: v.url },
@@ -46,7 +51,8 @@ export const templates = {
           subject: 'Atur ulang kata sandi PetPro Anda',
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Ada permintaan untuk mengatur ulang kata sandi akun PetPro Anda. Tautan ini berlaku ${v.minutes} menit dan hanya dapat digunakan sekali. Setelah diatur ulang, semua perangkat akan keluar.`,
+            `Ada permintaan untuk mengatur ulang kata sandi akun PetPro Anda. Tautan ini berlaku ${v.minutes} ` +
+              `menit dan hanya dapat digunakan sekali. Setelah diatur ulang, semua perangkat akan keluar.`,
             `Kode atur ulang: ${v.token}`,
           ],
           action: { label: 'Buat kata sandi baru', url: v.url },
@@ -59,7 +65,8 @@ export const templates = {
           subject: 'Someone tried to register with your email',
           heading: greeting(lang, v.name),
           paragraphs: [
-            'Someone tried to create a PetPro account with your email address, which already has an account. If it was you, just log in, or reset your password if you forgot it.',
+            'Someone tried to create a PetPro account with your email address, which already has an account. If ' +
+              'it was you, just log in, or reset your password if you forgot it.',
           ],
           action: v.loginUrl ? { label: 'Log in', url: v.loginUrl } : undefined,
         })
@@ -67,7 +74,8 @@ export const templates = {
           subject: 'Ada yang mencoba mendaftar dengan email Anda',
           heading: greeting(lang, v.name),
           paragraphs: [
-            'Seseorang mencoba membuat akun PetPro dengan alamat email Anda, padahal email ini sudah terdaftar. Jika itu Anda, silakan masuk, atau atur ulang kata sandi jika lupa.',
+            'Seseorang mencoba membuat akun PetPro dengan alamat email Anda, padahal email ini sudah terdaftar. ' +
+              'Jika itu Anda, silakan masuk, atau atur ulang kata sandi jika lupa.',
           ],
           action: v.loginUrl ? { label: 'Masuk', url: v.loginUrl } : undefined,
         });
@@ -78,14 +86,16 @@ export const templates = {
           subject: 'Your PetPro password was changed',
           heading: greeting(lang, v.name),
           paragraphs: [
-            'The password of your PetPro account was just changed, and your other devices were logged out. If this was not you, reset your password now.',
+            'The password of your PetPro account was just changed, and your other devices were logged out. If ' +
+              'this was not you, reset your password now.',
           ],
         })
       : render(lang, {
           subject: 'Kata sandi PetPro Anda telah diubah',
           heading: greeting(lang, v.name),
           paragraphs: [
-            'Kata sandi akun PetPro Anda baru saja diubah, dan perangkat lain telah dikeluarkan. Jika ini bukan Anda, segera atur ulang kata sandi.',
+            'Kata sandi akun PetPro Anda baru saja diubah, dan perangkat lain telah dikeluarkan. Jika ini bukan ' +
+              'Anda, segera atur ulang kata sandi.',
           ],
         });
   },
@@ -96,14 +106,16 @@ export const templates = {
           subject: `${v.provider} sign-in was added to your PetPro account`,
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Your PetPro account can now be signed in to with ${v.provider}. If this was not you, sign in, remove ${v.provider} under linked accounts and change your password.`,
+            `Your PetPro account can now be signed in to with ${v.provider}. If this was not you, sign in, ` +
+              `remove ${v.provider} under linked accounts and change your password.`,
           ],
         })
       : render(lang, {
           subject: `Masuk dengan ${v.provider} ditambahkan ke akun PetPro Anda`,
           heading: greeting(lang, v.name),
           paragraphs: [
-            `Akun PetPro Anda kini dapat dimasuki dengan ${v.provider}. Jika ini bukan Anda, masuklah, hapus ${v.provider} di akun tertaut, lalu ubah kata sandi Anda.`,
+            `Akun PetPro Anda kini dapat dimasuki dengan ${v.provider}. Jika ini bukan Anda, masuklah, hapus ` +
+              `${v.provider} di akun tertaut, lalu ubah kata sandi Anda.`,
           ],
         });
   },

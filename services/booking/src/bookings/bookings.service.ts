@@ -51,7 +51,10 @@ function slotUnavailable(reason: SlotRefusal = 'unavailable'): ConflictError {
   return new ConflictError('slot_unavailable', REFUSALS[reason], { reason });
 }
 
-/** What a caller does to a booking: the permission its owner needs, and the clinic's action (owners: none for confirm and the like). */
+/**
+ * What a caller does to a booking: the permission its owner needs, and the clinic's action (owners: none for confirm
+ * and the like).
+ */
 interface BookingUse {
   own?: string;
   clinic: ClinicAction;
@@ -394,7 +397,10 @@ export class BookingsService {
     });
   }
 
-  /** Confirm, complete, no-show (the clinic) or cancel (the owner before the cut-off, the clinic any time with a reason). */
+  /**
+   * Confirm, complete, no-show (the clinic) or cancel (the owner before the cut-off, the clinic any time with a
+   * reason).
+   */
   async transition(
     principal: Principal,
     id: string,

@@ -104,7 +104,9 @@ export class SchedulesRepository {
       .execute();
   }
 
-  /** Blocks that can touch [from, to): one-off blocks overlapping it, weekly ones started before its end and not over. */
+  /**
+   * Blocks that can touch [from, to): one-off blocks overlapping it, weekly ones started before its end and not over.
+   */
   async listBlocksTouching(clinicId: string, from: Date, to: Date): Promise<BlockRecord[]> {
     const rows = await this.db
       .selectFrom('schedule_blocks')
@@ -114,7 +116,8 @@ export class SchedulesRepository {
       .where((eb) =>
         eb.or([
           eb('ends_at', '>', from),
-          // The last occurrence starts on the local date `until` and lasts up to 7 days; a day more covers any zone's offset.
+          // The last occurrence starts on the local date `until` and lasts up to 7 days; a day more covers any zone's
+          // offset.
           eb.and([
             eb('recurrence_weekly', '=', true),
             eb.or([
