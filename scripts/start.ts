@@ -46,7 +46,7 @@ const launcherEnv = {
    * V8's young-generation semi-space of every process the launcher starts, in MB. Node's default (16
    * MB on 64-bit) keeps up to three of them per process; six processes idle with mostly empty young
    * generations otherwise (measured with 1 MB and a collection: about 20 MB less resident memory per idle
-   * process; the default 4 MB keeps most of that with fewer scavenges under load).
+   * process; 4 MB is a middle way between that and fewer scavenges under load, not separately measured).
    */
   PETPRO_SEMI_SPACE_MB: intVar(1, 64).default(4),
 };
