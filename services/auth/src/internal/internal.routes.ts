@@ -1,5 +1,5 @@
 import { InternalRevocationPage, InternalUserContact, RoleGrantParams } from '@petpro/contracts';
-import { ProblemSchema, type ApiRouter, type ServiceCredentials } from '@petpro/kit';
+import { problem, type ApiRouter, type ServiceCredentials } from '@petpro/kit';
 import type { AccountsService } from '../accounts/accounts.service.ts';
 import type { RbacService } from '../rbac/rbac.service.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
@@ -7,7 +7,6 @@ import { RevocationsQuery, UserByEmailQuery, UserParams } from './internal.schem
 import { toUserContactView } from './internal.view.ts';
 
 const tags = ['internal'];
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 
 /** Endpoints for other PetPro services only (service credential); never routed by the gateway. */
 export function internalRoutes(

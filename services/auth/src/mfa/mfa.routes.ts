@@ -1,11 +1,4 @@
-import {
-  ProblemSchema,
-  requireAuth,
-  requirePermission,
-  z,
-  type AccessTokenVerifier,
-  type ApiRouter,
-} from '@petpro/kit';
+import { problem, requireAuth, requirePermission, z, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { AccountsService } from '../accounts/accounts.service.ts';
 import { TokensSchema } from '../accounts/accounts.schemas.ts';
 import { requestMeta } from '../shared/request-meta.ts';
@@ -25,7 +18,6 @@ import { stepUpProofOf, toMfaStateView } from './mfa.view.ts';
 import { toTokensView } from '../accounts/accounts.view.ts';
 
 const tags = ['auth'];
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 const stepUp = problem('`mfa_required` (with `methods`): send a second-factor code; `invalid_mfa_code`');
 const locked = problem('`account_locked` (wrong codes count toward the lockout) or `too_many_attempts`');
 const sent = (message: string) => ({ status: 'sent' as const, message });

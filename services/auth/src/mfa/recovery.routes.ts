@@ -1,11 +1,10 @@
-import { ProblemSchema, type ApiRouter } from '@petpro/kit';
+import { problem, type ApiRouter } from '@petpro/kit';
 import { Accepted } from '../accounts/accounts.schemas.ts';
 import { requestMeta } from '../shared/request-meta.ts';
 import type { RecoveryService } from './recovery.service.ts';
 import { RecoveryCompleteBody, RecoveryScheduledSchema, RecoveryStartBody } from './mfa.schemas.ts';
 
 const tags = ['auth'];
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 
 /** Account recovery when the second factor is lost. */
 export function recoveryRoutes(api: ApiRouter, deps: { recovery: RecoveryService }): void {

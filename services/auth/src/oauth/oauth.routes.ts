@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { ProblemSchema, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { problem, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import { LoginAnswerSchema } from '../mfa/mfa.schemas.ts';
 import { toLoginView } from '../mfa/mfa.view.ts';
 import { requestMeta } from '../shared/request-meta.ts';
@@ -18,7 +18,6 @@ import {
 } from './oauth.schemas.ts';
 
 const tags = ['auth'];
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 
 /** The provider's answer as URL parameters (only the fields the schema kept). */
 function paramsOf(fields: CallbackFields): URLSearchParams {

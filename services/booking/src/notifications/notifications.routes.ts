@@ -1,4 +1,4 @@
-import { ProblemSchema, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { problem, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { NotificationsService } from './notifications.service.ts';
 import { toNotificationView } from './notifications.view.ts';
 import {
@@ -10,7 +10,6 @@ import {
 } from './notifications.schemas.ts';
 
 const tags = ['notifications'];
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 
 /** The caller's in-app inbox; every query is scoped to the caller. */
 export function notificationsRoutes(

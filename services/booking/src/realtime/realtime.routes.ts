@@ -1,15 +1,7 @@
-import {
-  ProblemSchema,
-  requireAuth,
-  type AccessTokenVerifier,
-  type ApiRouter,
-  type ServiceCredentials,
-} from '@petpro/kit';
+import { problem, requireAuth, type AccessTokenVerifier, type ApiRouter, type ServiceCredentials } from '@petpro/kit';
 import { RedeemTicketBody } from '@petpro/contracts';
 import type { RealtimeService } from './realtime.service.ts';
 import { RealtimeIdentity, TicketSchema } from './realtime.schemas.ts';
-
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 
 /** `POST /api/v1/realtime/ticket`: a browser's way to authenticate `GET /ws` (the protocol is in README, Real-time). */
 export function realtimeRoutes(

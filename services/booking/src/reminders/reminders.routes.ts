@@ -1,11 +1,10 @@
-import { ProblemSchema, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import { problem, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
 import type { RemindersService } from './reminders.service.ts';
 import { BookingParams } from '../bookings/bookings.schemas.ts';
 import { AdminRemindersQuery, BookingRemindersSchema, PutRemindersBody, ReminderJobPage } from './reminders.schemas.ts';
 import { toBookingRemindersView, toReminderJobView } from './reminders.view.ts';
 
 const tags = ['reminders'];
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 const hidden = problem('No such booking, or not yours');
 
 /** The owner's reminders of a booking, and the admin view of every reminder job. */

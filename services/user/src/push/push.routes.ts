@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import {
   PayloadTooLargeError,
-  ProblemSchema,
+  problem,
   requireAuth,
   requirePermission,
   type AccessTokenVerifier,
@@ -22,7 +22,6 @@ import {
 } from './push.schemas.ts';
 
 const tags = ['push'];
-const problem = (description: string) => ({ description, schema: ProblemSchema });
 
 /** A subscription is a few hundred bytes: anything much larger is refused before it is looked at. */
 const smallBody: RequestHandler = (req, _res, next) => {
