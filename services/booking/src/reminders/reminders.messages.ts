@@ -41,45 +41,40 @@ export function appointmentReminder(lang: Language, f: ReminderFacts): Notificat
     startsAt: f.booking.start.toISOString(),
     timeZone: f.clinic.timeZone,
   };
-  if (lang === 'en') {
-    const shortText = `PetPro: ${pets} at ${clinic}, ${day} ${time}. ${service}. Details/cancel: ${f.bookingUrl}`;
-    const mail = renderMail(lang, {
-      subject: `Reminder: ${service} at ${clinic}, ${day} ${time}`,
-      heading: greeting(lang, f.recipientName),
-      paragraphs: [
-        `This is a reminder of your appointment at ${clinic}.`,
-        `When: ${day}, ${time} (clinic time)`,
-        `Service: ${service}`,
-        `Pet: ${pets}`,
-        ...(address ? [`Address: ${address}`] : []),
-        'If you cannot come, please cancel so that another pet can have the time.',
-      ],
-      action: { label: 'See or cancel the booking', url: f.bookingUrl },
-    });
-    return {
-      purpose: 'appointment_reminder',
-      subject: mail.subject,
-      shortText,
-      longText: mail.text,
-      html: mail.html,
-      link: f.bookingUrl,
-      data,
-    };
-  }
-  const shortText = `PetPro: ${pets} di ${clinic}, ${day} ${time}. ${service}. Detail/batal: ${f.bookingUrl}`;
-  const mail = renderMail(lang, {
-    subject: `Pengingat: ${service} di ${clinic}, ${day} ${time}`,
-    heading: greeting(lang, f.recipientName),
-    paragraphs: [
-      `Ini pengingat janji temu Anda di ${clinic}.`,
-      `Waktu: ${day}, ${time} (waktu klinik)`,
-      `Layanan: ${service}`,
-      `Hewan: ${pets}`,
-      ...(address ? [`Alamat: ${address}`] : []),
-      'Jika Anda tidak dapat datang, mohon batalkan agar waktunya dapat dipakai hewan lain.',
-    ],
-    action: { label: 'Lihat atau batalkan pemesanan', url: f.bookingUrl },
-  });
+  const en = lang === 'en';
+  const shortText = en
+    ? `PetPro: ${pets} at ${clinic}, ${day} ${time}. ${service}. Details/cancel: ${f.bookingUrl}`
+    : `PetPro: ${pets} di ${clinic}, ${day} ${time}. ${service}. Detail/batal: ${f.bookingUrl}`;
+  const mail = renderMail(
+    lang,
+    en
+      ? {
+          subject: `Reminder: ${service} at ${clinic}, ${day} ${time}`,
+          heading: greeting(lang, f.recipientName),
+          paragraphs: [
+            `This is a reminder of your appointment at ${clinic}.`,
+            `When: ${day}, ${time} (clinic time)`,
+            `Service: ${service}`,
+            `Pet: ${pets}`,
+            ...(address ? [`Address: ${address}`] : []),
+            'If you cannot come, please cancel so that another pet can have the time.',
+          ],
+          action: { label: 'See or cancel the booking', url: f.bookingUrl },
+        }
+      : {
+          subject: `Pengingat: ${service} di ${clinic}, ${day} ${time}`,
+          heading: greeting(lang, f.recipientName),
+          paragraphs: [
+            `Ini pengingat janji temu Anda di ${clinic}.`,
+            `Waktu: ${day}, ${time} (waktu klinik)`,
+            `Layanan: ${service}`,
+            `Hewan: ${pets}`,
+            ...(address ? [`Alamat: ${address}`] : []),
+            'Jika Anda tidak dapat datang, mohon batalkan agar waktunya dapat dipakai hewan lain.',
+          ],
+          action: { label: 'Lihat atau batalkan pemesanan', url: f.bookingUrl },
+        },
+  );
   return {
     purpose: 'appointment_reminder',
     subject: mail.subject,
