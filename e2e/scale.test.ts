@@ -370,6 +370,12 @@ describe.skipIf(!hasRedisServer)('scale-out: 2 gateways, 2 booking replicas, sha
           acc[k] = (acc[k] ?? 0) + 1;
           return acc;
         }, {}),
+      // What the launcher said of restarts (a slow return shows here: a crash loop, a port in use...).
+      restarts: launcher
+        .output()
+        .split('\n')
+        .filter((l) => /exited|restarting|EADDRINUSE/.test(l))
+        .map((l) => l.slice(0, 200)),
     };
     console.log(JSON.stringify(summary, null, 2));
     expect(logical.length).toBeGreaterThan(50);

@@ -1,10 +1,32 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
 
-/** A free TCP port on loopback, preferring `preferred` when it is free (and never 5432). */
+/**
+ * The kernel's range for the local ports of outgoing connections (Linux; the common default elsewhere).
+ * A port from that range can be taken by any outgoing connection on the machine while its listener is
+ * down, and a process restarted on it then fails with EADDRINUSE until that connection closes.
+ */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo && hi && lo <= hi) return [lo, hi];
+  } catch {
+    // not Linux
+  }
+  return [32_768, 60_999];
+}
+
+/** Ports never picked: the usual servers of a development machine (PostgreSQL, Redis, brokers). */
+const RESERVED = new Set([3306, 4222, 5432, 5672, 6379, 8222, 11211, 15672, 27017]);
+
+/**
+ * A free TCP port on loopback, preferring `preferred` when it is free. Picked below the ephemeral range
+ * (from 10000), so that a process restarted on the same port finds it still free; the ephemeral range
+ * is the fallback when that part is too small or full.
+ */
 export async function freePort(preferred?: number): Promise<number> {
   const tryPort = (port: number) =>
     new Promise<number | undefined>((resolve) => {
@@ -15,13 +37,21 @@ export async function freePort(preferred?: number): Promise<number> {
         srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : undefined));
       });
     });
-  if (preferred && preferred !== 5432) {
+  if (preferred && !RESERVED.has(preferred)) {
     const p = await tryPort(preferred);
+    if (p) return p;
+  }
+  const [lo] = ephemeralRange();
+  const span = lo - 10_000;
+  for (let attempt = 0; span > 1_000 && attempt < 50; attempt++) {
+    const candidate = 10_000 + Math.floor(Math.random() * span);
+    if (RESERVED.has(candidate)) continue;
+    const p = await tryPort(candidate);
     if (p) return p;
   }
   for (;;) {
     const p = await tryPort(0);
-    if (p && p !== 5432) return p;
+    if (p && !RESERVED.has(p)) return p;
   }
 }
 
