@@ -6,7 +6,7 @@ import { freePort } from './embedded-db.ts';
 const [ephemeralLow] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
 
 describe('freePort', () => {
-  it('picks a port below the ephemeral range, so that no outgoing connection can hold it across a restart', async () => {
+  it('picks a port below the ephemeral range: no outgoing connection can hold it across a restart', async () => {
     const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
     for (const p of ports) {
       expect(p).toBeGreaterThanOrEqual(10_000);
