@@ -23,7 +23,6 @@ import { createClinic, createOwner } from '../services/booking/test/helpers.ts';
 import type { DB } from '../services/booking/src/db.ts';
 import { repositoriesOver } from '../services/booking/src/store.ts';
 import { RemindersService } from '../services/booking/src/reminders/reminders.service.ts';
-import type { RecipientDirectory } from '../services/booking/src/upstream/recipients.client.ts';
 
 const BOOKINGS = Number(process.env.BENCH_REMINDER_BOOKINGS ?? 50_000);
 const DUE = Number(process.env.BENCH_REMINDER_DUE ?? 10_000);
@@ -87,11 +86,7 @@ export async function run(): Promise<void> {
     };
     const store = createStore(database.db, repositoriesOver);
     // Scheduling needs no recipient: the defaults are read before the booking's transaction.
-    const reminders = new RemindersService({
-      store,
-      recipients: undefined as unknown as RecipientDirectory,
-      log: p.services.booking!.ctx.log,
-    });
+    const reminders = new RemindersService({ store });
     const plan = [
       { offsetMinutes: 1440, channel: 'email' as const },
       { offsetMinutes: 120, channel: 'email' as const },

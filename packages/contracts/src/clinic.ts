@@ -1,6 +1,7 @@
 /**
- * The clinic service's internal views that the booking service reads (GET /internal/clinics/{id} and
- * /internal/clinics/{id}/services/{serviceId}): what availability and bookings need of a clinic.
+ * The clinic service's internal views that the booking service reads (GET /internal/clinics/{id},
+ * /internal/clinics/{id}/services/{serviceId} and the two together): what availability and bookings
+ * need of a clinic.
  */
 import { isValidTimeZone, parseLocalTime, z } from '@petpro/kit';
 
@@ -57,7 +58,14 @@ export const InternalService = z.object({
   qualifiedStaffIds: z.array(z.string()),
 });
 
+/**
+ * GET /internal/clinics/{id}/services/{serviceId}/bookable: the clinic and one of its services in one
+ * answer, read together for each booking decision (one call instead of two on the booking hot path).
+ */
+export const InternalBookable = z.object({ clinic: InternalClinic, service: InternalService });
+
 /** What the clinic service sends (its type checks the producer). */
+export type InternalBookableAnswer = z.input<typeof InternalBookable>;
 export type InternalClinicAnswer = z.input<typeof InternalClinic>;
 export type InternalServiceAnswer = z.input<typeof InternalService>;
 /** What the booking service reads after parsing. */

@@ -48,12 +48,20 @@ export const PreferencesDocument = z.object({
 /** GET /internal/users/{userId}/preferences: the document with its user (defaults for one who never saved any). */
 export const InternalPreferences = PreferencesDocument.extend({ userId: z.uuid() });
 export type InternalPreferencesAnswer = z.input<typeof InternalPreferences>;
+export type InternalPreferencesView = z.output<typeof InternalPreferences>;
 
-/** GET /internal/users/{userId}/pets?ids=…: the user's (non-deleted) pets among the ids. */
+/** A user's (non-deleted) pets among given ids (part of InternalBooker). */
 export const InternalPets = z.object({
   items: z.array(z.object({ id: z.string(), name: z.string(), species: z.string() })),
 });
 export type InternalPetsAnswer = z.input<typeof InternalPets>;
+
+/**
+ * GET /internal/users/{userId}/booker?petIds=…: what a new booking needs of its owner in one answer,
+ * the owner's pets among the ids (as InternalPets) and the preferences its reminders start from.
+ */
+export const InternalBooker = InternalPets.extend({ preferences: InternalPreferences });
+export type InternalBookerAnswer = z.input<typeof InternalBooker>;
 
 /** GET /internal/users/{userId}/profile: the contact fields of a user's profile. */
 export const InternalProfile = z.object({

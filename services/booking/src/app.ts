@@ -64,7 +64,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const schedules = new SchedulesService(store, access);
   const availability = new AvailabilityService(store, clinics);
   const recipients = new RecipientDirectory(ctx.client);
-  const reminders = new RemindersService({ store, recipients, log: ctx.log });
+  const reminders = new RemindersService({ store });
   const bookings = new BookingsService({
     store,
     clinics,

@@ -737,6 +737,17 @@ describe('unknown and unavailable', () => {
       });
       expect(unknownService.status).toBe(404);
       expect(unknownService.body.code).toBe('service_not_found');
+      // An unpublished clinic does not exist for a stranger, whatever the service asked for.
+      const hidden = await openClinic({ published: false });
+      for (const serviceId of [hidden.services[0]!.id, randomUUID()]) {
+        const res = await book(owner.accessToken, {
+          clinicId: hidden.id,
+          serviceId,
+          petIds: [owner.petId],
+          start: `${day}T08:00:00+07:00`,
+        });
+        expect([res.status, res.body.code]).toEqual([404, 'clinic_not_found']);
+      }
       expect((await p.http.get(`/api/v1/bookings/${randomUUID()}`, { token: owner.accessToken })).status).toBe(404);
       expect((await p.http.get('/api/v1/bookings/not-a-uuid', { token: owner.accessToken })).status).toBe(400);
       // Booking is a permission of the pet_owner role: without it, 403.

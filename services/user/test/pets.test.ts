@@ -441,25 +441,34 @@ describe('medical records', () => {
   });
 });
 
-describe('internal pets endpoint', () => {
-  it('answers only the user’s non-deleted pets among the ids, for a caller with a service credential', async () => {
+describe('internal booker endpoint', () => {
+  it('answers the user’s non-deleted pets among the ids, and the preferences, to the booking service', async () => {
     const a = (await post('/api/v1/pets', { name: 'A', species: 'dog' })).body;
     const b = (await post('/api/v1/pets', { name: 'B', species: 'cat' })).body;
     await p.http.delete(`/api/v1/pets/${b.id}`, { token: u.accessToken });
     const other = await createVerifiedUser(p);
     const c = (await p.http.post('/api/v1/pets', { name: 'C', species: 'fish' }, { token: other.accessToken })).body;
-    const url = `${p.services.user!.url}/internal/users/${u.userId}/pets?ids=${a.id},${b.id},${c.id}`;
+    const url = `${p.services.user!.url}/internal/users/${u.userId}/booker?ids=${a.id},${b.id},${c.id}`;
     expect((await fetch(url)).status).toBe(401);
     const booking = new ServiceCredentials(TEST_SECRET, 'booking');
     const res = await fetch(url, { headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ items: [{ id: a.id, name: 'A', species: 'dog' }] });
+    const answer = await res.json();
+    expect(answer.items).toEqual([{ id: a.id, name: 'A', species: 'dog' }]);
+    expect(answer.preferences).toMatchObject({
+      userId: u.userId,
+      language: 'id',
+      notifications: { reminderOffsetsMinutes: [1440, 120] },
+    });
+    // Another service than booking is refused.
+    const clinic = new ServiceCredentials(TEST_SECRET, 'clinic');
+    expect((await fetch(url, { headers: { [SERVICE_TOKEN_HEADER]: await clinic.token() } })).status).toBe(403);
     // An id that is not a UUID is nobody's pet; no ids at all is a 400.
-    const odd = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/pets?ids=nope,${a.id}`, {
+    const odd = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/booker?ids=nope,${a.id}`, {
       headers: { [SERVICE_TOKEN_HEADER]: await booking.token() },
     });
-    expect(await odd.json()).toEqual({ items: [{ id: a.id, name: 'A', species: 'dog' }] });
-    const none = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/pets?ids=`, {
+    expect((await odd.json()).items).toEqual([{ id: a.id, name: 'A', species: 'dog' }]);
+    const none = await fetch(`${p.services.user!.url}/internal/users/${u.userId}/booker?ids=`, {
       headers: { [SERVICE_TOKEN_HEADER]: await booking.token() },
     });
     expect(none.status).toBe(400);
@@ -467,7 +476,7 @@ describe('internal pets endpoint', () => {
 
   it('is not reachable through the gateway', async () => {
     expect(
-      (await p.http.get(`/internal/users/${u.userId}/pets?ids=${u.userId}`, { token: u.accessToken })).status,
+      (await p.http.get(`/internal/users/${u.userId}/booker?ids=${u.userId}`, { token: u.accessToken })).status,
     ).toBe(404);
   });
 });

@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import {
+  AppError,
   BadRequestError,
   ConflictError,
   ForbiddenError,
@@ -34,6 +35,7 @@ import { bookingAvailabilityChanged, bookingEvent, type Actor } from './bookings
 import { requestHash } from './idempotency.ts';
 import type { BookingEventType } from '../outbox/events.ts';
 import type { RemindersService } from '../reminders/reminders.service.ts';
+import { defaultReminders } from '../reminders/reminders.model.ts';
 
 /** A page of bookings ends at a (start, id) position; short keys keep the opaque cursor short. */
 const BOOKING_CURSOR = { s: 'instant', i: 'uuid' } as const;
@@ -114,9 +116,10 @@ export class BookingsService {
   }
 
   /**
-   * Books a listed slot for the caller's pets. Every input that decides the slot is fetched fresh
-   * (clinic, service, pets) or read in the transaction (rules, blocks, bookings); the exclusion
-   * constraint settles races that get past the check.
+   * Books a listed slot for the caller's pets. Every input that decides the slot is fetched fresh (the
+   * clinic with the service in one call, the pets with the owner's reminder preferences in another) or
+   * read in the transaction (rules, blocks, bookings); the exclusion constraint settles races that get
+   * past the check.
    */
   async create(
     principal: Principal,
@@ -131,10 +134,19 @@ export class BookingsService {
       if (replay) return replay;
     }
 
-    const clinic = await this.clinics.clinic(body.clinicId, { fresh: true });
-    if (!clinic.published && !clinicRoleOf(principal, clinic))
-      throw new NotFoundError('clinic_not_found', 'No such clinic');
-    const service = await this.clinics.service(body.clinicId, body.serviceId, { fresh: true });
+    // The clinic's and the user's answers are read at once; the clinic's refusal comes first.
+    const [bookable, booker] = await Promise.allSettled([
+      this.clinics.bookable(body.clinicId, body.serviceId),
+      this.pets.booker(userId, body.petIds),
+    ]);
+    if (bookable.status === 'rejected') {
+      // A missing service of an unpublished clinic must not tell a stranger that the clinic exists.
+      if (bookable.reason instanceof AppError && bookable.reason.code === 'service_not_found')
+        this.assertVisible(principal, await this.clinics.clinic(body.clinicId, { fresh: true }));
+      throw bookable.reason;
+    }
+    const { clinic, service } = bookable.value;
+    this.assertVisible(principal, clinic);
     if (!service.active) throw new ConflictError('service_not_bookable', 'This service is not offered at the moment');
     const requestedStaff = body.staffId ?? undefined;
     if (requestedStaff !== undefined && !clinic.staff.some((s) => s.id === requestedStaff)) {
@@ -142,7 +154,8 @@ export class BookingsService {
         { field: 'staffId', message: 'is not a staff member of this clinic', code: 'unknown_staff' },
       ]);
     }
-    const pets = await this.pets.ownedPets(userId, body.petIds);
+    if (booker.status === 'rejected') throw booker.reason;
+    const { pets, preferences } = booker.value;
     const staffIds = bookableStaff(clinic, service);
     const snapshot = {
       name: service.name,
@@ -152,7 +165,7 @@ export class BookingsService {
       price: { amount: service.price.amount, currency: service.price.currency },
     };
     const actor: Actor = { userId, as: 'owner' };
-    const reminders = await this.reminders.defaultsFor(userId);
+    const reminders = defaultReminders(preferences);
 
     for (let attempt = 1; ; attempt++) {
       const bookingId = uuidv7();
@@ -222,6 +235,12 @@ export class BookingsService {
         throw err;
       }
     }
+  }
+
+  /** An unpublished clinic exists only for its own people (404 to everyone else). */
+  private assertVisible(principal: Principal, clinic: ClinicInfo): void {
+    if (!clinic.published && !clinicRoleOf(principal, clinic))
+      throw new NotFoundError('clinic_not_found', 'No such clinic');
   }
 
   /** The booking a key already produced, or 422 when the key came with another body. */

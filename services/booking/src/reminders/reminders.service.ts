@@ -6,28 +6,17 @@ import {
   decodeCursor,
   isAdmin,
   toPage,
-  type Logger,
   type Principal,
 } from '@petpro/kit';
 import type { BookingStore, Repositories } from '../store.ts';
-import type { RecipientDirectory } from '../upstream/recipients.client.ts';
 import { isOpen, type BookingRecord } from '../bookings/bookings.model.ts';
-import {
-  FALLBACK_PREFERENCES,
-  defaultReminders,
-  dueAt,
-  pastReminderAtSave,
-  type ReminderJob,
-  type ReminderSpec,
-} from './reminders.model.ts';
+import { dueAt, pastReminderAtSave, type ReminderJob, type ReminderSpec } from './reminders.model.ts';
 import type { AdminRemindersQuery, PutRemindersBody } from './reminders.schemas.ts';
 
 const JOB_CURSOR = { d: 'instant', i: 'uuid' } as const;
 
 export interface RemindersDeps {
   store: BookingStore;
-  recipients: RecipientDirectory;
-  log: Logger;
   now?: () => number;
 }
 
@@ -41,19 +30,6 @@ export class RemindersService {
 
   constructor(private readonly deps: RemindersDeps) {
     this.now = deps.now ?? Date.now;
-  }
-
-  /**
-   * The reminders a new booking of this owner gets. Read before the booking's transaction; when the
-   * user service cannot answer, the booking still goes through with the platform's defaults.
-   */
-  async defaultsFor(ownerId: string): Promise<ReminderSpec[]> {
-    try {
-      return defaultReminders(await this.deps.recipients.preferences(ownerId));
-    } catch (err) {
-      this.deps.log.warn({ err, ownerId }, 'reminder preferences unavailable; using the defaults');
-      return defaultReminders(FALLBACK_PREFERENCES);
-    }
   }
 
   /** In the booking's transaction: records its reminders and queues those still ahead. */

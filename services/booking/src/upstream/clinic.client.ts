@@ -5,6 +5,7 @@
  */
 import { AppError, NotFoundError, UpstreamHttpError, type ServiceClient } from '@petpro/kit';
 import {
+  InternalBookable,
   InternalClinic,
   InternalService,
   parseContract,
@@ -61,6 +62,24 @@ export class ClinicDirectory {
     });
   }
 
+  /**
+   * The clinic and one of its services read together, always fresh (one call: every booking decision
+   * needs both); 404 `clinic_not_found` or `service_not_found`. The answer also refreshes the cache.
+   */
+  async bookable(clinicId: string, serviceId: string): Promise<{ clinic: ClinicInfo; service: ServiceInfo }> {
+    const path = `/internal/clinics/${encodeURIComponent(clinicId)}/services/${encodeURIComponent(serviceId)}/bookable`;
+    const body = await this.get(path, (err) =>
+      err.body?.code === 'service_not_found'
+        ? new NotFoundError('service_not_found', 'No such service at this clinic')
+        : new NotFoundError('clinic_not_found', 'No such clinic'),
+    );
+    const { clinic, service } = parseContract(InternalBookable, body, 'clinic');
+    if (service.clinicId !== clinicId) throw new NotFoundError('service_not_found', 'No such service at this clinic');
+    this.remember(this.clinics, clinicId, Promise.resolve(clinic));
+    this.remember(this.services, `${clinicId}/${serviceId}`, Promise.resolve(service));
+    return { clinic, service };
+  }
+
   /** Forgets what is cached for a clinic (after a change this service learns about). */
   forget(clinicId: string): void {
     this.clinics.delete(clinicId);
@@ -77,22 +96,25 @@ export class ClinicDirectory {
     if (!opts.fresh && hit && Date.now() - hit.at < this.ttlMs) return hit.value;
     // Concurrent readers share one request; a failure is never cached.
     const value = load();
-    if (this.ttlMs > 0) {
-      const entry = { at: Date.now(), value };
-      map.set(key, entry);
-      value.catch(() => {
-        if (map.get(key) === entry) map.delete(key);
-      });
-      if (map.size > 5_000) map.delete(map.keys().next().value!);
-    }
+    this.remember(map, key, value);
     return value;
   }
 
-  private async get(path: string, notFound: () => AppError): Promise<unknown> {
+  private remember<T>(map: Map<string, CacheEntry<T>>, key: string, value: Promise<T>): void {
+    if (this.ttlMs <= 0) return;
+    const entry = { at: Date.now(), value };
+    map.set(key, entry);
+    value.catch(() => {
+      if (map.get(key) === entry) map.delete(key);
+    });
+    if (map.size > 5_000) map.delete(map.keys().next().value!);
+  }
+
+  private async get(path: string, notFound: (err: UpstreamHttpError) => AppError): Promise<unknown> {
     try {
       return await this.client.json<unknown>('clinic', { path });
     } catch (err) {
-      if (err instanceof UpstreamHttpError && (err.status === 404 || err.status === 400)) throw notFound();
+      if (err instanceof UpstreamHttpError && (err.status === 404 || err.status === 400)) throw notFound(err);
       if (err instanceof UpstreamHttpError)
         throw new AppError(502, 'upstream_error', `The clinic service answered ${err.status}`);
       throw err;

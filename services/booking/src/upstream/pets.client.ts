@@ -1,35 +1,50 @@
 import { AppError, UnprocessableError, UpstreamHttpError, type ServiceClient } from '@petpro/kit';
-import { InternalPets, parseContract } from '@petpro/contracts';
+import { InternalBooker, parseContract } from '@petpro/contracts';
 import type { PetSnapshot } from '../db.ts';
+import { ownerPreferences, type OwnerPreferences } from './recipients.client.ts';
 
-/** Asks the user service which pets belong to a user. */
+/** Asks the user service which pets belong to a user, with the user's preferences, for a new booking. */
 export class PetDirectory {
   constructor(private readonly client: ServiceClient) {}
 
   /**
-   * The user's pets among `petIds`, in the requested order; 422 `pet_not_found` unless every id is
-   * one of the user's (non-deleted) pets, so nobody books with someone else's pet.
+   * The user's pets among `petIds`, in the requested order, and the user's preferences (where a new
+   * booking's reminders start), in one call; 422 `pet_not_found` unless every id is one of the user's
+   * (non-deleted) pets, so nobody books with someone else's pet.
    */
-  async ownedPets(userId: string, petIds: readonly string[]): Promise<PetSnapshot[]> {
-    let body: unknown;
+  async booker(
+    userId: string,
+    petIds: readonly string[],
+  ): Promise<{ pets: PetSnapshot[]; preferences: OwnerPreferences }> {
+    const body = await this.get(`/internal/users/${encodeURIComponent(userId)}/booker?ids=${idList(petIds)}`);
+    if (body === undefined) throw petsNotFound(petIds);
+    const answer = parseContract(InternalBooker, body, 'user');
+    return { pets: inOrder(petIds, answer.items), preferences: ownerPreferences(answer.preferences) };
+  }
+
+  private async get(path: string): Promise<unknown> {
     try {
-      body = await this.client.json<unknown>('user', {
-        path: `/internal/users/${encodeURIComponent(userId)}/pets?ids=${petIds.map(encodeURIComponent).join(',')}`,
-      });
+      return await this.client.json<unknown>('user', { path });
     } catch (err) {
-      if (err instanceof UpstreamHttpError && err.status === 404) body = { items: [] };
-      else if (err instanceof UpstreamHttpError)
+      if (err instanceof UpstreamHttpError && err.status === 404) return undefined;
+      if (err instanceof UpstreamHttpError)
         throw new AppError(502, 'upstream_error', `The user service answered ${err.status}`);
-      else throw err;
+      throw err;
     }
-    const { items } = parseContract(InternalPets, body, 'user');
-    const byId = new Map(items.map((p) => [p.id, p]));
-    const missing = petIds.filter((id) => !byId.has(id));
-    if (missing.length)
-      throw new UnprocessableError('pet_not_found', `These pets are not yours or do not exist: ${missing.join(', ')}`);
-    return petIds.map((id) => {
-      const p = byId.get(id)!;
-      return { id: p.id, name: p.name, species: p.species };
-    });
   }
 }
+
+const idList = (ids: readonly string[]) => ids.map(encodeURIComponent).join(',');
+
+function inOrder(petIds: readonly string[], items: PetSnapshot[]): PetSnapshot[] {
+  const byId = new Map(items.map((p) => [p.id, p]));
+  const missing = petIds.filter((id) => !byId.has(id));
+  if (missing.length) throw petsNotFound(missing);
+  return petIds.map((id) => {
+    const p = byId.get(id)!;
+    return { id: p.id, name: p.name, species: p.species };
+  });
+}
+
+const petsNotFound = (ids: readonly string[]) =>
+  new UnprocessableError('pet_not_found', `These pets are not yours or do not exist: ${ids.join(', ')}`);

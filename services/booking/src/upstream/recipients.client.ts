@@ -4,7 +4,13 @@
  * service. Answers are parsed with the shared contracts (@petpro/contracts).
  */
 import { AppError, UpstreamHttpError, type Channel, type NotificationRecipient, type ServiceClient } from '@petpro/kit';
-import { InternalPreferences, InternalProfile, InternalUserContact, parseContract } from '@petpro/contracts';
+import {
+  InternalPreferences,
+  InternalProfile,
+  InternalUserContact,
+  parseContract,
+  type InternalPreferencesView,
+} from '@petpro/contracts';
 import type { ReminderPreferences } from '../reminders/reminders.model.ts';
 import type { CarePreferences } from '../reminders/care.model.ts';
 
@@ -30,6 +36,30 @@ export interface ReminderRecipient extends NotificationRecipient {
  */
 const RECIPIENT_TTL_MS = 15_000;
 const RECIPIENT_CACHE_MAX = 10_000;
+
+/** What reminders read of an owner's preferences. */
+export type OwnerPreferences = ReminderPreferences & {
+  language: 'id' | 'en';
+  timeZone: string;
+  care: CarePreferences;
+};
+
+/** The user service's preferences document as reminders read it (channels in the kit's names). */
+export function ownerPreferences(prefs: InternalPreferencesView): OwnerPreferences {
+  const on = (flag: 'bookingReminders' | 'healthReminders') =>
+    (Object.keys(PREFERENCE_KEY) as Channel[]).filter((c) => prefs.notifications[PREFERENCE_KEY[c]][flag]);
+  return {
+    offsetsMinutes: prefs.notifications.reminderOffsetsMinutes,
+    channels: on('bookingReminders'),
+    care: {
+      offsetsDays: prefs.notifications.careReminderOffsetsDays,
+      channels: on('healthReminders'),
+      timeZone: prefs.timeZone,
+    },
+    language: prefs.language,
+    timeZone: prefs.timeZone,
+  };
+}
 
 export class RecipientDirectory {
   private readonly recent = new Map<string, { at: number; recipient: Promise<ReminderRecipient> }>();
@@ -57,28 +87,9 @@ export class RecipientDirectory {
   }
 
   /** The owner's reminder preferences: offsets and the channels with booking reminders on. */
-  async preferences(
-    userId: string,
-  ): Promise<ReminderPreferences & { language: 'id' | 'en'; timeZone: string; care: CarePreferences }> {
+  async preferences(userId: string): Promise<OwnerPreferences> {
     const body = await this.get('user', `/internal/users/${encodeURIComponent(userId)}/preferences`);
-    const prefs = parseContract(InternalPreferences, body, 'user');
-    const channels = (Object.keys(PREFERENCE_KEY) as Channel[]).filter(
-      (c) => prefs.notifications[PREFERENCE_KEY[c]].bookingReminders,
-    );
-    const careChannels = (Object.keys(PREFERENCE_KEY) as Channel[]).filter(
-      (c) => prefs.notifications[PREFERENCE_KEY[c]].healthReminders,
-    );
-    return {
-      offsetsMinutes: prefs.notifications.reminderOffsetsMinutes,
-      channels,
-      care: {
-        offsetsDays: prefs.notifications.careReminderOffsetsDays,
-        channels: careChannels,
-        timeZone: prefs.timeZone,
-      },
-      language: prefs.language,
-      timeZone: prefs.timeZone,
-    };
+    return ownerPreferences(parseContract(InternalPreferences, body, 'user'));
   }
 
   /** Everything a channel needs to reach the user; an unverified email is left out (no mail to it). */

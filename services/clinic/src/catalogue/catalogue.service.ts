@@ -33,6 +33,11 @@ export class CatalogueService {
   /** A live service of a clinic, published or not, active or not (for other services); 404 when either is missing. */
   async findInClinic(clinicId: string, serviceId: string): Promise<ServiceRecord> {
     await this.deps.clinicsService.findById(clinicId);
+    return this.findOfClinic(clinicId, serviceId);
+  }
+
+  /** The service, scoped by its clinic in the query (a caller that reads the clinic itself checks it exists). */
+  async findOfClinic(clinicId: string, serviceId: string): Promise<ServiceRecord> {
     const s = await this.deps.store.repos.catalogue.findById(clinicId, serviceId);
     if (!s) throw serviceNotFound();
     return s;

@@ -1,9 +1,9 @@
-import { InternalClinic, InternalService } from '@petpro/contracts';
+import { InternalBookable, InternalClinic, InternalService } from '@petpro/contracts';
 import { z, type ApiRouter, type ServiceCredentials } from '@petpro/kit';
 import type { ClinicsService } from '../clinics/clinics.service.ts';
 import type { StaffService } from '../staff/staff.service.ts';
 import type { CatalogueService } from '../catalogue/catalogue.service.ts';
-import { toInternalClinic, toInternalService } from './internal.view.ts';
+import { toInternalBookable, toInternalClinic, toInternalService } from './internal.view.ts';
 
 const tags = ['internal'];
 
@@ -54,5 +54,25 @@ export function internalRoutes(
     booking,
     async (req, reply) =>
       reply(200, toInternalService(await catalogue.findInClinic(req.valid.params.id, req.valid.params.serviceId))),
+  );
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/internal/clinics/{id}/services/{serviceId}/bookable',
+      summary: 'The clinic and one of its services together: what each booking decision reads',
+      tags,
+      params: z.object({ id: z.uuid(), serviceId: z.uuid() }),
+      responses: {
+        200: { description: 'The clinic and the service', schema: InternalBookable },
+        404: { description: 'No such clinic or service' },
+      },
+    },
+    booking,
+    async (req, reply) => {
+      const { id, serviceId } = req.valid.params;
+      const clinic = await clinics.findById(id); // 404 clinic_not_found before any service_not_found
+      const [staffList, service] = await Promise.all([staff.listOfClinic(id), catalogue.findOfClinic(id, serviceId)]);
+      return reply(200, toInternalBookable(clinic, staffList, service));
+    },
   );
 }

@@ -1,4 +1,4 @@
-import type { InternalClinicAnswer, InternalServiceAnswer } from '@petpro/contracts';
+import type { InternalBookableAnswer, InternalClinicAnswer, InternalServiceAnswer } from '@petpro/contracts';
 import type { ClinicRecord } from '../clinics/clinics.repository.ts';
 import type { StaffRecord } from '../staff/staff.repository.ts';
 import type { ServiceRecord } from '../catalogue/catalogue.repository.ts';
@@ -31,4 +31,13 @@ export function toInternalService(s: ServiceRecord): InternalServiceAnswer {
     active: s.active,
     qualifiedStaffIds: s.qualifiedStaffIds,
   };
+}
+
+/** The clinic and one of its services (the booking hot path reads both at once). */
+export function toInternalBookable(
+  clinic: ClinicRecord,
+  staff: StaffRecord[],
+  service: ServiceRecord,
+): InternalBookableAnswer {
+  return { clinic: toInternalClinic(clinic, staff), service: toInternalService(service) };
 }

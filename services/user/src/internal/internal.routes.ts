@@ -4,9 +4,9 @@ import type { PetsService } from '../pets/pets.service.ts';
 import type { ProfilesService } from '../profiles/profiles.service.ts';
 import { InternalPreferencesSchema } from '../preferences/preferences.schemas.ts';
 import {
-  InternalPets,
+  InternalBooker,
   InternalProfile,
-  type InternalPetsAnswer,
+  type InternalBookerAnswer,
   type InternalPreferencesAnswer,
   type InternalProfileAnswer,
 } from '@petpro/contracts';
@@ -61,21 +61,26 @@ export function internalRoutes(
       return reply(200, { userId: req.valid.params.userId, ...prefs } satisfies InternalPreferencesAnswer);
     },
   );
-  // Booking checks that the pets of a booking belong to the booker.
+  // A new booking: that its pets are the booker's (deleted pets are not), and the preferences its
+  // reminders start from, in one call.
   api.endpoint(
     {
       method: 'get',
-      path: '/internal/users/{userId}/pets',
-      summary: 'Which of the given pets are the user’s (deleted pets are not)',
+      path: '/internal/users/{userId}/booker',
+      summary: 'Which of the given pets are the user’s, with the user’s preferences',
       tags,
       params: UserParams,
       query: PetIdsQuery,
-      responses: { 200: { description: 'The user’s pets among the ids', schema: InternalPets } },
+      responses: { 200: { description: 'The user’s pets among the ids, and preferences', schema: InternalBooker } },
     },
     only('booking'),
     async (req, reply) => {
-      const items = await deps.pets.ownedAmong(req.valid.params.userId, req.valid.query.ids);
-      return reply(200, { items } satisfies InternalPetsAnswer);
+      const { userId } = req.valid.params;
+      const [items, preferences] = await Promise.all([
+        deps.pets.ownedAmong(userId, req.valid.query.ids),
+        deps.preferences.findByUserId(userId),
+      ]);
+      return reply(200, { items, preferences: { userId, ...preferences } } satisfies InternalBookerAnswer);
     },
   );
   // Clinics see who booked: the owner's name and phone.
