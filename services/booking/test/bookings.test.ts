@@ -216,6 +216,28 @@ describe('POST /api/v1/bookings', () => {
     );
     expect(Number(rows[0]!.n)).toBe(1);
     expect((await book(owner.accessToken, body, { 'Idempotency-Key': 'has spaces in it' })).status).toBe(400);
+
+    // A key past its lifetime is free again: the same key now makes a new booking.
+    await serviceDb(
+      p,
+      'booking',
+      `update idempotency_keys set expires_at = now() - interval '1 second' where key = $1`,
+      [key],
+    );
+    const later = await book(
+      owner.accessToken,
+      { ...body, start: `${day}T11:00:00+07:00` },
+      { 'Idempotency-Key': key },
+    );
+    expect(later.status).toBe(201);
+    expect(later.body.id).not.toBe(first.body.id);
+    expect(later.headers.get('idempotent-replayed')).toBeNull();
+    const again = await book(
+      owner.accessToken,
+      { ...body, start: `${day}T11:00:00+07:00` },
+      { 'Idempotency-Key': key },
+    );
+    expect([again.status, again.body.id]).toEqual([201, later.body.id]);
   });
 
   // Issue 12 moved the header into the route's spec (documented and read by the router); the answers stay.

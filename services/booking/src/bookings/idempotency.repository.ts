@@ -30,24 +30,22 @@ export class IdempotencyRepository {
    * first, which is what stops two concurrent requests with one key from booking twice.
    */
   async claim(userId: string, key: string, outcome: StoredOutcome, expiresAt: Date): Promise<boolean> {
-    // A key past its lifetime is free again.
-    await this.db
-      .deleteFrom('idempotency_keys')
-      .where('user_id', '=', userId)
-      .where('key', '=', key)
-      .where('expires_at', '<=', sql<Date>`now()`)
-      .execute();
+    const values = {
+      request_hash: outcome.requestHash,
+      booking_id: outcome.bookingId,
+      status_code: outcome.statusCode,
+      expires_at: expiresAt,
+    };
+    // One statement: a free key is inserted, a key past its lifetime is taken over, a live one is left.
     const row = await this.db
       .insertInto('idempotency_keys')
-      .values({
-        user_id: userId,
-        key,
-        request_hash: outcome.requestHash,
-        booking_id: outcome.bookingId,
-        status_code: outcome.statusCode,
-        expires_at: expiresAt,
-      })
-      .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
+      .values({ user_id: userId, key, ...values })
+      .onConflict((oc) =>
+        oc
+          .columns(['user_id', 'key'])
+          .doUpdateSet(values)
+          .where('idempotency_keys.expires_at', '<=', sql<Date>`now()`),
+      )
       .returning('key')
       .executeTakeFirst();
     return row !== undefined;

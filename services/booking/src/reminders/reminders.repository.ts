@@ -89,6 +89,11 @@ export class RemindersRepository {
 
   async replacePlan(bookingId: string, reminders: readonly ReminderSpec[]): Promise<void> {
     await this.db.deleteFrom('booking_reminders').where('booking_id', '=', bookingId).execute();
+    await this.addPlan(bookingId, reminders);
+  }
+
+  /** The reminders of a booking that has none yet (a new one). */
+  async addPlan(bookingId: string, reminders: readonly ReminderSpec[]): Promise<void> {
     if (!reminders.length) return;
     await this.db
       .insertInto('booking_reminders')

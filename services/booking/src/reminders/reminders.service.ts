@@ -34,7 +34,7 @@ export class RemindersService {
 
   /** In the booking's transaction: records its reminders and queues those still ahead. */
   async scheduleNew(repos: Repositories, booking: BookingRecord, reminders: ReminderSpec[]): Promise<void> {
-    await repos.reminders.replacePlan(booking.id, reminders);
+    await repos.reminders.addPlan(booking.id, reminders);
     await this.queue(repos, booking, reminders);
   }
 
