@@ -41,10 +41,7 @@ export class IdempotencyRepository {
       .insertInto('idempotency_keys')
       .values({ user_id: userId, key, ...values })
       .onConflict((oc) =>
-        oc
-          .columns(['user_id', 'key'])
-          .doUpdateSet(values)
-          .where('idempotency_keys.expires_at', '<=', sql<Date>`now()`),
+        oc.columns(['user_id', 'key']).doUpdateSet(values).where('idempotency_keys.expires_at', '<=', sql<Date>`now()`),
       )
       .returning('key')
       .executeTakeFirst();
