@@ -303,14 +303,17 @@ describe('avatar', () => {
     // Another tag (a forged one included) gets the file again.
     const other = await fetch(url, { headers: { 'if-none-match': '"something-else"' } });
     expect([other.status, (await other.arrayBuffer()).byteLength]).toEqual([200, size]);
-    // HEAD asked of the service itself: the gateway answers HEAD without the upstream's headers (its own matter).
-    const head = await fetch(new URL(url.pathname, p.services.user!.url), { method: 'HEAD' });
+    // HEAD through the gateway: the upstream's headers (and the gateway's own), no body.
+    const head = await fetch(url, { method: 'HEAD' });
     expect([head.status, head.headers.get('content-type'), head.headers.get('content-length')]).toEqual([
       200,
       'image/webp',
       String(size),
     ]);
     expect(head.headers.get('etag')).toBe(etag);
+    expect(head.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(head.headers.get('x-request-id')).toBeTruthy();
+    expect(await head.text()).toBe('');
   });
 
   it('unknown media names are 404, not files from elsewhere', async () => {

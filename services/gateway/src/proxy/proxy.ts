@@ -349,6 +349,12 @@ export class UpstreamProxy {
         if (controller && !controller.aborted) controller.abort(goneReason);
       };
       res.once('close', onClientGone);
+      let started = false;
+      let endedEarly = false;
+      const finish = () => {
+        res.off('close', onClientGone);
+        res.end();
+      };
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
@@ -370,7 +376,10 @@ export class UpstreamProxy {
             start() {
               if (res.destroyed) return c.abort(new ClientClosedRequestError());
               res.writeHead(status, answerHeaders(responseHeaders, target));
-              c.resume();
+              started = true;
+              // An answer without a body (HEAD, 204, 304) may have ended before it was started.
+              if (endedEarly) finish();
+              else c.resume();
             },
           };
           if (SERVICE_FAULTS.has(status)) reject(new Upstream5xx(answer));
@@ -383,8 +392,8 @@ export class UpstreamProxy {
           }
         },
         onResponseEnd() {
-          res.off('close', onClientGone);
-          res.end();
+          if (started) finish();
+          else endedEarly = true;
         },
         onResponseError(_c, err) {
           if (!settled) return fail(classify(err, body));
