@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ServiceCredentials } from './auth.ts';
-import { ServiceClient } from './client.ts';
+import { ServiceClient, SharedCalls } from './client.ts';
 import { MemoryRegistry, RedisRegistry, createRedis } from './registry.ts';
 import { eventually, startRedisServer, type RedisServer } from './testing.ts';
 
@@ -100,5 +100,20 @@ describe('service client calls', () => {
       status: 503,
       code: 'upstream_error',
     });
+  });
+});
+
+describe('shared calls', () => {
+  it('gives callers that come while a call is in flight its answer, and a later caller a new call', async () => {
+    const shared = new SharedCalls<number>();
+    let calls = 0;
+    const call = () => new Promise<number>((resolve) => setTimeout(() => resolve(++calls), 20));
+    expect(await Promise.all([shared.run('a', call), shared.run('a', call), shared.run('b', call)])).toEqual([1, 1, 2]);
+    expect(await shared.run('a', call)).toBe(3);
+    // A failure is shared too, and then forgotten.
+    const failing = () => Promise.reject(new Error('down'));
+    const both = await Promise.allSettled([shared.run('c', failing), shared.run('c', call)]);
+    expect(both.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await shared.run('c', call)).toBe(4);
   });
 });

@@ -19,6 +19,25 @@ export interface ServiceResponse<T> {
   body: T;
 }
 
+/**
+ * Callers that ask for the same key while a call for it is in flight share that call and its answer
+ * (Go's singleflight); a caller that comes after it ended makes a new one, so this is no cache. Used
+ * on hot paths where a crowd asks for the same thing at once (500 bookings for one slot read one
+ * clinic). Written here because the npm packages for it either cache answers for a time or are not
+ * kept up.
+ */
+export class SharedCalls<T> {
+  private readonly inFlight = new Map<string, Promise<T>>();
+
+  run(key: string, call: () => Promise<T>): Promise<T> {
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const shared = call().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, shared);
+    return shared;
+  }
+}
+
 /** A non-2xx answer from another service, with its problem+json body. */
 export class UpstreamHttpError extends Error {
   constructor(

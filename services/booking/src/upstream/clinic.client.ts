@@ -3,7 +3,7 @@
  * and staff, and one service of its catalogue. Answers are parsed with the shared contract
  * (@petpro/contracts), so a drift shows up as a clear 502 instead of a wrong slot.
  */
-import { AppError, NotFoundError, UpstreamHttpError, type ServiceClient } from '@petpro/kit';
+import { AppError, NotFoundError, SharedCalls, UpstreamHttpError, type ServiceClient } from '@petpro/kit';
 import {
   InternalBookable,
   InternalClinic,
@@ -31,6 +31,7 @@ export interface FetchOptions {
 export class ClinicDirectory {
   private readonly clinics = new Map<string, CacheEntry<ClinicInfo>>();
   private readonly services = new Map<string, CacheEntry<ServiceInfo>>();
+  private readonly bookables = new SharedCalls<{ clinic: ClinicInfo; service: ServiceInfo }>();
 
   constructor(
     private readonly client: ServiceClient,
@@ -63,10 +64,16 @@ export class ClinicDirectory {
   }
 
   /**
-   * The clinic and one of its services read together, always fresh (one call: every booking decision
-   * needs both); 404 `clinic_not_found` or `service_not_found`. The answer also refreshes the cache.
+   * The clinic and one of its services read together, fresh (one call: every booking decision needs
+   * both; requests that come while a read is in flight share it, so a crowd for one slot reads the
+   * clinic a few times, not once per request); 404 `clinic_not_found` or `service_not_found`. The
+   * answer also refreshes the cache.
    */
-  async bookable(clinicId: string, serviceId: string): Promise<{ clinic: ClinicInfo; service: ServiceInfo }> {
+  bookable(clinicId: string, serviceId: string): Promise<{ clinic: ClinicInfo; service: ServiceInfo }> {
+    return this.bookables.run(`${clinicId}/${serviceId}`, () => this.readBookable(clinicId, serviceId));
+  }
+
+  private async readBookable(clinicId: string, serviceId: string) {
     const path = `/internal/clinics/${encodeURIComponent(clinicId)}/services/${encodeURIComponent(serviceId)}/bookable`;
     const body = await this.get(path, (err) =>
       err.body?.code === 'service_not_found'
