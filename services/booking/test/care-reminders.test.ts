@@ -211,4 +211,49 @@ describe('care reminders', () => {
     expect(p.smtp.mails.filter((m) => m.text.includes(forged))).toEqual([]);
     expect(p.smtp.mails.filter((m) => m.to.includes(alice.email) && m.subject.startsWith('Pengingat'))).toEqual([]);
   }, 60_000);
+
+  it('changed care offsets, zone or channels move the waiting reminders; a passed one is not sent anew', async () => {
+    const owner = await careOwner('Wati');
+    const title = `Leptospirosis ${randomUUID().slice(0, 8)}`;
+    const due = today().plus({ days: 10 });
+    const recordId = await addRecord(owner, title, due);
+    // Defaults 14 and 1 days before: the 14-day one is already past and goes out at once.
+    await eventually(() => mailsWith(owner.email, title).length === 1, 30_000, 200);
+    const put = (body: Record<string, unknown>) =>
+      p.http.put('/api/v1/users/me/preferences', body, { token: owner.accessToken });
+    const waiting = async () =>
+      (await careJobs(recordId)).filter((j) => j.status === 'scheduled').map((j) => [j.offset_minutes, j.channel]);
+
+    // Only a week before now: the day-before reminder ends, a 7-day one waits.
+    expect((await put({ notifications: { careReminderOffsetsDays: [7] } })).status).toBe(200);
+    await eventually(async () => JSON.stringify(await waiting()) === JSON.stringify([[10080, 'email']]), 15_000, 200);
+    const jobs = await careJobs(recordId);
+    expect(jobs.filter((j) => j.offset_minutes === 1440).map((j) => [j.status, j.last_error])).toEqual([
+      ['cancelled', 'preferences_changed'],
+    ]);
+    // Another zone: the 7-day reminder moves to 00:00 there.
+    expect((await put({ timeZone: 'Asia/Jakarta' })).status).toBe(200);
+    const jakartaAt = DateTime.fromISO(day(due), { zone: 'Asia/Jakarta' }).minus({ days: 7 }).toMillis();
+    await eventually(
+      async () =>
+        (await careJobs(recordId)).some(
+          (j) => j.status === 'scheduled' && new Date(j.due_at as Date).getTime() === jakartaAt,
+        ),
+      15_000,
+      200,
+    );
+    // A second channel switched on: a job for it too; the 14-day time, already passed, gets none.
+    expect((await put({ notifications: { inApp: { healthReminders: true } } })).status).toBe(200);
+    await eventually(async () => (await waiting()).length === 2, 15_000, 200);
+    expect((await waiting()).sort()).toEqual([
+      [10080, 'email'],
+      [10080, 'in_app'],
+    ]);
+    // A change that care reminders do not read (the theme) leaves the jobs alone.
+    const before = (await careJobs(recordId)).length;
+    expect((await put({ display: { theme: 'dark' } })).status).toBe(200);
+    await settle();
+    expect((await careJobs(recordId)).length).toBe(before);
+    expect(mailsWith(owner.email, title)).toHaveLength(1);
+  }, 60_000);
 });

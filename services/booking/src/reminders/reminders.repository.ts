@@ -291,6 +291,18 @@ export class RemindersRepository {
   }
 
   /** Marks an owner's pet deleted or restored; answers its records. */
+  /** The owner's records that can still have care reminders (a due date, the pet not deleted). */
+  async listLiveCareRecords(ownerId: string): Promise<CareRecord[]> {
+    const rows = await this.db
+      .selectFrom('care_records')
+      .selectAll()
+      .where('owner_id', '=', ownerId)
+      .where('pet_deleted', '=', false)
+      .where('next_due_date', 'is not', null)
+      .execute();
+    return rows.map(toCareRecord);
+  }
+
   async setCarePetDeleted(ownerId: string, petId: string, deleted: boolean): Promise<CareRecord[]> {
     const rows = await this.db
       .updateTable('care_records')

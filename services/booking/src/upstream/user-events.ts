@@ -1,7 +1,8 @@
 /**
- * The user service's medical record and pet events (its kit event feed), followed for care reminders:
- * each event updates the local copy of the record (`care_records`) and adds, moves or removes its
- * reminder jobs in the transaction that moves the feed cursor, so each change applies exactly once.
+ * The user service's medical record, pet and care-preference events (its kit event feed), followed for
+ * care reminders: each event updates the local copy of the record (`care_records`) and adds, moves or
+ * removes its reminder jobs in the transaction that moves the feed cursor, so each change applies
+ * exactly once.
  */
 import { startFeedConsumer, type FeedEvent, type Logger, type ServiceClient } from '@petpro/kit';
 import type { Kysely } from 'kysely';
@@ -20,7 +21,8 @@ const RecordPayload = z.object({
   title: z.string().max(500),
   nextDueDate: z.iso.date().nullable(),
 });
-const PetPayload = z.object({ petId: z.uuid(), ownerId: z.uuid() });
+const OwnerPayload = z.object({ ownerId: z.uuid() });
+const PetPayload = OwnerPayload.extend({ petId: z.uuid() });
 const RenamePayload = PetPayload.extend({ petName: z.string().max(200) });
 
 export interface CareScheduling {
@@ -35,15 +37,18 @@ export interface CareScheduling {
 export async function applyUserEvents(events: FeedEvent[], trx: Kysely<DB>, care: CareScheduling): Promise<void> {
   const repo = new RemindersRepository(trx);
   const prefs = new Map<string, CarePreferences>();
-  const schedule = async (r: CareRecord) => {
+  /** Adds a record's reminders; `aheadOnly` leaves out those whose time has passed (not sent anew). */
+  const schedule = async (r: CareRecord, opts: { aheadOnly?: boolean } = {}) => {
     if (!r.nextDueDate || r.petDeleted) return;
     let p = prefs.get(r.ownerId);
     if (!p) prefs.set(r.ownerId, (p = await care.preferences(r.ownerId)));
+    const now = (care.now ?? Date.now)();
+    const reminders = careJobs(r.nextDueDate, p, care.hour, now);
     await repo.addCareJobs({
       recordId: r.recordId,
       ownerId: r.ownerId,
       dueDate: dueDateKey(r.nextDueDate),
-      reminders: careJobs(r.nextDueDate, p, care.hour, (care.now ?? Date.now)()),
+      reminders: opts.aheadOnly ? reminders.filter((j) => j.dueAt.getTime() > now) : reminders,
     });
   };
   for (const e of events) {
@@ -80,6 +85,19 @@ export async function applyUserEvents(events: FeedEvent[], trx: Kysely<DB>, care
           'pet_deleted',
         );
       else for (const r of records) await schedule(r);
+    } else if (e.type === 'preferences.care_changed') {
+      // New offsets, zone or channels: the waiting reminders end and the owner's records are scheduled
+      // again from the preferences as they are now, for the times still ahead (a time already passed
+      // was sent or skipped under the old settings and is not sent anew).
+      const p = OwnerPayload.safeParse(e.payload);
+      if (!p.success) continue;
+      prefs.delete(p.data.ownerId);
+      const records = await repo.listLiveCareRecords(p.data.ownerId);
+      await repo.cancelCareWaiting(
+        records.map((r) => r.recordId),
+        'preferences_changed',
+      );
+      for (const r of records) await schedule(r, { aheadOnly: true });
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * What the user service tells others about medical records and pets (issue 15: care reminders):
+ * What the user service tells others about medical records, pets and care preferences (issue 15: care reminders):
  * events in its own feed (the kit's event feed, table `feed_events`), appended in the transaction of
  * the change and read by the booking service from `GET /internal/events`.
  */
@@ -36,6 +36,11 @@ export class CareEventsRepository {
         },
       },
     ]);
+  }
+
+  /** The owner's care offsets, zone or health-reminder channels changed; in the change's transaction. */
+  careSettingsChanged(ownerId: string): Promise<void> {
+    return appendFeedEvents(this.db, [{ type: 'preferences.care_changed', payload: { ownerId } }]);
   }
 
   /** A pet was deleted (soft), restored or renamed (`extra.petName`); in the change's transaction. */

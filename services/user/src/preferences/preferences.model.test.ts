@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREFERENCES, mergePreferences } from './preferences.model.ts';
+import { careSettings, DEFAULT_PREFERENCES, mergePreferences } from './preferences.model.ts';
 
 describe('mergePreferences', () => {
   it('gives the defaults to a user who never chose anything', () => {
@@ -57,5 +57,17 @@ describe('mergePreferences', () => {
     expect(mergePreferences(undefined).timeZone).toBe('Asia/Jakarta');
     expect(mergePreferences(undefined, { timeZone: 'Asia/Jayapura' }).timeZone).toBe('Asia/Jayapura');
     expect(mergePreferences({ timeZone: 'Mars/Olympus_Mons' }).timeZone).toBe('Asia/Jakarta');
+  });
+});
+
+describe('careSettings', () => {
+  it('changes with care offsets, zone or a health-reminder switch, not with anything else', () => {
+    const base = mergePreferences({});
+    const of = (patch: Parameters<typeof mergePreferences>[1]) => careSettings(mergePreferences({}, patch));
+    expect(of({ display: { theme: 'dark' } })).toBe(careSettings(base));
+    expect(of({ notifications: { reminderOffsetsMinutes: [60] } })).toBe(careSettings(base));
+    expect(of({ notifications: { careReminderOffsetsDays: [7] } })).not.toBe(careSettings(base));
+    expect(of({ timeZone: 'Asia/Makassar' })).not.toBe(careSettings(base));
+    expect(of({ notifications: { sms: { healthReminders: true } } })).not.toBe(careSettings(base));
   });
 });

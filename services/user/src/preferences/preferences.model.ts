@@ -117,3 +117,9 @@ export function mergePreferences(base: unknown, patch: PreferencesPatch = {}): P
     },
   };
 }
+
+/** What care reminders are scheduled from: their offsets, the owner's zone and the channels they go to. */
+export function careSettings(p: Preferences): string {
+  const channels = CHANNELS.filter((ch) => p.notifications[ch].healthReminders);
+  return JSON.stringify([p.notifications.careReminderOffsetsDays, p.timeZone, channels]);
+}

@@ -1,6 +1,6 @@
 import { todayIn } from '@petpro/kit';
 import type { UserStore } from '../store.ts';
-import { mergePreferences, type Preferences, type PreferencesPatch } from './preferences.model.ts';
+import { careSettings, mergePreferences, type Preferences, type PreferencesPatch } from './preferences.model.ts';
 
 /** A user's preferences: defaults until changed, changed part by part. */
 export class PreferencesService {
@@ -15,10 +15,16 @@ export class PreferencesService {
     return todayIn((await this.findByUserId(userId)).timeZone, now);
   }
 
+  /**
+   * Changes part of the preferences. A change of what care reminders are scheduled from (offsets, zone,
+   * channels) goes on the event feed in the same transaction, so the waiting reminders follow it.
+   */
   async update(userId: string, patch: PreferencesPatch): Promise<Preferences> {
     return this.store.transaction(async (repos) => {
-      const next = mergePreferences(await repos.preferences.findForUpdate(userId), patch);
+      const stored = await repos.preferences.findForUpdate(userId);
+      const next = mergePreferences(stored, patch);
       await repos.preferences.save(userId, next);
+      if (careSettings(next) !== careSettings(mergePreferences(stored))) await repos.events.careSettingsChanged(userId);
       return next;
     });
   }
