@@ -35,7 +35,7 @@ import { availabilityRoutes } from './availability/availability.routes.ts';
 import { BookingsService } from './bookings/bookings.service.ts';
 import { bookingsRoutes } from './bookings/bookings.routes.ts';
 import { inAppChannel, NotificationsService } from './notifications/notifications.service.ts';
-import { notificationsRoutes } from './notifications/notifications.routes.ts';
+import { notificationsInternalRoutes, notificationsRoutes } from './notifications/notifications.routes.ts';
 import { PushSubscriptionDirectory } from './upstream/push-subscriptions.client.ts';
 import { Nudges, nudgingAfterCommit } from './realtime/nudges.ts';
 import { RealtimeService } from './realtime/realtime.service.ts';
@@ -74,7 +74,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     idempotencyTtlMs: config.BOOKING_IDEMPOTENCY_TTL_HOURS * 3_600_000,
   });
 
-  const notifications = new NotificationsService(store);
+  const notifications = new NotificationsService(store, config.BOOKING_INBOX_KEEP_DAYS);
   const realtime = new RealtimeService(store, access, clinics);
   // The hub reads the outbox on connections of its own: a burst of bookings holding every pooled
   // connection must not make delivery wait behind it.
@@ -169,11 +169,12 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
     }),
   );
 
-  // Expired idempotency keys are refused by the queries already; this only keeps the table small.
+  // Expired idempotency keys are refused by the queries already; this only keeps the table small. The
+  // inbox keeps BOOKING_INBOX_KEEP_DAYS.
   ctx.onClose.push(
-    runEvery(3_600_000, () => store.repos.idempotency.purgeExpired(), {
+    runEvery(3_600_000, () => Promise.all([store.repos.idempotency.purgeExpired(), notifications.purgeExpired()]), {
       log: ctx.log,
-      failure: 'idempotency key purge failed',
+      failure: 'idempotency key or inbox purge failed',
     }),
   );
 
@@ -199,6 +200,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   // Service-to-service routes, on a second router whose document is not published.
   const internal = new ApiRouter(createOpenApiRegistry());
   realtimeInternalRoutes(internal, deps);
+  notificationsInternalRoutes(internal, deps);
   app.use(internal.finish());
   return finishApp(app);
 }

@@ -10,6 +10,8 @@ export function parseBookingConfig(env: NodeJS.ProcessEnv) {
       BOOKING_CLINIC_CACHE_SECONDS: intVar(0, 300).default(5),
       /** How long an Idempotency-Key of POST /bookings is remembered. */
       BOOKING_IDEMPOTENCY_TTL_HOURS: intVar(1, 168).default(24),
+      /** How long an in-app notification stays in the inbox, read or not. */
+      BOOKING_INBOX_KEEP_DAYS: intVar(1, 3_650).default(90),
       /** How long outbox events are kept: a client resuming from an older position gets `resync` (at least 24 h). */
       BOOKING_OUTBOX_KEEP_HOURS: intVar(24, 24 * 30).default(48),
       /** WebSockets one instance holds at most (past it, upgrades get 503 and go to another instance). */

@@ -11,6 +11,7 @@ import {
   parsePushConfig,
   pushChannel,
   ServiceClient,
+  SERVICE_TOKEN_HEADER,
   ServiceCredentials,
   createLogger,
 } from '@petpro/kit';
@@ -63,7 +64,7 @@ beforeAll(async () => {
   push = await startPushService();
   p = await startPlatform({ databaseUrl: inject('databaseUrl'), services: ['auth', 'user', 'booking'], env });
   bookingDb = createDatabase<DB>(p.dbUrls.booking!);
-  inApp = inAppChannel(new NotificationsService(createStore(bookingDb.db, repositoriesOver)));
+  inApp = inAppChannel(new NotificationsService(createStore(bookingDb.db, repositoriesOver), 90));
   [a, b] = await Promise.all([createVerifiedUser(p), createVerifiedUser(p)]);
 });
 afterAll(async () => {
@@ -159,6 +160,29 @@ describe('in-app inbox', () => {
     const all = await p.http.post('/api/v1/notifications/read-all', undefined, { token: u.accessToken });
     expect(all.body).toEqual({ updated: 4 });
     expect((await p.http.get('/api/v1/notifications', { token: u.accessToken })).body.unreadCount).toBe(0);
+  });
+
+  it('are removed after BOOKING_INBOX_KEEP_DAYS (90), read or not, by the hourly purge or an operator', async () => {
+    const u = await createVerifiedUser(p);
+    const send = (n: number) => inApp.send(recipient(u), message(n), { idempotencyKey: `k:${crypto.randomUUID()}` });
+    const [old, recent] = [(await send(1)).id, (await send(2)).id];
+    await bookingDb.db
+      .updateTable('notifications')
+      .set({ created_at: new Date(Date.now() - 91 * 86_400_000) })
+      .where('id', '=', old)
+      .execute();
+    const url = `${p.services.booking!.url}/internal/maintenance/purge-notifications`;
+    // Only the operators' credential may ask.
+    const booking = new ServiceCredentials(TEST_SECRET, 'booking');
+    const denied = await fetch(url, { method: 'POST', headers: { [SERVICE_TOKEN_HEADER]: await booking.token() } });
+    expect(denied.status).toBe(403);
+    const ops = new ServiceCredentials(TEST_SECRET, 'ops');
+    const res = await fetch(url, { method: 'POST', headers: { [SERVICE_TOKEN_HEADER]: await ops.token() } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).purged).toBeGreaterThanOrEqual(1);
+    const inbox = await p.http.get('/api/v1/notifications', { token: u.accessToken });
+    expect(inbox.body.items.map((n: { id: string }) => n.id)).toEqual([recent]);
+    expect(inbox.body.unreadCount).toBe(1);
   });
 
   it('reaches an open socket as a `reminder` event (once the real-time socket exists)', async (ctx) => {

@@ -126,4 +126,10 @@ export class NotificationsRepository {
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
+
+  /** Deletes entries made before `cutoff`, read or not; returns how many. */
+  async purgeOlderThan(cutoff: Date): Promise<number> {
+    const r = await this.db.deleteFrom('notifications').where('created_at', '<', cutoff).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }

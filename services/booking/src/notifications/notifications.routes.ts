@@ -1,4 +1,11 @@
-import { problem, requireAuth, type AccessTokenVerifier, type ApiRouter } from '@petpro/kit';
+import {
+  problem,
+  requireAuth,
+  z,
+  type AccessTokenVerifier,
+  type ApiRouter,
+  type ServiceCredentials,
+} from '@petpro/kit';
 import type { NotificationsService } from './notifications.service.ts';
 import { toNotificationView } from './notifications.view.ts';
 import {
@@ -70,5 +77,23 @@ export function notificationsRoutes(
     auth,
     async (req, reply) =>
       reply(200, toNotificationView(await notifications.markRead(req.principal!.userId, req.valid.params.id))),
+  );
+}
+
+/** Operators' maintenance of the inbox, on the internal router (service credential `ops`). */
+export function notificationsInternalRoutes(
+  api: ApiRouter,
+  deps: { notifications: NotificationsService; credentials: ServiceCredentials },
+): void {
+  api.endpoint(
+    {
+      method: 'post',
+      path: '/internal/maintenance/purge-notifications',
+      summary: 'Remove inbox entries older than BOOKING_INBOX_KEEP_DAYS (also runs hourly)',
+      tags: ['internal'],
+      responses: { 200: { description: 'How many were removed', schema: z.object({ purged: z.number().int() }) } },
+    },
+    deps.credentials.require('ops'),
+    async (_req, reply) => reply(200, { purged: await deps.notifications.purgeExpired() }),
   );
 }

@@ -15,7 +15,17 @@ const NOTIFICATION_CURSOR = { i: 'uuid' } as const;
 
 /** The in-app inbox: what the in_app channel stores, read and marked by its owner only. */
 export class NotificationsService {
-  constructor(private readonly store: BookingStore) {}
+  constructor(
+    private readonly store: BookingStore,
+    /** How long an entry stays in the inbox (BOOKING_INBOX_KEEP_DAYS). */
+    private readonly keepDays: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Removes entries older than the keep period (hourly, and on an operator's call); returns how many. */
+  purgeExpired(): Promise<number> {
+    return this.store.repos.notifications.purgeOlderThan(new Date(this.now() - this.keepDays * 86_400_000));
+  }
 
   async listPage(userId: string, q: ListNotificationsQuery) {
     const after = q.cursor ? decodeCursor(q.cursor, NOTIFICATION_CURSOR) : undefined;
