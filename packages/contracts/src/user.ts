@@ -50,7 +50,7 @@ export const InternalPreferences = PreferencesDocument.extend({ userId: z.uuid()
 export type InternalPreferencesAnswer = z.input<typeof InternalPreferences>;
 export type InternalPreferencesView = z.output<typeof InternalPreferences>;
 
-/** A user's (non-deleted) pets among given ids (part of InternalBooker). */
+/** GET /internal/users/{userId}/pets?ids=…: a user's (non-deleted) pets among the ids (also part of InternalBooker). */
 export const InternalPets = z.object({
   items: z.array(z.object({ id: z.string(), name: z.string(), species: z.string() })),
 });

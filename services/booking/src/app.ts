@@ -59,7 +59,7 @@ export async function buildApp(ctx: ServiceContext<DB>): Promise<Express> {
   const nudges = new Nudges({ redisUrl: ctx.config.REDIS_URL, prefix: ctx.config.REDIS_KEY_PREFIX, log: ctx.log });
   const store = nudgingAfterCommit(createStore(ctx.db, repositoriesOver), nudges);
   const clinics = new ClinicDirectory(ctx.client, config.BOOKING_CLINIC_CACHE_SECONDS * 1000);
-  const pets = new PetDirectory(ctx.client);
+  const pets = new PetDirectory(ctx.client, ctx.log);
   const access = new ClinicAccess(clinics);
   const schedules = new SchedulesService(store, access);
   const availability = new AvailabilityService(store, clinics);

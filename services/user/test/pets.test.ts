@@ -460,6 +460,11 @@ describe('internal booker endpoint', () => {
       language: 'id',
       notifications: { reminderOffsetsMinutes: [1440, 120] },
     });
+    // The previous release's booking service asks /pets during a rolling deploy: the same pets.
+    const previous = await fetch(url.replace('/booker?', '/pets?'), {
+      headers: { [SERVICE_TOKEN_HEADER]: await booking.token() },
+    });
+    expect(await previous.json()).toEqual({ items: [{ id: a.id, name: 'A', species: 'dog' }] });
     // Another service than booking is refused.
     const clinic = new ServiceCredentials(TEST_SECRET, 'clinic');
     expect((await fetch(url, { headers: { [SERVICE_TOKEN_HEADER]: await clinic.token() } })).status).toBe(403);

@@ -117,9 +117,10 @@ export class BookingsService {
 
   /**
    * Books a listed slot for the caller's pets. Every input that decides the slot is fetched fresh (the
-   * clinic with the service in one call, the pets with the owner's reminder preferences in another) or
-   * read in the transaction (rules, blocks, bookings); the exclusion constraint settles races that get
-   * past the check.
+   * clinic with the service in one call, the pets with the owner's reminder preferences in another; a
+   * request that arrives while the same read is in flight shares it, so "fresh" means begun at most one
+   * call before the request) or read in the transaction (rules, blocks, bookings); the exclusion
+   * constraint settles races that get past the check.
    */
   async create(
     principal: Principal,

@@ -127,9 +127,17 @@ export class NotificationsRepository {
     return Number(r.numUpdatedRows);
   }
 
-  /** Deletes entries made before `cutoff`, read or not; returns how many. */
+  /**
+   * Deletes entries made before `cutoff`, read or not, 5,000 per statement (short locks on a large
+   * backlog); returns how many.
+   */
   async purgeOlderThan(cutoff: Date): Promise<number> {
-    const r = await this.db.deleteFrom('notifications').where('created_at', '<', cutoff).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    let total = 0;
+    for (;;) {
+      const batch = this.db.selectFrom('notifications').select('id').where('created_at', '<', cutoff).limit(5_000);
+      const r = await this.db.deleteFrom('notifications').where('id', 'in', batch).executeTakeFirst();
+      total += Number(r.numDeletedRows);
+      if (Number(r.numDeletedRows) < 5_000) return total;
+    }
   }
 }

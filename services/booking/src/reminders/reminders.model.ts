@@ -45,6 +45,9 @@ export interface ReminderPreferences {
   channels: Channel[];
 }
 
+/** When the owner's preferences cannot be read: the user service's own defaults for a new user. */
+export const FALLBACK_PREFERENCES: ReminderPreferences = { offsetsMinutes: [1440, 120], channels: ['email'] };
+
 /** Every (offset, channel) the preferences ask for, offsets within the allowed range, no duplicates. */
 export function defaultReminders(prefs: ReminderPreferences): ReminderSpec[] {
   const offsets = [...new Set(prefs.offsetsMinutes)].filter(

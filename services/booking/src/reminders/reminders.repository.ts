@@ -236,7 +236,15 @@ export class RemindersRepository {
   }
 
   /** Ends the waiting care jobs of these records (all, or those not for the due date `keep`). */
-  async cancelCareWaiting(recordIds: readonly string[], reason: string, keep?: Date): Promise<void> {
+  /**
+   * Cancels the records' care jobs not yet sent; `keep` spares those of that due date, `dueAfter`
+   * spares those already due (a job waiting for its retry or for the worker stays).
+   */
+  async cancelCareWaiting(
+    recordIds: readonly string[],
+    reason: string,
+    opts: { keep?: Date; dueAfter?: Date } = {},
+  ): Promise<void> {
     if (!recordIds.length) return;
     let q = this.db
       .updateTable('reminder_jobs')
@@ -244,7 +252,8 @@ export class RemindersRepository {
       .where('kind', '=', 'care')
       .where('subject_id', 'in', recordIds)
       .where('status', '=', 'scheduled');
-    if (keep) q = q.where('starts_at', '!=', keep);
+    if (opts.keep) q = q.where('starts_at', '!=', opts.keep);
+    if (opts.dueAfter) q = q.where('due_at', '>', opts.dueAfter);
     await q.execute();
   }
 

@@ -32,6 +32,8 @@ export class ClinicDirectory {
   private readonly clinics = new Map<string, CacheEntry<ClinicInfo>>();
   private readonly services = new Map<string, CacheEntry<ServiceInfo>>();
   private readonly bookables = new SharedCalls<{ clinic: ClinicInfo; service: ServiceInfo }>();
+  /** Counts `forget` per clinic: an answer read before a change must not be cached after it. */
+  private readonly forgotten = new Map<string, number>();
 
   constructor(
     private readonly client: ServiceClient,
@@ -74,21 +76,29 @@ export class ClinicDirectory {
   }
 
   private async readBookable(clinicId: string, serviceId: string) {
+    const generation = this.forgotten.get(clinicId);
     const path = `/internal/clinics/${encodeURIComponent(clinicId)}/services/${encodeURIComponent(serviceId)}/bookable`;
-    const body = await this.get(path, (err) =>
-      err.body?.code === 'service_not_found'
-        ? new NotFoundError('service_not_found', 'No such service at this clinic')
-        : new NotFoundError('clinic_not_found', 'No such clinic'),
-    );
+    const body = await this.get(path, (err) => {
+      if (err.body?.code === 'service_not_found')
+        return new NotFoundError('service_not_found', 'No such service at this clinic');
+      if (err.body?.code === 'clinic_not_found' || err.status === 400)
+        return new NotFoundError('clinic_not_found', 'No such clinic');
+      // Another 404 is a clinic service without this endpoint (an older release in a rolling deploy).
+      return new AppError(502, 'upstream_error', `The clinic service answered ${err.status}`);
+    });
     const { clinic, service } = parseContract(InternalBookable, body, 'clinic');
     if (service.clinicId !== clinicId) throw new NotFoundError('service_not_found', 'No such service at this clinic');
-    this.remember(this.clinics, clinicId, Promise.resolve(clinic));
-    this.remember(this.services, `${clinicId}/${serviceId}`, Promise.resolve(service));
+    if (this.forgotten.get(clinicId) === generation) {
+      this.remember(this.clinics, clinicId, Promise.resolve(clinic));
+      this.remember(this.services, `${clinicId}/${serviceId}`, Promise.resolve(service));
+    }
     return { clinic, service };
   }
 
   /** Forgets what is cached for a clinic (after a change this service learns about). */
   forget(clinicId: string): void {
+    this.forgotten.set(clinicId, (this.forgotten.get(clinicId) ?? 0) + 1);
+    if (this.forgotten.size > 50_000) this.forgotten.delete(this.forgotten.keys().next().value!);
     this.clinics.delete(clinicId);
     for (const key of this.services.keys()) if (key.startsWith(`${clinicId}/`)) this.services.delete(key);
   }

@@ -60,11 +60,9 @@ export async function applyUserEvents(events: FeedEvent[], trx: Kysely<DB>, care
       const record: CareRecord = { ...p.data, petDeleted: before?.petDeleted ?? false };
       await repo.saveCareRecord(record);
       // A moved (or removed) due date ends the waiting jobs of the old one; the same date keeps them.
-      await repo.cancelCareWaiting(
-        [record.recordId],
-        'due_date_changed',
-        record.nextDueDate ? dueDateKey(record.nextDueDate) : undefined,
-      );
+      await repo.cancelCareWaiting([record.recordId], 'due_date_changed', {
+        keep: record.nextDueDate ? dueDateKey(record.nextDueDate) : undefined,
+      });
       await schedule(record);
     } else if (e.type === 'medical_record.deleted') {
       const p = RecordPayload.safeParse(e.payload);
@@ -86,9 +84,10 @@ export async function applyUserEvents(events: FeedEvent[], trx: Kysely<DB>, care
         );
       else for (const r of records) await schedule(r);
     } else if (e.type === 'preferences.care_changed') {
-      // New offsets, zone or channels: the waiting reminders end and the owner's records are scheduled
-      // again from the preferences as they are now, for the times still ahead (a time already passed
-      // was sent or skipped under the old settings and is not sent anew).
+      // New offsets, zone or channels: the reminders still ahead end and the owner's records are
+      // scheduled again from the preferences as they are now, for the times still ahead. A reminder
+      // already due stays with the worker (waiting for its turn or a retry; the channel is re-checked
+      // at send time), and a time already passed is not scheduled anew.
       const p = OwnerPayload.safeParse(e.payload);
       if (!p.success) continue;
       prefs.delete(p.data.ownerId);
@@ -96,6 +95,7 @@ export async function applyUserEvents(events: FeedEvent[], trx: Kysely<DB>, care
       await repo.cancelCareWaiting(
         records.map((r) => r.recordId),
         'preferences_changed',
+        { dueAfter: new Date((care.now ?? Date.now)()) },
       );
       for (const r of records) await schedule(r, { aheadOnly: true });
     }

@@ -5,8 +5,10 @@ import type { ProfilesService } from '../profiles/profiles.service.ts';
 import { InternalPreferencesSchema } from '../preferences/preferences.schemas.ts';
 import {
   InternalBooker,
+  InternalPets,
   InternalProfile,
   type InternalBookerAnswer,
+  type InternalPetsAnswer,
   type InternalPreferencesAnswer,
   type InternalProfileAnswer,
 } from '@petpro/contracts';
@@ -59,6 +61,24 @@ export function internalRoutes(
     async (req, reply) => {
       const prefs = await deps.preferences.findByUserId(req.valid.params.userId);
       return reply(200, { userId: req.valid.params.userId, ...prefs } satisfies InternalPreferencesAnswer);
+    },
+  );
+  // The booking service of the previous release asks this (a rolling deploy runs both for a while);
+  // the current one asks `/booker` below. Remove in the release after.
+  api.endpoint(
+    {
+      method: 'get',
+      path: '/internal/users/{userId}/pets',
+      summary: 'Which of the given pets are the user’s (deleted pets are not); superseded by /booker',
+      tags,
+      params: UserParams,
+      query: PetIdsQuery,
+      responses: { 200: { description: 'The user’s pets among the ids', schema: InternalPets } },
+    },
+    only('booking'),
+    async (req, reply) => {
+      const items = await deps.pets.ownedAmong(req.valid.params.userId, req.valid.query.ids);
+      return reply(200, { items } satisfies InternalPetsAnswer);
     },
   );
   // A new booking: that its pets are the booker's (deleted pets are not), and the preferences its
