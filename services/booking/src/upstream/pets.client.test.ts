@@ -2,30 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, UpstreamHttpError, type ServiceClient } from '@petpro/kit';
 import { FALLBACK_PREFERENCES } from '../reminders/reminders.model.ts';
 import { PetDirectory } from './pets.client.ts';
+import { internalPreferences } from '../../test/preferences.fixture.ts';
 
 const USER = '0190f0a0-0000-7000-8000-000000000001';
 const PET = '0190f0a0-0000-7000-8000-0000000000a1';
 const OTHER_PET = '0190f0a0-0000-7000-8000-0000000000a2';
-const settings = (on: boolean) => ({
-  bookingUpdates: on,
-  bookingReminders: on,
-  healthReminders: on,
-  promotions: false,
-});
-const preferences = {
-  userId: USER,
-  display: { theme: 'system', timeFormat: '24h', units: 'metric' },
-  language: 'en',
-  timeZone: 'Asia/Jakarta',
-  notifications: {
-    reminderOffsetsMinutes: [60],
-    careReminderOffsetsDays: [14, 1],
-    email: settings(false),
-    sms: settings(true),
-    push: settings(false),
-    inApp: settings(false),
-  },
-};
+const preferences = internalPreferences(USER, ['sms'], 'en');
 
 /** The user service's /booker answer, counting calls; `answer` may be replaced or throw. */
 function upstream(answer: () => unknown) {

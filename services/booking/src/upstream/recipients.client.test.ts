@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceClient } from '@petpro/kit';
 import { RecipientDirectory } from './recipients.client.ts';
+import { internalPreferences } from '../../test/preferences.fixture.ts';
 
 const USER = '0190f0a0-0000-7000-8000-000000000001';
-const settings = (on: boolean) => ({
-  bookingUpdates: on,
-  bookingReminders: on,
-  healthReminders: on,
-  promotions: false,
-});
-const prefs = {
-  userId: USER,
-  display: { theme: 'system', timeFormat: '24h', units: 'metric' },
-  language: 'id',
-  timeZone: 'Asia/Jakarta',
-  notifications: {
-    reminderOffsetsMinutes: [60],
-    careReminderOffsetsDays: [14, 1],
-    email: settings(true),
-    sms: settings(false),
-    push: settings(false),
-    inApp: settings(false),
-  },
-};
+const prefs = internalPreferences(USER, ['email']);
 
 /** The three internal answers a recipient is read from, counting the calls and failing on demand. */
 function upstream() {
