@@ -187,6 +187,26 @@ describe('GET /ws through the gateway', () => {
     // An unpublished clinic's availability is not there to follow.
     const hidden = await createClinic(p, { published: false });
     expect(await subscribe(s, 'availability', hidden.id)).toMatchObject({ type: 'error', code: 'clinic_not_found' });
+
+    // Unpublished later: the stranger's subscription ends and nothing more of it arrives; the vendor,
+    // who follows the clinic as its own, keeps its events.
+    const vendorSocket = await open({ token: clinic.vendor.accessToken });
+    expect(await subscribe(vendorSocket, 'clinic', clinic.id)).toMatchObject({ type: 'subscribed' });
+    expect(await subscribe(vendorSocket, 'availability', clinic.id)).toMatchObject({ type: 'subscribed' });
+    const mark = s.messages.length;
+    const unpublish = await p.http.patch(
+      `/api/v1/clinics/${clinic.id}`,
+      { published: false },
+      { token: clinic.vendor.accessToken },
+    );
+    expect(unpublish.status, unpublish.text).toBe(200);
+    await s.next((m) => m.type === 'unsubscribed' && m.clinicId === clinic.id, 5_000, mark);
+    const afterEnd = s.messages.length;
+    await putRules(p, clinic, weeklyRules([1, 2, 3, 4], LUNCH_BREAK));
+    await vendorSocket.next((m) => m.type === 'availability.changed' && m.data?.cause === 'rules', 2_000);
+    await quiet(1_000);
+    expect(s.messages.slice(afterEnd).filter((m) => m.type === 'availability.changed')).toEqual([]);
+    expect(await subscribe(s, 'availability', clinic.id)).toMatchObject({ type: 'error', code: 'clinic_not_found' });
   });
 
   it('resumes after a disconnect with exactly the three missed events, in order, then live ones', async () => {

@@ -38,6 +38,8 @@ export type AvailabilityCause =
   | 'clinic.hours'
   | 'clinic.services'
   | 'clinic.staff'
+  /** Published or unpublished (or deleted); `hidden` when strangers may no longer see it. */
+  | 'clinic.visibility'
   | BookingEventType;
 
 /**
@@ -47,7 +49,7 @@ export type AvailabilityCause =
 export function availabilityChanged(
   clinicId: string,
   cause: AvailabilityCause,
-  scope: { from?: string; to?: string; staffIds?: string[]; serviceIds?: string[] } = {},
+  scope: { from?: string; to?: string; staffIds?: string[]; serviceIds?: string[]; hidden?: boolean } = {},
 ): DomainEvent {
   return {
     type: 'availability.changed',

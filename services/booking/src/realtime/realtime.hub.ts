@@ -108,6 +108,7 @@ export class RealtimeHub {
   }
 
   private dispatch(e: LogEvent): void {
+    if (e.type === 'availability.changed' && e.payload.hidden === true && e.clinicId) this.hideClinic(e.clinicId);
     const to = new Set<HubSocket>();
     const add = (set?: Set<HubSocket>) => {
       if (set) for (const s of set) to.add(s);
@@ -118,6 +119,19 @@ export class RealtimeHub {
       if (e.type === 'availability.changed') add(this.byAvailability.get(e.clinicId));
     }
     for (const s of to) this.offer(s, e);
+  }
+
+  /**
+   * A clinic strangers may no longer see (unpublished or deleted): its availability subscriptions end,
+   * except for sockets that follow the clinic as its own people (subscribing again checks once more).
+   */
+  private hideClinic(clinicId: string): void {
+    const members = this.byClinic.get(clinicId);
+    for (const s of [...(this.byAvailability.get(clinicId) ?? [])]) {
+      if (members?.has(s)) continue;
+      this.unfollow(s, 'availability', clinicId);
+      s.send({ type: 'unsubscribed', topic: 'availability', clinicId, reason: 'clinic_not_found' });
+    }
   }
 
   /** Sends an event the socket may see and has not had yet (or holds it while the socket resumes). */

@@ -1,5 +1,5 @@
 /**
- * The clinic service's availability events (opening hours, closures, services, staff), followed with
+ * The clinic service's availability events (opening hours, closures, services, staff, publishing), followed with
  * the kit's event feed: each becomes an `availability.changed` in this service's outbox, in the
  * transaction that moves the feed cursor, so every subscriber learns of it exactly once; the clinic
  * data cached for availability is dropped at once.
@@ -15,6 +15,7 @@ const CAUSES: Record<string, AvailabilityCause> = {
   'clinic.hours.changed': 'clinic.hours',
   'clinic.service.changed': 'clinic.services',
   'clinic.staff.changed': 'clinic.staff',
+  'clinic.visibility.changed': 'clinic.visibility',
 };
 
 const ids = (v: unknown): string[] | undefined =>
@@ -45,8 +46,13 @@ export function followClinicEvents(deps: {
         deps.clinics.forget(clinicId);
         const serviceIds = ids(e.payload.serviceIds);
         const staffIds = ids(e.payload.staffIds);
+        const hidden = cause === 'clinic.visibility' && e.payload.published !== true;
         return [
-          availabilityChanged(clinicId, cause, { ...(serviceIds && { serviceIds }), ...(staffIds && { staffIds }) }),
+          availabilityChanged(clinicId, cause, {
+            ...(serviceIds && { serviceIds }),
+            ...(staffIds && { staffIds }),
+            ...(hidden && { hidden }),
+          }),
         ];
       });
       await new OutboxRepository(trx).append(changes);

@@ -139,14 +139,26 @@ export class ClinicsService {
     const clinic = await this.writable(p, id);
     const merged: ClinicFields = { ...clinic, ...patch };
     if (merged.published) assertPublishable(merged);
-    const updated = await this.deps.store.repos.clinics.update(id, ownerScope(p), patch);
+    // Publishing or unpublishing goes on the event feed in the same transaction: the booking service
+    // ends strangers' availability subscriptions of a clinic they may no longer see.
+    const updated = await this.deps.store.transaction(async (repos) => {
+      const row = await repos.clinics.update(id, ownerScope(p), patch);
+      if (row && row.published !== clinic.published)
+        await repos.events.clinicChanged('clinic.visibility.changed', id, { published: row.published });
+      return row;
+    });
     if (!updated) throw clinicNotFound();
     return updated;
   }
 
   async remove(p: Principal, id: string): Promise<void> {
     await this.writable(p, id);
-    if (!(await this.deps.store.repos.clinics.softDelete(id, ownerScope(p)))) throw clinicNotFound();
+    const removed = await this.deps.store.transaction(async (repos) => {
+      const ok = await repos.clinics.softDelete(id, ownerScope(p));
+      if (ok) await repos.events.clinicChanged('clinic.visibility.changed', id, { published: false });
+      return ok;
+    });
+    if (!removed) throw clinicNotFound();
   }
 
   /** Replaces the opening hours after validating them (400 naming each bad range). */

@@ -8,7 +8,12 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db.ts';
 
 /** Types of the clinic's availability events; the payload always names the clinic. */
-export type ClinicAvailabilityEvent = 'clinic.hours.changed' | 'clinic.service.changed' | 'clinic.staff.changed';
+export type ClinicAvailabilityEvent =
+  | 'clinic.hours.changed'
+  | 'clinic.service.changed'
+  | 'clinic.staff.changed'
+  /** Published or unpublished (`published`), or deleted (`published: false`). */
+  | 'clinic.visibility.changed';
 
 /** The feed's only writer in the clinic service; always used inside the change's `store.transaction`. */
 export class AvailabilityEventsRepository {
@@ -21,7 +26,7 @@ export class AvailabilityEventsRepository {
   clinicChanged(
     type: ClinicAvailabilityEvent,
     clinicId: string,
-    scope: { serviceIds?: string[]; staffIds?: string[] } = {},
+    scope: { serviceIds?: string[]; staffIds?: string[]; published?: boolean } = {},
   ): Promise<void> {
     return appendFeedEvents(this.db, [{ type, payload: { clinicId, ...scope } }]);
   }
