@@ -170,7 +170,7 @@ describe('POST /api/v1/bookings', () => {
       ),
     );
     const won = results.filter((r) => r.status === 201);
-    expect(won).toHaveLength(2);
+    expect(won, results.map((r) => `${r.status} ${r.body.code ?? ''}`).join(', ')).toHaveLength(2);
     expect(new Set(won.map((r) => r.body.staffId)).size).toBe(2);
     const others = results.filter((r) => r.status !== 201 && r.status !== 409);
     expect(others.map((r) => `${r.status} ${r.text}`)).toEqual([]);

@@ -189,6 +189,7 @@ export class BookingsService {
             start: Date.parse(body.start),
             requestedStaff,
           });
+          await repos.outbox.lockOrder();
           const booking = await repos.bookings.insert({
             id: bookingId,
             clinicId: clinic.id,
@@ -397,6 +398,7 @@ export class BookingsService {
           change.confirmedAt = null;
         }
       }
+      await repos.outbox.lockOrder();
       const updated = await repos.bookings.update(id, scopeOf(as, principal, booking), change).catch((err: unknown) => {
         if (isConstraintViolation(err, NO_OVERLAP_CONSTRAINT) || isDeadlock(err)) throw slotUnavailable();
         throw err;

@@ -11,6 +11,17 @@ export class OutboxRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /**
+   * Takes the outbox's order lock now (held to the commit; `append` takes it again for free). A
+   * transaction that writes a booking row takes it before that write: writers of bookings then meet
+   * in turn instead of inside the exclusion constraint, where two simultaneous inserts for one staff
+   * member deadlock each other (PostgreSQL aborts one after a second), and a crowd retrying in step
+   * could lose every attempt that way.
+   */
+  async lockOrder(): Promise<void> {
+    await lockLogOrder(this.db, 'outbox_events');
+  }
+
+  /**
    * Appends events. Their ids are UUIDv7; their `seq` (the position clients resume from) is taken
    * under the log's advisory lock, held until the commit: positions become visible in order, so a
    * reader that saw position n can never later find a smaller one appear (see lockLogOrder). Every
