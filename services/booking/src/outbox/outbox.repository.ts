@@ -24,8 +24,9 @@ export class OutboxRepository {
   /**
    * Appends events. Their ids are UUIDv7; their `seq` (the position clients resume from) is taken
    * under the log's advisory lock, held until the commit: positions become visible in order, so a
-   * reader that saw position n can never later find a smaller one appear (see lockLogOrder). Every
-   * caller appends as the last statement of its transaction, so the lock is held for the commit only.
+   * reader that saw position n can never later find a smaller one appear (see lockLogOrder). Callers
+   * append near the end of their transaction, so the lock is held briefly; a booking write takes it a
+   * few statements earlier, before the booking row (`lockOrder`).
    */
   async append(events: readonly DomainEvent[]): Promise<void> {
     if (!events.length) return;

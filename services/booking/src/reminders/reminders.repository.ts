@@ -122,7 +122,7 @@ export class RemindersRepository {
       .onConflict((oc) =>
         oc
           .columns(['booking_id', 'offset_minutes', 'channel', 'starts_at'])
-          .where('status', 'in', ['scheduled', 'sending'])
+          .where('status', 'in', LIVE)
           .doNothing(),
       )
       .execute();
@@ -235,7 +235,6 @@ export class RemindersRepository {
       .execute();
   }
 
-  /** Ends the waiting care jobs of these records (all, or those not for the due date `keep`). */
   /**
    * Cancels the records' care jobs not yet sent; `keep` spares those of that due date, `dueAfter`
    * spares those already due (a job waiting for its retry or for the worker stays).
