@@ -120,10 +120,7 @@ export class RemindersRepository {
         })),
       )
       .onConflict((oc) =>
-        oc
-          .columns(['booking_id', 'offset_minutes', 'channel', 'starts_at'])
-          .where('status', 'in', LIVE)
-          .doNothing(),
+        oc.columns(['booking_id', 'offset_minutes', 'channel', 'starts_at']).where('status', 'in', LIVE).doNothing(),
       )
       .execute();
   }
